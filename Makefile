@@ -1,0 +1,44 @@
+# Every target bootstraps .venv when it is missing, so a fresh clone needs only python3, make and apt.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup test report app bench lint sample clean browser
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium renders PDFs and drives the browser tests; Playwright's own download is not used.
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium (browser tests, PDF)"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium) >/dev/null; }
+
+test: setup browser
+	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks
+
+report: setup browser
+	$(BIN)/workbench report
+
+app: setup
+	$(BIN)/workbench app
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+lint: setup
+	$(BIN)/ruff check workbench tests benchmarks
+
+sample: setup
+	$(BIN)/workbench sample
+
+clean:
+	rm -rf $(VENV) reports/*/ data/*.duckdb data/bench

@@ -1,0 +1,84 @@
+"""`workbench` command line. Parsers live here; each command's work lives in its module.
+
+Every user-fixable problem is a WorkbenchError and prints as one line
+(`error: FILE:ROW: COLUMN: problem`) with exit status 1; usage errors exit 2.
+Set WORKBENCH_DEBUG=1 to see a traceback for an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+
+# command -> (module, function); imported lazily so `workbench validate` starts fast.
+COMMANDS = {
+    "validate": ("workbench.focus", "run_validate"),
+    "ingest": ("workbench.store", "run_ingest"),
+    "sample": ("workbench.sample", "run_sample"),
+    "report": ("workbench.report", "run_report"),
+    "app": ("workbench.app", "run_app"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="workbench", description="AI FinOps workbench: FOCUS billing exports in, answers out.")
+    p.add_argument("--version", action="version", version=f"workbench {__version__}")
+    p.add_argument("--config", metavar="FILE", help="workbench.toml to use (default: ./workbench.toml)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check FOCUS exports; one line per problem")
+    v.add_argument("paths", nargs="+", metavar="PATH", help="file, folder (recursive) or glob")
+    v.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+
+    i = sub.add_parser("ingest", help="load FOCUS exports into the DuckDB store")
+    i.add_argument("paths", nargs="*", metavar="PATH", help="default: [data].focus from the config")
+    i.add_argument("--store", metavar="FILE", help="DuckDB file (default: [data].store)")
+    i.add_argument("--json", action="store_true", help="print the store's totals as JSON")
+
+    s = sub.add_parser("sample", help="generate the AI-company sample dataset (FOCUS 1.3)")
+    s.add_argument("--out", metavar="DIR", default="data/sample")
+    s.add_argument("--months", type=int, default=18)
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--rows", type=int, default=None,
+                   help="stream a larger export of about N rows (benchmarks)")
+
+    r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
+    r.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
+    r.add_argument("--month", metavar="YYYY-MM", help="default: last full month in the data")
+    r.add_argument("--out", metavar="DIR", help="default: reports/<YYYY-MM>/")
+    r.add_argument("--notebooks", nargs="+", metavar="NAME", help="default: every notebook")
+    r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")
+
+    a = sub.add_parser("app", help="serve the notebooks as Voila apps")
+    a.add_argument("--port", type=int, help="default: [app].port")
+    a.add_argument("--host", help="default: 127.0.0.1 (anything else exposes the apps)")
+    a.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module, func = COMMANDS[args.command]
+    try:
+        return int(getattr(importlib.import_module(module), func)(args) or 0)
+    except WorkbenchError as exc:
+        print(f"error: {exc.line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of ours: still one line, traceback on request
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {exc}); "
+              "rerun with WORKBENCH_DEBUG=1 and report it", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

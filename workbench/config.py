@@ -1,0 +1,201 @@
+"""workbench.toml: one config file, validated on load, with errors that name the key.
+
+Every section has defaults, so a bare FOCUS export works with no config at all.
+Relative paths are resolved against the config file's folder (or the working
+directory when there is no file).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from workbench.errors import ConfigError
+
+CONFIG_NAME = "workbench.toml"
+
+WORKLOAD_CLASSES = (
+    "training",
+    "fine-tuning",
+    "batch-inference",
+    "realtime-inference",
+    "embeddings",
+    "retrieval",
+    "evaluation",
+    "experimentation",
+    "data-preparation",
+    "platform",
+)
+UNCLASSIFIED = "unclassified"
+
+# Columns a workload rule may test (FOCUS names).
+RULE_COLUMNS = (
+    "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuId", "SkuMeter",
+    "ResourceType", "ResourceName", "ResourceId", "ChargeDescription", "PricingUnit",
+    "ConsumedUnit", "SubAccountName",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    focus: list[str] = Field(default_factory=lambda: ["data/sample/focus"])
+    store: str = "data/workbench.duckdb"
+    drivers: str | None = "data/sample/drivers.csv"
+    org: str | None = "data/sample/org.csv"
+    budgets: str | None = "data/sample/budgets.csv"
+    telemetry: str | None = "data/sample/telemetry.csv"
+    quality: str | None = "data/sample/quality.csv"
+
+
+TagKeys = Annotated[list[str], Field(min_length=1)]
+
+
+class TagsConfig(_Section):
+    """Which tag keys (tried in order, case-insensitive) carry each business dimension."""
+
+    team: TagKeys = ["team", "owner_team", "squad", "group"]
+    cost_center: TagKeys = ["cost_center", "costcenter", "cost-center", "cost center"]
+    environment: TagKeys = ["environment", "env", "stage"]
+    workload: TagKeys = ["workload", "workload_class", "workload-class"]
+    model: TagKeys = ["model", "model_name", "model-id"]
+    application: TagKeys = ["application", "app", "product"]
+    owner: TagKeys = ["owner", "contact", "created_by"]
+
+
+class WorkloadRule(_Section):
+    """First matching rule wins; every regex in `match` must match its column (search, not full match)."""
+
+    workload_class: str = Field(alias="class")
+    match: dict[str, str]
+
+    @field_validator("workload_class")
+    @classmethod
+    def _known_class(cls, v: str) -> str:
+        if v not in WORKLOAD_CLASSES:
+            raise ValueError(f"unknown workload class {v!r}; use one of {', '.join(WORKLOAD_CLASSES)}")
+        return v
+
+    @field_validator("match")
+    @classmethod
+    def _valid_match(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError("needs at least one column to match")
+        for col, pattern in v.items():
+            if col not in RULE_COLUMNS:
+                raise ValueError(f"cannot match on {col!r}; use one of {', '.join(RULE_COLUMNS)}")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{col}: bad regular expression {pattern!r}: {exc}") from None
+        return v
+
+
+def _rule(cls: str, **match: str) -> WorkloadRule:
+    return WorkloadRule.model_validate({"class": cls, "match": match})
+
+
+# Defaults that recognise AI services in any provider's FOCUS export; order matters.
+DEFAULT_WORKLOAD_RULES = [
+    _rule("fine-tuning", ResourceName=r"(?i)fine[-_ ]?tun|\bft[-_]"),
+    _rule("fine-tuning", SkuMeter=r"(?i)fine[-_ ]?tun"),
+    _rule("embeddings", SkuMeter=r"(?i)embed"),
+    _rule("embeddings", ResourceName=r"(?i)embed"),
+    _rule("retrieval", ServiceName=r"(?i)vector|pinecone|opensearch|ai search|cognitive search|vertex ai vector|weaviate|qdrant"),
+    _rule("retrieval", ResourceName=r"(?i)vector|retriev|rag[-_]|index"),
+    _rule("evaluation", ResourceName=r"(?i)eval"),
+    _rule("training", ResourceName=r"(?i)train|pretrain"),
+    _rule("training", SkuMeter=r"(?i)training"),
+    _rule("batch-inference", ResourceName=r"(?i)batch"),
+    _rule("batch-inference", SkuMeter=r"(?i)batch"),
+    _rule("realtime-inference", ResourceName=r"(?i)endpoint|serving|inference|realtime|real-time"),
+    _rule("realtime-inference", SkuMeter=r"(?i)input tokens|output tokens|tokens"),
+    _rule("experimentation", ResourceName=r"(?i)notebook|sandbox|jupyter|studio|experiment"),
+    _rule("experimentation", ServiceName=r"(?i)notebook|workbench|studio"),
+    _rule("data-preparation", ResourceName=r"(?i)etl|dataprep|data-prep|ingest|feature|lake|snapshot|dataset"),
+    _rule("data-preparation", ServiceName=r"(?i)glue|dataflow|dataproc|data factory|emr|databricks"),
+    _rule("platform", ResourceName=r"(?i)k8s|kubernetes|eks|aks|gke|monitor|observab|logging|platform|shared"),
+    _rule("platform", ServiceName=r"(?i)kubernetes|monitor|cloudwatch|logging|support|security|key vault|kms"),
+]
+
+
+class ReportConfig(_Section):
+    month: str | None = None  # YYYY-MM; default: last full month in the data
+    out: str | None = None  # default: reports/<YYYY-MM>/
+    notebooks: list[str] = Field(default_factory=list)  # default: every notebook in notebooks/
+    pdf: bool = True
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, v: str | None) -> str | None:
+        if v and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError(f"{v!r} is not a month like 2026-05")
+        return v or None
+
+
+class AppConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8866, ge=1, le=65535)
+    pool_size: int = Field(default=2, ge=0, le=16)
+
+
+class Config(_Section):
+    data: DataConfig = Field(default_factory=DataConfig)
+    tags: TagsConfig = Field(default_factory=TagsConfig)
+    workloads: list[WorkloadRule] = Field(default_factory=lambda: list(DEFAULT_WORKLOAD_RULES))
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    app: AppConfig = Field(default_factory=AppConfig)
+    # Sections owned by later capabilities; kept as free tables until they land.
+    allocation: dict = Field(default_factory=dict)
+    budgets: dict = Field(default_factory=dict)
+    scenarios: dict = Field(default_factory=dict)
+    forecast: dict = Field(default_factory=dict)
+
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the config file's folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+
+def _key(loc: tuple) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+
+
+def parse_config(text: str, source: str = CONFIG_NAME, root: Path | None = None) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Config.model_validate({**raw, "root": root or Path.cwd()})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        raise ConfigError(f"{source}: {_key(err['loc'])}: {msg}") from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load `path`, or ./workbench.toml when it exists, or the defaults."""
+    if path is None:
+        candidate = Path.cwd() / CONFIG_NAME
+        if not candidate.exists():
+            return Config()
+        path = candidate
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    return parse_config(text, str(path), path.resolve().parent)

@@ -1,0 +1,37 @@
+"""One exception family. The CLI turns any of these into one line and a non-zero exit."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Anything the user can fix: bad input, bad config, bad parameters."""
+
+    def line(self) -> str:
+        return str(self)
+
+
+class InputError(WorkbenchError):
+    """A problem located in an input file: `FILE:ROW: COLUMN: message` (row 1-based, header not counted)."""
+
+    def __init__(self, message: str, path: str | None = None, row: int | None = None,
+                 column: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.row = row
+        self.column = column
+
+    def line(self) -> str:
+        return format_problem(self.path, self.row, self.column, self.message)
+
+
+class ConfigError(WorkbenchError):
+    """workbench.toml is missing a key, has a wrong type or an unknown key; names the key."""
+
+
+def format_problem(path: str | None, row: int | None, column: str | None, message: str) -> str:
+    """The one shape every located problem is printed in: `FILE:ROW: COLUMN: message`."""
+    where = path or "<input>"
+    if row is not None:
+        where += f":{row}"
+    return f"{where}: {column}: {message}" if column else f"{where}: {message}"

@@ -1,0 +1,98 @@
+"""The canonical charge table: FOCUS column names and the types the store keeps them in.
+
+focus.py normalises every supported FOCUS version (1.0-1.4 cost and usage) into exactly
+these columns; store.py creates its `charges` table from them; the sample generator
+writes FOCUS 1.3 files whose columns are a superset of the FOCUS ones here.
+
+Money is DECIMAL(38, 10): exact sums to the cent and beyond; quantities are DOUBLE;
+timestamps are TIMESTAMP holding UTC (FOCUS periods are UTC, end exclusive).
+Columns that are not FOCUS carry the prefix `wb_` and are filled by ingest.
+"""
+
+from __future__ import annotations
+
+MONEY = "DECIMAL(38, 10)"
+QUANTITY = "DOUBLE"
+TIME = "TIMESTAMP"
+TEXT = "VARCHAR"
+
+COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+
+# FOCUS columns kept in the store, in this order, with their store types.
+FOCUS_COLUMNS: dict[str, str] = {
+    "BillingAccountId": TEXT,
+    "BillingAccountName": TEXT,
+    "BillingAccountType": TEXT,
+    "SubAccountId": TEXT,
+    "SubAccountName": TEXT,
+    "SubAccountType": TEXT,
+    "ProviderName": TEXT,
+    "PublisherName": TEXT,
+    "InvoiceIssuerName": TEXT,
+    "ServiceProviderName": TEXT,
+    "HostProviderName": TEXT,
+    "InvoiceId": TEXT,
+    "BillingPeriodStart": TIME,
+    "BillingPeriodEnd": TIME,
+    "ChargePeriodStart": TIME,
+    "ChargePeriodEnd": TIME,
+    "BillingCurrency": TEXT,
+    "BilledCost": MONEY,
+    "EffectiveCost": MONEY,
+    "ListCost": MONEY,
+    "ContractedCost": MONEY,
+    "ListUnitPrice": MONEY,
+    "ContractedUnitPrice": MONEY,
+    "ChargeCategory": TEXT,
+    "ChargeClass": TEXT,
+    "ChargeDescription": TEXT,
+    "ChargeFrequency": TEXT,
+    "PricingCategory": TEXT,
+    "PricingQuantity": QUANTITY,
+    "PricingUnit": TEXT,
+    "ConsumedQuantity": QUANTITY,
+    "ConsumedUnit": TEXT,
+    "CommitmentDiscountId": TEXT,
+    "CommitmentDiscountName": TEXT,
+    "CommitmentDiscountType": TEXT,
+    "CommitmentDiscountCategory": TEXT,
+    "CommitmentDiscountStatus": TEXT,
+    "CommitmentDiscountQuantity": QUANTITY,
+    "CommitmentDiscountUnit": TEXT,
+    "CapacityReservationId": TEXT,
+    "CapacityReservationStatus": TEXT,
+    "ServiceCategory": TEXT,
+    "ServiceSubcategory": TEXT,
+    "ServiceName": TEXT,
+    "SkuId": TEXT,
+    "SkuPriceId": TEXT,
+    "SkuMeter": TEXT,
+    "ResourceId": TEXT,
+    "ResourceName": TEXT,
+    "ResourceType": TEXT,
+    "RegionId": TEXT,
+    "RegionName": TEXT,
+    "AvailabilityZone": TEXT,
+    "AllocatedMethodId": TEXT,
+    "AllocatedResourceId": TEXT,
+    "AllocatedResourceName": TEXT,
+    "Tags": TEXT,  # the JSON object as written in the file (keys as written)
+}
+
+# Columns the workbench adds at ingest.
+WB_COLUMNS: dict[str, str] = {
+    "wb_provider": TEXT,  # ServiceProviderName (1.3+) else ProviderName: who sold the service
+    "wb_tags": "MAP(VARCHAR, VARCHAR)",  # Tags with case-folded keys (lookups ignore case)
+    "wb_focus_version": TEXT,  # detected from the columns: 1.0, 1.1, 1.2, 1.3, 1.4
+    "wb_source_file": TEXT,  # path as given to ingest
+    "wb_source_row": "BIGINT",  # 1-based data row in the source file (header not counted)
+    "wb_delivery_id": "BIGINT",  # which ingest call loaded the row (see store.py: idempotency)
+}
+
+CANONICAL_COLUMNS: dict[str, str] = {**FOCUS_COLUMNS, **WB_COLUMNS}
+
+# Allowed values (FOCUS 1.0-1.4); others are kept but warned about.
+CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+PRICING_CATEGORIES = ("Standard", "Dynamic", "Committed", "Other")
+CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")
+COMMITMENT_STATUSES = ("Used", "Unused")
