@@ -184,13 +184,24 @@ def parse_config(text: str, source: str = CONFIG_NAME, root: Path | None = None)
         raise ConfigError(f"{source}: {_key(err['loc'])}: {msg}") from None
 
 
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest workbench.toml in `start` (default: cwd) or a parent folder.
+
+    Notebooks run with notebooks/ as their working directory; this finds the project's file.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
 def load_config(path: str | Path | None = None) -> Config:
-    """Load `path`, or ./workbench.toml when it exists, or the defaults."""
+    """Load `path`, or the nearest workbench.toml (see find_config), or the defaults."""
     if path is None:
-        candidate = Path.cwd() / CONFIG_NAME
-        if not candidate.exists():
+        path = find_config()
+        if path is None:
             return Config()
-        path = candidate
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
