@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from workbench.config import (
+    DEFAULT_WORKLOAD_RULES,
+    Config,
+    ConfigError,
+    find_config,
+    load_config,
+    parse_config,
+)
+
+
+def test_defaults_without_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    assert cfg.data.store == "data/workbench.duckdb"
+    assert cfg.workloads == DEFAULT_WORKLOAD_RULES
+    assert cfg.tags.team[0] == "team"
+
+
+def test_repository_config_is_valid():
+    cfg = load_config(Path(__file__).parents[1] / "workbench.toml")
+    assert cfg.report.pdf is True
+    assert cfg.path(cfg.data.store).is_absolute()
+
+
+def test_found_in_parent_folder(tmp_path, monkeypatch):
+    (tmp_path / "workbench.toml").write_text('[data]\nstore = "x.duckdb"\n')
+    sub = tmp_path / "notebooks"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert find_config() == tmp_path / "workbench.toml"
+    cfg = load_config()
+    assert cfg.path(cfg.data.store) == tmp_path / "x.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[data]\nstroe = "x"\n', "data.stroe: unknown key"),
+        ('[tags]\nteam = []\n', "tags.team:"),
+        ('[tags]\nteam = "team"\n', "tags.team:"),
+        ('[[workloads]]\nclass = "gaming"\nmatch = { ResourceName = "x" }\n', "workloads[0].class: unknown workload class 'gaming'"),
+        ('[[workloads]]\nclass = "training"\nmatch = { Colour = "x" }\n', "workloads[0].match: cannot match on 'Colour'"),
+        ('[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(" }\n', "bad regular expression"),
+        ('[report]\nmonth = "2026-13"\n', "report.month: '2026-13' is not a month"),
+        ('[app]\nport = 0\n', "app.port:"),
+        ("[data\n", "not valid TOML"),
+    ],
+)
+def test_errors_name_the_key(text, expected):
+    with pytest.raises(ConfigError) as exc:
+        parse_config(text, "workbench.toml")
+    assert expected in str(exc.value)
+    assert str(exc.value).startswith("workbench.toml: ")
+
+
+def test_user_rules_replace_defaults():
+    cfg = parse_config('[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(?i)gpu" }\n')
+    assert len(cfg.workloads) == 1
+    assert cfg.workloads[0].workload_class == "training"
+
+
+def test_missing_file_is_one_line(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_config_is_immutable():
+    with pytest.raises(Exception):
+        Config().data.store = "elsewhere"
