@@ -44,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", default="data/sample")
     s.add_argument("--months", type=int, default=18)
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--end", metavar="YYYY-MM", default=None,
+                   help="last month of the sample (default: the last full month before today)")
     s.add_argument("--rows", type=int, default=None,
-                   help="stream a larger export of about N rows (benchmarks)")
+                   help="stream a larger export of about N rows (benchmarks) to data/bench/, "
+                        "or to --out when it names a .csv/.csv.gz file or another folder")
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
     r.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
