@@ -1,0 +1,184 @@
+"""The bad-input corpus: writes every case into a folder (files are made, not committed).
+
+Each case is (file name, bytes or a writer, expectation). `CASES` maps a case name to the
+file written and what `scan_file` must say about it: ok or not, and a phrase that the one
+clear message contains.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HEADER = ["BillingAccountId", "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd",
+          "ChargePeriodStart", "ChargePeriodEnd", "BillingCurrency", "BilledCost",
+          "EffectiveCost", "ListCost", "ContractedCost", "ChargeCategory", "ChargeClass",
+          "ChargeDescription", "ProviderName", "PublisherName", "InvoiceIssuerName",
+          "ServiceCategory", "ServiceName", "PricingQuantity", "PricingUnit", "Tags", "x_Note"]
+
+
+def row(**over) -> dict:
+    base = {"BillingAccountId": "acct-1", "BillingAccountName": "Example",
+            "BillingPeriodStart": "2026-05-01T00:00:00Z", "BillingPeriodEnd": "2026-06-01T00:00:00Z",
+            "ChargePeriodStart": "2026-05-02T00:00:00Z", "ChargePeriodEnd": "2026-05-03T00:00:00Z",
+            "BillingCurrency": "USD", "BilledCost": "10.25", "EffectiveCost": "9.75",
+            "ListCost": "12.00", "ContractedCost": "11.00", "ChargeCategory": "Usage",
+            "ChargeClass": "", "ChargeDescription": "GPU hours", "ProviderName": "Example Cloud",
+            "PublisherName": "Example Cloud", "InvoiceIssuerName": "Example Cloud",
+            "ServiceCategory": "AI and Machine Learning", "ServiceName": "Training",
+            "PricingQuantity": "3", "PricingUnit": "Hours", "Tags": '{"Team":"ml","env":"prod"}',
+            "x_Note": "custom"}
+    base.update(over)
+    return base
+
+
+def csv_bytes(rows: list[dict], header: list[str] = HEADER, newline: str = "\n") -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator=newline, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+GOOD = [row(), row(BilledCost="-2.50", EffectiveCost="-2.50", ChargeCategory="Credit",
+                ListCost="", ContractedCost="", Tags=""),
+        row(BillingCurrency="EUR", BilledCost="0.0000000001", EffectiveCost="1e2")]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # file name
+    ok: bool
+    says: str  # a phrase the first error (or a warning when ok) contains
+    row: int | None = None  # the row that problem names, when it names one
+    column: str | None = None
+
+
+def _ragged() -> bytes:
+    good = csv_bytes(GOOD)
+    return good + b"acct-1,Example,2026-05-01,2026-06-01\n"
+
+
+def _not_utf8() -> bytes:
+    data = csv_bytes([row(), row(ChargeDescription="caf\u00e9"), row()])
+    return data.replace("caf\u00e9".encode(), b"caf\xe9")
+
+
+def _parquet(path: Path, cost_type: str) -> None:
+    cols = {h: [r[h] or None for r in GOOD] for h in HEADER}
+    table = pa.table(cols)
+    if cost_type != "string":
+        for name in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+            values = [None if v is None else float(v) for v in cols[name]]
+            arr = pa.array(values, pa.float64())
+            if cost_type == "decimal":
+                arr = arr.cast(pa.decimal128(20, 10))
+            table = table.set_column(table.schema.get_field_index(name), name, arr)
+        ts = pa.array([datetime.fromisoformat(v) for v in cols["ChargePeriodStart"]],
+                      pa.timestamp("us", tz="UTC"))
+        table = table.set_column(table.schema.get_field_index("ChargePeriodStart"),
+                                 "ChargePeriodStart", ts)
+    pq.write_table(table, path)
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+HOSTILE = {"<script>alert(1)</script>": "x", "Team": "=HYPERLINK(\"http://evil\",\"click\")",
+           "k" * 10_000: "<img src=x onerror=alert(1)>", "cost": "-12.5"}
+
+CASES: dict[str, tuple[Case, object]] = {
+    "good": (Case("good.csv", True, ""), csv_bytes(GOOD)),
+    "empty": (Case("empty.csv", False, "empty file (0 bytes)"), b""),
+    "header_only": (Case("header_only.csv", True, "no data rows"), csv_bytes([])),
+    "truncated_gzip": (Case("truncated.csv.gz", False, "truncated or corrupt gzip"),
+                       gzip.compress(csv_bytes(GOOD * 400))[:600]),
+    "aws_cur": (Case("cur.csv", False, "legacy AWS Cost and Usage Report"),
+                b"identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,"
+                b"lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/CurrencyCode\n"
+                b"abc,2026-05-01T00:00:00Z/2026-05-02T00:00:00Z,1234,2026-05-01,1.5,USD\n"),
+    "azure": (Case("azure.csv", False, "Azure usage details"),
+              b"InvoiceSectionName,AccountName,SubscriptionGuid,Date,MeterCategory,"
+              b"MeterSubCategory,CostInBillingCurrency,BillingCurrency,ResourceGroup\n"
+              b"Main,acct,0000-1111,05/01/2026,Virtual Machines,NCv3,12.5,USD,rg-ml\n"),
+    "gcp": (Case("gcp.csv", False, "Google Cloud BigQuery billing export"),
+            b"billing_account_id,service.id,service.description,sku.id,sku.description,"
+            b"usage_start_time,usage_end_time,project.id,cost,currency,invoice.month\n"
+            b"0A-1B,6F81,Compute Engine,ABC,N1 GPU,2026-05-01 00:00:00 UTC,"
+            b"2026-05-01 01:00:00 UTC,ml-prod,3.2,USD,202605\n"),
+    "oci": (Case("oci.csv", False, "Oracle Cloud (OCI) cost report"),
+            b"lineItem/referenceNo,lineItem/tenantId,lineItem/intervalUsageStart,"
+            b"product/service,product/compartmentId,cost/myCost,cost/currencyCode\n"
+            b"r1,ocid1.tenancy,2026-05-01T00:00Z,COMPUTE,ocid1.compartment,1.25,USD\n"),
+    "missing_required": (Case("missing.csv", False, "required column is missing",
+                              column="EffectiveCost"),
+                         csv_bytes(GOOD, [h for h in HEADER if h != "EffectiveCost"])),
+    "non_numeric": (Case("non_numeric.csv", False, "not a number: '12,50'", row=2,
+                         column="BilledCost"),
+                    csv_bytes([row(), row(BilledCost="12,50"), row()])),
+    "infinite": (Case("infinite.csv", False, "not a finite amount: 'inf'", row=3,
+                      column="EffectiveCost"),
+                 csv_bytes([row(), row(), row(EffectiveCost="inf")])),
+    "nan": (Case("nan.csv", False, "not a finite amount: 'NaN'", row=1, column="BilledCost"),
+            csv_bytes([row(BilledCost="NaN")])),
+    "empty_cost": (Case("empty_cost.csv", False, "empty; a value is required", row=2,
+                        column="BilledCost"), csv_bytes([row(), row(BilledCost="")])),
+    "bad_date": (Case("bad_date.csv", False, "not an ISO-8601 date or timestamp: '05/13/2026'",
+                      row=2, column="ChargePeriodStart"),
+                 csv_bytes([row(), row(ChargePeriodStart="05/13/2026")])),
+    "not_utf8": (Case("latin1.csv", False, "not UTF-8", row=2), _not_utf8()),
+    "bom_crlf": (Case("bom_crlf.csv", True, ""), b"\xef\xbb\xbf" + csv_bytes(GOOD, newline="\r\n")),
+    "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
+    "malformed_tags": (Case("bad_tags.csv", True, "not a JSON object", row=2, column="Tags"),
+                       csv_bytes([row(), row(Tags='{"team": "ml"'), row(Tags="[1,2]")])),
+    "hostile_tags": (Case("hostile.csv", True, "looks like a spreadsheet formula", row=1,
+                          column="Tags"), csv_bytes([row(Tags=json.dumps(HOSTILE))])),
+    "mixed_currencies": (Case("mixed.csv", True, ""), csv_bytes(GOOD)),
+    "png": (Case("image.csv", False, "PNG image"), PNG),
+    "binary": (Case("random.csv", False, "binary data"), bytes(range(256)) * 8),
+    "wrong_currency": (Case("currency.csv", False, "3-letter ISO 4217", row=1,
+                            column="BillingCurrency"), csv_bytes([row(BillingCurrency="usd")])),
+    "unknown_category": (Case("category.csv", True, "unknown value 'Refund'", row=1,
+                              column="ChargeCategory"), csv_bytes([row(ChargeCategory="Refund")])),
+    "covered_usage": (Case("covered.csv", True, "covered usage", row=1, column="BilledCost"),
+                      csv_bytes([row(CommitmentDiscountStatus="Used", CommitmentDiscountId="c1")],
+                                HEADER + ["CommitmentDiscountStatus", "CommitmentDiscountId"])),
+    "lower_case_header": (Case("lower.csv", True, "FOCUS names are case-sensitive",
+                               column="billedcost"),
+                          csv_bytes([{**row(), "billedcost": "10.25"}],
+                                    [("billedcost" if h == "BilledCost" else h) for h in HEADER])),
+    "semicolons": (Case("semicolon.csv", False, "comma-separated"),
+                   b"BilledCost;EffectiveCost;BillingCurrency\n1;1;USD\n"),
+    "repeated_column": (Case("repeated.csv", False, "more than once", column="BilledCost"),
+                        csv_bytes([row()], HEADER + ["BilledCost"])),
+    "quoted_newlines": (Case("multiline.csv", True, ""),
+                        csv_bytes([row(ChargeDescription="line one\nline two, \"quoted\""),
+                                   row()])),
+    "parquet_double": (Case("double.parquet", True, ""), "double"),
+    "parquet_decimal": (Case("decimal.parquet", True, ""), "decimal"),
+    "parquet_string": (Case("string.parquet", True, ""), "string"),
+    "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
+}
+
+
+def build(folder: Path) -> dict[str, Path]:
+    """Write every case into `folder`; returns case name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, (case, content) in CASES.items():
+        path = folder / case.name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            _parquet(path, content)
+        paths[name] = path
+    return paths

@@ -1,0 +1,302 @@
+"""workbench.focus: reading, normalising and checking FOCUS exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from corpus.build import CASES, GOOD, HEADER, csv_bytes, row
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import InputError
+from workbench.focus import discover, scan_file, table_columns, validate
+from workbench.focus_columns import detect_version, legacy_format
+from workbench.schema import CANONICAL_COLUMNS
+
+
+def scan(path: Path, con=None):
+    con = con or duckdb.connect()
+    return scan_file(con, path, "t"), con
+
+
+def write(tmp_path: Path, rows: list[dict], header: list[str] = HEADER, name="f.csv") -> Path:
+    p = tmp_path / name
+    p.write_bytes(csv_bytes(rows, header))
+    return p
+
+
+# -- the corpus: every case gives one clear message, never a traceback --------------------------
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_corpus_case(corpus, name):
+    case, _ = CASES[name]
+    report, con = scan(corpus[name])
+    assert report.ok is case.ok, (report.errors, report.warnings)
+    if not case.ok:
+        first = report.errors[0]
+        assert case.says in first.message
+        assert "\n" not in first.message and "Traceback" not in first.message
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'"
+                           ).fetchone()[0] == 0  # nothing left behind to load
+    else:
+        assert not report.errors
+        if case.says:
+            first = next(w for w in report.warnings if case.says in w.message)
+        else:
+            assert not report.warnings
+            return
+    if case.row is not None:
+        assert first.row == case.row
+    if case.column is not None:
+        assert first.column == case.column
+
+
+def test_good_file_table_shape_and_totals(corpus):
+    report, con = scan(corpus["good"])
+    assert report.ok and report.rows == 3 and report.focus_version == "1.0"
+    cols = con.execute("DESCRIBE t").fetchall()
+    assert [c[0] for c in cols] == table_columns()
+    assert {c[0]: c[1].replace(" ", "") for c in cols} == {
+        c: CANONICAL_COLUMNS[c].replace(" ", "") for c in table_columns()}
+    assert report.currencies == {
+        "EUR": {"billed_cost": Decimal("0.0000000001"), "effective_cost": Decimal("100")},
+        "USD": {"billed_cost": Decimal("7.75"), "effective_cost": Decimal("7.25")}}
+    assert report.period_start == datetime(2026, 5, 2, tzinfo=UTC)
+    assert report.period_end == datetime(2026, 5, 3, tzinfo=UTC)
+    rows = con.execute("SELECT wb_source_row, wb_provider, wb_tags, wb_focus_version, "
+                       "wb_source_file, \"Tags\", \"ListCost\" FROM t ORDER BY rowid").fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert rows[0][1] == "Example Cloud" and rows[0][3] == "1.0"
+    assert rows[0][4] == str(corpus["good"])
+    assert rows[0][2] == {"team": "ml", "env": "prod"}  # keys folded, values as written
+    assert rows[0][5] == '{"Team":"ml","env":"prod"}'  # Tags text kept as written
+    assert rows[1][2] == {} and rows[1][6] is None  # no tags; empty ListCost allowed
+
+
+def test_bom_crlf_read_like_plain(corpus):
+    plain, c1 = scan(corpus["good"])
+    bom, c2 = scan(corpus["bom_crlf"])
+    assert bom.ok and bom.currencies == plain.currencies
+    q = "SELECT * EXCLUDE (wb_source_file) FROM t ORDER BY wb_source_row"
+    assert c1.execute(q).fetchall() == c2.execute(q).fetchall()
+
+
+def test_parquet_cost_types_agree_with_csv(corpus):
+    csv_report, _ = scan(corpus["good"])
+    for name in ("parquet_double", "parquet_decimal", "parquet_string"):
+        report, con = scan(corpus[name])
+        assert report.ok, (name, report.errors)
+        assert report.currencies == csv_report.currencies, name
+        assert report.period_start == csv_report.period_start
+        assert [c[0] for c in con.execute("DESCRIBE t").fetchall()] == table_columns()
+
+
+def test_malformed_tags_keep_row_and_cost(corpus):
+    report, con = scan(corpus["malformed_tags"])
+    assert report.ok and report.rows == 3
+    assert report.currencies["USD"]["billed_cost"] == Decimal("30.75")
+    assert con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall() == [
+        ({"team": "ml", "env": "prod"},), ({},), ({},)]
+    assert [w.row for w in report.warnings if w.column == "Tags"] == [2, 3]
+
+
+def test_hostile_tags_kept_as_data(corpus):
+    report, con = scan(corpus["hostile_tags"])
+    tags = con.execute("SELECT wb_tags FROM t").fetchone()[0]
+    assert tags["<script>alert(1)</script>"] == "x"
+    assert tags["k" * 10_000] == "<img src=x onerror=alert(1)>"
+    assert tags["team"].startswith("=HYPERLINK(")
+    # a negative number is not a formula
+    assert [w.row for w in report.warnings if "formula" in w.message] == [1]
+
+
+def test_tag_values_and_repeated_keys(tmp_path):
+    tags = json.dumps({"Team": "a", "team": "b", "n": 1.5, "b": True, "o": {"x": [1]}, "z": None})
+    report, con = scan(write(tmp_path, [row(Tags=tags)]))
+    assert report.ok
+    got = con.execute("SELECT wb_tags FROM t").fetchone()[0]
+    assert got == {"team": "a", "n": "1.5", "b": "true", "o": '{"x":[1]}', "z": None}
+
+
+def test_timestamps_to_utc_whatever_the_session_zone(tmp_path):
+    rows = [row(ChargePeriodStart="2026-05-01T02:00:00+02:00", ChargePeriodEnd="2026-05-01"),
+            row(ChargePeriodStart="2026-05-01T00:00:00", ChargePeriodEnd="2026-05-01T05:00:00Z"),
+            row(ChargePeriodStart="2026-04-30T19:00:00-0500", ChargePeriodEnd="2026-05-01 01:30")]
+    p = write(tmp_path, rows)
+    for zone in ("UTC", "America/New_York", "Asia/Kolkata"):
+        con = duckdb.connect()
+        con.execute(f"SET TimeZone = '{zone}'")
+        report, con = scan(p, con)
+        assert report.ok
+        got = con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t '
+                          "ORDER BY wb_source_row").fetchall()
+        assert got == [(datetime(2026, 5, 1), datetime(2026, 5, 1)),
+                       (datetime(2026, 5, 1), datetime(2026, 5, 1, 5)),
+                       (datetime(2026, 5, 1), datetime(2026, 5, 1, 1, 30))], zone
+    assert report.warnings == [] or all("ends before" in w.message for w in report.warnings)
+
+
+def test_many_bad_rows_listed_then_counted(tmp_path):
+    rows = [row(BilledCost="n/a") for _ in range(40)]
+    report, _ = scan(write(tmp_path, rows))
+    assert not report.ok
+    listed = [e for e in report.errors if e.row is not None]
+    assert [e.row for e in listed] == [1, 2, 3, 4, 5]
+    assert report.errors[-1].row is None and "40 rows in all" in report.errors[-1].message
+
+
+def test_insertion_order_off_gives_the_same_table(tmp_path):
+    p = write(tmp_path, [row(BilledCost=str(i)) for i in range(50)])
+    _, c1 = scan(p)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    report, c2 = scan(p, con)
+    assert report.ok
+    q = "SELECT * FROM t ORDER BY wb_source_row"
+    assert c1.execute(q).fetchall() == c2.execute(q).fetchall()
+    assert c2.execute('SELECT count(*) FROM t WHERE wb_source_row <> "BilledCost" + 1'
+                      ).fetchone()[0] == 0
+    assert [c[0] for c in c2.execute("DESCRIBE t").fetchall()] == table_columns()
+    assert c2.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is False
+
+
+def test_row_numbers_inside_a_transaction(tmp_path):
+    p = write(tmp_path, [row(BilledCost=str(i)) for i in range(20)])
+    con = duckdb.connect()
+    con.execute("BEGIN")
+    report, con = scan(p, con)
+    assert report.ok
+    assert con.execute("SELECT min(wb_source_row), max(wb_source_row) FROM t").fetchone() == (1, 20)
+    con.execute("COMMIT")
+
+
+def test_versions_detected_from_columns():
+    base = set(HEADER)
+    assert detect_version(base) == "1.0"
+    assert detect_version(base | {"SkuMeter"}) == "1.1"
+    assert detect_version(base | {"SkuMeter", "InvoiceId"}) == "1.2"
+    assert detect_version(base | {"ServiceProviderName", "HostProviderName"}) == "1.3"
+    assert detect_version(base | {"ServiceProviderName", "InvoiceDetailId"}) == "1.4"
+
+
+def test_legacy_signatures_do_not_catch_focus_with_provider_extras():
+    assert legacy_format(HEADER + ["lineItem/UnblendedCost", "MeterCategory"]) is None
+    assert "AWS" in legacy_format(["bill_payer_account_id", "line_item_unblended_cost"])
+    assert "Azure" in legacy_format(["Date", "PreTaxCost", "SubscriptionGuid"])
+    assert legacy_format(["a", "b"]) is None
+
+
+def test_unknown_service_category_warns(tmp_path):
+    report, _ = scan(write(tmp_path, [row(), row(ServiceCategory="GPU Stuff")]))
+    assert report.ok
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "ServiceCategory")]
+
+
+def test_focus_13_provider_column_and_missing_mandatory(tmp_path):
+    header = [h for h in HEADER if h not in ("ProviderName", "PublisherName", "ListCost")]
+    header += ["ServiceProviderName", "HostProviderName"]
+    report, con = scan(write(tmp_path, [row(ServiceProviderName="Reseller")], header))
+    assert report.ok and report.focus_version == "1.3"
+    assert con.execute("SELECT wb_provider, \"ProviderName\" FROM t").fetchone() == ("Reseller", None)
+    assert [w.column for w in report.warnings] == ["ListCost"]  # PublisherName deprecated in 1.3
+
+
+def test_missing_provider_is_an_error(tmp_path):
+    header = [h for h in HEADER if h != "ProviderName"]
+    report, _ = scan(write(tmp_path, GOOD, header))
+    assert not report.ok and report.errors[0].column == "ProviderName"
+
+
+def test_discover(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/x.csv", "a/b/y.CSV.gz", "a/b/z.parquet", "a/notes.txt", "a/.hidden.csv"):
+        (tmp_path / name).write_bytes(b"x")
+    found = discover([str(tmp_path / "a"), str(tmp_path / "a" / "x.csv")])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a/b/y.CSV.gz", "a/b/z.parquet", "a/x.csv"]
+    assert discover([str(tmp_path / "a" / "**" / "*.parquet")]) == [tmp_path / "a/b/z.parquet"]
+    assert discover([str(tmp_path / "a" / "notes.txt")]) == [tmp_path / "a/notes.txt"]
+    with pytest.raises(InputError, match="no such file"):
+        discover([str(tmp_path / "missing*.csv")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no FOCUS files"):
+        discover([str(tmp_path / "empty")])
+
+
+def test_validate_reports_every_file(corpus):
+    reports = validate([str(corpus["good"]), str(corpus["nan"])])
+    assert [r.ok for r in reports] == [True, False]
+
+
+# -- properties: exact totals per currency, repeatable scans ------------------------------------
+
+amounts = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=10,
+                      allow_nan=False, allow_infinity=False)
+charges = st.lists(st.tuples(st.sampled_from(["USD", "EUR", "JPY"]), amounts, amounts),
+                   min_size=1, max_size=30)
+
+
+def _expected(data) -> dict:
+    out: dict[str, dict[str, Decimal]] = {}
+    for cur, billed, effective in data:
+        sums = out.setdefault(cur, {"billed_cost": Decimal(0), "effective_cost": Decimal(0)})
+        sums["billed_cost"] += billed
+        sums["effective_cost"] += effective
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=charges)
+def test_totals_exact_csv_and_parquet(tmp_path, data):
+    rows = [row(BillingCurrency=c, BilledCost=str(b), EffectiveCost=str(e)) for c, b, e in data]
+    csv_path = write(tmp_path, rows)
+    report, con = scan(csv_path)
+    assert report.ok, report.errors
+    assert report.currencies == _expected(data)
+    again = scan_file(con, csv_path, "t2")
+    assert again.currencies == report.currencies
+    assert con.execute("SELECT * FROM t EXCEPT ALL SELECT * FROM t2").fetchall() == []
+    assert con.execute("SELECT count(*) FROM t2").fetchone()[0] == len(data)
+    cols = {h: [r[h] or None for r in rows] for h in HEADER}
+    table = pa.table(cols)
+    for name in ("BilledCost", "EffectiveCost"):
+        table = table.set_column(table.schema.get_field_index(name), name,
+                                 pa.array([Decimal(v) for v in cols[name]], pa.decimal128(38, 10)))
+    pq_path = tmp_path / "f.parquet"
+    pq.write_table(table, pq_path)
+    assert scan(pq_path)[0].currencies == _expected(data)
+
+
+def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
+    """Parquet exports often carry Tags as a MAP and periods as timestamps with a zone."""
+    n = 2
+    table = pa.table({
+        "BillingPeriodStart": pa.array([datetime(2026, 5, 1, tzinfo=UTC)] * n, pa.timestamp("ms", tz="UTC")),
+        "ChargePeriodStart": pa.array([datetime(2026, 5, 2)] * n, pa.timestamp("us")),
+        "ChargePeriodEnd": pa.array([datetime(2026, 5, 3).date()] * n, pa.date32()),
+        "BillingCurrency": ["USD", "USD"],
+        "BilledCost": pa.array([Decimal("1.005"), Decimal("-0.005")], pa.decimal128(12, 4)),
+        "EffectiveCost": pa.array([1.1, 2.2], pa.float64()),
+        "ChargeCategory": ["Usage", "Credit"],
+        "ServiceProviderName": ["Example", "Example"],
+        "BillingAccountId": pa.array([123, 456], pa.int64()),
+        "Tags": pa.array([[("Team", "ml")], []], pa.map_(pa.string(), pa.string())),
+    })
+    p = tmp_path / "native.parquet"
+    pq.write_table(table, p)
+    report, con = scan(p)
+    assert report.ok, report.errors
+    assert report.currencies == {"USD": {"billed_cost": Decimal("1.000"),
+                                         "effective_cost": Decimal("3.3")}}
+    got = con.execute('SELECT "BillingAccountId", "Tags", wb_tags, "ChargePeriodEnd", '
+                      '"BillingPeriodStart" FROM t ORDER BY wb_source_row').fetchall()
+    assert got[0] == ("123", '{"Team":"ml"}', {"team": "ml"}, datetime(2026, 5, 3),
+                      datetime(2026, 5, 1))
+    assert got[1][2] == {}

@@ -1,0 +1,353 @@
+"""Reading and checking FOCUS cost-and-usage exports (CSV, CSV.gz, Parquet; FOCUS 1.0-1.4).
+
+`scan_file` reads one file in a single DuckDB pass into a temporary table of the canonical
+columns (workbench.schema), then finds bad rows with SQL: a 5M-row file never goes through
+a Python loop. Every problem is reported as `FILE:ROW: COLUMN: message` with ROW the 1-based
+data row (header not counted). Nothing is dropped silently: a file with errors is not ok and
+is not loaded; rows with warnings are kept with their full cost.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC
+from decimal import Decimal
+from glob import glob
+from pathlib import Path
+
+import duckdb
+
+from workbench.errors import InputError
+from workbench.focus_checks import ERROR, Check, build_checks
+from workbench.focus_columns import (
+    ALL_FOCUS_COLUMNS,
+    PROVIDER_COLUMNS,
+    detect_version,
+    legacy_format,
+)
+from workbench.focus_header import column_problems, csv_header, dedupe, match_columns, sniff
+from workbench.focus_report import FileReport, Problem, Stop
+from workbench.focus_sql import bad_expr, finite_expr, ident, literal, tags_map_expr, typed_expr
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
+VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
+
+
+# -- finding files ----------------------------------------------------------------------------
+
+def _is_export(p: Path) -> bool:
+    return p.is_file() and p.name.lower().endswith(SUFFIXES) and not p.name.startswith(".")
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    """Files named, files under folders (recursively) and glob matches; sorted, no repeats.
+
+    A file named explicitly is taken whatever its extension (the scan says what it is);
+    folders and globs contribute *.csv, *.csv.gz and *.parquet files.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_file():
+            hits = [p]
+        elif p.is_dir():
+            hits = sorted(f for f in p.rglob("*") if _is_export(f))
+            if not hits:
+                raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
+                                 "in this folder", path=raw)
+        else:
+            hits = []
+            for m in sorted(glob(str(p), recursive=True)):
+                mp = Path(m)
+                hits += [mp] if _is_export(mp) else sorted(
+                    f for f in mp.rglob("*") if _is_export(f)) if mp.is_dir() else []
+            if not hits:
+                raise InputError("no such file or folder, and no file matches it as a glob",
+                                 path=raw)
+        found += hits
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+# -- staging ----------------------------------------------------------------------------------
+
+def _source(con, path: Path, kind: str, head: bytes,
+            rejects: str) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """(FROM clause, [(unique column name, type)], header as written) for the file."""
+    p = literal(str(path))
+    if kind == "parquet":
+        src = f"read_parquet({p})"
+        try:
+            cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        except duckdb.Error as exc:
+            raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
+        return src, cols, [c for c, _ in cols]
+    header = csv_header(head)
+    names = dedupe(header)
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    src = (f"read_csv({p}, columns={columns}, header=true, auto_detect=false, delim=',', "
+           f"quote='\"', escape='\"', strict_mode=true, null_padding=false, encoding='utf-8', "
+           f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
+           f"store_rejects=true, rejects_table={literal(rejects)}, "
+           f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0)")
+    return src, [(n, "VARCHAR") for n in names], header
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(": ", 1)[1] if text.split(": ", 1)[0].endswith("Error") else text
+
+
+def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, str],
+               version: str, path: Path) -> tuple[str, dict[str, str]]:
+    """CREATE TEMP TABLE statement and the canonical -> wb_bad_ column map.
+
+    The inner SELECT converts each column once and keeps its text beside it; the outer one
+    derives the bad values and the tag map from those, so no conversion runs twice.
+    """
+    inner, outer, bad_columns = [], [], {}
+    for i, column in enumerate(FOCUS_COLUMNS):
+        src_name = mapping.get(column)
+        converted, text = typed_expr(column, src_name, types.get(src_name, "VARCHAR"))
+        inner.append(f"{converted} AS {ident(column)}")
+        if text is None:
+            outer.append(ident(column))
+            continue
+        raw = f"__raw{i}"
+        inner.append(f"{text} AS {raw}")
+        value = finite_expr(column, ident(column))
+        outer.append(f"{value} AS {ident(column)}")
+        bad_columns[column] = f"wb_bad_{column}"
+    inner_m, wb_tags = tags_map_expr(ident("Tags"))
+    provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
+    outer += [
+        f"coalesce({provider}) AS wb_provider",
+        f"{wb_tags} AS wb_tags",
+        f"{literal(version)} AS wb_focus_version",
+        f"{literal(str(path))} AS wb_source_file",
+    ]
+    for i, column in enumerate(FOCUS_COLUMNS):
+        if column in bad_columns:
+            value = finite_expr(column, ident(column))
+            outer.append(f"{bad_expr(value, f'__raw{i}')} AS {ident(bad_columns[column])}")
+    sql = (f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT {', '.join(outer)} FROM "
+           f"(SELECT {', '.join(inner)}, {inner_m} AS __m FROM {src})")
+    return sql, bad_columns
+
+
+def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
+    """Rows the CSV reader refused (wrong field count, bad UTF-8, stray quotes)."""
+    rows = con.execute(
+        f"SELECT line, column_name, error_type, error_message FROM {ident(rejects)} "
+        "ORDER BY line").fetchall()
+    reasons = {
+        "MISSING COLUMNS": "too few fields in this row",
+        "TOO MANY COLUMNS": "too many fields in this row",
+        "INVALID ENCODING": "bytes that are not UTF-8 text; save the export as UTF-8",
+        "INVALID UNICODE": "bytes that are not UTF-8 text; save the export as UTF-8",
+        "UNQUOTED VALUE": "a quote in the middle of an unquoted field",
+        "LINE SIZE OVER MAXIMUM": "line too long",
+    }
+    problems, lines = [], set()
+    for line, column, kind, message in rows:
+        if line in lines:
+            continue
+        lines.add(line)
+        if len(problems) < LISTED_PER_CHECK * 4:
+            text = reasons.get(kind) or message.splitlines()[0]
+            problems.append(Problem(int(line) - 1 if line else None,
+                                    None if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS")
+                                    else column, f"row not readable: {text}"))
+    if len(lines) > len(problems):
+        problems.append(Problem(None, None, f"{len(lines)} rows in all are not readable "
+                                f"(first {len(problems)} listed); nothing was loaded"))
+    return problems, len(lines)
+
+
+def _fmt(value) -> str:
+    text = repr(value if len(str(value)) <= 60 else str(value)[:57] + "...")
+    return text
+
+
+def _run_checks(con, table: str, checks: list[Check], report: FileReport) -> None:
+    t = ident(table)
+    if not checks:
+        return
+    counts = con.execute("SELECT " + ", ".join(f"count_if({c.condition})" for c in checks)
+                         + f" FROM {t}").fetchone()
+    for check, n in zip(checks, counts, strict=True):
+        if not n:
+            continue
+        target = report.errors if check.level == ERROR else report.warnings
+        listed = con.execute(f"SELECT wb_source_row, {check.value} FROM {t} WHERE "
+                             f"{check.condition} ORDER BY wb_source_row LIMIT {LISTED_PER_CHECK}"
+                             ).fetchall()
+        for row, value in listed:
+            message = check.message.replace("{value}", _fmt(value) if value is not None else "")
+            target.append(Problem(int(row), check.column, message))
+        if n > len(listed):
+            first = check.message.split(":")[0].split(";")[0].replace(" {value}", "")
+            target.append(Problem(None, check.column, f"{first}: {n:,} rows in all "
+                                  f"(first {len(listed)} listed)"))
+
+
+def _summarise(con, table: str, report: FileReport) -> None:
+    t = ident(table)
+    report.rows = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    start, end = con.execute(f'SELECT min("ChargePeriodStart"), max("ChargePeriodEnd") FROM {t}'
+                             ).fetchone()
+    report.period_start = start.replace(tzinfo=UTC) if start else None
+    report.period_end = end.replace(tzinfo=UTC) if end else None
+    for cur, billed, effective in con.execute(
+            f'SELECT "BillingCurrency", sum("BilledCost"), sum("EffectiveCost") FROM {t} '
+            "WHERE regexp_full_match(\"BillingCurrency\", '[A-Z]{3}') GROUP BY 1 ORDER BY 1"
+    ).fetchall():
+        report.currencies[cur] = {"billed_cost": billed if billed is not None else Decimal(0),
+                                  "effective_cost": effective if effective is not None
+                                  else Decimal(0)}
+
+
+def _create_in_file_order(con, sql: str) -> None:
+    """Run the CREATE with insertion order kept, so rowid follows the file's rows.
+
+    The setting is the caller's: when it is off it is turned on for this one statement.
+    """
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    if str(keep).lower() in ("true", "1"):
+        con.execute(sql)
+        return
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(sql)
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+
+
+def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileReport:
+    """Read and check one FOCUS file; when the report is ok, TEMP TABLE `table` holds its rows.
+
+    The table has the columns of workbench.schema.CANONICAL_COLUMNS except wb_delivery_id,
+    rows in file order. When the report is not ok, no such table is left behind.
+    """
+    path = Path(path)
+    report = FileReport(path=str(path))
+    rejects = f"{table}_rejects"
+    try:
+        _scan(con, path, table, rejects, report)
+    except Stop as stop:
+        report.errors.append(stop.problem)
+    except duckdb.Error as exc:
+        report.errors.append(Problem(None, None, _read_error(exc)))
+    finally:
+        for name in (rejects, rejects + "_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+    report.ok = not report.errors
+    if not report.ok:
+        con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+    return report
+
+
+def _read_error(exc: Exception) -> str:
+    text = str(exc)
+    if "GZIP" in text.upper() or "gzip" in text:
+        return "truncated or corrupt gzip file; download the export again"
+    return f"cannot read the file: {_first_line(exc)}"
+
+
+def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None:
+    kind, head = sniff(path)
+    src, columns, header = _source(con, path, kind, head, rejects)
+    names = [c for c, _ in columns]
+    repeated = sorted({n for n in header if header.count(n) > 1 and n in ALL_FOCUS_COLUMNS})
+    if repeated:
+        raise Stop(f"the header names {', '.join(repeated)} more than once; which one holds "
+                    "the cost is ambiguous", column=repeated[0])
+    legacy = legacy_format(names)
+    if legacy:
+        raise Stop(legacy)
+    mapping, warnings = match_columns(names)
+    if len(mapping) < 3 and len(names) == 1 and any(d in names[0] for d in ";\t|"):
+        raise Stop("the header has one column: FOCUS CSV files are comma-separated "
+                    f"(found {names[0][:80]!r})")
+    if len(mapping) < 3:
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        raise Stop(f"not a FOCUS cost and usage export: no FOCUS columns in the header "
+                    f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
+    report.warnings += warnings
+    version = detect_version(set(mapping))
+    report.focus_version = version
+    errors, missing = column_problems(mapping, version, names)
+    report.warnings += missing
+    if errors:
+        report.errors += errors
+        return
+    types = dict(columns)
+    sql, bad_columns = _stage_sql(table, src, types, mapping, version, path)
+    for name in (rejects, rejects + "_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+    _create_in_file_order(con, sql)
+    t = ident(table)
+    if kind != "parquet":
+        problems, refused = _rejects(con, rejects)
+        if problems:
+            report.errors += problems
+            report.rows = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] + refused
+            return
+    con.execute(f"ALTER TABLE {t} ADD COLUMN wb_source_row BIGINT")
+    # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.
+    con.execute(f"UPDATE {t} SET wb_source_row = rowid + 1 - (SELECT min(rowid) FROM {t})")
+    present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in mapping}
+    _run_checks(con, table, build_checks(present, bad_columns), report)
+    _summarise(con, table, report)
+    if report.rows == 0:
+        report.warnings.append(Problem(None, None, "no data rows (header only)"))
+    for bad in bad_columns.values():
+        con.execute(f"ALTER TABLE {t} DROP COLUMN {ident(bad)}")
+
+
+def table_columns() -> list[str]:
+    """The columns scan_file's table has, in order."""
+    return [c for c in CANONICAL_COLUMNS if c != "wb_delivery_id"]
+
+
+def validate(paths: Sequence[str]) -> list[FileReport]:
+    """Scan every file under `paths` with a private in-memory DuckDB connection."""
+    files = discover(paths)
+    # A memory limit with a spill folder keeps a multi-GB export within bounded memory.
+    with tempfile.TemporaryDirectory(prefix="workbench-validate-") as spill:
+        con = duckdb.connect(config={"memory_limit": VALIDATE_MEMORY, "temp_directory": spill})
+        try:
+            reports = []
+            for f in files:
+                reports.append(scan_file(con, f, "wb_validate"))
+                con.execute("DROP TABLE IF EXISTS wb_validate")
+            return reports
+        finally:
+            con.close()
+
+
+def run_validate(args) -> int:
+    """`workbench validate PATH... [--json]`: 0 when every file is usable, 1 otherwise."""
+    reports = validate(args.paths)
+    if getattr(args, "json", False):
+        print(json.dumps({"files": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        for r in reports:
+            print("\n".join(r.lines()))
+        bad = sum(not r.ok for r in reports)
+        print(f"{len(reports)} files checked: {len(reports) - bad} usable, {bad} with errors")
+    return 0 if all(r.ok for r in reports) else 1
+
+
+__all__ = ["FileReport", "Problem", "discover", "run_validate", "scan_file", "table_columns",
+           "validate"]

@@ -1,0 +1,125 @@
+"""Row checks over a staged FOCUS table, as SQL conditions run in one aggregate pass.
+
+Each check names its column, whether it is an error or a warning, the condition that
+finds bad rows and the value shown in the message. Errors are problems that would make
+a total wrong or unplaceable (unreadable or empty costs, dates, currencies); warnings are
+everything the workbench can still count correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.focus_columns import SERVICE_CATEGORIES
+from workbench.focus_sql import FORMULA_PREFIX, PLAIN_NUMBER, ident, literal
+from workbench.schema import (
+    CHARGE_CATEGORIES,
+    CHARGE_FREQUENCIES,
+    COMMITMENT_STATUSES,
+    MONEY,
+    PRICING_CATEGORIES,
+    QUANTITY,
+    TIME,
+)
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Check:
+    level: str
+    column: str | None
+    condition: str  # SQL over the staged table, true for a bad row
+    value: str  # SQL shown as {value} in the message
+    message: str  # may hold {value}
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(literal(v) for v in values)
+
+
+def _allowed(column: str, values: tuple[str, ...], level: str = WARNING) -> Check:
+    col = ident(column)
+    return Check(level, column, f"{col} IS NOT NULL AND {col} NOT IN ({_in(values)})", col,
+                 "unknown value {value}; expected one of " + ", ".join(values))
+
+
+# Required non-empty columns: a missing value here means a charge cannot be totalled or dated.
+NOT_EMPTY = ("BilledCost", "EffectiveCost", "BillingCurrency", "ChargePeriodStart",
+             "ChargePeriodEnd", "BillingPeriodStart")
+
+
+def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[Check]:
+    """Checks for the canonical columns `present` (name -> store type) of one file.
+
+    `bad_columns` maps a canonical column to its `wb_bad_` column (unconvertible values).
+    """
+    checks: list[Check] = []
+    for column, bad in bad_columns.items():
+        kind = present[column]
+        b = ident(bad)
+        if kind == MONEY:
+            checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
+                                "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
+                                "'-infinity')", b, "not a finite amount: {value}"))
+            checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) NOT IN "
+                                "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
+                                "'-infinity')", b, "not a number: {value}"))
+        elif kind == TIME:
+            checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b,
+                                "not an ISO-8601 date or timestamp: {value}"))
+        elif kind == QUANTITY:
+            checks.append(Check(WARNING, column, f"{b} IS NOT NULL", b,
+                                "not a finite number: {value}; read as empty"))
+    for column in NOT_EMPTY:
+        if column in present:
+            cond = f"{ident(column)} IS NULL"
+            if column in bad_columns:
+                cond += f" AND {ident(bad_columns[column])} IS NULL"
+            checks.append(Check(ERROR, column, cond, "NULL", "empty; a value is required"))
+    if "BillingCurrency" in present:
+        checks.append(Check(ERROR, "BillingCurrency",
+                            "NOT regexp_full_match(\"BillingCurrency\", '[A-Z]{3}')",
+                            '"BillingCurrency"', "not a 3-letter ISO 4217 currency code: {value}"))
+    checks.append(Check(WARNING, "ChargeCategory", '"ChargeCategory" IS NULL', "NULL",
+                        "empty; expected one of " + ", ".join(CHARGE_CATEGORIES)))
+    checks.append(_allowed("ChargeCategory", CHARGE_CATEGORIES))
+    optional_values = (("ChargeClass", ("Correction",)), ("PricingCategory", PRICING_CATEGORIES),
+                       ("ChargeFrequency", CHARGE_FREQUENCIES),
+                       ("CommitmentDiscountStatus", COMMITMENT_STATUSES),
+                       ("ServiceCategory", SERVICE_CATEGORIES))
+    for column, values in optional_values:
+        if column in present:
+            checks.append(_allowed(column, values))
+    checks.append(Check(WARNING, "ChargePeriodEnd",
+                        '"ChargePeriodEnd" < "ChargePeriodStart"', 'CAST("ChargePeriodEnd" AS VARCHAR)',
+                        "ends before ChargePeriodStart ({value})"))
+    checks.append(Check(WARNING, None, "wb_provider IS NULL", "NULL",
+                        "no provider name (ServiceProviderName / ProviderName empty)"))
+    if "Tags" in present:
+        checks.append(Check(WARNING, "Tags",
+                            "\"Tags\" IS NOT NULL AND cardinality(wb_tags) = 0 AND "
+                            "NOT regexp_full_match(\"Tags\", '\\s*\\{\\s*\\}\\s*')", '"Tags"',
+                            "not a JSON object of unique keys; row kept without tags: {value}"))
+        formula = (f"list_filter(map_values(wb_tags), lambda v: regexp_matches(v, '{FORMULA_PREFIX}') "
+                   f"AND NOT regexp_matches(v, '{PLAIN_NUMBER}'))")
+        checks.append(Check(WARNING, "Tags", f"len({formula}) > 0", f"{formula}[1]",
+                            "tag value looks like a spreadsheet formula: {value}; kept as text, "
+                            "never evaluated (take care when opening exports in a spreadsheet)"))
+    if "CommitmentDiscountStatus" in present:
+        checks.append(Check(WARNING, "BilledCost",
+                            "\"CommitmentDiscountStatus\" = 'Used' AND \"BilledCost\" <> 0",
+                            'CAST(CAST("BilledCost" AS DOUBLE) AS VARCHAR)',
+                            "covered usage (CommitmentDiscountStatus Used) should have BilledCost "
+                            "0, not {value}: the commitment purchase already billed it"))
+        checks.append(Check(WARNING, "ChargeCategory",
+                            "\"CommitmentDiscountStatus\" = 'Unused' AND \"ChargeCategory\" <> 'Usage'",
+                            '"ChargeCategory"',
+                            "unused commitment rows should have ChargeCategory Usage, not {value}"))
+    if "CommitmentDiscountId" in present:
+        checks.append(Check(WARNING, "EffectiveCost",
+                            "\"ChargeCategory\" = 'Credit' AND \"CommitmentDiscountId\" IS NULL "
+                            "AND \"EffectiveCost\" <> \"BilledCost\"",
+                            'CAST(CAST("EffectiveCost" AS DOUBLE) AS VARCHAR)',
+                            "a credit should have EffectiveCost equal to BilledCost, not {value}"))
+    return checks

@@ -1,0 +1,110 @@
+"""What a header says: FOCUS version, required and mandatory columns, legacy (non-FOCUS) formats.
+
+Column sets follow the FOCUS specification (cost and usage dataset), each version listing
+the columns it introduced. A version is detected as the newest one whose new columns
+appear in the header; because most new columns are conditional, a sparse 1.3 export can
+read as an older version, which changes no figure (only which warnings are given).
+"""
+
+from __future__ import annotations
+
+FOCUS_1_0 = (
+    "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
+    "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory",
+    "ChargeClass", "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd",
+    "ChargePeriodStart", "CommitmentDiscountCategory", "CommitmentDiscountId",
+    "CommitmentDiscountName", "CommitmentDiscountStatus", "CommitmentDiscountType",
+    "ConsumedQuantity", "ConsumedUnit", "ContractedCost", "ContractedUnitPrice",
+    "EffectiveCost", "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory",
+    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId",
+    "RegionName", "ResourceId", "ResourceName", "ResourceType", "ServiceCategory",
+    "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags",
+)
+
+# Columns each later version introduced (the detection markers).
+INTRODUCED: dict[str, tuple[str, ...]] = {
+    "1.1": ("CapacityReservationId", "CapacityReservationStatus", "CommitmentDiscountQuantity",
+            "CommitmentDiscountUnit", "ServiceSubcategory", "SkuMeter", "SkuPriceDetails"),
+    "1.2": ("BillingAccountType", "SubAccountType", "InvoiceId", "PricingCurrency",
+            "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
+            "PricingCurrencyListUnitPrice"),
+    "1.3": ("ServiceProviderName", "HostProviderName", "ContractApplied", "AllocatedMethodId",
+            "AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName",
+            "AllocatedTags"),
+    "1.4": ("InvoiceDetailId", "TagDetails"),
+}
+
+VERSIONS = ("1.0", *INTRODUCED)
+
+SERVICE_CATEGORIES = (
+    "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",
+    "Developer Tools", "Multicloud", "Identity", "Integration", "Internet of Things",
+    "Management and Governance", "Media", "Migration", "Mobile", "Networking", "Security",
+    "Storage", "Web", "Other",
+)
+
+ALL_FOCUS_COLUMNS: frozenset[str] = frozenset(FOCUS_1_0).union(*INTRODUCED.values())
+
+# Without these the workbench cannot total, date or label a charge: missing means error.
+REQUIRED = ("BilledCost", "EffectiveCost", "BillingCurrency", "ChargePeriodStart",
+            "ChargePeriodEnd", "ChargeCategory", "BillingPeriodStart")
+PROVIDER_COLUMNS = ("ServiceProviderName", "ProviderName")  # either one (1.3 renamed it)
+
+# Mandatory in the spec but not needed by the workbench: missing means a warning.
+_MANDATORY_1_0 = ("BillingAccountId", "BillingAccountName", "BillingPeriodEnd", "ChargeClass",
+                  "ChargeDescription", "ContractedCost", "InvoiceIssuerName", "ListCost",
+                  "PricingQuantity", "PricingUnit", "ServiceCategory", "ServiceName")
+MANDATORY: dict[str, tuple[str, ...]] = {
+    "1.0": (*_MANDATORY_1_0, "PublisherName"),
+    "1.1": (*_MANDATORY_1_0, "PublisherName"),
+    "1.2": (*_MANDATORY_1_0, "PublisherName"),
+    # 1.3 deprecates ProviderName and PublisherName in favour of ServiceProviderName.
+    "1.3": _MANDATORY_1_0,
+    "1.4": (*_MANDATORY_1_0, "InvoiceDetailId"),
+}
+
+
+def detect_version(columns: set[str]) -> str:
+    """The newest FOCUS version whose introduced columns appear in `columns` (exact names)."""
+    found = "1.0"
+    for version, markers in INTRODUCED.items():
+        if columns.intersection(markers):
+            found = version
+    return found
+
+
+# Billing formats that are not FOCUS, recognised by columns no FOCUS export has.
+# Checked in order: OCI shares the `lineItem/` prefix with AWS, so it goes first.
+LEGACY_FORMATS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("oci", ("cost/mycost", "lineitem/referenceno", "lineitem/tenantid", "product/compartmentid"),
+     "looks like an Oracle Cloud (OCI) cost report, not FOCUS; export the FOCUS cost report "
+     "from OCI Cost Management"),
+    ("aws", ("identity/lineitemid", "lineitem/unblendedcost", "bill/payeraccountid",
+             "line_item_unblended_cost", "identity_line_item_id", "bill_payer_account_id"),
+     "looks like a legacy AWS Cost and Usage Report, not FOCUS; export FOCUS from AWS Data "
+     "Exports"),
+    ("azure", ("metercategory", "costinbillingcurrency", "pretaxcost", "subscriptionguid",
+               "metersubcategory", "consumedservice", "instanceid"),
+     "looks like an Azure usage details (cost details) export, not FOCUS; export the FOCUS "
+     "cost dataset from Azure Cost Management exports"),
+    ("gcp", ("usage_start_time", "service.description", "sku.description", "project.id",
+             "invoice.month", "cost_at_list", "service_description", "sku_description"),
+     "looks like a Google Cloud BigQuery billing export, not FOCUS; export Google Cloud's "
+     "FOCUS BigQuery view instead"),
+)
+
+
+def legacy_format(columns: list[str]) -> str | None:
+    """The message for a known non-FOCUS billing header, or None.
+
+    A header with most FOCUS required columns is treated as FOCUS even when it also carries
+    provider columns (some exports append them), so only near-FOCUS-free headers match.
+    """
+    lowered = {c.strip().lower() for c in columns}
+    focus_like = sum(1 for c in REQUIRED if c.lower() in lowered)
+    if focus_like >= 3:
+        return None
+    for _name, signature, message in LEGACY_FORMATS:
+        if lowered.intersection(signature):
+            return message
+    return None

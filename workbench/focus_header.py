@@ -1,0 +1,103 @@
+"""The first bytes and the header of a file: what it is, which columns it has."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from pathlib import Path
+
+from workbench.focus_columns import ALL_FOCUS_COLUMNS, MANDATORY, PROVIDER_COLUMNS, REQUIRED
+from workbench.focus_report import Problem, Stop
+
+HEAD_BYTES = 1 << 20  # enough for any header line
+
+
+def sniff(path: Path) -> tuple[str, bytes]:
+    """('csv' | 'gzip' | 'parquet', first bytes of the text) or Stop."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise Stop(f"cannot read the file: {exc.strerror or exc}") from None
+    if not head:
+        raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
+    if head[:4] == b"PAR1":
+        return "parquet", b""
+    if path.name.lower().endswith(".parquet"):
+        raise Stop("not a Parquet file (no PAR1 signature); is it a CSV with the wrong name?")
+    kind = "csv"
+    if head[:2] == b"\x1f\x8b":
+        kind = "gzip"
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD_BYTES)
+        except zlib.error as exc:
+            raise Stop(f"corrupt gzip file ({exc})") from None
+        if not head:
+            raise Stop("empty file (the gzip holds no data); expected a FOCUS export")
+    if head.startswith(b"\x89PNG"):
+        raise Stop("a PNG image, not a CSV or Parquet FOCUS export")
+    if b"\x00" in head[:65536]:
+        raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
+    return kind, head
+
+
+def csv_header(head: bytes) -> list[str]:
+    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Stop(f"the header row is not UTF-8 text (byte {exc.start + 1}); "
+                    "save the export as UTF-8") from None
+    if not text.strip():
+        raise Stop("the first line is empty; expected a header row of FOCUS column names")
+    return next(csv.reader(io.StringIO(text)))
+
+
+def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
+    """Canonical (and other FOCUS) name -> name in the file; case-insensitive matches warn."""
+    exact = set(names)
+    lower_focus = {c.lower(): c for c in ALL_FOCUS_COLUMNS}
+    mapping: dict[str, str] = {}
+    warnings: list[Problem] = []
+    for name in names:
+        if name in ALL_FOCUS_COLUMNS:
+            mapping.setdefault(name, name)
+    for name in names:
+        if name in ALL_FOCUS_COLUMNS or name.lower().startswith("x_"):
+            continue
+        focus = lower_focus.get(name.strip().lower())
+        if focus is None:
+            warnings.append(Problem(None, name, "not a FOCUS column (custom columns start with "
+                                    "x_); ignored"))
+        elif focus in exact or focus in mapping:
+            warnings.append(Problem(None, name, f"repeats FOCUS column {focus} in another "
+                                    "spelling; ignored"))
+        else:
+            mapping[focus] = name
+            warnings.append(Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
+                                    "are case-sensitive"))
+    return mapping, warnings
+
+
+def column_problems(mapping: dict[str, str], version: str, names: list[str]) -> tuple[
+        list[Problem], list[Problem]]:
+    errors = [Problem(None, c, "required column is missing") for c in REQUIRED if c not in mapping]
+    if not any(c in mapping for c in PROVIDER_COLUMNS):
+        errors.append(Problem(None, "ProviderName", "required column is missing (or "
+                              "ServiceProviderName, FOCUS 1.3+)"))
+    warnings = [Problem(None, c, f"column required by FOCUS {version} is missing")
+                for c in MANDATORY[version] if c not in mapping]
+    return errors, warnings
+
+
+def dedupe(names: list[str]) -> list[str]:
+    """Unique, non-empty names for DuckDB; later repeats get a suffix (they are never used)."""
+    out, seen = [], set()
+    for i, n in enumerate(names):
+        name = n if n.strip() else f"column{i + 1}"
+        while name in seen:
+            name = f"{name}__{i + 1}"
+        seen.add(name)
+        out.append(name)
+    return out

@@ -1,0 +1,76 @@
+"""What scanning a FOCUS file found: located problems, per-currency totals, the period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from workbench.errors import format_problem
+
+
+@dataclass
+class Problem:
+    row: int | None  # 1-based data row, header not counted; None for the whole file
+    column: str | None
+    message: str
+
+    def to_json(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class FileReport:
+    path: str
+    ok: bool = False
+    focus_version: str | None = None
+    rows: int = 0
+    period_start: datetime | None = None  # min ChargePeriodStart, UTC
+    period_end: datetime | None = None  # max ChargePeriodEnd, UTC (exclusive)
+    currencies: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The `workbench validate --json` shape; amounts are JSON numbers (exact to the cent)."""
+        return {
+            "path": self.path, "ok": self.ok, "focus_version": self.focus_version,
+            "rows": self.rows,
+            "period": {"start": _iso(self.period_start), "end": _iso(self.period_end)},
+            "currencies": {cur: {k: float(v) for k, v in sums.items()}
+                           for cur, sums in self.currencies.items()},
+            "errors": [p.to_json() for p in self.errors],
+            "warnings": [p.to_json() for p in self.warnings],
+        }
+
+    def lines(self) -> list[str]:
+        """Human output: one line per problem, then a summary of the file."""
+        out = [f"error: {format_problem(self.path, p.row, p.column, p.message)}" for p in self.errors]
+        out += [f"warning: {format_problem(self.path, p.row, p.column, p.message)}"
+                for p in self.warnings]
+        status = "ok" if self.ok else "NOT USABLE"
+        version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
+        period = (f"{_iso(self.period_start)} to {_iso(self.period_end)}"
+                  if self.period_start else "no period")
+        out.append(f"{self.path}: {status}: {version}, {self.rows:,} rows, {period}, "
+                   f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+        for cur, sums in self.currencies.items():
+            out.append(f"  {cur}  billed {sums['billed_cost']:,.2f}  "
+                       f"effective {sums['effective_cost']:,.2f}")
+        if self.currencies and not self.ok:
+            out.append("  (totals of the rows that could be read; this file will not be loaded)")
+        return out
+
+
+def _iso(ts: datetime | None) -> str | None:
+    if ts is None:
+        return None
+    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Stop(Exception):
+    """A problem that ends the scan of one file."""
+
+    def __init__(self, message: str, column: str | None = None, row: int | None = None):
+        super().__init__(message)
+        self.problem = Problem(row, column, message)

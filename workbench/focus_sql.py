@@ -1,0 +1,113 @@
+"""SQL that turns a FOCUS file's columns into the canonical typed table, in one DuckDB pass.
+
+Every typed column sits next to a `wb_bad_<Column>` text column that holds the value as
+written when it could not be converted (NULL otherwise), so bad rows are found with SQL
+afterwards and never with Python loops. Nothing here depends on session settings
+(time zone, locale): offsets are applied explicitly and naive times are UTC.
+"""
+
+from __future__ import annotations
+
+from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
+
+# Columns whose unreadable values are errors (the rest are warnings and read as NULL).
+STRICT_TYPES = (MONEY, TIME)
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier (column names come from files: never trust them)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text(src: str, src_type: str) -> str:
+    return src if src_type == "VARCHAR" else f"CAST({src} AS VARCHAR)"
+
+
+def _money(src: str, src_type: str) -> str:
+    if src_type.startswith("DECIMAL") or src_type in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT"):
+        return f"TRY_CAST({src} AS {MONEY})"
+    # Doubles go through their shortest text form, so 0.1 stays 0.1; NaN and inf fail the cast.
+    return f"TRY_CAST({_text(src, src_type)} AS {MONEY})"
+
+
+def _time(src: str, src_type: str) -> str:
+    if src_type == "TIMESTAMP WITH TIME ZONE":
+        return f"timezone('UTC', {src})"
+    if src_type.startswith("TIMESTAMP") or src_type == "DATE":
+        return f"CAST({src} AS TIMESTAMP)"
+    s = _text(src, src_type)
+    # An explicit offset (Z, +hh:mm, -hhmm, UTC) goes through TIMESTAMPTZ and is converted to
+    # UTC; anything after the date part without one is naive and read as UTC. A date-only
+    # value is 10 characters, so its own dashes are never taken for an offset.
+    has_offset = (f"(length({s}) > 10 AND (suffix(upper({s}), 'Z') OR suffix(upper({s}), 'UTC') "
+                  f"OR contains(substr({s}, 11), '+') OR contains(substr({s}, 11), '-')))")
+    return (f"(CASE WHEN {has_offset} THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
+            f"ELSE TRY_CAST({s} AS TIMESTAMP) END)")
+
+
+def _quantity(src: str, src_type: str) -> str:
+    return f"TRY_CAST({_text(src, src_type)} AS DOUBLE)"
+
+
+def typed_expr(column: str, src_name: str | None, src_type: str) -> tuple[str, str | None]:
+    """(conversion of the source column, text of the source column) for one canonical column.
+
+    The text is None when there is nothing to check (absent or text columns). The caller
+    computes the conversion once and derives the bad value from it (see bad_expr).
+    """
+    store_type = FOCUS_COLUMNS[column]
+    if src_name is None:
+        return f"CAST(NULL AS {store_type})", None
+    src = ident(src_name)
+    if store_type == TEXT:
+        if column == "Tags" and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
+            return f"CAST(to_json({src}) AS VARCHAR)", None
+        expr = _text(src, src_type)
+        return (expr if src_type == "VARCHAR" else f"NULLIF({expr}, '')"), None
+    if store_type == MONEY:
+        typed = _money(src, src_type)
+    elif store_type == TIME:
+        typed = _time(src, src_type)
+    elif store_type == QUANTITY:
+        typed = _quantity(src, src_type)
+    else:
+        raise ValueError(f"no conversion for {store_type}")
+    return typed, _text(src, src_type)
+
+
+def finite_expr(column: str, converted: str) -> str:
+    """Non-finite quantities (NaN, inf) read as NULL; the bad value then shows them."""
+    return f"(CASE WHEN isfinite({converted}) THEN {converted} END)" \
+        if FOCUS_COLUMNS[column] == QUANTITY else converted
+
+
+def bad_expr(converted: str, text: str) -> str:
+    """The value as written when it is not empty but did not convert, else NULL."""
+    return (f"(CASE WHEN {converted} IS NULL AND {text} IS NOT NULL AND trim({text}) <> '' "
+            f"THEN {text} END)")
+
+
+def tags_map_expr(tags_text: str) -> str:
+    """MAP(VARCHAR, VARCHAR) of a Tags JSON object with lower-cased keys, first key wins.
+
+    Values keep their text; numbers, booleans and nested objects are rendered as JSON text.
+    Anything that is not a JSON object (or repeats a key) gives an empty map; the caller warns.
+    """
+    m = (f"(CASE WHEN json_valid({tags_text}) AND json_type({tags_text}) = 'OBJECT' THEN "
+         f"json_transform({tags_text}, '\"MAP(VARCHAR, VARCHAR)\"') END)")
+    folded = ("list_filter(list_transform(map_entries(__m), lambda e: {'key': lower(e.key), "
+              "'value': e.value}), lambda e, i: list_position(list_transform(map_keys(__m), "
+              "lambda k: lower(k)), e.key) = i)")
+    empty = "MAP {}::MAP(VARCHAR, VARCHAR)"
+    # Rebuilding a map is the costly part: skip it when every key is already lower case.
+    lower_already = "list_transform(map_keys(__m), lambda k: lower(k)) = map_keys(__m)"
+    return m, (f"(CASE WHEN __m IS NULL THEN {empty} WHEN {lower_already} THEN __m "
+               f"ELSE coalesce(map_from_entries({folded}), {empty}) END)")
+
+
+FORMULA_PREFIX = r"^[=+\-@\t\r]"  # spreadsheet formula injection (OWASP CSV injection)
+PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,eE+-]*$"
