@@ -1,0 +1,200 @@
+"""Forecast accuracy on held-out tails: the engine beside seasonal naive and plain statsmodels ETS.
+
+Series: the sample's daily spend per workload class (when a sample store exists) and simulated
+cost series (trend, seasons, launches, campaigns, credits, spikes) at hourly, daily, weekly and
+monthly frequency. For each group: mean MASE (scaled by the in-sample seasonal naive error),
+80 % / 95 % interval coverage of the held-out actuals, and seconds per series.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from workbench.forecast import forecast_series
+
+LEVELS = (80, 95)
+# frequency, season, history length, horizon, number of simulated series
+SIM = {
+    "hourly": ("h", 24, 24 * 42, 48, 24),
+    "daily": ("D", 7, 540, 60, 30),
+    "weekly": ("W-MON", 52, 160, 13, 24),
+    "monthly": ("MS", 12, 60, 12, 24),
+}
+
+
+def simulate(kind: str, seed: int) -> pd.Series:
+    """A cost-like series: level, trend, season, noise, and some of launch, campaign, spikes,
+    credits; history plus horizon points."""
+    freq, m, n, h, _ = SIM[kind]
+    rng = np.random.default_rng(seed)
+    total = n + h
+    t = np.arange(total)
+    level = rng.uniform(50, 5000)
+    trend = rng.choice([0.0, rng.uniform(-0.3, 1.0)]) / total  # share of level gained per step
+    amp = rng.uniform(0.05, 0.4)
+    season = amp * np.sin(2 * np.pi * t / m + rng.uniform(0, 6.3))
+    if kind == "daily":  # weekends drop
+        season = np.where(pd.date_range("2024-01-01", periods=total, freq="D").day_of_week >= 5,
+                          -amp, amp / 3)
+    if kind == "hourly":  # weekly effect on top of the daily cycle
+        dow = (t // 24) % 7
+        season = season + np.where(dow >= 5, -amp / 2, 0.0)
+    base = level * (1 + trend * t)
+    mult = rng.random() < 0.5
+    y = base * (1 + season) if mult else base + level * season
+    noise = rng.uniform(0.02, 0.15) * level
+    if rng.random() < 0.5:
+        y = y + rng.normal(0, noise, total)
+    else:  # skewed noise
+        y = y + noise * (rng.lognormal(0, 0.6, total) - np.exp(0.18))
+    if rng.random() < 0.3:  # persistent launch in the second half of the history
+        at = int(rng.uniform(0.5, 0.85) * n)
+        y[at:] += rng.uniform(0.3, 1.0) * level
+    if rng.random() < 0.2:  # finished training campaign inside the history
+        a = int(rng.uniform(0.2, 0.6) * n)
+        y[a:a + max(3, n // 10)] += rng.uniform(0.5, 2) * level
+    if rng.random() < 0.4:  # one-step spikes
+        for i in rng.choice(n, size=max(1, n // 100), replace=False):
+            y[i] += rng.uniform(3, 8) * level
+    if rng.random() < 0.15:  # a credit
+        y[rng.integers(n // 2, n)] -= rng.uniform(0.5, 1.5) * level
+    idx = pd.date_range("2023-01-02", periods=total, freq=freq)
+    s = pd.Series(y, index=idx, name="cost")
+    if kind == "hourly":  # end at any hour of the week, not always on Sunday night
+        s = s.iloc[:total - int(rng.integers(0, 168))]
+    return s
+
+
+def mase(actual, pred, hist, m) -> float:
+    lag = m if len(hist) > m else 1
+    scale = np.mean(np.abs(hist[lag:] - hist[:-lag]))
+    return float(np.mean(np.abs(actual - pred)) / (scale if scale > 0 else 1.0))
+
+
+def coverage(actual, lo, hi) -> float:
+    return float(np.mean((actual >= lo) & (actual <= hi)))
+
+
+def seasonal_naive(hist: np.ndarray, h: int, m: int) -> dict:
+    m = m if len(hist) >= 2 * m else 1
+    steps = np.arange(h)
+    mean = hist[-m:][steps % m]
+    sd = np.std(hist[m:] - hist[:-m], ddof=1)
+    out = {"mean": mean}
+    for lv in LEVELS:
+        w = norm.ppf(0.5 + lv / 200) * sd * np.sqrt(steps // m + 1)
+        out[f"lo_{lv}"], out[f"hi_{lv}"] = mean - w, mean + w
+    return out
+
+
+def plain_ets(hist: pd.Series, h: int, m: int) -> dict:
+    """statsmodels ETSModel, additive error, trend and season, defaults otherwise."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    seasonal = "add" if len(hist) >= 2 * m + 2 else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(hist.reset_index(drop=True), error="add", trend="add", seasonal=seasonal,
+                       seasonal_periods=m if seasonal else None).fit(disp=False)
+        pred = res.get_prediction(start=len(hist), end=len(hist) + h - 1)
+        out = {"mean": np.asarray(pred.predicted_mean)}
+        for lv in LEVELS:
+            sf = pred.summary_frame(alpha=1 - lv / 100)
+            out[f"lo_{lv}"], out[f"hi_{lv}"] = sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy()
+    return out
+
+
+def evaluate(series: list[pd.Series], h: int, m: int) -> dict:
+    """Engine, seasonal naive and plain ETS on the last h points of each series."""
+    rows = {k: {"mase": [], "cov80": [], "cov95": [], "sec": []}
+            for k in ("engine", "seasonal_naive", "plain_ets")}
+    models = []
+    for s in series:
+        hist, actual = s.iloc[:-h], s.to_numpy()[-h:]
+        for name in rows:
+            t0 = time.perf_counter()
+            if name == "engine":
+                f = forecast_series(hist, h)
+                models.append(f.attrs["model"])
+                f = {c: f[c].to_numpy() for c in f.columns}
+            elif name == "seasonal_naive":
+                f = seasonal_naive(hist.to_numpy(), h, m)
+            else:
+                try:
+                    f = plain_ets(hist, h, m)
+                except Exception:  # noqa: BLE001 - a baseline that fails scores as missing
+                    continue
+            rows[name]["sec"].append(time.perf_counter() - t0)
+            rows[name]["mase"].append(mase(actual, f["mean"], hist.to_numpy(), m))
+            rows[name]["cov80"].append(coverage(actual, f["lo_80"], f["hi_80"]))
+            rows[name]["cov95"].append(coverage(actual, f["lo_95"], f["hi_95"]))
+    out = {name: {k: round(float(np.mean(v)), 4) if v else None for k, v in r.items()}
+           for name, r in rows.items()}
+    out["n_series"] = len(series)
+    out["horizon"] = h
+    out["engine_models"] = pd.Series(models).value_counts().to_dict()
+    return out
+
+
+def sample_series() -> tuple[list[pd.Series], str]:
+    """Daily spend per workload class from the bundled sample, when a store can be opened."""
+    try:
+        from workbench.store import open_store
+
+        daily = open_store().daily(["workload_class"])
+    except Exception as exc:  # noqa: BLE001 - the sample is optional for this benchmark
+        return [], f"sample skipped: {type(exc).__name__}: {exc}"
+    out = []
+    for (cls, cur), g in daily.groupby(["workload_class", "currency"]):
+        s = g.set_index("date")["cost"].astype(float).sort_index()
+        s = s.asfreq("D", fill_value=0.0)
+        if len(s) >= 120 and s.abs().sum() > 0:
+            out.append(s.rename(f"{cls} {cur}"))
+    return out, f"sample: {len(out)} workload-class series"
+
+
+def run() -> dict:
+    res: dict = {}
+    samples, note = sample_series()
+    res["sample_note"] = note
+    if samples:
+        h = 30
+        res["sample_daily"] = evaluate(samples, h, 7)
+    for kind, (_, m, _, h, count) in SIM.items():
+        res[f"sim_{kind}"] = evaluate([simulate(kind, 1000 * i + 7) for i in range(count)], h, m)
+    # speed: one daily series of 540 points, horizon 60; then 50 of them
+    s = simulate("daily", 1)
+    t0 = time.perf_counter()
+    forecast_series(s.iloc[:540], 60)
+    res["one_daily_540_h60_s"] = round(time.perf_counter() - t0, 3)
+    batch = [simulate("daily", 500 + i).iloc[:540] for i in range(50)]
+    t0 = time.perf_counter()
+    for b in batch:
+        forecast_series(b, 60)
+    res["fifty_daily_540_h60_s"] = round(time.perf_counter() - t0, 2)
+    return res
+
+
+def table(res: dict) -> str:
+    lines = [res.get("sample_note", ""),
+             "| series | n | h | model | mean MASE | cov 80 | cov 95 | s/series |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, r in res.items():
+        if not isinstance(r, dict) or "engine" not in r:
+            continue
+        for name in ("engine", "seasonal_naive", "plain_ets"):
+            x = r[name]
+            lines.append(f"| {key} | {r['n_series']} | {r['horizon']} | {name} | {x['mase']} | "
+                         f"{x['cov80']} | {x['cov95']} | {x['sec']} |")
+    lines.append(f"one daily series (540 points, h=60): {res.get('one_daily_540_h60_s')} s; "
+                 f"50 series: {res.get('fifty_daily_540_h60_s')} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run()))

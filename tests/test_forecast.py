@@ -1,0 +1,298 @@
+"""forecast_series / backtest: the contract, awkward cost series, and interval calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import WorkbenchError
+from workbench.forecast import backtest, forecast_series
+
+
+def daily(values, start="2024-01-01", freq="D") -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=float),
+                     index=pd.date_range(start, periods=len(values), freq=freq))
+
+
+def weekly_pattern(n, level=100.0, amp=30.0, noise=5.0, seed=0, trend=0.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return level + trend * t + amp * np.sin(2 * np.pi * t / 7) + rng.normal(0, noise, n)
+
+
+def assert_ordered(f: pd.DataFrame):
+    assert np.isfinite(f.to_numpy()).all()
+    cols = ["lo_95", "lo_80", "mean", "hi_80", "hi_95"]
+    vals = f[cols].to_numpy()
+    assert (np.diff(vals, axis=1) >= -1e-9).all()
+
+
+# --- the contract ----------------------------------------------------------------------------
+
+def test_contract_index_columns_and_attrs():
+    y = daily(weekly_pattern(120))
+    f = forecast_series(y, 10)
+    assert list(f.columns) == ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    assert len(f) == 10
+    assert f.index[0] == y.index[-1] + pd.Timedelta(days=1)
+    assert f.index.freqstr == "D"
+    assert_ordered(f)
+    a = f.attrs
+    assert a["model"] and a["reason"]
+    assert a["season_length"] == [7]
+    assert a["freq"] == "D"
+    assert a["model"] in a["backtest_mase"]
+    assert a["backtest_windows"] >= 3
+
+
+@pytest.mark.parametrize("freq,season,step", [
+    ("h", [24], pd.Timedelta(hours=1)),
+    ("W-SUN", [52], pd.Timedelta(days=7)),
+    ("MS", [12], None),
+    ("ME", [12], None),
+])
+def test_frequency_inferred_when_index_has_none(freq, season, step):
+    n = 150 if freq.startswith("W") else (60 if freq in ("MS", "ME") else 400)
+    idx = pd.date_range("2020-01-01", periods=n, freq=freq)
+    y = pd.Series(weekly_pattern(n) + 50, index=pd.DatetimeIndex(list(idx)))  # no freq
+    assert y.index.freq is None
+    f = forecast_series(y, 6)
+    expected = pd.date_range(idx[-1], periods=7, freq=freq)[1:]
+    assert list(f.index) == list(expected)
+    assert f.attrs["season_length"] == season
+    assert_ordered(f)
+
+
+def test_levels_and_name_kept():
+    y = daily(weekly_pattern(90)).rename_axis("date")
+    f = forecast_series(y, 5, levels=(50, 99))
+    assert list(f.columns) == ["mean", "lo_50", "hi_50", "lo_99", "hi_99"]
+    assert f.index.name == "date"
+    assert (f["hi_99"] - f["lo_99"] >= f["hi_50"] - f["lo_50"]).all()
+
+
+@pytest.mark.parametrize("factor", [1e-9, 1e12])
+def test_scale_invariant(factor):
+    y = daily(weekly_pattern(150, seed=10))
+    base, scaled = forecast_series(y, 14), forecast_series(y * factor, 14)
+    np.testing.assert_allclose(scaled.to_numpy() / factor, base.to_numpy(), rtol=1e-6)
+    assert scaled.attrs["model"] == base.attrs["model"]
+
+
+def test_decimal_money_is_accepted():
+    from decimal import Decimal
+
+    y = daily(weekly_pattern(60))
+    f = forecast_series(y.map(lambda v: Decimal(str(round(v, 2)))).astype(object), 5)
+    assert_ordered(f)
+
+
+def test_timezone_aware_index():
+    y = daily(weekly_pattern(60)).tz_localize("UTC")
+    f = forecast_series(y, 3)
+    assert str(f.index.tz) == "UTC" and f.index[0] == y.index[-1] + pd.Timedelta(days=1)
+
+
+def test_season_lengths_from_history():
+    hourly = pd.Series(weekly_pattern(24 * 22) + 50,
+                       index=pd.date_range("2024-01-01", periods=24 * 22, freq="h"))
+    assert forecast_series(hourly, 24).attrs["season_length"] == [24, 168]
+    two_years = daily(weekly_pattern(800))
+    assert forecast_series(two_years, 14).attrs["season_length"] == [7, 365.25]
+    assert forecast_series(daily(weekly_pattern(100)), 7, season_length=1).attrs[
+        "season_length"] == []
+    # less than two years of weeks: no yearly season, models still chosen by backtest
+    weeks = pd.Series(weekly_pattern(80) + 50, index=pd.date_range("2024-01-07", periods=80,
+                                                                   freq="W-SUN"))
+    f = forecast_series(weeks, 8)
+    assert f.attrs["season_length"] == [] and "backtest" in f.attrs["reason"]
+
+
+# --- invalid input ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,horizon,match", [
+    (lambda: [1.0, 2.0, 3.0], 3, "pandas Series"),
+    (lambda: pd.DataFrame({"a": [1.0, 2.0]}), 3, "pandas Series"),
+    (lambda: pd.Series([1.0, 2.0, 3.0]), 3, "DatetimeIndex"),
+    (lambda: daily([1.0, np.nan, 3.0, 4.0]), 3, "NaN/inf"),
+    (lambda: daily([1.0, np.inf, 3.0, 4.0]), 3, "NaN/inf"),
+    (lambda: daily([1.0, 2.0, 3.0]), 0, "horizon"),
+    (lambda: daily([1.0, 2.0, 3.0]), 2.5, "horizon"),
+    (lambda: daily([1, 2, 3]).astype(str), 3, "numeric"),
+    (lambda: daily([True, False, True]).astype(bool), 3, "numeric"),
+    (lambda: daily([1.0]), 3, "at least 2"),
+    (lambda: pd.Series([1.0, 2, 3, 4], index=pd.DatetimeIndex(
+        ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"])), 3, "duplicate"),
+    (lambda: pd.Series([1.0, 2, 3, 4, 5], index=pd.DatetimeIndex(
+        ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:30", "2024-01-01 03:00",
+         "2024-01-01 05:10"])), 3, "regular"),
+    (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", "2024-01-05"])), 3,
+     "frequency"),
+])
+def test_invalid_input_names_the_problem(make, horizon, match):
+    with pytest.raises(WorkbenchError, match=match):
+        forecast_series(make(), horizon)
+
+
+def test_invalid_levels_and_season_length():
+    y = daily(weekly_pattern(60))
+    with pytest.raises(WorkbenchError, match="levels"):
+        forecast_series(y, 3, levels=(80, 120))
+    with pytest.raises(WorkbenchError, match="season_length"):
+        forecast_series(y, 3, season_length=0)
+    with pytest.raises(WorkbenchError, match="season_length"):
+        forecast_series(y, 3, season_length="weekly")
+
+
+# --- awkward cost series ---------------------------------------------------------------------
+
+def test_missing_days_are_filled_and_said():
+    y = daily(weekly_pattern(120))
+    y = y.drop(y.index[[10, 11, 50, 80, 81]])
+    f = forecast_series(y, 7)
+    assert f.attrs["filled_gaps"] == 5
+    assert f.index[0] == pd.Timestamp("2024-04-30")
+    assert_ordered(f)
+
+
+def test_constant_series():
+    f = forecast_series(daily([42.0] * 30), 5)
+    assert f.attrs["model"] == "constant"
+    assert (f.to_numpy() == 42.0).all()
+
+
+def test_two_weeks_of_history_falls_back_to_seasonal_naive():
+    y = daily(weekly_pattern(14))
+    f = forecast_series(y, 10)
+    assert f.attrs["model"] == "seasonal_naive"
+    assert "too short" in f.attrs["reason"]
+    np.testing.assert_allclose(f["mean"].to_numpy()[:7], y.to_numpy()[-7:])
+    assert_ordered(f)
+    assert (f["hi_95"] > f["lo_95"]).all()
+
+
+def test_five_points_fall_back_to_recent_mean():
+    f = forecast_series(daily([3.0, 5.0, 4.0, 6.0, 5.0]), 4)
+    assert f.attrs["model"] == "recent_mean"
+    np.testing.assert_allclose(f["mean"], 4.6)
+    assert_ordered(f)
+
+
+def test_finished_campaign_forecasts_the_idle_level():
+    rng = np.random.default_rng(3)
+    v = np.abs(rng.normal(0, 1, 200))  # a little idle spend
+    v[120:170] += 500.0  # a training campaign that stopped a month ago
+    f = forecast_series(daily(v), 14)
+    assert f["mean"].max() < 10
+    assert (f.to_numpy() >= 0).all() and f.attrs["clipped_at_zero"]
+
+
+def test_credits_keep_negative_values_possible():
+    v = weekly_pattern(150, level=20, amp=5, noise=3, seed=4)
+    v[[40, 90, 140]] = -60.0  # credits
+    f = forecast_series(daily(v), 14)
+    assert "clipped_at_zero" not in f.attrs
+    assert_ordered(f)
+
+
+def test_level_shift_after_launch_uses_the_new_level():
+    v = weekly_pattern(360, level=100, amp=10, noise=3, seed=5)
+    v[300:] += 100.0
+    f = forecast_series(daily(v), 28)
+    assert abs(f["mean"].mean() - 200) < 10
+    shift = pd.Timestamp(f.attrs["level_shifts_at"][-1])
+    assert abs(shift - pd.Timestamp("2024-10-27")) <= pd.Timedelta(days=2)
+
+
+def test_launch_a_few_days_ago_is_seen():
+    v = weekly_pattern(200, level=100, amp=10, noise=3, seed=9)
+    v[-4:] += 100.0
+    f = forecast_series(daily(v), 14)
+    assert abs(f["mean"].mean() - 200) < 15
+    assert f.attrs["level_shifts_at"][-1].startswith("2024-07-15")
+
+
+def test_one_day_spike_does_not_move_the_forecast():
+    v = weekly_pattern(200, level=100, amp=10, noise=2, seed=6)
+    base = forecast_series(daily(v), 14)
+    v[195] += 5000.0
+    f = forecast_series(daily(v), 14)
+    assert f.attrs.get("winsorized_points", 0) >= 1
+    assert abs(f["mean"].mean() - base["mean"].mean()) < 5
+
+
+def test_strongly_seasonal_trend_beats_seasonal_naive_on_held_out_tail():
+    maes, naive = [], []
+    for seed in range(5):
+        v = weekly_pattern(400, level=200, amp=40, noise=8, seed=seed, trend=0.3)
+        y, tail = daily(v[:370]), v[370:]
+        f = forecast_series(y, 30)
+        maes.append(np.mean(np.abs(f["mean"].to_numpy() - tail)))
+        naive.append(np.mean(np.abs(np.tile(v[363:370], 5)[:30] - tail)))
+    assert np.mean(maes) < 0.8 * np.mean(naive)
+
+
+def test_hourly_weekend_drop_is_forecast():
+    idx = pd.date_range("2024-01-01", periods=24 * 7 * 5 - 24 * 3, freq="h")  # ends on a Thursday
+    rng = np.random.default_rng(8)
+    v = (100 + 20 * np.sin(2 * np.pi * idx.hour / 24) - 50 * (idx.day_of_week >= 5)
+         + rng.normal(0, 3, len(idx)))
+    f = forecast_series(pd.Series(v, index=idx), 96)
+    weekend = f["mean"][f.index.day_of_week >= 5].mean()
+    weekday = f["mean"][f.index.day_of_week < 5].mean()
+    assert weekday - weekend > 35
+
+
+# --- calibration -----------------------------------------------------------------------------
+
+def test_interval_coverage_on_simulated_series_with_known_noise():
+    """Seasonal series with AR(1) noise: held-out coverage close to the stated levels."""
+    inside80, inside95 = [], []
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        n, h = 220, 14
+        e = rng.normal(0, 10, n + h)
+        ar = np.zeros(n + h)
+        for t in range(1, n + h):
+            ar[t] = 0.5 * ar[t - 1] + e[t]
+        t = np.arange(n + h)
+        v = 500 + 0.2 * t + 40 * np.sin(2 * np.pi * t / 7 + seed) + ar
+        f = forecast_series(daily(v[:n]), h)
+        actual = v[n:]
+        inside80.append(np.mean((actual >= f["lo_80"]) & (actual <= f["hi_80"])))
+        inside95.append(np.mean((actual >= f["lo_95"]) & (actual <= f["hi_95"])))
+    assert 0.72 <= np.mean(inside80) <= 0.90
+    assert 0.89 <= np.mean(inside95) <= 0.99
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.just(0.0), st.floats(-50, 1e4, allow_nan=False)),
+                min_size=2, max_size=80),
+       st.integers(1, 20))
+def test_never_nan_and_ordered(values, horizon):
+    f = forecast_series(daily(values), horizon)
+    assert len(f) == horizon
+    assert_ordered(f)
+
+
+# --- backtest --------------------------------------------------------------------------------
+
+def test_backtest_table():
+    y = daily(weekly_pattern(300, trend=0.1))
+    bt = backtest(y, 14, windows=4)
+    assert {"seasonal_naive", "stl_theta", "combination"} <= set(bt.index)
+    assert list(bt.columns) == ["mase", "coverage_80", "coverage_95"]
+    assert bt["mase"].is_monotonic_increasing
+    assert bt.attrs["windows"] == 4 and bt.attrs["steps"] == 14
+    assert bt.loc["stl_theta", "mase"] < bt.loc["seasonal_naive", "mase"]
+    assert ((bt[["coverage_80", "coverage_95"]] >= 0) & (bt[["coverage_80", "coverage_95"]] <= 1)).all().all()
+
+
+def test_backtest_rejects_bad_windows_and_short_history():
+    with pytest.raises(WorkbenchError, match="windows"):
+        backtest(daily(weekly_pattern(100)), 7, windows=1)
+    with pytest.raises(WorkbenchError, match="no room"):
+        backtest(daily(weekly_pattern(15)), 7)

@@ -1,0 +1,339 @@
+"""Cost forecasts with intervals whose stated level is the coverage seen in backtests.
+
+`forecast_series(y, horizon)` picks, per series, the best of a few cheap candidates (or the mean
+of the best three) by rolling-origin backtest, and sizes its intervals from that backtest's
+errors at each horizon step. `backtest(y, horizon)` shows the evaluation behind the choice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.forecast_models import candidate_paths
+from workbench.forecast_prep import (
+    Prepared,
+    prepare,
+    remove_level_shifts,
+    robust_seasonal,
+    shift_window,
+    winsorize,
+)
+
+COMBINATION = "combination"
+TOP_K = 3
+COMBINE_TOLERANCE = 1.05  # keep the combination unless one model beats it by more than 5 %
+CALIBRATION_WINDOWS = 8  # backtest origins behind each forecast
+
+
+@dataclass
+class Evaluation:
+    names: list[str]
+    errors: dict[str, np.ndarray]  # model -> (windows, steps) actual minus forecast
+    mase_scale: np.ndarray  # (windows,) in-sample seasonal-naive MAE of each training window
+    width_scale: np.ndarray  # (windows,) recent seasonal-naive MAE at each origin
+    origins: list[int]
+    steps: int
+
+
+# --- helpers shared by forecast_series and backtest ------------------------------------------
+
+def _snaive_mae(v: np.ndarray, m: int, recent: int | None = None) -> float:
+    """Mean absolute seasonal difference (lag m, else lag 1), optionally over the recent tail."""
+    for lag in (m, 1):
+        if lag >= 1 and len(v) > lag:
+            d = np.abs(v[lag:] - v[:-lag])
+            if recent:
+                d = d[-recent:]
+            s = float(d.mean())
+            if s > 0:
+                return s
+    return 0.0
+
+
+def _recent(m: int) -> int:
+    return max(8 * m, 56)
+
+
+def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(target, fit values, notes): level shifts removed from both, spikes clipped in the fit."""
+    v = p.values
+    seasonal = robust_seasonal(v, p.periods)
+    # half a season after a launch is enough to see it (12 hours, 3 days, 6 months)
+    d, shifts = remove_level_shifts(v - seasonal, shift_window(p.periods, len(v)),
+                                    max(3, p.m // 2))
+    target = d + seasonal
+    d_fit, n_clipped = winsorize(d)
+    notes = {}
+    if n_clipped:
+        notes["winsorized_points"] = n_clipped
+    if shifts:
+        notes["level_shifts_at"] = [str(p.index[t]) for t in sorted(shifts)]
+    return target, d_fit + seasonal, notes
+
+
+def _plan(n: int, m: int, horizon: int, windows: int, overlap: bool) -> tuple[list[int], int]:
+    """Backtest origins and steps per window; ([], 0) when the history is too short.
+
+    Steps are capped so three disjoint windows fit after a minimal training set. With
+    `overlap`, up to `windows` origins are spread over the later half of the history (each
+    window still sees a whole horizon), which gives the interval calibration more independent
+    starting points than disjoint windows could on short series.
+    """
+    min_train = max(2 * m, 10)
+    room = n - min_train
+    steps = min(horizon, room // 3) if room > 0 else 0
+    if steps < 1 or steps * 3 < 6:
+        return [], 0
+    last = n - steps
+    if not overlap:
+        count = min(windows, room // steps)
+        return [last - k * steps for k in range(count - 1, -1, -1)], steps
+    span = last - max(min_train, n // 2)
+    count = max(1, min(windows, span + 1))
+    stride = max(1, min(steps, span // max(count - 1, 1)))
+    origins = [last - k * stride for k in range(count - 1, -1, -1)]
+    return [o for o in origins if o >= min_train], steps
+
+
+def _evaluate(target, fit, periods, m, origins, steps) -> Evaluation:
+    errors: dict[str, list] = {}
+    mase_scale, width_scale = [], []
+    for o in origins:
+        paths = candidate_paths(fit[:o], steps, periods, log=bool(np.min(fit) > 0))
+        actual = target[o:o + steps]
+        for name, path in paths.items():
+            errors.setdefault(name, []).append(actual - path)
+        mase_scale.append(_snaive_mae(target[:o], m))
+        width_scale.append(_snaive_mae(target[:o], m, _recent(m)))
+    full = {k: np.array(v) for k, v in errors.items()
+            if len(v) == len(origins) and np.isfinite(np.array(v)).all()}
+    return Evaluation(list(full), full, _safe(np.array(mase_scale)),
+                      _safe(np.array(width_scale)), origins, steps)
+
+
+def _safe(scale: np.ndarray) -> np.ndarray:
+    """Zero scales (flat training data) fall back to the mean positive scale, else 1."""
+    pos = scale[scale > 0]
+    return np.where(scale > 0, scale, pos.mean() if len(pos) else 1.0)
+
+
+def _mase(err: np.ndarray, scale: np.ndarray) -> float:
+    return float(np.mean(np.abs(err).mean(axis=1) / scale))
+
+
+def _rank(ev: Evaluation) -> tuple[dict[str, float], list[str]]:
+    """MASE of each candidate and of the mean of the best TOP_K; best first."""
+    mase = {k: _mase(ev.errors[k], ev.mase_scale) for k in ev.names}
+    order = sorted(mase, key=mase.get)
+    top = order[:TOP_K]
+    if len(top) > 1:
+        ev.errors[COMBINATION] = np.mean([ev.errors[k] for k in top], axis=0)
+        mase[COMBINATION] = _mase(ev.errors[COMBINATION], ev.mase_scale)
+    return mase, top
+
+
+# --- interval calibration --------------------------------------------------------------------
+
+def _profile(scaled: np.ndarray, horizon: int) -> np.ndarray:
+    """Smooth error size per step 1..horizon: a power law a * h^b (0 <= b <= 1) fitted to the
+    mean scaled absolute error per step, so short backtests extrapolate to long horizons."""
+    per_step = np.abs(scaled).mean(axis=0)
+    h = np.arange(1, len(per_step) + 1)
+    ok = per_step > 0
+    if ok.sum() == 0:
+        return np.zeros(horizon)
+    if ok.sum() == 1:
+        b = 0.5
+        a = per_step[ok][0] / h[ok][0] ** b
+    else:
+        b, loga = np.polyfit(np.log(h[ok]), np.log(per_step[ok]), 1)
+        b = float(np.clip(b, 0.0, 1.0))
+        a = float(np.exp(np.mean(np.log(per_step[ok]) - b * np.log(h[ok]))))
+    return a * np.arange(1, horizon + 1) ** b
+
+
+def _conformal_quantile(z: np.ndarray, level: float) -> float:
+    """Split-conformal quantile: the ceil((N+1) L)-th smallest; beyond the sample, stretch the max."""
+    z = np.sort(z.ravel())
+    n = len(z)
+    k = math.ceil((n + 1) * level / 100)
+    if k <= n:
+        return float(z[k - 1])
+    return float(z[-1] * (1 + (k - n) / n))
+
+
+def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale_now: float):
+    """Half width per level and step from backtest errors scaled by the origin's recent MAE."""
+    scaled = err / scale[:, None]
+    prof = _profile(scaled, horizon)
+    ref = prof[:err.shape[1]]  # backtest steps never exceed the horizon
+    z = np.abs(scaled) / np.where(ref > 0, ref, 1.0)[None, :]
+    return {lv: _conformal_quantile(z, lv) * prof * scale_now for lv in levels}
+
+
+# --- public API ------------------------------------------------------------------------------
+
+def _frame(index, mean, widths, levels, nonneg: bool) -> pd.DataFrame:
+    cols = {"mean": mean}
+    for lv in sorted(levels):
+        cols[f"lo_{_fmt(lv)}"] = mean - widths[lv]
+        cols[f"hi_{_fmt(lv)}"] = mean + widths[lv]
+    df = pd.DataFrame(cols, index=index)
+    if nonneg:  # a history with no credits or refunds forecasts no negative spend
+        df = df.clip(lower=0.0)
+    return df
+
+
+def _fmt(level) -> str:
+    return str(int(level)) if float(level) == int(level) else str(level).replace(".", "_")
+
+
+def _future_index(p: Prepared, horizon: int) -> pd.DatetimeIndex:
+    freq = p.index.freq
+    idx = pd.date_range(p.index[-1] + freq, periods=horizon, freq=freq)
+    idx.name = p.index.name
+    return idx
+
+
+def _fallback(p: Prepared, target, horizon, levels, why: str):
+    """Seasonal naive (or the recent mean without a full season) with textbook normal intervals."""
+    from scipy.stats import norm
+
+    v, m = target, p.m
+    steps = np.arange(horizon)
+    if m > 1 and len(v) >= 2 * m:
+        mean = v[-m:][steps % m]
+        sd = np.std(v[m:] - v[:-m], ddof=1)
+        growth = np.sqrt(steps // m + 1)
+        model = "seasonal_naive"
+    else:
+        k = min(len(v), 7)
+        mean = np.full(horizon, v[-k:].mean())
+        sd = np.std(v, ddof=1) * np.sqrt(1 + 1 / k)
+        growth = np.ones(horizon)
+        model = "recent_mean"
+    sd = 0.0 if not np.isfinite(sd) else sd
+    widths = {lv: norm.ppf(0.5 + lv / 200) * sd * growth for lv in levels}
+    return mean, widths, model, why
+
+
+def _unit(p: Prepared) -> float:
+    """Work on values of order one (1e-9 or 1e12 dollars alike); results are scaled back."""
+    top = float(np.max(np.abs(p.values)))
+    if top > 0:
+        p.values = p.values / top
+    return top or 1.0
+
+
+def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=None) -> pd.DataFrame:
+    """Forecast the `horizon` steps after `y` with lo_<L>/hi_<L> intervals for each level.
+
+    `result.attrs`: `model` and `reason` (how it was chosen, or why it fell back),
+    `season_length`, `freq`, `levels`, `backtest_mase` (every candidate and the combination),
+    `backtest_windows`, `backtest_steps`, and what was done to the input when it was:
+    `filled_gaps`, `winsorized_points`, `level_shifts_at`, `clipped_at_zero`,
+    `history_truncated_to`. Invalid input raises WorkbenchError naming the problem.
+    """
+    p = prepare(y, horizon, levels, season_length)
+    unit = _unit(p)
+    levels = tuple(float(lv) if float(lv) != int(lv) else int(lv) for lv in levels)
+    idx = _future_index(p, horizon)
+    attrs = {"season_length": [int(s) if s == int(s) else s for s in p.periods], **p.notes}
+    nonneg = bool(np.min(p.values) >= 0)
+    if np.ptp(p.values) == 0:
+        mean = np.full(horizon, p.values[-1])
+        widths = {lv: np.zeros(horizon) for lv in levels}
+        model, why = "constant", "history is constant; forecast repeats it with zero width"
+    else:
+        target, fit, notes = _clean(p)
+        attrs.update(notes)
+        origins, steps = _plan(len(target), p.m, horizon, CALIBRATION_WINDOWS, overlap=True)
+        if not origins:
+            mean, widths, model, why = _fallback(
+                p, target, horizon, levels,
+                f"history of {len(target)} points is too short to backtest; fell back")
+        else:
+            mean, widths, model, why, mase = _select_and_fit(
+                p, target, fit, origins, steps, horizon, levels)
+            attrs["backtest_mase"] = {k: round(v, 4) for k, v in mase.items()}
+            attrs["backtest_windows"] = len(origins)
+            attrs["backtest_steps"] = steps
+        if not np.isfinite(mean).all() or not all(np.isfinite(w).all() for w in widths.values()):
+            mean, widths, model, why = _fallback(
+                p, target, horizon, levels, "chosen model produced non-finite values; fell back")
+    attrs.update({"model": model, "reason": why, "levels": list(levels)})
+    if nonneg:
+        attrs["clipped_at_zero"] = True
+    out = _frame(idx, mean * unit, {lv: w * unit for lv, w in widths.items()}, levels, nonneg)
+    out.attrs = attrs
+    return out
+
+
+def _select_and_fit(p, target, fit, origins, steps, horizon, levels):
+    ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
+    mase, top = _rank(ev)
+    best = top[0]
+    use_comb = COMBINATION in mase and mase[COMBINATION] <= mase[best] * COMBINE_TOLERANCE
+    chosen = COMBINATION if use_comb else best
+    members = top if use_comb else [best]
+    paths = candidate_paths(fit, horizon, p.periods, log=bool(np.min(fit) > 0))
+    mean = np.mean([paths[k] for k in members], axis=0)
+    scale_now = _snaive_mae(target, p.m, _recent(p.m)) or float(ev.width_scale.mean())
+    widths = _half_widths(ev.errors[chosen], ev.width_scale, horizon, levels, scale_now)
+    # The chosen model's backtest errors are optimistic because it was chosen on them; widen
+    # by how much better it looked than the best three did on average.
+    widen = float(np.clip(np.mean([mase[k] for k in top]) / max(mase[chosen], 1e-12), 1.0, 1.25))
+    widths = {lv: w * widen for lv, w in widths.items()}
+    if use_comb:
+        why = (f"mean of the {len(members)} best of {len(ev.names)} candidates by rolling-origin "
+               f"backtest ({len(origins)} windows of {steps} steps): {', '.join(members)}")
+    else:
+        why = (f"best of {len(ev.names)} candidates by rolling-origin backtest "
+               f"({len(origins)} windows of {steps} steps), beating the combination")
+    why += "; intervals from the backtest errors at each step"
+    return mean, widths, chosen, why, mase
+
+
+def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
+             season_length=None) -> pd.DataFrame:
+    """Rolling-origin evaluation of every candidate and of the combination of the best three.
+
+    One row per model: `mase` (mean absolute error over the windows, scaled by the in-sample
+    seasonal-naive error of each training window), and `coverage_<L>`: the share of actuals
+    inside intervals calibrated on the other windows' errors (cross-conformal), i.e. an honest
+    estimate of the coverage the forecaster's intervals reach.
+    """
+    p = prepare(y, horizon, levels, season_length)
+    if isinstance(windows, bool) or not isinstance(windows, (int, np.integer)) or windows < 2:
+        raise WorkbenchError(f"backtest: windows must be an integer >= 2, got {windows!r}")
+    _unit(p)
+    target, fit, _ = _clean(p)
+    origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
+    if len(origins) < 2:
+        raise WorkbenchError(
+            f"backtest: {len(target)} points leave no room for {windows} windows "
+            f"with a season of {p.m}")
+    ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
+    mase, _ = _rank(ev)
+    rows = []
+    for name in sorted(mase, key=mase.get):
+        err = ev.errors[name]
+        row = {"model": name, "mase": mase[name]}
+        for lv in levels:
+            inside = []
+            for w in range(len(origins)):
+                rest = [i for i in range(len(origins)) if i != w]
+                hw = _half_widths(err[rest], ev.width_scale[rest], steps, [lv],
+                                  ev.width_scale[w])[lv]
+                inside.append(np.abs(err[w]) <= hw)
+            row[f"coverage_{_fmt(lv)}"] = float(np.mean(inside))
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("model")
+    out.attrs = {"windows": len(origins), "steps": steps,
+                 "origins": [str(p.index[o]) for o in origins]}
+    return out

@@ -1,0 +1,311 @@
+"""Input checks and cleaning for the forecaster: frequency, season lengths, gaps, spikes, shifts.
+
+Everything here is a pure function of a Series or a numpy array. `forecast.py` calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from workbench.errors import WorkbenchError
+
+HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+MAX_HISTORY = 4000  # points; older history costs time and rarely helps the next horizon
+
+
+@dataclass
+class Prepared:
+    values: np.ndarray  # float, gaps filled, oldest first
+    index: pd.DatetimeIndex  # regular, with freq
+    periods: tuple[float, ...]  # main season first (int), then longer ones (Fourier terms)
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def m(self) -> int:
+        """Main season length in steps (1 when the series has none)."""
+        return int(self.periods[0]) if self.periods else 1
+
+
+def prepare(y, horizon, levels, season_length=None) -> Prepared:
+    """Validate the contract's inputs and return regular, finite values with their index."""
+    if not isinstance(y, pd.Series):
+        raise WorkbenchError(f"forecast: y must be a pandas Series, got {type(y).__name__}")
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise WorkbenchError(f"forecast: horizon must be an integer >= 1, got {horizon!r}")
+    _check_levels(levels)
+    if not isinstance(y.index, pd.DatetimeIndex):
+        raise WorkbenchError(
+            f"forecast: y needs a DatetimeIndex, got {type(y.index).__name__}")
+    if y.dtype == object:  # e.g. Decimal money from a database driver
+        try:
+            y = pd.to_numeric(y)
+        except (TypeError, ValueError):
+            pass
+    if not (pd.api.types.is_numeric_dtype(y.dtype) and not pd.api.types.is_bool_dtype(y.dtype)):
+        raise WorkbenchError(f"forecast: y must be numeric, got dtype {y.dtype}")
+    if len(y) < 2:
+        raise WorkbenchError(f"forecast: y needs at least 2 observations, got {len(y)}")
+    if y.index.hasnans:
+        raise WorkbenchError("forecast: y.index contains NaT")
+    if y.index.has_duplicates:
+        dup = y.index[y.index.duplicated()][0]
+        raise WorkbenchError(f"forecast: y.index has duplicate timestamps (first: {dup})")
+    vals = y.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        raise WorkbenchError(
+            f"forecast: y has {int(bad.sum())} NaN/inf values (first at {y.index[bad][0]}); "
+            "drop those rows (missing timestamps are filled) or fill them")
+    name = y.index.name
+    y = pd.Series(vals, index=y.index).sort_index()
+    freq = infer_freq(y.index)
+    full = pd.date_range(y.index[0], y.index[-1], freq=freq)
+    if not y.index.isin(full).all():
+        raise WorkbenchError(
+            f"forecast: timestamps do not sit on a regular {freq.freqstr} grid")
+    notes: dict = {"freq": freq.freqstr}
+    missing = len(full) - len(y)
+    if missing > len(y):
+        raise WorkbenchError(
+            f"forecast: {missing} of {len(full)} {freq.freqstr} timestamps are missing; "
+            "too irregular to forecast")
+    if missing:
+        # Missing timestamps are read as missing data, not as zero spend: interpolate.
+        y = y.reindex(full).interpolate(method="linear")
+        notes["filled_gaps"] = int(missing)
+    else:
+        y = pd.Series(y.to_numpy(), index=full)
+    if len(y) > MAX_HISTORY:
+        y = y.iloc[-MAX_HISTORY:]
+        notes["history_truncated_to"] = MAX_HISTORY
+    idx = pd.DatetimeIndex(y.index, freq=freq, name=name)
+    periods = season_periods(freq, len(y), season_length)
+    return Prepared(y.to_numpy(dtype=float), idx, periods, notes)
+
+
+def _check_levels(levels) -> None:
+    try:
+        ok = len(levels) > 0 and all(0 < float(v) < 100 for v in levels)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise WorkbenchError(f"forecast: levels must be percentages in (0, 100), got {levels!r}")
+
+
+def infer_freq(idx: pd.DatetimeIndex) -> pd.DateOffset:
+    """The index's freq, or the one its most common step implies (gaps allowed)."""
+    if idx.freq is not None:
+        return idx.freq
+    idx = idx.sort_values()
+    if len(idx) < 3:
+        raise WorkbenchError(
+            "forecast: cannot infer the frequency from fewer than 3 timestamps; set index.freq")
+    steps = pd.Series(idx[1:] - idx[:-1])
+    step = steps.mode().iloc[0]
+    days = step / DAY
+    if 28 <= days <= 31:
+        if (idx.day == 1).all():
+            return to_offset("MS")
+        if idx.is_month_end.all():
+            return to_offset("ME")
+    elif 89 <= days <= 92:
+        if (idx.day == 1).all():
+            return to_offset(f"QS-{idx[0].strftime('%b').upper()}")
+        if idx.is_quarter_end.all():
+            return to_offset("QE")
+    elif step == 7 * DAY:
+        return to_offset(f"W-{idx[0].strftime('%a').upper()}")
+    elif step == DAY:
+        return to_offset("D")
+    elif step > pd.Timedelta(0) and days < 28:
+        return to_offset(step)
+    raise WorkbenchError(
+        f"forecast: cannot infer a regular frequency (most common step {step})")
+
+
+def season_periods(freq: pd.DateOffset, n: int, season_length=None) -> tuple[float, ...]:
+    """Season lengths in steps: main (integer) first, then longer ones fitted as Fourier terms."""
+    if season_length is not None:
+        sl = season_length if isinstance(season_length, (list, tuple)) else [season_length]
+        try:
+            sl = [float(s) for s in sl]
+        except (TypeError, ValueError):
+            raise WorkbenchError(
+                f"forecast: season_length must be a number or a list of numbers, got {season_length!r}"
+            ) from None
+        if any(s < 1 for s in sl):
+            raise WorkbenchError(f"forecast: season_length must be >= 1, got {season_length!r}")
+        sl = sorted(s for s in sl if s > 1)
+        if sl and sl[0] != int(sl[0]):
+            raise WorkbenchError("forecast: the shortest season_length must be a whole number")
+        return tuple(s for i, s in enumerate(sl) if i == 0 or n >= 1.5 * s)
+    # the main season needs two whole cycles to be estimated; longer ones are Fourier terms
+    periods = _default_periods(freq, n)
+    if periods and n < 2 * periods[0]:
+        return ()
+    return periods
+
+
+def _default_periods(freq: pd.DateOffset, n: int) -> tuple[float, ...]:
+    code = freq.rule_code if hasattr(freq, "rule_code") else freq.freqstr
+    step = None
+    try:
+        step = pd.Timedelta(freq)
+    except (TypeError, ValueError):
+        pass
+    if step == HOUR:
+        return (24.0, 168.0) if n >= 3 * 168 else (24.0,)
+    if step == DAY or code == "D":
+        return (7.0, 365.25) if n >= 2 * 365 else (7.0,)
+    if code.startswith("W"):
+        return (52.0,)
+    if code in ("MS", "ME", "BMS", "BME"):
+        return (12.0,)
+    if code.startswith(("QS", "QE", "BQ")):
+        return (4.0,)
+    if step is not None and step < DAY and (DAY / step) == int(DAY / step) and DAY / step <= 288:
+        return (float(DAY / step),)
+    return ()
+
+
+def robust_sigma(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def _median_filter(x: np.ndarray, w: int) -> np.ndarray:
+    """Centered rolling median: keeps steps sharp and ignores one-off spikes."""
+    w = max(3, min(w, len(x)) | 1)
+    return pd.Series(x).rolling(w, center=True, min_periods=1).median().to_numpy()
+
+
+def robust_seasonal(v: np.ndarray, periods: tuple[float, ...]) -> np.ndarray:
+    """Seasonal profile robust to spikes, launches and campaigns: the median over cycles of the
+    deviation from a one-cycle rolling median, for the main season and a longer whole cycle."""
+    n = len(v)
+    seasonal = np.zeros(n)
+    t = np.arange(n)
+    for p in periods:
+        if p != int(p) or n < 2 * p:
+            continue
+        p = int(p)
+        dev = pd.Series(v - seasonal - _median_filter(v - seasonal, p + 1))
+        prof = dev.groupby(t % p).median().to_numpy()
+        seasonal = seasonal + (prof - prof.mean())[t % p]
+    return seasonal
+
+
+def winsorize(d: np.ndarray, k: float = 5.0) -> tuple[np.ndarray, int]:
+    """Clip one-off spikes of a deseasonalized series (beyond k robust sigmas of the deviation
+    from a 7-point rolling median) for fitting; returns (values, count)."""
+    rem = d - _median_filter(d, 7)
+    sig = max(robust_sigma(rem), robust_sigma(np.diff(d)) / np.sqrt(2))
+    if sig == 0:
+        return d, 0
+    # a few spikes are clipped; many are how the series behaves (jobs that come and go), which
+    # the forecast and its intervals must keep, so then only the top 1 % is tamed
+    lim = k * sig
+    if (np.abs(rem) > lim).sum() > max(3, 0.02 * len(d)):
+        lim = max(lim, float(np.quantile(np.abs(rem), 0.99)))
+    clipped = np.clip(rem, -lim, lim)
+    count = int((clipped != rem).sum())
+    return d - rem + clipped, count
+
+
+def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float] | None:
+    """Most recent sudden level change in a deseasonalized series: (position, delta) or None.
+
+    Compares medians of the w points before and after each position; a straight trend gives a
+    constant difference (subtracted), a step gives a peak well above the noise of the medians.
+    """
+    n = len(d)
+    if n < 4 * w or w < 2:
+        return None
+    win = np.lib.stride_tricks.sliding_window_view(d, w)
+    med = np.median(win, axis=1)  # med[i] = median(d[i:i+w])
+    delta = med[w:] - med[: len(med) - w]  # position t = i + w: after minus before
+    pos = np.arange(w, w + len(delta))
+    sig = robust_sigma(np.diff(d)) / np.sqrt(2)
+    base = np.median(delta)
+    thresh = max(k * 1.25 * np.sqrt(2) * sig / np.sqrt(w), 0.1 * np.median(np.abs(d)), 1e-12)
+    excess = np.abs(delta - base)
+    hits = np.flatnonzero(excess > thresh)
+    if len(hits) == 0:
+        return None
+    # last run of consecutive hits, then its peak
+    breaks = np.flatnonzero(np.diff(hits) > 1)
+    run = hits[breaks[-1] + 1:] if len(breaks) else hits
+    j = run[np.argmax(excess[run])]
+    t0, step = int(pos[j]), float(delta[j] - base)
+    # a shift persists: everything after it sits at the new level (minus the straight-line
+    # drift), not a burst of jobs that came and went
+    after = np.median(d[t0:]) - base * (n - t0) / (2 * w)
+    if abs(after - med[t0 - w]) < 0.5 * abs(step) or np.sign(after - med[t0 - w]) != np.sign(step):
+        return None
+    return t0, step
+
+
+def shift_window(periods: tuple[float, ...], n: int) -> int:
+    """Window for the level-shift medians: long enough to average out what the seasonal profile
+    leaves, i.e. a whole longer cycle (a week of hours) when the history holds four of them."""
+    m = int(periods[0]) if periods else 1
+    for p in periods[1:]:
+        if p == int(p) and 4 * p <= n:
+            return int(p)
+    return max(m, 7) if m <= 24 else max(7, m // 4)
+
+
+def find_recent_shift(d: np.ndarray, w: int, k: int, start: int = 0,
+                      z: float = 6.0) -> tuple[int, float] | None:
+    """A shift in the last w points, too recent for `find_level_shift` (a launch yesterday): the
+    median of everything after each candidate start against the median of the w points before."""
+    n = len(d)
+    if n < 3 * w or k >= w:
+        return None
+    sig = robust_sigma(np.diff(d)) / np.sqrt(2)
+    floor = 0.1 * np.median(np.abs(d))
+    best = None
+    for t0 in range(max(n - w + 1, start), n - k + 1):
+        after, before = np.median(d[t0:]), np.median(d[t0 - w:t0])
+        noise = 1.25 * sig * np.sqrt(1 / (n - t0) + 1 / w)
+        thresh = max(z * noise, floor, 1e-12)
+        score = abs(after - before) / thresh
+        # the reference window must itself be steady, not the end of a campaign
+        h = w // 2
+        steady = abs(np.median(d[t0 - w:t0 - h]) - np.median(d[t0 - h:t0])) < 0.25 * abs(after - before)
+        if score > 1 and steady and (best is None or score > best[0]):
+            best = (score, t0, float(after - before))
+    return None if best is None else (best[1], best[2])
+
+
+def remove_level_shifts(d: np.ndarray, w: int, k: int, max_shifts: int = 3
+                        ) -> tuple[np.ndarray, list[int]]:
+    """Align a deseasonalized history before recent level shifts (launches, migrations, campaigns
+    switched on or off) with the current level: returns (adjusted series, shift positions).
+    w: window of the medians; k: the fewest points after a shift that can reveal it."""
+    d = d.copy()
+    shifts: list[int] = []
+    end = len(d)
+    older = find_level_shift(d, w)  # a shift the recent check must not find a second time
+    recent = find_recent_shift(d, w, k, start=older[0] + w // 2 if older else 0)
+    if recent is not None:
+        t0, delta = recent
+        d[:t0] += delta
+        shifts.append(t0)
+        end = t0
+    for _ in range(max_shifts):
+        found = find_level_shift(d[:end], w)
+        if found is None:
+            break
+        t0, delta = found
+        d[:t0] += delta
+        shifts.append(t0)
+        end = t0  # earlier shifts are searched in the history before this one
+    return d, shifts
