@@ -1,0 +1,476 @@
+"""workbench.store and workbench.dimensions on tiny frames.
+
+`frame_file` writes a frame as a Parquet file and `fake_scan` turns it into the temp
+table focus.scan_file would produce, so these tests exercise the store alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench import store as store_mod
+from workbench.config import Config, parse_config
+from workbench.errors import InputError, WorkbenchError
+from workbench.schema import CANONICAL_COLUMNS
+from workbench.store import Store, open_store
+
+BASE = {
+    "BillingAccountId": "acct-1", "ProviderName": "Cloud", "ServiceProviderName": "Cloud",
+    "BillingPeriodStart": "2026-05-01", "BillingPeriodEnd": "2026-06-01",
+    "ChargePeriodStart": "2026-05-03", "ChargePeriodEnd": "2026-05-04",
+    "BillingCurrency": "USD", "BilledCost": "1.00", "EffectiveCost": "1.00", "ListCost": "1.00",
+    "ContractedCost": "1.00", "ChargeCategory": "Usage", "PricingCategory": "Standard",
+    "ServiceCategory": "Compute", "ServiceName": "VMs", "ResourceId": "r1", "ResourceName": "vm-1",
+    "ConsumedQuantity": 1.0, "Tags": "{}",
+}
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str | None
+    message: str
+
+
+@dataclass
+class FakeReport:
+    path: Path
+    ok: bool
+    focus_version: str | None = "1.3"
+    rows: int = 0
+    period_start: str | None = None
+    period_end: str | None = None
+    currencies: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def frame_file(folder: Path, name: str, rows: list[dict]) -> Path:
+    """A Parquet file of FOCUS rows (missing keys take BASE values); costs stay text, exact."""
+    folder.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame([{**BASE, **r} for r in rows])
+    for c in df.columns:
+        if c != "ConsumedQuantity":
+            df[c] = df[c].astype("str")
+    path = folder / f"{name}.parquet"
+    df.to_parquet(path, index=False)
+    return path
+
+
+def fake_scan(con, path: Path, table: str) -> FakeReport:
+    """What focus.scan_file leaves behind: the canonical columns (no wb_delivery_id) as a temp table."""
+    if "bad" in path.name:
+        return FakeReport(path, False, errors=[Problem(3, "BilledCost", "'abc' is not a number")])
+    src = str(path).replace("'", "''")
+    have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{src}')").fetchall()}
+    cols = []
+    for c, typ in CANONICAL_COLUMNS.items():
+        if c == "wb_delivery_id":
+            continue
+        if c == "wb_tags":
+            expr = ("map_from_entries(list_transform(map_entries(CAST(Tags::JSON AS MAP(VARCHAR, VARCHAR))),"
+                    " lambda e: {'key': lower(e.key), 'value': e.value}))")
+        elif c == "wb_provider":
+            expr = "coalesce(ServiceProviderName, ProviderName)"
+        elif c == "wb_focus_version":
+            expr = "'1.3'"
+        elif c == "wb_source_file":
+            expr = f"'{src}'"
+        elif c == "wb_source_row":
+            expr = "row_number() OVER ()"
+        elif c in have:
+            expr = f"CAST(NULLIF({c}, 'None') AS {typ})" if typ != "DOUBLE" else c
+        else:
+            expr = f"CAST(NULL AS {typ})"
+        cols.append(f"{expr} AS {c}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(cols)} "
+                f"FROM read_parquet('{src}')")
+    n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return FakeReport(path, True, rows=n, period_start="2026-05-01T00:00:00Z")
+
+
+def fake_discover(paths):
+    out = []
+    for p in map(Path, paths):
+        out += sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
+    return out
+
+
+REAL_SCAN, REAL_DISCOVER = store_mod.scan_file, store_mod.discover
+
+
+@pytest.fixture(autouse=True)
+def frames_reader(monkeypatch):
+    monkeypatch.setattr(store_mod, "scan_file", fake_scan)
+    monkeypatch.setattr(store_mod, "discover", fake_discover)
+
+
+def exact_totals(paths: list[Path]) -> dict:
+    """Per-currency sums straight from the files, as Decimal."""
+    out: dict = {}
+    for p in paths:
+        df = pd.read_parquet(p)
+        for cur, bc, ec in zip(df.BillingCurrency, df.BilledCost, df.EffectiveCost, strict=True):
+            b, e = out.get(cur, (Decimal(0), Decimal(0)))
+            out[cur] = (b + Decimal(bc), e + Decimal(ec))
+    return out
+
+
+def store_totals(s: Store) -> dict:
+    rows = s.con.execute("SELECT BillingCurrency, sum(BilledCost), sum(EffectiveCost) FROM charges "
+                         "GROUP BY 1").fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+@pytest.fixture
+def cfg(tmp_path) -> Config:
+    return Config(root=tmp_path)
+
+
+@pytest.fixture
+def tiny(tmp_path, cfg) -> Store:
+    rows = [
+        {"Tags": '{"Team": "search", "Environment": "prod", "workload": "Fine_Tuning"}',
+         "BilledCost": "10.005", "EffectiveCost": "8.5", "ResourceId": "r1"},
+        {"Tags": '{"TEAM": "search", "env": "dev"}', "BilledCost": "-2.25", "EffectiveCost": "-2.25",
+         "ChargeCategory": "Credit", "ResourceId": "None", "ResourceName": "None"},
+        {"Tags": '{"owner_team": "ads", "team": " "}', "BilledCost": "3", "EffectiveCost": "3",
+         "ResourceName": "llm-endpoint-a", "ResourceId": "r2", "ChargePeriodStart": "2026-05-04",
+         "ChargePeriodEnd": "2026-05-05"},
+        {"Tags": "{}", "BillingCurrency": "EUR", "BilledCost": "7.10", "EffectiveCost": "7.10",
+         "ServiceName": "None", "ResourceId": "r3", "ResourceName": "None",
+         "ChargePeriodStart": "2026-06-02", "ChargePeriodEnd": "2026-06-03",
+         "BillingPeriodStart": "2026-06-01", "BillingPeriodEnd": "2026-07-01"},
+        {"Tags": '{"Workload": "nonsense"}', "BilledCost": "1", "EffectiveCost": "1",
+         "ResourceName": "train-job-7", "ResourceId": "r4", "PricingCategory": "Committed"},
+    ]
+    f = frame_file(tmp_path / "in", "tiny", rows)
+    s = Store(":memory:", cfg)
+    s.ingest([str(f)])
+    yield s
+    s.close()
+
+
+# -- dimensions -------------------------------------------------------------------------
+
+def test_tag_keys_case_folded_first_key_wins_blank_is_untagged(tiny):
+    df = tiny.monthly(["team"])
+    got = {(r.month, r.team, r.currency): r.effective_cost for r in df.itertuples()}
+    assert got == {("2026-05", "ads", "USD"): 3.0, ("2026-05", "search", "USD"): 6.25,
+                   ("2026-05", "(untagged)", "USD"): 1.0, ("2026-06", "(untagged)", "EUR"): 7.10}
+
+
+def test_workload_class_tag_then_rules_then_unclassified(tiny):
+    df = tiny.monthly(["workload_class"])
+    got = {(r.workload_class, r.currency): r.effective_cost for r in df.itertuples()}
+    # tag "Fine_Tuning" normalises to a class; "nonsense" falls through to the ResourceName rule
+    assert got == {("fine-tuning", "USD"): 8.5, ("training", "USD"): 1.0,
+                   ("realtime-inference", "USD"): 3.0, ("unclassified", "USD"): -2.25,
+                   ("unclassified", "EUR"): 7.10}
+
+
+def test_custom_workload_rules_from_config(tmp_path):
+    cfg = parse_config('[[workloads]]\nclass = "evaluation"\nmatch = { ServiceName = "(?i)^vms$" }\n',
+                       root=tmp_path)
+    f = frame_file(tmp_path / "in", "x", [{"ResourceName": "train-1"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.dimension_values("workload_class") == ["evaluation"]
+
+
+def test_missing_values_never_dropped_and_currencies_never_added(tiny):
+    df = tiny.monthly(["ServiceName", "environment", "tagged", "provider"])
+    assert "(none)" in set(df.ServiceName)
+    assert set(df.environment) == {"prod", "dev", "(untagged)"}
+    assert set(df.tagged) == {"yes", "no"}
+    per = df.groupby("currency").effective_cost.sum()
+    assert per["USD"] == pytest.approx(10.25) and per["EUR"] == pytest.approx(7.10)
+    assert set(df.currency) == {"USD", "EUR"}
+
+
+def test_every_query_reconciles_to_store_totals(tiny):
+    tot = tiny.totals().groupby("currency").effective_cost.sum()
+    for dims in ([], ["team"], ["workload_class", "RegionId"], ["model", "owner", "application"]):
+        d = tiny.daily(dims).groupby("currency").cost.sum()
+        m = tiny.monthly(dims).groupby("currency").effective_cost.sum()
+        pd.testing.assert_series_equal(d, tot, check_names=False)
+        pd.testing.assert_series_equal(m, tot, check_names=False)
+    r = pd.concat([tiny.resources(m) for m in tiny.months()]).groupby("currency").effective_cost.sum()
+    pd.testing.assert_series_equal(r, tot, check_names=False)
+
+
+def test_unknown_dimension_names_the_valid_ones(tiny):
+    with pytest.raises(WorkbenchError, match=r"unknown dimension 'tema'.*team"):
+        tiny.daily(["tema"])
+    with pytest.raises(WorkbenchError, match="unknown dimension"):
+        tiny.monthly(filters={"nope": "x"})
+    with pytest.raises(WorkbenchError, match="unknown cost column"):
+        tiny.daily(cost="Cost")
+    with pytest.raises(WorkbenchError, match="not a date"):
+        tiny.daily(start="May 2026")
+
+
+def test_filters_and_date_range(tiny):
+    df = tiny.daily(["team"], start="2026-05-04", end="2026-06", filters={"team": ["ads", "(untagged)"]})
+    assert list(df.team) == ["ads"]
+    assert list(df.date.dt.strftime("%Y-%m-%d")) == ["2026-05-04"]
+    assert df.cost.sum() == pytest.approx(3.0)
+    assert str(df.date.dtype).startswith("datetime64")
+    only = tiny.monthly(filters={"ChargeCategory": "Credit"})
+    assert only.effective_cost.sum() == pytest.approx(-2.25)
+    eur = tiny.monthly(["team"], filters={"currency": "EUR", "team": None})  # None: all teams
+    assert list(eur.team) == ["(untagged)"] and eur.effective_cost.tolist() == [7.10]
+    assert tiny.monthly(filters={"ServiceName": "(none)"}).rows.sum() == 1
+    assert tiny.monthly(filters={"team": "(untagged)"}).rows.sum() == 2
+    assert tiny.monthly(filters={"team": []}).empty
+
+
+def test_frames_have_documented_columns_and_types(tiny):
+    d = tiny.daily(["team"])
+    assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"
+    m = tiny.monthly(["ServiceName"])
+    assert list(m.columns) == ["month", "ServiceName", "currency", "billed_cost", "effective_cost",
+                               "list_cost", "contracted_cost", "rows"]
+    t = tiny.totals()
+    assert list(t.columns) == ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
+    assert list(t.billing_period_start) == ["2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z"]
+    assert tiny.months() == ["2026-05", "2026-06"]
+
+
+def test_resources_one_row_per_resource_and_currency(tiny):
+    r = tiny.resources("2026-05")
+    assert sorted(r.ResourceId) == ["(no resource)", "r1", "r2", "r4"]
+    r1 = r.set_index("ResourceId").loc["r1"]
+    assert r1.team == "search" and r1.workload_class == "fine-tuning" and r1.billed_cost == 10.005
+    assert json.loads(r1.tags)["Team"] == "search" and r1.active_days == 1
+    assert r.set_index("ResourceId").loc["r4"].PricingCategory == "Committed"
+    with pytest.raises(WorkbenchError, match="not a month"):
+        tiny.resources("2026-05-01")
+
+
+def test_dimension_values_and_last_full_month(tiny):
+    assert tiny.dimension_values("team") == ["(untagged)", "ads", "search"]
+    # June's data stops on the 3rd: only May is complete.
+    assert tiny.last_full_month(date(2026, 11, 1)) == "2026-05"
+    assert tiny.last_full_month(date(2026, 5, 20)) is None
+
+
+# -- idempotency --------------------------------------------------------------------------
+
+def test_same_file_twice_changes_nothing(tiny, tmp_path):
+    before = tiny.totals()
+    f = tmp_path / "in" / "tiny.parquet"
+    res = tiny.ingest([str(f)])
+    assert res.replaced_rows == 5 and res.rows == 5
+    pd.testing.assert_frame_equal(tiny.totals(), before)
+    assert len(tiny.deliveries()) == 2
+
+
+def test_identical_files_in_one_delivery_load_once(tmp_path, cfg, capsys):
+    a = frame_file(tmp_path / "a", "x", [{"BilledCost": "5"}])
+    b = frame_file(tmp_path / "b", "x", [{"BilledCost": "5"}])
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(a), str(b)], progress=True)
+        assert "2/2 files" in capsys.readouterr().err
+        assert res.rows == 1 and any("same content" in w for w in res.warnings)
+        assert s.totals().billed_cost.tolist() == [5.0]
+
+
+def test_corrected_reexport_replaces_its_partition_only(tmp_path, cfg):
+    may = frame_file(tmp_path / "d1", "may", [{"BilledCost": "100"}, {"BilledCost": "1"}])
+    jun = frame_file(tmp_path / "d1", "jun", [{"BilledCost": "50", "BillingPeriodStart": "2026-06-01",
+                                               "ChargePeriodStart": "2026-06-02"}])
+    other = frame_file(tmp_path / "d1", "other", [{"BilledCost": "9", "BillingAccountId": "acct-2"}])
+    fixed = frame_file(tmp_path / "d2", "may", [{"BilledCost": "90"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(may), str(jun), str(other)])
+        assert s.totals().billed_cost.sum() == 160
+        res = s.ingest([str(fixed)])
+        assert res.replaced_rows == 2
+        t = s.totals().set_index("billing_period_start").billed_cost
+        assert t["2026-05-01T00:00:00Z"] == 99 and t["2026-06-01T00:00:00Z"] == 50
+        live = s.live_files()
+        assert len(live) == 3  # may.parquet of delivery 1 is replaced
+
+
+def test_failed_delivery_leaves_store_unchanged(tmp_path, cfg):
+    good = frame_file(tmp_path / "in", "good", [{"BilledCost": "4"}])
+    fixed = frame_file(tmp_path / "in2", "good2", [{"BilledCost": "7"}])
+    bad = frame_file(tmp_path / "in2", "bad", [{"BilledCost": "1"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(good)])
+        before = (s.totals(), s.files())
+        with pytest.raises(InputError) as exc:
+            s.ingest([str(fixed), str(bad)])
+        assert exc.value.line().endswith("bad.parquet:3: BilledCost: 'abc' is not a number")
+        pd.testing.assert_frame_equal(s.totals(), before[0])
+        pd.testing.assert_frame_equal(s.files(), before[1])
+        assert s.con.execute("SELECT count(*) FROM charges").fetchone()[0] == 1
+
+
+def test_store_file_roundtrip_read_only_and_version_check(tmp_path, cfg):
+    f = frame_file(tmp_path / "in", "x", [{"BilledCost": "2.5"}])
+    p = tmp_path / "s.duckdb"
+    with Store(p, cfg) as s:
+        s.ingest([str(f)])
+    with Store(p, cfg, read_only=True) as r:
+        assert r.totals().billed_cost.tolist() == [2.5]
+        with pytest.raises(WorkbenchError, match="read-only"):
+            r.ingest([str(f)])
+    with pytest.raises(WorkbenchError, match="store not found"):
+        Store(tmp_path / "missing.duckdb", cfg, read_only=True)
+
+
+def test_open_store_builds_once_then_mirrors_changes(tmp_path, cfg, monkeypatch):
+    data = tmp_path / "data"
+    frame_file(data, "a", [{"BilledCost": "1"}])
+    p = tmp_path / "s.duckdb"
+    with open_store([str(data)], p, cfg) as s:
+        assert s.read_only and s.totals().billed_cost.sum() == 1
+    built = p.stat().st_mtime_ns
+    with open_store([str(data)], p, cfg) as s:  # unchanged: no rebuild
+        assert len(s.deliveries()) == 1
+    assert p.stat().st_mtime_ns == built
+    frame_file(data, "a", [{"BilledCost": "3"}])  # corrected in place
+    frame_file(data, "b", [{"BilledCost": "4", "BillingAccountId": "acct-9"}])
+    with open_store([str(data)], p, cfg) as s:
+        assert s.totals().billed_cost.sum() == 7
+    with open_store([str(data)], p, cfg, read_only=False) as s:  # current: opened for writing
+        assert not s.read_only and len(s.deliveries()) == 1
+    assert not list(tmp_path.glob(".s.duckdb.*"))
+
+
+def test_open_store_default_paths_from_config(tmp_path):
+    cfg = parse_config('[data]\nfocus = ["exports"]\nstore = "db/x.duckdb"\n', root=tmp_path)
+    frame_file(tmp_path / "exports", "a", [{"BilledCost": "2"}])
+    with open_store(config=cfg) as s:
+        assert Path(s.path) == tmp_path / "db" / "x.duckdb"
+        assert s.totals().billed_cost.tolist() == [2.0]
+
+
+def test_run_ingest_json(tmp_path, capsys, monkeypatch):
+    f = frame_file(tmp_path / "in", "x", [{"BilledCost": "1.25"},
+                                          {"BilledCost": "2", "BillingCurrency": "EUR"}])
+    monkeypatch.chdir(tmp_path)
+    args = type("A", (), {"paths": [str(f)], "store": str(tmp_path / "s.duckdb"), "json": True,
+                          "config": None})()
+    assert store_mod.run_ingest(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"periods": [
+        {"billing_period_start": "2026-05-01T00:00:00Z", "currency": "EUR", "rows": 1,
+         "billed_cost": 2.0, "effective_cost": 1.0},
+        {"billing_period_start": "2026-05-01T00:00:00Z", "currency": "USD", "rows": 1,
+         "billed_cost": 1.25, "effective_cost": 1.0}]}
+
+
+# -- with the real FOCUS reader -----------------------------------------------------------
+
+HEADER = ("BillingAccountId,ServiceProviderName,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,"
+          "ChargePeriodEnd,BillingCurrency,BilledCost,EffectiveCost,ListCost,ContractedCost,"
+          "ChargeCategory,ServiceName,ResourceId,Tags")
+
+
+def csv_file(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\ufeff" + "\r\n".join([HEADER, *lines]) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
+    monkeypatch.setattr(store_mod, "scan_file", REAL_SCAN)
+    monkeypatch.setattr(store_mod, "discover", REAL_DISCOVER)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [
+        f'{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,0.10,0.10,0.2,0.2,Usage,GPU,r1,'
+        '"{""Team"": ""ml"", ""ENV"": ""prod""}"',
+        f'{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,0.20,0.20,0.2,0.2,Usage,GPU,r1,',
+        f'{p},2026-05-31T00:00:00Z,2026-06-01T00:00:00Z,EUR,-0.05,-0.05,0,0,Credit,GPU,,',
+    ])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(tmp_path / "in")])
+        m = s.monthly(["team", "environment"])
+        got = {(r.team, r.environment, r.currency): r.billed_cost for r in m.itertuples()}
+        assert got == {("ml", "prod", "USD"): 0.10, ("(untagged)", "(untagged)", "USD"): 0.20,
+                       ("(untagged)", "(untagged)", "EUR"): -0.05}
+        exact = store_totals(s)
+        assert exact["USD"][0] == Decimal("0.30") and exact["EUR"][1] == Decimal("-0.05")
+        rows = s.con.execute("SELECT wb_source_row, BilledCost FROM charges ORDER BY 1").fetchall()
+        assert rows == [(1, Decimal("0.10")), (2, Decimal("0.20")), (3, Decimal("-0.05"))]
+        # the reader numbers rows by insertion order: ingest must leave the setting as it was
+        assert s.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        bad = csv_file(tmp_path / "in2" / "bad.csv", [
+            f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,1.0,1.0,1,1,Usage,GPU,r1,",
+            f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,abc,1.0,1,1,Usage,GPU,r1,"])
+        with pytest.raises(InputError) as exc:
+            s.ingest([str(f), str(bad)])
+        assert exc.value.line().startswith(f"{bad}:2: BilledCost: ")
+        assert store_totals(s) == exact and len(s.deliveries()) == 1
+        assert s.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+def test_cli_ingest_json_end_to_end(tmp_path):
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    f = csv_file(tmp_path / "x.csv", [f"{p},USD,1.005,1,1,1,Usage,GPU,r1,"])
+    cmd = [sys.executable, "-m", "workbench.cli", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"),
+           "--json"]
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"periods": [{
+        "billing_period_start": "2026-05-01T00:00:00Z", "currency": "USD", "rows": 1,
+        "billed_cost": 1.005, "effective_cost": 1.0}]}
+    bad = subprocess.run([*cmd[:4], str(tmp_path / "nope.csv"), *cmd[5:]], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_open_store_concurrent_processes_build_once(tmp_path):
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    csv_file(tmp_path / "data" / "x.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r{i}," for i in range(50)])
+    code = ("import sys; from workbench.store import open_store; from workbench.config import Config;"
+            "s = open_store([sys.argv[1]], sys.argv[2], Config(root=sys.argv[3]));"
+            "print(len(s.deliveries()), s.totals().billed_cost.sum())")
+    args = [str(tmp_path / "data"), str(tmp_path / "s.duckdb"), str(tmp_path)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [pr.communicate(timeout=120) for pr in procs]
+    assert all(pr.returncode == 0 for pr in procs), [o[1][-300:] for o in outs]
+    assert [o[0].split() for o in outs] == [["1", "125.0"]] * 3
+
+
+def test_not_a_store_is_one_clear_error(tmp_path, cfg):
+    junk = tmp_path / "junk.duckdb"
+    junk.write_text("not a database")
+    with pytest.raises(WorkbenchError, match="cannot open the store"):
+        Store(junk, cfg)
+    import duckdb
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE t (i INT)").close()
+    with pytest.raises(WorkbenchError, match="not a workbench store"):
+        Store(other, cfg)
+
+
+def test_open_store_skips_hashing_old_unchanged_files(tmp_path, cfg, monkeypatch):
+    data = tmp_path / "data"
+    f = frame_file(data, "a", [{"BilledCost": "1"}])
+    old = f.stat().st_mtime_ns - 3_600 * 10**9  # an export written an hour before the load
+    os.utime(f, ns=(old, old))
+    p = tmp_path / "s.duckdb"
+    open_store([str(data)], p, cfg).close()
+    hashed = []
+    real = store_mod.sha256_file
+    monkeypatch.setattr(store_mod, "sha256_file", lambda path: hashed.append(path) or real(path))
+    open_store([str(data)], p, cfg).close()
+    assert hashed == []
+    os.utime(f, ns=(old + 10**9, old + 10**9))  # touched: hashed again, found unchanged
+    with open_store([str(data)], p, cfg) as s:
+        assert hashed == [f] and len(s.deliveries()) == 1

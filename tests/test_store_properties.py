@@ -1,0 +1,83 @@
+"""Property tests for workbench.store: money is conserved, re-ingest is a no-op, queries reconcile."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
+
+from workbench.config import Config
+from workbench.store import Store
+
+SETTINGS = settings(max_examples=20, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+money = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=4,
+                    allow_nan=False, allow_infinity=False)
+row = st.fixed_dictionaries({
+    "BilledCost": money, "EffectiveCost": money,
+    "BillingCurrency": st.sampled_from(["USD", "EUR", "JPY"]),
+    "BillingAccountId": st.sampled_from(["a1", "a2"]),
+    "BillingPeriodStart": st.sampled_from(["2026-04-01", "2026-05-01"]),
+    "ChargePeriodStart": st.sampled_from(["2026-04-10", "2026-05-02", "2026-05-31"]),
+    "Tags": st.sampled_from(['{}', '{"Team": "x"}', '{"team": "y", "ENV": "prod"}', '{"team": ""}']),
+    "ServiceName": st.sampled_from(["None", "GPU", "LLM API"]),
+    "ResourceId": st.sampled_from(["None", "r1", "r2"]),
+})
+files = st.lists(st.lists(row, min_size=1, max_size=12), min_size=1, max_size=3)
+
+
+def _write(folder: Path, batches: list[list[dict]]) -> list[Path]:
+    out = []
+    for i, rows in enumerate(batches):
+        text = [{**r, "BilledCost": format(r["BilledCost"], "f"),
+                 "EffectiveCost": format(r["EffectiveCost"], "f")} for r in rows]
+        out.append(frame_file(folder, f"f{i}", text))
+    return out
+
+
+@SETTINGS
+@given(batches=files)
+def test_ingest_preserves_totals_per_currency_and_reingest_changes_nothing(batches):
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _write(Path(tmp), batches)
+        # Files with identical content in one delivery are loaded once (documented rule).
+        unique = {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in paths}
+        expected = exact_totals(list(unique.values()))
+        with Store(":memory:", Config(root=Path(tmp))) as s:
+            s.ingest([str(p) for p in paths])
+            assert store_totals(s) == expected  # exact, Decimal against Decimal
+            first = s.totals()
+            by_cur = first.groupby("currency")[["billed_cost", "effective_cost"]].sum()
+            for cur, (billed, effective) in expected.items():
+                assert abs(by_cur.loc[cur, "billed_cost"] - float(billed)) < 0.005
+                assert abs(by_cur.loc[cur, "effective_cost"] - float(effective)) < 0.005
+            s.ingest([str(p) for p in paths])
+            assert store_totals(s) == expected
+            assert s.totals().equals(first)
+
+
+@SETTINGS
+@given(batches=files, dims=st.lists(st.sampled_from(
+    ["team", "environment", "ServiceName", "ResourceId", "workload_class", "tagged", "provider"]),
+    max_size=3, unique=True))
+def test_query_totals_equal_store_totals(batches, dims):
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _write(Path(tmp), batches)
+        with Store(":memory:", Config(root=Path(tmp))) as s:
+            s.ingest([str(p) for p in paths])
+            exact = store_totals(s)
+            monthly = s.monthly(dims).groupby("currency")["effective_cost"].sum()
+            daily = s.daily(dims, cost="BilledCost").groupby("currency")["cost"].sum()
+            res = [s.resources(m) for m in s.months()]
+            for cur, (billed, effective) in exact.items():
+                assert monthly[cur] == pytest.approx(float(effective), abs=0.005)
+                assert daily[cur] == pytest.approx(float(billed), abs=0.005)
+                assert sum(r[r.currency == cur].effective_cost.sum() for r in res) == pytest.approx(
+                    float(effective), abs=0.005)

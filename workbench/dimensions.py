@@ -1,0 +1,137 @@
+"""Dimensions the store groups and filters by, as Ibis expressions over the charge table.
+
+A dimension is either a TEXT column of the canonical FOCUS schema (ServiceName,
+RegionId, ...) or a derived one:
+
+- provider: who sold the service (wb_provider);
+- team, cost_center, environment, workload, model, application, owner: the first tag
+  key of the configured list ([tags] in workbench.toml) present on the row, compared
+  case-insensitively;
+- workload_class: the workload tag when it names a known class, else the first
+  matching [[workloads]] rule, else "unclassified";
+- month: 'YYYY-MM' of ChargePeriodStart;
+- tagged: "yes" when the team tag resolves, else "no".
+
+Every expression is total: a missing tag value reads "(untagged)", a missing FOCUS
+value "(none)", so grouping never drops a row and per-currency totals always
+reconcile with the store. Expressions are plain Ibis so they compile for any backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+from workbench.config import UNCLASSIFIED, WORKLOAD_CLASSES, Config
+from workbench.errors import WorkbenchError
+from workbench.schema import FOCUS_COLUMNS, TEXT
+
+UNTAGGED = "(untagged)"
+NONE = "(none)"
+
+TAG_DIMS = ("team", "cost_center", "environment", "workload", "model", "application", "owner")
+DERIVED_DIMS = ("provider", *TAG_DIMS, "workload_class", "month", "tagged")
+FOCUS_TEXT_DIMS = tuple(c for c, t in FOCUS_COLUMNS.items() if t == TEXT and c != "Tags")
+VALID_DIMS = (*DERIVED_DIMS, *FOCUS_TEXT_DIMS)
+
+
+def check_dims(dims: Sequence[str]) -> list[str]:
+    """The dims as a list; an unknown or repeated name is a WorkbenchError naming the valid ones."""
+    if isinstance(dims, str):
+        dims = [dims]
+    out = list(dims)
+    for d in out:
+        if d not in VALID_DIMS:
+            raise WorkbenchError(f"unknown dimension {d!r}; use one of: {', '.join(VALID_DIMS)}")
+    if len(set(out)) != len(out):
+        raise WorkbenchError(f"dimension listed twice in {out}")
+    return out
+
+
+def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
+    return value.strip().nullif("")
+
+
+def tag_value(t: ir.Table, keys: Sequence[str]) -> ir.StringValue:
+    """The first configured key present with a non-blank value (wb_tags keys are case-folded); NULL if none."""
+    values = [_blank_to_null(t.wb_tags.get(k.lower())) for k in keys]
+    return ibis.coalesce(*values) if len(values) > 1 else values[0]
+
+
+def _normalised_class(value: ir.StringValue) -> ir.StringValue:
+    # "Fine_Tuning", " batch inference " -> "fine-tuning", "batch-inference"
+    return value.lower().strip().re_replace(r"[_\s]+", "-")
+
+
+def workload_class(t: ir.Table, config: Config) -> ir.StringValue:
+    """Tagged class when valid, else the first rule whose every regex matches (search), else unclassified."""
+    tagged = _normalised_class(tag_value(t, config.tags.workload))
+    branches = [(tagged.isin(list(WORKLOAD_CLASSES)).fill_null(False), tagged)]
+    for rule in config.workloads:
+        conds = [t[col].re_search(pattern).fill_null(False) for col, pattern in rule.match.items()]
+        cond = conds[0]
+        for c in conds[1:]:
+            cond = cond & c
+        branches.append((cond, ibis.literal(rule.workload_class)))
+    return ibis.cases(*branches, else_=UNCLASSIFIED)
+
+
+def dim_expr(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
+    """One dimension as a never-NULL string expression."""
+    if dim == "provider":
+        return _blank_to_null(t.wb_provider).fill_null(NONE)
+    if dim in TAG_DIMS:
+        return tag_value(t, getattr(config.tags, dim)).fill_null(UNTAGGED)
+    if dim == "workload_class":
+        return workload_class(t, config)
+    if dim == "month":
+        return t.ChargePeriodStart.strftime("%Y-%m").fill_null(NONE)
+    if dim == "tagged":
+        return ibis.ifelse(tag_value(t, config.tags.team).notnull(), "yes", "no")
+    check_dims([dim])
+    return _blank_to_null(t[dim]).fill_null(NONE)
+
+
+def with_dims(t: ir.Table, dims: Sequence[str], config: Config) -> ir.Table:
+    """The table with one column per dimension, named after it (FOCUS columns are replaced in place)."""
+    dims = check_dims(dims)
+    return t.mutate(**{d: dim_expr(t, d, config) for d in dims}) if dims else t
+
+
+def parse_day(value: str | None, what: str) -> datetime | None:
+    """'YYYY-MM-DD' or 'YYYY-MM' (first day of the month) as a datetime; None passes through."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    raise WorkbenchError(f"{what}: {value!r} is not a date like 2026-05-01 or a month like 2026-05")
+
+
+def apply_filters(t: ir.Table, config: Config, start: str | None = None, end: str | None = None,
+                  filters: Mapping[str, object] | None = None) -> ir.Table:
+    """Rows with start <= ChargePeriodStart < end and every dimension equal to (one of) its values.
+
+    Filter values are the displayed ones ("(untagged)", "(none)"); None means "all" (no
+    filter on that dimension) and a value that never occurs matches no row.
+    """
+    lo, hi = parse_day(start, "start"), parse_day(end, "end")
+    preds = []
+    if lo is not None:
+        preds.append(t.ChargePeriodStart >= lo)
+    if hi is not None:
+        preds.append(t.ChargePeriodStart < hi)
+    for dim, wanted in (filters or {}).items():
+        dim = "BillingCurrency" if dim == "currency" else dim  # frames call it currency
+        check_dims([dim])
+        if wanted is None:  # like an "all" choice in a picker
+            continue
+        values = [str(wanted)] if isinstance(wanted, str) else [str(v) for v in wanted]
+        preds.append(dim_expr(t, dim, config).isin(values))
+    return t.filter(*preds) if preds else t

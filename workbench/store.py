@@ -1,0 +1,561 @@
+"""The DuckDB store: the one module that runs queries.
+
+Ingest reads FOCUS exports through workbench.focus (DuckDB SQL) into the `charges`
+table; every question the analysis asks is an Ibis expression over that table
+(dimensions.py), so the same queries compile for Spark or a warehouse. Frames come
+back already aggregated; money is summed exactly as DECIMAL and only the result is
+converted to float64.
+
+Idempotency rule: one ingest call is one delivery. Every (provider, BillingAccountId,
+BillingPeriodStart) partition present in a delivery replaces that partition's rows
+from earlier deliveries, so loading the same files twice changes nothing and a
+corrected re-export of a billing period replaces the old one. Files of one delivery
+never replace each other (a period split over several files is loaded whole), which
+means a corrected re-export must be delivered with all the files of its period.
+Files with identical content (sha256) in one delivery are loaded once, with a warning.
+A delivery is one transaction: a file with errors aborts it and the store is unchanged.
+The `deliveries`, `files` and `file_partitions` tables record what was loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+
+from workbench import dimensions as dm
+from workbench.config import Config, load_config
+from workbench.delivery import (
+    IngestResult,
+    Progress,
+    file_lock,
+    first_problem,
+    naive_utc,
+    partition_dict,
+    sha256_file,
+)
+from workbench.errors import WorkbenchError, format_problem
+from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS
+
+STORE_VERSION = "2"
+SCAN_TABLE = "wb_scan"
+PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
+MEMORY_LIMIT = os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
+NO_RESOURCE = "(no resource)"
+RESOURCE_ATTRS = ("provider", "ServiceCategory", "ServiceName", "ResourceName", "ResourceType",
+                  "RegionId", "SubAccountName", "team", "cost_center", "environment",
+                  "workload_class", "application", "model", "owner")
+
+
+def _schema_fingerprint() -> str:
+    text = json.dumps([STORE_VERSION, list(CANONICAL_COLUMNS.items())])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+COLUMNS_SQL = ", ".join(f"{_ident(c)} {t}" for c, t in CANONICAL_COLUMNS.items())
+DDL = f"""
+CREATE TABLE IF NOT EXISTS wb_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS charges ({COLUMNS_SQL});
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id BIGINT PRIMARY KEY, loaded_at TIMESTAMP, files INTEGER, rows BIGINT,
+    replaced_rows BIGINT, partitions VARCHAR);
+CREATE TABLE IF NOT EXISTS files (
+    delivery_id BIGINT, path VARCHAR, sha256 VARCHAR, size BIGINT, rows BIGINT,
+    focus_version VARCHAR, period_start TIMESTAMP, period_end TIMESTAMP,
+    duplicate_of VARCHAR, loaded_at TIMESTAMP, partitions VARCHAR, mtime_ns BIGINT);
+CREATE TABLE IF NOT EXISTS file_partitions (
+    delivery_id BIGINT, sha256 VARCHAR, wb_provider VARCHAR, BillingAccountId VARCHAR,
+    BillingPeriodStart TIMESTAMP, rows BIGINT);
+"""
+
+
+# Indirections to the reader so unit tests can feed frames; focus.py is imported lazily.
+def discover(paths: Sequence[str]) -> list[Path]:
+    from workbench import focus
+    return focus.discover(paths)
+
+
+def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str):
+    from workbench import focus
+    return focus.scan_file(con, path, table)
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc).splitlines()[0]
+        if "lock" in msg.lower():
+            raise WorkbenchError(f"{path}: the store is in use by another process "
+                                 "(one writer or many readers); close it and retry") from None
+        raise WorkbenchError(f"{path}: cannot open the store: {msg}") from None
+    except duckdb.Error as exc:
+        raise WorkbenchError(f"{path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+    # Bounded memory: big loads spill to a temp folder beside the store.
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if path != ":memory:":
+        tmp = Path(path).parent / ".duckdb_tmp"
+        con.execute(f"SET temp_directory = '{str(tmp).replace(chr(39), chr(39) * 2)}'")
+    return con
+
+
+class Store:
+    """A DuckDB file (or ':memory:') holding the `charges` table and the load history."""
+
+    def __init__(self, path: str | Path | None = None, config: Config | None = None,
+                 read_only: bool = False):
+        self.config = config or load_config()
+        if path is None:
+            path = self.config.path(self.config.data.store)
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        self.read_only = read_only and not memory
+        if not memory:
+            if self.read_only and not Path(self.path).is_file():
+                raise WorkbenchError(f"{self.path}: store not found; run `workbench ingest` first")
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, self.read_only)
+        try:
+            self._check_schema()
+        except BaseException:
+            self.con.close()
+            raise
+        self.ibis = ibis.duckdb.from_connection(self.con)
+        self._t = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def _check_schema(self) -> None:
+        have = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if "wb_meta" not in have:
+            if have:
+                raise WorkbenchError(f"{self.path}: not a workbench store (tables: {', '.join(sorted(have))})")
+            if self.read_only:
+                raise WorkbenchError(f"{self.path}: empty store; run `workbench ingest` first")
+            self.con.execute(DDL)
+            self.con.execute("INSERT INTO wb_meta VALUES ('schema', ?)", [_schema_fingerprint()])
+            return
+        row = self.con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
+        if not row or row[0] != _schema_fingerprint():
+            raise WorkbenchError(f"{self.path}: store made by another version of the workbench; "
+                                 "delete it and ingest again")
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, read_only={self.read_only})"
+
+    # -- ingest ------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[str | Path], progress: bool = False) -> IngestResult:
+        """Load FOCUS exports as one delivery (see the module docstring for the replacement rule)."""
+        if self.read_only:
+            raise WorkbenchError(f"{self.path}: store opened read-only; cannot ingest")
+        files = discover([str(p) for p in paths])
+        if not files:
+            raise WorkbenchError(f"no FOCUS files found in {', '.join(map(str, paths))}")
+        lock = contextlib.nullcontext() if self.path == ":memory:" else file_lock(Path(self.path))
+        with lock:
+            return self._ingest(files, progress)
+
+    def _ingest(self, files: list[Path], progress: bool) -> IngestResult:
+        t0 = time.perf_counter()
+        con = self.con
+        meter = Progress(con, len(files)) if progress else None
+        warnings: list[str] = []
+        loaded: list[dict] = []
+        seen: dict[str, str] = {}
+        rows_total = 0
+        # Hash each file while DuckDB scans it (hashlib releases the GIL on big blocks).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digests = [pool.submit(sha256_file, f) for f in files]
+            con.execute("BEGIN TRANSACTION")
+            try:
+                delivery = con.execute(
+                    "SELECT coalesce(max(delivery_id), 0) + 1 FROM deliveries").fetchone()[0]
+                now = datetime.now(UTC).replace(tzinfo=None)
+                for i, path in enumerate(files):
+                    if meter:
+                        meter.start(i, path)
+                    report = scan_file(con, path, SCAN_TABLE)
+                    if not report.ok:
+                        raise first_problem(path, report)
+                    warnings += [format_problem(str(path), p.row, p.column, p.message)
+                                 for p in report.warnings]
+                    digest = digests[i].result()
+                    stat = path.stat()
+                    entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
+                             "mtime_ns": stat.st_mtime_ns,
+                             "rows": 0, "focus_version": report.focus_version,
+                             "period_start": report.period_start, "period_end": report.period_end,
+                             "duplicate_of": seen.get(digest), "partitions": []}
+                    if entry["duplicate_of"]:
+                        warnings.append(format_problem(
+                            str(path), None, None,
+                            f"same content as {entry['duplicate_of']}; loaded once"))
+                    else:
+                        seen[digest] = str(path)
+                        entry["rows"], entry["partitions"] = self._append(delivery, digest)
+                        rows_total += entry["rows"]
+                    con.execute(f"DROP TABLE IF EXISTS {SCAN_TABLE}")
+                    loaded.append(entry)
+                    if meter:
+                        meter.done(i, entry["rows"])
+                replaced = self._replace_partitions(delivery)
+                parts = self._delivery_partitions(delivery)
+                con.executemany(
+                    "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[delivery, e["path"], e["sha256"], e["size"], e["rows"], e["focus_version"],
+                      naive_utc(e["period_start"]), naive_utc(e["period_end"]), e["duplicate_of"], now,
+                      json.dumps(e["partitions"]), e["mtime_ns"]] for e in loaded])
+                con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                            [delivery, now, len(loaded), rows_total, replaced, json.dumps(parts)])
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                if meter:
+                    meter.stop()
+        if self.path != ":memory:":
+            with contextlib.suppress(duckdb.Error):
+                con.execute("CHECKPOINT")
+        return IngestResult(delivery, loaded, rows_total, replaced, parts, warnings,
+                            round(time.perf_counter() - t0, 3))
+
+    def _append(self, delivery: int, digest: str) -> tuple[int, list[dict]]:
+        """Copy the scanned file into charges; record its partitions. Returns (rows, partitions)."""
+        cols = [c for c in CANONICAL_COLUMNS if c != "wb_delivery_id"]
+        select = ", ".join(_ident(c) for c in cols)
+        # Row order in charges carries no meaning (wb_source_row keeps it), and an unordered
+        # insert runs about 40% faster; the reader relies on the setting, so put it back.
+        keep = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        self.con.execute("SET preserve_insertion_order = false")
+        try:
+            self.con.execute(f"INSERT INTO charges ({select}, wb_delivery_id) "
+                             f"SELECT {select}, {int(delivery)} FROM {SCAN_TABLE}")
+        finally:
+            self.con.execute(f"SET preserve_insertion_order = {bool(keep)}")
+        key = ", ".join(PARTITION_KEY)
+        parts = self.con.execute(
+            f"SELECT {key}, count(*) FROM {SCAN_TABLE} GROUP BY ALL ORDER BY ALL").fetchall()
+        self.con.executemany("INSERT INTO file_partitions VALUES (?, ?, ?, ?, ?, ?)",
+                             [[delivery, digest, *p] for p in parts])
+        return sum(p[3] for p in parts), [partition_dict(p) for p in parts]
+
+    def _replace_partitions(self, delivery: int) -> int:
+        """Delete earlier deliveries' rows of every partition this delivery holds."""
+        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in PARTITION_KEY)
+        key = ", ".join(PARTITION_KEY)
+        return self.con.execute(
+            f"DELETE FROM charges c USING (SELECT DISTINCT {key} FROM file_partitions "
+            f"WHERE delivery_id = ?) p WHERE c.wb_delivery_id < ? AND {match}",
+            [delivery, delivery]).fetchone()[0]
+
+    def _delivery_partitions(self, delivery: int) -> list[dict]:
+        key = ", ".join(PARTITION_KEY)
+        rows = self.con.execute(f"SELECT {key}, sum(rows) FROM file_partitions "
+                                f"WHERE delivery_id = ? GROUP BY ALL ORDER BY ALL", [delivery]).fetchall()
+        return [partition_dict(r) for r in rows]
+
+    def live_files(self) -> set[str]:
+        """sha256 of loaded files none of whose partitions a later delivery replaced."""
+        rows = self.con.execute("""
+            SELECT DISTINCT f.sha256 FROM files f
+            WHERE f.duplicate_of IS NULL AND NOT EXISTS (
+                SELECT 1 FROM file_partitions mine JOIN file_partitions later
+                  ON later.wb_provider IS NOT DISTINCT FROM mine.wb_provider
+                 AND later.BillingAccountId IS NOT DISTINCT FROM mine.BillingAccountId
+                 AND later.BillingPeriodStart IS NOT DISTINCT FROM mine.BillingPeriodStart
+                 AND later.delivery_id > mine.delivery_id
+                WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256)
+        """).fetchall()
+        return {r[0] for r in rows}
+
+    def deliveries(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM deliveries ORDER BY delivery_id").df()
+
+    def files(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM files ORDER BY delivery_id, path").df()
+
+    # -- queries (Ibis) ----------------------------------------------------------------
+
+    @property
+    def table(self):
+        """The charge table as an Ibis expression."""
+        if self._t is None:
+            self._t = self.ibis.table("charges")
+        return self._t
+
+    def _run(self, expr) -> pd.DataFrame:
+        return self.ibis.execute(expr)
+
+    def _money(self, t, column: str):
+        return t[column].sum().fill_null(0).cast("float64")
+
+    def totals(self) -> pd.DataFrame:
+        """Rows and exact billed/effective cost per billing period and currency."""
+        t = self.table
+        expr = (t.group_by(billing_period_start=t.BillingPeriodStart.strftime("%Y-%m-%dT%H:%M:%SZ")
+                           .fill_null(dm.NONE),
+                           currency=dm.dim_expr(t, "BillingCurrency", self.config))
+                .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost"),
+                           effective_cost=self._money(t, "EffectiveCost"))
+                .order_by(["billing_period_start", "currency"]))
+        return _frame(self._run(expr), ["billing_period_start", "currency", "rows",
+                                        "billed_cost", "effective_cost"])
+
+    def months(self) -> list[str]:
+        t = self.table
+        expr = (t.filter(t.ChargePeriodStart.notnull())
+                .select(month=t.ChargePeriodStart.strftime("%Y-%m")).distinct().order_by("month"))
+        return [str(m) for m in self._run(expr)["month"]]
+
+    def last_full_month(self, today: date | None = None) -> str | None:
+        """Latest month the data covers to its last day, before today's month.
+
+        Coverage ends at the latest ChargePeriodEnd of rows no longer than a day (hourly or
+        daily usage), so a monthly fee that runs to the month's end does not make it look complete.
+        """
+        today = today or datetime.now(UTC).date()
+        t = self.table
+        short = t.filter(t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
+        end = self._run(short.select(end=short.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
+        if pd.isna(end):
+            end = self._run(t.select(end=t.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
+        if pd.isna(end):
+            return None
+        end = pd.Timestamp(end)
+        this_month = f"{today.year:04d}-{today.month:02d}"
+        full = []
+        for m in self.months():
+            y, mo = int(m[:4]), int(m[5:])
+            nxt = pd.Timestamp(year=y + mo // 12, month=mo % 12 + 1, day=1)
+            if nxt <= end and m < this_month:
+                full.append(m)
+        return full[-1] if full else None
+
+    def _filtered(self, start=None, end=None, filters=None):
+        return dm.apply_filters(self.table, self.config, start, end, filters)
+
+    def daily(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
+              filters: Mapping[str, object] | None = None, cost: str = "EffectiveCost") -> pd.DataFrame:
+        """Cost per day (UTC, ChargePeriodStart) x dims x currency."""
+        dims = dm.check_dims(dims)
+        if cost not in COST_COLUMNS:
+            raise WorkbenchError(f"unknown cost column {cost!r}; use one of: {', '.join(COST_COLUMNS)}")
+        t = self._filtered(start, end, filters)
+        keys = {"date": t.ChargePeriodStart.truncate("D"),
+                **{d: dm.dim_expr(t, d, self.config) for d in dims},
+                "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
+        expr = t.group_by(**keys).aggregate(cost=self._money(t, cost)).order_by(list(keys))
+        df = _frame(self._run(expr), ["date", *dims, "currency", "cost"])
+        df["date"] = pd.to_datetime(df["date"])
+        return df
+
+    def monthly(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
+                filters: Mapping[str, object] | None = None) -> pd.DataFrame:
+        """All four cost columns and row counts per month x dims x currency."""
+        dims = dm.check_dims([d for d in dims if d != "month"])
+        t = self._filtered(start, end, filters)
+        keys = {"month": dm.dim_expr(t, "month", self.config),
+                **{d: dm.dim_expr(t, d, self.config) for d in dims},
+                "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
+        expr = t.group_by(**keys).aggregate(
+            billed_cost=self._money(t, "BilledCost"), effective_cost=self._money(t, "EffectiveCost"),
+            list_cost=self._money(t, "ListCost"), contracted_cost=self._money(t, "ContractedCost"),
+            rows=t.count()).order_by(list(keys))
+        return _frame(self._run(expr), ["month", *dims, "currency", "billed_cost", "effective_cost",
+                                         "list_cost", "contracted_cost", "rows"])
+
+    def resources(self, month: str, filters: Mapping[str, object] | None = None) -> pd.DataFrame:
+        """One row per resource x currency for a month; attributes from its latest charge."""
+        lo = dm.parse_day(month, "month")
+        if lo is None or len(str(month).strip()) != 7:
+            raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
+        hi = (pd.Timestamp(lo) + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d")
+        t = self._filtered(month, hi, filters)
+        cfg = self.config
+        base = t.mutate(
+            ResourceId=dm._blank_to_null(t.ResourceId).fill_null(NO_RESOURCE),
+            currency=dm.dim_expr(t, "BillingCurrency", cfg),
+            PricingCategory=dm.dim_expr(t, "PricingCategory", cfg),
+            **{a: dm.dim_expr(t, a, cfg) for a in RESOURCE_ATTRS},
+            tags_json=t.Tags.fill_null("{}"),  # DuckDB names are case-insensitive: not "tags"
+        )
+        key = ["ResourceId", "currency"]
+        agg = base.group_by(key).aggregate(
+            billed_cost=self._money(base, "BilledCost"),
+            effective_cost=self._money(base, "EffectiveCost"),
+            list_cost=self._money(base, "ListCost"),
+            consumed_quantity=base.ConsumedQuantity.sum().fill_null(0.0).cast("float64"),
+            first_seen=base.ChargePeriodStart.min(), last_seen=base.ChargePeriodStart.max(),
+            active_days=base.ChargePeriodStart.truncate("D").nunique())
+        # Deterministic "latest charge" per resource: ties broken by cost, then source position.
+        order = [ibis.desc(base.ChargePeriodStart), ibis.desc(base.EffectiveCost),
+                 base.wb_source_file, base.wb_source_row]
+        rn = ibis.row_number().over(group_by=[base.ResourceId, base.currency], order_by=order)
+        latest = base.mutate(_rn=rn).filter(lambda x: x._rn == 0).select(*key, *RESOURCE_ATTRS, "tags_json")
+        pc = base.group_by([*key, "PricingCategory"]).aggregate(_c=base.EffectiveCost.sum())
+        prn = ibis.row_number().over(group_by=[pc.ResourceId, pc.currency],
+                                     order_by=[ibis.desc(pc._c), pc.PricingCategory])
+        top_pc = pc.mutate(_rn=prn).filter(lambda x: x._rn == 0).select(*key, "PricingCategory")
+        expr = agg.join(latest, key).join(top_pc, key).order_by(
+            [ibis.desc("effective_cost"), "ResourceId", "currency"])
+        cols = ["provider", "ServiceCategory", "ServiceName", "ResourceId", "ResourceName",
+                "ResourceType", "RegionId", "SubAccountName", "team", "cost_center", "environment",
+                "workload_class", "application", "model", "owner", "PricingCategory", "currency",
+                "billed_cost", "effective_cost", "list_cost", "consumed_quantity", "first_seen",
+                "last_seen", "active_days", "tags"]
+        df = _frame(self._run(expr).rename(columns={"tags_json": "tags"}), cols)
+        for c in ("first_seen", "last_seen"):
+            df[c] = pd.to_datetime(df[c])
+        df["active_days"] = df["active_days"].astype("int64")
+        return df
+
+    def dimension_values(self, dim: str) -> list[str]:
+        dm.check_dims([dim])
+        t = self.table
+        expr = t.select(v=dm.dim_expr(t, dim, self.config)).distinct().order_by("v")
+        return [str(v) for v in self._run(expr)["v"]]
+
+
+def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    df = df[columns].reset_index(drop=True)
+    for c in df.columns:
+        if c in ("billed_cost", "effective_cost", "list_cost", "contracted_cost", "cost",
+                 "consumed_quantity"):
+            df[c] = df[c].astype("float64")
+        elif c == "rows":
+            df[c] = df[c].astype("int64")
+    return df
+
+
+# -- opening the store from notebooks and apps -----------------------------------------
+
+def _data_paths(data: Sequence[str] | None, config: Config) -> list[str]:
+    if data:
+        return [str(d) for d in data]
+    return [str(config.path(p)) for p in config.data.focus]
+
+
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns
+
+
+def _store_state(path: Path, config: Config) -> tuple[dict, set[str]] | None:
+    """(sha256 of loaded files by (path, size, mtime_ns), sha256 of live files); None if unusable."""
+    if not path.is_file():
+        return None
+    try:
+        with Store(path, config, read_only=True) as s:
+            # Trust a stat only when the file is older than its load ("racy git"): a rewrite
+            # within the file system's timestamp tick could otherwise keep size and mtime.
+            known = {(p, size, mtime): sha for p, size, mtime, sha, loaded in s.con.execute(
+                "SELECT path, size, mtime_ns, sha256, epoch(loaded_at) FROM files").fetchall()
+                if mtime is not None and mtime < (loaded - 2) * 1e9}
+            return known, s.live_files()
+    except WorkbenchError:
+        return None
+
+
+def _digests(files: list[Path], known: dict) -> set[str]:
+    # A file whose path, size and modification time match a loaded one is not hashed again.
+    return {known.get(_stat_key(f)) or sha256_file(f) for f in files}
+
+
+def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
+               config: Config | None = None, read_only: bool = True) -> Store:
+    """The store for `data`, (re)built first when it lacks those files or they changed.
+
+    Files are compared by sha256 (a file whose path, size and modification time match a
+    loaded one is not hashed again). The store then mirrors `data` exactly: a rebuild loads
+    every file as one delivery into a new file that atomically replaces the old one, so
+    readers still open keep a consistent (older) view and no process sees a half-built store.
+    """
+    config = config or load_config()
+    path = store if store is not None else config.path(config.data.store)
+    files = discover(_data_paths(data, config))
+    if not files:
+        raise WorkbenchError(f"no FOCUS files found in {', '.join(_data_paths(data, config))}")
+    if str(path) == ":memory:":
+        s = Store(":memory:", config)
+        s.ingest([str(f) for f in files])
+        return s
+    path = Path(path)
+    state = _store_state(path, config)
+    if state is None or _digests(files, state[0]) != state[1]:
+        with file_lock(path):
+            state = _store_state(path, config)
+            if state is None or _digests(files, state[0]) != state[1]:
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
+                tmp.unlink(missing_ok=True)
+                try:
+                    with Store(tmp, config) as s:
+                        s._ingest(files, progress=False)  # tmp is private: the lock above covers it
+                    os.replace(tmp, path)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return Store(path, config, read_only=read_only)
+
+
+# -- CLI ---------------------------------------------------------------------------------
+
+def totals_json(totals: pd.DataFrame) -> dict:
+    return {"periods": [
+        {"billing_period_start": r.billing_period_start, "currency": r.currency, "rows": int(r.rows),
+         "billed_cost": float(r.billed_cost), "effective_cost": float(r.effective_cost)}
+        for r in totals.itertuples(index=False)]}
+
+
+def run_ingest(args) -> int:
+    """`workbench ingest PATH... [--store FILE] [--json]`."""
+    config = load_config(getattr(args, "config", None))
+    paths = _data_paths(getattr(args, "paths", None), config)
+    with Store(getattr(args, "store", None), config) as store:
+        result = store.ingest(paths, progress=sys.stderr.isatty())
+        totals = store.totals()
+    for w in result.warnings[:50]:
+        print(f"warning: {w}", file=sys.stderr)
+    if len(result.warnings) > 50:
+        print(f"warning: ... and {len(result.warnings) - 50} more warnings", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps(totals_json(totals)))
+        return 0
+    n = len(result.files)
+    print(f"delivery {result.delivery_id}: {result.rows:,} rows from {n} file{'s' * (n != 1)} "
+          f"in {result.seconds:.1f}s; replaced {result.replaced_rows:,} rows of earlier deliveries "
+          f"in {len(result.partitions)} partitions; store {store.path}")
+    print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
+    for r in totals.itertuples(index=False):
+        print(f"{r.billing_period_start:<22} {r.currency:<8} {r.rows:>12,} "
+              f"{r.billed_cost:>18,.2f} {r.effective_cost:>18,.2f}")
+    return 0
