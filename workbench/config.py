@@ -7,6 +7,7 @@ directory when there is no file).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -198,8 +199,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def load_config(path: str | Path | None = None) -> Config:
     """Load `path`, or the nearest workbench.toml (see find_config), or the defaults."""
-    if path is None:
-        path = find_config()
+    if path is None:  # WORKBENCH_CONFIG: set by `workbench report/app` for their kernels
+        path = os.environ.get("WORKBENCH_CONFIG") or find_config()
         if path is None:
             return Config()
     path = Path(path)
