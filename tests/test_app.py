@@ -1,0 +1,198 @@
+"""`workbench app`: Voila on a free port, driven by Playwright in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from browser import ERROR_TEXT, browser, guarded_page, needs_chromium
+from focus_export import write_export
+
+from workbench import app
+from workbench.config import Config, parse_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- unit tests -----------------------------------------------------------------------------
+
+def test_voila_is_locked_down_and_preheated():
+    argv = app.voila_argv(Path("/nb"), "127.0.0.1", 8899, 2)
+    assert "--VoilaConfiguration.show_tracebacks=False" in argv
+    assert "--VoilaConfiguration.preheat_kernel=True" in argv
+    assert "--VoilaConfiguration.default_pool_size=2" in argv
+    allowed = next(a for a in argv if a.startswith("--MappingKernelManager.allowed_message_types="))
+    types = json.loads(allowed.split("=", 1)[1])
+    assert "execute_request" not in types and "comm_msg" in types
+    assert not any("preheat" in a for a in app.voila_argv(Path("/nb"), "127.0.0.1", 8899, 0))
+
+
+def test_generated_config_keeps_every_key_and_makes_data_paths_absolute(tmp_path):
+    cfg = parse_config('[data]\nfocus = ["exports"]\nstore = "s/w.duckdb"\n[tags]\nteam = ["squad"]\n'
+                       '[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(?i)train" }\n'
+                       "[app]\nport = 9000\n", root=tmp_path)
+    again = parse_config(app.config_toml(cfg), root=Path("/elsewhere"))
+    assert again.data.focus == [str(tmp_path / "exports")]
+    assert again.data.store == str(tmp_path / "s/w.duckdb")
+    assert again.tags.team == ["squad"] and again.app.port == 9000
+    assert again.workloads == cfg.workloads
+    new, path = app.app_config(Config(root=tmp_path), [str(tmp_path / "x.csv")])
+    try:
+        assert new.data.focus == [str(tmp_path / "x.csv")]
+        assert parse_config(Path(path).read_text()).data.store == new.data.store
+    finally:
+        Path(path).unlink()
+
+
+# -- the app, end to end -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app")
+    export = root / "export.csv"
+    write_export(export, year=2025, month=1, currency="USD", months=3,
+                 providers=("Alpha Cloud", "Beta Cloud"), tags=True)
+    (root / "workbench.toml").write_text(
+        f'[data]\nfocus = []\nstore = "{root}/store.duckdb"\n[app]\npool_size = 1\n')
+    port = free_port()
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "--config", str(root / "workbench.toml"), "app",
+         "--port", str(port), "--data", str(export)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"workbench app exited: {(root / 'server.log').read_text()[-2000:]}")
+        try:
+            if get(base + "/")[0] == 200 and "filled" in (root / "server.log").read_text():
+                break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    else:
+        pytest.fail("workbench app did not start in 90 s")
+    yield {"base": base, "root": root}
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def options(select) -> list[str]:
+    return [t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()]
+
+
+SVGS = "() => Array.from(document.querySelectorAll('.vega-embed svg')).map(s => s.outerHTML).join('|')"
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
+    base = server["base"]
+    with browser() as b:
+        page, blocked = guarded_page(b, (base,))
+        page.goto(base + "/")
+        page.wait_for_selector("text=00_overview", timeout=30_000)  # the landing page lists the app
+        t0 = time.perf_counter()
+        page.goto(base + "/voila/render/00_overview.ipynb")
+        page.wait_for_selector(".vega-embed svg g.role-mark > *", timeout=60_000)
+        first_chart = time.perf_counter() - t0
+        page.wait_for_function("n => document.querySelectorAll('.vega-embed svg').length >= n", arg=9)
+        before = page.evaluate(SVGS)
+        assert "Alpha Cloud" in before and "Beta Cloud" in before
+        provider = page.locator(".wb-controls select").nth(1)
+        assert options(provider) == ["All", "Alpha Cloud", "Beta Cloud"]
+        t1 = time.perf_counter()
+        provider.select_option(index=2)
+        page.wait_for_function(f"before => ({SVGS})() !== before", arg=before, timeout=15_000)
+        redraw = time.perf_counter() - t1
+        page.wait_for_timeout(500)
+        after = page.evaluate(SVGS)
+        assert "provider = Beta Cloud" in after and "Alpha Cloud" not in after
+        month = page.locator(".wb-controls select").first
+        assert options(month) == ["2025-03", "2025-02", "2025-01"]
+        text = page.inner_text("body")
+        assert not ERROR_TEXT.search(text), ERROR_TEXT.search(text)
+        assert "page.show(" not in text  # no code shown
+    assert blocked == []
+    assert first_chart < 60 and redraw < 15
+    # in the same test: one server per test session, even when tests are spread over workers
+    visitors_cannot_read_files_or_run_code(server)
+
+
+def visitors_cannot_read_files_or_run_code(server):
+    base, root = server["base"], server["root"]
+    for path in ("/voila/files/00_overview.ipynb", "/voila/files/../workbench.toml",
+                 "/api/contents/", "/terminals/websocket/1", "/lab", "/tree"):
+        assert get(base + path)[0] in (403, 404), path
+    status, html = get(base + "/voila/render/00_overview.ipynb")
+    assert status == 200
+    kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html)
+    assert kernel, "no kernel id in the page"
+    marker = root / "visitor-ran-code"
+
+    from tornado import gen
+    from tornado.ioloop import IOLoop
+    from tornado.websocket import websocket_connect
+
+    async def try_execute() -> list[str]:
+        ws = await websocket_connect(f"{base.replace('http', 'ws')}/api/kernels/{kernel.group(1)}/channels")
+        msg_id = uuid.uuid4().hex
+        ws.write_message(json.dumps({
+            "channel": "shell", "parent_header": {}, "metadata": {}, "buffers": [],
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
+                       "username": "visitor", "version": "5.3", "date": "2026-01-01T00:00:00Z"},
+            "content": {"code": f"open({str(marker)!r}, 'w').write('x')", "silent": False,
+                        "store_history": False, "user_expressions": {}, "allow_stdin": False}}))
+        replies = []
+        deadline = time.time() + 4
+        pending = ws.read_message()
+        while time.time() < deadline:
+            try:  # with_timeout leaves `pending` running: keep waiting on the same read
+                msg = await gen.with_timeout(timedelta(seconds=0.5), pending)
+            except gen.TimeoutError:
+                continue
+            if msg is None:
+                break
+            m = json.loads(msg) if isinstance(msg, str) else {}
+            if m.get("parent_header", {}).get("msg_id") == msg_id:
+                replies.append(m["header"]["msg_type"])
+            pending = ws.read_message()
+        ws.close()
+        return replies
+
+    replies = IOLoop.current().run_sync(try_execute)
+    assert "execute_reply" not in replies
+    assert not marker.exists()
+    log = (root / "server.log").read_text()
+    assert 'Received message of type "execute_request", which is not allowed' in log

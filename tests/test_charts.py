@@ -1,0 +1,97 @@
+"""Charts: one theme, titled questions, one chart per currency, real SVG marks offline."""
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from workbench import charts
+
+
+def svg(chart) -> str:
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def by_team(currencies=("USD",)):
+    rows = [(t, c, v) for c in currencies for t, v in (("search", 300.0), ("chat", 120.0))]
+    return pd.DataFrame(rows, columns=["team", "currency", "cost"])
+
+
+def test_theme_is_registered_and_active():
+    charts.use("report")
+    assert alt.theme.active == charts.THEME
+    assert alt.renderers.active == "svg"
+    with pytest.raises(ValueError):
+        charts.use("web")
+
+
+def test_bar_is_titled_and_draws_one_bar_per_value():
+    chart = charts.bar(by_team(), "team", "Which teams spent it?", subtitle="2026-06")
+    spec = chart.to_dict()
+    assert spec["title"]["text"] == "Which teams spent it?"
+    out = svg(chart)
+    assert out.count('aria-roledescription="bar"') == 2
+    assert "$300" in out and "Effective cost (USD)" in out
+
+
+def test_two_currencies_make_two_charts_never_one_axis():
+    chart = charts.bar(by_team(("USD", "EUR")), "team", "Which teams spent it?")
+    spec = chart.to_dict()
+    assert len(spec["vconcat"]) == 2
+    out = svg(chart)
+    assert "Effective cost (USD)" in out and "Effective cost (EUR)" in out
+
+
+def test_empty_selection_still_renders_a_titled_chart():
+    chart = charts.bar(by_team().iloc[:0], "team", "Which teams spent it?")
+    out = svg(chart)
+    assert "Which teams spent it?" in out and "no spend in this selection" in out
+
+
+def test_movers_colours_increases_and_decreases():
+    df = pd.DataFrame({"label": ["AWS / EC2", "Azure / OpenAI"], "currency": ["USD", "USD"],
+                       "change": [50.0, -20.0], "change_pct": [0.5, float("nan")]})
+    spec = charts.movers(df, "label", "What changed most since last month?").to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert {v["direction"] for v in values} == {"up", "down"}
+    assert {v["pct"] for v in values} == {"+50.0%", "n/a"}
+    assert {v["label"] for v in values} == {"AWS / EC2", "Azure / OpenAI"}  # the bars keep their names
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["AWS / EC2", "Azure / OpenAI"]  # largest rise first
+    assert {v["bar_text"] for v in values} == {"+$50.00 (+50.0%)", "-$20.00 (new)"}
+    out = svg(charts.movers(df, "label", "What changed?")).lower()
+    assert charts.UP in out and charts.DOWN in out
+
+
+def test_trend_marks_the_month():
+    daily = pd.DataFrame({"date": pd.date_range("2026-04-01", "2026-06-30"), "currency": "USD",
+                          "cost": 10.0})
+    out = svg(charts.trend(daily, "2026-06-01", "2026-07-01", "How did daily spend move?"))
+    assert "rect mark container" in out and "line mark container" in out
+
+
+def test_comparison_skips_unknown_periods():
+    head = pd.DataFrame([{"currency": "USD", "month": "2026-06", "cost": 200.0,
+                          "previous_month": "2026-05", "previous": 120.0,
+                          "last_year_month": "2025-06", "last_year": float("nan")}])
+    spec = charts.comparison(head, "How does this month compare?").to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert [v["period"] for v in values] == ["previous month", "this month"]
+
+
+def test_show_wraps_charts_as_live_widgets_only_in_apps():
+    chart = charts.bar(by_team(), "team", "Which teams spent it?")
+    assert charts.show(chart, "report") is chart
+    assert isinstance(charts.show(chart, "app"), alt.JupyterChart)
+
+
+def test_mode_from_the_environment_makes_plain_charts_offline(monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("WORKBENCH_MODE", "app")
+    importlib.reload(charts)
+    assert alt.renderers.active == "jupyter" and alt.renderers.options == {"offline": True}
+    monkeypatch.setenv("WORKBENCH_MODE", "report")
+    importlib.reload(charts)
+    assert alt.renderers.active == "svg"
+    bundle = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x")._repr_mimebundle_()
+    assert "image/svg+xml" in (bundle[0] if isinstance(bundle, tuple) else bundle)

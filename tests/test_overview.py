@@ -1,0 +1,113 @@
+"""Overview analysis on small hand-made frames shaped like Store.monthly / Store.daily."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from workbench import overview
+from workbench.errors import WorkbenchError
+
+
+def monthly_frame():
+    rows = [
+        # month, provider, service, team, tagged, currency, cost
+        ("2025-06", "AWS", "Amazon EC2", "search", "yes", "USD", 50.0),
+        ("2026-05", "AWS", "Amazon EC2", "search", "yes", "USD", 100.0),
+        ("2026-05", "AWS", "Amazon S3", "(untagged)", "no", "USD", 20.0),
+        ("2026-05", "Azure", "Azure OpenAI", "chat", "yes", "EUR", 300.0),
+        ("2026-06", "AWS", "Amazon EC2", "search", "yes", "USD", 160.0),
+        ("2026-06", "AWS", "Amazon S3", "(untagged)", "no", "USD", 15.0),
+        ("2026-06", "AWS", "Amazon Bedrock", "chat", "yes", "USD", 25.0),
+        ("2026-06", "Azure", "Azure OpenAI", "chat", "yes", "EUR", 240.0),
+        ("2026-06", "Azure", "Credits", "(untagged)", "no", "EUR", -40.0),
+    ]
+    df = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "team", "tagged",
+                                     "currency", "effective_cost"])
+    df["ServiceCategory"] = "Compute"
+    return df
+
+
+def test_shift_month_and_range():
+    assert overview.shift_month("2026-01", -1) == "2025-12"
+    assert overview.shift_month("2026-12", 1) == "2027-01"
+    assert overview.shift_month("2026-06", -12) == "2025-06"
+    assert overview.month_range("2026-12") == ("2026-12-01", "2027-01-01")
+    with pytest.raises(WorkbenchError):
+        overview.shift_month("2026-13", 1)
+
+
+def test_headline_per_currency_with_missing_comparisons():
+    head = overview.headline(monthly_frame(), "2026-06").set_index("currency")
+    assert list(head.index) == ["EUR", "USD"]  # never one mixed total
+    usd, eur = head.loc["USD"], head.loc["EUR"]
+    assert usd["cost"] == 200.0 and usd["previous"] == 120.0
+    assert usd["previous_change"] == 80.0
+    assert math.isclose(usd["previous_change_pct"], 80 / 120)
+    assert usd["last_year"] == 50.0 and usd["last_year_change"] == 150.0
+    assert eur["cost"] == 200.0 and eur["previous"] == 300.0
+    # 2025-06 is in the data but had no EUR: a real zero, change pct undefined
+    assert eur["last_year"] == 0 and math.isnan(eur["last_year_change_pct"])
+    # a comparison month outside the data is unknown, not zero
+    one = overview.headline(monthly_frame(), "2026-05").set_index("currency")
+    assert math.isnan(one.loc["USD", "last_year"]) and math.isnan(one.loc["USD", "previous"])
+
+
+def test_breakdown_shares_and_reconciliation():
+    df = monthly_frame()
+    out = overview.breakdown(df, "2026-06", "team")
+    for cur, sub in out.groupby("currency"):
+        month = df[(df["month"] == "2026-06") & (df["currency"] == cur)]
+        assert sub["cost"].sum() == month["effective_cost"].sum()  # nothing dropped
+        assert math.isclose(sub["share"].sum(), 1.0)
+    usd = out[out["currency"] == "USD"]
+    assert list(usd["team"]) == ["search", "chat", "(untagged)"]
+
+
+def test_top_movers_both_directions_and_new_items():
+    mv = overview.top_movers(monthly_frame(), "2026-06", n=2)
+    usd = mv[mv["currency"] == "USD"]
+    assert list(usd["label"]) == ["AWS / Amazon EC2", "AWS / Amazon Bedrock"]
+    assert usd.iloc[0]["change"] == 60.0
+    assert math.isnan(usd.iloc[1]["change_pct"])  # new this month
+    eur = mv[mv["currency"] == "EUR"]
+    assert set(eur["change"]) == {-60.0, -40.0}
+    assert len(overview.top_movers(monthly_frame(), "2026-06", n=10)) == 5
+
+
+def test_untagged_share():
+    un = overview.untagged_share(monthly_frame(), "2026-06").set_index("currency")
+    assert un.loc["USD", "untagged"] == 15.0 and math.isclose(un.loc["USD", "share"], 15 / 200)
+    assert un.loc["EUR", "untagged"] == -40.0
+
+
+def test_filters_and_empty_dimensions():
+    df = monthly_frame()
+    only = overview.apply_filters(df, {"provider": ["Azure"], "team": []})
+    assert set(only["provider"]) == {"Azure"}
+    with pytest.raises(WorkbenchError):
+        overview.apply_filters(df, {"nope": ["x"]})
+    df["environment"] = "(untagged)"
+    assert overview.empty_dimensions(df, ["team", "environment"]) == ["environment"]
+
+
+def test_daily_window():
+    daily = pd.DataFrame({"date": pd.date_range("2026-01-01", "2026-07-31", freq="D")})
+    daily["currency"], daily["cost"] = "USD", 1.0
+    win = overview.daily_window(daily, "2026-06", months_before=2)
+    assert str(win["date"].min().date()) == "2026-04-01"
+    assert str(win["date"].max().date()) == "2026-06-30"
+
+
+def test_narrative_is_generated_from_figures():
+    df = monthly_frame()
+    text = overview.narrative(overview.headline(df, "2026-06"),
+                              overview.untagged_share(df, "2026-06"),
+                              overview.top_movers(df, "2026-06"))
+    joined = " ".join(text)
+    assert "In 2026-06 effective spend in USD was $200" in joined
+    assert "up on the previous month (2026-05: $120; +$80.00, +66.7%)" in joined
+    assert "7.5% of USD spend" in joined
+    assert "AWS / Amazon EC2, which rose by $60.00" in joined
+    one = overview.narrative(overview.headline(df, "2026-05"), df.iloc[:0], df.iloc[:0].assign(label=[]))
+    assert "no data for the same month last year (2025-05)" in " ".join(one)

@@ -1,0 +1,133 @@
+"""Overview page: sections from a store-shaped fake, static in reports, live in apps."""
+
+import json
+
+import altair as alt
+import ipywidgets
+import pandas as pd
+import pytest
+from test_overview import monthly_frame
+
+from workbench import pages
+from workbench.errors import WorkbenchError
+
+
+class FakeStore:
+    """Answers like Store.monthly / Store.daily / Store.last_full_month for the frames given."""
+
+    def __init__(self, monthly, daily):
+        self._monthly, self._daily = monthly, daily
+
+    def monthly(self, dims=()):
+        return self._monthly[["month", *dims, "currency", "effective_cost"]]
+
+    def daily(self, dims=()):
+        return self._daily[["date", *dims, "currency", "cost"]]
+
+    def last_full_month(self):
+        return "2026-06"
+
+
+def base():
+    m = monthly_frame()
+    m["workload_class"] = "training"
+    m["environment"] = "prod"
+    rows = [(d, p, t, c, 10.0) for d in pd.date_range("2026-04-01", "2026-06-30")
+            for p, t, c in (("AWS", "search", "USD"), ("Azure", "chat", "EUR"))]
+    daily = pd.DataFrame(rows, columns=["date", "provider", "team", "currency", "cost"])
+    return pages.load_overview(FakeStore(m, daily))
+
+
+def test_sections_answer_questions_and_keep_currencies_apart():
+    data = base()
+    sec = pages.overview_sections(data, {"month": "2026-06", "filters": {}})
+    assert set(sec) >= {"summary", "comparison", "provider", "ServiceCategory", "workload_class",
+                        "team", "environment", "movers", "trend", "untagged", "untagged_table"}
+    for name, content in sec.items():
+        if isinstance(content, alt.TopLevelMixin):
+            title = content.to_dict()["title"]["text"]
+            assert title.endswith("?"), name
+    summary = pages._html(sec["summary"])
+    assert "$200.00" in summary and "\u20ac200.00" in summary  # one line per currency
+    assert "In 2026-06 effective spend in USD was $200" in summary
+    assert "No data for the month before" not in summary
+
+
+def test_filters_change_the_figures():
+    data = base()
+    sec = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Azure"}})
+    summary = pages._html(sec["summary"])
+    assert "USD" not in summary.split("</table>")[0]  # only Azure (EUR) left
+    assert "provider = Azure" in sec["team"].to_dict()["title"]["subtitle"][0]
+
+
+def test_missing_months_and_tags_are_said_not_hidden():
+    data = base()
+    notes = pages.overview_notices(data, "2026-05")
+    assert any("No data for the month before 2026-05" in n for n in notes)
+    sec = pages.overview_sections(data, {"month": "2026-05", "filters": {}})
+    assert "nothing to compare with" in str(sec["movers"].to_dict())
+
+
+def test_resolve_month():
+    data = base()
+    assert pages.resolve_month("", data) == "2026-06"
+    assert pages.resolve_month("2026-05", data) == "2026-05"
+    with pytest.raises(WorkbenchError, match="covers 2025-06 to 2026-06"):
+        pages.resolve_month("2024-01", data)
+
+
+def test_report_mode_shows_static_content_and_app_mode_updates_widgets_in_place():
+    data = base()
+
+    def build(state):
+        return pages.overview_sections(data, state)
+
+    report = pages.Page(build, {"month": "2026-06", "filters": {}}, "report")
+    assert alt.renderers.active == "svg"
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    chart, table = app.widget("team"), app.widget("summary")
+    assert isinstance(chart, alt.JupyterChart) and isinstance(table, ipywidgets.HTML)
+    before_chart, before_table = chart.spec, table.value
+    app.update(filters={"provider": "Azure"})
+    assert app.widget("team") is chart  # redrawn in place, not replaced
+    assert chart.spec != before_chart and table.value != before_table
+    assert report.sections["team"].to_dict() != app.sections["team"].to_dict()
+    with pytest.raises(WorkbenchError):
+        app.content("nope")
+
+
+def test_controls_drive_the_page_and_states_are_reused():
+    from workbench import widgets
+
+    data = base()
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-06", "filters": {}}, "app", {"month": ["2026-06", "2026-05"],
+                                                                 "provider": ["AWS", "Azure"],
+                                                                 "team": ["chat", "search"]})
+    chart = app.widget("provider")
+    all_spec = chart.spec
+    box = widgets.controls(app, prefetch=False)
+    month, provider, team = box.children[:3]
+    assert [o for o in provider.options] == ["All", "AWS", "Azure"]
+    provider.value = "Azure"
+    assert app.state["filters"] == {"provider": "Azure", "team": None}
+    assert chart.spec != all_spec and "Azure" in json.dumps(chart.spec)
+    assert "AWS" not in json.dumps(chart.spec["datasets"])
+    provider.value = "All"
+    assert chart.spec == all_spec  # back to the first view (served from the kept states)
+    month.value = "2026-05"
+    assert app.state["month"] == "2026-05" and app.sections["provider"].to_dict() != all_spec
+
+
+def test_prefetch_renders_the_views_one_change_away():
+    data = base()
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-06", "filters": {"provider": None}}, "app",
+                     {"month": ["2026-06"], "provider": ["AWS", "Azure"]})
+    app.prefetch([{"filters": {"provider": "AWS"}}, {"filters": {"provider": "Azure"}}]).join(30)
+    assert len(app._rendered) == 2
+    calls = []
+    app.build = lambda st: calls.append(st) or {}
+    app.update(filters={"provider": "Azure"})  # served from the prefetched view
+    assert calls == [] and "Azure" in app.sections["team"].to_dict()["title"]["subtitle"][0]

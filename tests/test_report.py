@@ -1,0 +1,240 @@
+"""`workbench report`: the pack on the bundled sample and on a third-party export, opened
+in headless Chromium with every request that is not a local file blocked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from browser import ERROR_TEXT, browser, chart_marks, guarded_page, needs_chromium
+from focus_export import write_export
+
+from workbench import render, report, report_index
+from workbench.errors import WorkbenchError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "focus"
+
+
+def workbench(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def open_offline(pack: Path) -> dict:
+    """Open index.html and every page it links; return what the browser saw."""
+    seen = {}
+    with browser() as b:
+        page, blocked = guarded_page(b, ("file://",))
+        page.goto((pack / "index.html").as_uri())
+        links = page.locator("a[href$='.html']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        seen["index.html"] = {"text": page.inner_text("body"), "marks": chart_marks(page)}
+        for href in links:
+            page.goto((pack / href).as_uri())
+            seen[href] = {"text": page.inner_text("body"), "marks": chart_marks(page),
+                          "code": page.locator(".jp-CodeCell .jp-InputArea, .jp-InputPrompt").count(),
+                          "scripts": page.locator("script").count(),
+                          # a chart left to JavaScript (the default Altair HTML) renders nothing here
+                          "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count()}
+        seen["blocked"] = list(blocked)
+    return seen
+
+
+# -- unit tests -----------------------------------------------------------------------------
+
+def test_remote_references_found_and_scripts_stripped():
+    page = ('<link href="https://cdn.example/x.css"><script src="//cdn.example/r.js"></script>'
+            '<img src="http://x/y.png"><style>@import "https://f/font.css"; a{b:url(https://f/a.woff)}</style>'
+            '<a href="https://example.com/read-more">read</a><svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    found = render.remote_references(page)
+    assert found == ["https://cdn.example/x.css", "//cdn.example/r.js", "http://x/y.png",
+                     "https://f/font.css", "https://f/a.woff"]
+    stripped = render.strip_scripts(page)
+    assert "<script" not in stripped and "<link" not in stripped and "<img" in stripped
+
+
+def test_notebook_html_has_no_code_no_script_no_remote_reference():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title of the page\n\ntext $1.2M and $3.4k"),
+        nbformat.v4.new_code_cell("secret_code = 1", outputs=[
+            nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg class='marks'><g/></svg>",
+                                                         "text/plain": "chart"}),
+            nbformat.v4.new_output("stream", name="stderr", text="a warning for the analyst"),
+        ])])
+    out = render.notebook_html(nb, render.title_of(nb, "x"), header=render.header_html("T", "2026-05"))
+    assert "secret_code" not in out and "<script" not in out.lower()
+    assert "a warning for the analyst" not in out
+    assert "<svg class='marks'>" in out or '<svg class="marks">' in out
+    assert render.remote_references(out) == []
+    assert "<title>Title of the page</title>" in out
+
+
+def test_chromium_is_found_or_reported_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    assert render.find_chromium() is None
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", str(fake))
+    assert render.find_chromium() == str(fake)
+    with pytest.raises(WorkbenchError, match="Chromium could not print the page"):
+        render.print_pdf(tmp_path / "page.html", tmp_path / "page.pdf", str(fake))
+
+
+def test_select_notebooks(tmp_path):
+    for name in ("10_b.ipynb", "00_a.ipynb"):
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)
+    assert [p.name for p in report.select_notebooks(tmp_path, None)] == ["00_a.ipynb", "10_b.ipynb"]
+    assert [p.name for p in report.select_notebooks(tmp_path, ["10_b"])] == ["10_b.ipynb"]
+    with pytest.raises(WorkbenchError, match="available: 00_a, 10_b"):
+        report.select_notebooks(tmp_path, ["nope"])
+
+
+def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):
+    from workbench.config import Config
+
+    cfg = Config(root=tmp_path)
+    default = report.store_path(cfg, None)
+    mine = report.store_path(cfg, ["/x/a.csv"])
+    assert mine != default and mine.parent == default.parent
+    assert report.store_path(cfg, ["/x/a.csv"]) == mine != report.store_path(cfg, ["/x/b.csv"])
+
+
+def test_index_lists_failures_with_their_error():
+    head = pd.DataFrame([{"currency": "USD", "month": "2026-05", "cost": 1500.0, "previous_month": "2026-04",
+                          "previous": float("nan"), "previous_change": float("nan"),
+                          "previous_change_pct": float("nan"), "last_year_month": "2025-05",
+                          "last_year": 1000.0, "last_year_change": 500.0, "last_year_change_pct": 0.5,
+                          "billed_cost": 1400.0}])
+    manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
+                "pdf": {"warning": "Chromium not found: PDFs skipped"},
+                "inputs": [{"kind": "focus", "path": "a.csv", "sha256": "ab" * 32}],
+                "missing_inputs": [{"kind": "drivers", "path": None, "reason": "not configured: unit costs need drivers.csv"}],
+                "notebooks": [{"name": "a", "title": "A", "status": "ok", "html": "a.html", "pdf": None,
+                               "pdf_error": None, "seconds": 1.0},
+                              {"name": "b", "title": "B", "status": "failed", "html": None, "pdf": None,
+                               "error": "WorkbenchError: no <budgets>", "seconds": 2.0}]}
+    out = report_index.index_html(manifest, head)
+    assert "$1.5k" in out and "$1,500.00" in out and "+$500 (+50.0%) vs 2025-05" in out
+    assert "no data for the previous month" in out and "Billed: $1,400.00" in out
+    assert "failed: WorkbenchError: no &lt;budgets&gt;" in out and "1 of 2 pages failed" in out
+    assert "Chromium not found" in out and "unit costs need drivers.csv" in out
+    assert render.remote_references(out) == [] and "<script" not in out
+    assert report_index.headline_records(head)[0]["previous"] is None  # unknown, not zero
+
+
+# -- the pack, end to end -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def third_party_pack(tmp_path_factory):
+    """A project with no business files, the overview and a notebook that fails, run on a
+    one-month export from another provider with no tags."""
+    root = tmp_path_factory.mktemp("thirdparty")
+    (root / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "00_overview.ipynb", root / "notebooks")
+    broken = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Budgets"),
+        nbformat.v4.new_code_cell('month = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from workbench.errors import WorkbenchError\n"
+                                  "raise WorkbenchError('budgets.csv: file not found')")])
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, root / "notebooks" / "50_budgets.ipynb")
+    (root / "workbench.toml").write_text('[data]\nfocus = []\nstore = "store/workbench.duckdb"\n'
+                                         "drivers = \"drivers.csv\"\n")
+    export = root / "export" / "focus.csv"
+    truth = write_export(export)
+    out = root / "pack"
+    proc = workbench("--config", str(root / "workbench.toml"), "report", "--data", str(export),
+                     "--out", str(out), cwd=root)
+    return {"root": root, "out": out, "proc": proc, "truth": truth, "export": export}
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_third_party_export_completes_with_what_is_missing(third_party_pack):
+    p = third_party_pack
+    proc, out, truth = p["proc"], p["out"], p["truth"]
+    assert proc.returncode == 1, proc.stderr  # one notebook failed
+    assert proc.stdout.strip().endswith(str(out / "index.html"))
+    assert "Traceback" not in proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    status = {n["name"]: n for n in manifest["notebooks"]}
+    assert status["00_overview"]["status"] == "ok"
+    assert status["50_budgets"]["status"] == "failed"
+    assert status["50_budgets"]["error"] == "WorkbenchError: budgets.csv: file not found"
+    assert manifest["month"] == "2025-03" and manifest["parameters"]["mode"] == "report"
+    focus = [i for i in manifest["inputs"] if i["kind"] == "focus"]
+    assert [(i["path"], i["sha256"]) for i in focus] == [(str(p["export"]), sha256(p["export"]))]
+    assert {m["kind"] for m in manifest["missing_inputs"]} >= {"drivers", "budgets"}
+    assert (out / "00_overview.pdf").read_bytes()[:5] == b"%PDF-"
+    assert not (out / "50_budgets.html").exists()
+
+    seen = open_offline(out)
+    assert seen["blocked"] == []
+    index = seen["index.html"]["text"]
+    expected = f"\u20ac{truth['months']['2025-03']:,.2f}"  # reconciles to the input to the cent
+    assert expected in index
+    assert "failed: WorkbenchError: budgets.csv: file not found" in index
+    assert "unit costs (cost per request, per 1k tokens) need drivers.csv" in index
+    page = seen["00_overview.html"]
+    assert page["code"] == 0 and page["scripts"] == 0 and "page.show(" not in page["text"]
+    assert len(page["marks"]) >= 9 and all(m > 0 for m in page["marks"])
+    assert not ERROR_TEXT.search(page["text"])
+    assert "No team tags found" in page["text"]
+    assert "No data for the month before 2025-03" in page["text"]
+    assert expected in page["text"]
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory):
+    if not SAMPLE.is_dir():
+        pytest.skip("the bundled sample is missing (make sample)")
+    out = tmp_path_factory.mktemp("sample") / "pack"
+    proc = workbench("report", "--out", str(out), "--no-pdf", timeout=600)
+    return {"out": out, "proc": proc}
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_sample_pack_renders_offline(sample_pack):
+    out, proc = sample_pack["out"], sample_pack["proc"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert [n["name"] for n in manifest["notebooks"]] == notebooks
+    assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
+    assert re.fullmatch(r"\d{4}-\d{2}", manifest["month"])
+    # every input listed with its real sha256, and every sample FOCUS file is an input
+    for i in manifest["inputs"]:
+        assert i["sha256"] == sha256(Path(i["path"])), i["path"]
+    listed = {Path(i["path"]).resolve() for i in manifest["inputs"] if i["kind"] == "focus"}
+    on_disk = {p.resolve() for p in SAMPLE.rglob("*") if p.is_file()
+               and p.name.endswith((".csv", ".csv.gz", ".parquet"))}
+    assert listed == on_disk
+    assert manifest["started"] <= manifest["finished"]
+
+    seen = open_offline(out)
+    assert seen["blocked"] == []
+    assert {f"{n}.html" for n in notebooks} <= set(seen)
+    for name, page in seen.items():
+        if name in ("blocked", "index.html"):
+            continue
+        assert page["code"] == 0 and page["scripts"] == 0 and page["unrendered"] == 0, name
+        assert all(m > 0 for m in page["marks"]), name  # every chart drew its marks
+        assert not ERROR_TEXT.search(page["text"]), (name, ERROR_TEXT.search(page["text"]))
+    assert len(seen["00_overview.html"]["marks"]) >= 9
+    overview = seen["00_overview.html"]["text"]
+    assert "Which teams spent it?" in overview and "What changed most since last month?" in overview
+    assert f"Monthly report {manifest['month']}" in seen["index.html"]["text"]

@@ -1,0 +1,61 @@
+"""Money formatting: units, signs, currencies never mixed, HTML escaping."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from workbench import tables
+
+
+@pytest.mark.parametrize("amount,currency,expected", [
+    (1_234_567, "USD", "$1.2M"),
+    (34_500, "USD", "$34.5k"),
+    (999.6, "USD", "$1.0k"),          # would print as 1000: next unit
+    (999_960, "USD", "$1.0M"),
+    (950, "USD", "$950"),
+    (4.5, "USD", "$4.50"),
+    (-2_000, "USD", "-$2.0k"),
+    (-0.001, "USD", "$0.00"),         # no "-$0.00"
+    (2_500, "EUR", "\u20ac2.5k"),
+    (2_500, "CHF", "CHF 2.5k"),       # no symbol known: the ISO code
+    (3.2e9, "USD", "$3.2B"),
+    (None, "USD", "n/a"),
+    (math.nan, "USD", "n/a"),
+])
+def test_money(amount, currency, expected):
+    assert tables.money(amount, currency) == expected
+
+
+def test_money_exact_rounds_half_up_to_the_cent():
+    assert tables.money_exact(1234567.005, "USD") == "$1,234,567.01"
+    assert tables.money_exact(-12.345, "EUR") == "-\u20ac12.35"
+    assert tables.money_exact(float("nan")) == "n/a"
+
+
+def test_signed_money_and_percent():
+    assert tables.signed_money(1500, "USD") == "+$1.5k"
+    assert tables.signed_money(-1500, "USD") == "-$1.5k"
+    assert tables.signed_money(0, "USD") == "$0.00"
+    assert tables.percent(0.1234) == "12.3%"
+    assert tables.percent(0.1234, signed=True) == "+12.3%"
+    assert tables.percent(float("inf")) == "n/a"
+
+
+def test_table_formats_each_row_in_its_own_currency():
+    df = pd.DataFrame({"currency": ["USD", "EUR"], "cost": [1500.0, 2500.0],
+                       "change": [-10.0, 20.0], "pct": [0.5, float("nan")]})
+    out = tables.table(df, money_cols=["cost"], signed_cols=["change"], percent_cols=["pct"],
+                       labels={"cost": "this month"}, title="A <title>")
+    assert "<th>this month</th>" in out
+    assert "$1.5k" in out and "\u20ac2.5k" in out and "-$10.00" in out and "+\u20ac20.00" in out
+    assert "+50.0%" in out and "n/a" in out
+    assert "A &lt;title&gt;" in out  # escaped
+    assert tables.NO_MATH in out and out._repr_html_() == str(out)
+    exact = tables.table(df, money_cols=["cost"], exact=True)
+    assert "$1,500.00" in exact
+
+
+def test_paragraph_escapes_and_protects_dollars_from_mathjax():
+    p = tables.paragraph("spend was $1.2M <b>")
+    assert "&lt;b&gt;" in p and "mathjax_ignore" in p and "$1.2M" in p

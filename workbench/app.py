@@ -1,0 +1,143 @@
+"""`workbench app`: the notebooks as Voila apps, locked down for visitors.
+
+- Listens on 127.0.0.1 unless --host says otherwise.
+- The landing page `/` lists the notebooks of notebooks/; nothing else is browsable.
+- Visitors use the controls but cannot run code: the kernel websocket accepts only widget
+  and kernel-info messages (no execute, complete or inspect requests); no static file is
+  served from the notebook folder; tracebacks are not sent to the browser. Voila has no
+  terminals and no file editor.
+- Kernels are preheated (a pool per notebook that has already run the notebook with its
+  defaults), so a visitor sees the first chart without waiting for a kernel.
+- The store is ingested once here, before Voila starts, so kernels open it read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from workbench.config import Config, load_config
+from workbench.errors import WorkbenchError
+
+ASSETS_JUPYTER = Path(__file__).resolve().parent / "assets" / "jupyter"
+# Messages a visitor's browser may send to a kernel: widget traffic and kernel info.
+ALLOWED_MESSAGES = ("comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request")
+
+
+def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[str]:
+    """Voila's command line for a locked-down, preheated, offline app server."""
+    argv = [
+        str(notebooks),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.file_allowlist=a^",  # a pattern no path matches: serve no files
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.template=workbench",  # assets/jupyter/voila/templates: no CDN
+        f"--MappingKernelManager.allowed_message_types={json.dumps(list(ALLOWED_MESSAGES))}",
+        # a visitor who leaves must not keep a kernel (and its memory) forever
+        "--MappingKernelManager.cull_idle_timeout=1800",
+        "--MappingKernelManager.cull_interval=300",
+    ]
+    if pool_size > 0:
+        argv += ["--VoilaConfiguration.preheat_kernel=True",
+                 f"--VoilaConfiguration.default_pool_size={pool_size}"]
+    return argv
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # a JSON string is a valid TOML basic string
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise WorkbenchError(f"cannot write {type(v).__name__} to a config file")
+
+
+def config_toml(config: Config) -> str:
+    """The config as TOML, every data path absolute (the file is read from elsewhere)."""
+    raw = config.model_dump(by_alias=True, exclude={"root"}, exclude_none=True)
+    data = raw["data"]
+    data["focus"] = [str(config.path(p)) for p in config.data.focus]
+    for key, value in list(data.items()):
+        if key != "focus" and isinstance(value, str):
+            data[key] = str(config.path(value))
+    lines = []
+    for section, body in raw.items():
+        if isinstance(body, list):  # [[workloads]]
+            for item in body:
+                lines += [f"[[{section}]]", *(f"{k} = {_toml_value(v)}" for k, v in item.items()), ""]
+        else:
+            lines += [f"[{section}]", *(f"{k} = {_toml_value(v)}" for k, v in body.items()), ""]
+    return "\n".join(lines)
+
+
+def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | None]:
+    """With --data: the same config reading those files into their own store, written to a
+    file the kernels load (WORKBENCH_CONFIG). Returns (config, path or None)."""
+    if not data:
+        return config, None
+    from workbench.report import store_path
+
+    store = store_path(config, data)
+    new = config.model_copy(update={"data": config.data.model_copy(
+        update={"focus": data, "store": str(store)})})
+    fd, path = tempfile.mkstemp(prefix="workbench-app-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(config_toml(new))
+    return new, path
+
+
+def run_app(args) -> int:
+    """`workbench app [--port N] [--host H] [--data PATH...]`."""
+    from workbench.report import ensure_kernel, notebooks_dir
+    from workbench.store import open_store
+
+    config_file = getattr(args, "config", None)
+    config = load_config(config_file)
+    data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
+    config, generated = app_config(config, data)
+    if generated:
+        os.environ["WORKBENCH_CONFIG"] = generated
+    elif config_file:
+        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
+    host = getattr(args, "host", None) or config.app.host
+    port = getattr(args, "port", None) or config.app.port
+    folder = notebooks_dir(config)
+    if not any(folder.glob("*.ipynb")):
+        raise WorkbenchError(f"{folder}: no notebooks to serve")
+
+    print("loading the billing data ...", file=sys.stderr, flush=True)
+    with open_store(data=data, config=config, read_only=False) as s:  # ingest once, then close
+        months = s.months()
+    if not months:
+        raise WorkbenchError("the store holds no charges")
+    ensure_kernel("python3")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {host}: anyone who can reach this address can use the apps",
+              file=sys.stderr, flush=True)
+    print(f"serving the apps at http://{'[' + host + ']' if ':' in host else host}:{port}/ "
+          "(Ctrl-C stops)", file=sys.stderr, flush=True)
+    os.environ["WORKBENCH_MODE"] = "app"  # kernels: offline live charts (see charts.py)
+    # our Voila template (assets/jupyter/voila/templates/workbench) comes first
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(ASSETS_JUPYTER), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    from voila.app import Voila
+
+    try:
+        Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size))
+    finally:
+        if generated:
+            Path(generated).unlink(missing_ok=True)
+    return 0

@@ -1,0 +1,199 @@
+"""Altair charts with one theme. Every chart is titled with the question it answers.
+
+Charts never add currencies: a frame with several currencies becomes one chart per
+currency, stacked. Rendering depends on where the chart is shown (see `use`):
+static SVG (vl-convert) in reports, `JupyterChart` with offline JavaScript in apps.
+Neither loads anything from a CDN.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import altair as alt
+import pandas as pd
+
+from workbench.tables import money, percent, signed_money
+
+THEME = "workbench"
+WIDTH = 560
+FONT = "Helvetica, Arial, sans-serif"
+PALETTE = ["#1f4e79", "#e07b39", "#3a9d8f", "#c44e52", "#8172b2", "#937860", "#da8bc3",
+           "#8c8c8c", "#ccb974", "#64b5cd"]
+UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
+MODES = ("report", "app")
+
+
+@alt.theme.register(THEME, enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
+            "title": {"anchor": "start", "fontSize": 15, "fontWeight": 600, "offset": 10,
+                      "subtitleColor": "#555", "subtitleFontSize": 12},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": False,
+                     "domainColor": "#888", "tickColor": "#888"},
+            "axisY": {"grid": True, "gridColor": "#eee"},
+            "range": {"category": PALETTE},
+            "bar": {"color": PALETTE[0]},
+            "line": {"color": PALETTE[0], "strokeWidth": 2},
+            "legend": {"orient": "bottom", "labelFontSize": 11, "titleFontSize": 11},
+        }
+    }
+
+
+def use(mode: str) -> None:
+    """Pick the offline renderer: 'report' -> inline SVG, 'app' -> JupyterChart offline.
+
+    Either way any chart a notebook displays, even a plain `alt.Chart`, loads nothing
+    from a CDN (Altair's default HTML output does).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    alt.theme.enable(THEME)
+    if mode == "report":
+        alt.renderers.enable("svg")
+    else:
+        alt.JupyterChart.enable_offline()
+        alt.renderers.enable("jupyter", offline=True)
+
+
+# `workbench report` and `workbench app` set WORKBENCH_MODE for their kernels, so that a
+# notebook that never calls `use` still renders offline.
+if os.environ.get("WORKBENCH_MODE") in MODES:
+    use(os.environ["WORKBENCH_MODE"])
+
+
+def show(chart: alt.TopLevelMixin, mode: str):
+    """What to display: the chart itself (SVG renderer) in reports, a live widget in apps."""
+    return alt.JupyterChart(chart) if mode == "app" else chart
+
+
+def _title(question: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(question, subtitle=[subtitle] if subtitle else alt.Undefined)
+
+
+def _per_currency(df: pd.DataFrame, build: Callable[[pd.DataFrame, str], alt.Chart],
+                  question: str, subtitle: str | None = None) -> alt.TopLevelMixin:
+    """One chart per currency (amounts of two currencies never share an axis)."""
+    if df.empty:
+        return empty(question, "no spend in this selection")
+    parts = [build(sub, cur) for cur, sub in df.groupby("currency", sort=True)]
+    if len(parts) == 1:
+        return parts[0].properties(title=_title(question, subtitle))
+    return alt.vconcat(*parts).properties(title=_title(question, subtitle))
+
+
+def empty(question: str, reason: str) -> alt.Chart:
+    """A titled chart that says why there is nothing to show (still renders as a chart)."""
+    data = pd.DataFrame({"text": [reason]})
+    return (alt.Chart(data).mark_text(fontSize=13, color="#777")
+            .encode(text="text:N").properties(width=WIDTH, height=60, title=_title(question)))
+
+
+def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
+    out = df.copy()
+    out[value] = out[value].astype(float)
+    out["amount"] = [money(v, cur) for v in out[value]]
+    return out
+
+
+def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
+        subtitle: str | None = None, limit: int = 12) -> alt.TopLevelMixin:
+    """Horizontal bars of `value` by `dim`, largest first, per currency."""
+
+    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+        sub = _with_labels(sub.nlargest(limit, value), value, cur)
+        base = alt.Chart(sub).encode(
+            y=alt.Y(f"{dim}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
+            tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
+        bars = base.mark_bar()
+        text = base.mark_text(align="left", dx=4, fontSize=11).encode(text="amount:N")
+        return alt.layer(bars, text).properties(width=WIDTH - 140, height=alt.Step(22))
+
+    return _per_currency(df, build, question, subtitle)
+
+
+def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = None
+           ) -> alt.TopLevelMixin:
+    """Diverging bars of `change` by `label` (increases red, decreases green)."""
+
+    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+        sub = sub.copy()
+        sub["change"] = sub["change"].astype(float)
+        sub["direction"] = ["up" if c > 0 else "down" for c in sub["change"]]
+        sub["amount"] = [signed_money(c, cur) for c in sub["change"]]
+        sub["pct"] = [percent(p, signed=True) for p in sub["change_pct"]]
+        base = alt.Chart(sub).encode(
+            # an explicit order: layers with filtered data cannot merge a computed sort
+            y=alt.Y(f"{label}:N", sort=list(sub.sort_values("change", ascending=False)[label]), title=None),
+            x=alt.X("change:Q", title=f"Change in effective cost ({cur})", axis=alt.Axis(format="~s")),
+            tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
+                     alt.Tooltip("pct:N", title="change %")])
+        bars = base.mark_bar().encode(color=alt.Color(
+            "direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None))
+        sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else f"{a} (new)"
+                           for a, p in zip(sub["amount"], sub["pct"], strict=True)]
+        base = base.properties(data=sub)
+        ups = base.transform_filter("datum.change >= 0").mark_text(align="left", dx=4, fontSize=11)
+        downs = base.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
+        labels = [layer.encode(text="bar_text:N") for layer in (ups, downs)]
+        return alt.layer(bars, *labels).properties(width=WIDTH - 260, height=alt.Step(22))
+
+    return _per_currency(df, build, question, subtitle)
+
+
+def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
+          subtitle: str | None = None) -> alt.TopLevelMixin:
+    """Daily cost line with the report month shaded (end exclusive)."""
+    band = pd.DataFrame({"start": [pd.Timestamp(month_start)],
+                         "end": [pd.Timestamp(month_end) - pd.Timedelta(days=1)]})
+
+    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+        sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
+        sub = _with_labels(sub, "cost", cur)
+        sub["date"] = pd.to_datetime(sub["date"])
+        shade = alt.Chart(band).mark_rect(color="#1f4e79", opacity=0.08).encode(
+            x="start:T", x2="end:T")
+        line = alt.Chart(sub).mark_line().encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("cost:Q", title=f"Effective cost per day ({cur})", axis=alt.Axis(format="~s")),
+            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
+        return alt.layer(shade, line).properties(width=WIDTH, height=220)
+
+    return _per_currency(daily, build, question, subtitle)
+
+
+def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = None
+               ) -> alt.TopLevelMixin:
+    """This month vs the previous month and the same month last year, per currency."""
+    rows = []
+    for rec in headline.to_dict("records"):
+        for period, col in (("same month last year", "last_year"), ("previous month", "previous"),
+                            ("this month", "cost")):
+            if not pd.isna(rec[col]):
+                rows.append({"currency": rec["currency"], "period": f"{period}",
+                             "month": rec[{"cost": "month", "previous": "previous_month",
+                                           "last_year": "last_year_month"}[col]],
+                             "cost": float(rec[col])})
+    df = pd.DataFrame(rows, columns=["currency", "period", "month", "cost"])
+    order = ["same month last year", "previous month", "this month"]
+
+    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+        sub = _with_labels(sub, "cost", cur)
+        sub["bar"] = sub["period"] + " (" + sub["month"] + ")"
+        base = alt.Chart(sub).encode(
+            y=alt.Y("bar:N", sort=[f"{p} ({m})" for p, m in zip(sub["period"], sub["month"], strict=True)
+                                   if p in order], title=None),
+            x=alt.X("cost:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
+            tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
+        bars = base.mark_bar().encode(color=alt.Color(
+            "period:N", scale=alt.Scale(domain=order, range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
+            legend=None))
+        text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text="amount:N")
+        return alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))
+
+    return _per_currency(df, build, question, subtitle)

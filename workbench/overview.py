@@ -1,0 +1,190 @@
+"""Spend overview: pure functions over the store's tidy frames.
+
+Inputs have the shapes `Store.monthly` and `Store.daily` return:
+  monthly: month ('YYYY-MM'), *dims, currency, effective_cost, ...
+  daily:   date, *dims, currency, cost
+Every result keeps `currency` as a key: amounts of two currencies are never added.
+Missing tags arrive as "(untagged)", missing FOCUS values as "(none)"; they are kept as
+their own lines so totals still reconcile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.tables import money, percent, signed_money
+
+UNTAGGED = "(untagged)"
+NONE = "(none)"
+COST = "effective_cost"
+# Dimensions the overview breaks spend down by, with the question each chart answers.
+BREAKDOWNS = {
+    "provider": "Which providers did the money go to?",
+    "ServiceCategory": "What kind of services did we pay for?",
+    "workload_class": "Which AI workloads drove the spend?",
+    "team": "Which teams spent it?",
+    "environment": "How much went to production versus other environments?",
+}
+MOVER_DIMS = ("provider", "ServiceName")
+# Everything the overview needs from the store in one monthly frame (filters apply in memory).
+MONTHLY_DIMS = ("provider", "ServiceCategory", "ServiceName", "workload_class", "team",
+                "environment", "tagged")
+DAILY_DIMS = ("provider", "team")
+
+
+def check_month(month: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+        raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
+    return month
+
+
+def shift_month(month: str, n: int) -> str:
+    """'2026-01' shifted by n months (negative goes back)."""
+    y, m = map(int, check_month(month).split("-"))
+    k = y * 12 + (m - 1) + n
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def month_range(month: str) -> tuple[str, str]:
+    """First day of the month and of the next month (end exclusive, like FOCUS periods)."""
+    return f"{month}-01", f"{shift_month(month, 1)}-01"
+
+
+def apply_filters(df: pd.DataFrame, filters: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:
+    """Rows whose dims are in the chosen values; an empty choice means everything."""
+    for dim, values in (filters or {}).items():
+        if values:
+            if dim not in df.columns:
+                raise WorkbenchError(f"filter: unknown dimension {dim!r}")
+            df = df[df[dim].isin(list(values))]
+    return df
+
+
+def _ratio(num, den) -> float:
+    num, den = float(num), float(den)
+    return num / den if den else float("nan")
+
+
+def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
+    """month, currency, cost."""
+    out = monthly.groupby(["month", "currency"], as_index=False)[value].sum()
+    return out.rename(columns={value: "cost"})
+
+
+def headline(monthly: pd.DataFrame, month: str, value: str = COST) -> pd.DataFrame:
+    """Per currency: the month's total, the previous month and the same month last year.
+
+    A comparison month absent from the data is NaN (shown as n/a), never 0.
+    """
+    totals = month_totals(monthly, value)
+    prev, ly = shift_month(month, -1), shift_month(month, -12)
+    lookup = {(r.month, r.currency): r.cost for r in totals.itertuples()}
+    present = set(totals["month"])
+    currencies = sorted(set(totals.loc[totals["month"].isin([month, prev, ly]), "currency"]))
+    rows = []
+    for cur in currencies:
+        cost = lookup.get((month, cur), 0 if month in present else float("nan"))
+        row = {"currency": cur, "month": month, "cost": cost}
+        for key, other in (("previous", prev), ("last_year", ly)):
+            base = lookup.get((other, cur), 0 if other in present else float("nan"))
+            row[f"{key}_month"] = other
+            row[key] = base
+            row[f"{key}_change"] = float(cost) - float(base)
+            row[f"{key}_change_pct"] = _ratio(float(cost) - float(base), base)
+        rows.append(row)
+    cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
+            "previous_change_pct", "last_year_month", "last_year", "last_year_change",
+            "last_year_change_pct"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) -> pd.DataFrame:
+    """dim, currency, cost, share (of the currency's month total), largest first."""
+    cur = monthly[monthly["month"] == month]
+    out = cur.groupby([dim, "currency"], as_index=False)[value].sum().rename(columns={value: "cost"})
+    totals = out.groupby("currency")["cost"].transform("sum")
+    out["share"] = [_ratio(c, t) for c, t in zip(out["cost"], totals, strict=True)]
+    return out.sort_values(["currency", "cost"], ascending=[True, False], ignore_index=True)
+
+
+def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DIMS, n: int = 10,
+               value: str = COST) -> pd.DataFrame:
+    """The n largest changes (either direction) against the previous month, per currency.
+
+    label, *dims, currency, previous, cost, change, change_pct (NaN when new this month).
+    """
+    prev = shift_month(month, -1)
+    keys = [*dims, "currency"]
+    both = monthly[monthly["month"].isin([month, prev])]
+    wide = both.pivot_table(index=keys, columns="month", values=value, aggfunc="sum",
+                            fill_value=0, observed=True)
+    wide = wide.reindex(columns=[prev, month], fill_value=0).reset_index()
+    wide = wide.rename(columns={prev: "previous", month: "cost"})
+    wide.columns.name = None
+    wide["change"] = [float(c) - float(p) for c, p in zip(wide["cost"], wide["previous"], strict=True)]
+    wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
+    wide["label"] = wide[list(dims)].astype(str).agg(" / ".join, axis=1)
+    wide = wide[wide["change"] != 0]
+    wide = wide.assign(_abs=wide["change"].abs()).sort_values(["currency", "_abs"], ascending=[True, False])
+    out = wide.groupby("currency", group_keys=False).head(n).drop(columns="_abs")
+    return out[["label", *dims, "currency", "previous", "cost", "change", "change_pct"]].reset_index(drop=True)
+
+
+def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
+                   untagged_values: Sequence[str] = ("no", UNTAGGED), value: str = COST
+                   ) -> pd.DataFrame:
+    """Per currency: spend whose `dim` is untagged, the total, and the share."""
+    cur = monthly[monthly["month"] == month]
+    rows = []
+    for c, sub in cur.groupby("currency", sort=True):
+        total = sub[value].sum()
+        untagged = sub.loc[sub[dim].isin(list(untagged_values)), value].sum()
+        rows.append({"currency": c, "untagged": untagged, "total": total,
+                     "share": _ratio(untagged, total)})
+    return pd.DataFrame(rows, columns=["currency", "untagged", "total", "share"])
+
+
+def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2) -> pd.DataFrame:
+    """Daily rows from `months_before` months before the month to its end."""
+    start = pd.Timestamp(f"{shift_month(month, -months_before)}-01")
+    end = pd.Timestamp(month_range(month)[1])
+    dates = pd.to_datetime(daily["date"])
+    return daily[(dates >= start) & (dates < end)]
+
+
+def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:
+    """Dimensions with no real value at all (every cost untagged or none)."""
+    return [d for d in dims if d in monthly.columns
+            and not monthly.empty and monthly[d].isin([UNTAGGED, NONE]).all()]
+
+
+def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) -> list[str]:
+    """Sentences generated from the computed figures, one currency at a time."""
+    out = []
+    for r in head.to_dict("records"):
+        cur = r["currency"]
+        s = f"In {r['month']} effective spend in {cur} was {money(r['cost'], cur)}"
+        parts = []
+        for key, name in (("previous", "the previous month"), ("last_year", "the same month last year")):
+            if pd.isna(r[key]):
+                parts.append(f"there is no data for {name} ({r[f'{key}_month']})")
+            else:
+                ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
+                word = "up" if ch > 0 else "down" if ch < 0 else "flat"
+                detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
+                parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
+        out.append(s + ", " + "; ".join(parts) + ".")
+    for r in untagged.to_dict("records"):
+        cur = r["currency"]
+        out.append(f"{percent(r['share'])} of {cur} spend ({money(r['untagged'], cur)}) has no team "
+                   f"tag and shows as {UNTAGGED}.")
+    for cur, sub in movers.groupby("currency", sort=True):
+        top = sub.iloc[0]
+        verb = "rose" if top["change"] > 0 else "fell"
+        out.append(f"The largest mover in {cur} was {top['label']}, which {verb} by "
+                   f"{money(abs(top['change']), cur)} to {money(top['cost'], cur)}.")
+    return out

@@ -1,0 +1,263 @@
+"""Notebook pages: named sections that render statically in reports and live in apps.
+
+A page is built from a function `build(state) -> {name: content}` where content is an
+Altair chart, an `Html` fragment or a list of fragments. A notebook shows one section
+per cell (`page.show("provider")`). In report mode a section is displayed once (SVG
+charts, static HTML). In app mode each section becomes a widget (JupyterChart or
+ipywidgets.HTML) and `page.update(...)` recomputes every section and redraws the
+widgets in place, so a control change never re-executes the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from workbench import charts, overview, tables
+from workbench.errors import WorkbenchError
+
+Content = Any  # alt.TopLevelMixin | tables.Html | list[tables.Html]
+CACHED_STATES = 64
+
+
+def _html(content) -> tables.Html:
+    if isinstance(content, list | tuple):
+        return tables.Html("".join(str(c) for c in content))
+    return tables.Html(str(content))
+
+
+def _without_none(value):
+    """A state with unset choices removed: {"team": None} and {} are the same view."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+@dataclass
+class Page:
+    build: Callable[[dict], Mapping[str, Content]]
+    state: dict
+    mode: str = "report"
+    options: dict = field(default_factory=dict)  # control name -> choices (app mode)
+    sections: dict = field(init=False)
+    live: dict = field(init=False, default_factory=dict)
+    _rendered: dict = field(init=False, default_factory=dict)  # state -> (sections, specs/HTML)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    last_update_seconds: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        charts.use(self.mode)
+        self.sections = dict(self.build(self.state))
+
+    def content(self, name: str) -> Content:
+        if name not in self.sections:
+            raise WorkbenchError(f"page has no section {name!r}; sections: {', '.join(self.sections)}")
+        return self.sections[name]
+
+    def widget(self, name: str):
+        """The live widget for a section (app mode), created on first use."""
+        if name not in self.live:
+            import ipywidgets as w
+
+            c = self.content(name)
+            # SVG (not canvas) so the marks are in the page; no actions menu (it links out)
+            self.live[name] = (alt.JupyterChart(c, embed_options={"renderer": "svg", "actions": False})
+                               if isinstance(c, alt.TopLevelMixin) else w.HTML(_html(c)))
+        return self.live[name]
+
+    def show(self, name: str) -> None:
+        from IPython.display import display
+
+        if self.mode == "app":
+            display(self.widget(name))
+        else:
+            c = self.content(name)
+            display(c if isinstance(c, alt.TopLevelMixin) else _html(c))
+
+    def show_controls(self, filters: tuple[str, ...] = ("provider", "team")) -> None:
+        """The controls (app mode only: a report shows the state in each chart's subtitle)."""
+        from IPython.display import display
+
+        if self.mode == "app":
+            from workbench import widgets
+
+            display(widgets.controls(self, filters))
+
+    def _render(self, state: dict) -> tuple[dict, dict]:
+        """(sections, {section: Vega-Lite spec or HTML}) for a state, kept for reuse.
+
+        Specs are made without validation: the same charts were validated when first drawn
+        and only their data differs, so validating again costs time and finds nothing.
+        """
+        key = json.dumps(_without_none(state), sort_keys=True, default=str)
+        with self._lock:
+            if key not in self._rendered:
+                sections = dict(self.build(state))
+                self._rendered[key] = (sections, {
+                    name: (c.to_dict(validate=False) if isinstance(c, alt.TopLevelMixin) else _html(c))
+                    for name, c in sections.items()})
+                while len(self._rendered) > CACHED_STATES:
+                    self._rendered.pop(next(iter(self._rendered)))
+            return self._rendered[key]
+
+    def update(self, **state) -> None:
+        """Recompute every section for the new state and redraw the live widgets in place."""
+        t0 = time.perf_counter()
+        self.state = {**self.state, **state}
+        self.sections, rendered = self._render(self.state)
+        for name, wid in self.live.items():
+            if isinstance(wid, alt.JupyterChart):
+                wid.spec = rendered[name]
+            else:
+                wid.value = rendered[name]
+        self.last_update_seconds = time.perf_counter() - t0
+
+    def prefetch(self, changes: list[dict]) -> threading.Thread:
+        """Render the states one control change away, in the background.
+
+        In a preheated app kernel this runs before any visitor arrives, so the first
+        changes a visitor makes redraw from kept specs instead of rebuilding charts.
+        """
+        base = dict(self.state)
+
+        def work() -> None:
+            for change in changes:
+                if self.state.get("month") != base.get("month"):
+                    return  # the visitor moved on; the next prefetch covers the new month
+                self._render({**base, **change})
+
+        thread = threading.Thread(target=work, name="page-prefetch", daemon=True)
+        thread.start()
+        return thread
+
+
+# -- the spend overview ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverviewData:
+    """What the overview needs from the store, fetched once (filters apply in memory)."""
+
+    monthly: pd.DataFrame
+    daily: pd.DataFrame
+    months: list[str]
+    default_month: str | None
+
+
+def load_overview(store) -> OverviewData:
+    """One monthly and one daily query; everything else is computed from these frames."""
+    monthly = store.monthly(dims=overview.MONTHLY_DIMS)
+    daily = store.daily(dims=overview.DAILY_DIMS)
+    months = sorted(set(monthly["month"]) - {overview.NONE})
+    return OverviewData(monthly, daily, months, store.last_full_month())
+
+
+def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
+    """Every figure of the overview for one month and a set of filters."""
+    month = state["month"]
+    filters = {k: [v] for k, v in (state.get("filters") or {}).items() if v}
+    monthly = overview.apply_filters(data.monthly, filters)
+    daily = overview.apply_filters(data.daily, {k: v for k, v in filters.items()
+                                                if k in data.daily.columns})
+    where = "; ".join(f"{k} = {v[0]}" for k, v in filters.items())
+    sub = f"{month}" + (f", {where}" if where else "") + ", effective cost"
+
+    head = overview.headline(monthly, month)
+    untagged = overview.untagged_share(monthly, month)
+    prev = overview.shift_month(month, -1)
+    movers = overview.top_movers(monthly, month)
+    if prev not in data.months:  # everything would look "new": no movers without a baseline
+        movers = movers.iloc[0:0]
+    notes = [tables.notice(n) for n in overview_notices(data, month)]
+    story = overview.narrative(head, untagged, movers) or [f"No spend in {month} for this selection."]
+    prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
+    summary = [tables.table(
+        head[["currency", "cost", "previous", "previous_change", "previous_change_pct",
+              "last_year", "last_year_change", "last_year_change_pct"]],
+        money_cols=["cost", "previous", "last_year"],
+        signed_cols=["previous_change", "last_year_change"],
+        percent_cols=["previous_change_pct", "last_year_change_pct"],
+        labels={"cost": month, "previous": prev_m, "previous_change": "change",
+                "previous_change_pct": "change %", "last_year": ly_m,
+                "last_year_change": "change", "last_year_change_pct": "change %"},
+        title=f"Effective spend in {month} against {prev_m} and {ly_m}, per currency", exact=True),
+        *[tables.paragraph(s) for s in story], *notes]
+
+    out: dict[str, Content] = {
+        "summary": summary,
+        "comparison": charts.comparison(head, "How does this month compare with last month "
+                                              "and last year?", sub),
+    }
+    for dim, question in overview.BREAKDOWNS.items():
+        out[dim] = charts.bar(overview.breakdown(monthly, month, dim), dim, question, subtitle=sub)
+    question = "What changed most since last month?"
+    out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
+                     if prev in data.months else
+                     charts.empty(question, f"no data for {prev}: nothing to compare with"))
+    start, end = overview.month_range(month)
+    out["trend"] = charts.trend(overview.daily_window(daily, month), start, end,
+                                "How did daily spend move into this month?",
+                                f"daily effective cost, {month} shaded")
+    share = overview.breakdown(monthly, month, "tagged")
+    out["untagged"] = charts.bar(share.assign(tagged=share["tagged"].map(
+        {"yes": "tagged", "no": overview.UNTAGGED}).fillna(share["tagged"])), "tagged",
+        "How much spend can we not attribute to a team?", subtitle=sub)
+    out["untagged_table"] = tables.table(
+        untagged.assign(share=[tables.percent(v) for v in untagged["share"]]),
+        money_cols=["untagged", "total"],
+        labels={"untagged": "untagged spend", "total": "total spend", "share": "share of spend"},
+        title="Spend without a team tag, per currency", exact=True)
+    return out
+
+
+def overview_notices(data: OverviewData, month: str) -> list[str]:
+    """What the data lacks, said plainly instead of failing."""
+    out = []
+    for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
+        out.append(f"No {dim} tags found in the billing data: every cost shows as "
+                   f"{overview.UNTAGGED}. Map your tag keys under [tags] {dim} in workbench.toml.")
+    if not data.monthly.empty and (data.monthly["workload_class"] == "unclassified").all():
+        out.append("No AI workloads recognised: every cost is 'unclassified'. Tag resources "
+                   "with a workload tag or add [[workloads]] rules in workbench.toml.")
+    if overview.shift_month(month, -1) not in data.months:
+        out.append(f"No data for the month before {month}: month-on-month changes are not available.")
+    if overview.shift_month(month, -12) not in data.months:
+        out.append(f"No data for {overview.shift_month(month, -12)}: year-on-year comparison is not available.")
+    return out
+
+
+def resolve_month(month: str, data: OverviewData) -> str:
+    """The requested month, else the last full month, else the latest month in the data."""
+    if month:
+        overview.check_month(month)
+        if month not in data.months:
+            raise WorkbenchError(f"month: no billing data for {month}; the data covers "
+                                 f"{data.months[0]} to {data.months[-1]}" if data.months
+                                 else f"month: no billing data for {month}")
+        return month
+    if data.default_month:
+        return data.default_month
+    if data.months:
+        return data.months[-1]
+    raise WorkbenchError("the store holds no charges")
+
+
+def overview_page(month: str = "", data=(), store: str = "", mode: str = "report",
+                  filters: Mapping[str, str] | None = None) -> Page:
+    """The spend overview page from notebook parameters (empty means the configured default)."""
+    from workbench.store import open_store
+
+    with open_store(data=list(data) or None, store=store or None) as s:
+        base = load_overview(s)
+    month = resolve_month(month, base)
+    options = {"month": sorted(base.months, reverse=True),
+               "provider": sorted(set(base.monthly["provider"])),
+               "team": sorted(set(base.monthly["team"]))}
+    return Page(lambda st: overview_sections(base, st),
+                {"month": month, "filters": dict(filters or {})}, mode, options)

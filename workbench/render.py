@@ -1,0 +1,116 @@
+"""Executed notebook -> self-contained HTML page (no code, no remote resource) -> PDF.
+
+The HTML comes from nbconvert's lab template with every script and CDN reference
+removed (assets/report/index.html.j2); charts are already inline SVG because report
+mode renders Altair with vl-convert. PDFs are printed by headless Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from workbench.errors import WorkbenchError
+
+ASSETS = Path(str(resources.files("workbench") / "assets"))
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-extensions", "--no-first-run", "--no-pdf-header-footer")
+
+# Anything that makes a browser fetch: src/href/srcset/data/poster attributes and CSS url()/@import.
+_REMOTE_ATTR = re.compile(r"""\b(src|href|srcset|data|poster|action)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+_REMOTE_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"')\s]+)""", re.I)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.I | re.S)
+_LINK = re.compile(r"<link\b[^>]*>", re.I)
+
+
+def css() -> str:
+    return (ASSETS / "report.css").read_text(encoding="utf-8")
+
+
+def remote_references(page: str) -> list[str]:
+    """Every URL in `page` a browser would fetch by itself (links a reader clicks excluded)."""
+    found = []
+    for m in _REMOTE_ATTR.finditer(page):
+        start = page.rfind("<", 0, m.start())
+        tag = page[start:start + 3].lower()
+        if m.group(1).lower() == "href" and tag.startswith("<a"):
+            continue  # a hyperlink, fetched only when clicked
+        found.append(m.group(2))
+    found += [m.group(1) for m in _REMOTE_CSS.finditer(page)]
+    return found
+
+
+def strip_scripts(page: str) -> str:
+    """Drop every <script> and <link> element: a report page runs no code and links no files."""
+    return _LINK.sub("", _SCRIPT.sub("", page))
+
+
+def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first markdown heading of the notebook."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "") -> str:
+    """A self-contained page of the notebook's outputs and markdown, without code."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(ASSETS)], template_name="report",
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_anchor_links=True, embed_images=True)
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    nb.metadata.pop("widgets", None)  # widget state needs a widget manager from a CDN
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer})
+    body = strip_scripts(body)
+    remote = remote_references(body)
+    if remote:
+        raise WorkbenchError(f"{title}: page would load {remote[0]} from the network")
+    return body
+
+
+def header_html(title: str, month: str, index: str = "index.html") -> str:
+    return (f'<header class="wb-header"><span><a href="{html.escape(index)}">Monthly report '
+            f'{html.escape(month)}</a> / {html.escape(title)}</span>'
+            f'<span>effective cost unless stated</span></header>')
+
+
+def find_chromium() -> str | None:
+    """WORKBENCH_CHROMIUM, else Debian's chromium, else one on PATH."""
+    env = os.environ.get("WORKBENCH_CHROMIUM")
+    if env:
+        return env if Path(env).is_file() else None
+    for cand in CHROMIUM_CANDIDATES:
+        found = cand if Path(cand).is_file() else shutil.which(cand)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 120) -> None:
+    """Print a local HTML file to PDF with headless Chromium (its own throwaway profile)."""
+    with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
+        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise WorkbenchError(f"{pdf_path}: Chromium did not finish printing in {timeout:.0f} s") from None
+    if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise WorkbenchError(f"{pdf_path}: Chromium could not print the page ({last})")

@@ -1,0 +1,328 @@
+"""`workbench report`: the monthly pack. Notebooks -> Papermill -> offline HTML (+ PDF).
+
+The store is ingested once, here, before any notebook runs; the notebooks then open it
+read-only side by side (DuckDB allows many readers or one writer). Notebooks are
+independent, so they run in parallel worker processes, each with its own kernel.
+A failing notebook is recorded with its error; the others still render; the exit code
+is then 1. Everything the pack shows is computed: the index figures from the store,
+each page by its notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from workbench import __version__
+from workbench.config import Config, load_config
+from workbench.errors import WorkbenchError
+
+KERNEL = "workbench"
+CELL_TIMEOUT = 900  # seconds for one cell; a pack on a large export may scan for minutes
+# Business files beside the bill, and what is missing without each.
+BUSINESS_FILES = {
+    "drivers": "unit costs (cost per request, per 1k tokens) need drivers.csv",
+    "org": "chargeback by cost center and business unit needs org.csv",
+    "budgets": "budget tracking needs budgets.csv",
+    "telemetry": "GPU utilisation and idle cost need telemetry.csv",
+    "quality": "cost against model quality needs quality.csv",
+}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ensure_kernel(name: str = KERNEL) -> str:
+    """A kernelspec that runs this interpreter, installed into its prefix when missing.
+
+    A fresh clone has no kernelspec pointing at the project's venv; a `python3` spec from
+    elsewhere could start an interpreter without the workbench installed.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+        # jupyter_client runs a bare "python" as the interpreter it runs in
+        bare = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
+        if spec.argv and (spec.argv[0] in bare or
+                          Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()):
+            return name
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    try:
+        install(kernel_name=name, display_name="Python (workbench)", prefix=sys.prefix)
+    except OSError:
+        install(kernel_name=name, display_name="Python (workbench)", user=True)
+    return name
+
+
+def notebooks_dir(config: Config) -> Path:
+    for folder in (config.root / "notebooks", Path.cwd() / "notebooks"):
+        if folder.is_dir():
+            return folder
+    raise WorkbenchError(f"{config.root / 'notebooks'}: notebooks folder not found")
+
+
+def select_notebooks(folder: Path, names: list[str] | None) -> list[Path]:
+    """Every notebook in `folder` (sorted), or the named ones (with or without .ipynb)."""
+    available = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    if not names:
+        if not available:
+            raise WorkbenchError(f"{folder}: no notebooks to run")
+        return available
+    chosen = []
+    for name in names:
+        p = Path(name)
+        cand = p if p.suffix == ".ipynb" and p.is_file() else folder / (p.stem + ".ipynb")
+        if not cand.is_file():
+            raise WorkbenchError(f"--notebooks: no notebook {name!r}; available: "
+                                 f"{', '.join(a.stem for a in available) or 'none'}")
+        chosen.append(cand.resolve())
+    return chosen
+
+
+def store_path(config: Config, data: list[str] | None) -> Path:
+    """The configured store; a separate one per --data set so the default store is untouched."""
+    base = config.path(config.data.store)
+    if not data:
+        return base
+    import hashlib
+
+    key = hashlib.sha256("\n".join(sorted(data)).encode()).hexdigest()[:10]
+    return base.with_name(f"{base.stem}-{key}{base.suffix}")
+
+
+def _sha256(path: Path) -> str:
+    from workbench.store import sha256_file
+
+    return sha256_file(path)
+
+
+def gather(config: Config, data: list[str] | None, store: Path, month: str | None) -> dict:
+    """Ingest (once) and read what the index and manifest need from the store."""
+    from workbench import overview
+    from workbench.store import open_store
+
+    with open_store(data=data, store=store, config=config, read_only=False) as s:
+        months = s.months()
+        if not months:
+            raise WorkbenchError(f"{store}: the store holds no charges")
+        month = month or config.report.month or s.last_full_month() or months[-1]
+        try:
+            overview.check_month(month)
+        except WorkbenchError as exc:
+            raise WorkbenchError(f"--{exc}") from None
+        if month not in months:
+            raise WorkbenchError(f"--month: no billing data for {month}; the data covers "
+                                 f"{months[0]} to {months[-1]}")
+        monthly = s.monthly(start=f"{overview.shift_month(month, -12)}-01",
+                            end=overview.month_range(month)[1])
+        files = s.files()
+    head = overview.headline(monthly, month)
+    billed = monthly[monthly["month"] == month].groupby("currency")["billed_cost"].sum()
+    head["billed_cost"] = [float(billed.get(c, 0.0)) for c in head["currency"]]
+    files = files[files["duplicate_of"].isna()] if "duplicate_of" in files else files
+    inputs = [{"kind": "focus", "path": str(r["path"]), "sha256": str(r["sha256"]),
+               "size": int(r["size"]), "rows": int(r["rows"]),
+               "focus_version": None if r["focus_version"] is None else str(r["focus_version"])}
+              for r in files.drop_duplicates("sha256", keep="last").to_dict("records")]
+    missing = []
+    for kind, needs in BUSINESS_FILES.items():
+        value = getattr(config.data, kind)
+        if value is None:
+            missing.append({"kind": kind, "path": None, "reason": f"not configured: {needs}"})
+            continue
+        p = config.path(value)
+        if p.is_file():
+            inputs.append({"kind": kind, "path": str(p), "sha256": _sha256(p), "size": p.stat().st_size})
+        else:
+            missing.append({"kind": kind, "path": str(p), "reason": f"file not found: {needs}"})
+    return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing}
+
+
+# -- one notebook (runs in a worker process) ---------------------------------------------
+
+def execute_one(job: dict) -> dict:
+    """Execute one notebook with Papermill, write its page (and PDF). Never raises."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from workbench import render
+
+    src, out = Path(job["path"]), Path(job["out"])
+    stem = src.stem
+    executed = out / "executed" / src.name
+    result = {"name": stem, "notebook": str(src), "title": stem, "status": "ok", "error": None,
+              "html": None, "pdf": None, "pdf_error": None, "started": _now()}
+    for stale in (out / f"{stem}.html", out / f"{stem}.pdf"):  # a failure must not leave an old page
+        stale.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    sockets = tempfile.TemporaryDirectory(prefix="wb-kernel-")
+    try:
+        nb = pm.execute_notebook(
+            str(src), str(executed), parameters=job["parameters"], kernel_name=job["kernel"],
+            cwd=str(src.parent), progress_bar=False, log_output=False,
+            execution_timeout=CELL_TIMEOUT, language="python", report_mode=False,
+            config=_kernel_config(sockets.name))
+        result["title"] = render.title_of(nb, stem)
+        page = render.notebook_html(nb, result["title"],
+                                    header=render.header_html(result["title"], job["month"]))
+        (out / f"{stem}.html").write_text(page, encoding="utf-8")
+        result["html"] = f"{stem}.html"
+    except PapermillExecutionError as exc:
+        result.update(status="failed", error=_one_line(f"{exc.ename}: {exc.evalue}"),
+                      cell=exc.exec_count)
+    except WorkbenchError as exc:
+        result.update(status="failed", error=_one_line(exc.line()))
+    except Exception as exc:  # a kernel that died, a bad notebook file: still one line
+        result.update(status="failed", error=_one_line(f"{type(exc).__name__}: {exc}"))
+    finally:
+        sockets.cleanup()
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    if result["html"] and job.get("chromium"):
+        t1 = time.perf_counter()
+        try:
+            render.print_pdf(out / result["html"], out / f"{stem}.pdf", job["chromium"])
+            result["pdf"] = f"{stem}.pdf"
+        except WorkbenchError as exc:
+            result["pdf_error"] = exc.line()
+        result["pdf_seconds"] = round(time.perf_counter() - t1, 2)
+    return result
+
+
+def _kernel_config(folder: str):
+    """Kernels talk to us over Unix sockets in a private folder, not over localhost TCP."""
+    from traitlets.config import Config as TraitletsConfig
+
+    if os.name != "posix":
+        return TraitletsConfig()
+    return TraitletsConfig({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
+
+
+def _one_line(text: str) -> str:
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # ANSI colours from the kernel
+    first = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    return first[:500]
+
+
+def run_all(jobs: list[dict], workers: int) -> list[dict]:
+    """Run jobs in parallel worker processes, printing progress as they finish."""
+    results: list[dict] = []
+    total = len(jobs)
+    print(f"running {total} notebook{'s' * (total != 1)} on {workers} worker{'s' * (workers != 1)}: "
+          + ", ".join(Path(j["path"]).stem for j in jobs), file=sys.stderr, flush=True)
+    if workers <= 1:
+        for i, job in enumerate(jobs, 1):
+            print(f"[{i}/{total}] {Path(job['path']).stem} ...", file=sys.stderr, flush=True)
+            results.append(_progress(execute_one(job), len(results) + 1, total))
+        return results
+    # spawn, not fork: the parent holds DuckDB and ZeroMQ state that must not be copied
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(execute_one, job): job for job in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # the worker process itself died
+                res = {"name": Path(job["path"]).stem, "notebook": job["path"],
+                       "title": Path(job["path"]).stem, "status": "failed", "html": None,
+                       "pdf": None, "pdf_error": None, "seconds": None,
+                       "error": _one_line(f"{type(exc).__name__}: {exc}")}
+            results.append(_progress(res, len(results) + 1, total))
+    order = {Path(j["path"]).stem: i for i, j in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r["name"]])
+
+
+def _progress(res: dict, done: int, total: int) -> dict:
+    what = "ok" if res["status"] == "ok" else f"FAILED: {res['error']}"
+    pdf = f", pdf {res['pdf_seconds']} s" if res.get("pdf_seconds") is not None else ""
+    print(f"[{done}/{total}] {res['name']}: {what} ({res['seconds']} s{pdf})",
+          file=sys.stderr, flush=True)
+    return res
+
+
+# -- the pack -----------------------------------------------------------------------------
+
+def run_report(args) -> int:
+    """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
+    from workbench import render, report_index
+
+    started, t0 = _now(), time.perf_counter()
+    config_file = getattr(args, "config", None)
+    config = load_config(config_file)
+    if config_file:  # kernels load the same config (see config.load_config)
+        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
+    data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
+    notebooks = select_notebooks(notebooks_dir(config),
+                                 getattr(args, "notebooks", None) or config.report.notebooks or None)
+    store = store_path(config, data)
+    print(f"loading {'; '.join(data) if data else 'configured data'} into {store}",
+          file=sys.stderr, flush=True)
+    facts = gather(config, data, store, getattr(args, "month", None))
+    month = facts["month"]
+    out = Path(args.out) if getattr(args, "out", None) else (
+        config.path(config.report.out) if config.report.out else config.path("reports") / month)
+    out = out.resolve()
+    (out / "executed").mkdir(parents=True, exist_ok=True)
+
+    pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
+    chromium = render.find_chromium() if pdf_wanted else None
+    pdf_warning = None
+    if pdf_wanted and not chromium:
+        pdf_warning = ("Chromium not found: PDFs skipped (install chromium, e.g. `make browser`, "
+                       "or set WORKBENCH_CHROMIUM)")
+        print(f"warning: {pdf_warning}", file=sys.stderr, flush=True)
+
+    parameters = {"month": month, "data": data or [], "store": str(store), "mode": "report"}
+    os.environ["WORKBENCH_MODE"] = "report"  # kernels: offline SVG charts (see charts.py)
+    kernel = ensure_kernel()
+    jobs = [{"path": str(nb), "out": str(out), "parameters": parameters, "kernel": kernel,
+             "month": month, "chromium": chromium} for nb in notebooks]
+    workers = max(1, min(len(jobs), os.cpu_count() or 1, 2))
+    results = run_all(jobs, workers)
+
+    finished = _now()
+    manifest = {
+        "workbench_version": __version__,
+        "command": "workbench report",
+        "month": month,
+        "parameters": parameters,
+        "config": ({"path": str(Path(config_file).resolve()), "sha256": _sha256(Path(config_file))}
+                   if config_file else _found_config()),
+        "inputs": facts["inputs"],
+        "missing_inputs": facts["missing"],
+        "months_in_data": facts["months"],
+        "started": started,
+        "finished": finished,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "pdf": {"enabled": bool(pdf_wanted), "chromium": chromium, "warning": pdf_warning},
+        "headline": report_index.headline_records(facts["headline"]),
+        "notebooks": results,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    (out / "index.html").write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
+    failed = [r for r in results if r["status"] != "ok"]
+    for r in failed:
+        print(f"error: {r['name']}: {r['error']}", file=sys.stderr)
+    print(out / "index.html")
+    return 1 if failed else 0
+
+
+def _found_config() -> dict | None:
+    from workbench.config import find_config
+
+    env = os.environ.get("WORKBENCH_CONFIG")
+    p = Path(env) if env else find_config()
+    return {"path": str(p), "sha256": _sha256(p)} if p and p.is_file() else None

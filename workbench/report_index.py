@@ -1,0 +1,104 @@
+"""The pack's index.html: the month, headline figures from the store, links, failures.
+
+Plain HTML with the report stylesheet inline: no script, nothing fetched.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from workbench import render
+from workbench.tables import NO_MATH, money, money_exact, percent, signed_money
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def headline_records(head: pd.DataFrame) -> list[dict]:
+    """The headline frame as JSON-safe records (NaN -> null: unknown, not zero)."""
+    return [{k: (_num(v) if isinstance(v, float | int) and not isinstance(v, bool) else v)
+             for k, v in r.items()} for r in head.to_dict("records")]
+
+
+def _figures(head: pd.DataFrame) -> str:
+    cards = []
+    for r in head.to_dict("records"):
+        cur = r["currency"]
+        prev = ("no data for the previous month" if pd.isna(r["previous"]) else
+                f"{signed_money(r['previous_change'], cur)} ({percent(r['previous_change_pct'], signed=True)}) "
+                f"vs {r['previous_month']}")
+        ly = ("no data a year earlier" if pd.isna(r["last_year"]) else
+              f"{signed_money(r['last_year_change'], cur)} ({percent(r['last_year_change_pct'], signed=True)}) "
+              f"vs {r['last_year_month']}")
+        cards.append(
+            f'<div class="wb-figure"><div class="label">Effective cost, {_e(cur)}</div>'
+            f'<div class="value">{_e(money(r["cost"], cur))}</div>'
+            f'<div class="label">{_e(money_exact(r["cost"], cur))}</div>'
+            f'<div class="label">{_e(prev)}</div><div class="label">{_e(ly)}</div>'
+            f'<div class="label">Billed: {_e(money_exact(r["billed_cost"], cur))}</div></div>')
+    return f'<div class="wb-figures {NO_MATH}">{"".join(cards)}</div>'
+
+
+def _pages(notebooks: list[dict]) -> str:
+    rows = []
+    for r in notebooks:
+        if r["status"] == "ok":
+            page = f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>'
+            status = "ok"
+        else:
+            page = _e(r["title"])
+            status = f'<span class="wb-failed">failed: {_e(r["error"])}</span>'
+        pdf = (f'<a href="{_e(r["pdf"])}">PDF</a>' if r.get("pdf")
+               else _e(f"no PDF: {r['pdf_error']}") if r.get("pdf_error") else "")
+        secs = "" if r.get("seconds") is None else f"{r['seconds']:.1f} s"
+        rows.append(f"<tr><td>{page}</td><td>{pdf}</td><td>{status}</td>"
+                    f'<td class="num">{_e(secs)}</td></tr>')
+    return ('<table class="wb-table"><thead><tr><th>page</th><th>PDF</th><th>status</th>'
+            f'<th>time</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _inputs(manifest: dict) -> str:
+    rows = [f"<tr><td>{_e(i['kind'])}</td><td>{_e(i['path'])}</td>"
+            f"<td><code>{_e(i['sha256'][:16])}</code></td></tr>" for i in manifest["inputs"]]
+    rows += [f"<tr><td>{_e(m['kind'])}</td><td>{_e(m['path'] or '')}</td><td>{_e(m['reason'])}</td></tr>"
+             for m in manifest["missing_inputs"]]
+    return ('<table class="wb-table"><thead><tr><th>input</th><th>path</th><th>sha256 or what is missing</th></tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def index_html(manifest: dict, head: pd.DataFrame) -> str:
+    month = manifest["month"]
+    failed = [r for r in manifest["notebooks"] if r["status"] != "ok"]
+    notes = []
+    if failed:
+        notes.append(f'<div class="wb-notice wb-failed">{len(failed)} of {len(manifest["notebooks"])} '
+                     "pages failed; their errors are listed below.</div>")
+    if manifest["pdf"]["warning"]:
+        notes.append(f'<div class="wb-notice">{_e(manifest["pdf"]["warning"])}</div>')
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Monthly report {_e(month)}</title>
+<style>{render.css()}</style></head>
+<body><main class="wb-page">
+<header class="wb-header"><span>AI FinOps workbench {_e(manifest['workbench_version'])}</span>
+<span>generated {_e(manifest['finished'])}</span></header>
+<h1>Monthly report {_e(month)}</h1>
+{_figures(head)}
+{''.join(notes)}
+<h2>Pages</h2>
+{_pages(manifest['notebooks'])}
+<h2>Inputs</h2>
+{_inputs(manifest)}
+<footer class="wb-footer">Every figure is computed from the inputs listed above; amounts in
+different currencies are never added. Details: <a href="manifest.json">manifest.json</a>.</footer>
+</main></body></html>
+"""

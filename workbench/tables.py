@@ -1,0 +1,133 @@
+"""Money formatting and small HTML tables.
+
+Amounts are always shown with their currency ($1.2M, EUR 34.5k); nothing here ever adds
+two currencies. Functions return `Html`, a str that Jupyter, Voila and nbconvert render
+as HTML, so the same call works in a notebook, a report and an app.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
+           "CAD": "CA$", "AUD": "A$", "CNY": "CN\u00a5"}
+UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+# MathJax (JupyterLab, Voila) reads "$...$" as math; these classes tell it not to.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+
+
+class Html(str):
+    """An HTML fragment that notebooks display as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _missing(amount) -> bool:
+    if amount is None or amount is pd.NA:
+        return True
+    try:
+        return math.isnan(float(amount))
+    except (TypeError, ValueError):
+        return True
+
+
+def _with_currency(text: str, currency: str | None, negative: bool) -> str:
+    sign = "-" if negative else ""
+    cur = (currency or "").upper()
+    if cur in SYMBOLS:
+        return f"{sign}{SYMBOLS[cur]}{text}"
+    return f"{sign}{cur} {text}".strip() if cur else f"{sign}{text}"
+
+
+def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
+    """Short money: $1.2M, $34.5k, $950, $4.56, -EUR 2.0k; 'n/a' when missing."""
+    if _missing(amount):
+        return "n/a"
+    value = float(amount)
+    a = abs(value)
+    if a >= 999.5:  # would print as 1000 or more: use the smallest unit that stays under 1000
+        for size, suffix in reversed(UNITS):
+            scaled = round(a / size, digits)
+            if scaled < 1000 or suffix == "T":
+                text = f"{scaled:,.{digits}f}{suffix}"
+                break
+    else:
+        text = f"{a:,.0f}" if a >= 100 else f"{a:,.2f}"
+    negative = value < 0 and text.strip("0.,") != ""
+    return _with_currency(text, currency, negative)
+
+
+def money_exact(amount, currency: str | None = "USD") -> str:
+    """Money to the cent with thousands separators: $1,234,567.89."""
+    if _missing(amount):
+        return "n/a"
+    d = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _with_currency(f"{abs(d):,.2f}", currency, d < 0)
+
+
+def signed_money(amount, currency: str | None = "USD") -> str:
+    """A change in money with an explicit sign: +$1.2k, -$300."""
+    if _missing(amount):
+        return "n/a"
+    text = money(amount, currency)
+    return text if text.startswith("-") or round(float(amount), 2) == 0 else "+" + text
+
+
+def percent(ratio, digits: int = 1, signed: bool = False) -> str:
+    """0.123 -> '12.3%' ('+12.3%' when signed); 'n/a' when missing or infinite."""
+    if _missing(ratio) or math.isinf(float(ratio)):
+        return "n/a"
+    text = f"{float(ratio) * 100:.{digits}f}%"
+    return f"+{text}" if signed and float(ratio) > 0 else text
+
+
+def paragraph(text: str) -> Html:
+    """Narrative text: escaped, and protected from MathJax reading dollar signs as math."""
+    return Html(f'<p class="wb-note {NO_MATH}">{html.escape(text)}</p>')
+
+
+def notice(text: str) -> Html:
+    """Something the reader must know is missing (e.g. no drivers configured)."""
+    return Html(f'<div class="wb-notice {NO_MATH}" role="note">{html.escape(text)}</div>')
+
+
+def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
+          percent_cols: Iterable[str] = (), signed_cols: Iterable[str] = (),
+          currency_col: str = "currency", labels: Mapping[str, str] | None = None,
+          title: str | None = None, exact: bool = False) -> Html:
+    """An HTML table; money columns are formatted with each row's own currency.
+
+    money_cols: columns holding amounts in the row's `currency_col`.
+    signed_cols: money columns shown with an explicit sign (changes).
+    """
+    money_cols = list(money_cols)
+    percent_cols, signed_cols = set(percent_cols), set(signed_cols)
+    labels = dict(labels or {})
+    fmt = money_exact if exact else money
+    head = "".join(f"<th>{html.escape(labels.get(c, str(c)))}</th>" for c in df.columns)
+    rows = []
+    for rec in df.to_dict("records"):
+        cur = rec.get(currency_col)
+        cells = []
+        for col in df.columns:
+            val = rec[col]
+            if col in signed_cols:
+                text, cls = signed_money(val, cur), "num"
+            elif col in money_cols:
+                text, cls = fmt(val, cur), "num"
+            elif col in percent_cols:
+                text, cls = percent(val, signed=True), "num"
+            else:
+                text, cls = ("" if _missing(val) and not isinstance(val, str) else str(val)), ""
+            cells.append(f'<td class="{cls}">{html.escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    caption = f"<caption>{html.escape(title)}</caption>" if title else ""
+    return Html(f'<table class="wb-table {NO_MATH}">{caption}<thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table>')

@@ -1,0 +1,55 @@
+"""ipywidgets controls that drive a page (see pages.Page) in apps.
+
+A control change calls `page.update`, which recomputes the sections from frames already
+in memory (or reuses a view rendered before) and redraws the live charts in place;
+nothing re-queries the store.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+ALL = "All"
+LABELS = {"month": "Month", "provider": "Provider", "team": "Team"}
+
+
+def dropdown(name: str, options: list[str], value: str | None = None, everything: bool = True
+             ) -> w.Dropdown:
+    choices = [ALL, *options] if everything else list(options)
+    return w.Dropdown(options=choices, value=value if value in choices else choices[0],
+                      description=LABELS.get(name, name), layout=w.Layout(width="260px"),
+                      style={"description_width": "70px"})
+
+
+def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bool = True) -> w.HBox:
+    """A month picker and one dropdown per filter dimension, wired to `page.update`.
+
+    With `prefetch`, the views one change away from the current one are rendered in the
+    background (see pages.Page.prefetch) so that those changes redraw at once.
+    """
+    month = dropdown("month", page.options["month"], page.state["month"], everything=False)
+    chosen = page.state.get("filters") or {}
+    picks = {d: dropdown(d, page.options.get(d, []), chosen.get(d)) for d in filters}
+    status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
+
+    def one_change_away() -> list[dict]:
+        now = {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
+        return [{"filters": {**now, d: v}} for d in picks for v in page.options.get(d, [])
+                if v != now[d]] + [{"filters": {**now, d: None}} for d in picks if now[d]]
+
+    def changed(_=None) -> None:
+        status.value = "<span style='color:#777'>updating...</span>"
+        moved = month.value != page.state["month"]
+        page.update(month=month.value,
+                    filters={d: (p.value if p.value != ALL else None) for d, p in picks.items()})
+        status.value = ""
+        if moved:
+            page.prefetch(one_change_away())
+
+    for c in (month, *picks.values()):
+        c.observe(changed, names="value")
+    box = w.HBox([month, *picks.values(), status], layout=w.Layout(flex_flow="row wrap"))
+    box.add_class("wb-controls")
+    if prefetch:  # the current view too: coming back to it is then instant
+        page.prefetch([{}, *one_change_away()])
+    return box
