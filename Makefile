@@ -23,7 +23,7 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest -n 2 tests
-	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks
+	$(BIN)/python -m pytest --nbval-lax notebooks
 
 report: setup browser
 	$(BIN)/workbench report

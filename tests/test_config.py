@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from workbench.config import (
     DEFAULT_WORKLOAD_RULES,
@@ -69,5 +70,5 @@ def test_missing_file_is_one_line(tmp_path):
 
 
 def test_config_is_immutable():
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         Config().data.store = "elsewhere"
