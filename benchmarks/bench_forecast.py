@@ -146,7 +146,8 @@ def sample_series() -> tuple[list[pd.Series], str]:
     try:
         from workbench.store import open_store
 
-        daily = open_store().daily(["workload_class"])
+        with open_store() as store:  # closed after the query: no connection left open
+            daily = store.daily(["workload_class"])
     except Exception as exc:  # noqa: BLE001 - the sample is optional for this benchmark
         return [], f"sample skipped: {type(exc).__name__}: {exc}"
     out = []

@@ -215,6 +215,20 @@ def test_launch_a_few_days_ago_is_seen():
     assert f.attrs["level_shifts_at"][-1].startswith("2024-07-15")
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_compound_growth_is_followed_not_read_as_level_shifts(seed):
+    """Spend growing 6 % a month for seven years: an accelerating trend, not a run of launches."""
+    rng = np.random.default_rng(seed)
+    n, h = 84, 12
+    t = np.arange(n + h)
+    season = 1 + 0.15 * np.sin(2 * np.pi * t / 12)
+    v = 100 * 1.06 ** t * season * np.exp(rng.normal(0, 0.05, n + h))
+    f = forecast_series(daily(v[:n], start="2019-01-01", freq="MS"), h)
+    assert "level_shifts_at" not in f.attrs
+    assert np.mean(np.abs(f["mean"].to_numpy() / v[n:] - 1)) < 0.15
+    assert_ordered(f)
+
+
 def test_one_day_spike_does_not_move_the_forecast():
     v = weekly_pattern(200, level=100, amp=10, noise=2, seed=6)
     base = forecast_series(daily(v), 14)
@@ -247,6 +261,18 @@ def test_hourly_weekend_drop_is_forecast():
 
 
 # --- calibration -----------------------------------------------------------------------------
+
+def test_interval_growth_over_the_horizon_has_a_floor():
+    """Backtest errors that do not grow over a few steps still widen like sqrt(h) beyond them."""
+    from workbench.forecast import MIN_GROWTH, _profile
+
+    flat = np.ones((6, 5))
+    prof = _profile(flat, 20)
+    np.testing.assert_allclose(prof / prof[0], np.arange(1, 21) ** MIN_GROWTH)
+    steep = np.tile(np.arange(1.0, 6.0) ** 3, (6, 1))  # growth faster than linear is capped at h^1
+    prof = _profile(steep, 10)
+    np.testing.assert_allclose(prof / prof[0], np.arange(1, 11), rtol=1e-9)
+
 
 def test_interval_coverage_on_simulated_series_with_known_noise():
     """Seasonal series with AR(1) noise: held-out coverage close to the stated levels."""
@@ -283,7 +309,7 @@ def test_never_nan_and_ordered(values, horizon):
 def test_backtest_table():
     y = daily(weekly_pattern(300, trend=0.1))
     bt = backtest(y, 14, windows=4)
-    assert {"seasonal_naive", "stl_theta", "combination"} <= set(bt.index)
+    assert {"seasonal_naive", "stl_theta", "stl_holt", "combination"} <= set(bt.index)
     assert list(bt.columns) == ["mase", "coverage_80", "coverage_95"]
     assert bt["mase"].is_monotonic_increasing
     assert bt.attrs["windows"] == 4 and bt.attrs["steps"] == 14

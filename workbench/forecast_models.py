@@ -43,16 +43,19 @@ def ses_best(y: np.ndarray) -> tuple[float, float]:
 
 
 def _holt_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    a, share, phi = np.meshgrid(HOLT_ALPHAS, HOLT_BETA_SHARE, HOLT_PHIS, indexing="ij")
+    # phi = 1 is Holt's linear trend: steady growth goes on; the others damp it
+    a, share, phi = np.meshgrid(HOLT_ALPHAS, HOLT_BETA_SHARE, np.append(HOLT_PHIS, 1.0),
+                                indexing="ij")
     return a.ravel(), (a * share).ravel(), phi.ravel()
 
 
 HOLT_GRID = _holt_grid()
 
 
-def holt_damped(y: np.ndarray, horizon: int) -> np.ndarray:
-    """Additive damped-trend exponential smoothing; the whole parameter grid runs at once (one
-    pass over time with a vector of states), the smallest one-step SSE wins."""
+def holt(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """(damped trend, linear trend) paths of additive exponential smoothing. The whole parameter
+    grid runs at once (one pass over time with a vector of states); within each family (phi < 1,
+    phi = 1) the smallest one-step SSE wins."""
     alpha, beta, phi = HOLT_GRID
     k = max(1, min(len(y) // 4, 7))
     lev = np.full(len(alpha), y[:k].mean())
@@ -65,9 +68,17 @@ def holt_damped(y: np.ndarray, horizon: int) -> np.ndarray:
         lev = pred + alpha * e
         tr = phi * tr + beta * e
     sse[~np.isfinite(sse)] = np.inf
-    j = int(np.argmin(sse))
-    damp = np.cumsum(phi[j] ** np.arange(1, horizon + 1))
-    return lev[j] + damp * tr[j]
+    paths = []
+    for family in (phi < 1, phi == 1):
+        j = int(np.flatnonzero(family)[np.argmin(sse[family])])
+        damp = np.cumsum(phi[j] ** np.arange(1, horizon + 1))
+        paths.append(lev[j] + damp * tr[j])
+    return paths[0], paths[1]
+
+
+def holt_damped(y: np.ndarray, horizon: int) -> np.ndarray:
+    """Additive damped-trend exponential smoothing (the damped path of `holt`)."""
+    return holt(y, horizon)[0]
 
 
 def theta(y: np.ndarray, horizon: int) -> np.ndarray:
@@ -199,11 +210,17 @@ def candidate_paths(y: np.ndarray, horizon: int, periods: tuple[float, ...],
     sa, fut = deseasonalize(y, periods, horizon)
     out["stl_ses"] = ses(sa, horizon) + fut
     out["stl_theta"] = theta(sa, horizon) + fut
-    out["stl_holt_damped"] = holt_damped(sa, horizon) + fut
+    # the undamped trend follows steady growth (cloud spend ramping up) that damping would
+    # flatten too soon; the backtest decides which one a series gets
+    damped, linear = holt(sa, horizon)
+    out["stl_holt_damped"] = damped + fut
+    out["stl_holt"] = linear + fut
     out["stl_ar"] = ar(sa, horizon) + fut
     if log and np.min(y) > 0:  # multiplicative season and trend: the same models on log scale
         ly = np.log(y)
         lsa, lfut = deseasonalize(ly, periods, horizon)
         out["stl_theta_log"] = np.exp(theta(lsa, horizon) + lfut)
-        out["stl_holt_damped_log"] = np.exp(holt_damped(lsa, horizon) + lfut)
+        damped, linear = holt(lsa, horizon)
+        out["stl_holt_damped_log"] = np.exp(damped + lfut)
+        out["stl_holt_log"] = np.exp(linear + lfut)
     return out
