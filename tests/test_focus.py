@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.errors import InputError
-from workbench.focus import discover, scan_file, table_columns, validate
+from workbench.focus import SCAN_EXTRA_COLUMNS, discover, scan_file, table_columns, validate
 from workbench.focus_columns import detect_version, legacy_format
 from workbench.schema import CANONICAL_COLUMNS
 
@@ -63,8 +63,9 @@ def test_good_file_table_shape_and_totals(corpus):
     assert report.ok and report.rows == 3 and report.focus_version == "1.0"
     cols = con.execute("DESCRIBE t").fetchall()
     assert [c[0] for c in cols] == table_columns()
+    types = {**CANONICAL_COLUMNS, **SCAN_EXTRA_COLUMNS}
     assert {c[0]: c[1].replace(" ", "") for c in cols} == {
-        c: CANONICAL_COLUMNS[c].replace(" ", "") for c in table_columns()}
+        c: types[c].replace(" ", "") for c in table_columns()}
     assert report.currencies == {
         "EUR": {"billed_cost": Decimal("0.0000000001"), "effective_cost": Decimal("100")},
         "USD": {"billed_cost": Decimal("7.75"), "effective_cost": Decimal("7.25")}}
@@ -300,3 +301,12 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     assert got[0] == ("123", '{"Team":"ml"}', {"team": "ml"}, datetime(2026, 5, 3),
                       datetime(2026, 5, 1))
     assert got[1][2] == {}
+
+
+def test_named_time_zones_converted_to_utc(tmp_path):
+    rows = [row(ChargePeriodStart="2026-05-01 02:00:00 Europe/Paris",
+                ChargePeriodEnd="2026-05-01T05:00:00 UTC")]
+    report, con = scan(write(tmp_path, rows))
+    assert report.ok, report.errors
+    assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == (
+        datetime(2026, 5, 1), datetime(2026, 5, 1, 5))

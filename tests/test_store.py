@@ -6,6 +6,7 @@ table focus.scan_file would produce, so these tests exercise the store alone.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -68,7 +69,9 @@ def frame_file(folder: Path, name: str, rows: list[dict]) -> Path:
 
 
 def fake_scan(con, path: Path, table: str) -> FakeReport:
-    """What focus.scan_file leaves behind: the canonical columns (no wb_delivery_id) as a temp table."""
+    """What focus.scan_file leaves behind: the canonical columns (no wb_delivery_id) as a temp table.
+
+    (The real one also holds each row's parsed tags; the store reads only the canonical columns.)"""
     if "bad" in path.name:
         return FakeReport(path, False, errors=[Problem(3, "BilledCost", "'abc' is not a number")])
     src = str(path).replace("'", "''")
@@ -77,9 +80,8 @@ def fake_scan(con, path: Path, table: str) -> FakeReport:
     for c, typ in CANONICAL_COLUMNS.items():
         if c == "wb_delivery_id":
             continue
-        if c == "wb_tags":
-            expr = ("map_from_entries(list_transform(map_entries(CAST(Tags::JSON AS MAP(VARCHAR, VARCHAR))),"
-                    " lambda e: {'key': lower(e.key), 'value': e.value}))")
+        if c == "wb_tag_set":
+            expr = "CAST(hash(Tags) >> 1 AS BIGINT)"
         elif c == "wb_provider":
             expr = "coalesce(ServiceProviderName, ProviderName)"
         elif c == "wb_focus_version":
@@ -113,6 +115,7 @@ REAL_SCAN, REAL_DISCOVER = store_mod.scan_file, store_mod.discover
 def frames_reader(monkeypatch):
     monkeypatch.setattr(store_mod, "scan_file", fake_scan)
     monkeypatch.setattr(store_mod, "discover", fake_discover)
+    monkeypatch.setattr(Store, "fast_path", False)  # the fake reader stands in for both paths
 
 
 def exact_totals(paths: list[Path]) -> dict:
@@ -387,8 +390,7 @@ def csv_file(path: Path, lines: list[str]) -> Path:
 
 
 def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
-    monkeypatch.setattr(store_mod, "scan_file", REAL_SCAN)
-    monkeypatch.setattr(store_mod, "discover", REAL_DISCOVER)
+    _real_reader(monkeypatch)
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z"
     f = csv_file(tmp_path / "in" / "may.csv", [
         f'{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,0.10,0.10,0.2,0.2,Usage,GPU,r1,'
@@ -396,18 +398,22 @@ def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
         f'{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,0.20,0.20,0.2,0.2,Usage,GPU,r1,',
         f'{p},2026-05-31T00:00:00Z,2026-06-01T00:00:00Z,EUR,-0.05,-0.05,0,0,Credit,GPU,,',
     ])
+    zone = "Asia/Kolkata"  # naive timestamps are UTC whatever the session's zone
     with Store(tmp_path / "s.duckdb", cfg) as s:
-        s.ingest([str(tmp_path / "in")])
+        s.con.execute(f"SET TimeZone = '{zone}'")
+        res = s.ingest([str(tmp_path / "in")])
+        assert [f["reader"] for f in res.files] == ["fast"]  # a clean file: no row numbering
         m = s.monthly(["team", "environment"])
         got = {(r.team, r.environment, r.currency): r.billed_cost for r in m.itertuples()}
         assert got == {("ml", "prod", "USD"): 0.10, ("(untagged)", "(untagged)", "USD"): 0.20,
                        ("(untagged)", "(untagged)", "EUR"): -0.05}
         exact = store_totals(s)
         assert exact["USD"][0] == Decimal("0.30") and exact["EUR"][1] == Decimal("-0.05")
-        rows = s.con.execute("SELECT wb_source_row, BilledCost FROM charges ORDER BY 1").fetchall()
-        assert rows == [(1, Decimal("0.10")), (2, Decimal("0.20")), (3, Decimal("-0.05"))]
-        # the reader numbers rows by insertion order: ingest must leave the setting as it was
-        assert s.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        rows = s.con.execute("SELECT wb_source_row, BilledCost FROM charges ORDER BY 2").fetchall()
+        assert rows == [(None, Decimal("-0.05")), (None, Decimal("0.10")), (None, Decimal("0.20"))]
+        # ingest must leave the session settings as they were
+        assert s.con.execute("SELECT current_setting('preserve_insertion_order'), "
+                             "current_setting('TimeZone')").fetchone() == (True, zone)
         bad = csv_file(tmp_path / "in2" / "bad.csv", [
             f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,1.0,1.0,1,1,Usage,GPU,r1,",
             f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,abc,1.0,1,1,Usage,GPU,r1,"])
@@ -415,6 +421,15 @@ def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
             s.ingest([str(f), str(bad)])
         assert exc.value.line().startswith(f"{bad}:2: BilledCost: ")
         assert store_totals(s) == exact and len(s.deliveries()) == 1
+        # a file with a warning goes the precise way: its rows are numbered
+        warned = csv_file(tmp_path / "in3" / "warn.csv", [
+            f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,1.0,1.0,1,1,Refund,GPU,r1,"])
+        res = s.ingest([str(warned)])
+        assert [f["reader"] for f in res.files] == ["precise"]
+        assert res.warnings[-1] == (f"{warned}:1: ChargeCategory: unknown value 'Refund'; "
+                                    "expected one of Usage, Purchase, Tax, Credit, Adjustment")
+        assert s.con.execute("SELECT wb_source_row FROM charges WHERE wb_delivery_id = "
+                             f"{res.delivery_id}").fetchall() == [(1,)]
         assert s.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
 
 
@@ -474,3 +489,112 @@ def test_open_store_skips_hashing_old_unchanged_files(tmp_path, cfg, monkeypatch
     os.utime(f, ns=(old + 10**9, old + 10**9))  # touched: hashed again, found unchanged
     with open_store([str(data)], p, cfg) as s:
         assert hashed == [f] and len(s.deliveries()) == 1
+
+
+# -- the fast path (clean files) and the precise path give the same store ------------------
+
+def _real_reader(monkeypatch):
+    monkeypatch.setattr(store_mod, "scan_file", REAL_SCAN)
+    monkeypatch.setattr(store_mod, "discover", REAL_DISCOVER)
+    monkeypatch.setattr(Store, "fast_path", True)
+
+
+def _load(paths, cfg, fast: bool):
+    s = Store(":memory:", cfg)
+    s.fast_path = fast
+    try:
+        res = s.ingest([str(p) for p in paths])
+    except InputError as exc:
+        s.close()
+        return exc.line(), None, None
+    rows = s.con.execute("SELECT * EXCLUDE (wb_source_row) FROM charges ORDER BY ALL").fetchall()
+    tags = s.con.execute("SELECT * FROM tag_sets ORDER BY wb_tag_set").fetchall()
+    s.close()
+    return res, rows, tags
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_fast_and_precise_paths_load_the_same_rows(corpus, cfg, monkeypatch):
+    _real_reader(monkeypatch)
+    readers = {}
+    from corpus.build import csv_bytes, row
+    times = _write_bytes(cfg.root / "times.csv", csv_bytes([
+        row(ChargePeriodStart=a, ChargePeriodEnd=b, BilledCost=c) for a, b, c in [
+            ("2026-05-01T02:00:00+02:00", "2026-05-01", "1e2"),
+            ("2026-05-01 02:00:00 Europe/Paris", "2026-05-01T05:00:00 UTC", " 5"),
+            ("2026-04-30T19:00:00-0500", "2026-05-01 01:30", "-0.00000000015"),
+            ("2026-05-01T00:00:00.123456Z", "2026-05-01T24:00:00Z", "+7.5")]]))
+    gz = _write_bytes(cfg.root / "good.csv.gz", gzip.compress(corpus["good"].read_bytes()))
+    for name, path in [*corpus.items(), ("times", times), ("gzip", gz)]:
+        fast, rows_f, tags_f = _load([path], cfg, True)
+        precise, rows_p, tags_p = _load([path], cfg, False)
+        if isinstance(fast, str):  # not loadable: the same one-line error either way
+            assert fast == precise, name
+            continue
+        assert rows_f == rows_p and tags_f == tags_p, name
+        assert fast.warnings == precise.warnings, name
+        assert (fast.rows, fast.partitions) == (precise.rows, precise.partitions), name
+        for a, b in zip(fast.files, precise.files, strict=True):
+            assert {**a, "reader": ""} == {**b, "reader": ""}, name
+        readers[name] = fast.files[0]["reader"]
+    # clean files take the fast path; files with anything to say go the precise way
+    assert readers["good"] == readers["bom_crlf"] == readers["parquet_double"] == "fast"
+    assert readers["parquet_decimal"] == readers["parquet_string"] == "fast"
+    assert readers["quoted_newlines"] == readers["mixed_currencies"] == readers["times"] == "fast"
+    assert readers["gzip"] == "fast"
+    for name in ("malformed_tags", "hostile_tags", "unknown_category", "covered_usage",
+                 "header_only"):
+        assert readers[name] == "precise", name
+
+
+def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg, monkeypatch):
+    _real_reader(monkeypatch)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    lines = [f"{p},USD,{i}.25,1,1,1,Usage,GPU,r{i % 7}," for i in range(3000)]
+    good = csv_file(tmp_path / "a" / "good.csv", lines)
+    bad_lines = list(lines)
+    bad_lines[2399] = bad_lines[2399].replace(",USD,2399.25,", ",USD,2399.2x,")
+    bad = csv_file(tmp_path / "b" / "bad.csv", bad_lines)
+    # the same in Parquet, costs as text: a value that does not convert fails the fast load
+    rows = [{"BilledCost": f"{i}.25", "ResourceId": f"r{i % 7}"} for i in range(3000)]
+    rows[1199]["EffectiveCost"] = "n/a"
+    bad_pq = frame_file(tmp_path / "c", "bad_pq", rows)
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        first = s.ingest([str(good)])
+        assert [f["reader"] for f in first.files] == ["fast"]
+        before = (store_totals(s), s.files(), s.con.execute("SELECT count(*) FROM tag_sets").fetchone())
+        with pytest.raises(InputError) as exc:
+            s.ingest([str(good), str(bad)])
+        assert exc.value.line() == f"{bad}:2400: BilledCost: not a number: '2399.2x'"
+        with pytest.raises(InputError) as exc:
+            s.ingest([str(good), str(bad_pq)])
+        assert exc.value.line() == f"{bad_pq}:1200: EffectiveCost: not a number: 'n/a'"
+        assert (store_totals(s), s.con.execute("SELECT count(*) FROM tag_sets").fetchone()) == (
+            before[0], before[2])
+        pd.testing.assert_frame_equal(s.files(), before[1])
+        assert len(s.deliveries()) == 1
+        assert s.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+        # a good file loads after a failed delivery, the fast way
+        again = s.ingest([str(good)])
+        assert [f["reader"] for f in again.files] == ["fast"] and again.replaced_rows == 3000
+
+
+def test_fast_path_takes_clean_parquet_and_keeps_tags(tmp_path, cfg, monkeypatch):
+    _real_reader(monkeypatch)
+    f = frame_file(tmp_path / "in", "x", [
+        {"Tags": '{"Team": "ml", "ENV": "prod"}', "BilledCost": "2.5"},
+        {"Tags": '{"team": "ads"}', "BilledCost": "1.25"},
+        {"Tags": '{"Team": "ml", "ENV": "prod"}', "BilledCost": "4"}])
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(f)])
+        assert [e["reader"] for e in res.files] == ["fast"]
+        got = s.monthly(["team", "environment"])
+        assert {(r.team, r.environment): r.billed_cost for r in got.itertuples()} == {
+            ("ml", "prod"): 6.5, ("ads", "(untagged)"): 1.25}
+        assert s.con.execute("SELECT count(*), count_if(wb_tags_ok) FROM tag_sets").fetchone() == (2, 2)
+        s.ingest([str(f)])  # re-ingest: the same tag sets, not new ones
+        assert s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from decimal import Decimal
@@ -10,8 +11,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
+from test_store import (  # noqa: F401
+    REAL_DISCOVER,
+    REAL_SCAN,
+    exact_totals,
+    frame_file,
+    frames_reader,
+    store_totals,
+)
 
+from workbench import store as store_mod
 from workbench.config import Config
 from workbench.store import Store
 
@@ -37,21 +46,41 @@ def _write(folder: Path, batches: list[list[dict]]) -> list[Path]:
     out = []
     for i, rows in enumerate(batches):
         text = [{**r, "BilledCost": format(r["BilledCost"], "f"),
-                 "EffectiveCost": format(r["EffectiveCost"], "f")} for r in rows]
+                 "EffectiveCost": format(r["EffectiveCost"], "f"),
+                 "ChargePeriodEnd": END[r["ChargePeriodStart"]]} for r in rows]
         out.append(frame_file(folder, f"f{i}", text))
     return out
 
 
+END = {"2026-04-10": "2026-04-11", "2026-05-02": "2026-05-03", "2026-05-31": "2026-06-01"}
+# The frames reader of test_store, and the real one on either path (the files are Parquet
+# with costs as text, which the real reader converts exactly).
+READERS = ("frames", "fast", "precise")
+
+
+@contextlib.contextmanager
+def reader(name: str):
+    with pytest.MonkeyPatch.context() as mp:
+        if name != "frames":
+            mp.setattr(store_mod, "scan_file", REAL_SCAN)
+            mp.setattr(store_mod, "discover", REAL_DISCOVER)
+            mp.setattr(Store, "fast_path", name == "fast")
+        yield
+
+
+@pytest.mark.parametrize("path", READERS)
 @SETTINGS
 @given(batches=files)
-def test_ingest_preserves_totals_per_currency_and_reingest_changes_nothing(batches):
-    with tempfile.TemporaryDirectory() as tmp:
+def test_ingest_preserves_totals_per_currency_and_reingest_changes_nothing(path, batches):
+    with tempfile.TemporaryDirectory() as tmp, reader(path):
         paths = _write(Path(tmp), batches)
         # Files with identical content in one delivery are loaded once (documented rule).
         unique = {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in paths}
         expected = exact_totals(list(unique.values()))
         with Store(":memory:", Config(root=Path(tmp))) as s:
-            s.ingest([str(p) for p in paths])
+            res = s.ingest([str(p) for p in paths])
+            if path != "frames":
+                assert {f["reader"] for f in res.files} == {path}
             assert store_totals(s) == expected  # exact, Decimal against Decimal
             first = s.totals()
             by_cur = first.groupby("currency")[["billed_cost", "effective_cost"]].sum()
@@ -63,12 +92,13 @@ def test_ingest_preserves_totals_per_currency_and_reingest_changes_nothing(batch
             assert s.totals().equals(first)
 
 
+@pytest.mark.parametrize("path", READERS)
 @SETTINGS
 @given(batches=files, dims=st.lists(st.sampled_from(
     ["team", "environment", "ServiceName", "ResourceId", "workload_class", "tagged", "provider"]),
     max_size=3, unique=True))
-def test_query_totals_equal_store_totals(batches, dims):
-    with tempfile.TemporaryDirectory() as tmp:
+def test_query_totals_equal_store_totals(path, batches, dims):
+    with tempfile.TemporaryDirectory() as tmp, reader(path):
         paths = _write(Path(tmp), batches)
         with Store(":memory:", Config(root=Path(tmp))) as s:
             s.ingest([str(p) for p in paths])

@@ -12,6 +12,11 @@ RegionId, ...) or a derived one:
 - month: 'YYYY-MM' of ChargePeriodStart;
 - tagged: "yes" when the team tag resolves, else "no".
 
+Tags are parsed once per distinct Tags value at ingest: the store keeps them in a small
+`tag_sets` table (tag-set key, Tags text, wb_tags map with case-folded keys) and each
+charge row carries the key (wb_tag_set). `with_tags` joins the two and resolves the tag
+dimensions once per tag set, so a query reads them as if every row had its own map.
+
 Every expression is total: a missing tag value reads "(untagged)", a missing FOCUS
 value "(none)", so grouping never drops a row and per-currency totals always
 reconcile with the store. Expressions are plain Ibis so they compile for any backend.
@@ -51,6 +56,27 @@ def check_dims(dims: Sequence[str]) -> list[str]:
     return out
 
 
+def with_tags(charges: ir.Table, tag_sets: ir.Table, config: Config | None = None) -> ir.Table:
+    """The charge table with a `wb_tags` column from tag_sets (left join: no row is lost).
+
+    With a config, each tag dimension is also resolved once per tag set (a few dozen rows,
+    not one per charge) into a `wb_tag_<dim>` column that dim_expr then reads. Rows without
+    Tags, or with a key tag_sets lacks, get NULLs: every tag dimension reads "(untagged)".
+    """
+    cols = {"wb_tags": tag_sets.wb_tags}
+    if config is not None:
+        cols.update({f"wb_tag_{d}": tag_value(tag_sets, getattr(config.tags, d)) for d in TAG_DIMS})
+    tags = tag_sets.select(_tag_key=tag_sets.wb_tag_set, **cols)
+    joined = charges.left_join(tags, charges.wb_tag_set == tags._tag_key)
+    return joined.select(*charges.columns, *cols)
+
+
+def _tag_dim(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
+    """A tag dimension: resolved per tag set when the table has it (with_tags), else per row."""
+    name = f"wb_tag_{dim}"
+    return t[name] if name in t.columns else tag_value(t, getattr(config.tags, dim))
+
+
 def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
     return value.strip().nullif("")
 
@@ -68,7 +94,7 @@ def _normalised_class(value: ir.StringValue) -> ir.StringValue:
 
 def workload_class(t: ir.Table, config: Config) -> ir.StringValue:
     """Tagged class when valid, else the first rule whose every regex matches (search), else unclassified."""
-    tagged = _normalised_class(tag_value(t, config.tags.workload))
+    tagged = _normalised_class(_tag_dim(t, "workload", config))
     branches = [(tagged.isin(list(WORKLOAD_CLASSES)).fill_null(False), tagged)]
     for rule in config.workloads:
         conds = [t[col].re_search(pattern).fill_null(False) for col, pattern in rule.match.items()]
@@ -84,13 +110,13 @@ def dim_expr(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
     if dim == "provider":
         return _blank_to_null(t.wb_provider).fill_null(NONE)
     if dim in TAG_DIMS:
-        return tag_value(t, getattr(config.tags, dim)).fill_null(UNTAGGED)
+        return _tag_dim(t, dim, config).fill_null(UNTAGGED)
     if dim == "workload_class":
         return workload_class(t, config)
     if dim == "month":
         return t.ChargePeriodStart.strftime("%Y-%m").fill_null(NONE)
     if dim == "tagged":
-        return ibis.ifelse(tag_value(t, config.tags.team).notnull(), "yes", "no")
+        return ibis.ifelse(_tag_dim(t, "team", config).notnull(), "yes", "no")
     check_dims([dim])
     return _blank_to_null(t[dim]).fill_null(NONE)
 

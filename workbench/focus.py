@@ -9,9 +9,11 @@ is not loaded; rows with warnings are kept with their full cost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 from glob import glob
@@ -29,7 +31,15 @@ from workbench.focus_columns import (
 )
 from workbench.focus_header import column_problems, csv_header, dedupe, match_columns, sniff
 from workbench.focus_report import FileReport, Problem, Stop
-from workbench.focus_sql import bad_expr, finite_expr, ident, literal, tags_map_expr, typed_expr
+from workbench.focus_sql import (
+    bad_expr,
+    finite_expr,
+    ident,
+    literal,
+    tag_set_expr,
+    tags_map_expr,
+    typed_expr,
+)
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -132,9 +142,10 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
     provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
     outer += [
         f"coalesce({provider}) AS wb_provider",
-        f"{wb_tags} AS wb_tags",
+        f"{tag_set_expr(ident('Tags'))} AS wb_tag_set",
         f"{literal(version)} AS wb_focus_version",
         f"{literal(str(path))} AS wb_source_file",
+        f"{wb_tags} AS wb_tags",  # per row, for the checks and their row numbers
     ]
     for i, column in enumerate(FOCUS_COLUMNS):
         if column in bad_columns:
@@ -230,14 +241,20 @@ def _create_in_file_order(con, sql: str) -> None:
     try:
         con.execute(sql)
     finally:
-        con.execute("SET preserve_insertion_order = false")
+        # After a read error inside a caller's transaction the SET fails too: the error that
+        # matters is the first one, and the caller (store ingest) restores its settings.
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("SET preserve_insertion_order = false")
 
 
 def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileReport:
     """Read and check one FOCUS file; when the report is ok, TEMP TABLE `table` holds its rows.
 
-    The table has the columns of workbench.schema.CANONICAL_COLUMNS except wb_delivery_id,
-    rows in file order. When the report is not ok, no such table is left behind.
+    The table has the columns of `table_columns()` (the canonical ones of workbench.schema
+    except wb_delivery_id, and each row's parsed tags), rows in file order. When the report
+    is not ok, no such table is left behind. This is the precise path: every row numbered,
+    every problem located; the store runs it for files the fast path (focus_fast.py) finds
+    anything to say about.
     """
     path = Path(path)
     report = FileReport(path=str(path))
@@ -249,11 +266,15 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
     except duckdb.Error as exc:
         report.errors.append(Problem(None, None, _read_error(exc)))
     finally:
-        for name in (rejects, rejects + "_scan"):
-            con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+        # A read error inside a caller's transaction leaves it aborted: nothing to clean up
+        # then, the caller rolls back.
+        with contextlib.suppress(duckdb.TransactionException):
+            for name in (rejects, rejects + "_scan"):
+                con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
     report.ok = not report.errors
     if not report.ok:
-        con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
     return report
 
 
@@ -264,7 +285,21 @@ def _read_error(exc: Exception) -> str:
     return f"cannot read the file: {_first_line(exc)}"
 
 
-def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None:
+@dataclass
+class Header:
+    """What the first bytes of a file say: its kind, columns and FOCUS version."""
+
+    kind: str  # csv, gzip, parquet
+    head: bytes
+    columns: list[tuple[str, str]]  # (unique column name, type as read by the precise path)
+    mapping: dict[str, str]  # canonical (and other FOCUS) name -> column name in the file
+    version: str
+    warnings: list[Problem]  # about the header (no row)
+    errors: list[Problem]  # about the header: the file cannot be loaded
+
+
+def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
+    """(the header, the precise path's FROM clause); Stop when the file is not FOCUS at all."""
     kind, head = sniff(path)
     src, columns, header = _source(con, path, kind, head, rejects)
     names = [c for c, _ in columns]
@@ -283,13 +318,18 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
         shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
         raise Stop(f"not a FOCUS cost and usage export: no FOCUS columns in the header "
                     f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
-    report.warnings += warnings
     version = detect_version(set(mapping))
-    report.focus_version = version
     errors, missing = column_problems(mapping, version, names)
-    report.warnings += missing
-    if errors:
-        report.errors += errors
+    return Header(kind, head, columns, mapping, version, warnings + missing, errors), src
+
+
+def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None:
+    h, src = read_header(con, path, rejects)
+    kind, columns, mapping, version = h.kind, h.columns, h.mapping, h.version
+    report.focus_version = version
+    report.warnings += h.warnings
+    if h.errors:
+        report.errors += h.errors
         return
     types = dict(columns)
     sql, bad_columns = _stage_sql(table, src, types, mapping, version, path)
@@ -315,9 +355,14 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
         con.execute(f"ALTER TABLE {t} DROP COLUMN {ident(bad)}")
 
 
+# Besides the canonical columns, scan_file's table holds each row's parsed tags.
+SCAN_EXTRA_COLUMNS = {"wb_tags": "MAP(VARCHAR, VARCHAR)"}
+
+
 def table_columns() -> list[str]:
-    """The columns scan_file's table has, in order."""
-    return [c for c in CANONICAL_COLUMNS if c != "wb_delivery_id"]
+    """The columns scan_file's table has, in order (canonical ones, then SCAN_EXTRA_COLUMNS)."""
+    out = [c for c in CANONICAL_COLUMNS if c not in ("wb_delivery_id", "wb_source_row")]
+    return [*out, *SCAN_EXTRA_COLUMNS, "wb_source_row"]
 
 
 def validate(paths: Sequence[str]) -> list[FileReport]:

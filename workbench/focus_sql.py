@@ -27,38 +27,44 @@ def _text(src: str, src_type: str) -> str:
     return src if src_type == "VARCHAR" else f"CAST({src} AS VARCHAR)"
 
 
-def _money(src: str, src_type: str) -> str:
+def _money(src: str, src_type: str, cast: str) -> str:
     if src_type.startswith("DECIMAL") or src_type in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT"):
-        return f"TRY_CAST({src} AS {MONEY})"
+        return f"{cast}({src} AS {MONEY})"
     # Doubles go through their shortest text form, so 0.1 stays 0.1; NaN and inf fail the cast.
-    return f"TRY_CAST({_text(src, src_type)} AS {MONEY})"
+    return f"{cast}({_text(src, src_type)} AS {MONEY})"
 
 
-def _time(src: str, src_type: str) -> str:
+def _time(src: str, src_type: str, cast: str) -> str:
     if src_type == "TIMESTAMP WITH TIME ZONE":
         return f"timezone('UTC', {src})"
     if src_type.startswith("TIMESTAMP") or src_type == "DATE":
         return f"CAST({src} AS TIMESTAMP)"
     s = _text(src, src_type)
-    # An explicit offset (Z, +hh:mm, -hhmm, UTC) goes through TIMESTAMPTZ and is converted to
-    # UTC; anything after the date part without one is naive and read as UTC. A date-only
-    # value is 10 characters, so its own dashes are never taken for an offset.
+    # An explicit offset (Z, +hh:mm, -hhmm, UTC) or zone name (Europe/Paris) goes through
+    # TIMESTAMPTZ and is converted to UTC; anything after the date part without one is naive
+    # and read as UTC. A date-only value is 10 characters, so its own dashes are never taken
+    # for an offset.
     has_offset = (f"(length({s}) > 10 AND (suffix(upper({s}), 'Z') OR suffix(upper({s}), 'UTC') "
-                  f"OR contains(substr({s}, 11), '+') OR contains(substr({s}, 11), '-')))")
-    return (f"(CASE WHEN {has_offset} THEN timezone('UTC', TRY_CAST({s} AS TIMESTAMPTZ)) "
-            f"ELSE TRY_CAST({s} AS TIMESTAMP) END)")
+                  f"OR contains(substr({s}, 11), '+') OR contains(substr({s}, 11), '-') "
+                  f"OR regexp_matches(substr({s}, 12), '[A-Za-z]{{2}}')))")
+    return (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({s} AS TIMESTAMPTZ)) "
+            f"ELSE {cast}({s} AS TIMESTAMP) END)")
 
 
-def _quantity(src: str, src_type: str) -> str:
-    return f"TRY_CAST({_text(src, src_type)} AS DOUBLE)"
+def _quantity(src: str, src_type: str, cast: str) -> str:
+    return f"{cast}({_text(src, src_type)} AS DOUBLE)"
 
 
-def typed_expr(column: str, src_name: str | None, src_type: str) -> tuple[str, str | None]:
+def typed_expr(column: str, src_name: str | None, src_type: str,
+               strict: bool = False) -> tuple[str, str | None]:
     """(conversion of the source column, text of the source column) for one canonical column.
 
     The text is None when there is nothing to check (absent or text columns). The caller
-    computes the conversion once and derives the bad value from it (see bad_expr).
+    computes the conversion once and derives the bad value from it (see bad_expr). With
+    `strict` a value that does not convert fails the statement instead of reading as NULL
+    (the fast path of ingest, which then falls back to the precise one).
     """
+    cast = "CAST" if strict else "TRY_CAST"
     store_type = FOCUS_COLUMNS[column]
     if src_name is None:
         return f"CAST(NULL AS {store_type})", None
@@ -69,11 +75,11 @@ def typed_expr(column: str, src_name: str | None, src_type: str) -> tuple[str, s
         expr = _text(src, src_type)
         return (expr if src_type == "VARCHAR" else f"NULLIF({expr}, '')"), None
     if store_type == MONEY:
-        typed = _money(src, src_type)
+        typed = _money(src, src_type, cast)
     elif store_type == TIME:
-        typed = _time(src, src_type)
+        typed = _time(src, src_type, cast)
     elif store_type == QUANTITY:
-        typed = _quantity(src, src_type)
+        typed = _quantity(src, src_type, cast)
     else:
         raise ValueError(f"no conversion for {store_type}")
     return typed, _text(src, src_type)
@@ -107,6 +113,19 @@ def tags_map_expr(tags_text: str) -> str:
     lower_already = "list_transform(map_keys(__m), lambda k: lower(k)) = map_keys(__m)"
     return m, (f"(CASE WHEN __m IS NULL THEN {empty} WHEN {lower_already} THEN __m "
                f"ELSE coalesce(map_from_entries({folded}), {empty}) END)")
+
+
+def tag_set_expr(tags_text: str) -> str:
+    """The tag-set key of a Tags text: a 63-bit hash (a non-negative BIGINT), NULL without Tags.
+
+    Equal texts share a key; the store checks that different texts never do (see store.py).
+    """
+    return f"(CASE WHEN {tags_text} IS NOT NULL THEN CAST(hash({tags_text}) >> 1 AS BIGINT) END)"
+
+
+def csv_read_type(store_type: str) -> str:
+    """The type the fast path asks DuckDB's CSV reader for (timestamps with their offsets)."""
+    return "TIMESTAMPTZ" if store_type == TIME else store_type
 
 
 FORMULA_PREFIX = r"^[=+\-@\t\r]"  # spreadsheet formula injection (OWASP CSV injection)

@@ -6,7 +6,9 @@ writes FOCUS 1.3 files whose columns are a superset of the FOCUS ones here.
 
 Money is DECIMAL(38, 10): exact sums to the cent and beyond; quantities are DOUBLE;
 timestamps are TIMESTAMP holding UTC (FOCUS periods are UTC, end exclusive).
-Columns that are not FOCUS carry the prefix `wb_` and are filled by ingest.
+Columns that are not FOCUS carry the prefix `wb_` and are filled by ingest. Tags are not
+parsed per row: a row keeps its Tags text and a tag-set key (wb_tag_set); the parsed map
+lives once per distinct Tags value in the store's `tag_sets` table (see store.py).
 """
 
 from __future__ import annotations
@@ -82,10 +84,15 @@ FOCUS_COLUMNS: dict[str, str] = {
 # Columns the workbench adds at ingest.
 WB_COLUMNS: dict[str, str] = {
     "wb_provider": TEXT,  # ServiceProviderName (1.3+) else ProviderName: who sold the service
-    "wb_tags": "MAP(VARCHAR, VARCHAR)",  # Tags with case-folded keys (lookups ignore case)
+    # Key of the row's Tags text in the `tag_sets` table (store.py), which holds the parsed
+    # map with case-folded keys once per distinct Tags value; NULL when the row has no Tags.
+    "wb_tag_set": "BIGINT",
     "wb_focus_version": TEXT,  # detected from the columns: 1.0, 1.1, 1.2, 1.3, 1.4
     "wb_source_file": TEXT,  # path as given to ingest
-    "wb_source_row": "BIGINT",  # 1-based data row in the source file (header not counted)
+    # 1-based data row in the source file (header not counted). Filled when the file went
+    # through the precise reader (a file with warnings); NULL for files loaded by the fast
+    # path (clean files), which never numbers rows.
+    "wb_source_row": "BIGINT",
     "wb_delivery_id": "BIGINT",  # which ingest call loaded the row (see store.py: idempotency)
 }
 

@@ -15,6 +15,18 @@ means a corrected re-export must be delivered with all the files of its period.
 Files with identical content (sha256) in one delivery are loaded once, with a warning.
 A delivery is one transaction: a file with errors aborts it and the store is unchanged.
 The `deliveries`, `files` and `file_partitions` tables record what was loaded.
+
+Two ways in, one result. A clean file takes the fast path (focus_fast.py): one typed read
+straight into `charges`, then cheap aggregate checks over the rows it inserted. When those
+find anything the precise reader would report (an unreadable value, an empty required
+value, an unknown category, a malformed or formula-like tag, a broken commitment
+invariant, ...), the file's rows are removed and the precise reader (focus.scan_file) loads
+it instead, with row numbers and located FILE:ROW: COLUMN messages. Both paths load the
+same values; only wb_source_row differs (NULL on the fast path).
+
+Tags are parsed once per distinct Tags value into `tag_sets` (tag-set key, Tags, wb_tags
+map with case-folded keys, wb_tags_ok); each charge row carries the key (wb_tag_set) and
+queries join the two (dimensions.with_tags).
 """
 
 from __future__ import annotations
@@ -48,8 +60,10 @@ from workbench.delivery import (
 from workbench.errors import WorkbenchError, format_problem
 from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS
 
-STORE_VERSION = "2"
+STORE_VERSION = "3"
 SCAN_TABLE = "wb_scan"
+FAST_REJECTS = "wb_fast_rejects"
+FILE_TAGS = "wb_file_tags"
 PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
 MEMORY_LIMIT = os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
 NO_RESOURCE = "(no resource)"
@@ -67,6 +81,23 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _file_rows(delivery: int, path: Path) -> str:
+    """SQL condition for the rows one file of this delivery put into charges."""
+    return f"wb_delivery_id = {int(delivery)} AND wb_source_file = {_literal(str(path))}"
+
+
+class _FastFailed(Exception):
+    """The fast load of files[index] failed a statement; the transaction was rolled back."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
+
+
 COLUMNS_SQL = ", ".join(f"{_ident(c)} {t}" for c, t in CANONICAL_COLUMNS.items())
 DDL = f"""
 CREATE TABLE IF NOT EXISTS wb_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -78,6 +109,8 @@ CREATE TABLE IF NOT EXISTS files (
     delivery_id BIGINT, path VARCHAR, sha256 VARCHAR, size BIGINT, rows BIGINT,
     focus_version VARCHAR, period_start TIMESTAMP, period_end TIMESTAMP,
     duplicate_of VARCHAR, loaded_at TIMESTAMP, partitions VARCHAR, mtime_ns BIGINT);
+CREATE TABLE IF NOT EXISTS tag_sets (
+    wb_tag_set BIGINT, Tags VARCHAR, wb_tags MAP(VARCHAR, VARCHAR), wb_tags_ok BOOLEAN);
 CREATE TABLE IF NOT EXISTS file_partitions (
     delivery_id BIGINT, sha256 VARCHAR, wb_provider VARCHAR, BillingAccountId VARCHAR,
     BillingPeriodStart TIMESTAMP, rows BIGINT);
@@ -116,6 +149,10 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 class Store:
     """A DuckDB file (or ':memory:') holding the `charges` table and the load history."""
+
+    # Clean files take the fast path (focus_fast.py); False sends every file through the
+    # precise reader (same rows and totals, rows numbered; slower).
+    fast_path = True
 
     def __init__(self, path: str | Path | None = None, config: Config | None = None,
                  read_only: bool = False):
@@ -187,70 +224,164 @@ class Store:
         t0 = time.perf_counter()
         con = self.con
         meter = Progress(con, len(files)) if progress else None
+        saved = con.execute("SELECT current_setting('preserve_insertion_order'), "
+                            "current_setting('TimeZone')").fetchone()
+        precise: set[int] = set()  # files whose fast load failed: the precise reader says why
+        # Hash each file while DuckDB reads it (hashlib releases the GIL on big blocks).
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                digests = [pool.submit(sha256_file, f) for f in files]
+                while True:
+                    try:
+                        out = self._deliver(files, digests, precise, meter)
+                        break
+                    except _FastFailed as failed:  # rolled back: load again, that file precisely
+                        precise.add(failed.index)
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"SET preserve_insertion_order = {bool(saved[0])}")
+                con.execute(f"SET TimeZone = {_literal(saved[1])}")
+            if meter:
+                meter.stop()
+        if self.path != ":memory:":
+            with contextlib.suppress(duckdb.Error):
+                con.execute("CHECKPOINT")
+        return IngestResult(*out, round(time.perf_counter() - t0, 3))
+
+    def _deliver(self, files: list[Path], digests: list, precise: set[int],
+                 meter: Progress | None) -> tuple:
+        """One delivery in one transaction; the IngestResult fields but the time."""
+        con = self.con
         warnings: list[str] = []
         loaded: list[dict] = []
         seen: dict[str, str] = {}
         rows_total = 0
-        # Hash each file while DuckDB scans it (hashlib releases the GIL on big blocks).
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            digests = [pool.submit(sha256_file, f) for f in files]
-            con.execute("BEGIN TRANSACTION")
-            try:
-                delivery = con.execute(
-                    "SELECT coalesce(max(delivery_id), 0) + 1 FROM deliveries").fetchone()[0]
-                now = datetime.now(UTC).replace(tzinfo=None)
-                for i, path in enumerate(files):
-                    if meter:
-                        meter.start(i, path)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            delivery = con.execute(
+                "SELECT coalesce(max(delivery_id), 0) + 1 FROM deliveries").fetchone()[0]
+            now = datetime.now(UTC).replace(tzinfo=None)
+            for i, path in enumerate(files):
+                if meter:
+                    meter.start(i, path)
+                fast = None
+                if self.fast_path and i not in precise:
+                    fast = self._fast_load(i, path, delivery)
+                if fast is not None:
+                    report, parts = fast.report, fast.partitions
+                else:
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                    warnings += [format_problem(str(path), p.row, p.column, p.message)
-                                 for p in report.warnings]
-                    digest = digests[i].result()
-                    stat = path.stat()
-                    entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
-                             "mtime_ns": stat.st_mtime_ns,
-                             "rows": 0, "focus_version": report.focus_version,
-                             "period_start": report.period_start, "period_end": report.period_end,
-                             "duplicate_of": seen.get(digest), "partitions": []}
-                    if entry["duplicate_of"]:
-                        warnings.append(format_problem(
-                            str(path), None, None,
-                            f"same content as {entry['duplicate_of']}; loaded once"))
-                    else:
-                        seen[digest] = str(path)
-                        entry["rows"], entry["partitions"] = self._append(delivery, digest)
-                        rows_total += entry["rows"]
-                    con.execute(f"DROP TABLE IF EXISTS {SCAN_TABLE}")
-                    loaded.append(entry)
-                    if meter:
-                        meter.done(i, entry["rows"])
-                replaced = self._replace_partitions(delivery)
-                parts = self._delivery_partitions(delivery)
-                con.executemany(
-                    "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [[delivery, e["path"], e["sha256"], e["size"], e["rows"], e["focus_version"],
-                      naive_utc(e["period_start"]), naive_utc(e["period_end"]), e["duplicate_of"], now,
-                      json.dumps(e["partitions"]), e["mtime_ns"]] for e in loaded])
-                con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                            [delivery, now, len(loaded), rows_total, replaced, json.dumps(parts)])
-                con.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
-            finally:
+                warnings += [format_problem(str(path), p.row, p.column, p.message)
+                             for p in report.warnings]
+                digest = digests[i].result()
+                stat = path.stat()
+                entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
+                         "mtime_ns": stat.st_mtime_ns,
+                         "rows": 0, "focus_version": report.focus_version,
+                         "period_start": report.period_start, "period_end": report.period_end,
+                         "duplicate_of": seen.get(digest), "partitions": [],
+                         "reader": "fast" if fast is not None else "precise"}
+                if entry["duplicate_of"]:
+                    warnings.append(format_problem(
+                        str(path), None, None,
+                        f"same content as {entry['duplicate_of']}; loaded once"))
+                    if fast is not None:
+                        con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, path)}")
+                else:
+                    seen[digest] = str(path)
+                    if fast is None:
+                        parts = self._append(delivery, path)
+                    if parts:  # a header-only file has none
+                        con.executemany("INSERT INTO file_partitions VALUES (?, ?, ?, ?, ?, ?)",
+                                        [[delivery, digest, *p] for p in parts])
+                    entry["rows"] = sum(p[3] for p in parts)
+                    entry["partitions"] = [partition_dict(p) for p in parts]
+                    rows_total += entry["rows"]
+                con.execute(f"DROP TABLE IF EXISTS {SCAN_TABLE}")
+                loaded.append(entry)
                 if meter:
-                    meter.stop()
-        if self.path != ":memory:":
+                    meter.done(i, entry["rows"])
+            replaced = self._replace_partitions(delivery)
+            parts = self._delivery_partitions(delivery)
+            con.executemany(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[delivery, e["path"], e["sha256"], e["size"], e["rows"], e["focus_version"],
+                  naive_utc(e["period_start"]), naive_utc(e["period_end"]), e["duplicate_of"], now,
+                  json.dumps(e["partitions"]), e["mtime_ns"]] for e in loaded])
+            con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                        [delivery, now, len(loaded), rows_total, replaced, json.dumps(parts)])
+            con.execute("COMMIT")
+        except BaseException:
             with contextlib.suppress(duckdb.Error):
-                con.execute("CHECKPOINT")
-        return IngestResult(delivery, loaded, rows_total, replaced, parts, warnings,
-                            round(time.perf_counter() - t0, 3))
+                con.execute("ROLLBACK")
+            raise
+        return delivery, loaded, rows_total, replaced, parts, warnings
 
-    def _append(self, delivery: int, digest: str) -> tuple[int, list[dict]]:
-        """Copy the scanned file into charges; record its partitions. Returns (rows, partitions)."""
+    def _fast_load(self, index: int, path: Path, delivery: int):
+        """Load a file the fast way (focus_fast.py): a FastResult, or None after removing its
+        rows when the file has anything to report (the precise reader then says what).
+
+        A statement that fails (a Parquet value that does not convert, a read error) leaves
+        the transaction unusable: _FastFailed makes the caller roll back and start again.
+        """
+        from workbench import focus_fast
+        con = self.con
+        where = _file_rows(delivery, path)
+        try:
+            plan = focus_fast.plan(con, path, list(CANONICAL_COLUMNS), delivery, FAST_REJECTS)
+            if plan is None:
+                # The precise reader reports the header's problem; a statement that failed
+                # reading it (a broken Parquet footer) aborted the transaction: start again.
+                con.execute("SELECT 1")
+                return None
+            # Row order in charges carries no meaning, and an unordered insert is much faster;
+            # naive timestamps are UTC (the reader reads them in the session's zone). _ingest
+            # puts both settings back.
+            keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(f"INSERT INTO charges {plan.select}")
+            con.execute(f"SET preserve_insertion_order = {bool(keep)}")
+            self._add_tag_sets(where)
+            result = focus_fast.check(
+                con, plan, f"SELECT * FROM charges WHERE {where}",
+                f"SELECT s.* FROM tag_sets s JOIN {FILE_TAGS} f USING (wb_tag_set)")
+            focus_fast.drop_rejects(con, plan)
+            con.execute(f"DROP TABLE IF EXISTS {FILE_TAGS}")
+            if result is None:
+                con.execute(f"DELETE FROM charges WHERE {where}")
+            return result
+        except duckdb.Error:
+            raise _FastFailed(index) from None
+
+    def _add_tag_sets(self, where: str) -> None:
+        """Record the distinct Tags values of the rows `where` selects in tag_sets (parsed once).
+
+        Leaves their keys in the temp table FILE_TAGS. Different texts sharing a key (a 63-bit
+        hash: about one chance in 10**7 with a million distinct values) are refused loudly.
+        """
+        from workbench.focus_sql import tags_map_expr
+        con = self.con
+        con.execute(f'CREATE OR REPLACE TEMP TABLE {FILE_TAGS} AS SELECT wb_tag_set, '
+                    f'min("Tags") AS lo, max("Tags") AS hi FROM charges WHERE {where} '
+                    "AND wb_tag_set IS NOT NULL GROUP BY 1")
+        clash = con.execute(f"SELECT count(*) FROM {FILE_TAGS} f LEFT JOIN tag_sets s "
+                            "USING (wb_tag_set) WHERE f.lo <> f.hi OR s.Tags <> f.lo").fetchone()[0]
+        if clash:
+            raise WorkbenchError("two different Tags values share a tag-set key; this store "
+                                 "cannot hold both (please report it)")
+        inner, folded = tags_map_expr('"Tags"')
+        empty_ok = "regexp_full_match(\"Tags\", '\\s*\\{\\s*\\}\\s*')"
+        con.execute(
+            f"INSERT INTO tag_sets SELECT wb_tag_set, \"Tags\", wb_tags, "
+            f"cardinality(wb_tags) > 0 OR {empty_ok} FROM (SELECT wb_tag_set, \"Tags\", "
+            f"{folded} AS wb_tags FROM (SELECT wb_tag_set, lo AS \"Tags\", {inner} AS __m "
+            f"FROM {FILE_TAGS} WHERE wb_tag_set NOT IN (SELECT wb_tag_set FROM tag_sets)))")
+
+    def _append(self, delivery: int, path: Path) -> list[tuple]:
+        """Copy the precisely scanned file into charges. Returns its partitions with row counts."""
         cols = [c for c in CANONICAL_COLUMNS if c != "wb_delivery_id"]
         select = ", ".join(_ident(c) for c in cols)
         # Row order in charges carries no meaning (wb_source_row keeps it), and an unordered
@@ -262,12 +393,11 @@ class Store:
                              f"SELECT {select}, {int(delivery)} FROM {SCAN_TABLE}")
         finally:
             self.con.execute(f"SET preserve_insertion_order = {bool(keep)}")
+        self._add_tag_sets(_file_rows(delivery, path))
+        self.con.execute(f"DROP TABLE IF EXISTS {FILE_TAGS}")
         key = ", ".join(PARTITION_KEY)
-        parts = self.con.execute(
+        return self.con.execute(
             f"SELECT {key}, count(*) FROM {SCAN_TABLE} GROUP BY ALL ORDER BY ALL").fetchall()
-        self.con.executemany("INSERT INTO file_partitions VALUES (?, ?, ?, ?, ?, ?)",
-                             [[delivery, digest, *p] for p in parts])
-        return sum(p[3] for p in parts), [partition_dict(p) for p in parts]
 
     def _replace_partitions(self, delivery: int) -> int:
         """Delete earlier deliveries' rows of every partition this delivery holds."""
@@ -308,9 +438,11 @@ class Store:
 
     @property
     def table(self):
-        """The charge table as an Ibis expression."""
+        """The charge table as an Ibis expression, with each row's parsed tags (wb_tags) and
+        tag dimensions (wb_tag_team, ...) joined from tag_sets on its tag-set key."""
         if self._t is None:
-            self._t = self.ibis.table("charges")
+            self._t = dm.with_tags(self.ibis.table("charges"), self.ibis.table("tag_sets"),
+                                   self.config)
         return self._t
 
     def _run(self, expr) -> pd.DataFrame:
@@ -417,9 +549,11 @@ class Store:
             consumed_quantity=base.ConsumedQuantity.sum().fill_null(0.0).cast("float64"),
             first_seen=base.ChargePeriodStart.min(), last_seen=base.ChargePeriodStart.max(),
             active_days=base.ChargePeriodStart.truncate("D").nunique())
-        # Deterministic "latest charge" per resource: ties broken by cost, then source position.
+        # Deterministic "latest charge" per resource: ties broken by cost, then source position
+        # (NULL for files loaded by the fast path), then the attributes themselves.
         order = [ibis.desc(base.ChargePeriodStart), ibis.desc(base.EffectiveCost),
-                 base.wb_source_file, base.wb_source_row]
+                 base.wb_source_file, base.wb_source_row, *(base[a] for a in RESOURCE_ATTRS),
+                 base.tags_json]
         rn = ibis.row_number().over(group_by=[base.ResourceId, base.currency], order_by=order)
         latest = base.mutate(_rn=rn).filter(lambda x: x._rn == 0).select(*key, *RESOURCE_ATTRS, "tags_json")
         pc = base.group_by([*key, "PricingCategory"]).aggregate(_c=base.EffectiveCost.sum())

@@ -166,6 +166,8 @@ CASES: dict[str, tuple[Case, object]] = {
     "parquet_double": (Case("double.parquet", True, ""), "double"),
     "parquet_decimal": (Case("decimal.parquet", True, ""), "decimal"),
     "parquet_string": (Case("string.parquet", True, ""), "string"),
+    "parquet_broken": (Case("broken.parquet", False, "not a readable Parquet file"),
+                       b"PAR1" + bytes(range(200)) + b"PAR1"),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
 }
 

@@ -1,0 +1,168 @@
+"""The fast path of ingest: a clean FOCUS file goes straight into the store's charge table.
+
+The precise reader (focus.scan_file) reads every value as text, converts it, numbers the
+rows and keeps them in file order so that each problem is located as FILE:ROW: COLUMN.
+A clean export, the common case, needs none of that. Here DuckDB reads the file with the
+store types declared up front and the rows go unordered into the target table in one
+statement:
+
+- CSV: a typed `read_csv` (money DECIMAL(38, 10), timestamps TIMESTAMPTZ converted to
+  UTC, quantities DOUBLE) with the precise reader's dialect; a row with a value that does
+  not convert is recorded in a rejects table instead of failing the statement;
+- Parquet: `read_parquet` with the precise reader's conversions as plain casts, so a value
+  that does not convert fails the statement.
+
+Cheap aggregates over the inserted rows (and over the file's distinct Tags values) then
+look for every condition the precise reader reports as an error or a warning. When one is
+found, or the statement failed, the caller removes the rows and runs the precise reader,
+which gives the located messages. Both paths therefore load the same values and report
+the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+from pathlib import Path
+
+from workbench.focus import Header, read_header
+from workbench.focus_checks import build_checks
+from workbench.focus_columns import PROVIDER_COLUMNS
+from workbench.focus_report import FileReport, Stop
+from workbench.focus_sql import csv_read_type, ident, literal, tag_set_expr, typed_expr
+from workbench.schema import FOCUS_COLUMNS, QUANTITY, TEXT, TIME
+
+PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
+
+
+@dataclass
+class FastPlan:
+    """How to read one file on the fast path."""
+
+    path: Path
+    header: Header
+    select: str  # SELECT of the canonical columns (wb_delivery_id last) FROM the file
+    rejects: str | None  # CSV: the table of rows the reader refused
+    columns: list[str] = field(default_factory=list)  # the SELECT's columns, in order
+
+
+@dataclass
+class FastResult:
+    report: FileReport  # as the precise reader would give it for this clean file
+    partitions: list[tuple]  # (wb_provider, BillingAccountId, BillingPeriodStart, rows)
+
+
+def plan(con, path: Path, columns: list[str], delivery: int | None,
+         rejects: str) -> FastPlan | None:
+    """The fast read of `path` into `columns` (canonical names), or None when its header
+    has anything to say beyond warnings (the precise path reports it)."""
+    path = Path(path)
+    try:
+        header, _ = read_header(con, path, rejects)
+    except Stop:
+        return None
+    if header.errors:
+        return None
+    mapping, types = header.mapping, dict(header.columns)
+    if header.kind == "parquet":
+        src = f"read_parquet({literal(str(path))})"
+        rejects_table = None
+    else:
+        wanted = {mapping[c]: csv_read_type(t) for c, t in FOCUS_COLUMNS.items() if c in mapping}
+        cols = "{" + ", ".join(f"{literal(n)}: {literal(wanted.get(n, TEXT))}"
+                               for n, _ in header.columns) + "}"
+        compression = literal("gzip" if header.kind == "gzip" else "none")
+        src = (f"read_csv({literal(str(path))}, columns={cols}, header=true, auto_detect=false, "
+               f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+               f"encoding='utf-8', compression={compression}, store_rejects=true, "
+               f"rejects_table={literal(rejects)}, rejects_scan={literal(rejects + '_scan')}, "
+               "rejects_limit=0)")
+        types = {n: wanted.get(n, TEXT) for n, _ in header.columns}
+        rejects_table = rejects
+    exprs = {}
+    for column, store_type in FOCUS_COLUMNS.items():
+        name = mapping.get(column)
+        if name is None:
+            exprs[column] = f"CAST(NULL AS {store_type})"
+        elif header.kind != "parquet":
+            exprs[column] = (f"timezone('UTC', {ident(name)})" if store_type == TIME
+                             else ident(name))
+        else:
+            exprs[column] = typed_expr(column, name, types[name], strict=True)[0]
+    provider = ", ".join(exprs[c] for c in PROVIDER_COLUMNS if c in mapping)
+    exprs.update({
+        "wb_provider": f"coalesce({provider})",
+        "wb_tag_set": tag_set_expr(exprs["Tags"]),
+        "wb_focus_version": literal(header.version),
+        "wb_source_file": literal(str(path)),
+        "wb_source_row": "CAST(NULL AS BIGINT)",
+        "wb_delivery_id": f"CAST({int(delivery)} AS BIGINT)" if delivery is not None
+        else "CAST(NULL AS BIGINT)",
+    })
+    missing = [c for c in columns if c not in exprs]
+    if missing:
+        raise ValueError(f"no fast-path expression for {missing}")
+    select = "SELECT " + ", ".join(f"{exprs[c]} AS {ident(c)}" for c in columns) + f" FROM {src}"
+    return FastPlan(path, header, select, rejects_table, list(columns))
+
+
+def refused_rows(con, p: FastPlan) -> int:
+    """Rows the CSV reader recorded as unreadable (0 for Parquet)."""
+    if p.rejects is None:
+        return 0
+    return con.execute(f"SELECT count(DISTINCT line) FROM {ident(p.rejects)}").fetchone()[0]
+
+
+def drop_rejects(con, p: FastPlan) -> None:
+    if p.rejects is not None:
+        for name in (p.rejects, p.rejects + "_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+
+
+def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | None:
+    """Look for any problem in the loaded rows; a FastResult when there is none, else None.
+
+    `rows_sql` selects the file's rows as loaded (canonical columns); `tag_sets_sql` the
+    file's distinct Tags values with their parsed map (columns Tags, wb_tags).
+    """
+    if refused_rows(con, p):
+        return None
+    present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in p.header.mapping}
+    checks = build_checks(present, {})
+    row_checks = [c.condition for c in checks if c.column != "Tags"]
+    row_checks += [f"NOT isfinite({ident(c)})" for c, t in present.items() if t == QUANTITY]
+    tag_checks = [c.condition for c in checks if c.column == "Tags"]
+    if tag_checks:
+        found = con.execute("SELECT " + ", ".join(f"count_if({c})" for c in tag_checks)
+                            + f" FROM ({tag_sets_sql})").fetchone()
+        if any(found):
+            return None
+    key = ", ".join(ident(c) for c in PARTITION_KEY)
+    problems = " + ".join(f"count_if({c})" for c in row_checks) or "0"
+    groups = con.execute(
+        f'SELECT {key}, "BillingCurrency", count(*), {problems}, min("ChargePeriodStart"), '
+        f'max("ChargePeriodEnd"), sum("BilledCost"), sum("EffectiveCost") FROM ({rows_sql}) '
+        "GROUP BY ALL").fetchall()
+    if not groups or any(g[5] for g in groups):
+        return None  # header only, or a problem: the precise path says which
+    report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
+                        warnings=list(p.header.warnings))
+    report.rows = sum(g[4] for g in groups)
+    report.period_start = min(g[6] for g in groups).replace(tzinfo=UTC)
+    report.period_end = max(g[7] for g in groups).replace(tzinfo=UTC)
+    for g in sorted(groups, key=lambda g: g[3]):
+        sums = report.currencies.setdefault(g[3], {"billed_cost": Decimal(0),
+                                                   "effective_cost": Decimal(0)})
+        sums["billed_cost"] += g[8]
+        sums["effective_cost"] += g[9]
+    parts: dict[tuple, int] = {}
+    for g in groups:
+        parts[g[:3]] = parts.get(g[:3], 0) + g[4]
+    partitions = [(*k, n) for k, n in sorted(parts.items(), key=lambda kv: _sort_key(kv[0]))]
+    return FastResult(report, partitions)
+
+
+def _sort_key(key: tuple) -> tuple:
+    # ORDER BY ALL in SQL puts NULLs last; mirror it so both paths record the same order.
+    return tuple((v is None, v if v is not None else 0) for v in key)
