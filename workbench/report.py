@@ -67,7 +67,9 @@ def ensure_kernel(name: str = KERNEL) -> str:
 
 
 def notebooks_dir(config: Config) -> Path:
-    for folder in (config.root / "notebooks", Path.cwd() / "notebooks"):
+    """notebooks/ beside the config, else in the working directory, else in this checkout."""
+    checkout = Path(__file__).resolve().parents[1] / "notebooks"
+    for folder in (config.root / "notebooks", Path.cwd() / "notebooks", checkout):
         if folder.is_dir():
             return folder
     raise WorkbenchError(f"{config.root / 'notebooks'}: notebooks folder not found")
