@@ -23,11 +23,13 @@ TARGETS = {"pack_seconds": 60, "first_chart_seconds": 5, "redraw_p95_ms": 300}
 REDRAWS = 20
 WARM_WAIT = 30  # seconds after the pool starts its kernels: time for them to run the notebook
 
-# In the page: change a control, then time until every chart has redrawn (a chart counts
-# at its first DOM change; the page is settled after 1.5 s without changes).
+# In the page: change a control, then time until every chart shows the new view: a chart
+# counts at its last DOM change (a re-embed may first clear the old chart, so its first
+# change is not yet the new data); the page is settled after 1.5 s without changes.
 REDRAW_JS = """async ([control, index]) => {
   const charts = Array.from(document.querySelectorAll('.vega-embed'));
   const first = new Array(charts.length).fill(null);
+  const lastOf = new Array(charts.length).fill(null);
   const select = document.querySelectorAll('.wb-controls select')[control];
   let last = null;
   const t0 = performance.now();
@@ -35,6 +37,7 @@ REDRAW_JS = """async ([control, index]) => {
     const o = new MutationObserver(() => {
       const now = performance.now();
       if (first[i] === null) first[i] = now - t0;
+      lastOf[i] = now - t0;
       last = now;
     });
     o.observe(el, {childList: true, subtree: true, attributes: true, characterData: true});
@@ -48,7 +51,9 @@ REDRAW_JS = """async ([control, index]) => {
       if ((last !== null && now - last > 1500) || now - t0 > 15000) {
         observers.forEach(o => o.disconnect());
         const done = first.filter(x => x !== null);
-        resolve({first: Math.min(...done), all: Math.max(...done), charts: done.length});
+        const settled = lastOf.filter(x => x !== null);
+        resolve({first: Math.min(...done), all: Math.max(...settled), all_first: Math.max(...done),
+                 charts: done.length});
       } else { setTimeout(tick, 50); }
     };
     setTimeout(tick, 50);
@@ -75,6 +80,46 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time used so far by a process and all its descendants (Linux /proc)."""
+    procs = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields after the name: state, ppid, ..., utime (11), stime (12)
+        procs[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (ppid, _) in procs.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    total = sum(procs[p][1] for p in tree if p in procs)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_idle(pid: int, limit: float = 90.0) -> float:
+    """Wait until the app server (Voila and its kernels) uses under 5% of a core for 1 s.
+
+    After visitors take kernels from the pool, Voila starts and preheats replacements, which
+    run the notebook: measured during that, a redraw times the refill, not the page.
+    Returns the seconds waited.
+    """
+    t0 = time.perf_counter()
+    before = _tree_cpu_seconds(pid)
+    while time.perf_counter() - t0 < limit:
+        time.sleep(1.0)
+        now = _tree_cpu_seconds(pid)
+        if now - before < 0.05:
+            break
+        before = now
+    return time.perf_counter() - t0
 
 
 def _app() -> dict:
@@ -106,6 +151,7 @@ def _app() -> dict:
                 page.wait_for_selector(".vega-embed svg g.role-mark > *, .vega-embed canvas", timeout=120_000)
                 firsts.append(time.perf_counter() - t0)
             page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 9")
+            idle_wait = _wait_idle(proc.pid)
             selects = page.locator(".wb-controls select")
             providers = selects.nth(1).locator("option").count()
             teams = selects.nth(2).locator("option").count()
@@ -130,8 +176,10 @@ def _app() -> dict:
             "redraw_first_chart_p50_ms": pct(near, "first", 0.5),
             "redraw_p50_ms": pct(near, "all", 0.5), "redraw_p95_ms": pct(near, "all", 0.95),
             "redraw_runs": len(near),
+            "redraw_first_change_p50_ms": pct(near, "all_first", 0.5),
+            "redraw_first_change_p95_ms": pct(near, "all_first", 0.95),
             "new_view_redraw_p50_ms": pct(far, "all", 0.5), "new_view_redraw_p95_ms": pct(far, "all", 0.95),
-            "new_view_runs": len(far),
+            "new_view_runs": len(far), "idle_wait_seconds": round(idle_wait, 1),
             "charts_redrawn": statistics.median(r["charts"] for r in near)}
 
 
@@ -151,6 +199,7 @@ def table(res: dict) -> str:
     if "first_chart_seconds" in res:
         rows += [
             ("app start to warm pool", f"{res['app_start_to_warm_pool_seconds']} s", ""),
+            ("wait for the pool refill to go idle", f"{res['idle_wait_seconds']} s", ""),
             ("first chart, warm pool", " / ".join(f"{x} s" for x in res["first_chart_seconds"]),
              f"< {TARGETS['first_chart_seconds']} s"),
             ("control to first chart redrawn p50", f"{res['redraw_first_chart_p50_ms']} ms", ""),

@@ -131,3 +131,33 @@ def test_prefetch_renders_the_views_one_change_away():
     app.build = lambda st: calls.append(st) or {}
     app.update(filters={"provider": "Azure"})  # served from the prefetched view
     assert calls == [] and "Azure" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+
+
+def test_a_control_change_does_not_wait_for_a_prefetch_and_unchanged_charts_send_nothing():
+    import threading
+    import time
+
+    data = base()
+    release = threading.Event()
+
+    def build(state):
+        if (state.get("filters") or {}).get("provider") == "Azure":
+            release.wait(10)  # a slow view being prefetched
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    chart = app.widget("team")
+    app.update(filters={"provider": "AWS"})
+    app.update(filters={})
+    sent = []
+    chart.observe(lambda change: sent.append(change), names="spec")
+    thread = app.prefetch([{"filters": {"provider": "Azure"}}])
+    time.sleep(0.2)  # the prefetch is now inside the slow build
+    t0 = time.perf_counter()
+    app.update(filters={"provider": "AWS"})  # a kept view: served at once
+    assert time.perf_counter() - t0 < 1 and len(sent) == 1
+    app.update(filters={"provider": "AWS"})  # nothing changed: nothing sent
+    assert len(sent) == 1
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive()
