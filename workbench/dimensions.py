@@ -121,12 +121,6 @@ def dim_expr(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
     return _blank_to_null(t[dim]).fill_null(NONE)
 
 
-def with_dims(t: ir.Table, dims: Sequence[str], config: Config) -> ir.Table:
-    """The table with one column per dimension, named after it (FOCUS columns are replaced in place)."""
-    dims = check_dims(dims)
-    return t.mutate(**{d: dim_expr(t, d, config) for d in dims}) if dims else t
-
-
 def parse_day(value: str | None, what: str) -> datetime | None:
     """'YYYY-MM-DD' or 'YYYY-MM' (first day of the month) as a datetime; None passes through."""
     if value is None:

@@ -34,7 +34,6 @@ INTRODUCED: dict[str, tuple[str, ...]] = {
     "1.4": ("InvoiceDetailId", "TagDetails"),
 }
 
-VERSIONS = ("1.0", *INTRODUCED)
 
 SERVICE_CATEGORIES = (
     "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
 # Columns whose unreadable values are errors (the rest are warnings and read as NULL).
-STRICT_TYPES = (MONEY, TIME)
 
 
 def ident(name: str) -> str:

@@ -76,11 +76,6 @@ def holt(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     return paths[0], paths[1]
 
 
-def holt_damped(y: np.ndarray, horizon: int) -> np.ndarray:
-    """Additive damped-trend exponential smoothing (the damped path of `holt`)."""
-    return holt(y, horizon)[0]
-
-
 def theta(y: np.ndarray, horizon: int) -> np.ndarray:
     """Theta method (Hyndman & Billah form): SES plus half the straight-line slope."""
     n = len(y)

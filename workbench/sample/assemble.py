@@ -18,7 +18,6 @@ REGION_NAMES = {
     "global": "Global",
 }
 PRICING_WORDS = {"Standard": "On Demand", "Dynamic": "Spot", "Committed": "Committed"}
-TEXT_COLUMNS = [c for c, t in FOCUS_COLUMNS.items() if t == "VARCHAR"]
 
 
 def resource_table(resources: list[Resource]) -> pd.DataFrame:

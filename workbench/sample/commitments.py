@@ -104,7 +104,3 @@ def by_key(win: Window) -> dict[str, Commitment]:
     }
     return {k: c for k, c in items.items() if c.fits(win)}
 
-
-def commitments(win: Window) -> list[Commitment]:
-    return list(by_key(win).values())
-
