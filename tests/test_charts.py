@@ -6,6 +6,7 @@ import pytest
 import vl_convert as vlc
 
 from workbench import charts
+from workbench.live_chart import LiveChart
 
 
 def svg(chart) -> str:
@@ -56,7 +57,12 @@ def test_movers_colours_increases_and_decreases():
     assert {v["direction"] for v in values} == {"up", "down"}
     assert {v["pct"] for v in values} == {"+50.0%", "n/a"}
     assert {v["label"] for v in values} == {"AWS / EC2", "Azure / OpenAI"}  # the bars keep their names
-    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["AWS / EC2", "Azure / OpenAI"]  # largest rise first
+    ranks = {v["label"]: v["rank"] for v in values}
+    assert ranks["AWS / EC2"] < ranks["Azure / OpenAI"]  # largest rise first
+    assert spec["layer"][0]["encoding"]["y"]["sort"]["field"] == "rank"
+    drawn = [t for t in svg(charts.movers(df, "label", "What changed?")).split("<text")
+             if "AWS / EC2" in t or "Azure / OpenAI" in t]
+    assert "AWS / EC2" in drawn[0]
     assert {v["bar_text"] for v in values} == {"+$50.00 (+50.0%)", "-$20.00 (new)"}
     out = svg(charts.movers(df, "label", "What changed?")).lower()
     assert charts.UP in out and charts.DOWN in out
@@ -81,7 +87,7 @@ def test_comparison_skips_unknown_periods():
 def test_show_wraps_charts_as_live_widgets_only_in_apps():
     chart = charts.bar(by_team(), "team", "Which teams spent it?")
     assert charts.show(chart, "report") is chart
-    assert isinstance(charts.show(chart, "app"), alt.JupyterChart)
+    assert isinstance(charts.show(chart, "app"), LiveChart)
 
 
 def test_mode_from_the_environment_makes_plain_charts_offline(monkeypatch):
@@ -89,7 +95,10 @@ def test_mode_from_the_environment_makes_plain_charts_offline(monkeypatch):
 
     monkeypatch.setenv("WORKBENCH_MODE", "app")
     importlib.reload(charts)
-    assert alt.renderers.active == "jupyter" and alt.renderers.options == {"offline": True}
+    assert alt.renderers.active == charts.LIVE
+    plain = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x")._repr_mimebundle_()
+    data = plain[0] if isinstance(plain, tuple) else plain
+    assert "application/vnd.jupyter.widget-view+json" in data  # a LiveChart, offline Vega
     monkeypatch.setenv("WORKBENCH_MODE", "report")
     importlib.reload(charts)
     assert alt.renderers.active == "svg"

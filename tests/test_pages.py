@@ -10,6 +10,7 @@ from test_overview import monthly_frame
 
 from workbench import pages
 from workbench.errors import WorkbenchError
+from workbench.live_chart import LiveChart
 
 
 class FakeStore:
@@ -87,7 +88,7 @@ def test_report_mode_shows_static_content_and_app_mode_updates_widgets_in_place(
     assert alt.renderers.active == "svg"
     app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
     chart, table = app.widget("team"), app.widget("summary")
-    assert isinstance(chart, alt.JupyterChart) and isinstance(table, ipywidgets.HTML)
+    assert isinstance(chart, LiveChart) and isinstance(table, ipywidgets.HTML)
     before_chart, before_table = chart.spec, table.value
     app.update(filters={"provider": "Azure"})
     assert app.widget("team") is chart  # redrawn in place, not replaced
@@ -150,7 +151,7 @@ def test_a_control_change_does_not_wait_for_a_prefetch_and_unchanged_charts_send
     app.update(filters={"provider": "AWS"})
     app.update(filters={})
     sent = []
-    chart.observe(lambda change: sent.append(change), names="spec")
+    chart.observe(lambda change: sent.append(change), names="datasets")
     thread = app.prefetch([{"filters": {"provider": "Azure"}}])
     time.sleep(0.2)  # the prefetch is now inside the slow build
     t0 = time.perf_counter()

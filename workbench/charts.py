@@ -2,8 +2,9 @@
 
 Charts never add currencies: a frame with several currencies becomes one chart per
 currency, stacked. Rendering depends on where the chart is shown (see `use`):
-static SVG (vl-convert) in reports, `JupyterChart` with offline JavaScript in apps.
-Neither loads anything from a CDN.
+static SVG (vl-convert) in reports, live widgets (live_chart.LiveChart) in apps.
+Neither loads anything from a CDN. Orders that depend on the data are data too (a `rank`
+field), so that an app redraws a chart of the same kind by swapping its data.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ PALETTE = ["#1f4e79", "#e07b39", "#3a9d8f", "#c44e52", "#8172b2", "#937860", "#d
            "#8c8c8c", "#ccb974", "#64b5cd"]
 UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
 MODES = ("report", "app")
+# Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
+# their sorts, which Vega-Lite allows only for min, max and count.
+RANK = alt.EncodingSortField(field="rank", op="min", order="ascending")
 
 
 @alt.theme.register(THEME, enable=True)
@@ -45,7 +49,7 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 def use(mode: str) -> None:
-    """Pick the offline renderer: 'report' -> inline SVG, 'app' -> JupyterChart offline.
+    """Pick the offline renderer: 'report' -> inline SVG, 'app' -> a live chart widget.
 
     Either way any chart a notebook displays, even a plain `alt.Chart`, loads nothing
     from a CDN (Altair's default HTML output does).
@@ -56,8 +60,20 @@ def use(mode: str) -> None:
     if mode == "report":
         alt.renderers.enable("svg")
     else:
-        alt.JupyterChart.enable_offline()
-        alt.renderers.enable("jupyter", offline=True)
+        alt.renderers.enable(LIVE)
+
+
+LIVE = "workbench-live"
+
+
+def _live_renderer(spec: dict, **_) -> tuple[dict, dict]:
+    """Any chart displayed in an app becomes a LiveChart (offline Vega, loaded once)."""
+    from workbench.live_chart import LiveChart
+
+    return LiveChart(spec)._repr_mimebundle_()
+
+
+alt.renderers.register(LIVE, _live_renderer)
 
 
 # `workbench report` and `workbench app` set WORKBENCH_MODE for their kernels, so that a
@@ -68,7 +84,11 @@ if os.environ.get("WORKBENCH_MODE") in MODES:
 
 def show(chart: alt.TopLevelMixin, mode: str):
     """What to display: the chart itself (SVG renderer) in reports, a live widget in apps."""
-    return alt.JupyterChart(chart) if mode == "app" else chart
+    if mode != "app":
+        return chart
+    from workbench.live_chart import LiveChart
+
+    return LiveChart(chart.to_dict())
 
 
 def _title(question: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -127,9 +147,9 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
         sub["direction"] = ["up" if c > 0 else "down" for c in sub["change"]]
         sub["amount"] = [signed_money(c, cur) for c in sub["change"]]
         sub["pct"] = [percent(p, signed=True) for p in sub["change_pct"]]
+        sub["rank"] = sub["change"].rank(ascending=False, method="first")
         base = alt.Chart(sub).encode(
-            # an explicit order: layers with filtered data cannot merge a computed sort
-            y=alt.Y(f"{label}:N", sort=list(sub.sort_values("change", ascending=False)[label]), title=None),
+            y=alt.Y(f"{label}:N", sort=RANK, title=None),
             x=alt.X("change:Q", title=f"Change in effective cost ({cur})", axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
                      alt.Tooltip("pct:N", title="change %")])
@@ -185,9 +205,9 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
     def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
         sub = _with_labels(sub, "cost", cur)
         sub["bar"] = sub["period"] + " (" + sub["month"] + ")"
+        sub["rank"] = sub["period"].map(order.index)
         base = alt.Chart(sub).encode(
-            y=alt.Y("bar:N", sort=[f"{p} ({m})" for p, m in zip(sub["period"], sub["month"], strict=True)
-                                   if p in order], title=None),
+            y=alt.Y("bar:N", sort=RANK, title=None),
             x=alt.X("cost:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
         bars = base.mark_bar().encode(color=alt.Color(

@@ -3,7 +3,7 @@
 A page is built from a function `build(state) -> {name: content}` where content is an
 Altair chart, an `Html` fragment or a list of fragments. A notebook shows one section
 per cell (`page.show("provider")`). In report mode a section is displayed once (SVG
-charts, static HTML). In app mode each section becomes a widget (JupyterChart or
+charts, static HTML). In app mode each section becomes a widget (live_chart.LiveChart or
 ipywidgets.HTML) and `page.update(...)` recomputes every section and redraws the
 widgets in place, so a control change never re-executes the notebook.
 """
@@ -23,6 +23,7 @@ import pandas as pd
 
 from workbench import charts, overview, tables
 from workbench.errors import WorkbenchError
+from workbench.live_chart import LiveChart, split_spec
 
 Content = Any  # alt.TopLevelMixin | tables.Html | list[tables.Html]
 CACHED_STATES = 64
@@ -69,9 +70,8 @@ class Page:
             import ipywidgets as w
 
             c = self.content(name)
-            # SVG (not canvas) so the marks are in the page; no actions menu (it links out)
-            self.live[name] = (alt.JupyterChart(c, embed_options={"renderer": "svg", "actions": False})
-                               if isinstance(c, alt.TopLevelMixin) else w.HTML(_html(c)))
+            self.live[name] = (LiveChart(c.to_dict()) if isinstance(c, alt.TopLevelMixin)
+                               else w.HTML(_html(c)))
         return self.live[name]
 
     def show(self, name: str) -> None:
@@ -93,7 +93,7 @@ class Page:
             display(widgets.controls(self, filters))
 
     def _render(self, state: dict) -> tuple[dict, dict]:
-        """(sections, {section: Vega-Lite spec or HTML}) for a state, kept for reuse.
+        """(sections, {section: split Vega-Lite spec or HTML}) for a state, kept for reuse.
 
         Specs are made without validation: the same charts were validated when first drawn
         and only their data differs, so validating again costs time and finds nothing.
@@ -106,8 +106,9 @@ class Page:
         if kept is not None:
             return kept
         sections = dict(self.build(state))
-        kept = (sections, {name: (c.to_dict(validate=False) if isinstance(c, alt.TopLevelMixin)
-                                  else _html(c)) for name, c in sections.items()})
+        kept = (sections, {name: (split_spec(c.to_dict(validate=False))
+                                  if isinstance(c, alt.TopLevelMixin) else _html(c))
+                           for name, c in sections.items()})
         with self._lock:
             kept = self._rendered.setdefault(key, kept)
             while len(self._rendered) > CACHED_STATES:
@@ -117,8 +118,9 @@ class Page:
     def update(self, **state) -> None:
         """Recompute every section for the new state and redraw the live widgets in place.
 
-        A widget whose content is unchanged sends nothing (traitlets skips equal values),
-        so the browser re-embeds only the charts that differ, the bulk of a redraw.
+        A widget whose content is unchanged sends nothing (traitlets skips equal values);
+        a chart whose shape is unchanged gets only its new data and title, which the browser
+        swaps into the running view (see live_chart.py).
         """
         t0 = time.perf_counter()
         self._updating.set()
@@ -126,8 +128,8 @@ class Page:
             self.state = {**self.state, **state}
             self.sections, rendered = self._render(self.state)
             for name, wid in self.live.items():
-                if isinstance(wid, alt.JupyterChart):
-                    wid.spec = rendered[name]
+                if isinstance(wid, LiveChart):
+                    wid.draw(rendered[name])
                 else:
                     wid.value = rendered[name]
         finally:
