@@ -132,6 +132,8 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         assert "Alpha Cloud" in before and "Beta Cloud" in before
         provider = page.locator(".wb-controls select").nth(1)
         assert options(provider) == ["All", "Alpha Cloud", "Beta Cloud"]
+        page.evaluate("() => document.querySelectorAll('.vega-embed svg')"
+                      ".forEach(s => { s.dataset.wbBefore = '1'; })")
         t1 = time.perf_counter()
         provider.select_option(index=2)
         page.wait_for_function(f"before => ({SVGS})() !== before", arg=before, timeout=15_000)
@@ -139,6 +141,9 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         page.wait_for_timeout(500)
         after = page.evaluate(SVGS)
         assert "provider = Beta Cloud" in after and "Alpha Cloud" not in after
+        # charts of the same kind were redrawn in place (new data in the same view), not rebuilt
+        kept = page.evaluate("() => document.querySelectorAll('.vega-embed svg[data-wb-before]').length")
+        assert kept >= 6, kept
         month = page.locator(".wb-controls select").first
         assert options(month) == ["2025-03", "2025-02", "2025-01"]
         text = page.inner_text("body")
