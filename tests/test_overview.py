@@ -111,3 +111,9 @@ def test_narrative_is_generated_from_figures():
     assert "AWS / Amazon EC2, which rose by $60.00" in joined
     one = overview.narrative(overview.headline(df, "2026-05"), df.iloc[:0], df.iloc[:0].assign(label=[]))
     assert "no data for the same month last year (2025-05)" in " ".join(one)
+
+
+def test_top_movers_of_an_empty_selection_is_empty_not_an_error():
+    m = monthly_frame()
+    out = overview.top_movers(overview.apply_filters(m, {"team": ["nobody"]}), "2026-06")
+    assert out.empty and list(out.columns)[:1] == ["label"]

@@ -1,6 +1,7 @@
 """Overview page: sections from a store-shaped fake, static in reports, live in apps."""
 
 import json
+import time
 
 import altair as alt
 import ipywidgets
@@ -162,3 +163,64 @@ def test_a_control_change_does_not_wait_for_a_prefetch_and_unchanged_charts_send
     release.set()
     thread.join(10)
     assert not thread.is_alive()
+
+
+def test_prefetch_follows_the_visitor_and_a_newer_prefetch_stops_an_older_one():
+    from workbench import widgets
+
+    data = base()
+    built = []
+
+    def build(state):
+        built.append(pages._without_none(state))
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app",
+                     {"month": ["2026-06", "2026-05"], "provider": ["AWS", "Azure"],
+                      "team": ["chat", "search"]})
+    box = widgets.controls(app, prefetch=True)
+    month, provider, team = box.children[:3]
+    provider.value = "Azure"  # the views one change away from (Azure, all teams) come next
+    next_view = {"month": "2026-06", "filters": {"provider": "Azure", "team": "chat"}}
+    deadline = time.time() + 30
+    while next_view not in built and time.time() < deadline:
+        time.sleep(0.05)
+    assert next_view in built
+    time.sleep(0.2)  # let the rest of that prefetch finish
+    calls = len(built)
+    team.value = "chat"  # served from the kept view: not built again
+    assert next_view not in built[calls:]
+    assert "team = chat" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+    before = len(built)
+    first = app.prefetch([{"filters": {"team": f"team-{i}"}} for i in range(50)])
+    app.prefetch([])  # a newer prefetch: the older one stops
+    first.join(10)
+    assert not first.is_alive() and len(built) - before < 5
+
+
+def test_a_combination_of_filters_with_no_spend_says_so():
+    data = base()  # Azure never billed the search team
+    sec = pages.overview_sections(data, {"month": "2026-06",
+                                         "filters": {"provider": "Azure", "team": "search"}})
+    assert "No spend in 2026-06 for this selection." in pages._html(sec["summary"])
+    assert "no spend in this selection" in json.dumps(sec["team"].to_dict())
+
+
+def test_a_view_that_fails_is_reported_beside_the_controls():
+    from workbench import widgets
+
+    data = base()
+
+    def build(state):
+        if (state.get("filters") or {}).get("provider") == "Azure":
+            raise ValueError("<b>no</b> such view")
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app",
+                     {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": []})
+    box = widgets.controls(app, prefetch=False)
+    box.children[1].value = "Azure"
+    status = box.children[-1].value
+    assert "could not show this view" in status and "&lt;b&gt;no&lt;/b&gt; such view" in status
+    box.children[1].value = "AWS"
+    assert box.children[-1].value == "" and "provider = AWS" in app.sections["team"].to_dict()["title"]["subtitle"][0]

@@ -127,7 +127,8 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide.columns.name = None
     wide["change"] = [float(c) - float(p) for c, p in zip(wide["cost"], wide["previous"], strict=True)]
     wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
-    wide["label"] = wide[list(dims)].astype(str).agg(" / ".join, axis=1)
+    # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
+    wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
     wide = wide[wide["change"] != 0]
     wide = wide.assign(_abs=wide["change"].abs()).sort_values(["currency", "_abs"], ascending=[True, False])
     out = wide.groupby("currency", group_keys=False).head(n).drop(columns="_abs")

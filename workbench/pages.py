@@ -53,6 +53,7 @@ class Page:
     _rendered: dict = field(init=False, default_factory=dict)  # state -> (sections, specs/HTML)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _updating: threading.Event = field(init=False, default_factory=threading.Event)
+    _prefetches: int = field(init=False, default=0)  # a newer prefetch stops older ones
     last_update_seconds: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
@@ -102,7 +103,9 @@ class Page:
         """
         key = json.dumps(_without_none(state), sort_keys=True, default=str)
         with self._lock:
-            kept = self._rendered.get(key)
+            kept = self._rendered.pop(key, None)
+            if kept is not None:  # most recently used last: evicted last
+                self._rendered[key] = kept
         if kept is not None:
             return kept
         sections = dict(self.build(state))
@@ -125,8 +128,9 @@ class Page:
         t0 = time.perf_counter()
         self._updating.set()
         try:
-            self.state = {**self.state, **state}
-            self.sections, rendered = self._render(self.state)
+            new = {**self.state, **state}
+            self.sections, rendered = self._render(new)  # a view that fails changes nothing
+            self.state = new
             for name, wid in self.live.items():
                 if isinstance(wid, LiveChart):
                     wid.draw(rendered[name])
@@ -141,18 +145,22 @@ class Page:
 
         In a preheated app kernel this runs before any visitor arrives, so the first
         changes a visitor makes redraw from kept specs instead of rebuilding charts. The
-        thread runs at a lower CPU priority (on Linux) and pauses while a control change is
-        being served, so it does not hold up what a visitor is waiting for.
+        thread runs at a lower CPU priority (on Linux), pauses while a control change is
+        being served and stops when a newer prefetch starts (the visitor moved on), so it
+        never holds up what a visitor is waiting for.
         """
         base = dict(self.state)
+        with self._lock:
+            self._prefetches += 1
+            mine = self._prefetches
 
         def work() -> None:
             _lower_priority()
             for change in changes:
                 while self._updating.is_set():
                     time.sleep(0.01)
-                if self.state.get("month") != base.get("month"):
-                    return  # the visitor moved on; the next prefetch covers the new month
+                if self._prefetches != mine:
+                    return
                 self._render({**base, **change})
 
         thread = threading.Thread(target=work, name="page-prefetch", daemon=True)

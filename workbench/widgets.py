@@ -7,6 +7,8 @@ nothing re-queries the store.
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as w
 
 ALL = "All"
@@ -25,7 +27,8 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     """A month picker and one dropdown per filter dimension, wired to `page.update`.
 
     With `prefetch`, the views one change away from the current one are rendered in the
-    background (see pages.Page.prefetch) so that those changes redraw at once.
+    background (see pages.Page.prefetch), again after every change, so that the next
+    change usually redraws from a kept view.
     """
     month = dropdown("month", page.options["month"], page.state["month"], everything=False)
     chosen = page.state.get("filters") or {}
@@ -39,11 +42,15 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
 
     def changed(_=None) -> None:
         status.value = "<span style='color:#777'>updating...</span>"
-        moved = month.value != page.state["month"]
-        page.update(month=month.value,
-                    filters={d: (p.value if p.value != ALL else None) for d, p in picks.items()})
+        try:
+            page.update(month=month.value,
+                        filters={d: (p.value if p.value != ALL else None) for d, p in picks.items()})
+        except Exception as exc:  # a visitor sees why, not a frozen page (tracebacks are hidden)
+            status.value = (f"<span style='color:#a33'>could not show this view: "
+                            f"{html.escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}</span>")
+            return
         status.value = ""
-        if moved:
+        if prefetch:  # follow the visitor: the next click is one change away from here
             page.prefetch(one_change_away())
 
     for c in (month, *picks.values()):
