@@ -224,3 +224,16 @@ def test_a_view_that_fails_is_reported_beside_the_controls():
     assert "could not show this view" in status and "&lt;b&gt;no&lt;/b&gt; such view" in status
     box.children[1].value = "AWS"
     assert box.children[-1].value == "" and "provider = AWS" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+
+
+def test_the_months_either_side_are_prefetched_first():
+    from workbench import widgets
+
+    data = base()
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-05", "filters": {}}, "app",
+                     {"month": ["2026-06", "2026-05", "2025-06"], "provider": ["AWS"], "team": []})
+    seen = []
+    app.prefetch = lambda changes: seen.append(changes)
+    widgets.controls(app)
+    assert seen[0][:3] == [{}, {"month": "2025-06"}, {"month": "2026-06"}]

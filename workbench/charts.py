@@ -24,6 +24,8 @@ PALETTE = ["#1f4e79", "#e07b39", "#3a9d8f", "#c44e52", "#8172b2", "#937860", "#d
            "#8c8c8c", "#ccb974", "#64b5cd"]
 UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
 MODES = ("report", "app")
+# Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
+# string by hashing its whole schema, which made up half the time to build a chart.
 # Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
 # their sorts, which Vega-Lite allows only for min, max and count.
 RANK = alt.EncodingSortField(field="rank", op="min", order="ascending")
@@ -110,7 +112,7 @@ def empty(question: str, reason: str) -> alt.Chart:
     """A titled chart that says why there is nothing to show (still renders as a chart)."""
     data = pd.DataFrame({"text": [reason]})
     return (alt.Chart(data).mark_text(fontSize=13, color="#777")
-            .encode(text="text:N").properties(width=WIDTH, height=60, title=_title(question)))
+            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question)))
 
 
 def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
@@ -131,7 +133,7 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
             x=alt.X(f"{value}:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
         bars = base.mark_bar()
-        text = base.mark_text(align="left", dx=4, fontSize=11).encode(text="amount:N")
+        text = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("amount:N"))
         return alt.layer(bars, text).properties(width=WIDTH - 140, height=alt.Step(22))
 
     return _per_currency(df, build, question, subtitle)
@@ -160,7 +162,7 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
         base = base.properties(data=sub)
         ups = base.transform_filter("datum.change >= 0").mark_text(align="left", dx=4, fontSize=11)
         downs = base.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
-        labels = [layer.encode(text="bar_text:N") for layer in (ups, downs)]
+        labels = [layer.encode(text=alt.Text("bar_text:N")) for layer in (ups, downs)]
         return alt.layer(bars, *labels).properties(width=WIDTH - 260, height=alt.Step(22))
 
     return _per_currency(df, build, question, subtitle)
@@ -177,7 +179,7 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
         shade = alt.Chart(band).mark_rect(color="#1f4e79", opacity=0.08).encode(
-            x="start:T", x2="end:T")
+            x=alt.X("start:T"), x2=alt.X2("end:T"))
         line = alt.Chart(sub).mark_line().encode(
             x=alt.X("date:T", title=None),
             y=alt.Y("cost:Q", title=f"Effective cost per day ({cur})", axis=alt.Axis(format="~s")),
@@ -213,7 +215,7 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
         bars = base.mark_bar().encode(color=alt.Color(
             "period:N", scale=alt.Scale(domain=order, range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
             legend=None))
-        text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text="amount:N")
+        text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text=alt.Text("amount:N"))
         return alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))
 
     return _per_currency(df, build, question, subtitle)

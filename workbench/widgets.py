@@ -36,9 +36,13 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
 
     def one_change_away() -> list[dict]:
+        """The months either side of this one, then every other choice of one filter."""
         now = {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
-        return [{"filters": {**now, d: v}} for d in picks for v in page.options.get(d, [])
-                if v != now[d]] + [{"filters": {**now, d: None}} for d in picks if now[d]]
+        months = list(month.options)
+        at = months.index(month.value)
+        near = [{"month": months[i]} for i in (at + 1, at - 1) if 0 <= i < len(months)]
+        return near + [{"filters": {**now, d: v}} for d in picks for v in page.options.get(d, [])
+                       if v != now[d]] + [{"filters": {**now, d: None}} for d in picks if now[d]]
 
     def changed(_=None) -> None:
         status.value = "<span style='color:#777'>updating...</span>"
