@@ -5,6 +5,8 @@ time is measured inside the child around the work only (imports excluded):
 
 - ingest: `Store.ingest` into a new store file, closed (so checkpointed) at the end;
 - duckdb: bare `read_csv` + group-by per currency (three columns parsed; the baseline);
+- scan: bare DuckDB typed read of every FOCUS column, nothing kept: what reading the whole
+  file costs before anything is stored;
 - floor: bare DuckDB full-width typed load of every FOCUS column into a file table,
   closed at the end: what any loader that keeps all columns pays at least;
 - pandas: chunked `read_csv` + group-by.
@@ -91,19 +93,30 @@ def pass_duckdb(csv: Path) -> dict:
             "totals": {r[0]: [round(float(r[2]), 2), round(float(r[3]), 2)] for r in rows}}
 
 
-def pass_floor(csv: Path) -> dict:
-    import duckdb
-
+def _typed_csv(csv: Path) -> str:
     from workbench.focus_sql import csv_read_type
     from workbench.schema import FOCUS_COLUMNS
-    columns = ", columns={" + ", ".join(f"'{c}': '{csv_read_type(t)}'"
-                                        for c, t in FOCUS_COLUMNS.items()) + "}"
+    return _csv(csv, ", columns={" + ", ".join(f"'{c}': '{csv_read_type(t)}'"
+                                               for c, t in FOCUS_COLUMNS.items()) + "}")
+
+
+def pass_scan(csv: Path) -> dict:
+    import duckdb
+    con = duckdb.connect(config={"memory_limit": MEMORY})
+    con.execute("SET TimeZone = 'UTC'")
+    t0 = time.perf_counter()
+    n = con.execute(f"SELECT count(*), min(COLUMNS(*)) FROM {_typed_csv(csv)}").fetchone()[0]
+    return {"wall_s": time.perf_counter() - t0, "rows": n}
+
+
+def pass_floor(csv: Path) -> dict:
+    import duckdb
     with tempfile.TemporaryDirectory(dir=csv.parent) as tmp:
         t0 = time.perf_counter()
         con = duckdb.connect(str(Path(tmp) / "floor.duckdb"), config={"memory_limit": MEMORY})
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE TABLE charges AS SELECT * FROM {_csv(csv, columns)}")
+        con.execute(f"CREATE TABLE charges AS SELECT * FROM {_typed_csv(csv)}")
         n = con.execute("SELECT count(*) FROM charges").fetchone()[0]
         con.close()
         wall = time.perf_counter() - t0
@@ -128,8 +141,8 @@ def pass_pandas(csv: Path) -> dict:
             "totals": {c: [round(v, 2) for v in r] for c, r in totals.iterrows()}}
 
 
-PASSES = {"ingest": pass_ingest, "duckdb": pass_duckdb, "floor": pass_floor,
-          "pandas": pass_pandas}
+PASSES = {"ingest": pass_ingest, "duckdb": pass_duckdb, "scan": pass_scan,
+          "floor": pass_floor, "pandas": pass_pandas}
 
 
 def _child(name: str, csv: str) -> None:
@@ -163,7 +176,7 @@ def run() -> dict:
     res = {"rows": ROWS, "csv": str(csv), "csv_mb": round(csv.stat().st_size / 2**20, 1),
            "generate_s": round(gen, 1)}
     res["warm_read_s"] = round(warm_cache(csv), 2)
-    for name in ("duckdb", "ingest", "floor", "pandas"):
+    for name in ("duckdb", "ingest", "scan", "floor", "pandas"):
         warm_cache(csv)
         r = _measure(name, csv)
         r["rows_per_s"] = round(r["rows"] / r["wall_s"])
@@ -171,7 +184,7 @@ def run() -> dict:
         res[name] = r
     res["rows"] = res["duckdb"]["rows"]
     base = res["duckdb"]["wall_s"]
-    for name in ("ingest", "floor", "pandas"):
+    for name in ("ingest", "scan", "floor", "pandas"):
         res[f"{name}_vs_duckdb"] = round(res[name]["wall_s"] / base, 2)
     res["ingest_vs_floor"] = round(res["ingest"]["wall_s"] / res["floor"]["wall_s"], 2)
     res["totals_agree"] = res["ingest"]["totals"] == res["duckdb"]["totals"]
@@ -183,7 +196,7 @@ def run() -> dict:
 def table(res: dict) -> str:
     lines = [f"{res['rows']:,} rows, {res['csv_mb']} MB CSV",
              f"{'pass':<8} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12} {'vs duckdb':>10}"]
-    for name in ("ingest", "duckdb", "floor", "pandas"):
+    for name in ("ingest", "duckdb", "scan", "floor", "pandas"):
         r = res[name]
         ratio = r["wall_s"] / res["duckdb"]["wall_s"]
         lines.append(f"{name:<8} {r['wall_s']:>8.2f} {r['rows_per_s']:>12,} "
