@@ -28,6 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # -- unit tests -----------------------------------------------------------------------------
 
+def test_catalog_lists_apps_by_title_and_purpose(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Unit costs\n\nWhat one inference costs,\nper model."),
+        nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(nb, tmp_path / "10_units.ipynb")
+    (tmp_path / "20_broken.ipynb").write_text("{not json")
+    apps = app.catalog(tmp_path)
+    assert apps == {"10_units.ipynb": {"title": "Unit costs",
+                                       "summary": "What one inference costs, per model."}}
+    config = {"baseUrl": "/"}
+    assert app.landing_hook(apps)(config, notebook_path="") == {"baseUrl": "/", "workbenchApps": apps}
+
+
 def test_voila_is_locked_down_and_preheated():
     argv = app.voila_argv(Path("/nb"), "127.0.0.1", 8899, 2)
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
@@ -122,7 +137,12 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
     with browser() as b:
         page, blocked = guarded_page(b, (base,))
         page.goto(base + "/")
-        page.wait_for_selector("text=00_overview", timeout=30_000)  # the landing page lists the app
+        # the landing page lists each app by its title, with what it is for, and links to it
+        link = page.locator(".wb-apps a", has_text="Spend overview")
+        link.wait_for(timeout=30_000)
+        assert link.get_attribute("href").endswith("/voila/render/00_overview.ipynb")
+        assert "What we spent in the month" in link.inner_text()
+        assert page.locator("script").count() == 0
         t0 = time.perf_counter()
         page.goto(base + "/voila/render/00_overview.ipynb")
         page.wait_for_selector(".vega-embed svg g.role-mark > *", timeout=60_000)

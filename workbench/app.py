@@ -1,7 +1,8 @@
 """`workbench app`: the notebooks as Voila apps, locked down for visitors.
 
 - Listens on 127.0.0.1 unless --host says otherwise.
-- The landing page `/` lists the notebooks of notebooks/; nothing else is browsable.
+- The landing page `/` lists the apps (the notebooks of notebooks/) by title, with what each
+  is for; nothing else is browsable.
 - Visitors use the controls but cannot run code: the kernel websocket accepts only widget
   and kernel-info messages (no execute, complete or inspect requests); no static file is
   served from the notebook folder; tracebacks are not sent to the browser. Voila has no
@@ -27,6 +28,33 @@ ASSETS_JUPYTER = Path(__file__).resolve().parent / "assets" / "jupyter"
 ALLOWED_MESSAGES = ("comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request")
 
 
+def catalog(folder: Path) -> dict[str, dict[str, str]]:
+    """Notebook file name -> {title, summary}, from each notebook's first markdown cell, for
+    the landing page (a notebook that cannot be read is listed by its file name)."""
+    import nbformat
+
+    from workbench.render import summary_of, title_of
+
+    out = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # listed by name; opening it shows the problem
+            continue
+        out[path.name] = {"title": title_of(nb, path.stem), "summary": summary_of(nb)}
+    return out
+
+
+def landing_hook(apps: dict[str, dict[str, str]]):
+    """A Voila page-config hook that hands the catalog to the landing page (tree.html)."""
+
+    def hook(page_config: dict, **_) -> dict:
+        page_config["workbenchApps"] = apps
+        return page_config  # the notebook page uses what the hook returns
+
+    return hook
+
+
 def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[str]:
     """Voila's command line for a locked-down, preheated, offline app server."""
     argv = [
@@ -39,6 +67,7 @@ def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[st
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.file_allowlist=a^",  # a pattern no path matches: serve no files
         "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.classic_tree=True",  # our tree.html: the apps by title, no script
         "--VoilaConfiguration.template=workbench",  # assets/jupyter/voila/templates: no CDN
         f"--MappingKernelManager.allowed_message_types={json.dumps(list(ALLOWED_MESSAGES))}",
         # a visitor who leaves must not keep a kernel (and its memory) forever
@@ -133,10 +162,12 @@ def run_app(args) -> int:
     # our Voila template (assets/jupyter/voila/templates/workbench) comes first
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(ASSETS_JUPYTER), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    from traitlets.config import Config as TraitletsConfig
     from voila.app import Voila
 
+    hook = TraitletsConfig({"VoilaConfiguration": {"page_config_hook": landing_hook(catalog(folder))}})
     try:
-        Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size))
+        Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
     finally:
         if generated:
             Path(generated).unlink(missing_ok=True)

@@ -64,6 +64,16 @@ def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
+def summary_of(nb: nbformat.NotebookNode) -> str:
+    """The first paragraph of text after the notebook's title (what the page is for)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            paragraphs = [p.strip() for p in cell.source.split("\n\n")]
+            text = [p for p in paragraphs if p and not p.startswith("#")]
+            return " ".join(text[0].split()) if text else ""
+    return ""
+
+
 def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "") -> str:
     """A self-contained page of the notebook's outputs and markdown, without code."""
     from nbconvert import HTMLExporter
