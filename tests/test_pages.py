@@ -237,3 +237,19 @@ def test_the_months_either_side_are_prefetched_first():
     app.prefetch = lambda changes: seen.append(changes)
     widgets.controls(app)
     assert seen[0][:3] == [{}, {"month": "2025-06"}, {"month": "2026-06"}]
+
+
+def test_prefetch_is_bounded_for_bills_with_many_teams():
+    from workbench import widgets
+
+    data = base()
+    teams = [f"team-{i:03d}" for i in range(300)]
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-06", "filters": {"provider": "AWS"}}, "app",
+                     {"month": ["2026-06", "2026-05"], "provider": ["AWS", "Azure"], "team": teams})
+    seen = []
+    app.prefetch = lambda changes: seen.append(changes)
+    widgets.controls(app)
+    views = seen[0]
+    assert len(views) <= widgets.PREFETCH_LIMIT + 1  # + the current view
+    assert {"month": "2026-05"} in views and {"filters": {"provider": None, "team": None}} in views

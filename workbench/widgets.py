@@ -13,6 +13,7 @@ import ipywidgets as w
 
 ALL = "All"
 LABELS = {"month": "Month", "provider": "Provider", "team": "Team"}
+PREFETCH_LIMIT = 32  # views rendered ahead after each change (half the views a page keeps)
 
 
 def dropdown(name: str, options: list[str], value: str | None = None, everything: bool = True
@@ -36,13 +37,17 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
 
     def one_change_away() -> list[dict]:
-        """The months either side of this one, then every other choice of one filter."""
+        """The months either side of this one, back to "All", then other choices of one
+        filter; at most PREFETCH_LIMIT views (a bill with hundreds of teams would otherwise
+        keep a core busy after every click)."""
         now = {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
         months = list(month.options)
         at = months.index(month.value)
         near = [{"month": months[i]} for i in (at + 1, at - 1) if 0 <= i < len(months)]
-        return near + [{"filters": {**now, d: v}} for d in picks for v in page.options.get(d, [])
-                       if v != now[d]] + [{"filters": {**now, d: None}} for d in picks if now[d]]
+        near += [{"filters": {**now, d: None}} for d in picks if now[d]]
+        others = [{"filters": {**now, d: v}} for d in picks for v in page.options.get(d, [])
+                  if v != now[d]]
+        return (near + others)[:PREFETCH_LIMIT]
 
     def changed(_=None) -> None:
         status.value = "<span style='color:#777'>updating...</span>"

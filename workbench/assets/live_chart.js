@@ -33,8 +33,18 @@ function showError(el, error) {
   el.style.color = "#a33";
 }
 
+const WAIT_MS = 30000; // for the runtime widget's module (900 kB) on a slow machine
+
 async function render({ model, el }) {
-  const { vegaEmbed } = await slot.ready;
+  const waited = await Promise.race([
+    slot.ready,
+    new Promise((resolve) => setTimeout(() => resolve(null), WAIT_MS)),
+  ]);
+  if (waited === null) {
+    showError(el, new Error("the chart library did not load; reload the page"));
+    return () => {};
+  }
+  const { vegaEmbed } = waited;
   let view = null;
   let shown = null; // JSON of the shape the view was embedded with
   let titled = false;
