@@ -59,3 +59,17 @@ def test_one_runtime_per_kernel_carries_the_offline_bundle():
     assert len(rt._esm) > 500_000 and "vegaEmbed" in rt._esm and "__workbenchVega" in rt._esm
     assert len(a._esm) < 10_000 and a._esm == b._esm  # charts carry no library
     assert "https://" not in a._esm and "cdn" not in a._esm.lower()
+
+
+def test_the_bundle_is_made_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    live_chart.vega_bundle.cache_clear()
+    try:
+        made = live_chart.vega_bundle()
+        files = list((tmp_path / "workbench").glob("vega-*.js"))
+        assert len(files) == 1 and files[0].read_text(encoding="utf-8") == made
+        files[0].write_text(made + "\n// kept", encoding="utf-8")
+        live_chart.vega_bundle.cache_clear()
+        assert live_chart.vega_bundle().endswith("// kept")  # read back, not made again
+    finally:
+        live_chart.vega_bundle.cache_clear()

@@ -83,7 +83,7 @@ def vega_bundle() -> str:
     import vl_convert as vlc
 
     key = hashlib.sha256(f"{vlc.__version__}\n{RUNTIME_SNIPPET}".encode()).hexdigest()[:16]
-    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "workbench"
+    cache_dir = _cache_root() / "workbench"
     path = cache_dir / f"vega-{key}.js"
     try:
         return path.read_text(encoding="utf-8")
@@ -99,6 +99,15 @@ def vega_bundle() -> str:
     except OSError:
         pass  # a read-only home: bundle again next time
     return text
+
+
+def _cache_root() -> Path:
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"])
+    try:
+        return Path.home() / ".cache"
+    except RuntimeError:  # no home directory (a service account): the temp folder will do
+        return Path(tempfile.gettempdir())
 
 
 class VegaRuntime(anywidget.AnyWidget):
