@@ -161,7 +161,10 @@ class Page:
                     time.sleep(0.01)
                 if self._prefetches != mine:
                     return
-                self._render({**base, **change})
+                try:
+                    self._render({**base, **change})
+                except Exception:  # said when a visitor picks that view (widgets.controls)
+                    continue
 
         thread = threading.Thread(target=work, name="page-prefetch", daemon=True)
         thread.start()
