@@ -253,3 +253,17 @@ def test_prefetch_is_bounded_for_bills_with_many_teams():
     views = seen[0]
     assert len(views) <= widgets.PREFETCH_LIMIT + 1  # + the current view
     assert {"month": "2026-05"} in views and {"filters": {"provider": None, "team": None}} in views
+
+
+def test_a_view_that_fails_does_not_stop_the_prefetch():
+    data = base()
+
+    def build(state):
+        if (state.get("filters") or {}).get("provider") == "Azure":
+            raise ValueError("broken view")
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    app.prefetch([{"filters": {"provider": "Azure"}}, {"filters": {"provider": "AWS"}}]).join(30)
+    kept = [json.loads(k) for k in app._rendered]
+    assert {"month": "2026-06", "filters": {"provider": "AWS"}} in kept
