@@ -206,18 +206,23 @@ def test_a_combination_of_filters_with_no_spend_says_so():
     assert "no spend in this selection" in json.dumps(sec["team"].to_dict())
 
 
-def test_a_view_that_fails_is_reported_beside_the_controls():
-    from workbench import widgets
-
+def failing_for_azure(message: str):
+    """A page build that fails for the Azure view only."""
     data = base()
 
     def build(state):
         if (state.get("filters") or {}).get("provider") == "Azure":
-            raise ValueError("<b>no</b> such view")
+            raise ValueError(message)
         return pages.overview_sections(data, state)
 
-    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app",
-                     {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": []})
+    return build
+
+
+def test_a_view_that_fails_is_reported_beside_the_controls():
+    from workbench import widgets
+
+    app = pages.Page(failing_for_azure("<b>no</b> such view"), {"month": "2026-06", "filters": {}},
+                     "app", {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": []})
     box = widgets.controls(app, prefetch=False)
     box.children[1].value = "Azure"
     status = box.children[-1].value
@@ -256,14 +261,7 @@ def test_prefetch_is_bounded_for_bills_with_many_teams():
 
 
 def test_a_view_that_fails_does_not_stop_the_prefetch():
-    data = base()
-
-    def build(state):
-        if (state.get("filters") or {}).get("provider") == "Azure":
-            raise ValueError("broken view")
-        return pages.overview_sections(data, state)
-
-    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    app = pages.Page(failing_for_azure("broken view"), {"month": "2026-06", "filters": {}}, "app")
     app.prefetch([{"filters": {"provider": "Azure"}}, {"filters": {"provider": "AWS"}}]).join(30)
     kept = [json.loads(k) for k in app._rendered]
     assert {"month": "2026-06", "filters": {"provider": "AWS"}} in kept
