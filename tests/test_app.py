@@ -130,6 +130,20 @@ def options(select) -> list[str]:
 SVGS = "() => Array.from(document.querySelectorAll('.vega-embed svg')).map(s => s.outerHTML).join('|')"
 
 
+# Charts whose bars or labels fall outside their SVG (a view that did not grow with its data).
+OUTSIDE = """() => {
+  const bad = [];
+  document.querySelectorAll('.vega-embed svg').forEach((svg, i) => {
+    const box = svg.getBoundingClientRect();
+    svg.querySelectorAll('.mark-rect path, .mark-text text').forEach(el => {
+      const r = el.getBoundingClientRect();
+      if ((r.width || r.height) && (r.bottom > box.bottom + 1 || r.top < box.top - 1)) bad.push(i);
+    });
+  });
+  return [...new Set(bad)];
+}"""
+
+
 @pytest.mark.browser
 @needs_chromium
 def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
@@ -164,6 +178,10 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         # charts of the same kind were redrawn in place (new data in the same view), not rebuilt
         kept = page.evaluate("() => document.querySelectorAll('.vega-embed svg[data-wb-before]').length")
         assert kept >= 6, kept
+        provider.select_option(index=0)  # back to every provider: charts grow and must still fit
+        page.wait_for_function(f"() => ({SVGS})().includes('Alpha Cloud')", timeout=15_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(OUTSIDE) == [], "marks drawn outside their chart"
         month = page.locator(".wb-controls select").first
         assert options(month) == ["2025-03", "2025-02", "2025-01"]
         text = page.inner_text("body")

@@ -32,15 +32,25 @@ def test_bar_is_titled_and_draws_one_bar_per_value():
     assert spec["title"]["text"] == "Which teams spent it?"
     out = svg(chart)
     assert out.count('aria-roledescription="bar"') == 2
-    assert "$300" in out and "Effective cost (USD)" in out
+    assert "$300" in out and "Effective cost" in out and ">USD</text>" in out  # headed by its currency
 
 
-def test_two_currencies_make_two_charts_never_one_axis():
+def test_two_currencies_make_two_panels_never_one_axis():
     chart = charts.bar(by_team(("USD", "EUR")), "team", "Which teams spent it?")
     spec = chart.to_dict()
-    assert len(spec["vconcat"]) == 2
+    assert spec["facet"]["row"]["field"] == "currency"
+    assert spec["resolve"]["scale"] == {"x": "independent", "y": "independent"}
     out = svg(chart)
-    assert "Effective cost (USD)" in out and "Effective cost (EUR)" in out
+    assert ">USD</text>" in out and ">EUR</text>" in out
+    assert out.count('aria-roledescription="bar"') == 4 and out.count(">Effective cost</text>") == 2
+
+
+def test_the_number_of_currencies_is_data_so_a_chart_keeps_its_shape():
+    from workbench.live_chart import split_spec
+
+    one = split_spec(charts.bar(by_team(("USD",)), "team", "Q?").to_dict())
+    two = split_spec(charts.bar(by_team(("USD", "EUR")), "team", "Q?").to_dict())
+    assert one["shape"] == two["shape"] and one["datasets"] != two["datasets"]
 
 
 def test_empty_selection_still_renders_a_titled_chart():
@@ -59,7 +69,7 @@ def test_movers_colours_increases_and_decreases():
     assert {v["label"] for v in values} == {"AWS / EC2", "Azure / OpenAI"}  # the bars keep their names
     ranks = {v["label"]: v["rank"] for v in values}
     assert ranks["AWS / EC2"] < ranks["Azure / OpenAI"]  # largest rise first
-    assert spec["layer"][0]["encoding"]["y"]["sort"]["field"] == "rank"
+    assert spec["spec"]["layer"][0]["encoding"]["y"]["sort"]["field"] == "rank"
     drawn = [t for t in svg(charts.movers(df, "label", "What changed?")).split("<text")
              if "AWS / EC2" in t or "Azure / OpenAI" in t]
     assert "AWS / EC2" in drawn[0]

@@ -97,15 +97,26 @@ def _title(question: str, subtitle: str | None = None) -> alt.TitleParams:
     return alt.TitleParams(question, subtitle=[subtitle] if subtitle else alt.Undefined)
 
 
-def _per_currency(df: pd.DataFrame, build: Callable[[pd.DataFrame, str], alt.Chart],
-                  question: str, subtitle: str | None = None) -> alt.TopLevelMixin:
-    """One chart per currency (amounts of two currencies never share an axis)."""
+CURRENCY_HEADER = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0,
+                             labelFontWeight="bold", labelFontSize=12, labelPadding=4)
+
+
+def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.DataFrame],
+                  panel: alt.LayerChart, question: str, subtitle: str | None = None,
+                  shared_x: bool = False) -> alt.TopLevelMixin:
+    """One panel per currency, headed by its code: amounts of two currencies never share an
+    axis. The panels are one faceted chart, so the number of currencies is data: an app
+    redraws a chart that goes from two currencies to one in place.
+
+    `prepare(rows of one currency, currency)` gives the panel's rows; `panel` draws them.
+    """
     if df.empty:
         return empty(question, "no spend in this selection")
-    parts = [build(sub, cur) for cur, sub in df.groupby("currency", sort=True)]
-    if len(parts) == 1:
-        return parts[0].properties(title=_title(question, subtitle))
-    return alt.vconcat(*parts).properties(title=_title(question, subtitle))
+    data = pd.concat([prepare(sub, cur).assign(currency=cur)
+                      for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
+    return (panel.facet(row=alt.Row("currency:N", title=None, header=CURRENCY_HEADER), data=data)
+            .resolve_scale(x="shared" if shared_x else "independent", y="independent")
+            .properties(title=_title(question, subtitle)))
 
 
 def empty(question: str, reason: str) -> alt.Chart:
@@ -126,67 +137,72 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
         subtitle: str | None = None, limit: int = 12) -> alt.TopLevelMixin:
     """Horizontal bars of `value` by `dim`, largest first, per currency."""
 
-    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
-        sub = _with_labels(sub.nlargest(limit, value), value, cur)
-        base = alt.Chart(sub).encode(
-            y=alt.Y(f"{dim}:N", sort="-x", title=None),
-            x=alt.X(f"{value}:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
-            tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
-        bars = base.mark_bar()
-        text = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("amount:N"))
-        return alt.layer(bars, text).properties(width=WIDTH - 140, height=alt.Step(22))
+    def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
+        return _with_labels(sub.nlargest(limit, value), value, cur)
 
-    return _per_currency(df, build, question, subtitle)
+    base = alt.Chart().encode(
+        y=alt.Y(f"{dim}:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title="Effective cost", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("amount:N"))
+    panel = alt.layer(base.mark_bar(), text).properties(width=WIDTH - 140, height=alt.Step(22))
+    return _per_currency(df, prepare, panel, question, subtitle)
 
 
 def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = None
            ) -> alt.TopLevelMixin:
     """Diverging bars of `change` by `label` (increases red, decreases green)."""
 
-    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+    def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         sub = sub.copy()
         sub["change"] = sub["change"].astype(float)
         sub["direction"] = ["up" if c > 0 else "down" for c in sub["change"]]
         sub["amount"] = [signed_money(c, cur) for c in sub["change"]]
         sub["pct"] = [percent(p, signed=True) for p in sub["change_pct"]]
         sub["rank"] = sub["change"].rank(ascending=False, method="first")
-        base = alt.Chart(sub).encode(
-            y=alt.Y(f"{label}:N", sort=RANK, title=None),
-            x=alt.X("change:Q", title=f"Change in effective cost ({cur})", axis=alt.Axis(format="~s")),
-            tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
-                     alt.Tooltip("pct:N", title="change %")])
-        bars = base.mark_bar().encode(color=alt.Color(
-            "direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None))
         sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else f"{a} (new)"
                            for a, p in zip(sub["amount"], sub["pct"], strict=True)]
-        base = base.properties(data=sub)
-        ups = base.transform_filter("datum.change >= 0").mark_text(align="left", dx=4, fontSize=11)
-        downs = base.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
-        labels = [layer.encode(text=alt.Text("bar_text:N")) for layer in (ups, downs)]
-        return alt.layer(bars, *labels).properties(width=WIDTH - 260, height=alt.Step(22))
+        return sub
 
-    return _per_currency(df, build, question, subtitle)
+    base = alt.Chart().encode(
+        y=alt.Y(f"{label}:N", sort=RANK, title=None),
+        x=alt.X("change:Q", title="Change in effective cost", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
+                 alt.Tooltip("pct:N", title="change %")])
+    bars = base.mark_bar().encode(color=alt.Color(
+        "direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None))
+    ups = base.transform_filter("datum.change >= 0").mark_text(align="left", dx=4, fontSize=11)
+    downs = base.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
+    labels = [layer.encode(text=alt.Text("bar_text:N")) for layer in (ups, downs)]
+    panel = alt.layer(bars, *labels).properties(width=WIDTH - 260, height=alt.Step(22))
+    return _per_currency(df, prepare, panel, question, subtitle)
 
 
 def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
           subtitle: str | None = None) -> alt.TopLevelMixin:
-    """Daily cost line with the report month shaded (end exclusive)."""
-    band = pd.DataFrame({"start": [pd.Timestamp(month_start)],
-                         "end": [pd.Timestamp(month_end) - pd.Timedelta(days=1)]})
+    """Daily cost line with the report month shaded (end exclusive).
 
-    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+    The shaded band is one more row per currency (kind "month") beside the daily rows (kind
+    "day"), so that both layers draw from the panel's one data set.
+    """
+    band = {"kind": "month", "start": pd.Timestamp(month_start),
+            "end": pd.Timestamp(month_end) - pd.Timedelta(days=1)}
+
+    def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
-        shade = alt.Chart(band).mark_rect(color="#1f4e79", opacity=0.08).encode(
-            x=alt.X("start:T"), x2=alt.X2("end:T"))
-        line = alt.Chart(sub).mark_line().encode(
-            x=alt.X("date:T", title=None),
-            y=alt.Y("cost:Q", title=f"Effective cost per day ({cur})", axis=alt.Axis(format="~s")),
-            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
-        return alt.layer(shade, line).properties(width=WIDTH, height=220)
+        return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
-    return _per_currency(daily, build, question, subtitle)
+    shade = (alt.Chart().transform_filter("datum.kind == 'month'")
+             .mark_rect(color="#1f4e79", opacity=0.08)
+             .encode(x=alt.X("start:T", title=None), x2=alt.X2("end:T")))
+    line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line().encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y("cost:Q", title="Effective cost per day", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
+    panel = alt.layer(shade, line).properties(width=WIDTH, height=220)
+    return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)
 
 
 def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = None
@@ -204,18 +220,19 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
     df = pd.DataFrame(rows, columns=["currency", "period", "month", "cost"])
     order = ["same month last year", "previous month", "this month"]
 
-    def build(sub: pd.DataFrame, cur: str) -> alt.Chart:
+    def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         sub = _with_labels(sub, "cost", cur)
         sub["bar"] = sub["period"] + " (" + sub["month"] + ")"
         sub["rank"] = sub["period"].map(order.index)
-        base = alt.Chart(sub).encode(
-            y=alt.Y("bar:N", sort=RANK, title=None),
-            x=alt.X("cost:Q", title=f"Effective cost ({cur})", axis=alt.Axis(format="~s")),
-            tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
-        bars = base.mark_bar().encode(color=alt.Color(
-            "period:N", scale=alt.Scale(domain=order, range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
-            legend=None))
-        text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text=alt.Text("amount:N"))
-        return alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))
+        return sub
 
-    return _per_currency(df, build, question, subtitle)
+    base = alt.Chart().encode(
+        y=alt.Y("bar:N", sort=RANK, title=None),
+        x=alt.X("cost:Q", title="Effective cost", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
+    bars = base.mark_bar().encode(color=alt.Color(
+        "period:N", scale=alt.Scale(domain=order, range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
+        legend=None))
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text=alt.Text("amount:N"))
+    panel = alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))
+    return _per_currency(df, prepare, panel, question, subtitle)

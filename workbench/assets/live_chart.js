@@ -16,6 +16,13 @@ const slot = (globalThis.__workbenchVega ??= (() => {
 const TITLE = "wb_title";
 const SUBTITLE = "wb_subtitle";
 
+// A swap changes how many bars or panels a chart has: lay the view out again on every
+// update (Vega sizes a view once by default, which would clip a chart that grows).
+function resizable(vg) {
+  const autosize = typeof vg.autosize === "string" ? { type: vg.autosize } : (vg.autosize ?? { type: "pad" });
+  vg.autosize = { ...autosize, resize: true };
+}
+
 // Vega titles accept signals: bind text and subtitle to two signals the swap can set.
 function titleSignals(vg, title) {
   if (vg.title == null) return false;
@@ -59,7 +66,7 @@ async function render({ model, el }) {
     if (view) view.finalize();
     const result = await vegaEmbed(el, spec, {
       renderer: "svg", actions: false, mode: "vega-lite",
-      patch: (vg) => { titled = titleSignals(vg, title); return vg; },
+      patch: (vg) => { resizable(vg); titled = titleSignals(vg, title); return vg; },
     });
     view = result.view;
     shown = JSON.stringify(shape);
