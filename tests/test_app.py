@@ -162,16 +162,18 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         page.wait_for_selector(".vega-embed svg g.role-mark > *", timeout=60_000)
         first_chart = time.perf_counter() - t0
         page.wait_for_function("n => document.querySelectorAll('.vega-embed svg').length >= n", arg=9)
+        # mark every chart's SVG element: a chart redrawn in place keeps its element
+        page.evaluate("() => document.querySelectorAll('.vega-embed svg')"
+                      ".forEach(s => { s.dataset.wbBefore = '1'; })")
         before = page.evaluate(SVGS)
         assert "Alpha Cloud" in before and "Beta Cloud" in before
         provider = page.locator(".wb-controls select").nth(1)
         assert options(provider) == ["All", "Alpha Cloud", "Beta Cloud"]
-        page.evaluate("() => document.querySelectorAll('.vega-embed svg')"
-                      ".forEach(s => { s.dataset.wbBefore = '1'; })")
         t1 = time.perf_counter()
         provider.select_option(index=2)
         page.wait_for_function(f"before => ({SVGS})() !== before", arg=before, timeout=15_000)
         redraw = time.perf_counter() - t1
+        page.wait_for_function(f"() => ({SVGS})().includes('provider = Beta Cloud')", timeout=15_000)
         page.wait_for_timeout(500)
         after = page.evaluate(SVGS)
         assert "provider = Beta Cloud" in after and "Alpha Cloud" not in after
