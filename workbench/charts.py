@@ -1,10 +1,11 @@
 """Altair charts with one theme. Every chart is titled with the question it answers.
 
-Charts never add currencies: a frame with several currencies becomes one chart per
-currency, stacked. Rendering depends on where the chart is shown (see `use`):
-static SVG (vl-convert) in reports, live widgets (live_chart.LiveChart) in apps.
-Neither loads anything from a CDN. Orders that depend on the data are data too (a `rank`
-field), so that an app redraws a chart of the same kind by swapping its data.
+Charts never add currencies: a frame with several currencies becomes one panel per
+currency, each with its own axes and headed by its code. Rendering depends on where the
+chart is shown (see `use`): static SVG (vl-convert) in reports, live widgets
+(live_chart.LiveChart) in apps. Neither loads anything from a CDN. Whatever depends on the
+data is data (the currencies are facet rows, bar orders a `rank` field), so that an app
+redraws a chart of the same kind by swapping its data.
 """
 
 from __future__ import annotations
