@@ -27,6 +27,7 @@ UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
 MODES = ("report", "app")
 # Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
 # string by hashing its whole schema, which made up half the time to build a chart.
+
 # Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
 # their sorts, which Vega-Lite allows only for min, max and count.
 RANK = alt.EncodingSortField(field="rank", op="min", order="ascending")

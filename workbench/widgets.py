@@ -36,11 +36,14 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     picks = {d: dropdown(d, page.options.get(d, []), chosen.get(d)) for d in filters}
     status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
 
+    def chosen_filters() -> dict:
+        return {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
+
     def one_change_away() -> list[dict]:
         """The months either side of this one, back to "All", then other choices of one
         filter; at most PREFETCH_LIMIT views (a bill with hundreds of teams would otherwise
         keep a core busy after every click)."""
-        now = {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
+        now = chosen_filters()
         months = list(month.options)
         at = months.index(month.value)
         near = [{"month": months[i]} for i in (at + 1, at - 1) if 0 <= i < len(months)]
@@ -52,8 +55,7 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     def changed(_=None) -> None:
         status.value = "<span style='color:#777'>updating...</span>"
         try:
-            page.update(month=month.value,
-                        filters={d: (p.value if p.value != ALL else None) for d, p in picks.items()})
+            page.update(month=month.value, filters=chosen_filters())
         except Exception as exc:  # a visitor sees why, not a frozen page (tracebacks are hidden)
             status.value = (f"<span style='color:#a33'>could not show this view: "
                             f"{html.escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}</span>")

@@ -3,8 +3,8 @@
 // The kernel sends three parts (see live_chart.py): `shape` (the spec without its data and
 // title text), `datasets` (rows by stable name) and `title` ({text, subtitle}). A change of
 // data or title only updates the running Vega view (view.data, title signals): no compile,
-// no parse, no new DOM. A change of shape (another kind of chart, another number of
-// currencies) embeds the chart again. Vega itself comes from the page's one runtime widget
+// no parse, no new DOM. A change of shape (another kind of chart, such as "no spend in this
+// selection") embeds the chart again. Vega itself comes from the page's one runtime widget
 // (VegaRuntime), so the 900 kB library is loaded once per page, not once per chart.
 
 const slot = (globalThis.__workbenchVega ??= (() => {
