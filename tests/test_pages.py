@@ -165,6 +165,50 @@ def test_a_control_change_does_not_wait_for_a_prefetch_and_unchanged_charts_send
     assert not thread.is_alive()
 
 
+def test_a_view_being_prefetched_is_waited_for_not_built_twice():
+    import threading
+
+    data = base()
+    started, release, built = threading.Event(), threading.Event(), []
+
+    def build(state):
+        built.append(pages._without_none(state))
+        if (state.get("filters") or {}).get("provider") == "Azure":
+            started.set()
+            release.wait(10)  # the prefetch is inside this build when the visitor asks
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    thread = app.prefetch([{"filters": {"provider": "Azure"}}])
+    assert started.wait(10)
+    visitor = threading.Thread(target=app.update, kwargs={"filters": {"provider": "Azure"}})
+    visitor.start()
+    time.sleep(0.2)
+    assert visitor.is_alive()  # waiting for the prefetch, not building its own
+    release.set()
+    visitor.join(10)
+    thread.join(10)
+    assert built.count({"month": "2026-06", "filters": {"provider": "Azure"}}) == 1
+    assert "Azure" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+
+
+def test_a_failed_prefetch_leaves_the_view_to_be_built_on_demand():
+    data = base()
+    fail = [True]
+
+    def build(state):
+        if fail[0] and (state.get("filters") or {}).get("provider") == "Azure":
+            raise ValueError("broken")
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    app.prefetch([{"filters": {"provider": "Azure"}}]).join(10)
+    assert not app._building
+    fail[0] = False
+    app.update(filters={"provider": "Azure"})
+    assert "Azure" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+
+
 def test_prefetch_follows_the_visitor_and_a_newer_prefetch_stops_an_older_one():
     from workbench import widgets
 
@@ -185,10 +229,9 @@ def test_prefetch_follows_the_visitor_and_a_newer_prefetch_stops_an_older_one():
     deadline = time.time() + 30
     while next_view not in built and time.time() < deadline:
         time.sleep(0.05)
-    assert next_view in built
-    time.sleep(0.2)  # let the rest of that prefetch finish
+    assert next_view in built  # started in the background; kept or still building
     calls = len(built)
-    team.value = "chat"  # served from the kept view: not built again
+    team.value = "chat"  # served from the prefetch: not built again
     assert next_view not in built[calls:]
     assert "team = chat" in app.sections["team"].to_dict()["title"]["subtitle"][0]
     before = len(built)

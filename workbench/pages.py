@@ -52,6 +52,7 @@ class Page:
     live: dict = field(init=False, default_factory=dict)
     _rendered: dict = field(init=False, default_factory=dict)  # state -> (sections, specs/HTML)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _building: dict = field(init=False, default_factory=dict)  # state -> Event set when built
     _updating: threading.Event = field(init=False, default_factory=threading.Event)
     _prefetches: int = field(init=False, default=0)  # a newer prefetch stops older ones
     last_update_seconds: float = field(init=False, default=0.0)
@@ -99,24 +100,38 @@ class Page:
         Specs are made without validation: the same charts were validated when first drawn
         and only their data differs, so validating again costs time and finds nothing.
         The lock guards only the kept states, never a build: a control change does not
-        wait for a background prefetch to finish building another view.
+        wait for a background prefetch to finish building another view, only for one
+        already building the view it asks for.
         """
         key = json.dumps(_without_none(state), sort_keys=True, default=str)
-        with self._lock:
-            kept = self._rendered.pop(key, None)
-            if kept is not None:  # most recently used last: evicted last
-                self._rendered[key] = kept
-        if kept is not None:
+        while True:
+            with self._lock:
+                kept = self._rendered.pop(key, None)
+                if kept is not None:  # most recently used last: evicted last
+                    self._rendered[key] = kept
+                    return kept
+                other = self._building.get(key)
+                if other is None:
+                    done = self._building[key] = threading.Event()
+                    break
+            # Another thread is building this view (a prefetch the visitor caught up
+            # with): finishing it is sooner than starting again. If it failed, build here.
+            other.wait()
+        try:
+            sections = dict(self.build(state))
+            kept = (sections, {name: (split_spec(c.to_dict(validate=False))
+                                      if isinstance(c, alt.TopLevelMixin) else _html(c))
+                               for name, c in sections.items()})
+            with self._lock:
+                kept = self._rendered.setdefault(key, kept)
+                while len(self._rendered) > CACHED_STATES:
+                    self._rendered.pop(next(iter(self._rendered)))
             return kept
-        sections = dict(self.build(state))
-        kept = (sections, {name: (split_spec(c.to_dict(validate=False))
-                                  if isinstance(c, alt.TopLevelMixin) else _html(c))
-                           for name, c in sections.items()})
-        with self._lock:
-            kept = self._rendered.setdefault(key, kept)
-            while len(self._rendered) > CACHED_STATES:
-                self._rendered.pop(next(iter(self._rendered)))
-        return kept
+        finally:
+            with self._lock:
+                if self._building.get(key) is done:
+                    del self._building[key]
+            done.set()
 
     def update(self, **state) -> None:
         """Recompute every section for the new state and redraw the live widgets in place.
