@@ -9,6 +9,8 @@ time is measured inside the child around the work only (imports excluded):
   file costs before anything is stored;
 - floor: bare DuckDB full-width typed load of every FOCUS column into a file table,
   closed at the end: what any loader that keeps all columns pays at least;
+- parquet: the same typed columns written to one snappy Parquet file instead: whether
+  another storage format would close the gap;
 - pandas: chunked `read_csv` + group-by.
 
 The CSV is generated once and cached under data/bench/, and read once before each pass so
@@ -124,6 +126,21 @@ def pass_floor(csv: Path) -> dict:
     return {"wall_s": wall, "rows": n, "store_mb": round(size / 2**20, 1)}
 
 
+def pass_parquet(csv: Path) -> dict:
+    import duckdb
+    with tempfile.TemporaryDirectory(dir=csv.parent) as tmp:
+        con = duckdb.connect(config={"memory_limit": MEMORY})
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET TimeZone = 'UTC'")
+        out = Path(tmp) / "charges.parquet"
+        t0 = time.perf_counter()
+        con.execute(f"COPY (SELECT * FROM {_typed_csv(csv)}) TO '{out}' "
+                    "(FORMAT parquet, COMPRESSION snappy)")
+        wall = time.perf_counter() - t0
+        n = con.execute(f"SELECT count(*) FROM '{out}'").fetchone()[0]
+        return {"wall_s": wall, "rows": n, "store_mb": round(out.stat().st_size / 2**20, 1)}
+
+
 def pass_pandas(csv: Path) -> dict:
     import pandas as pd
     t0 = time.perf_counter()
@@ -142,7 +159,7 @@ def pass_pandas(csv: Path) -> dict:
 
 
 PASSES = {"ingest": pass_ingest, "duckdb": pass_duckdb, "scan": pass_scan,
-          "floor": pass_floor, "pandas": pass_pandas}
+          "floor": pass_floor, "parquet": pass_parquet, "pandas": pass_pandas}
 
 
 def _child(name: str, csv: str) -> None:
@@ -176,7 +193,7 @@ def run() -> dict:
     res = {"rows": ROWS, "csv": str(csv), "csv_mb": round(csv.stat().st_size / 2**20, 1),
            "generate_s": round(gen, 1)}
     res["warm_read_s"] = round(warm_cache(csv), 2)
-    for name in ("duckdb", "ingest", "scan", "floor", "pandas"):
+    for name in ("duckdb", "ingest", "scan", "floor", "parquet", "pandas"):
         warm_cache(csv)
         r = _measure(name, csv)
         r["rows_per_s"] = round(r["rows"] / r["wall_s"])
@@ -184,7 +201,7 @@ def run() -> dict:
         res[name] = r
     res["rows"] = res["duckdb"]["rows"]
     base = res["duckdb"]["wall_s"]
-    for name in ("ingest", "scan", "floor", "pandas"):
+    for name in ("ingest", "scan", "floor", "parquet", "pandas"):
         res[f"{name}_vs_duckdb"] = round(res[name]["wall_s"] / base, 2)
     res["ingest_vs_floor"] = round(res["ingest"]["wall_s"] / res["floor"]["wall_s"], 2)
     res["totals_agree"] = res["ingest"]["totals"] == res["duckdb"]["totals"]
@@ -196,7 +213,7 @@ def run() -> dict:
 def table(res: dict) -> str:
     lines = [f"{res['rows']:,} rows, {res['csv_mb']} MB CSV",
              f"{'pass':<8} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12} {'vs duckdb':>10}"]
-    for name in ("ingest", "duckdb", "scan", "floor", "pandas"):
+    for name in ("ingest", "duckdb", "scan", "floor", "parquet", "pandas"):
         r = res[name]
         ratio = r["wall_s"] / res["duckdb"]["wall_s"]
         lines.append(f"{name:<8} {r['wall_s']:>8.2f} {r['rows_per_s']:>12,} "

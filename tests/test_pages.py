@@ -137,7 +137,6 @@ def test_prefetch_renders_the_views_one_change_away():
 
 def test_a_control_change_does_not_wait_for_a_prefetch_and_unchanged_charts_send_nothing():
     import threading
-    import time
 
     data = base()
     started, release = threading.Event(), threading.Event()
@@ -191,6 +190,38 @@ def test_a_view_being_prefetched_is_waited_for_not_built_twice():
     thread.join(10)
     assert built.count({"month": "2026-06", "filters": {"provider": "Azure"}}) == 1
     assert "Azure" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+
+
+def test_a_background_build_pauses_at_checkpoints_while_a_visitor_is_served():
+    import threading
+
+    data = base()
+    visitor_in, release, steps = threading.Event(), threading.Event(), []
+
+    def build(state):
+        provider = (state.get("filters") or {}).get("provider")
+        if provider == "Azure":  # the background build, under way when the visitor comes
+            steps.append("before")
+            assert visitor_in.wait(10)
+            pages.checkpoint()
+            steps.append("after")
+        if provider == "AWS":  # the visitor's change, held inside its build
+            visitor_in.set()
+            release.wait(10)
+        return pages.overview_sections(data, state)
+
+    app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
+    thread = app.prefetch([{"filters": {"provider": "Azure"}}])
+    visitor = threading.Thread(target=app.update, kwargs={"filters": {"provider": "AWS"}})
+    visitor.start()
+    assert visitor_in.wait(10)
+    time.sleep(0.2)
+    assert steps == ["before"]  # paused while the visitor is served
+    release.set()
+    visitor.join(10)
+    thread.join(10)
+    assert steps == ["before", "after"] and not thread.is_alive()
+    pages.checkpoint()  # outside a prefetch thread: returns at once
 
 
 def test_a_failed_prefetch_leaves_the_view_to_be_built_on_demand():

@@ -53,7 +53,8 @@ class Page:
     _rendered: dict = field(init=False, default_factory=dict)  # state -> (sections, specs/HTML)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _building: dict = field(init=False, default_factory=dict)  # state -> Event set when built
-    _updating: threading.Event = field(init=False, default_factory=threading.Event)
+    _quiet: threading.Condition = field(init=False, default_factory=threading.Condition)
+    _busy: bool = field(init=False, default=False)  # a visitor's change is being served
     _prefetches: int = field(init=False, default=0)  # a newer prefetch stops older ones
     last_update_seconds: float = field(init=False, default=0.0)
 
@@ -116,12 +117,23 @@ class Page:
                     break
             # Another thread is building this view (a prefetch the visitor caught up
             # with): finishing it is sooner than starting again. If it failed, build here.
-            other.wait()
+            # A visitor lets background builds run while it waits for one of them.
+            if _background.page is self:
+                other.wait()
+            else:
+                self._set_busy(False)
+                try:
+                    other.wait()
+                finally:
+                    self._set_busy(True)
         try:
             sections = dict(self.build(state))
-            kept = (sections, {name: (split_spec(c.to_dict(validate=False))
-                                      if isinstance(c, alt.TopLevelMixin) else _html(c))
-                               for name, c in sections.items()})
+            specs = {}
+            for name, c in sections.items():
+                checkpoint()
+                specs[name] = (split_spec(c.to_dict(validate=False))
+                               if isinstance(c, alt.TopLevelMixin) else _html(c))
+            kept = (sections, specs)
             with self._lock:
                 kept = self._rendered.setdefault(key, kept)
                 while len(self._rendered) > CACHED_STATES:
@@ -141,7 +153,7 @@ class Page:
         swaps into the running view (see live_chart.py).
         """
         t0 = time.perf_counter()
-        self._updating.set()
+        self._set_busy(True)
         try:
             new = {**self.state, **state}
             self.sections, rendered = self._render(new)  # a view that fails changes nothing
@@ -152,17 +164,23 @@ class Page:
                 else:
                     wid.value = rendered[name]
         finally:
-            self._updating.clear()
+            self._set_busy(False)
         self.last_update_seconds = time.perf_counter() - t0
+
+    def _set_busy(self, busy: bool) -> None:
+        with self._quiet:
+            self._busy = busy
+            self._quiet.notify_all()
 
     def prefetch(self, changes: list[dict]) -> threading.Thread:
         """Render the states one control change away, in the background.
 
         In a preheated app kernel this runs before any visitor arrives, so the first
         changes a visitor makes redraw from kept specs instead of rebuilding charts. The
-        thread runs at a lower CPU priority (on Linux), pauses while a control change is
-        being served and stops when a newer prefetch starts (the visitor moved on), so it
-        never holds up what a visitor is waiting for.
+        thread runs at a lower CPU priority (on Linux), pauses at every checkpoint while a
+        control change is being served (Python threads share one interpreter, so a build
+        running beside the visitor's would halve its speed) and stops when a newer prefetch
+        starts (the visitor moved on), so it never holds up what a visitor is waiting for.
         """
         base = dict(self.state)
         with self._lock:
@@ -171,9 +189,9 @@ class Page:
 
         def work() -> None:
             _lower_priority()
+            _background.page = self
             for change in changes:
-                while self._updating.is_set():
-                    time.sleep(0.01)
+                checkpoint()
                 if self._prefetches != mine:
                     return
                 try:
@@ -184,6 +202,23 @@ class Page:
         thread = threading.Thread(target=work, name="page-prefetch", daemon=True)
         thread.start()
         return thread
+
+
+class _Background(threading.local):
+    page: Page | None = None  # in a prefetch thread: the page it renders for
+
+
+_background = _Background()
+
+
+def checkpoint() -> None:
+    """In a prefetch thread, wait while a visitor's change is being served; elsewhere, do
+    nothing. Builds call it between sections, so a visitor shares the interpreter with a
+    background build for one section at most. A thread holds no lock of its own here."""
+    page = _background.page
+    if page is not None:
+        with page._quiet:
+            page._quiet.wait_for(lambda: not page._busy)
 
 
 def _lower_priority(niceness: int = 10) -> None:
@@ -245,21 +280,26 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         title=f"Effective spend in {month} against {prev_m} and {ly_m}, per currency", exact=True),
         *[tables.paragraph(s) for s in story], *notes]
 
+    checkpoint()
     out: dict[str, Content] = {
         "summary": summary,
         "comparison": charts.comparison(head, "How does this month compare with last month "
                                               "and last year?", sub),
     }
     for dim, question in overview.BREAKDOWNS.items():
+        checkpoint()
         out[dim] = charts.bar(overview.breakdown(monthly, month, dim), dim, question, subtitle=sub)
+    checkpoint()
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
                      if prev in data.months else
                      charts.empty(question, f"no data for {prev}: nothing to compare with"))
+    checkpoint()
     start, end = overview.month_range(month)
     out["trend"] = charts.trend(overview.daily_window(daily, month), start, end,
                                 "How did daily spend move into this month?",
                                 f"daily effective cost, {month} shaded")
+    checkpoint()
     share = overview.breakdown(monthly, month, "tagged")
     out["untagged"] = charts.bar(share.assign(tagged=share["tagged"].map(
         {"yes": "tagged", "no": overview.UNTAGGED}).fillna(share["tagged"])), "tagged",
