@@ -126,6 +126,29 @@ def test_tag_values_and_repeated_keys(tmp_path):
     assert got == {"team": "a", "n": "1.5", "b": "true", "o": '{"x":[1]}', "z": None}
 
 
+def test_tags_as_a_list_of_key_value_pairs(tmp_path):
+    """Some exports (and Parquet writers) spell labels as [{"key": ..., "value": ...}]."""
+    pairs = [{"key": "Team", "value": "ml"}, {"key": "n", "value": 2}]
+    rows = [row(Tags=json.dumps(pairs)), row(Tags="[]"),
+            row(Tags=json.dumps([{"key": "a", "value": "1"}, {"key": "a", "value": "2"}])),
+            row(Tags=json.dumps([{"name": "a"}])), row(Tags="[1, 2]")]
+    report, con = scan(write(tmp_path, rows))
+    assert report.ok
+    got = [r[0] for r in con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall()]
+    assert got == [{"team": "ml", "n": "2"}, {}, {}, {}, {}]
+    assert [w.row for w in report.warnings if w.column == "Tags"] == [3, 4, 5]  # [] holds no tag
+    table = pa.table({c: [v] * 2 for c, v in row().items() if c != "Tags"} | {
+        "Tags": pa.array([[{"key": "Team", "value": "ml"}], []],
+                         pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())])))})
+    pq.write_table(table, tmp_path / "pairs.parquet")
+    report, con = scan(tmp_path / "pairs.parquet")
+    # row() writes '' in empty text columns (ChargeClass): in Parquet that reads as null too
+    assert report.ok and not report.warnings, report.warnings
+    assert con.execute('SELECT count("ChargeClass") FROM t').fetchone()[0] == 0
+    assert [r[0] for r in con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall()] == [
+        {"team": "ml"}, {}]
+
+
 def test_timestamps_to_utc_whatever_the_session_zone(tmp_path):
     rows = [row(ChargePeriodStart="2026-05-01T02:00:00+02:00", ChargePeriodEnd="2026-05-01"),
             row(ChargePeriodStart="2026-05-01T00:00:00", ChargePeriodEnd="2026-05-01T05:00:00Z"),

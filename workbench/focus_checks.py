@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.focus_columns import SERVICE_CATEGORIES
-from workbench.focus_sql import FORMULA_PREFIX, PLAIN_NUMBER, ident, literal
+from workbench.focus_sql import EMPTY_TAGS_RE, FORMULA_PREFIX, PLAIN_NUMBER, ident, literal
 from workbench.schema import (
     CHARGE_CATEGORIES,
     CHARGE_FREQUENCIES,
@@ -99,7 +99,7 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     if "Tags" in present:
         checks.append(Check(WARNING, "Tags",
                             "\"Tags\" IS NOT NULL AND cardinality(wb_tags) = 0 AND "
-                            "NOT regexp_full_match(\"Tags\", '\\s*\\{\\s*\\}\\s*')", '"Tags"',
+                            f"NOT regexp_full_match(\"Tags\", '{EMPTY_TAGS_RE}')", '"Tags"',
                             "not a JSON object of unique keys; row kept without tags: {value}"))
         formula = (f"list_filter(map_values(wb_tags), lambda v: regexp_matches(v, '{FORMULA_PREFIX}') "
                    f"AND NOT regexp_matches(v, '{PLAIN_NUMBER}'))")

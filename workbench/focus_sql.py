@@ -71,8 +71,9 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
     if store_type == TEXT:
         if column == "Tags" and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
             return f"CAST(to_json({src}) AS VARCHAR)", None
-        expr = _text(src, src_type)
-        return (expr if src_type == "VARCHAR" else f"NULLIF({expr}, '')"), None
+        # An empty text is no value: the CSV reader already reads it as NULL, and Parquet
+        # writers (pandas among them) often write '' where they mean null.
+        return f"NULLIF({_text(src, src_type)}, '')", None
     if store_type == MONEY:
         typed = _money(src, src_type, cast)
     elif store_type == TIME:
@@ -96,14 +97,22 @@ def bad_expr(converted: str, text: str) -> str:
             f"THEN {text} END)")
 
 
+# Tags that hold no tag at all: not a malformed value (no warning).
+EMPTY_TAGS_RE = r"\s*(\{\s*\}|\[\s*\])\s*"
+
+
 def tags_map_expr(tags_text: str) -> str:
     """MAP(VARCHAR, VARCHAR) of a Tags JSON object with lower-cased keys, first key wins.
 
     Values keep their text; numbers, booleans and nested objects are rendered as JSON text.
-    Anything that is not a JSON object (or repeats a key) gives an empty map; the caller warns.
+    A list of {"key": ..., "value": ...} objects (how some exports and Parquet writers spell
+    labels) reads as the same map. Anything else (or a key written twice) gives an empty
+    map; the caller warns.
     """
-    m = (f"(CASE WHEN json_valid({tags_text}) AND json_type({tags_text}) = 'OBJECT' THEN "
-         f"json_transform({tags_text}, '\"MAP(VARCHAR, VARCHAR)\"') END)")
+    pairs = """'[{"key": "VARCHAR", "value": "VARCHAR"}]'"""
+    m = (f"(CASE WHEN json_valid({tags_text}) THEN CASE json_type({tags_text}) "
+         f"WHEN 'OBJECT' THEN json_transform({tags_text}, '\"MAP(VARCHAR, VARCHAR)\"') "
+         f"WHEN 'ARRAY' THEN try(map_from_entries(json_transform({tags_text}, {pairs}))) END END)")
     folded = ("list_filter(list_transform(map_entries(__m), lambda e: {'key': lower(e.key), "
               "'value': e.value}), lambda e, i: list_position(list_transform(map_keys(__m), "
               "lambda k: lower(k)), e.key) = i)")

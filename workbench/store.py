@@ -60,7 +60,7 @@ from workbench.delivery import (
 from workbench.errors import WorkbenchError, format_problem
 from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS
 
-STORE_VERSION = "3"
+STORE_VERSION = "4"
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
@@ -362,7 +362,7 @@ class Store:
         Leaves their keys in the temp table FILE_TAGS. Different texts sharing a key (a 63-bit
         hash: about one chance in 10**7 with a million distinct values) are refused loudly.
         """
-        from workbench.focus_sql import tags_map_expr
+        from workbench.focus_sql import EMPTY_TAGS_RE, tags_map_expr
         con = self.con
         con.execute(f'CREATE OR REPLACE TEMP TABLE {FILE_TAGS} AS SELECT wb_tag_set, '
                     f'min("Tags") AS lo, max("Tags") AS hi FROM charges WHERE {where} '
@@ -373,7 +373,7 @@ class Store:
             raise WorkbenchError("two different Tags values share a tag-set key; this store "
                                  "cannot hold both (please report it)")
         inner, folded = tags_map_expr('"Tags"')
-        empty_ok = "regexp_full_match(\"Tags\", '\\s*\\{\\s*\\}\\s*')"
+        empty_ok = f"regexp_full_match(\"Tags\", '{EMPTY_TAGS_RE}')"
         con.execute(
             f"INSERT INTO tag_sets SELECT wb_tag_set, \"Tags\", wb_tags, "
             f"cardinality(wb_tags) > 0 OR {empty_ok} FROM (SELECT wb_tag_set, \"Tags\", "
