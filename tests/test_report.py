@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from browser import ERROR_TEXT, browser, chart_marks, guarded_page, needs_chromium
 from focus_export import write_export
+from pypdf import PdfReader
 
 from workbench import render, report, report_index
 from workbench.errors import WorkbenchError
@@ -135,6 +136,22 @@ def test_index_lists_failures_with_their_error():
     assert report_index.headline_records(head)[0]["previous"] is None  # unknown, not zero
 
 
+def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(WorkbenchError) as exc:
+        render.merge_pdfs([tmp_path / "a.pdf"], tmp_path / "pack.pdf")
+    assert "could not join the PDFs" in exc.value.line() and "\n" not in exc.value.line()
+    assert list(tmp_path.iterdir()) == [tmp_path / "a.pdf"]  # nothing half-written left
+
+
+def test_index_says_why_there_is_no_single_pdf():
+    head = pd.DataFrame(columns=["currency"])
+    manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
+                "pdf": {"warning": None}, "inputs": [], "missing_inputs": [], "notebooks": [],
+                "pack_pdf": {"path": None, "pages": None, "error": "pack.pdf: could not join"}}
+    assert "No single PDF of the pack: pack.pdf: could not join" in report_index.index_html(manifest, head)
+
+
 # -- the pack, end to end -----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -147,7 +164,9 @@ def third_party_pack(tmp_path_factory):
     broken = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Budgets"),
         nbformat.v4.new_code_cell('month = ""', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("from workbench.errors import WorkbenchError\n"
+        nbformat.v4.new_code_cell("import os\n"
+                                  "os.write(2, b'kernel log line\\n')  # the kernel's own stderr\n"
+                                  "from workbench.errors import WorkbenchError\n"
                                   "raise WorkbenchError('budgets.csv: file not found')")])
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(broken, root / "notebooks" / "50_budgets.ipynb")
@@ -174,12 +193,23 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
     assert status["00_overview"]["status"] == "ok"
     assert status["50_budgets"]["status"] == "failed"
     assert status["50_budgets"]["error"] == "WorkbenchError: budgets.csv: file not found"
+    assert "kernel log line" not in proc.stderr  # kept beside the executed notebook
+    assert status["50_budgets"]["kernel_log"] == "executed/50_budgets.log"
+    assert "kernel log line" in (out / "executed" / "50_budgets.log").read_text()
     assert manifest["month"] == "2025-03" and manifest["parameters"]["mode"] == "report"
     focus = [i for i in manifest["inputs"] if i["kind"] == "focus"]
     assert [(i["path"], i["sha256"]) for i in focus] == [(str(p["export"]), sha256(p["export"]))]
     assert {m["kind"] for m in manifest["missing_inputs"]} >= {"drivers", "budgets"}
     assert (out / "00_overview.pdf").read_bytes()[:5] == b"%PDF-"
     assert not (out / "50_budgets.html").exists()
+    pack = manifest["pack_pdf"]  # the index, then every page that has a PDF, in one file
+    page_pdf = len(PdfReader(out / "00_overview.pdf").pages)
+    assert pack["path"] == "pack-2025-03.pdf" and pack["error"] is None
+    reader = PdfReader(out / pack["path"])
+    assert page_pdf < pack["pages"] == len(reader.pages)
+    assert "Monthly report 2025-03" in reader.pages[0].extract_text()
+    assert "Spend overview" in reader.pages[pack["pages"] - page_pdf].extract_text()
+    assert 'href="pack-2025-03.pdf"' in (out / "index.html").read_text()
 
     seen = open_offline(out)
     assert seen["blocked"] == []

@@ -124,3 +124,25 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 1
     if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise WorkbenchError(f"{pdf_path}: Chromium could not print the page ({last})")
+
+
+def merge_pdfs(parts: list[Path], out: Path) -> int:
+    """Concatenate PDFs into one (written beside, then moved into place); returns its pages."""
+    from pypdf import PdfWriter
+    from pypdf.errors import PyPdfError
+
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        writer = PdfWriter()
+        for part in parts:
+            writer.append(str(part))
+        with open(tmp, "wb") as fh:
+            writer.write(fh)
+        pages = len(writer.pages)
+        os.replace(tmp, out)
+    except (PyPdfError, OSError) as exc:
+        raise WorkbenchError(f"{out}: could not join the PDFs ({exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pages
+

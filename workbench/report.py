@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -170,12 +171,14 @@ def execute_one(job: dict) -> dict:
         stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     sockets = tempfile.TemporaryDirectory(prefix="wb-kernel-")
+    log = out / "executed" / f"{stem}.log"
     try:
-        nb = pm.execute_notebook(
-            str(src), str(executed), parameters=job["parameters"], kernel_name=job["kernel"],
-            cwd=str(src.parent), progress_bar=False, log_output=False,
-            execution_timeout=CELL_TIMEOUT, language="python", report_mode=False,
-            config=_kernel_config(sockets.name))
+        with _stderr_to(log):  # the kernel's own log lines, not the pack's progress
+            nb = pm.execute_notebook(
+                str(src), str(executed), parameters=job["parameters"], kernel_name=job["kernel"],
+                cwd=str(src.parent), progress_bar=False, log_output=False,
+                execution_timeout=CELL_TIMEOUT, language="python", report_mode=False,
+                config=_kernel_config(sockets.name))
         result["title"] = render.title_of(nb, stem)
         page = render.notebook_html(nb, result["title"],
                                     header=render.header_html(result["title"], job["month"]))
@@ -190,6 +193,10 @@ def execute_one(job: dict) -> dict:
         result.update(status="failed", error=_one_line(f"{type(exc).__name__}: {exc}"))
     finally:
         sockets.cleanup()
+    if log.is_file() and log.stat().st_size:
+        result["kernel_log"] = str(log.relative_to(out))
+    else:
+        log.unlink(missing_ok=True)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     if result["html"] and job.get("chromium"):
         t1 = time.perf_counter()
@@ -200,6 +207,26 @@ def execute_one(job: dict) -> dict:
             result["pdf_error"] = exc.line()
         result["pdf_seconds"] = round(time.perf_counter() - t1, 2)
     return result
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """Send this process's stderr (so a kernel's, which inherits it) to a file meanwhile.
+
+    jupyter_client interrupts a kernel before shutting it down, which sometimes makes the
+    kernel log "KeyboardInterrupt caught in kernel" at ERROR level: noise in the pack's
+    progress, kept in the log beside the executed notebook instead.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "wb") as fh:
+            os.dup2(fh.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _kernel_config(folder: str):
@@ -313,13 +340,37 @@ def run_report(args) -> int:
         "headline": report_index.headline_records(facts["headline"]),
         "notebooks": results,
     }
+    pages = [out / r["pdf"] for r in results if r.get("pdf")]
+    pack = out / f"pack-{month}.pdf"
+    pack.unlink(missing_ok=True)  # never leave an older pack beside this index
+    manifest["pack_pdf"] = {"path": pack.name, "pages": None, "error": None} if pages else None
+    index = out / "index.html"
+    index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
+    if pages:
+        manifest["pack_pdf"] = _pack_pdf(index, pages, pack, chromium)
+        if manifest["pack_pdf"]["error"]:
+            index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    (out / "index.html").write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
     failed = [r for r in results if r["status"] != "ok"]
     for r in failed:
         print(f"error: {r['name']}: {r['error']}", file=sys.stderr)
     print(out / "index.html")
     return 1 if failed else 0
+
+
+def _pack_pdf(index: Path, pages: list[Path], pack: Path, chromium: str) -> dict:
+    """The whole pack as one PDF to attach to an email: the index, then every page."""
+    from workbench import render
+
+    with tempfile.TemporaryDirectory(prefix="wb-pack-") as tmp:
+        cover = Path(tmp) / "index.pdf"
+        try:
+            render.print_pdf(index, cover, chromium)
+            count = render.merge_pdfs([cover, *pages], pack)
+        except WorkbenchError as exc:
+            print(f"warning: {exc.line()}", file=sys.stderr, flush=True)
+            return {"path": None, "pages": None, "error": exc.line()}
+    return {"path": pack.name, "pages": count, "error": None}
 
 
 def _found_config() -> dict | None:

@@ -65,6 +65,15 @@ def _pages(notebooks: list[dict]) -> str:
             f'<th>time</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
+def _pack(pack: dict | None) -> str:
+    if not pack:
+        return ""
+    if pack["error"]:
+        return f'<div class="wb-notice">No single PDF of the pack: {_e(pack["error"])}</div>'
+    return (f'<p>The whole pack as one PDF, this index first: '
+            f'<a href="{_e(pack["path"])}">{_e(pack["path"])}</a></p>')
+
+
 def _inputs(manifest: dict) -> str:
     rows = [f"<tr><td>{_e(i['kind'])}</td><td>{_e(i['path'])}</td>"
             f"<td><code>{_e(i['sha256'][:16])}</code></td></tr>" for i in manifest["inputs"]]
@@ -95,6 +104,7 @@ def index_html(manifest: dict, head: pd.DataFrame) -> str:
 {_figures(head)}
 {''.join(notes)}
 <h2>Pages</h2>
+{_pack(manifest.get('pack_pdf'))}
 {_pages(manifest['notebooks'])}
 <h2>Inputs</h2>
 {_inputs(manifest)}
