@@ -306,6 +306,24 @@ def test_corrected_reexport_replaces_its_partition_only(tmp_path, cfg):
         assert len(live) == 3  # may.parquet of delivery 1 is replaced
 
 
+def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg):
+    part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
+    part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40"}, {"BilledCost": "2"}])
+    fixed = frame_file(tmp_path / "fixed", "all", [{"BilledCost": "141"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        assert s.ingest([str(part1), str(part2)]).warnings == []
+        assert s.ingest([str(part1), str(part2)]).warnings == []  # both again: nothing to say
+        res = s.ingest([str(part1)])  # one part alone replaces the whole period (the rule) ...
+        assert res.warnings == [  # ... so the other part's loss is said, first
+            f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
+            "its 2 rows of that billing period are gone (load every file of a billing period "
+            "in the same ingest)"]
+        assert s.totals().billed_cost.tolist() == [100.0]
+        s.ingest([str(part1), str(part2)])
+        assert s.ingest([str(fixed)]).warnings == []  # a re-export under other names: no overlap
+        assert s.totals().billed_cost.tolist() == [141.0]
+
+
 def test_failed_delivery_leaves_store_unchanged(tmp_path, cfg):
     good = frame_file(tmp_path / "in", "good", [{"BilledCost": "4"}])
     fixed = frame_file(tmp_path / "in2", "good2", [{"BilledCost": "7"}])

@@ -303,6 +303,7 @@ class Store:
                 loaded.append(entry)
                 if meter:
                     meter.done(i, entry["rows"])
+            warnings = self._left_behind(delivery, loaded) + warnings  # the costly one first
             replaced = self._replace_partitions(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
@@ -407,6 +408,48 @@ class Store:
             f"DELETE FROM charges c USING (SELECT DISTINCT {key} FROM file_partitions "
             f"WHERE delivery_id = ?) p WHERE c.wb_delivery_id < ? AND {match}",
             [delivery, delivery]).fetchone()[0]
+
+    def _left_behind(self, delivery: int, loaded: list[dict]) -> list[str]:
+        """Warnings for a billing period replaced by only some of the files it came from.
+
+        The usual cause is one part of a period split over several files loaded again on its
+        own: the rule (a delivery replaces what it covers) then removes the other parts'
+        rows too. A file counts as sent again when its path or its content is in this delivery.
+        """
+        key = ", ".join(PARTITION_KEY)
+        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM new.{k}" for k in PARTITION_KEY)
+        rows = self.con.execute(f"""
+            WITH new AS (SELECT DISTINCT {key} FROM file_partitions WHERE delivery_id = $1),
+            earlier AS (
+                SELECT old.*, max(old.delivery_id) OVER (PARTITION BY {', '.join(
+                    'old.' + k for k in PARTITION_KEY)}) AS latest
+                FROM file_partitions old JOIN new ON {match} WHERE old.delivery_id < $1)
+            SELECT e.wb_provider, e.BillingAccountId, e.BillingPeriodStart, f.path, e.sha256, e.rows
+            FROM earlier e JOIN files f ON f.delivery_id = e.delivery_id
+             AND f.sha256 = e.sha256 AND f.duplicate_of IS NULL
+            WHERE e.delivery_id = e.latest ORDER BY ALL""", [delivery]).fetchall()
+        now = self.con.execute(f"SELECT {key}, sha256 FROM file_partitions WHERE delivery_id = ?",
+                               [delivery]).fetchall()
+        path_of = {e["sha256"]: e["path"] for e in loaded if not e["duplicate_of"]}
+        sent: dict[tuple, set[str]] = {}
+        for *part, sha in now:
+            sent.setdefault(tuple(part), set()).update((sha, path_of[sha]))
+        before: dict[tuple, list[tuple]] = {}
+        for *part, path, sha, n in rows:
+            before.setdefault(tuple(part), []).append((path, sha, n))
+        out = []
+        for part, files in before.items():
+            again = sent.get(part, set())
+            missing = [(path, n) for path, sha, n in files if path not in again and sha not in again]
+            if missing and len(missing) < len(files):
+                provider, account, start = part
+                period = start.strftime("%Y-%m") if start is not None else "(no period)"
+                for path, n in missing:
+                    out.append(format_problem(path, None, None, (
+                        f"not in this delivery, which replaces {provider} / {account} / {period}: "
+                        f"its {n:,} rows of that billing period are gone (load every file of a "
+                        "billing period in the same ingest)")))
+        return out
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:
         key = ", ".join(PARTITION_KEY)
