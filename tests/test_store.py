@@ -466,6 +466,43 @@ def test_cli_ingest_json_end_to_end(tmp_path):
     assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
 
 
+def test_store_of_another_version_rebuilt_from_its_files(tmp_path, cfg):
+    may = frame_file(tmp_path / "d1", "may", [{"BilledCost": "100"}])
+    jun = frame_file(tmp_path / "d1", "jun", [{"BilledCost": "50", "BillingPeriodStart": "2026-06-01",
+                                               "ChargePeriodStart": "2026-06-02"}])
+    fixed = frame_file(tmp_path / "d2", "may", [{"BilledCost": "90.25"}])
+    store = tmp_path / "s.duckdb"
+    with Store(store, cfg) as s:
+        s.ingest([str(may), str(jun)])
+        s.ingest([str(fixed)])
+        before = s.totals()
+        s.con.execute("UPDATE wb_meta SET value = 'older' WHERE key = 'schema'")
+    may.unlink()  # wholly replaced by the fixed export: the rebuild does not need it
+    cli = [sys.executable, "-m", "workbench.cli", "ingest", "--store", str(store)]
+
+    def run(*args):
+        return subprocess.run([*cli, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    stale = run(str(jun))
+    assert stale.returncode == 1 and "Traceback" not in stale.stderr
+    assert stale.stderr.strip() == (f"error: {store}: store made by another version of the "
+                                    "workbench; `workbench ingest --rebuild` loads it again from its files")
+    jun.write_bytes(jun.read_bytes() + b"\n")  # changed since it was loaded: refused, store kept
+    changed = run("--rebuild")
+    assert changed.returncode == 1 and changed.stderr.strip() == (
+        f"error: {jun}: changed since it was loaded in delivery 1; cannot rebuild the same store "
+        "(delete it and ingest again)")
+    assert not (tmp_path / "s.duckdb.old").exists()
+    frame_file(tmp_path / "d1", "jun", [{"BilledCost": "50", "BillingPeriodStart": "2026-06-01",
+                                        "ChargePeriodStart": "2026-06-02"}])
+    done = run("--rebuild")
+    assert done.returncode == 0, done.stderr
+    assert f"rebuilt {store} from 2 files in 2 deliveries; the old store is {store}.old" in done.stderr
+    with Store(store, cfg, read_only=True) as s:
+        pd.testing.assert_frame_equal(s.totals(), before)
+    assert (tmp_path / "s.duckdb.old").is_file()
+
+
 def test_open_store_concurrent_processes_build_once(tmp_path):
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
     csv_file(tmp_path / "data" / "x.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r{i}," for i in range(50)])

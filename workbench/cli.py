@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="*", metavar="PATH", help="default: [data].focus from the config")
     i.add_argument("--store", metavar="FILE", help="DuckDB file (default: [data].store)")
     i.add_argument("--json", action="store_true", help="print the store's totals as JSON")
+    i.add_argument("--rebuild", action="store_true",
+                   help="first load the store again from the files it records (after an upgrade)")
 
     s = sub.add_parser("sample", help="generate the AI-company sample dataset (FOCUS 1.3)")
     s.add_argument("--out", metavar="DIR", default="data/sample")

@@ -191,7 +191,7 @@ class Store:
         row = self.con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
         if not row or row[0] != _schema_fingerprint():
             raise WorkbenchError(f"{self.path}: store made by another version of the workbench; "
-                                 "delete it and ingest again")
+                                 "`workbench ingest --rebuild` loads it again from its files")
 
     def close(self) -> None:
         if self.con is not None:
@@ -714,23 +714,37 @@ def totals_json(totals: pd.DataFrame) -> dict:
 
 
 def run_ingest(args) -> int:
-    """`workbench ingest PATH... [--store FILE] [--json]`."""
+    """`workbench ingest PATH... [--store FILE] [--json] [--rebuild]`."""
     config = load_config(getattr(args, "config", None))
-    paths = _data_paths(getattr(args, "paths", None), config)
-    with Store(getattr(args, "store", None), config) as store:
-        result = store.ingest(paths, progress=sys.stderr.isatty())
-        totals = store.totals()
-    for w in result.warnings[:50]:
-        print(f"warning: {w}", file=sys.stderr)
-    if len(result.warnings) > 50:
-        print(f"warning: ... and {len(result.warnings) - 50} more warnings", file=sys.stderr)
+    target = getattr(args, "store", None) or config.path(config.data.store)
+    given = getattr(args, "paths", None)
+    if getattr(args, "rebuild", False):
+        from workbench.store_rebuild import rebuild
+
+        files, deliveries = rebuild(Path(target), config)
+        print(f"rebuilt {target} from {files} file{'s' * (files != 1)} in {deliveries} "
+              f"deliver{'ies' if deliveries != 1 else 'y'}; the old store is {target}.old",
+              file=sys.stderr)
+    result = None
+    if given or not getattr(args, "rebuild", False):
+        with Store(target, config) as store:
+            result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
+            totals = store.totals()
+        for w in result.warnings[:50]:
+            print(f"warning: {w}", file=sys.stderr)
+        if len(result.warnings) > 50:
+            print(f"warning: ... and {len(result.warnings) - 50} more warnings", file=sys.stderr)
+    else:
+        with Store(target, config, read_only=True) as store:
+            totals = store.totals()
     if getattr(args, "json", False):
         print(json.dumps(totals_json(totals)))
         return 0
-    n = len(result.files)
-    print(f"delivery {result.delivery_id}: {result.rows:,} rows from {n} file{'s' * (n != 1)} "
-          f"in {result.seconds:.1f}s; replaced {result.replaced_rows:,} rows of earlier deliveries "
-          f"in {len(result.partitions)} partitions; store {store.path}")
+    if result is not None:
+        n = len(result.files)
+        print(f"delivery {result.delivery_id}: {result.rows:,} rows from {n} file{'s' * (n != 1)} "
+              f"in {result.seconds:.1f}s; replaced {result.replaced_rows:,} rows of earlier "
+              f"deliveries in {len(result.partitions)} partitions; store {target}")
     print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
     for r in totals.itertuples(index=False):
         print(f"{r.billing_period_start:<22} {r.currency:<8} {r.rows:>12,} "

@@ -1,0 +1,86 @@
+"""`workbench ingest --rebuild`: load a store again from the files it records.
+
+A store made by another version of the workbench cannot be read by this one. Its `files`
+table still says which files each delivery loaded, so the same deliveries, replayed in
+their order into a new store, give the same rows under the same replacement rule. Every
+file that still has rows in the store must be there with the content it had (same
+sha256); otherwise the rebuild stops before anything changes. The old store is kept beside the new one as `<store>.old`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from workbench.config import Config
+from workbench.delivery import file_lock, sha256_file
+from workbench.errors import WorkbenchError
+
+# Files some of whose rows are still in the store: a file whose every billing period a
+# later delivery replaced adds nothing to the result, so it need not be there any more.
+LIVE_FILES = """
+SELECT f.delivery_id, f.path, f.sha256 FROM files f
+WHERE f.duplicate_of IS NULL AND EXISTS (
+    SELECT 1 FROM file_partitions mine
+    WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND NOT EXISTS (
+        SELECT 1 FROM file_partitions later
+        WHERE later.delivery_id > mine.delivery_id
+          AND later.wb_provider IS NOT DISTINCT FROM mine.wb_provider
+          AND later.BillingAccountId IS NOT DISTINCT FROM mine.BillingAccountId
+          AND later.BillingPeriodStart IS NOT DISTINCT FROM mine.BillingPeriodStart))
+ORDER BY f.delivery_id, f.path
+"""
+
+
+def recorded_deliveries(store: Path) -> list[list[Path]]:
+    """The files of each delivery that still count, in load order, as the store records them."""
+    if not store.is_file():
+        raise WorkbenchError(f"{store}: store not found: nothing to rebuild")
+    try:
+        with duckdb.connect(str(store), read_only=True) as con:
+            rows = con.execute(LIVE_FILES).fetchall()
+    except duckdb.Error as exc:
+        raise WorkbenchError(f"{store}: cannot rebuild: the store does not say which files it was "
+                             f"loaded from ({str(exc).splitlines()[0]}); delete it and ingest "
+                             "again") from None
+    deliveries: dict[int, list[Path]] = {}
+    for delivery, path, digest in rows:
+        p = Path(path)
+        if not p.is_file():
+            raise WorkbenchError(f"{path}: missing (loaded in delivery {delivery}); cannot "
+                                 "rebuild the store without it")
+        if sha256_file(p) != digest:
+            raise WorkbenchError(f"{path}: changed since it was loaded in delivery {delivery}; "
+                                 "cannot rebuild the same store (delete it and ingest again)")
+        deliveries.setdefault(delivery, []).append(p)
+    if not deliveries:
+        raise WorkbenchError(f"{store}: the store records no files: nothing to rebuild")
+    return list(deliveries.values())
+
+
+def rebuild(store: Path, config: Config) -> tuple[int, int]:
+    """Replay the store's deliveries into a new store that then takes its place.
+
+    Returns (files, deliveries). The old file moves to `<store>.old`; on any error the
+    store is left as it was.
+    """
+    from workbench.store import Store
+
+    store = Path(store)
+    with file_lock(store):
+        deliveries = recorded_deliveries(store)
+        tmp = store.with_name(f".{store.name}.{os.getpid()}.rebuilding")
+        tmp.unlink(missing_ok=True)
+        try:
+            with Store(tmp, config) as s:
+                for files in deliveries:
+                    s.ingest([str(f) for f in files])
+            os.replace(store, store.with_name(store.name + ".old"))
+            Path(str(store) + ".wal").unlink(missing_ok=True)
+            os.replace(tmp, store)
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return sum(len(f) for f in deliveries), len(deliveries)
