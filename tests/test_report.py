@@ -206,9 +206,13 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
     page_pdf = len(PdfReader(out / "00_overview.pdf").pages)
     assert pack["path"] == "pack-2025-03.pdf" and pack["error"] is None
     reader = PdfReader(out / pack["path"])
-    assert page_pdf < pack["pages"] == len(reader.pages)
-    assert "Monthly report 2025-03" in reader.pages[0].extract_text()
-    assert "Spend overview" in reader.pages[pack["pages"] - page_pdf].extract_text()
+    text = [pg.extract_text() for pg in reader.pages]
+    assert page_pdf + 2 <= pack["pages"] == len(reader.pages)
+    assert "Monthly report 2025-03" in text[0] and "Inputs" not in text[0]  # the cover
+    first = next(i for i, t in enumerate(text) if "Spend overview" in t and i > 0)
+    assert text[first:first + page_pdf] == [pg.extract_text()
+                                            for pg in PdfReader(out / "00_overview.pdf").pages]
+    assert "Monthly report 2025-03: inputs" in text[-1] and "focus.csv" in text[-1]  # the appendix
     assert 'href="pack-2025-03.pdf"' in (out / "index.html").read_text()
 
     seen = open_offline(out)

@@ -347,7 +347,9 @@ def run_report(args) -> int:
     index = out / "index.html"
     index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
     if pages:
-        manifest["pack_pdf"] = _pack_pdf(index, pages, pack, chromium)
+        manifest["pack_pdf"] = _pack_pdf(
+            {part: report_index.index_html(manifest, facts["headline"], part)
+             for part in ("cover", "inputs")}, pages, pack, chromium)
         if manifest["pack_pdf"]["error"]:
             index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
@@ -358,15 +360,19 @@ def run_report(args) -> int:
     return 1 if failed else 0
 
 
-def _pack_pdf(index: Path, pages: list[Path], pack: Path, chromium: str) -> dict:
-    """The whole pack as one PDF to attach to an email: the index, then every page."""
+def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str) -> dict:
+    """The whole pack as one PDF to attach to an email: the index without its list of
+    inputs, every page, then the inputs (a long list of files is an appendix, not a cover)."""
     from workbench import render
 
     with tempfile.TemporaryDirectory(prefix="wb-pack-") as tmp:
-        cover = Path(tmp) / "index.pdf"
+        printed = {}
         try:
-            render.print_pdf(index, cover, chromium)
-            count = render.merge_pdfs([cover, *pages], pack)
+            for part, text in html.items():
+                (Path(tmp) / f"{part}.html").write_text(text, encoding="utf-8")
+                printed[part] = Path(tmp) / f"{part}.pdf"
+                render.print_pdf(Path(tmp) / f"{part}.html", printed[part], chromium)
+            count = render.merge_pdfs([printed["cover"], *pages, printed["inputs"]], pack)
         except WorkbenchError as exc:
             print(f"warning: {exc.line()}", file=sys.stderr, flush=True)
             return {"path": None, "pages": None, "error": exc.line()}

@@ -83,7 +83,8 @@ def _inputs(manifest: dict) -> str:
             f'</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def index_html(manifest: dict, head: pd.DataFrame) -> str:
+def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
+    """The index page; for the pack PDF, its `cover` (no inputs) and its `inputs` (the end)."""
     month = manifest["month"]
     failed = [r for r in manifest["notebooks"] if r["status"] != "ok"]
     notes = []
@@ -92,6 +93,17 @@ def index_html(manifest: dict, head: pd.DataFrame) -> str:
                      "pages failed; their errors are listed below.</div>")
     if manifest["pdf"]["warning"]:
         notes.append(f'<div class="wb-notice">{_e(manifest["pdf"]["warning"])}</div>')
+    summary = f"""<h1>Monthly report {_e(month)}</h1>
+{_figures(head)}
+{''.join(notes)}
+<h2>Pages</h2>
+{_pack(manifest.get('pack_pdf')) if part == "index" else ""}
+{_pages(manifest['notebooks'])}"""
+    inputs = f"<h2>Inputs</h2>\n{_inputs(manifest)}"
+    where = {"index": "listed above", "cover": "listed on the last pages",
+             "inputs": "listed above"}[part]
+    body = {"index": f"{summary}\n{inputs}", "cover": summary,
+            "inputs": f"<h1>Monthly report {_e(month)}: inputs</h1>\n{inputs}"}[part]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -100,15 +112,8 @@ def index_html(manifest: dict, head: pd.DataFrame) -> str:
 <body><main class="wb-page">
 <header class="wb-header"><span>AI FinOps workbench {_e(manifest['workbench_version'])}</span>
 <span>generated {_e(manifest['finished'])}</span></header>
-<h1>Monthly report {_e(month)}</h1>
-{_figures(head)}
-{''.join(notes)}
-<h2>Pages</h2>
-{_pack(manifest.get('pack_pdf'))}
-{_pages(manifest['notebooks'])}
-<h2>Inputs</h2>
-{_inputs(manifest)}
-<footer class="wb-footer">Every figure is computed from the inputs listed above; amounts in
+{body}
+<footer class="wb-footer">Every figure is computed from the inputs {where}; amounts in
 different currencies are never added. Details: <a href="manifest.json">manifest.json</a>.</footer>
 </main></body></html>
 """
