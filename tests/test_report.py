@@ -113,6 +113,29 @@ def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):
     assert report.store_path(cfg, ["/x/a.csv"]) == mine != report.store_path(cfg, ["/x/b.csv"])
 
 
+def test_data_stores_unused_for_a_month_are_deleted(tmp_path):
+    import os
+    import time
+
+    from workbench.config import Config
+
+    cfg = Config(root=tmp_path)
+    default = report.store_path(cfg, None)
+    default.parent.mkdir(parents=True)
+    used, old, recent = (report.store_path(cfg, [f"/x/{n}.csv"]) for n in "abc")
+    other = default.with_name(f"{default.stem}-mine{default.suffix}")
+    old_wal = old.with_name(old.name + ".wal")
+    for p in (default, used, old, old_wal, recent, other):
+        p.write_text("x")
+    month_ago = time.time() - 31 * 86400
+    for p in (default, used, old, old_wal, other):
+        os.utime(p, (month_ago, month_ago))
+    assert report.retire_data_stores(cfg, used) == [old]
+    assert not old.exists() and not old_wal.exists()
+    assert default.exists() and recent.exists() and other.exists()  # not --data caches, or in use
+    assert used.stat().st_mtime > month_ago + 86400  # marked as used now
+
+
 def test_index_lists_failures_with_their_error():
     head = pd.DataFrame([{"currency": "USD", "month": "2026-05", "cost": 1500.0, "previous_month": "2026-04",
                           "previous": float("nan"), "previous_change": float("nan"),

@@ -117,9 +117,10 @@ def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | No
     file the kernels load (WORKBENCH_CONFIG). Returns (config, path or None)."""
     if not data:
         return config, None
-    from workbench.report import store_path
+    from workbench.report import retire_data_stores, store_path
 
     store = store_path(config, data)
+    retire_data_stores(config, store)
     new = config.model_copy(update={"data": config.data.model_copy(
         update={"focus": data, "store": str(store)})})
     fd, path = tempfile.mkstemp(prefix="workbench-app-", suffix=".toml")

@@ -105,6 +105,32 @@ def store_path(config: Config, data: list[str] | None) -> Path:
     return base.with_name(f"{base.stem}-{key}{base.suffix}")
 
 
+DATA_STORE_DAYS = 30  # a --data store unused this long is deleted (it is rebuilt when needed)
+
+
+def retire_data_stores(config: Config, used: Path, days: int = DATA_STORE_DAYS) -> list[Path]:
+    """Mark `used` as used now and delete the other --data stores unused for `days`.
+
+    Each --data set gets its own store (see store_path); they are caches of the exports,
+    rebuilt from them on demand, so old ones would otherwise pile up in the data folder.
+    The configured store is never touched. Returns the stores deleted.
+    """
+    import re
+
+    base = config.path(config.data.store)
+    if used.is_file():
+        os.utime(used)
+    pattern = re.compile(re.escape(base.stem) + r"-[0-9a-f]{10}" + re.escape(base.suffix))
+    cutoff = time.time() - days * 86400
+    gone = []
+    for p in base.parent.glob(f"{base.stem}-*{base.suffix}"):
+        if p != used and pattern.fullmatch(p.name) and p.stat().st_mtime < cutoff:
+            for f in (p, Path(f"{p}.wal"), Path(f"{p}.lock")):
+                f.unlink(missing_ok=True)
+            gone.append(p)
+    return gone
+
+
 def _sha256(path: Path) -> str:
     from workbench.store import sha256_file
 
@@ -297,6 +323,8 @@ def run_report(args) -> int:
     notebooks = select_notebooks(notebooks_dir(config),
                                  getattr(args, "notebooks", None) or config.report.notebooks or None)
     store = store_path(config, data)
+    if data:
+        retire_data_stores(config, store)
     print(f"loading {'; '.join(data) if data else 'configured data'} into {store}",
           file=sys.stderr, flush=True)
     facts = gather(config, data, store, getattr(args, "month", None))
