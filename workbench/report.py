@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -394,12 +394,14 @@ def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str
     from workbench import render
 
     with tempfile.TemporaryDirectory(prefix="wb-pack-") as tmp:
-        printed = {}
+        printed = {part: Path(tmp) / f"{part}.pdf" for part in html}
+        for part, text in html.items():
+            (Path(tmp) / f"{part}.html").write_text(text, encoding="utf-8")
         try:
-            for part, text in html.items():
-                (Path(tmp) / f"{part}.html").write_text(text, encoding="utf-8")
-                printed[part] = Path(tmp) / f"{part}.pdf"
-                render.print_pdf(Path(tmp) / f"{part}.html", printed[part], chromium)
+            with ThreadPoolExecutor(max_workers=len(html)) as pool:  # one Chromium each
+                for done in [pool.submit(render.print_pdf, Path(tmp) / f"{part}.html", pdf, chromium)
+                             for part, pdf in printed.items()]:
+                    done.result()
             count = render.merge_pdfs([printed["cover"], *pages, printed["inputs"]], pack)
         except WorkbenchError as exc:
             print(f"warning: {exc.line()}", file=sys.stderr, flush=True)
