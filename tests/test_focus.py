@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -124,6 +125,20 @@ def test_tag_values_and_repeated_keys(tmp_path):
     assert report.ok
     got = con.execute("SELECT wb_tags FROM t").fetchone()[0]
     assert got == {"team": "a", "n": "1.5", "b": "true", "o": '{"x":[1]}', "z": None}
+
+
+@pytest.mark.parametrize("spell", [str.upper, lambda c: re.sub(r"(?<!^)(?=[A-Z])", "_", c).lower()])
+def test_a_header_in_warehouse_spelling_reads_with_one_warning(tmp_path, spell):
+    """Warehouse exports upper-case (BILLEDCOST) or snake-case (billed_cost) the names."""
+    good = row()
+    p = tmp_path / "w.csv"
+    p.write_bytes(csv_bytes([{spell(c): v for c, v in good.items()}], [spell(c) for c in HEADER]))
+    report, con = scan(p)
+    assert report.ok, report.errors
+    assert [w.message.split(":")[0] for w in report.warnings] == [  # x_Note stays custom
+        f"{len(HEADER) - 1} column names differ from FOCUS spelling, read as FOCUS columns"]
+    assert f"{spell('BillingAccountId')} as BillingAccountId" in report.warnings[0].message
+    assert report.currencies == scan(write(tmp_path, [good]))[0].currencies
 
 
 def test_tags_as_a_list_of_key_value_pairs(tmp_path):

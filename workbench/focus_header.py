@@ -54,19 +54,29 @@ def csv_header(head: bytes) -> list[str]:
     return next(csv.reader(io.StringIO(text)))
 
 
+def _fold(name: str) -> str:
+    """A column name without case or underscores: BILLED_COST, billedcost -> billedcost."""
+    return name.strip().lower().replace("_", "")
+
+
 def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
-    """Canonical (and other FOCUS) name -> name in the file; case-insensitive matches warn."""
+    """Canonical (and other FOCUS) name -> name in the file.
+
+    Names that differ from a FOCUS name only in case or underscores (warehouse exports
+    often upper-case or snake-case them) are read as that column, with one warning.
+    """
     exact = set(names)
-    lower_focus = {c.lower(): c for c in ALL_FOCUS_COLUMNS}
+    folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
+    respelled: list[tuple[str, str]] = []
     for name in names:
         if name in ALL_FOCUS_COLUMNS:
             mapping.setdefault(name, name)
     for name in names:
         if name in ALL_FOCUS_COLUMNS or name.lower().startswith("x_"):
             continue
-        focus = lower_focus.get(name.strip().lower())
+        focus = folded_focus.get(_fold(name))
         if focus is None:
             warnings.append(Problem(None, name, "not a FOCUS column (custom columns start with "
                                     "x_); ignored"))
@@ -75,8 +85,17 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            warnings.append(Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
-                                    "are case-sensitive"))
+            respelled.append((name, focus))
+    if len(respelled) == 1:
+        name, focus = respelled[0]
+        warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
+                                   "are case-sensitive, without underscores"))
+    elif respelled:  # a whole header in another spelling: one line, not one per column
+        shown = ", ".join(f"{n} as {f}" for n, f in respelled[:4])
+        warnings.insert(0, Problem(None, None, (
+            f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
+            f"{shown}{f' and {len(respelled) - 4} more' if len(respelled) > 4 else ''} "
+            "(FOCUS names are case-sensitive, without underscores)")))
     return mapping, warnings
 
 
