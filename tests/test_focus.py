@@ -141,6 +141,21 @@ def test_a_header_in_warehouse_spelling_reads_with_one_warning(tmp_path, spell):
     assert report.currencies == scan(write(tmp_path, [good]))[0].currencies
 
 
+def test_a_providers_own_columns_give_one_warning(tmp_path):
+    """OCI writes its extra columns as oci_*, not x_*: one line for the lot, none per column."""
+    extra = [f"oci_Extra{i}" for i in range(6)]
+    p = tmp_path / "oci.csv"
+    p.write_bytes(csv_bytes([row()], HEADER + extra))
+    report, _ = scan(p)
+    assert report.ok
+    assert [w.message for w in report.warnings] == [
+        "6 columns are not FOCUS columns (custom columns start with x_); ignored: oci_Extra0, "
+        "oci_Extra1, oci_Extra2, oci_Extra3 and 2 more"]
+    p.write_bytes(csv_bytes([row()], [*HEADER, "Comment"]))
+    assert [(w.column, w.message) for w in scan(p)[0].warnings] == [
+        ("Comment", "not a FOCUS column (custom columns start with x_); ignored")]
+
+
 def test_tags_as_a_list_of_key_value_pairs(tmp_path):
     """Some exports (and Parquet writers) spell labels as [{"key": ..., "value": ...}]."""
     pairs = [{"key": "Team", "value": "ml"}, {"key": "n", "value": 2}]

@@ -70,6 +70,7 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
     respelled: list[tuple[str, str]] = []
+    unknown: list[str] = []  # e.g. a provider's own prefix (OCI writes oci_*, not x_*)
     for name in names:
         if name in ALL_FOCUS_COLUMNS:
             mapping.setdefault(name, name)
@@ -78,8 +79,7 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
             continue
         focus = folded_focus.get(_fold(name))
         if focus is None:
-            warnings.append(Problem(None, name, "not a FOCUS column (custom columns start with "
-                                    "x_); ignored"))
+            unknown.append(name)
         elif focus in exact or focus in mapping:
             warnings.append(Problem(None, name, f"repeats FOCUS column {focus} in another "
                                     "spelling; ignored"))
@@ -96,6 +96,13 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
             f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
             f"{shown}{f' and {len(respelled) - 4} more' if len(respelled) > 4 else ''} "
             "(FOCUS names are case-sensitive, without underscores)")))
+    if len(unknown) == 1:
+        warnings.append(Problem(None, unknown[0], "not a FOCUS column (custom columns start "
+                                "with x_); ignored"))
+    elif unknown:  # one line for a provider's whole set of extra columns
+        shown = ", ".join(unknown[:4]) + (f" and {len(unknown) - 4} more" if len(unknown) > 4 else "")
+        warnings.append(Problem(None, None, f"{len(unknown)} columns are not FOCUS columns "
+                                f"(custom columns start with x_); ignored: {shown}"))
     return mapping, warnings
 
 
