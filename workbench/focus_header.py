@@ -91,19 +91,23 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
         warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
                                    "are case-sensitive, without underscores"))
     elif respelled:  # a whole header in another spelling: one line, not one per column
-        shown = ", ".join(f"{n} as {f}" for n, f in respelled[:4])
         warnings.insert(0, Problem(None, None, (
             f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
-            f"{shown}{f' and {len(respelled) - 4} more' if len(respelled) > 4 else ''} "
+            f"{_listed([f'{n} as {f}' for n, f in respelled])} "
             "(FOCUS names are case-sensitive, without underscores)")))
     if len(unknown) == 1:
         warnings.append(Problem(None, unknown[0], "not a FOCUS column (custom columns start "
                                 "with x_); ignored"))
     elif unknown:  # one line for a provider's whole set of extra columns
-        shown = ", ".join(unknown[:4]) + (f" and {len(unknown) - 4} more" if len(unknown) > 4 else "")
         warnings.append(Problem(None, None, f"{len(unknown)} columns are not FOCUS columns "
-                                f"(custom columns start with x_); ignored: {shown}"))
+                                f"(custom columns start with x_); ignored: {_listed(unknown)}"))
     return mapping, warnings
+
+
+def _listed(items: list[str], shown: int = 4) -> str:
+    """The first few items, then how many more: a header can have hundreds of columns."""
+    rest = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def column_problems(mapping: dict[str, str], version: str, names: list[str]) -> tuple[

@@ -371,15 +371,12 @@ def run_report(args) -> int:
     pages = [out / r["pdf"] for r in results if r.get("pdf")]
     pack = out / f"pack-{month}.pdf"
     pack.unlink(missing_ok=True)  # never leave an older pack beside this index
-    manifest["pack_pdf"] = {"path": pack.name, "pages": None, "error": None} if pages else None
-    index = out / "index.html"
-    index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
-    if pages:
-        manifest["pack_pdf"] = _pack_pdf(
-            {part: report_index.index_html(manifest, facts["headline"], part)
-             for part in ("cover", "inputs")}, pages, pack, chromium)
-        if manifest["pack_pdf"]["error"]:
-            index.write_text(report_index.index_html(manifest, facts["headline"]), encoding="utf-8")
+    # The cover and the inputs do not mention the pack, so it is made before the index.
+    manifest["pack_pdf"] = _pack_pdf(
+        {part: report_index.index_html(manifest, facts["headline"], part)
+         for part in ("cover", "inputs")}, pages, pack, chromium) if pages else None
+    (out / "index.html").write_text(report_index.index_html(manifest, facts["headline"]),
+                                    encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     failed = [r for r in results if r["status"] != "ok"]
     for r in failed:

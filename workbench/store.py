@@ -718,6 +718,7 @@ def run_ingest(args) -> int:
     config = load_config(getattr(args, "config", None))
     target = getattr(args, "store", None) or config.path(config.data.store)
     given = getattr(args, "paths", None)
+    rebuild_only = getattr(args, "rebuild", False) and not given
     if getattr(args, "rebuild", False):
         from workbench.store_rebuild import rebuild
 
@@ -726,17 +727,15 @@ def run_ingest(args) -> int:
               f"deliver{'ies' if deliveries != 1 else 'y'}; the old store is {target}.old",
               file=sys.stderr)
     result = None
-    if given or not getattr(args, "rebuild", False):
-        with Store(target, config) as store:
+    with Store(target, config, read_only=rebuild_only) as store:
+        if not rebuild_only:
             result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
-            totals = store.totals()
-        for w in result.warnings[:50]:
-            print(f"warning: {w}", file=sys.stderr)
-        if len(result.warnings) > 50:
-            print(f"warning: ... and {len(result.warnings) - 50} more warnings", file=sys.stderr)
-    else:
-        with Store(target, config, read_only=True) as store:
-            totals = store.totals()
+        totals = store.totals()
+    warnings = result.warnings if result else []
+    for w in warnings[:50]:
+        print(f"warning: {w}", file=sys.stderr)
+    if len(warnings) > 50:
+        print(f"warning: ... and {len(warnings) - 50} more warnings", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps(totals_json(totals)))
         return 0
