@@ -363,3 +363,42 @@ def test_named_time_zones_converted_to_utc(tmp_path):
     assert report.ok, report.errors
     assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == (
         datetime(2026, 5, 1), datetime(2026, 5, 1, 5))
+
+
+def test_folder_names_like_key_value_are_not_columns(tmp_path):
+    """AWS writes billing_period=2026-10/ folders; DuckDB would read them as columns (and a
+    folder named after a FOCUS column would overwrite the file's values)."""
+    from workbench.config import Config
+    from workbench.store import Store
+    folder = tmp_path / "BillingCurrency=usd" / "billing_period=2025-01"
+    folder.mkdir(parents=True)
+    table = pa.table({c: [v] * 2 for c, v in row().items()})
+    pq.write_table(table, folder / "part-0.parquet")
+    report, _ = scan(folder / "part-0.parquet")
+    assert report.ok and not report.warnings, report.warnings
+    assert set(report.currencies) == {row()["BillingCurrency"]}
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert res.files[0]["reader"] == "fast" and not res.warnings
+        assert s.totals().currency.tolist() == [row()["BillingCurrency"]]
+
+
+def test_focus_preview_names_as_oci_writes_them(tmp_path):
+    """OCI's FOCUS cost reports keep the 1.0-preview names that 1.0 renamed."""
+    renamed = {"ProviderName": "Provider", "PublisherName": "Publisher",
+               "InvoiceIssuerName": "InvoiceIssuer"}
+    header = [renamed.get(c, c) for c in HEADER if c != "ChargeClass"]
+    header += ["Region", "UsageQuantity", "UsageUnit", "ChargeSubcategory", "oci_CompartmentName"]
+    extra = {"Region": "us-ashburn-1", "UsageQuantity": "3.5", "UsageUnit": "GPU Hours",
+             "ChargeSubcategory": "On-Demand", "oci_CompartmentName": "ml"}
+    rows = [{**{renamed.get(k, k): v for k, v in row().items()}, **extra}]
+    report, con = scan(write(tmp_path, rows, header))
+    assert report.ok, report.errors
+    assert report.warnings[0].message.startswith(
+        "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their FOCUS 1.0 "
+        "columns: Provider as ProviderName, Publisher as PublisherName, InvoiceIssuer as "
+        "InvoiceIssuerName, Region as RegionId, UsageQuantity as ConsumedQuantity, UsageUnit as "
+        "ConsumedUnit")
+    got = con.execute('SELECT "ProviderName", "RegionId", "ConsumedQuantity", "ConsumedUnit" '
+                      "FROM t").fetchall()
+    assert got == [("Example Cloud", "us-ashburn-1", 3.5, "GPU Hours")]

@@ -308,7 +308,8 @@ def test_corrected_reexport_replaces_its_partition_only(tmp_path, cfg):
 
 def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg):
     part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
-    part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40"}, {"BilledCost": "2"}])
+    part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40", "ResourceId": "r2"},
+                                                    {"BilledCost": "2", "ResourceId": "r3"}])
     fixed = frame_file(tmp_path / "fixed", "all", [{"BilledCost": "141"}])
     with Store(tmp_path / "s.duckdb", cfg) as s:
         assert s.ingest([str(part1), str(part2)]).warnings == []
@@ -653,3 +654,14 @@ def test_fast_path_takes_clean_parquet_and_keeps_tags(tmp_path, cfg, monkeypatch
         assert s.con.execute("SELECT count(*), count_if(wb_tags_ok) FROM tag_sets").fetchone() == (2, 2)
         s.ingest([str(f)])  # re-ingest: the same tag sets, not new ones
         assert s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0] == 2
+
+
+def test_a_problem_many_files_share_is_said_once():
+    from workbench.delivery import same_in_many_files
+    from workbench.focus_report import Problem
+    extra = Problem(None, None, "2 columns are not FOCUS columns")
+    found = [("d/1.csv", extra), ("d/1.csv", Problem(4, "Tags", "malformed")), "d/2.csv: same content",
+             ("d/2.csv", extra), ("d/3.csv", extra), ("d/3.csv", Problem(4, "Tags", "malformed"))]
+    assert same_in_many_files(found) == [
+        "d/1.csv: 2 columns are not FOCUS columns (the same in 2 more files)",
+        "d/1.csv:4: Tags: malformed", "d/2.csv: same content", "d/3.csv:4: Tags: malformed"]

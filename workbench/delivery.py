@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.errors import InputError
+from workbench.errors import InputError, format_problem
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -86,6 +86,28 @@ def partition_dict(row) -> dict:
     """(provider, billing account, billing period start, rows) as the load records show it."""
     return {"provider": row[0], "billing_account_id": row[1],
             "billing_period_start": iso_utc(row[2]), "rows": int(row[3])}
+
+
+def same_in_many_files(found: list) -> list[str]:
+    """Warnings as lines, where a problem about a whole file (no row) that many files share
+    is said once, for the first file, with how many more have it: a provider's daily files
+    all carry the same extra columns. `found` holds (path, Problem) pairs or ready lines."""
+    lines: list[str | list] = []
+    first: dict[tuple, list] = {}
+    for item in found:
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        path, p = item
+        if p.row is None and (p.column, p.message) in first:
+            first[(p.column, p.message)][1] += 1
+            continue
+        line = [format_problem(path, p.row, p.column, p.message), 0]
+        if p.row is None:
+            first[(p.column, p.message)] = line
+        lines.append(line)
+    return [x if isinstance(x, str) else x[0] + (
+        f" (the same in {x[1]:,} more file{'s' * (x[1] > 1)})" if x[1] else "") for x in lines]
 
 
 def first_problem(path: Path, report) -> InputError:

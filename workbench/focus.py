@@ -96,7 +96,8 @@ def _source(con, path: Path, kind: str, head: bytes,
     """(FROM clause, [(unique column name, type)], header as written) for the file."""
     p = literal(str(path))
     if kind == "parquet":
-        src = f"read_parquet({p})"
+        # Folders named key=value (AWS writes billing_period=2026-10/) are not columns.
+        src = f"read_parquet({p}, hive_partitioning=false)"
         try:
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:

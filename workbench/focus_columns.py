@@ -35,6 +35,12 @@ INTRODUCED: dict[str, tuple[str, ...]] = {
 }
 
 
+# FOCUS 1.0-preview names that 1.0 renamed; OCI's FOCUS cost reports still use them.
+PREVIEW_NAMES = {"Provider": "ProviderName", "Publisher": "PublisherName",
+                 "InvoiceIssuer": "InvoiceIssuerName", "Region": "RegionId",
+                 "UsageQuantity": "ConsumedQuantity", "UsageUnit": "ConsumedUnit"}
+
+
 SERVICE_CATEGORIES = (
     "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",
     "Developer Tools", "Multicloud", "Identity", "Integration", "Internet of Things",

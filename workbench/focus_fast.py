@@ -66,7 +66,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         return None
     mapping, types = header.mapping, dict(header.columns)
     if header.kind == "parquet":
-        src = f"read_parquet({literal(str(path))})"
+        src = f"read_parquet({literal(str(path))}, hive_partitioning=false)"
         rejects_table = None
     else:
         wanted = {mapping[c]: csv_read_type(t) for c, t in FOCUS_COLUMNS.items() if c in mapping}

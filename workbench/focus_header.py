@@ -7,7 +7,13 @@ import io
 import zlib
 from pathlib import Path
 
-from workbench.focus_columns import ALL_FOCUS_COLUMNS, MANDATORY, PROVIDER_COLUMNS, REQUIRED
+from workbench.focus_columns import (
+    ALL_FOCUS_COLUMNS,
+    MANDATORY,
+    PREVIEW_NAMES,
+    PROVIDER_COLUMNS,
+    REQUIRED,
+)
 from workbench.focus_report import Problem, Stop
 
 HEAD_BYTES = 1 << 20  # enough for any header line
@@ -63,13 +69,16 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     """Canonical (and other FOCUS) name -> name in the file.
 
     Names that differ from a FOCUS name only in case or underscores (warehouse exports
-    often upper-case or snake-case them) are read as that column, with one warning.
+    often upper-case or snake-case them) are read as that column, with one warning; so are
+    the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...).
     """
     exact = set(names)
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
+    folded_focus.update({_fold(old): new for old, new in PREVIEW_NAMES.items()})
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
     respelled: list[tuple[str, str]] = []
+    preview: list[tuple[str, str]] = []
     unknown: list[str] = []  # e.g. a provider's own prefix (OCI writes oci_*, not x_*)
     for name in names:
         if name in ALL_FOCUS_COLUMNS:
@@ -85,7 +94,8 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            respelled.append((name, focus))
+            renamed = _fold(name) in {_fold(old) for old in PREVIEW_NAMES}
+            (preview if renamed else respelled).append((name, focus))
     if len(respelled) == 1:
         name, focus = respelled[0]
         warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
@@ -95,6 +105,10 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
             f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
             f"{_listed([f'{n} as {f}' for n, f in respelled])} "
             "(FOCUS names are case-sensitive, without underscores)")))
+    if preview:
+        warnings.insert(0, Problem(None, None, (
+            "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their "
+            f"FOCUS 1.0 columns: {_listed([f'{n} as {f}' for n, f in preview], 6)}")))
     if len(unknown) == 1:
         warnings.append(Problem(None, unknown[0], "not a FOCUS column (custom columns start "
                                 "with x_); ignored"))

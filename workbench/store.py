@@ -13,6 +13,8 @@ corrected re-export of a billing period replaces the old one. Files of one deliv
 never replace each other (a period split over several files is loaded whole), which
 means a corrected re-export must be delivered with all the files of its period.
 Files with identical content (sha256) in one delivery are loaded once, with a warning.
+Files of one delivery that are copies of the same partition (runs of an export kept side by
+side, told from parts by the charges they repeat: snapshots.py) load only the newest copy.
 A delivery is one transaction: a file with errors aborts it and the store is unchanged.
 The `deliveries`, `files` and `file_partitions` tables record what was loaded.
 
@@ -55,10 +57,11 @@ from workbench.delivery import (
     first_problem,
     naive_utc,
     partition_dict,
+    same_in_many_files,
     sha256_file,
 )
 from workbench.errors import WorkbenchError, format_problem
-from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS
+from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS, FOCUS_COLUMNS
 
 STORE_VERSION = "4"
 SCAN_TABLE = "wb_scan"
@@ -273,8 +276,7 @@ class Store:
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                warnings += [format_problem(str(path), p.row, p.column, p.message)
-                             for p in report.warnings]
+                warnings += [(str(path), p) for p in report.warnings]
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
@@ -303,7 +305,13 @@ class Store:
                 loaded.append(entry)
                 if meter:
                     meter.done(i, entry["rows"])
-            warnings = self._left_behind(delivery, loaded) + warnings  # the costly one first
+            copies = self._drop_copies(delivery, loaded)
+            rows_total = sum(e["rows"] for e in loaded)
+            warnings = same_in_many_files(warnings)
+            left = self._left_behind(delivery, loaded)
+            subs = [w for w in self._sub_accounts_gone(delivery)  # one warning a file at most
+                    if not any(w.startswith(n.split(": not in this delivery")[0] + ": ") for n in left)]
+            warnings = left + subs + copies + warnings  # the costly ones first
             replaced = self._replace_partitions(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
@@ -449,6 +457,95 @@ class Store:
                         f"not in this delivery, which replaces {provider} / {account} / {period}: "
                         f"its {n:,} rows of that billing period are gone (load every file of a "
                         "billing period in the same ingest)")))
+        return out
+
+    def _sub_accounts_gone(self, delivery: int) -> list[str]:
+        """Warnings for sub accounts whose earlier rows this delivery replaces without holding
+        any row of them: usually exports scoped to one sub account (an Azure subscription)
+        loaded one at a time, where each replaces the billing account's whole period."""
+        key = ", ".join(PARTITION_KEY)
+        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in PARTITION_KEY)
+        held = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in PARTITION_KEY)
+        rows = self.con.execute(f"""
+            SELECT c.wb_source_file, {', '.join('c.' + k for k in PARTITION_KEY)},
+                   list(DISTINCT coalesce(c.SubAccountId, '(none)') ORDER BY 1), count(*)
+            FROM charges c SEMI JOIN (SELECT DISTINCT {key} FROM file_partitions
+                                      WHERE delivery_id = $1) p ON {match}
+            WHERE c.wb_delivery_id < $1 AND NOT EXISTS (
+                SELECT 1 FROM charges n WHERE n.wb_delivery_id = $1 AND {held}
+                  AND n.SubAccountId IS NOT DISTINCT FROM c.SubAccountId)
+            GROUP BY ALL ORDER BY ALL""", [delivery]).fetchall()
+        out = []
+        for path, provider, account, start, subs, n in rows:
+            period = start.strftime("%Y-%m") if start is not None else "(no period)"
+            names = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
+            out.append(format_problem(path, None, "SubAccountId", (
+                f"this delivery replaces {provider} / {account} / {period} but holds no row of "
+                f"sub account{'s' * (len(subs) > 1)} {names}: its {n:,} rows of them are gone "
+                "(load every export of a billing period in the same ingest)")))
+        return out
+
+    def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
+        """Keep one export of each partition that several files of this delivery hold as
+        copies (snapshots.py says how they are told from parts); warnings for the others.
+
+        Updates the entries in `loaded` and the delivery's file_partitions to match.
+        """
+        from workbench import snapshots
+        con = self.con
+        key = ", ".join(PARTITION_KEY)
+        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM m.{k}" for k in PARTITION_KEY)
+        shared_key = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in PARTITION_KEY)
+        many = con.execute(f"SELECT count(*) FROM (SELECT {key} FROM file_partitions WHERE "
+                           f"delivery_id = ? GROUP BY ALL HAVING count(*) > 1)",
+                           [delivery]).fetchone()[0]
+        if not many:
+            return []
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
+            SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
+                   {snapshots.identity_sql(list(FOCUS_COLUMNS))} AS h,
+                   max(c."ChargePeriodEnd") AS last_end
+            FROM charges c SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
+                                      GROUP BY ALL HAVING count(*) > 1) m ON {match}
+            WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
+        sides = con.execute(f"SELECT {key}, f, count(*), max(last_end) FROM wb_charge_ids "
+                            "GROUP BY ALL").fetchall()
+        pairs = con.execute(
+            f"SELECT {', '.join('a.' + k for k in PARTITION_KEY)}, a.f, b.f, count(*) "
+            f"FROM wb_charge_ids a JOIN wb_charge_ids b ON {shared_key} AND a.h = b.h "
+            "AND a.f < b.f GROUP BY ALL").fetchall()
+        con.execute("DROP TABLE wb_charge_ids")
+        entry_of = {e["path"]: e for e in loaded}
+        files: dict[tuple, list] = {}
+        for *part, path, n, last_end in sides:
+            files.setdefault(tuple(part), []).append(snapshots.FileSide(
+                path, n, last_end, entry_of[path]["mtime_ns"]))
+        shared: dict[tuple, dict] = {}
+        for *part, a, b, n in pairs:
+            shared.setdefault(tuple(part), {})[(a, b)] = n
+        out = []
+        for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
+            gone = snapshots.superseded(sides_of, shared.get(part, {}))
+            where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
+            provider, account, start = part
+            period = start.strftime("%Y-%m") if start is not None else "(no period)"
+            for path, (newer, n, total) in sorted(gone.items()):
+                entry = entry_of[path]
+                con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, Path(path))} "
+                            f"AND {where}", list(part))
+                con.execute(f"DELETE FROM file_partitions WHERE delivery_id = ? AND sha256 = ? "
+                            f"AND {where}", [delivery, entry["sha256"], *part])
+                mine = partition_dict((*part, 0))
+                rows = sum(p["rows"] for p in entry["partitions"]
+                           if {**p, "rows": 0} == mine)
+                entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
+                entry["rows"] -= rows
+                out.append(format_problem(path, None, None, (
+                    f"an older copy of {provider} / {account} / {period}: {n:,} of its {total:,} "
+                    f"charges are also in {newer[0]}"
+                    + (f" and {len(newer) - 1} more" if len(newer) > 1 else "")
+                    + f", which {'are' if len(newer) > 1 else 'is'} newer; its {rows:,} rows of "
+                    "that billing period are not loaded (copies loaded together count twice)")))
         return out
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:

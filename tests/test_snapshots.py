@@ -1,0 +1,146 @@
+"""Copies of one billing period in one delivery: told from parts, the newest kept once."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
+
+from workbench.config import Config
+from workbench.snapshots import FileSide, superseded
+from workbench.store import Store
+
+MAY_20, MAY_31 = datetime(2026, 5, 20), datetime(2026, 6, 1)
+
+
+def side(path: str, charges: int, end=MAY_31, mtime: int = 0) -> FileSide:
+    return FileSide(path, charges, end, mtime)
+
+
+def test_parts_of_one_export_are_all_kept():
+    files = [side("run/part-1", 500), side("run/part-2", 480), side("run/part-3", 20)]
+    assert superseded(files, {("run/part-1", "run/part-2"): 3}) == {}
+
+
+def test_an_earlier_run_gives_way_to_the_run_that_reaches_further():
+    files = [side("run-b/part-1", 300, MAY_20, mtime=9), side("run-a/part-1", 500, MAY_31)]
+    assert superseded(files, {("run-a/part-1", "run-b/part-1"): 290}) == {
+        "run-b/part-1": (["run-a/part-1"], 290, 300)}
+
+
+def test_runs_in_several_parts_are_compared_with_all_newer_parts():
+    # Each part of the early run shares less than half its charges with any one part of the
+    # late run, but nearly all of them with the late run's parts together.
+    files = [side("early/p1", 100, MAY_20), side("early/p2", 100, MAY_20),
+             side("late/p1", 150), side("late/p2", 150)]
+    shared = {("early/p1", "late/p1"): 45, ("early/p1", "late/p2"): 40,
+              ("early/p2", "late/p1"): 45, ("early/p2", "late/p2"): 45}
+    assert superseded(files, shared) == {"early/p1": (["late/p1", "late/p2"], 85, 100),
+                                         "early/p2": (["late/p1", "late/p2"], 90, 100)}
+
+
+def test_two_refreshes_in_parts_in_one_folder():
+    files = [side("d/a-1", 100, MAY_20, mtime=1), side("d/a-2", 100, MAY_20, mtime=1),
+             side("d/b-1", 150, mtime=2), side("d/b-2", 150, mtime=2)]
+    shared = {("d/a-1", "d/b-1"): 45, ("d/a-1", "d/b-2"): 45,
+              ("d/a-2", "d/b-1"): 45, ("d/a-2", "d/b-2"): 45}
+    assert set(superseded(files, shared)) == {"d/a-1", "d/a-2"}
+
+
+def test_copies_in_one_folder():
+    files = [side("dl/export.csv", 100, mtime=1), side("dl/export (1).csv", 100, mtime=2),
+             side("dl/other-account-part.csv", 50)]
+    assert superseded(files, {("dl/export (1).csv", "dl/export.csv"): 100}) == {
+        "dl/export.csv": (["dl/export (1).csv"], 100, 100)}
+
+
+def test_a_full_month_rerun_gives_way_to_the_later_file_then_the_greater_path():
+    files = [side("a/x", 10, mtime=5), side("b/x", 10, mtime=7)]
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+    files = [side("a/x", 10, mtime=7), side("b/x", 10, mtime=7)]
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+
+
+def test_little_in_common_is_not_a_copy():
+    files = [side("a/x", 100), side("b/x", 100, mtime=1)]
+    assert superseded(files, {("a/x", "b/x"): 49}) == {}
+    assert superseded(files, {("a/x", "b/x"): 50}) != {}
+
+
+def test_copies_of_copies_keep_only_the_newest():
+    files = [side("d1/x", 10, datetime(2026, 5, 5)), side("d2/x", 20, MAY_20), side("d3/x", 30)]
+    shared = {("d1/x", "d2/x"): 10, ("d1/x", "d3/x"): 10, ("d2/x", "d3/x"): 20}
+    assert set(superseded(files, shared)) == {"d1/x", "d2/x"}
+
+
+def _runs(tmp_path):
+    day = [{"ChargePeriodStart": f"2026-05-{d:02d}", "ChargePeriodEnd": f"2026-05-{d + 1:02d}",
+            "ResourceId": r, "BilledCost": f"{d}.{i}1", "EffectiveCost": f"{d}.{i}1"}
+           for d in range(1, 29) for i, r in enumerate(("gpu-1", "llm-api", "bucket"))]
+    # Run 1 saw 19 days; by run 2 the provider had restated some of them (other amounts).
+    early = [dict(r, BilledCost="7.77") if r["ResourceId"] == "bucket" else r for r in day[:57]]
+    june = [{"BillingPeriodStart": "2026-06-01", "ChargePeriodStart": "2026-06-02",
+             "ChargePeriodEnd": "2026-06-03", "BilledCost": "5", "EffectiveCost": "5"}]
+    run1 = frame_file(tmp_path / "exp" / "run-1", "part_0", early)
+    run2a = frame_file(tmp_path / "exp" / "run-2", "part_0", day[:40])
+    run2b = frame_file(tmp_path / "exp" / "run-2", "part_1", day[40:])
+    other = frame_file(tmp_path / "exp" / "run-1", "june", june)
+    os.utime(run1, ns=(run2a.stat().st_mtime_ns + 10**9,) * 2)  # copied later: still older data
+    return run1, run2a, run2b, other
+
+
+def test_an_export_folder_with_two_runs_counts_the_period_once(tmp_path):
+    run1, run2a, run2b, other = _runs(tmp_path)
+    with Store(tmp_path / "s.duckdb", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals([run2a, run2b, other])
+        # 19 of the 57 charges were restated by run 2: the other 38 are the same charges.
+        assert res.warnings == [
+            f"{run1}: an older copy of Cloud / acct-1 / 2026-05: 38 of its 57 charges are also "
+            f"in {run2a} and 1 more, which are newer; its 57 rows of that billing period are "
+            "not loaded (copies loaded together count twice)"]
+        by_path = {f["path"]: f for f in res.files}
+        assert by_path[str(run1)]["rows"] == 0 and by_path[str(other)]["rows"] == 1
+        assert res.rows == 85
+        recorded = s.con.execute("SELECT path, rows FROM files ORDER BY path").fetchall()
+        assert recorded == sorted((f["path"], f["rows"]) for f in res.files)
+        # Again as a second delivery: nothing changes, and the totals stay.
+        again = s.ingest([str(tmp_path / "exp")])
+        assert again.rows == 85 and store_totals(s) == exact_totals([run2a, run2b, other])
+
+
+def test_an_export_of_one_sub_account_says_which_others_it_replaces(tmp_path):
+    a = frame_file(tmp_path / "sub-a", "x", [{"SubAccountId": "sub-a", "BilledCost": "3"}])
+    b = frame_file(tmp_path / "sub-b", "x", [{"SubAccountId": "sub-b", "BilledCost": "4"},
+                                             {"SubAccountId": "sub-b", "ResourceId": "r9"}])
+    with Store(tmp_path / "s.duckdb", Config(root=tmp_path)) as s:
+        assert s.ingest([str(a), str(b)]).warnings == []  # together: both load
+        assert store_totals(s) == exact_totals([a, b])
+        assert len(s.ingest([str(a)]).warnings) == 1  # b is not sent again: said once
+        s.ingest([str(a), str(b)])
+        a2 = frame_file(tmp_path / "sub-a-fixed", "x", [{"SubAccountId": "sub-a", "BilledCost": "5"}])
+        assert s.ingest([str(a2)]).warnings == [
+            f"{b}: SubAccountId: this delivery replaces Cloud / acct-1 / 2026-05 but holds no "
+            "row of sub account sub-b: its 2 rows of them are gone (load every export of a "
+            "billing period in the same ingest)"]
+        assert store_totals(s) == exact_totals([a2])
+
+
+def test_parts_that_differ_only_in_tags_or_amount_are_all_loaded(tmp_path):
+    # One node's cost split by namespace (tags), paged over two files; an API key's usage
+    # paged by project, with no resource and the project only in its tags.
+    node = {"ResourceId": "gke-node-1", "ChargePeriodStart": "2026-05-03"}
+    a = frame_file(tmp_path / "bq", "000000000000", [
+        {**node, "Tags": '{"k8s-namespace": "search"}', "BilledCost": "3.10"},
+        {**node, "Tags": '{"k8s-namespace": "ads"}', "BilledCost": "1.20"}])
+    b = frame_file(tmp_path / "bq", "000000000001", [
+        {**node, "Tags": '{"k8s-namespace": "ranking"}', "BilledCost": "2.00"},
+        {**node, "Tags": '{"k8s-namespace": "eval"}', "BilledCost": "1.20"}])
+    api = {"ResourceId": "None", "ServiceName": "LLM API"}
+    p1 = frame_file(tmp_path / "api", "page1", [{**api, "Tags": '{"project": "assistant"}'}])
+    p2 = frame_file(tmp_path / "api", "page2", [{**api, "Tags": '{"project": "search"}'}])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(a), str(b), str(p1), str(p2)])
+        assert res.warnings == [] and res.rows == 6
+        assert store_totals(s) == exact_totals([a, b, p1, p2])

@@ -1,0 +1,79 @@
+"""Several exports of the same billing period in one delivery: keep the newest, once.
+
+Providers deliver a billing period again and again: Azure writes each scheduled run of a
+month-to-date export to a new run folder, AWS Data Exports can keep every refresh, and a
+hand download gets `export (1).csv` beside `export.csv`. Loaded together, those copies
+would count the period several times. Parts of one large export (one period split over
+several files, or paged by project) must all be loaded, though. Both look alike by name
+and by partition (provider, BillingAccountId, BillingPeriodStart); what tells them apart
+is the charges: parts hold different charges, a copy repeats the charges of a newer one.
+
+The rule, per partition held by more than one file of a delivery:
+- a charge is known by all its FOCUS columns but InvoiceId (which a run after the invoice
+  adds to every row): rows of two parts that differ only in tags or amount (one node's cost
+  split by namespace, one API key's usage split by project) are different charges;
+- files are taken newest first: the newest folder first (the folder whose charges reach
+  furthest, latest ChargePeriodEnd, then the most recently modified), and in a folder the
+  newest file first, by the same order, then the greatest path;
+- a file at least half of whose distinct charges are in files already taken is an older
+  copy: its rows of the partition are not loaded, with a warning. Any other file is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+# A run after the invoice fills InvoiceId on every row; nothing else marks a row as newer.
+NOT_IDENTITY = ("InvoiceId",)
+COPY_SHARE = 0.5  # share of a file's charges found in newer files that makes it a copy
+
+
+@dataclass(frozen=True)
+class FileSide:
+    """One file's rows of one partition."""
+
+    path: str
+    charges: int  # distinct charge identities
+    last_end: datetime | None  # latest ChargePeriodEnd
+    mtime_ns: int
+
+
+def superseded(files: Sequence[FileSide],
+               shared: Mapping[tuple[str, str], int]) -> dict[str, tuple[list[str], int, int]]:
+    """Files of one partition that are older copies of others.
+
+    `shared[(a, b)]` (a < b) counts the distinct charges files a and b both hold. Returns
+    {path: (the newer files holding its charges, most first; how many it shares; charges)}.
+    """
+    folder_age: dict[str, tuple] = {}
+    for f in files:
+        folder = str(Path(f.path).parent)
+        folder_age[folder] = max(folder_age.get(folder, _age(f)), _age(f))
+    order = sorted(files, key=lambda f: (folder_age[str(Path(f.path).parent)], _age(f)),
+                   reverse=True)
+    taken: list[FileSide] = []
+    out: dict[str, tuple[list[str], int, int]] = {}
+    for f in order:
+        seen = {k.path: shared.get((min(f.path, k.path), max(f.path, k.path)), 0) for k in taken}
+        seen = {k: n for k, n in seen.items() if n}
+        # Files taken are parts of one another (they share less than half), so their counts
+        # add up to nearly the union; capped at what the file holds.
+        n = min(f.charges, sum(seen.values()))
+        if f.charges and n >= COPY_SHARE * f.charges:
+            out[f.path] = (sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
+        else:
+            taken.append(f)
+    return out
+
+
+def _age(f: FileSide) -> tuple:
+    return (f.last_end or datetime.min, f.mtime_ns, f.path)
+
+
+def identity_sql(columns: Sequence[str]) -> str:
+    """SQL hash of a charge's identity over the store's FOCUS `columns`."""
+    present = [c for c in columns if c not in NOT_IDENTITY]
+    return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"
