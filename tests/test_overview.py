@@ -79,6 +79,14 @@ def test_untagged_share():
     un = overview.untagged_share(monthly_frame(), "2026-06").set_index("currency")
     assert un.loc["USD", "untagged"] == 15.0 and math.isclose(un.loc["USD", "share"], 15 / 200)
     assert un.loc["EUR", "untagged"] == -40.0
+    # A month whose total is a credit has no meaningful share: said as an amount instead.
+    credit = monthly_frame()
+    credit.loc[credit["currency"] == "USD", "effective_cost"] *= -1
+    un = overview.untagged_share(credit, "2026-06").set_index("currency")
+    assert math.isnan(un.loc["USD", "share"])
+    text = " ".join(overview.narrative(overview.headline(credit, "2026-06"),
+                                       un.reset_index(), credit.iloc[:0].assign(label=[])))
+    assert "-$15.00 of USD spend has no team tag" in text and "total is -$200" in text
 
 
 def test_filters_and_empty_dimensions():

@@ -152,7 +152,7 @@ def test_index_lists_failures_with_their_error():
                                "error": "WorkbenchError: no <budgets>", "seconds": 2.0}]}
     out = report_index.index_html(manifest, head)
     assert "$1.5k" in out and "$1,500.00" in out and "+$500 (+50.0%) vs 2025-05" in out
-    assert "no data for the previous month" in out and "Billed: $1,400.00" in out
+    assert "no data for the previous month" in out and "Billed in the 2026-05 billing period: $1,400.00" in out
     assert "failed: WorkbenchError: no &lt;budgets&gt;" in out and "1 of 2 pages failed" in out
     assert "Chromium not found" in out and "unit costs need drivers.csv" in out
     assert render.remote_references(out) == [] and "<script" not in out

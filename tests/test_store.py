@@ -173,6 +173,23 @@ def test_tag_keys_case_folded_first_key_wins_blank_is_untagged(tiny):
                    ("2026-05", "(untagged)", "USD"): 1.0, ("2026-06", "(untagged)", "EUR"): 7.10}
 
 
+def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
+    """AWS writes user:team, OCI defined tags FinOps.Team: read as team when no plain key is."""
+    tags = ['{"user:team": "search", "aws:createdBy": "x"}', '{"FinOps.Team": "ads"}',
+            '{"team": "core", "user:team": "other"}', '{"user:team": " ", "k8s.io/env": "prod"}',
+            '{"user:teams": "no"}']
+    f = frame_file(tmp_path / "in", "aws", [
+        {"Tags": t, "ResourceId": f"r{i}", "BilledCost": str(i + 1), "EffectiveCost": str(i + 1)}
+        for i, t in enumerate(tags)])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = {(r.team, r.environment): r.effective_cost
+               for r in s.monthly(["team", "environment"]).itertuples()}
+    assert got == {("search", "(untagged)"): 1, ("ads", "(untagged)"): 2,
+                   ("core", "(untagged)"): 3, ("(untagged)", "prod"): 4,
+                   ("(untagged)", "(untagged)"): 5}
+
+
 def test_workload_class_tag_then_rules_then_unclassified(tiny):
     df = tiny.monthly(["workload_class"])
     got = {(r.workload_class, r.currency): r.effective_cost for r in df.itertuples()}

@@ -22,6 +22,8 @@ from workbench import tables
     (3.2e9, "USD", "$3.2B"),
     (None, "USD", "n/a"),
     (math.nan, "USD", "n/a"),
+    (45.6, "JPY", "\u00a546"),        # no sen: the yen's smallest unit
+    (4.5, "KWD", "KWD 4.500"),
 ])
 def test_money(amount, currency, expected):
     assert tables.money(amount, currency) == expected
@@ -31,6 +33,7 @@ def test_money_exact_rounds_half_up_to_the_cent():
     assert tables.money_exact(1234567.005, "USD") == "$1,234,567.01"
     assert tables.money_exact(-12.345, "EUR") == "-\u20ac12.35"
     assert tables.money_exact(float("nan")) == "n/a"
+    assert tables.money_exact(1839619.13, "JPY") == "\u00a51,839,619"
 
 
 def test_signed_money_and_percent():

@@ -81,10 +81,25 @@ def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
     return value.strip().nullif("")
 
 
+# A provider's prefix before a tag key: AWS user:team, OCI defined tags FinOps.Team,
+# Kubernetes-style example.com/team. What follows the last separator is the key's name.
+KEY_PREFIX = r"^.*[:./]"
+
+
 def tag_value(t: ir.Table, keys: Sequence[str]) -> ir.StringValue:
-    """The first configured key present with a non-blank value (wb_tags keys are case-folded); NULL if none."""
+    """The first configured key present with a non-blank value (wb_tags keys are case-folded);
+    failing that, the first configured key found after a provider's prefix (user:team for
+    team); NULL if none."""
     values = [_blank_to_null(t.wb_tags.get(k.lower())) for k in keys]
-    return ibis.coalesce(*values) if len(values) > 1 else values[0]
+    prefixed = t.wb_tags.keys().filter(lambda key: key.re_search(KEY_PREFIX)).sort()
+    for k in keys:
+        named = prefixed.filter(_named(k.lower()))
+        values.append(_blank_to_null(t.wb_tags.get(named[0])))
+    return ibis.coalesce(*values)
+
+
+def _named(name: str):
+    return lambda key: key.re_replace(KEY_PREFIX, "") == name
 
 
 def _normalised_class(value: ir.StringValue) -> ir.StringValue:

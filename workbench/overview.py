@@ -145,7 +145,8 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
         total = sub[value].sum()
         untagged = sub.loc[sub[dim].isin(list(untagged_values)), value].sum()
         rows.append({"currency": c, "untagged": untagged, "total": total,
-                     "share": _ratio(untagged, total)})
+                     # a share of a total that is not positive (credits) means nothing
+                     "share": _ratio(untagged, total) if total > 0 else float("nan")})
     return pd.DataFrame(rows, columns=["currency", "untagged", "total", "share"])
 
 
@@ -172,7 +173,7 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
         parts = []
         for key, name in (("previous", "the previous month"), ("last_year", "the same month last year")):
             if pd.isna(r[key]):
-                parts.append(f"there is no data for {name} ({r[f'{key}_month']})")
+                parts.append(f"with no data for {name} ({r[f'{key}_month']})")
             else:
                 ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
                 word = "up" if ch > 0 else "down" if ch < 0 else "flat"
@@ -181,8 +182,12 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
         out.append(s + ", " + "; ".join(parts) + ".")
     for r in untagged.to_dict("records"):
         cur = r["currency"]
-        out.append(f"{percent(r['share'])} of {cur} spend ({money(r['untagged'], cur)}) has no team "
-                   f"tag and shows as {UNTAGGED}.")
+        if pd.isna(r["share"]):
+            out.append(f"{money(r['untagged'], cur)} of {cur} spend has no team tag and shows as "
+                       f"{UNTAGGED} (the month's {cur} total is {money(r['total'], cur)}).")
+        else:
+            out.append(f"{percent(r['share'])} of {cur} spend ({money(r['untagged'], cur)}) has "
+                       f"no team tag and shows as {UNTAGGED}.")
     for cur, sub in movers.groupby("currency", sort=True):
         top = sub.iloc[0]
         verb = "rose" if top["change"] > 0 else "fell"

@@ -156,10 +156,15 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
                                  f"{months[0]} to {months[-1]}")
         monthly = s.monthly(start=f"{overview.shift_month(month, -12)}-01",
                             end=overview.month_range(month)[1])
+        periods = s.totals()
         files = s.files()
     head = overview.headline(monthly, month)
-    billed = monthly[monthly["month"] == month].groupby("currency")["billed_cost"].sum()
-    head["billed_cost"] = [float(billed.get(c, 0.0)) for c in head["currency"]]
+    # What the month's invoices say: BilledCost of the billing period that starts in the month
+    # (it includes corrections of earlier usage), beside the cost of the month's charges.
+    period = periods[periods["billing_period_start"].str.startswith(month)]
+    billed = period.groupby("currency")["billed_cost"].sum()
+    head["billed_cost"] = [float(billed[c]) if c in billed else float("nan")
+                           for c in head["currency"]]
     files = files[files["duplicate_of"].isna()] if "duplicate_of" in files else files
     inputs = [{"kind": "focus", "path": str(r["path"]), "sha256": str(r["sha256"]),
                "size": int(r["size"]), "rows": int(r["rows"]),

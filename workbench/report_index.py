@@ -38,12 +38,15 @@ def _figures(head: pd.DataFrame) -> str:
         ly = ("no data a year earlier" if pd.isna(r["last_year"]) else
               f"{signed_money(r['last_year_change'], cur)} ({percent(r['last_year_change_pct'], signed=True)}) "
               f"vs {r['last_year_month']}")
+        billed = (f"Billed in the {r['month']} billing period: "
+                  + ("no such billing period" if pd.isna(r["billed_cost"])
+                     else money_exact(r["billed_cost"], cur)))
         cards.append(
             f'<div class="wb-figure"><div class="label">Effective cost, {_e(cur)}</div>'
             f'<div class="value">{_e(money(r["cost"], cur))}</div>'
             f'<div class="label">{_e(money_exact(r["cost"], cur))}</div>'
             f'<div class="label">{_e(prev)}</div><div class="label">{_e(ly)}</div>'
-            f'<div class="label">Billed: {_e(money_exact(r["billed_cost"], cur))}</div></div>')
+            f'<div class="label">{_e(billed)}</div></div>')
     return f'<div class="wb-figures {NO_MATH}">{"".join(cards)}</div>'
 
 

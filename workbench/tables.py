@@ -17,6 +17,15 @@ import pandas as pd
 SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
            "CAD": "CA$", "AUD": "A$", "CNY": "CN\u00a5"}
 UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+# ISO 4217 minor units where they are not 2 (JPY has no cents, KWD has fils).
+MINOR_UNITS = {**dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF",
+                                "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"), 0),
+               **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"), 3)}
+
+
+def minor_units(currency: str | None) -> int:
+    """Digits after the decimal point in the currency's smallest unit (2 when unknown)."""
+    return MINOR_UNITS.get((currency or "").upper(), 2)
 
 # MathJax (JupyterLab, Voila) reads "$...$" as math; these classes tell it not to.
 NO_MATH = "tex2jax_ignore mathjax_ignore"
@@ -59,17 +68,19 @@ def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
                 text = f"{scaled:,.{digits}f}{suffix}"
                 break
     else:
-        text = f"{a:,.0f}" if a >= 100 else f"{a:,.2f}"
+        text = f"{a:,.0f}" if a >= 100 else f"{a:,.{minor_units(currency)}f}"
     negative = value < 0 and text.strip("0.,") != ""
     return _with_currency(text, currency, negative)
 
 
 def money_exact(amount, currency: str | None = "USD") -> str:
-    """Money to the cent with thousands separators: $1,234,567.89."""
+    """Money to the cent (the currency's smallest unit) with thousands separators:
+    $1,234,567.89, ¥1,839,619."""
     if _missing(amount):
         return "n/a"
-    d = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return _with_currency(f"{abs(d):,.2f}", currency, d < 0)
+    digits = minor_units(currency)
+    d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return _with_currency(f"{abs(d):,.{digits}f}", currency, d < 0)
 
 
 def signed_money(amount, currency: str | None = "USD") -> str:
