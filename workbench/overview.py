@@ -179,7 +179,7 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
                 word = "up" if ch > 0 else "down" if ch < 0 else "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
                 parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
-        out.append(s + ", " + "; ".join(parts) + ".")
+        out.append(s + ", " + ", and ".join(parts) + ".")
     for r in untagged.to_dict("records"):
         cur = r["currency"]
         if pd.isna(r["share"]):
