@@ -1,5 +1,6 @@
 """Overview page: sections from a store-shaped fake, static in reports, live in apps."""
 
+import dataclasses
 import json
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from test_overview import monthly_frame
 
 from workbench import pages
+from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.live_chart import LiveChart
 
@@ -28,6 +30,11 @@ class FakeStore:
 
     def last_full_month(self):
         return "2026-06"
+
+    def tag_keys(self):
+        return ["team"]
+
+    config = Config()
 
 
 def base():
@@ -67,6 +74,13 @@ def test_missing_months_and_tags_are_said_not_hidden():
     data = base()
     notes = pages.overview_notices(data, "2026-05")
     assert any("No data for the month before 2026-05" in n for n in notes)
+    data.monthly["environment"] = "(untagged)"
+    data = dataclasses.replace(data, tag_keys=["user:stage", "owner"],
+                               keys_tried={"environment": ["env", "stage"]})
+    notes = pages.overview_notices(data, "2026-05")
+    assert ("No environment tag in the billing data (keys tried: env, stage): every cost shows "
+            "as (untagged). List your key under [tags] environment in workbench.toml. Tag keys "
+            "most used in this data: user:stage, owner.") in notes
     sec = pages.overview_sections(data, {"month": "2026-05", "filters": {}})
     assert "nothing to compare with" in str(sec["movers"].to_dict())
 

@@ -249,7 +249,8 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
     assert page["code"] == 0 and page["scripts"] == 0 and "page.show(" not in page["text"]
     assert len(page["marks"]) >= 9 and all(m > 0 for m in page["marks"])
     assert not ERROR_TEXT.search(page["text"])
-    assert "No team tags found" in page["text"]
+    assert ("No team tag in the billing data (keys tried: team, owner_team, squad, group)"
+            in page["text"]) and "The data carries no tags at all." in page["text"]
     assert "No data for the month before 2025-03" in page["text"]
     assert expected in page["text"]
 

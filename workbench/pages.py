@@ -239,6 +239,8 @@ class OverviewData:
     daily: pd.DataFrame
     months: list[str]
     default_month: str | None
+    tag_keys: list[str] = field(default_factory=list)  # the most common keys in the data
+    keys_tried: dict[str, list[str]] = field(default_factory=dict)  # [tags] per dimension
 
 
 def load_overview(store) -> OverviewData:
@@ -246,7 +248,8 @@ def load_overview(store) -> OverviewData:
     monthly = store.monthly(dims=overview.MONTHLY_DIMS)
     daily = store.daily(dims=overview.DAILY_DIMS)
     months = sorted(set(monthly["month"]) - {overview.NONE})
-    return OverviewData(monthly, daily, months, store.last_full_month())
+    tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
+    return OverviewData(monthly, daily, months, store.last_full_month(), store.tag_keys(), tried)
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -316,8 +319,12 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
-        out.append(f"No {dim} tags found in the billing data: every cost shows as "
-                   f"{overview.UNTAGGED}. Map your tag keys under [tags] {dim} in workbench.toml.")
+        tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"
+        seen = (f" Tag keys most used in this data: {', '.join(data.tag_keys)}."
+                if data.tag_keys else " The data carries no tags at all.")
+        out.append(f"No {dim} tag in the billing data (keys tried: {tried}): every cost shows "
+                   f"as {overview.UNTAGGED}. List your key under [tags] {dim} in "
+                   f"workbench.toml.{seen}")
     if not data.monthly.empty and (data.monthly["workload_class"] == "unclassified").all():
         out.append("No AI workloads recognised: every cost is 'unclassified'. Tag resources "
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")

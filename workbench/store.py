@@ -713,6 +713,14 @@ class Store:
         df["active_days"] = df["active_days"].astype("int64")
         return df
 
+    def tag_keys(self, limit: int = 5) -> list[str]:
+        """The tag keys (as lower-cased) on the most charges, most first."""
+        rows = self.con.execute(
+            "SELECT k, count(*) AS n FROM (SELECT unnest(map_keys(s.wb_tags)) AS k "
+            "FROM charges c JOIN tag_sets s USING (wb_tag_set)) GROUP BY k "
+            "ORDER BY n DESC, k LIMIT ?", [limit]).fetchall()
+        return [r[0] for r in rows]
+
     def dimension_values(self, dim: str) -> list[str]:
         dm.check_dims([dim])
         t = self.table
