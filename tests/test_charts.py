@@ -35,6 +35,15 @@ def test_bar_is_titled_and_draws_one_bar_per_value():
     assert "$300" in out and "Effective cost" in out and ">USD</text>" in out  # headed by its currency
 
 
+def test_bars_past_the_limit_are_one_other_bar_so_the_total_stays():
+    teams = pd.DataFrame({"team": [f"t{i}" for i in range(20)], "currency": "USD",
+                          "cost": [100.0 * (i + 1) for i in range(20)]})
+    teams.loc[0, "cost"] = -50.0  # a credit: in the rest, never dropped
+    values = next(iter(charts.bar(teams, "team", "Q?", limit=5).to_dict()["datasets"].values()))
+    assert len(values) == 5 and sum(v["cost"] for v in values) == teams["cost"].sum()
+    assert values[-1]["team"] == "other (16 more)"
+
+
 def test_two_currencies_make_two_panels_never_one_axis():
     chart = charts.bar(by_team(("USD", "EUR")), "team", "Which teams spent it?")
     spec = chart.to_dict()
@@ -114,3 +123,9 @@ def test_mode_from_the_environment_makes_plain_charts_offline(monkeypatch):
     assert alt.renderers.active == "svg"
     bundle = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x")._repr_mimebundle_()
     assert "image/svg+xml" in (bundle[0] if isinstance(bundle, tuple) else bundle)
+
+
+def test_a_single_day_of_data_still_shows_in_the_trend():
+    daily = pd.DataFrame({"date": pd.to_datetime(["2026-06-03"]), "currency": "USD", "cost": [277.24]})
+    out = svg(charts.trend(daily, "2026-06-01", "2026-07-01", "How did daily spend move?"))
+    assert out.count('aria-roledescription="point"') == 1

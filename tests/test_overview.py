@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from workbench import overview
+from workbench import overview, tables
 from workbench.errors import WorkbenchError
 
 
@@ -125,3 +125,36 @@ def test_top_movers_of_an_empty_selection_is_empty_not_an_error():
     m = monthly_frame()
     out = overview.top_movers(overview.apply_filters(m, {"team": ["nobody"]}), "2026-06")
     assert out.empty and list(out.columns)[:1] == ["label"]
+
+
+def test_totals_on_a_half_cent_round_like_the_store():
+    """$100.80 + $0.005 is $100.805, which rounds to $100.81 (half up) as the index shows it;
+    added as floats it is 100.80499... and would show $100.80."""
+    m = pd.DataFrame({"month": "2026-06", "currency": "USD", "tagged": ["yes", "no"],
+                      "team": ["a", "b"], "effective_cost": [100.8, 0.005]})
+    head = overview.headline(m, "2026-06")
+    assert tables.money_exact(head.loc[0, "cost"], "USD") == "$100.81"
+    un = overview.untagged_share(m, "2026-06")
+    assert tables.money_exact(un.loc[0, "total"], "USD") == "$100.81"
+
+
+def test_a_filter_that_leaves_no_spend_in_a_month_reads_zero_not_unknown():
+    m = pd.DataFrame({"month": ["2026-05"], "currency": "USD", "effective_cost": [3000.0]})
+    head = overview.headline(m, "2026-06", months=["2026-05", "2026-06"]).iloc[0]
+    assert head["cost"] == 0 and head["previous_change_pct"] == -1
+    text = " ".join(overview.narrative(overview.headline(m, "2026-06", months=["2026-05", "2026-06"]),
+                                       m.iloc[:0].assign(untagged=[], total=[], share=[]),
+                                       m.iloc[:0].assign(label=[])))
+    assert "was $0.00, down on the previous month" in text
+    unknown = overview.narrative(overview.headline(m, "2026-06"), m.iloc[:0].assign(
+        untagged=[], total=[], share=[]), m.iloc[:0].assign(label=[]))
+    assert "flat" not in " ".join(unknown)
+
+
+def test_a_month_the_data_starts_or_ends_in_is_partial():
+    daily = pd.DataFrame({"date": pd.date_range("2026-04-15", "2026-06-10", freq="D")})
+    assert overview.partial_month(daily, "2026-06") == ("2026-06-01", "2026-06-10")
+    assert overview.partial_month(daily, "2026-04") == ("2026-04-15", "2026-04-30")
+    assert overview.partial_month(daily, "2026-05") is None
+    assert overview.partial_month(daily, "2026-09") is None and overview.partial_month(
+        daily.iloc[:0], "2026-05") is None

@@ -682,3 +682,11 @@ def test_a_problem_many_files_share_is_said_once():
     assert same_in_many_files(found) == [
         "d/1.csv: 2 columns are not FOCUS columns (the same in 2 more files)",
         "d/1.csv:4: Tags: malformed", "d/2.csv: same content", "d/3.csv:4: Tags: malformed"]
+
+
+def test_direction_overrides_in_names_do_not_reach_the_page(tmp_path, cfg):
+    f = frame_file(tmp_path / "in", "rtl", [{"Tags": '{"team": "\u202eevil"}'}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.monthly(["team"])["team"].tolist() == ["evil"]
+        assert s.daily(["team"])["date"].notna().all()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from workbench.tables import money, percent, signed_money
+from workbench.tables import exact_sum, money, percent, signed_money
 
 THEME = "workbench"
 WIDTH = 560
@@ -140,10 +140,17 @@ def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
 
 def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
         subtitle: str | None = None, limit: int = 12) -> alt.TopLevelMixin:
-    """Horizontal bars of `value` by `dim`, largest first, per currency."""
+    """Horizontal bars of `value` by `dim`, largest first, per currency. Past `limit` bars
+    the rest is one bar, "other (N more)", so that the bars still add up to the total."""
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
-        return _with_labels(sub.nlargest(limit, value), value, cur)
+        if len(sub) > limit:
+            top = sub.nlargest(limit - 1, value)
+            rest = sub.drop(top.index)
+            other = {dim: f"other ({len(rest):,} more)", value: exact_sum(rest[value])}
+            sub = pd.concat([top, pd.DataFrame([{**sub.iloc[0].to_dict(), **other}])],
+                            ignore_index=True)
+        return _with_labels(sub, value, cur)
 
     return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle)
 
@@ -217,7 +224,9 @@ def _trend_panel() -> alt.LayerChart:
     shade = (alt.Chart().transform_filter("datum.kind == 'month'")
              .mark_rect(color="#1f4e79", opacity=0.08)
              .encode(x=alt.X("start:T", title=None), x2=alt.X2("end:T")))
-    line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line().encode(
+    # Small points as well: a single day of data is a point, where a line draws nothing.
+    line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line(
+        point=alt.OverlayMarkDef(size=10)).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("cost:Q", title="Effective cost per day", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])

@@ -11,12 +11,12 @@ their own lines so totals still reconcile.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.tables import money, percent, signed_money
+from workbench.tables import exact_sum, money, percent, signed_money
 
 UNTAGGED = "(untagged)"
 NONE = "(none)"
@@ -71,19 +71,22 @@ def _ratio(num, den) -> float:
 
 def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     """month, currency, cost."""
-    out = monthly.groupby(["month", "currency"], as_index=False)[value].sum()
+    out = monthly.groupby(["month", "currency"], as_index=False)[value].agg(exact_sum)
     return out.rename(columns={value: "cost"})
 
 
-def headline(monthly: pd.DataFrame, month: str, value: str = COST) -> pd.DataFrame:
+def headline(monthly: pd.DataFrame, month: str, value: str = COST,
+             months: Collection[str] | None = None) -> pd.DataFrame:
     """Per currency: the month's total, the previous month and the same month last year.
 
-    A comparison month absent from the data is NaN (shown as n/a), never 0.
+    A comparison month absent from the data is NaN (shown as n/a), never 0. `months` are the
+    months the data holds before any filter: a month there with no rows in `monthly` (a
+    filter left none) is 0, not unknown.
     """
     totals = month_totals(monthly, value)
     prev, ly = shift_month(month, -1), shift_month(month, -12)
     lookup = {(r.month, r.currency): r.cost for r in totals.itertuples()}
-    present = set(totals["month"])
+    present = set(totals["month"]) | set(months or ())
     currencies = sorted(set(totals.loc[totals["month"].isin([month, prev, ly]), "currency"]))
     rows = []
     for cur in currencies:
@@ -142,8 +145,8 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
     cur = monthly[monthly["month"] == month]
     rows = []
     for c, sub in cur.groupby("currency", sort=True):
-        total = sub[value].sum()
-        untagged = sub.loc[sub[dim].isin(list(untagged_values)), value].sum()
+        total = exact_sum(sub[value])
+        untagged = exact_sum(sub.loc[sub[dim].isin(list(untagged_values)), value])
         rows.append({"currency": c, "untagged": untagged, "total": total,
                      # a share of a total that is not positive (credits) means nothing
                      "share": _ratio(untagged, total) if total > 0 else float("nan")})
@@ -156,6 +159,21 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2) -> pd.
     end = pd.Timestamp(month_range(month)[1])
     dates = pd.to_datetime(daily["date"])
     return daily[(dates >= start) & (dates < end)]
+
+
+def partial_month(daily: pd.DataFrame, month: str) -> tuple[str, str] | None:
+    """(first day, last day) of the data in `month` when the data starts or ends inside it."""
+    if daily.empty:
+        return None
+    dates = pd.to_datetime(daily["date"])
+    start, end = (pd.Timestamp(d) for d in month_range(month))
+    first, last = dates.min(), dates.max()
+    if first <= start and last >= end - pd.Timedelta(days=1):
+        return None
+    inside = dates[(dates >= start) & (dates < end)]
+    if inside.empty:
+        return None
+    return str(inside.min().date()), str(inside.max().date())
 
 
 def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:
@@ -176,12 +194,15 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
                 parts.append(f"with no data for {name} ({r[f'{key}_month']})")
             else:
                 ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
-                word = "up" if ch > 0 else "down" if ch < 0 else "flat"
+                word = ("up" if ch > 0 else "down" if ch < 0 else "flat" if ch == 0
+                        else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
                 parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
         out.append(s + ", " + ", and ".join(parts) + ".")
     for r in untagged.to_dict("records"):
         cur = r["currency"]
+        if pd.isna(r["share"]) and r["untagged"] == 0:
+            continue  # nothing spent, nothing untagged: nothing to say
         if pd.isna(r["share"]):
             out.append(f"{money(r['untagged'], cur)} of {cur} spend has no team tag and shows as "
                        f"{UNTAGGED} (the month's {cur} total is {money(r['total'], cur)}).")

@@ -262,7 +262,7 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     where = "; ".join(f"{k} = {v[0]}" for k, v in filters.items())
     sub = f"{month}" + (f", {where}" if where else "") + ", effective cost"
 
-    head = overview.headline(monthly, month)
+    head = overview.headline(monthly, month, months=data.months)
     untagged = overview.untagged_share(monthly, month)
     prev = overview.shift_month(month, -1)
     movers = overview.top_movers(monthly, month)
@@ -328,6 +328,10 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if not data.monthly.empty and (data.monthly["workload_class"] == "unclassified").all():
         out.append("No AI workloads recognised: every cost is 'unclassified'. Tag resources "
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")
+    partial = overview.partial_month(data.daily, month)
+    if partial:
+        out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
+                   "month: set against full months, its figures look low.")
     if overview.shift_month(month, -1) not in data.months:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")
     if overview.shift_month(month, -12) not in data.months:

@@ -37,6 +37,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -728,6 +729,10 @@ class Store:
         return [str(v) for v in self._run(expr)["v"]]
 
 
+# Direction overrides and isolates: a tag value "\u202eevil" would display as "live".
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     df = df[columns].reset_index(drop=True)
     for c in df.columns:
@@ -736,6 +741,8 @@ def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             df[c] = df[c].astype("float64")
         elif c == "rows":
             df[c] = df[c].astype("int64")
+        elif df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
+            df[c] = df[c].map(lambda v: _BIDI.sub("", v) if isinstance(v, str) else v)
     return df
 
 

@@ -55,6 +55,16 @@ def _with_currency(text: str, currency: str | None, negative: bool) -> str:
     return f"{sign}{cur} {text}".strip() if cur else f"{sign}{text}"
 
 
+def exact_sum(values) -> float:
+    """The sum of money amounts as the store's exact sums would give it.
+
+    Each amount is an exact decimal sum the store turned into the nearest float; adding
+    floats can move a total that sits on a half cent to the wrong side of it ($100.805 as
+    100.80499...), so the amounts are added as the decimals their shortest text shows.
+    """
+    return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
+
+
 def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
     """Short money: $1.2M, $34.5k, $950, $4.56, -EUR 2.0k; 'n/a' when missing."""
     if _missing(amount):
