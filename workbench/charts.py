@@ -195,7 +195,10 @@ def _movers_panel(label: str) -> alt.LayerChart:
     bars = base.mark_bar().encode(color=alt.Color(
         "direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None))
     ups = base.transform_filter("datum.change >= 0").mark_text(align="left", dx=4, fontSize=11)
-    downs = base.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
+    # A decrease is labelled right of the zero line: at the bar's end it would run into the
+    # row names when the bar reaches the left edge.
+    downs = base.transform_filter("datum.change < 0").mark_text(
+        align="left", dx=4, fontSize=11).encode(x=alt.datum(0))
     labels = [layer.encode(text=alt.Text("bar_text:N")) for layer in (ups, downs)]
     return alt.layer(bars, *labels).properties(width=WIDTH - 260, height=alt.Step(22))
 
