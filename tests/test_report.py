@@ -296,3 +296,11 @@ def test_sample_pack_renders_offline(sample_pack):
     overview = seen["00_overview.html"]["text"]
     assert "Which teams spent it?" in overview and "What changed most since last month?" in overview
     assert f"Monthly report {manifest['month']}" in seen["index.html"]["text"]
+
+
+def test_an_empty_month_is_refused_not_taken_as_the_default(third_party_pack):
+    root, export = third_party_pack["root"], third_party_pack["export"]
+    proc = workbench("--config", str(root / "workbench.toml"), "report", "--data", str(export),
+                     "--month", "", "--out", str(root / "pack-empty"), cwd=root)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "error: --month: '' is not a month like 2026-05"

@@ -146,6 +146,8 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         months = s.months()
         if not months:
             raise WorkbenchError(f"{store}: the store holds no charges")
+        if month is not None and not month.strip():  # `--month ''`: a mistake, not "default"
+            raise WorkbenchError("--month: '' is not a month like 2026-05")
         month = month or config.report.month or s.last_full_month() or months[-1]
         try:
             overview.check_month(month)
