@@ -146,6 +146,7 @@ def test_index_lists_failures_with_their_error():
                 "pdf": {"warning": "Chromium not found: PDFs skipped"},
                 "inputs": [{"kind": "focus", "path": "a.csv", "sha256": "ab" * 32}],
                 "missing_inputs": [{"kind": "drivers", "path": None, "reason": "not configured: unit costs need drivers.csv"}],
+                "load_warnings": [f"run-{i}/a.csv: an older copy of <X>" for i in range(22)],
                 "notebooks": [{"name": "a", "title": "A", "status": "ok", "html": "a.html", "pdf": None,
                                "pdf_error": None, "seconds": 1.0},
                               {"name": "b", "title": "B", "status": "failed", "html": None, "pdf": None,
@@ -157,6 +158,8 @@ def test_index_lists_failures_with_their_error():
     assert "Chromium not found" in out and "unit costs need drivers.csv" in out
     assert render.remote_references(out) == [] and "<script" not in out
     assert report_index.headline_records(head)[0]["previous"] is None  # unknown, not zero
+    assert "Loading the data gave 22 warnings" in out and "run-19/a.csv: an older copy of &lt;X&gt;" in out
+    assert "run-20/a.csv" not in out and "... and 2 more" in out
 
 
 def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):

@@ -160,6 +160,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
                             end=overview.month_range(month)[1])
         periods = s.totals()
         files = s.files()
+        warnings = s.load_warnings()
     head = overview.headline(monthly, month)
     # What the month's invoices say: BilledCost of the billing period that starts in the month
     # (it includes corrections of earlier usage), beside the cost of the month's charges.
@@ -183,7 +184,8 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
             inputs.append({"kind": kind, "path": str(p), "sha256": _sha256(p), "size": p.stat().st_size})
         else:
             missing.append({"kind": kind, "path": str(p), "reason": f"file not found: {needs}"})
-    return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing}
+    return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing,
+            "load_warnings": warnings}
 
 
 # -- one notebook (runs in a worker process) ---------------------------------------------
@@ -367,6 +369,7 @@ def run_report(args) -> int:
                    if config_file else _found_config()),
         "inputs": facts["inputs"],
         "missing_inputs": facts["missing"],
+        "load_warnings": facts["load_warnings"],
         "months_in_data": facts["months"],
         "started": started,
         "finished": finished,

@@ -86,6 +86,17 @@ def _inputs(manifest: dict) -> str:
             f'</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
+def _load_warnings(manifest: dict, shown: int = 20) -> str:
+    """What loading the data warned about (older copies set aside, tags kept out, ...)."""
+    found = manifest.get("load_warnings") or []
+    if not found:
+        return ""
+    items = "".join(f"<li>{_e(w)}</li>" for w in found[:shown])
+    more = (f"<p>... and {len(found) - shown:,} more; <code>workbench validate</code> lists "
+            "each file's problems.</p>" if len(found) > shown else "")
+    return f"<h2>Warnings from loading the data</h2>\n<ul class=\"wb-warnings\">{items}</ul>{more}"
+
+
 def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
     """The index page; for the pack PDF, its `cover` (no inputs) and its `inputs` (the end)."""
     month = manifest["month"]
@@ -96,13 +107,17 @@ def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
                      "pages failed; their errors are listed below.</div>")
     if manifest["pdf"]["warning"]:
         notes.append(f'<div class="wb-notice">{_e(manifest["pdf"]["warning"])}</div>')
+    if manifest.get("load_warnings"):
+        n = len(manifest["load_warnings"])
+        notes.append(f'<div class="wb-notice">Loading the data gave {n:,} warning'
+                     f'{"s" * (n > 1)}; see "Warnings from loading the data" with the inputs.</div>')
     summary = f"""<h1>Monthly report {_e(month)}</h1>
 {_figures(head)}
 {''.join(notes)}
 <h2>Pages</h2>
 {_pack(manifest.get('pack_pdf')) if part == "index" else ""}
 {_pages(manifest['notebooks'])}"""
-    inputs = f"<h2>Inputs</h2>\n{_inputs(manifest)}"
+    inputs = f"<h2>Inputs</h2>\n{_inputs(manifest)}\n{_load_warnings(manifest)}"
     where = {"index": "listed above", "cover": "listed on the last pages",
              "inputs": "listed above"}[part]
     body = {"index": f"{summary}\n{inputs}", "cover": summary,

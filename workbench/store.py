@@ -322,6 +322,9 @@ class Store:
                   json.dumps(e["partitions"]), e["mtime_ns"]] for e in loaded])
             con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
                         [delivery, now, len(loaded), rows_total, replaced, json.dumps(parts)])
+            # Kept so that whoever reads the store later (the report) can say them too.
+            con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
+                        [f"warnings/{delivery}", json.dumps(warnings)])
             con.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(duckdb.Error):
@@ -713,6 +716,13 @@ class Store:
             df[c] = pd.to_datetime(df[c])
         df["active_days"] = df["active_days"].astype("int64")
         return df
+
+    def load_warnings(self) -> list[str]:
+        """The warnings of the latest delivery, as `workbench ingest` printed them."""
+        row = self.con.execute(
+            "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
+            "FROM deliveries)").fetchone()
+        return json.loads(row[0]) if row else []
 
     def tag_keys(self, limit: int = 5) -> list[str]:
         """The tag keys (as lower-cased) on the most charges, most first."""
