@@ -34,6 +34,9 @@ class FakeStore:
     def tag_keys(self):
         return ["team"]
 
+    def load_warnings(self):
+        return ["a.csv: an older copy of x"]
+
     config = Config()
 
 
@@ -74,6 +77,7 @@ def test_missing_months_and_tags_are_said_not_hidden():
     data = base()
     notes = pages.overview_notices(data, "2026-05")
     assert any("No data for the month before 2026-05" in n for n in notes)
+    assert "Loading the data gave 1 warning: a.csv: an older copy of x" in notes
     data.monthly["environment"] = "(untagged)"
     data = dataclasses.replace(data, tag_keys=["user:stage", "owner"],
                                keys_tried={"environment": ["env", "stage"]})

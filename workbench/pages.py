@@ -241,6 +241,7 @@ class OverviewData:
     default_month: str | None
     tag_keys: list[str] = field(default_factory=list)  # the most common keys in the data
     keys_tried: dict[str, list[str]] = field(default_factory=dict)  # [tags] per dimension
+    load_warnings: list[str] = field(default_factory=list)  # what loading the data warned about
 
 
 def load_overview(store) -> OverviewData:
@@ -249,7 +250,8 @@ def load_overview(store) -> OverviewData:
     daily = store.daily(dims=overview.DAILY_DIMS)
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
-    return OverviewData(monthly, daily, months, store.last_full_month(), store.tag_keys(), tried)
+    return OverviewData(monthly, daily, months, store.last_full_month(), store.tag_keys(), tried,
+                        store.load_warnings())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -318,6 +320,11 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
+    if data.load_warnings:
+        n = len(data.load_warnings)
+        out.append(f"Loading the data gave {n:,} warning{'s' * (n > 1)}"
+                   + (f" (the report's index lists them), the first: {data.load_warnings[0]}"
+                      if n > 1 else f": {data.load_warnings[0]}"))
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
         tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"
         seen = (f" Tag keys most used in this data: {', '.join(data.tag_keys)}."
