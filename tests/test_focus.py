@@ -236,6 +236,8 @@ def test_versions_detected_from_columns():
     assert detect_version(base) == "1.0"
     assert detect_version(base | {"SkuMeter"}) == "1.1"
     assert detect_version(base | {"SkuMeter", "InvoiceId"}) == "1.2"
+    # Azure's FOCUS 1.0 export already has two 1.2 columns: still 1.0
+    assert detect_version(base | {"BillingAccountType", "SubAccountType"}) == "1.0"
     assert detect_version(base | {"ServiceProviderName", "HostProviderName"}) == "1.3"
     assert detect_version(base | {"ServiceProviderName", "InvoiceDetailId"}) == "1.4"
 

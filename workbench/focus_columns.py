@@ -69,11 +69,16 @@ MANDATORY: dict[str, tuple[str, ...]] = {
 }
 
 
+# Columns a provider wrote before the version that introduced them: Azure's FOCUS 1.0
+# export carries BillingAccountType and SubAccountType (1.2). They do not mark a version.
+EARLY_COLUMNS = frozenset({"BillingAccountType", "SubAccountType"})
+
+
 def detect_version(columns: set[str]) -> str:
     """The newest FOCUS version whose introduced columns appear in `columns` (exact names)."""
     found = "1.0"
     for version, markers in INTRODUCED.items():
-        if columns.intersection(markers):
+        if columns.intersection(markers).difference(EARLY_COLUMNS):
             found = version
     return found
 
