@@ -163,7 +163,9 @@ def _bar_panel(dim: str, value: str) -> alt.LayerChart:
         y=alt.Y(f"{dim}:N", sort="-x", title=None),
         x=alt.X(f"{value}:Q", title="Effective cost", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
-    text = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("amount:N"))
+    # Labels start at the bar's end, or at zero for a negative bar (a credit): never on the bar.
+    text = base.transform_calculate(label_x=f"max(datum['{value}'], 0)").mark_text(
+        align="left", dx=4, fontSize=11).encode(x=alt.X("label_x:Q"), text=alt.Text("amount:N"))
     return alt.layer(base.mark_bar(), text).properties(width=WIDTH - 140, height=alt.Step(22))
 
 
