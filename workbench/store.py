@@ -89,6 +89,17 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _same_partition(a: str, b: str) -> str:
+    """SQL condition: rows of tables aliased a and b are in the same partition (NULLs match)."""
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in PARTITION_KEY)
+
+
+def _partition_label(part: tuple) -> str:
+    """provider / billing account / YYYY-MM, as warnings name a partition."""
+    provider, account, start = part
+    return f"{provider} / {account} / {start.strftime('%Y-%m') if start is not None else '(no period)'}"
+
+
 def _file_rows(delivery: int, path: Path) -> str:
     """SQL condition for the rows one file of this delivery put into charges."""
     return f"wb_delivery_id = {int(delivery)} AND wb_source_file = {_literal(str(path))}"
@@ -259,7 +270,6 @@ class Store:
         warnings: list[str] = []
         loaded: list[dict] = []
         seen: dict[str, str] = {}
-        rows_total = 0
         con.execute("BEGIN TRANSACTION")
         try:
             delivery = con.execute(
@@ -301,18 +311,16 @@ class Store:
                                         [[delivery, digest, *p] for p in parts])
                     entry["rows"] = sum(p[3] for p in parts)
                     entry["partitions"] = [partition_dict(p) for p in parts]
-                    rows_total += entry["rows"]
                 con.execute(f"DROP TABLE IF EXISTS {SCAN_TABLE}")
                 loaded.append(entry)
                 if meter:
                     meter.done(i, entry["rows"])
             copies = self._drop_copies(delivery, loaded)
             rows_total = sum(e["rows"] for e in loaded)
-            warnings = same_in_many_files(warnings)
             left = self._left_behind(delivery, loaded)
-            subs = [w for w in self._sub_accounts_gone(delivery)  # one warning a file at most
-                    if not any(w.startswith(n.split(": not in this delivery")[0] + ": ") for n in left)]
-            warnings = left + subs + copies + warnings  # the costly ones first
+            named = {path for path, _ in left}  # one warning a file at most
+            subs = [(path, w) for path, w in self._sub_accounts_gone(delivery) if path not in named]
+            warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
@@ -414,22 +422,22 @@ class Store:
 
     def _replace_partitions(self, delivery: int) -> int:
         """Delete earlier deliveries' rows of every partition this delivery holds."""
-        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in PARTITION_KEY)
+        match = _same_partition("c", "p")
         key = ", ".join(PARTITION_KEY)
         return self.con.execute(
             f"DELETE FROM charges c USING (SELECT DISTINCT {key} FROM file_partitions "
             f"WHERE delivery_id = ?) p WHERE c.wb_delivery_id < ? AND {match}",
             [delivery, delivery]).fetchone()[0]
 
-    def _left_behind(self, delivery: int, loaded: list[dict]) -> list[str]:
-        """Warnings for a billing period replaced by only some of the files it came from.
+    def _left_behind(self, delivery: int, loaded: list[dict]) -> list[tuple[str, str]]:
+        """(path, warning) for a billing period replaced by only some of the files it came from.
 
         The usual cause is one part of a period split over several files loaded again on its
         own: the rule (a delivery replaces what it covers) then removes the other parts'
         rows too. A file counts as sent again when its path or its content is in this delivery.
         """
         key = ", ".join(PARTITION_KEY)
-        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM new.{k}" for k in PARTITION_KEY)
+        match = _same_partition("old", "new")
         rows = self.con.execute(f"""
             WITH new AS (SELECT DISTINCT {key} FROM file_partitions WHERE delivery_id = $1),
             earlier AS (
@@ -454,22 +462,19 @@ class Store:
             again = sent.get(part, set())
             missing = [(path, n) for path, sha, n in files if path not in again and sha not in again]
             if missing and len(missing) < len(files):
-                provider, account, start = part
-                period = start.strftime("%Y-%m") if start is not None else "(no period)"
                 for path, n in missing:
-                    out.append(format_problem(path, None, None, (
-                        f"not in this delivery, which replaces {provider} / {account} / {period}: "
-                        f"its {n:,} rows of that billing period are gone (load every file of a "
-                        "billing period in the same ingest)")))
+                    out.append((path, format_problem(path, None, None, (
+                        f"not in this delivery, which replaces {_partition_label(part)}: its "
+                        f"{n:,} rows of that billing period are gone (load every file of a "
+                        "billing period in the same ingest)"))))
         return out
 
-    def _sub_accounts_gone(self, delivery: int) -> list[str]:
-        """Warnings for sub accounts whose earlier rows this delivery replaces without holding
+    def _sub_accounts_gone(self, delivery: int) -> list[tuple[str, str]]:
+        """(path, warning) for sub accounts whose earlier rows this delivery replaces without holding
         any row of them: usually exports scoped to one sub account (an Azure subscription)
         loaded one at a time, where each replaces the billing account's whole period."""
         key = ", ".join(PARTITION_KEY)
-        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in PARTITION_KEY)
-        held = " AND ".join(f"n.{k} IS NOT DISTINCT FROM c.{k}" for k in PARTITION_KEY)
+        match, held = _same_partition("c", "p"), _same_partition("n", "c")
         rows = self.con.execute(f"""
             SELECT c.wb_source_file, {', '.join('c.' + k for k in PARTITION_KEY)},
                    list(DISTINCT coalesce(c.SubAccountId, '(none)') ORDER BY 1), count(*)
@@ -480,13 +485,12 @@ class Store:
                   AND n.SubAccountId IS NOT DISTINCT FROM c.SubAccountId)
             GROUP BY ALL ORDER BY ALL""", [delivery]).fetchall()
         out = []
-        for path, provider, account, start, subs, n in rows:
-            period = start.strftime("%Y-%m") if start is not None else "(no period)"
+        for path, *part, subs, n in rows:
             names = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
-            out.append(format_problem(path, None, "SubAccountId", (
-                f"this delivery replaces {provider} / {account} / {period} but holds no row of "
+            out.append((path, format_problem(path, None, "SubAccountId", (
+                f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
                 f"sub account{'s' * (len(subs) > 1)} {names}: its {n:,} rows of them are gone "
-                "(load every export of a billing period in the same ingest)")))
+                "(load every export of a billing period in the same ingest)"))))
         return out
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
@@ -498,8 +502,7 @@ class Store:
         from workbench import snapshots
         con = self.con
         key = ", ".join(PARTITION_KEY)
-        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM m.{k}" for k in PARTITION_KEY)
-        shared_key = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in PARTITION_KEY)
+        match, shared_key = _same_partition("c", "m"), _same_partition("a", "b")
         many = con.execute(f"SELECT count(*) FROM (SELECT {key} FROM file_partitions WHERE "
                            f"delivery_id = ? GROUP BY ALL HAVING count(*) > 1)",
                            [delivery]).fetchone()[0]
@@ -527,12 +530,10 @@ class Store:
         shared: dict[tuple, dict] = {}
         for *part, a, b, n in pairs:
             shared.setdefault(tuple(part), {})[(a, b)] = n
+        where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
         out = []
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone = snapshots.superseded(sides_of, shared.get(part, {}))
-            where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
-            provider, account, start = part
-            period = start.strftime("%Y-%m") if start is not None else "(no period)"
             for path, (newer, n, total) in sorted(gone.items()):
                 entry = entry_of[path]
                 con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, Path(path))} "
@@ -545,7 +546,7 @@ class Store:
                 entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
                 entry["rows"] -= rows
                 out.append(format_problem(path, None, None, (
-                    f"an older copy of {provider} / {account} / {period}: {n:,} of its {total:,} "
+                    f"an older copy of {_partition_label(part)}: {n:,} of its {total:,} "
                     f"charges are also in {newer[0]}"
                     + (f" and {len(newer) - 1} more" if len(newer) > 1 else "")
                     + f", which {'are' if len(newer) > 1 else 'is'} newer; its {rows:,} rows of "
@@ -560,14 +561,11 @@ class Store:
 
     def live_files(self) -> set[str]:
         """sha256 of loaded files none of whose partitions a later delivery replaced."""
-        rows = self.con.execute("""
+        rows = self.con.execute(f"""
             SELECT DISTINCT f.sha256 FROM files f
             WHERE f.duplicate_of IS NULL AND NOT EXISTS (
                 SELECT 1 FROM file_partitions mine JOIN file_partitions later
-                  ON later.wb_provider IS NOT DISTINCT FROM mine.wb_provider
-                 AND later.BillingAccountId IS NOT DISTINCT FROM mine.BillingAccountId
-                 AND later.BillingPeriodStart IS NOT DISTINCT FROM mine.BillingPeriodStart
-                 AND later.delivery_id > mine.delivery_id
+                  ON {_same_partition("later", "mine")} AND later.delivery_id > mine.delivery_id
                 WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256)
         """).fetchall()
         return {r[0] for r in rows}
