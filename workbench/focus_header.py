@@ -74,7 +74,8 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     """
     exact = set(names)
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
-    folded_focus.update({_fold(old): new for old, new in PREVIEW_NAMES.items()})
+    preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}
+    folded_focus.update(preview_names)
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
     respelled: list[tuple[str, str]] = []
@@ -94,8 +95,7 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            renamed = _fold(name) in {_fold(old) for old in PREVIEW_NAMES}
-            (preview if renamed else respelled).append((name, focus))
+            (preview if _fold(name) in preview_names else respelled).append((name, focus))
     if len(respelled) == 1:
         name, focus = respelled[0]
         warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "

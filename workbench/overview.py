@@ -97,7 +97,7 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             row[f"{key}_month"] = other
             row[key] = base
             row[f"{key}_change"] = exact_sum([cost, -float(base)])  # 292.115935, not ...49998
-            row[f"{key}_change_pct"] = _ratio(float(cost) - float(base), base)
+            row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
             "previous_change_pct", "last_year_month", "last_year", "last_year_change",

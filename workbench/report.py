@@ -141,6 +141,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
     """Ingest (once) and read what the index and manifest need from the store."""
     from workbench import overview
     from workbench.store import open_store
+    from workbench.tables import exact_sum
 
     with open_store(data=data, store=store, config=config, read_only=False) as s:
         months = s.months()
@@ -165,7 +166,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
     # What the month's invoices say: BilledCost of the billing period that starts in the month
     # (it includes corrections of earlier usage), beside the cost of the month's charges.
     period = periods[periods["billing_period_start"].str.startswith(month)]
-    billed = period.groupby("currency")["billed_cost"].sum()
+    billed = period.groupby("currency")["billed_cost"].agg(exact_sum)
     head["billed_cost"] = [float(billed[c]) if c in billed else float("nan")
                            for c in head["currency"]]
     files = files[files["duplicate_of"].isna()] if "duplicate_of" in files else files
