@@ -404,3 +404,13 @@ def test_focus_preview_names_as_oci_writes_them(tmp_path):
     got = con.execute('SELECT "ProviderName", "RegionId", "ConsumedQuantity", "ConsumedUnit" '
                       "FROM t").fetchall()
     assert got == [("Example Cloud", "us-ashburn-1", 3.5, "GPU Hours")]
+
+
+def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
+    p = tmp_path / "two.csv"
+    p.write_text("BilledCost,EffectiveCost\n1,2\n")
+    report, _ = scan(p)
+    assert not report.ok and report.errors[0].message.startswith(
+        "not a FOCUS cost and usage export: only 2 FOCUS columns in the header")
+    p.write_text("a,b\n1,2\n")
+    assert "no FOCUS columns in the header" in scan(p)[0].errors[0].message

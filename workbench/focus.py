@@ -317,7 +317,8 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
                     f"(found {names[0][:80]!r})")
     if len(mapping) < 3:
         shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-        raise Stop(f"not a FOCUS cost and usage export: no FOCUS columns in the header "
+        found = f"only {len(mapping)} FOCUS column{'s' * (len(mapping) > 1)}" if mapping else "no FOCUS columns"
+        raise Stop(f"not a FOCUS cost and usage export: {found} in the header "
                     f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
     version = detect_version(set(mapping))
     errors, missing = column_problems(mapping, version, names)
