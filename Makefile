@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup test report app bench lint sample clean browser
+.PHONY: setup test report app bench lint sample clean browser java
 
 setup: $(STAMP)
 
@@ -21,8 +21,14 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium) >/dev/null; }
 
-test: setup browser
-	$(BIN)/python -m pytest -n 2 tests
+# Spark (local mode) runs the analysis queries in the portability test; it needs a JRE.
+java:
+	@command -v java >/dev/null || { echo "installing Debian's default JRE (Spark portability test)"; \
+	  (apt-get update -qq && apt-get install -y -qq default-jre-headless) >/dev/null || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless) >/dev/null; }
+
+test: setup browser java
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	$(BIN)/python -m pytest --nbval-lax notebooks
 
 report: setup browser

@@ -94,7 +94,8 @@ def tag_value(t: ir.Table, keys: Sequence[str]) -> ir.StringValue:
     prefixed = t.wb_tags.keys().filter(lambda key: key.re_search(KEY_PREFIX)).sort()
     for k in keys:
         named = prefixed.filter(_named(k.lower()))
-        values.append(_blank_to_null(t.wb_tags.get(named[0])))
+        # Guarded: Spark (ANSI mode) fails on [0] of an empty array where DuckDB gives NULL.
+        values.append(ibis.ifelse(named.length() > 0, _blank_to_null(t.wb_tags.get(named[0])), None))
     return ibis.coalesce(*values)
 
 

@@ -37,19 +37,17 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import ibis
 import pandas as pd
 
-from workbench import dimensions as dm
 from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
@@ -62,18 +60,15 @@ from workbench.delivery import (
     sha256_file,
 )
 from workbench.errors import WorkbenchError, format_problem
-from workbench.schema import CANONICAL_COLUMNS, COST_COLUMNS, FOCUS_COLUMNS
+from workbench.queries import Queries
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
-STORE_VERSION = "4"
+STORE_VERSION = "5"
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
 PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
 MEMORY_LIMIT = os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
-NO_RESOURCE = "(no resource)"
-RESOURCE_ATTRS = ("provider", "ServiceCategory", "ServiceName", "ResourceName", "ResourceType",
-                  "RegionId", "SubAccountName", "team", "cost_center", "environment",
-                  "workload_class", "application", "model", "owner")
 
 
 def _schema_fingerprint() -> str:
@@ -162,7 +157,7 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class Store:
+class Store(Queries):
     """A DuckDB file (or ':memory:') holding the `charges` table and the load history."""
 
     # Clean files take the fast path (focus_fast.py); False sends every file through the
@@ -187,8 +182,7 @@ class Store:
         except BaseException:
             self.con.close()
             raise
-        self.ibis = ibis.duckdb.from_connection(self.con)
-        self._t = None
+        Queries.__init__(self, ibis.duckdb.from_connection(self.con), self.config)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -576,183 +570,12 @@ class Store:
     def files(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM files ORDER BY delivery_id, path").df()
 
-    # -- queries (Ibis) ----------------------------------------------------------------
-
-    @property
-    def table(self):
-        """The charge table as an Ibis expression, with each row's parsed tags (wb_tags) and
-        tag dimensions (wb_tag_team, ...) joined from tag_sets on its tag-set key."""
-        if self._t is None:
-            self._t = dm.with_tags(self.ibis.table("charges"), self.ibis.table("tag_sets"),
-                                   self.config)
-        return self._t
-
-    def _run(self, expr) -> pd.DataFrame:
-        return self.ibis.execute(expr)
-
-    def _money(self, t, column: str):
-        return t[column].sum().fill_null(0).cast("float64")
-
-    def totals(self) -> pd.DataFrame:
-        """Rows and exact billed/effective cost per billing period and currency."""
-        t = self.table
-        expr = (t.group_by(billing_period_start=t.BillingPeriodStart.strftime("%Y-%m-%dT%H:%M:%SZ")
-                           .fill_null(dm.NONE),
-                           currency=dm.dim_expr(t, "BillingCurrency", self.config))
-                .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost"),
-                           effective_cost=self._money(t, "EffectiveCost"))
-                .order_by(["billing_period_start", "currency"]))
-        return _frame(self._run(expr), ["billing_period_start", "currency", "rows",
-                                        "billed_cost", "effective_cost"])
-
-    def months(self) -> list[str]:
-        t = self.table
-        expr = (t.filter(t.ChargePeriodStart.notnull())
-                .select(month=t.ChargePeriodStart.strftime("%Y-%m")).distinct().order_by("month"))
-        return [str(m) for m in self._run(expr)["month"]]
-
-    def last_full_month(self, today: date | None = None) -> str | None:
-        """Latest month the data covers to its last day, before today's month.
-
-        Coverage ends at the latest ChargePeriodEnd of rows no longer than a day (hourly or
-        daily usage), so a monthly fee that runs to the month's end does not make it look complete.
-        """
-        today = today or datetime.now(UTC).date()
-        t = self.table
-        short = t.filter(t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
-        end = self._run(short.select(end=short.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
-        if pd.isna(end):
-            end = self._run(t.select(end=t.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
-        if pd.isna(end):
-            return None
-        end = pd.Timestamp(end)
-        this_month = f"{today.year:04d}-{today.month:02d}"
-        full = []
-        for m in self.months():
-            y, mo = int(m[:4]), int(m[5:])
-            nxt = pd.Timestamp(year=y + mo // 12, month=mo % 12 + 1, day=1)
-            if nxt <= end and m < this_month:
-                full.append(m)
-        return full[-1] if full else None
-
-    def _filtered(self, start=None, end=None, filters=None):
-        return dm.apply_filters(self.table, self.config, start, end, filters)
-
-    def daily(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
-              filters: Mapping[str, object] | None = None, cost: str = "EffectiveCost") -> pd.DataFrame:
-        """Cost per day (UTC, ChargePeriodStart) x dims x currency."""
-        dims = dm.check_dims(dims)
-        if cost not in COST_COLUMNS:
-            raise WorkbenchError(f"unknown cost column {cost!r}; use one of: {', '.join(COST_COLUMNS)}")
-        t = self._filtered(start, end, filters)
-        keys = {"date": t.ChargePeriodStart.truncate("D"),
-                **{d: dm.dim_expr(t, d, self.config) for d in dims},
-                "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
-        expr = t.group_by(**keys).aggregate(cost=self._money(t, cost)).order_by(list(keys))
-        df = _frame(self._run(expr), ["date", *dims, "currency", "cost"])
-        df["date"] = pd.to_datetime(df["date"])
-        return df
-
-    def monthly(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
-                filters: Mapping[str, object] | None = None) -> pd.DataFrame:
-        """All four cost columns and row counts per month x dims x currency."""
-        dims = dm.check_dims([d for d in dims if d != "month"])
-        t = self._filtered(start, end, filters)
-        keys = {"month": dm.dim_expr(t, "month", self.config),
-                **{d: dm.dim_expr(t, d, self.config) for d in dims},
-                "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
-        expr = t.group_by(**keys).aggregate(
-            billed_cost=self._money(t, "BilledCost"), effective_cost=self._money(t, "EffectiveCost"),
-            list_cost=self._money(t, "ListCost"), contracted_cost=self._money(t, "ContractedCost"),
-            rows=t.count()).order_by(list(keys))
-        return _frame(self._run(expr), ["month", *dims, "currency", "billed_cost", "effective_cost",
-                                         "list_cost", "contracted_cost", "rows"])
-
-    def resources(self, month: str, filters: Mapping[str, object] | None = None) -> pd.DataFrame:
-        """One row per resource x currency for a month; attributes from its latest charge."""
-        lo = dm.parse_day(month, "month")
-        if lo is None or len(str(month).strip()) != 7:
-            raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
-        hi = (pd.Timestamp(lo) + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d")
-        t = self._filtered(month, hi, filters)
-        cfg = self.config
-        base = t.mutate(
-            ResourceId=dm._blank_to_null(t.ResourceId).fill_null(NO_RESOURCE),
-            currency=dm.dim_expr(t, "BillingCurrency", cfg),
-            PricingCategory=dm.dim_expr(t, "PricingCategory", cfg),
-            **{a: dm.dim_expr(t, a, cfg) for a in RESOURCE_ATTRS},
-            tags_json=t.Tags.fill_null("{}"),  # DuckDB names are case-insensitive: not "tags"
-        )
-        key = ["ResourceId", "currency"]
-        agg = base.group_by(key).aggregate(
-            billed_cost=self._money(base, "BilledCost"),
-            effective_cost=self._money(base, "EffectiveCost"),
-            list_cost=self._money(base, "ListCost"),
-            consumed_quantity=base.ConsumedQuantity.sum().fill_null(0.0).cast("float64"),
-            first_seen=base.ChargePeriodStart.min(), last_seen=base.ChargePeriodStart.max(),
-            active_days=base.ChargePeriodStart.truncate("D").nunique())
-        # Deterministic "latest charge" per resource: ties broken by cost, then source position
-        # (NULL for files loaded by the fast path), then the attributes themselves.
-        order = [ibis.desc(base.ChargePeriodStart), ibis.desc(base.EffectiveCost),
-                 base.wb_source_file, base.wb_source_row, *(base[a] for a in RESOURCE_ATTRS),
-                 base.tags_json]
-        rn = ibis.row_number().over(group_by=[base.ResourceId, base.currency], order_by=order)
-        latest = base.mutate(_rn=rn).filter(lambda x: x._rn == 0).select(*key, *RESOURCE_ATTRS, "tags_json")
-        pc = base.group_by([*key, "PricingCategory"]).aggregate(_c=base.EffectiveCost.sum())
-        prn = ibis.row_number().over(group_by=[pc.ResourceId, pc.currency],
-                                     order_by=[ibis.desc(pc._c), pc.PricingCategory])
-        top_pc = pc.mutate(_rn=prn).filter(lambda x: x._rn == 0).select(*key, "PricingCategory")
-        expr = agg.join(latest, key).join(top_pc, key).order_by(
-            [ibis.desc("effective_cost"), "ResourceId", "currency"])
-        cols = ["provider", "ServiceCategory", "ServiceName", "ResourceId", "ResourceName",
-                "ResourceType", "RegionId", "SubAccountName", "team", "cost_center", "environment",
-                "workload_class", "application", "model", "owner", "PricingCategory", "currency",
-                "billed_cost", "effective_cost", "list_cost", "consumed_quantity", "first_seen",
-                "last_seen", "active_days", "tags"]
-        df = _frame(self._run(expr).rename(columns={"tags_json": "tags"}), cols)
-        for c in ("first_seen", "last_seen"):
-            df[c] = pd.to_datetime(df[c])
-        df["active_days"] = df["active_days"].astype("int64")
-        return df
-
     def load_warnings(self) -> list[str]:
         """The warnings of the latest delivery, as `workbench ingest` printed them."""
         row = self.con.execute(
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchone()
         return json.loads(row[0]) if row else []
-
-    def tag_keys(self, limit: int = 5) -> list[str]:
-        """The tag keys (as lower-cased) on the most charges, most first."""
-        rows = self.con.execute(
-            "SELECT k, count(*) AS n FROM (SELECT unnest(map_keys(s.wb_tags)) AS k "
-            "FROM charges c JOIN tag_sets s USING (wb_tag_set)) GROUP BY k "
-            "ORDER BY n DESC, k LIMIT ?", [limit]).fetchall()
-        return [r[0] for r in rows]
-
-    def dimension_values(self, dim: str) -> list[str]:
-        dm.check_dims([dim])
-        t = self.table
-        expr = t.select(v=dm.dim_expr(t, dim, self.config)).distinct().order_by("v")
-        return [str(v) for v in self._run(expr)["v"]]
-
-
-# Direction overrides and isolates: a tag value "\u202eevil" would display as "live".
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    df = df[columns].reset_index(drop=True)
-    for c in df.columns:
-        if c in ("billed_cost", "effective_cost", "list_cost", "contracted_cost", "cost",
-                 "consumed_quantity"):
-            df[c] = df[c].astype("float64")
-        elif c == "rows":
-            df[c] = df[c].astype("int64")
-        elif df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
-            df[c] = df[c].map(lambda v: _BIDI.sub("", v) if isinstance(v, str) else v)
-    return df
-
 
 # -- opening the store from notebooks and apps -----------------------------------------
 

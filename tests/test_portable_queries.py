@@ -1,0 +1,130 @@
+"""The analysis queries run unchanged on Spark (local mode) and give DuckDB's frames exactly.
+
+The store's two query tables are copied to Parquet and registered in a local Spark session;
+`Queries` then runs every query of the report and the apps on that backend. Money must
+match to the last bit (both engines sum DECIMAL, then convert once), not just approximately.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+
+from workbench.config import Config
+from workbench.dimensions import DERIVED_DIMS
+from workbench.queries import Queries
+from workbench.store import Store
+
+# One Spark session for the module: with `pytest -n 2 --dist loadgroup` its tests share a worker.
+pytestmark = pytest.mark.xdist_group("spark")
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample" / "focus"
+
+# Rows the sample lacks: provider-prefixed and blank tag keys, malformed and empty Tags,
+# a credit, a half cent, no resource, a currency without minor units.
+EDGES = [
+    ("user:team", '{"user:team": "search", "aws:createdBy": "x"}', "USD", "10.005", "r-a"),
+    ("oci", '{"FinOps.Team": "ads", "k8s.io/environment": "prod"}', "USD", "3.10", "r-b"),
+    ("blank", '{"team": " ", "Workload": "Fine_Tuning"}', "USD", "2.00", "r-c"),
+    ("empty", "{}", "JPY", "1200", "r-d"),
+    ("malformed", '{"team": ', "USD", "4.00", "r-e"),
+    ("credit", "", "USD", "-7.25", ""),
+]
+
+
+def _edges_csv(path: Path) -> Path:
+    cols = ["BillingAccountId", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart",
+            "ChargePeriodEnd", "BillingCurrency", "BilledCost", "EffectiveCost", "ListCost",
+            "ContractedCost", "ChargeCategory", "ProviderName", "PublisherName",
+            "InvoiceIssuerName", "ServiceCategory", "ServiceName", "ResourceId", "ResourceName",
+            "Tags"]
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for i, (name, tags, cur, cost, rid) in enumerate(EDGES):
+            category = "Credit" if cost.startswith("-") else "Usage"
+            w.writerow(["edge-acct", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z",
+                        f"2026-10-{i + 3:02d}T00:00:00Z", f"2026-10-{i + 4:02d}T00:00:00Z", cur,
+                        cost, cost, cost, cost, category, "Edge Cloud", "Edge Cloud", "Edge Cloud",
+                        "AI and Machine Learning", "Edge Models", rid, f"{name}-job", tags])
+    return path
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    """(DuckDB store, the same queries on Spark) over the sample plus the edge rows."""
+    pytest.importorskip("pyspark", reason="pyspark is in the dev extra: make setup")
+    if not shutil.which("java"):
+        pytest.fail("Spark needs a Java runtime: make java (installs Debian's default JRE)")
+    from pyspark.sql import SparkSession
+
+    tmp = tmp_path_factory.mktemp("portable")
+    config = Config(root=tmp)
+    store = Store(tmp / "store.duckdb", config)
+    store.ingest([str(SAMPLE), str(_edges_csv(tmp / "edges.csv"))])
+    spark = (SparkSession.builder.master("local[2]").appName("workbench-portable")
+             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    for table in ("charges", "tag_sets"):
+        out = str(tmp / f"{table}.parquet")
+        store.con.execute(f"COPY {table} TO '{out}' (FORMAT parquet)")
+        spark.read.parquet(out).createOrReplaceTempView(table)
+    yield store, Queries(ibis.pyspark.connect(spark), config)
+    spark.stop()
+    store.close()
+
+
+MONEY = {"billed_cost", "effective_cost", "list_cost", "contracted_cost", "cost"}
+
+
+def _same(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
+    """Same rows in the same order; money bit for bit, quantities (DOUBLE sums, whose order
+    differs between engines) to 12 significant digits."""
+    assert len(duck) > 0
+    pd.testing.assert_frame_equal(duck, spark, check_dtype=False, rtol=1e-12)
+    for c in MONEY & set(duck.columns):
+        assert duck[c].tolist() == spark[c].tolist(), c
+
+
+def test_totals_months_and_coverage_match(engines):
+    duck, spark = engines
+    _same(duck.totals(), spark.totals())
+    assert set(duck.totals().currency) == {"USD", "EUR", "JPY"}
+    assert duck.months() == spark.months()
+    assert duck.last_full_month() == spark.last_full_month()
+
+
+@pytest.mark.parametrize("dim", DERIVED_DIMS)
+def test_every_derived_dimension_matches(engines, dim):
+    duck, spark = engines
+    _same(duck.monthly([dim]), spark.monthly([dim]))
+    assert duck.dimension_values(dim) == spark.dimension_values(dim)
+
+
+def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
+    duck, spark = engines
+    frames = [q.monthly(["team", "environment", "workload_class"], start="2026-10",
+                        filters={"provider": "Edge Cloud"}) for q in engines]
+    _same(*frames)
+    got = {(r.team, r.currency): r.effective_cost for r in frames[1].itertuples()}
+    assert got[("search", "USD")] == 10.005 and got[("ads", "USD")] == 3.1
+    assert got[("(untagged)", "JPY")] == 1200
+
+
+def test_daily_filters_and_resources_match(engines):
+    duck, spark = engines
+    month = duck.months()[-2]
+    for q in (dict(dims=["provider", "ServiceName"]),
+              dict(dims=["model"], start=month, filters={"workload_class": ["training", "fine-tuning"]}),
+              dict(dims=["team"], cost="BilledCost", end=month)):
+        _same(duck.daily(**q), spark.daily(**q))
+    _same(duck.resources(month), spark.resources(month))
+    _same(duck.resources("2026-10", filters={"provider": "Edge Cloud"}),
+          spark.resources("2026-10", filters={"provider": "Edge Cloud"}))
+    assert duck.tag_keys() == spark.tag_keys()
