@@ -190,6 +190,15 @@ def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
                    ("(untagged)", "(untagged)"): 5}
 
 
+def test_tag_list_with_a_key_twice_keeps_the_first_value(tmp_path, cfg):
+    """GCP lists a project's label and a resource's label of the same name: the first counts."""
+    pairs = '[{"key": "team", "value": "search"}, {"key": "team", "value": "ads"}]'
+    f = frame_file(tmp_path / "in", "gcp", [{"Tags": pairs, "BilledCost": "4", "EffectiveCost": "4"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.monthly(["team"])[["team", "effective_cost"]].values.tolist() == [["search", 4.0]]
+
+
 def test_workload_class_tag_then_rules_then_unclassified(tiny):
     df = tiny.monthly(["workload_class"])
     got = {(r.workload_class, r.currency): r.effective_cost for r in df.itertuples()}

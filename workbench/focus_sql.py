@@ -106,13 +106,16 @@ def tags_map_expr(tags_text: str) -> str:
 
     Values keep their text; numbers, booleans and nested objects are rendered as JSON text.
     A list of {"key": ..., "value": ...} objects (how some exports and Parquet writers spell
-    labels) reads as the same map. Anything else (or a key written twice) gives an empty
-    map; the caller warns.
+    labels) reads as the same map; a key listed twice keeps its first value (GCP lists a
+    project's label and a resource's label of the same name). Anything else (or a key written
+    twice inside one JSON object) gives an empty map; the caller warns.
     """
-    pairs = """'[{"key": "VARCHAR", "value": "VARCHAR"}]'"""
+    pairs = f"""json_transform({tags_text}, '[{{"key": "VARCHAR", "value": "VARCHAR"}}]')"""
+    first = (f"list_filter({pairs}, lambda e, i: "
+             f"list_position(list_transform({pairs}, lambda p: p.key), e.key) = i)")
     m = (f"(CASE WHEN json_valid({tags_text}) THEN CASE json_type({tags_text}) "
          f"WHEN 'OBJECT' THEN json_transform({tags_text}, '\"MAP(VARCHAR, VARCHAR)\"') "
-         f"WHEN 'ARRAY' THEN try(map_from_entries(json_transform({tags_text}, {pairs}))) END END)")
+         f"WHEN 'ARRAY' THEN try(map_from_entries({first})) END END)")
     folded = ("list_filter(list_transform(map_entries(__m), lambda e: {'key': lower(e.key), "
               "'value': e.value}), lambda e, i: list_position(list_transform(map_keys(__m), "
               "lambda k: lower(k)), e.key) = i)")
