@@ -1,7 +1,7 @@
 """The analysis queries run unchanged on Spark (local mode) and give DuckDB's frames exactly.
 
-The store's two query tables are copied to Parquet and registered in a local Spark session;
-`Queries` then runs every query of the report and the apps on that backend. Money must
+The store's two query tables are copied to Parquet and registered in a local Spark session
+(workbench/spark.py); `Queries` then runs every query of the report and the apps on that backend. Money must
 match to the last bit (both engines sum DECIMAL, then convert once), not just approximately.
 """
 
@@ -11,13 +11,12 @@ import csv
 import shutil
 from pathlib import Path
 
-import ibis
 import pandas as pd
 import pytest
 
 from workbench.config import Config
 from workbench.dimensions import DERIVED_DIMS
-from workbench.queries import Queries
+from workbench.spark import local_session, queries_on_spark
 from workbench.store import Store
 
 # One Spark session for the module: with `pytest -n 2 --dist loadgroup` its tests share a worker.
@@ -58,24 +57,16 @@ def _edges_csv(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
     """(DuckDB store, the same queries on Spark) over the sample plus the edge rows."""
-    pytest.importorskip("pyspark", reason="pyspark is in the dev extra: make setup")
     if not shutil.which("java"):
         pytest.fail("Spark needs a Java runtime: make java (installs Debian's default JRE)")
-    from pyspark.sql import SparkSession
 
     tmp = tmp_path_factory.mktemp("portable")
     config = Config(root=tmp)
     store = Store(tmp / "store.duckdb", config)
     store.ingest([str(SAMPLE), str(_edges_csv(tmp / "edges.csv"))])
-    spark = (SparkSession.builder.master("local[2]").appName("workbench-portable")
-             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.shuffle.partitions", "4").getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    for table in ("charges", "tag_sets"):
-        out = str(tmp / f"{table}.parquet")
-        store.con.execute(f"COPY {table} TO '{out}' (FORMAT parquet)")
-        spark.read.parquet(out).createOrReplaceTempView(table)
-    yield store, Queries(ibis.pyspark.connect(spark), config)
+    spark = local_session()
+    on_spark = queries_on_spark(store, tmp / "tables", spark)
+    yield store, on_spark
     spark.stop()
     store.close()
 

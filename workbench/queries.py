@@ -2,7 +2,7 @@
 
 They name no engine. The Store runs them on its DuckDB file; the same class runs them
 unchanged on any Ibis backend that holds the two tables (tests/test_portable_queries.py
-runs them on Spark in local mode and compares every frame with DuckDB's):
+runs them on Spark in local mode and compares every frame with DuckDB's; see spark.py):
 
     Queries(ibis.pyspark.connect(spark), config).monthly(["team"])
 
@@ -24,6 +24,7 @@ from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.schema import COST_COLUMNS
 
+QUERY_TABLES = ("charges", "tag_sets")  # all a backend needs to hold
 NO_RESOURCE = "(no resource)"
 RESOURCE_ATTRS = ("provider", "ServiceCategory", "ServiceName", "ResourceName", "ResourceType",
                   "RegionId", "SubAccountName", "team", "cost_center", "environment",
@@ -43,8 +44,7 @@ class Queries:
         """The charge table as an Ibis expression, with each row's parsed tags (wb_tags) and
         tag dimensions (wb_tag_team, ...) joined from tag_sets on its tag-set key."""
         if self._t is None:
-            self._t = dm.with_tags(self.backend.table("charges"), self.backend.table("tag_sets"),
-                                   self.config)
+            self._t = dm.with_tags(*(self.backend.table(t) for t in QUERY_TABLES), self.config)
         return self._t
 
     def _run(self, expr) -> pd.DataFrame:

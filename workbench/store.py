@@ -60,7 +60,7 @@ from workbench.delivery import (
     sha256_file,
 )
 from workbench.errors import WorkbenchError, format_problem
-from workbench.queries import Queries
+from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
 STORE_VERSION = "5"
@@ -563,6 +563,15 @@ class Store(Queries):
                 WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256)
         """).fetchall()
         return {r[0] for r in rows}
+
+    def export_tables(self, folder: str | Path) -> dict[str, Path]:
+        """The query tables (charges, tag_sets) as Parquet files in `folder`, for another engine."""
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        out = {}
+        for table in QUERY_TABLES:
+            out[table] = Path(folder) / f"{table}.parquet"
+            self.con.execute(f"COPY {table} TO {_literal(str(out[table]))} (FORMAT parquet)")
+        return out
 
     def deliveries(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM deliveries ORDER BY delivery_id").df()
