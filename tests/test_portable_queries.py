@@ -19,7 +19,7 @@ from workbench.dimensions import DERIVED_DIMS
 from workbench.spark import local_session, queries_on_spark
 from workbench.store import Store
 
-# One Spark session for the module: with `pytest -n 2 --dist loadgroup` its tests share a worker.
+# One Spark session: with `pytest -n 2 --dist loadgroup` these tests share a worker.
 pytestmark = pytest.mark.xdist_group("spark")
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample" / "focus"
@@ -54,9 +54,12 @@ def _edges_csv(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def engines(tmp_path_factory):
-    """(DuckDB store, the same queries on Spark) over the sample plus the edge rows."""
+    """(DuckDB store, the same queries on Spark) over the sample plus the edge rows.
+
+    Session scope: a worker may run other modules' tests between these, and a module-scoped
+    Spark session would then start again (about 13 s) for each run of them."""
     if not shutil.which("java"):
         pytest.fail("Spark needs a Java runtime: make java (installs Debian's default JRE)")
 
