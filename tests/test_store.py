@@ -628,9 +628,36 @@ def test_fast_and_precise_paths_load_the_same_rows(corpus, cfg, monkeypatch):
     assert readers["parquet_decimal"] == readers["parquet_string"] == "fast"
     assert readers["quoted_newlines"] == readers["mixed_currencies"] == readers["times"] == "fast"
     assert readers["gzip"] == "fast"
-    for name in ("malformed_tags", "hostile_tags", "unknown_category", "covered_usage",
-                 "header_only"):
+    # Tags warnings are located on the fast path (only Tags is read again, numbered)
+    assert readers["malformed_tags"] == readers["hostile_tags"] == "fast"
+    for name in ("unknown_category", "covered_usage", "header_only"):
         assert readers[name] == "precise", name
+
+
+def test_tags_warnings_on_the_fast_path_name_the_precise_rows(cfg, monkeypatch):
+    """Bad Tags far apart in a file big enough to be read in parallel, CSV and Parquet: the
+    fast path lists the same rows and counts as the precise reader, and loads the same rows."""
+    _real_reader(monkeypatch)
+    from corpus.build import csv_bytes, row
+    bad = {7: '{"team": ', 15_001: "team=ml", 39_998: '{"a": "=HYPERLINK(1)"}', 39_999: "[1]"}
+    bad.update({20_000 + i: "not json" for i in range(6)})
+    rows = [row(BilledCost=f"{i % 97}.{i % 100:02d}",
+                Tags=bad.get(i + 1, f'{{"team": "t{i % 13}", "run": "{i}"}}'))
+            for i in range(40_000)]
+    csv = _write_bytes(cfg.root / "tags.csv", csv_bytes(rows))
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    parquet = cfg.root / "tags.parquet"
+    frame.to_parquet(parquet, index=False, row_group_size=4_096)
+    for path in (csv, parquet):
+        fast, rows_f, tags_f = _load([path], cfg, True)
+        precise, rows_p, tags_p = _load([path], cfg, False)
+        assert fast.files[0]["reader"] == "fast", path
+        assert fast.warnings == precise.warnings and rows_f == rows_p and tags_f == tags_p, path
+        listed = [w for w in fast.warnings if ":" in w.split(str(path))[1][:8]]
+        assert [w.split(":")[1] for w in listed][:5] == ["7", "15001", "20000", "20001", "20002"]
+        assert any("9 rows in all" in w for w in fast.warnings), fast.warnings
+        assert any(w.startswith(f"{path}:39998: Tags: tag value looks like a spreadsheet formula")
+                   for w in fast.warnings), fast.warnings
 
 
 def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg, monkeypatch):

@@ -15,7 +15,8 @@ statement:
 Cheap aggregates over the inserted rows (and over the file's distinct Tags values) then
 look for every condition the precise reader reports as an error or a warning. When one is
 found, or the statement failed, the caller removes the rows and runs the precise reader,
-which gives the located messages. Both paths therefore load the same values and report
+which gives the located messages. Warnings about Tags alone are located here instead:
+only Tags is read again, numbered (_locate_tag_warnings). Both paths therefore load the same values and report
 the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
 """
 
@@ -45,6 +46,8 @@ class FastPlan:
     select: str  # SELECT of the canonical columns (wb_delivery_id last) FROM the file
     rejects: str | None  # CSV: the table of rows the reader refused
     columns: list[str] = field(default_factory=list)  # the SELECT's columns, in order
+    source: str = ""  # the FROM of `select`: the typed read of the file
+    tags: str | None = None  # the Tags expression over `source` (None: no Tags column)
 
 
 @dataclass
@@ -104,7 +107,8 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
     if missing:
         raise ValueError(f"no fast-path expression for {missing}")
     select = "SELECT " + ", ".join(f"{exprs[c]} AS {ident(c)}" for c in columns) + f" FROM {src}"
-    return FastPlan(path, header, select, rejects_table, list(columns))
+    tags = exprs["Tags"] if "Tags" in mapping else None
+    return FastPlan(path, header, select, rejects_table, list(columns), src, tags)
 
 
 def refused_rows(con, p: FastPlan) -> int:
@@ -132,12 +136,11 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
     checks = build_checks(present, {})
     row_checks = [c.condition for c in checks if c.column != "Tags"]
     row_checks += [f"NOT isfinite({ident(c)})" for c, t in present.items() if t == QUANTITY]
-    tag_checks = [c.condition for c in checks if c.column == "Tags"]
+    tag_checks = [c for c in checks if c.column == "Tags"]
     if tag_checks:
-        found = con.execute("SELECT " + ", ".join(f"count_if({c})" for c in tag_checks)
+        found = con.execute("SELECT " + ", ".join(f"count_if({c.condition})" for c in tag_checks)
                             + f" FROM ({tag_sets_sql})").fetchone()
-        if any(found):
-            return None
+        tag_checks = [c for c, n in zip(tag_checks, found, strict=True) if n]
     key = ", ".join(ident(c) for c in PARTITION_KEY)
     problems = " + ".join(f"count_if({c})" for c in row_checks) or "0"
     groups = con.execute(
@@ -148,6 +151,8 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
         return None  # header only, or a problem: the precise path says which
     report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
                         warnings=list(p.header.warnings))
+    if tag_checks:
+        _locate_tag_warnings(con, p, tag_checks, tag_sets_sql, report)
     report.rows = sum(g[4] for g in groups)
     report.period_start = min(g[6] for g in groups).replace(tzinfo=UTC)
     report.period_end = max(g[7] for g in groups).replace(tzinfo=UTC)
@@ -161,6 +166,31 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
         parts[g[:3]] = parts.get(g[:3], 0) + g[4]
     partitions = [(*k, n) for k, n in sorted(parts.items(), key=lambda kv: _sort_key(kv[0]))]
     return FastResult(report, partitions)
+
+
+TAG_ROWS = "wb_fast_tag_rows"
+
+
+def _locate_tag_warnings(con, p: FastPlan, checks: list, tag_sets_sql: str,
+                         report: FileReport) -> None:
+    """The precise reader's Tags warnings, rows and all, without its full numbered read.
+
+    Only Tags is read again (DuckDB skips converting the other columns), numbered in file
+    order; the rows whose tag set has something to say go to a small table on which the
+    precise reader's own checks run, so messages, rows and counts are the same.
+    """
+    from workbench.focus import _run_checks
+    bad = " OR ".join(f"({c.condition})" for c in checks)
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")  # row_number() follows the file
+    con.execute(
+        f'CREATE OR REPLACE TEMP TABLE {TAG_ROWS} AS SELECT n.wb_source_row, s."Tags", '
+        f"s.wb_tags FROM (SELECT row_number() OVER () AS wb_source_row, {p.tags} AS __tags "
+        f"FROM {p.source}) n JOIN (SELECT * FROM ({tag_sets_sql}) WHERE {bad}) s "
+        f"ON s.wb_tag_set = {tag_set_expr('n.__tags')}")
+    con.execute(f"SET preserve_insertion_order = {bool(keep)}")
+    _run_checks(con, TAG_ROWS, checks, report)
+    con.execute(f"DROP TABLE {TAG_ROWS}")
 
 
 def _sort_key(key: tuple) -> tuple:
