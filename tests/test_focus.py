@@ -156,6 +156,16 @@ def test_a_providers_own_columns_give_one_warning(tmp_path):
         ("Comment", "not a FOCUS column (custom columns start with x_); ignored")]
 
 
+def test_tags_written_without_braces_read_as_the_object(tmp_path):
+    """Azure's cost details write a tag object's members without its braces."""
+    rows = [row(Tags='"env": "prod","Team": "ml"'), row(Tags="team=ml"), row(Tags='"a"')]
+    report, con = scan(write(tmp_path, rows))
+    assert report.ok
+    got = [r[0] for r in con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall()]
+    assert got == [{"env": "prod", "team": "ml"}, {}, {}]
+    assert [w.row for w in report.warnings if w.column == "Tags"] == [2, 3]
+
+
 def test_tags_as_a_list_of_key_value_pairs(tmp_path):
     """Some exports (and Parquet writers) spell labels as [{"key": ..., "value": ...}]."""
     pairs = [{"key": "Team", "value": "ml"}, {"key": "n", "value": 2}]

@@ -107,15 +107,20 @@ def tags_map_expr(tags_text: str) -> str:
     Values keep their text; numbers, booleans and nested objects are rendered as JSON text.
     A list of {"key": ..., "value": ...} objects (how some exports and Parquet writers spell
     labels) reads as the same map; a key listed twice keeps its first value (GCP lists a
-    project's label and a resource's label of the same name). Anything else (or a key written
-    twice inside one JSON object) gives an empty map; the caller warns.
+    project's label and a resource's label of the same name). Azure's cost details write the
+    object's members without the braces ("env": "prod","team": "ml"): read as the object.
+    Anything else (or a key written twice inside one JSON object) gives an empty map; the
+    caller warns.
     """
+    braced = f"('{{' || CAST({tags_text} AS VARCHAR) || '}}')"
     pairs = f"""json_transform({tags_text}, '[{{"key": "VARCHAR", "value": "VARCHAR"}}]')"""
     first = (f"list_filter({pairs}, lambda e, i: "
              f"list_position(list_transform({pairs}, lambda p: p.key), e.key) = i)")
     m = (f"(CASE WHEN json_valid({tags_text}) THEN CASE json_type({tags_text}) "
          f"WHEN 'OBJECT' THEN json_transform({tags_text}, '\"MAP(VARCHAR, VARCHAR)\"') "
-         f"WHEN 'ARRAY' THEN try(map_from_entries({first})) END END)")
+         f"WHEN 'ARRAY' THEN try(map_from_entries({first})) END "
+         f"WHEN json_valid({braced}) AND json_type({braced}) = 'OBJECT' "
+         f"THEN json_transform({braced}, '\"MAP(VARCHAR, VARCHAR)\"') END)")
     folded = ("list_filter(list_transform(map_entries(__m), lambda e: {'key': lower(e.key), "
               "'value': e.value}), lambda e, i: list_position(list_transform(map_keys(__m), "
               "lambda k: lower(k)), e.key) = i)")
