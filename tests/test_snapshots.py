@@ -8,7 +8,7 @@ from datetime import datetime
 from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
 
 from workbench.config import Config
-from workbench.snapshots import FileSide, superseded
+from workbench.snapshots import FileSide, run_submitted, superseded
 from workbench.store import Store
 
 MAY_20, MAY_31 = datetime(2026, 5, 20), datetime(2026, 6, 1)
@@ -62,6 +62,27 @@ def test_a_full_month_rerun_gives_way_to_the_later_file_then_the_greater_path():
     assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
 
 
+def test_a_closed_month_rerun_is_ordered_by_its_run_record_before_file_times():
+    files = [FileSide("a/x", 10, MAY_31, 9, datetime(2026, 6, 3)),
+             FileSide("b/x", 10, MAY_31, 1, datetime(2026, 6, 5))]
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+
+
+def test_run_submitted_reads_azures_manifest(tmp_path):
+    run = tmp_path / "20260603" / "guid"
+    run.mkdir(parents=True)
+    part = run / "part_0_0001.csv"
+    assert run_submitted(part) is None  # no manifest
+    (run / "manifest.json").write_text(
+        '\ufeff{"runInfo": {"submittedTime": "2026-06-03T18:33:03.1032074Z"}}', "utf-8")
+    assert run_submitted(part) == datetime(2026, 6, 3, 18, 33, 3, 103207)
+    (run / "manifest.json").write_text('{"runInfo": {"submittedTime": "2026-06-03T20:00:00+02:00"}}')
+    assert run_submitted(part) == datetime(2026, 6, 3, 18, 0)
+    for bad in ("{", '{"runInfo": 3}', '{"runInfo": {"submittedTime": "soon"}}', "[]"):
+        (run / "manifest.json").write_text(bad)
+        assert run_submitted(part) is None, bad
+
+
 def test_little_in_common_is_not_a_copy():
     files = [side("a/x", 100), side("b/x", 100, mtime=1)]
     assert superseded(files, {("a/x", "b/x"): 49}) == {}
@@ -109,6 +130,24 @@ def test_an_export_folder_with_two_runs_counts_the_period_once(tmp_path):
         # Again as a second delivery: nothing changes, and the totals stay.
         again = s.ingest([str(tmp_path / "exp")])
         assert again.rows == 85 and store_totals(s) == exact_totals([run2a, run2b, other])
+
+
+def test_two_runs_of_a_closed_month_keep_the_run_submitted_last(tmp_path):
+    """Re-runs of a closed month end on the same day; copied folders get new file times.
+    Azure's manifest.json in each run folder says which run is newer."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(10)]
+    later = frame_file(tmp_path / "exp" / "run-b", "part_0",
+                       [dict(r, BilledCost="99.5") if r["ResourceId"] == "r0" else r for r in rows])
+    earlier = frame_file(tmp_path / "exp" / "run-a", "part_0", rows)
+    os.utime(earlier, ns=(later.stat().st_mtime_ns + 10**9,) * 2)  # copied last
+    for run, when in ((earlier, "2026-06-02T01:00:00Z"), (later, "2026-06-04T01:00:00Z")):
+        (run.parent / "manifest.json").write_text(
+            '{"runInfo": {"submittedTime": "%s"}}' % when)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals([later])
+        assert [w.split(":")[0] for w in res.warnings] == [str(earlier)]
 
 
 def test_an_export_of_one_sub_account_says_which_others_it_replaces(tmp_path):

@@ -13,17 +13,20 @@ The rule, per partition held by more than one file of a delivery:
   adds to every row): rows of two parts that differ only in tags or amount (one node's cost
   split by namespace, one API key's usage split by project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
-  furthest, latest ChargePeriodEnd, then the most recently modified), and in a folder the
-  newest file first, by the same order, then the greatest path;
+  furthest, latest ChargePeriodEnd; then the run submitted last, when the folder holds the
+  manifest.json Azure writes beside each run's files; then the most recently modified), and
+  in a folder the newest file first, by the same order, then the greatest path;
 - a file at least half of whose distinct charges are in files already taken is an older
   copy: its rows of the partition are not loaded, with a warning. Any other file is taken.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 # A run after the invoice fills InvoiceId on every row; nothing else marks a row as newer.
@@ -39,6 +42,7 @@ class FileSide:
     charges: int  # distinct charge identities
     last_end: datetime | None  # latest ChargePeriodEnd
     mtime_ns: int
+    submitted: datetime | None = None  # when its export run was submitted (run_submitted)
 
 
 def superseded(files: Sequence[FileSide],
@@ -70,7 +74,26 @@ def superseded(files: Sequence[FileSide],
 
 
 def _age(f: FileSide) -> tuple:
-    return (f.last_end or datetime.min, f.mtime_ns, f.path)
+    # Runs of a closed month end on the same day: the run's own record beats file times,
+    # which a copy or a sync rewrites.
+    return (f.last_end or datetime.min, f.submitted or datetime.min, f.mtime_ns, f.path)
+
+
+def run_submitted(path: str | Path) -> datetime | None:
+    """When the export run that wrote `path` was submitted: runInfo.submittedTime of the
+    manifest.json Azure writes beside each run's files (naive UTC); None without one."""
+    try:
+        text = json.loads((Path(path).parent / "manifest.json").read_text("utf-8-sig"))
+        stamp = str(text["runInfo"]["submittedTime"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # Azure writes 7 fractional digits ("...18:33:03.1032074Z"); Python reads at most 6.
+    stamp = re.sub(r"(\.\d{6})\d+", r"\1", stamp.strip()).replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def identity_sql(columns: Sequence[str]) -> str:

@@ -520,7 +520,7 @@ class Store(Queries):
         files: dict[tuple, list] = {}
         for *part, path, n, last_end in sides:
             files.setdefault(tuple(part), []).append(snapshots.FileSide(
-                path, n, last_end, entry_of[path]["mtime_ns"]))
+                path, n, last_end, entry_of[path]["mtime_ns"], snapshots.run_submitted(path)))
         shared: dict[tuple, dict] = {}
         for *part, a, b, n in pairs:
             shared.setdefault(tuple(part), {})[(a, b)] = n
