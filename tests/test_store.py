@@ -466,15 +466,19 @@ def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
             s.ingest([str(f), str(bad)])
         assert exc.value.line().startswith(f"{bad}:2: BilledCost: ")
         assert store_totals(s) == exact and len(s.deliveries()) == 1
-        # a file with a warning goes the precise way: its rows are numbered
+        # a warning keeps the fast path, located by a numbered read of the column it checks
         warned = csv_file(tmp_path / "in3" / "warn.csv", [
+            f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,1.0,1.0,1,1,Usage,GPU,r1,",
             f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,1.0,1.0,1,1,Refund,GPU,r1,"])
         res = s.ingest([str(warned)])
-        assert [f["reader"] for f in res.files] == ["precise"]
-        assert res.warnings[-1] == (f"{warned}:1: ChargeCategory: unknown value 'Refund'; "
+        assert [f["reader"] for f in res.files] == ["fast"]
+        assert res.warnings[-1] == (f"{warned}:2: ChargeCategory: unknown value 'Refund'; "
                                     "expected one of Usage, Purchase, Tax, Credit, Adjustment")
+        # the precise reader numbers every row
+        s.fast_path = False
+        res = s.ingest([str(warned)])
         assert s.con.execute("SELECT wb_source_row FROM charges WHERE wb_delivery_id = "
-                             f"{res.delivery_id}").fetchall() == [(1,)]
+                             f"{res.delivery_id} ORDER BY 1").fetchall() == [(1,), (2,)]
         assert s.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
 
 
@@ -628,14 +632,32 @@ def test_fast_and_precise_paths_load_the_same_rows(corpus, cfg, monkeypatch):
     assert readers["parquet_decimal"] == readers["parquet_string"] == "fast"
     assert readers["quoted_newlines"] == readers["mixed_currencies"] == readers["times"] == "fast"
     assert readers["gzip"] == "fast"
-    # Tags warnings are located on the fast path (only Tags is read again, numbered)
+    # Warnings are located on the fast path (only the columns checked are read again)
     assert readers["malformed_tags"] == readers["hostile_tags"] == "fast"
-    for name in ("unknown_category", "covered_usage", "header_only"):
-        assert readers[name] == "precise", name
+    assert readers["unknown_category"] == readers["covered_usage"] == "fast"
+    assert readers["header_only"] == "precise"
 
 
-def test_tags_warnings_on_the_fast_path_name_the_precise_rows(cfg, monkeypatch):
-    """Bad Tags far apart in a file big enough to be read in parallel, CSV and Parquet: the
+def test_an_empty_quantity_column_hides_no_problem_from_the_fast_path(cfg, monkeypatch):
+    """A column empty on every row (CommitmentDiscountQuantity in most exports) made one
+    check count NULL, and the sum of all checks with it: errors and warnings were missed."""
+    _real_reader(monkeypatch)
+    from corpus.build import HEADER as CORPUS_HEADER
+    from corpus.build import csv_bytes, row
+    header = [*CORPUS_HEADER, "CommitmentDiscountQuantity"]
+    for name, bad, expect in [
+            ("error", row(BillingCurrency=""), ":2: BillingCurrency: "),
+            ("warning", row(ChargeCategory="Refund"), ":2: ChargeCategory: unknown value")]:
+        path = _write_bytes(cfg.root / f"{name}.csv", csv_bytes([row(), bad], header))
+        fast, _, _ = _load([path], cfg, True)
+        precise, _, _ = _load([path], cfg, False)
+        line = fast if isinstance(fast, str) else fast.warnings[-1]
+        assert expect in line, line
+        assert line == (precise if isinstance(precise, str) else precise.warnings[-1])
+
+
+def test_warnings_on_the_fast_path_name_the_precise_rows(cfg, monkeypatch):
+    """Warnings far apart in a file big enough to be read in parallel, CSV and Parquet: the
     fast path lists the same rows and counts as the precise reader, and loads the same rows."""
     _real_reader(monkeypatch)
     from corpus.build import csv_bytes, row
@@ -644,6 +666,8 @@ def test_tags_warnings_on_the_fast_path_name_the_precise_rows(cfg, monkeypatch):
     rows = [row(BilledCost=f"{i % 97}.{i % 100:02d}",
                 Tags=bad.get(i + 1, f'{{"team": "t{i % 13}", "run": "{i}"}}'))
             for i in range(40_000)]
+    rows[12_344]["ChargeCategory"] = "Refund"
+    rows[33_332]["ChargePeriodEnd"] = "2026-04-01T00:00:00Z"
     csv = _write_bytes(cfg.root / "tags.csv", csv_bytes(rows))
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
     parquet = cfg.root / "tags.parquet"
@@ -653,10 +677,15 @@ def test_tags_warnings_on_the_fast_path_name_the_precise_rows(cfg, monkeypatch):
         precise, rows_p, tags_p = _load([path], cfg, False)
         assert fast.files[0]["reader"] == "fast", path
         assert fast.warnings == precise.warnings and rows_f == rows_p and tags_f == tags_p, path
-        listed = [w for w in fast.warnings if ":" in w.split(str(path))[1][:8]]
+        listed = [w for w in fast.warnings if ": Tags: not a JSON" in w
+                  and ":" in w.split(str(path))[1][:8]]
         assert [w.split(":")[1] for w in listed][:5] == ["7", "15001", "20000", "20001", "20002"]
         assert any("9 rows in all" in w for w in fast.warnings), fast.warnings
         assert any(w.startswith(f"{path}:39998: Tags: tag value looks like a spreadsheet formula")
+                   for w in fast.warnings), fast.warnings
+        assert any(w.startswith(f"{path}:12345: ChargeCategory: unknown value 'Refund'")
+                   for w in fast.warnings), fast.warnings
+        assert any(w.startswith(f"{path}:33333: ChargePeriodEnd: ends before")
                    for w in fast.warnings), fast.warnings
 
 

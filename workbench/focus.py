@@ -33,6 +33,7 @@ from workbench.focus_header import column_problems, csv_header, dedupe, match_co
 from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
+    count_true,
     finite_expr,
     ident,
     literal,
@@ -195,7 +196,7 @@ def _run_checks(con, table: str, checks: list[Check], report: FileReport) -> Non
     t = ident(table)
     if not checks:
         return
-    counts = con.execute("SELECT " + ", ".join(f"count_if({c.condition})" for c in checks)
+    counts = con.execute("SELECT " + ", ".join(count_true(c.condition) for c in checks)
                          + f" FROM {t}").fetchone()
     for check, n in zip(checks, counts, strict=True):
         if not n:

@@ -13,10 +13,10 @@ statement:
   that does not convert fails the statement.
 
 Cheap aggregates over the inserted rows (and over the file's distinct Tags values) then
-look for every condition the precise reader reports as an error or a warning. When one is
-found, or the statement failed, the caller removes the rows and runs the precise reader,
-which gives the located messages. Warnings about Tags alone are located here instead:
-only Tags is read again, numbered (_locate_tag_warnings). Both paths therefore load the same values and report
+look for every condition the precise reader reports as an error or a warning. When an
+error is found, or the statement failed, the caller removes the rows and runs the precise reader,
+which gives the located messages. Warnings are located here instead: only the columns
+their checks read are read again, numbered (_locate_warnings). Both paths therefore load the same values and report
 the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
 """
 
@@ -28,10 +28,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbench.focus import Header, read_header
-from workbench.focus_checks import build_checks
+from workbench.focus_checks import ERROR, WARNING, Check, build_checks
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
-from workbench.focus_sql import csv_read_type, ident, literal, tag_set_expr, typed_expr
+from workbench.focus_sql import (
+    count_true,
+    csv_read_type,
+    ident,
+    literal,
+    tag_set_expr,
+    typed_expr,
+)
 from workbench.schema import FOCUS_COLUMNS, QUANTITY, TEXT, TIME
 
 PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
@@ -47,7 +54,7 @@ class FastPlan:
     rejects: str | None  # CSV: the table of rows the reader refused
     columns: list[str] = field(default_factory=list)  # the SELECT's columns, in order
     source: str = ""  # the FROM of `select`: the typed read of the file
-    tags: str | None = None  # the Tags expression over `source` (None: no Tags column)
+    exprs: dict[str, str] = field(default_factory=dict)  # column -> its expression over source
 
 
 @dataclass
@@ -107,8 +114,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
     if missing:
         raise ValueError(f"no fast-path expression for {missing}")
     select = "SELECT " + ", ".join(f"{exprs[c]} AS {ident(c)}" for c in columns) + f" FROM {src}"
-    tags = exprs["Tags"] if "Tags" in mapping else None
-    return FastPlan(path, header, select, rejects_table, list(columns), src, tags)
+    return FastPlan(path, header, select, rejects_table, list(columns), src, exprs)
 
 
 def refused_rows(con, p: FastPlan) -> int:
@@ -134,25 +140,32 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
         return None
     present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in p.header.mapping}
     checks = build_checks(present, {})
-    row_checks = [c.condition for c in checks if c.column != "Tags"]
-    row_checks += [f"NOT isfinite({ident(c)})" for c, t in present.items() if t == QUANTITY]
-    tag_checks = [c for c in checks if c.column == "Tags"]
-    if tag_checks:
-        found = con.execute("SELECT " + ", ".join(f"count_if({c.condition})" for c in tag_checks)
-                            + f" FROM ({tag_sets_sql})").fetchone()
-        tag_checks = [c for c, n in zip(tag_checks, found, strict=True) if n]
+    # Errors, and non-finite quantities (the precise reader shows their text), go the
+    # precise way; warnings are located here (_locate_warnings).
+    fatal = [c.condition for c in checks if c.level == ERROR]
+    fatal += [f"NOT isfinite({ident(c)})" for c, t in present.items() if t == QUANTITY]
+    on_rows = [c for c in checks if c.level == WARNING and c.column != "Tags"]
+    on_tags = [c for c in checks if c.level == WARNING and c.column == "Tags"]
+    found: dict[Check, int] = {}
+    if on_tags:
+        counts = con.execute("SELECT " + ", ".join(count_true(c.condition) for c in on_tags)
+                             + f" FROM ({tag_sets_sql})").fetchone()
+        found.update(zip(on_tags, counts, strict=True))
     key = ", ".join(ident(c) for c in PARTITION_KEY)
-    problems = " + ".join(f"count_if({c})" for c in row_checks) or "0"
+    problems = " + ".join(count_true(c) for c in fatal) or "0"
+    warned = "".join(f", {count_true(c.condition)}" for c in on_rows)
     groups = con.execute(
         f'SELECT {key}, "BillingCurrency", count(*), {problems}, min("ChargePeriodStart"), '
-        f'max("ChargePeriodEnd"), sum("BilledCost"), sum("EffectiveCost") FROM ({rows_sql}) '
-        "GROUP BY ALL").fetchall()
+        f'max("ChargePeriodEnd"), sum("BilledCost"), sum("EffectiveCost"){warned} '
+        f"FROM ({rows_sql}) GROUP BY ALL").fetchall()
     if not groups or any(g[5] for g in groups):
-        return None  # header only, or a problem: the precise path says which
+        return None  # header only, or an error: the precise path says which
+    found.update((c, sum(g[10 + i] for g in groups)) for i, c in enumerate(on_rows))
     report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
                         warnings=list(p.header.warnings))
-    if tag_checks:
-        _locate_tag_warnings(con, p, tag_checks, tag_sets_sql, report)
+    warnings = [c for c in checks if found.get(c)]  # in the precise reader's order
+    if warnings:
+        _locate_warnings(con, p, warnings, tag_sets_sql, report)
     report.rows = sum(g[4] for g in groups)
     report.period_start = min(g[6] for g in groups).replace(tzinfo=UTC)
     report.period_end = max(g[7] for g in groups).replace(tzinfo=UTC)
@@ -168,29 +181,36 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
     return FastResult(report, partitions)
 
 
-TAG_ROWS = "wb_fast_tag_rows"
+WARNED_ROWS = "wb_fast_warned_rows"
 
 
-def _locate_tag_warnings(con, p: FastPlan, checks: list, tag_sets_sql: str,
-                         report: FileReport) -> None:
-    """The precise reader's Tags warnings, rows and all, without its full numbered read.
+def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
+                     report: FileReport) -> None:
+    """The precise reader's warnings, rows and all, without its full numbered read.
 
-    Only Tags is read again (DuckDB skips converting the other columns), numbered in file
-    order; the rows whose tag set has something to say go to a small table on which the
-    precise reader's own checks run, so messages, rows and counts are the same.
+    Only the columns the checks read are read again (DuckDB skips converting the others),
+    numbered in file order; the rows a check finds go to a small table on which the precise
+    reader's own checks run, so messages, rows and counts are the same.
     """
     from workbench.focus import _run_checks
+    sql = " ".join(c.condition + " " + c.value for c in checks)
+    columns = [c for c in FOCUS_COLUMNS if f'"{c}"' in sql or (c == "Tags" and "wb_tags" in sql)]
+    picked = [f"{p.exprs[c]} AS {ident(c)}" for c in columns]
+    if "wb_provider" in sql:
+        picked.append(f"{p.exprs['wb_provider']} AS wb_provider")
+    rows = f"SELECT row_number() OVER () AS wb_source_row, {', '.join(picked)} FROM {p.source}"
+    if "Tags" in columns:
+        key = tag_set_expr('n."Tags"')
+        rows = (f"SELECT n.*, s.wb_tags FROM ({rows}) n LEFT JOIN (SELECT wb_tag_set, wb_tags "
+                f"FROM ({tag_sets_sql})) s ON s.wb_tag_set = {key}")
     bad = " OR ".join(f"({c.condition})" for c in checks)
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = true")  # row_number() follows the file
-    con.execute(
-        f'CREATE OR REPLACE TEMP TABLE {TAG_ROWS} AS SELECT n.wb_source_row, s."Tags", '
-        f"s.wb_tags FROM (SELECT row_number() OVER () AS wb_source_row, {p.tags} AS __tags "
-        f"FROM {p.source}) n JOIN (SELECT * FROM ({tag_sets_sql}) WHERE {bad}) s "
-        f"ON s.wb_tag_set = {tag_set_expr('n.__tags')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {WARNED_ROWS} AS SELECT * FROM ({rows}) "
+                f"WHERE {bad}")
     con.execute(f"SET preserve_insertion_order = {bool(keep)}")
-    _run_checks(con, TAG_ROWS, checks, report)
-    con.execute(f"DROP TABLE {TAG_ROWS}")
+    _run_checks(con, WARNED_ROWS, checks, report)
+    con.execute(f"DROP TABLE {WARNED_ROWS}")
 
 
 def _sort_key(key: tuple) -> tuple:

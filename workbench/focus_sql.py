@@ -85,6 +85,12 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
     return typed, _text(src, src_type)
 
 
+def count_true(condition: str) -> str:
+    """How many rows the condition holds for: 0, never NULL. (DuckDB's count_if gives NULL
+    when the condition is NULL on every row, and one NULL term makes a sum of counts NULL.)"""
+    return f"count_if(({condition}) IS TRUE)"
+
+
 def finite_expr(column: str, converted: str) -> str:
     """Non-finite quantities (NaN, inf) read as NULL; the bad value then shows them."""
     return f"(CASE WHEN isfinite({converted}) THEN {converted} END)" \
