@@ -116,9 +116,9 @@ def test_an_export_folder_with_two_runs_counts_the_period_once(tmp_path):
     with Store(tmp_path / "s.duckdb", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([run2a, run2b, other])
-        # 19 of the 57 charges were restated by run 2: the other 38 are the same charges.
+        # Run 2 restated 19 of the 57 charges' amounts: they are still the same charges.
         assert res.warnings == [
-            f"{run1}: an older copy of Cloud / acct-1 / 2026-05: 38 of its 57 charges are also "
+            f"{run1}: an older copy of Cloud / acct-1 / 2026-05: 57 of its 57 charges are also "
             f"in {run2a} and 1 more, which are newer; its 57 rows of that billing period are "
             "not loaded (copies loaded together count twice)"]
         assert s.load_warnings() == res.warnings  # kept for the report to say
@@ -148,6 +148,25 @@ def test_two_runs_of_a_closed_month_keep_the_run_submitted_last(tmp_path):
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([later])
         assert [w.split(":")[0] for w in res.warnings] == [str(earlier)]
+
+
+def test_a_later_run_that_restates_every_amount_replaces_the_earlier_one(tmp_path):
+    """Runs after the month closes restate amounts (late discounts, currency rates): the
+    charges are the same, so the newer run is loaded alone, in another folder or the same."""
+    rows = [{"ResourceId": f"r{i}", "ChargePeriodStart": f"2026-05-{i % 28 + 1:02d}",
+             "BilledCost": f"{i}.10", "EffectiveCost": f"{i}.05"} for i in range(60)]
+    restated = [dict(r, BilledCost=f"{i * 1.03:.2f}", EffectiveCost=f"{i * 1.02:.2f}")
+                for i, r in enumerate(rows)]
+    for layout in ("folders", "one folder"):
+        root = tmp_path / layout.replace(" ", "-")
+        first = frame_file(root / ("run-1" if layout == "folders" else "dl"), "export", rows)
+        second = frame_file(root / ("run-2" if layout == "folders" else "dl"), "export (1)",
+                            restated)
+        os.utime(first, ns=(second.stat().st_mtime_ns - 10**9,) * 2)
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            res = s.ingest([str(root)])
+            assert store_totals(s) == exact_totals([second]), layout
+            assert [w.split(":")[0] for w in res.warnings] == [str(first)], layout
 
 
 def test_an_export_of_one_sub_account_says_which_others_it_replaces(tmp_path):

@@ -9,9 +9,11 @@ and by partition (provider, BillingAccountId, BillingPeriodStart); what tells th
 is the charges: parts hold different charges, a copy repeats the charges of a newer one.
 
 The rule, per partition held by more than one file of a delivery:
-- a charge is known by all its FOCUS columns but InvoiceId (which a run after the invoice
-  adds to every row): rows of two parts that differ only in tags or amount (one node's cost
-  split by namespace, one API key's usage split by project) are different charges;
+- a charge is known by what, when, where and for whom it was charged: all its FOCUS
+  columns but its amounts (costs, unit prices, quantities, which a later run may restate)
+  and InvoiceId (which a run after the invoice adds to every row). Rows of two parts that
+  differ in tags (one node's cost split by namespace, one API key's usage split by
+  project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
   furthest, latest ChargePeriodEnd; then the run submitted last, when the folder holds the
   manifest.json Azure writes beside each run's files; then the most recently modified), and
@@ -29,7 +31,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-# A run after the invoice fills InvoiceId on every row; nothing else marks a row as newer.
+from workbench.schema import MONEY, QUANTITY
+
+# A run after the invoice fills InvoiceId on every row; a later run restates amounts.
 NOT_IDENTITY = ("InvoiceId",)
 COPY_SHARE = 0.5  # share of a file's charges found in newer files that makes it a copy
 
@@ -96,7 +100,8 @@ def run_submitted(path: str | Path) -> datetime | None:
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-def identity_sql(columns: Sequence[str]) -> str:
-    """SQL hash of a charge's identity over the store's FOCUS `columns`."""
-    present = [c for c in columns if c not in NOT_IDENTITY]
+def identity_sql(columns: Mapping[str, str]) -> str:
+    """SQL hash of a charge's identity over the store's FOCUS `columns` (name -> type)."""
+    present = [c for c, t in columns.items() if c not in NOT_IDENTITY
+               and t not in (MONEY, QUANTITY)]
     return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"

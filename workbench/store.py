@@ -504,7 +504,7 @@ class Store(Queries):
             return []
         con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
-                   {snapshots.identity_sql(list(FOCUS_COLUMNS))} AS h,
+                   {snapshots.identity_sql(FOCUS_COLUMNS)} AS h,
                    max(c."ChargePeriodEnd") AS last_end
             FROM charges c SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
                                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
