@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from corpus.build import csv_bytes, row
@@ -79,6 +80,22 @@ def test_json_totals_exact_to_the_cent(tmp_path, capsys):
     assert code == 0
     billed = json.loads(out)["files"][0]["currencies"]["USD"]["billed_cost"]
     assert f"{billed:.2f}" == "101234567.88"
+
+
+def test_json_amounts_keep_every_digit_past_float_precision(tmp_path, capsys):
+    """An IDR total of a large account has 17 significant digits: a float drops the last."""
+    p = tmp_path / "idr.csv"
+    p.write_bytes(csv_bytes([row(BillingCurrency="IDR", BilledCost="123456789012345.01",
+                                 EffectiveCost="-0.000")]))
+    code, out, _ = run(capsys, "--json", str(p))
+    assert code == 0
+    idr = json.loads(out, parse_float=Decimal)["files"][0]["currencies"]["IDR"]
+    assert idr == {"billed_cost": Decimal("123456789012345.01"), "effective_cost": Decimal("0")}
+    code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), "--json", str(p)])
+    out, _ = capsys.readouterr()
+    period = json.loads(out, parse_float=Decimal)["periods"][0]
+    assert code == 0 and period["billed_cost"] == Decimal("123456789012345.01")
+    assert period["effective_cost"] == 0
 
 
 def test_missing_path_one_line_exit_1(tmp_path, capsys):

@@ -10,7 +10,6 @@ is not loaded; rows with warnings are kept with their full cost.
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from workbench import json_exact
 from workbench.errors import InputError
 from workbench.focus_checks import ERROR, Check, build_checks
 from workbench.focus_columns import (
@@ -388,7 +388,8 @@ def run_validate(args) -> int:
     """`workbench validate PATH... [--json]`: 0 when every file is usable, 1 otherwise."""
     reports = validate(args.paths)
     if getattr(args, "json", False):
-        print(json.dumps({"files": [r.to_json() for r in reports]}, indent=2, ensure_ascii=False))
+        print(json_exact.dumps({"files": [r.to_json() for r in reports]}, indent=2,
+                               ensure_ascii=False))
     else:
         for r in reports:
             print("\n".join(r.lines()))

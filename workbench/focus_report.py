@@ -32,13 +32,12 @@ class FileReport:
     warnings: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The `workbench validate --json` shape; amounts are JSON numbers (exact to the cent)."""
+        """The `workbench validate --json` shape; amounts are Decimals, for json_exact.dumps."""
         return {
             "path": self.path, "ok": self.ok, "focus_version": self.focus_version,
             "rows": self.rows,
             "period": {"start": _iso(self.period_start), "end": _iso(self.period_end)},
-            "currencies": {cur: {k: float(v) for k, v in sums.items()}
-                           for cur, sums in self.currencies.items()},
+            "currencies": {cur: dict(sums) for cur, sums in self.currencies.items()},
             "errors": [p.to_json() for p in self.errors],
             "warnings": [p.to_json() for p in self.warnings],
         }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import ibis
 import pandas as pd
@@ -50,22 +51,30 @@ class Queries:
     def _run(self, expr) -> pd.DataFrame:
         return self.backend.execute(expr)
 
-    def _money(self, t, column: str):
-        return t[column].sum().fill_null(0).cast("float64")
+    def _money(self, t, column: str, exact: bool = False):
+        total = t[column].sum().fill_null(0)
+        return total if exact else total.cast("float64")
 
-    def totals(self) -> pd.DataFrame:
-        """Rows and exact billed/effective cost per billing period and currency."""
+    def totals(self, exact: bool = False) -> pd.DataFrame:
+        """Rows and billed/effective cost per billing period and currency, summed exactly;
+        float64 amounts, or with `exact` the engine's decimals (for JSON and the console)."""
         t = self.table
         # Date and time formatted apart: Spark has no pattern for a literal "T" inside one.
         start = (t.BillingPeriodStart.strftime("%Y-%m-%d") + "T"
                  + t.BillingPeriodStart.strftime("%H:%M:%S") + "Z")
         expr = (t.group_by(billing_period_start=start.fill_null(dm.NONE),
                            currency=dm.dim_expr(t, "BillingCurrency", self.config))
-                .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost"),
-                           effective_cost=self._money(t, "EffectiveCost"))
+                .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost", exact),
+                           effective_cost=self._money(t, "EffectiveCost", exact))
                 .order_by(["billing_period_start", "currency"]))
-        return _frame(self._run(expr), ["billing_period_start", "currency", "rows",
-                                        "billed_cost", "effective_cost"])
+        columns = ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
+        if exact:
+            df = self._run(expr)[columns].reset_index(drop=True)
+            df["rows"] = df["rows"].astype("int64")
+            for c in ("billed_cost", "effective_cost"):
+                df[c] = df[c].map(Decimal)
+            return df
+        return _frame(self._run(expr), columns)
 
     def months(self) -> list[str]:
         t = self.table

@@ -48,6 +48,7 @@ import duckdb
 import ibis
 import pandas as pd
 
+from workbench import json_exact
 from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
@@ -659,9 +660,10 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
 # -- CLI ---------------------------------------------------------------------------------
 
 def totals_json(totals: pd.DataFrame) -> dict:
+    """The `ingest --json` shape of exact totals (amounts as Decimal, for json_exact.dumps)."""
     return {"periods": [
         {"billing_period_start": r.billing_period_start, "currency": r.currency, "rows": int(r.rows),
-         "billed_cost": float(r.billed_cost), "effective_cost": float(r.effective_cost)}
+         "billed_cost": r.billed_cost, "effective_cost": r.effective_cost}
         for r in totals.itertuples(index=False)]}
 
 
@@ -682,14 +684,14 @@ def run_ingest(args) -> int:
     with Store(target, config, read_only=rebuild_only) as store:
         if not rebuild_only:
             result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
-        totals = store.totals()
+        totals = store.totals(exact=True)
     warnings = result.warnings if result else []
     for w in warnings[:50]:
         print(f"warning: {w}", file=sys.stderr)
     if len(warnings) > 50:
         print(f"warning: ... and {len(warnings) - 50} more warnings", file=sys.stderr)
     if getattr(args, "json", False):
-        print(json.dumps(totals_json(totals)))
+        print(json_exact.dumps(totals_json(totals)))
         return 0
     if result is not None:
         n = len(result.files)
