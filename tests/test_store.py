@@ -336,7 +336,11 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
     part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
     part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40", "ResourceId": "r2"},
                                                     {"BilledCost": "2", "ResourceId": "r3"}])
-    fixed = frame_file(tmp_path / "fixed", "all", [{"BilledCost": "141"}])
+    # a corrected re-export under other names: the same charges, other amounts
+    fixed = frame_file(tmp_path / "fixed", "all", [
+        {"BilledCost": "99"}, {"BilledCost": "40", "ResourceId": "r2"},
+        {"BilledCost": "2.5", "ResourceId": "r3"}])
+    part1_fixed = frame_file(tmp_path / "fixed-1", "part-1", [{"BilledCost": "99"}])
     with Store(tmp_path / "s.duckdb", cfg) as s:
         assert s.ingest([str(part1), str(part2)]).warnings == []
         assert s.ingest([str(part1), str(part2)]).warnings == []  # both again: nothing to say
@@ -347,8 +351,15 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
             "in the same ingest)"]
         assert s.totals().billed_cost.tolist() == [100.0]
         s.ingest([str(part1), str(part2)])
-        assert s.ingest([str(fixed)]).warnings == []  # a re-export under other names: no overlap
-        assert s.totals().billed_cost.tolist() == [141.0]
+        assert s.ingest([str(fixed)]).warnings == []  # every charge again: nothing to say
+        assert s.totals().billed_cost.tolist() == [141.5]
+        s.ingest([str(part1), str(part2)])
+        # one corrected part under another name: the other part's charges are not in it
+        assert s.ingest([str(part1_fixed)]).warnings == [
+            f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
+            "its 2 rows of that billing period are gone: only 0 of its 2 charges are in it "
+            "(load every file of a billing period in the same ingest)"]
+        assert s.totals().billed_cost.tolist() == [99.0]
 
 
 def test_failed_delivery_leaves_store_unchanged(tmp_path, cfg):

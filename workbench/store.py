@@ -312,9 +312,10 @@ class Store(Queries):
                     meter.done(i, entry["rows"])
             copies = self._drop_copies(delivery, loaded)
             rows_total = sum(e["rows"] for e in loaded)
-            left = self._left_behind(delivery, loaded)
+            subs = self._sub_accounts_gone(delivery)
+            left = self._left_behind(delivery, loaded, {path for path, _ in subs})
             named = {path for path, _ in left}  # one warning a file at most
-            subs = [(path, w) for path, w in self._sub_accounts_gone(delivery) if path not in named]
+            subs = [(path, w) for path, w in subs if path not in named]
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             parts = self._delivery_partitions(delivery)
@@ -424,12 +425,17 @@ class Store(Queries):
             f"WHERE delivery_id = ?) p WHERE c.wb_delivery_id < ? AND {match}",
             [delivery, delivery]).fetchone()[0]
 
-    def _left_behind(self, delivery: int, loaded: list[dict]) -> list[tuple[str, str]]:
+    def _left_behind(self, delivery: int, loaded: list[dict],
+                     said: set[str] = frozenset()) -> list[tuple[str, str]]:
         """(path, warning) for a billing period replaced by only some of the files it came from.
 
         The usual cause is one part of a period split over several files loaded again on its
         own: the rule (a delivery replaces what it covers) then removes the other parts'
-        rows too. A file counts as sent again when its path or its content is in this delivery.
+        rows too. An earlier file counts as sent again when its path or its content is in
+        this delivery. When none of a period's files is sent again (a corrected export under
+        new names), an earlier file counts as sent again when at least half of its charges
+        (snapshots.identity_sql) are in this delivery, as in a full re-export; files in
+        `said` (a sub account's rows gone, which _sub_accounts_gone says better) are not checked.
         """
         key = ", ".join(PARTITION_KEY)
         match = _same_partition("old", "new")
@@ -439,7 +445,8 @@ class Store(Queries):
                 SELECT old.*, max(old.delivery_id) OVER (PARTITION BY {', '.join(
                     'old.' + k for k in PARTITION_KEY)}) AS latest
                 FROM file_partitions old JOIN new ON {match} WHERE old.delivery_id < $1)
-            SELECT e.wb_provider, e.BillingAccountId, e.BillingPeriodStart, f.path, e.sha256, e.rows
+            SELECT e.wb_provider, e.BillingAccountId, e.BillingPeriodStart, f.path, e.sha256, e.rows,
+                   e.delivery_id
             FROM earlier e JOIN files f ON f.delivery_id = e.delivery_id
              AND f.sha256 = e.sha256 AND f.duplicate_of IS NULL
             WHERE e.delivery_id = e.latest ORDER BY ALL""", [delivery]).fetchall()
@@ -450,18 +457,47 @@ class Store(Queries):
         for *part, sha in now:
             sent.setdefault(tuple(part), set()).update((sha, path_of[sha]))
         before: dict[tuple, list[tuple]] = {}
-        for *part, path, sha, n in rows:
-            before.setdefault(tuple(part), []).append((path, sha, n))
-        out = []
+        for *part, path, sha, n, old in rows:
+            before.setdefault(tuple(part), []).append((path, sha, n, old))
+        gone: list[tuple[tuple, str, int, str]] = []
+        renamed = []  # (part, path, rows, delivery) of periods none of whose files came again
         for part, files in before.items():
             again = sent.get(part, set())
-            missing = [(path, n) for path, sha, n in files if path not in again and sha not in again]
+            missing = [(path, n, old) for path, sha, n, old in files
+                       if path not in again and sha not in again]
             if missing and len(missing) < len(files):
-                for path, n in missing:
-                    out.append((path, format_problem(path, None, None, (
-                        f"not in this delivery, which replaces {_partition_label(part)}: its "
-                        f"{n:,} rows of that billing period are gone (load every file of a "
-                        "billing period in the same ingest)"))))
+                gone += [(part, path, n, "") for path, n, _ in missing]
+            elif missing:
+                renamed += [(part, path, n, old) for path, n, old in missing if path not in said]
+        gone += self._not_in_the_new_export(delivery, renamed)
+        return [(path, format_problem(path, None, None, (
+            f"not in this delivery, which replaces {_partition_label(part)}: its {n:,} rows of "
+            f"that billing period are gone{why} (load every file of a billing period in the "
+            "same ingest)"))) for part, path, n, why in gone]
+
+    def _not_in_the_new_export(self, delivery: int, files: list[tuple]) -> list[tuple]:
+        """Of (part, path, rows, delivery) earlier files, those fewer than half of whose
+        charges are in this delivery's rows of the same period, with the share as a reason."""
+        if not files:
+            return []
+        from workbench import snapshots
+        ident = snapshots.identity_sql(FOCUS_COLUMNS)
+        key = ", ".join(PARTITION_KEY)
+        wanted = " OR ".join(f"(wb_delivery_id = {int(old)} AND wb_source_file = {_literal(path)})"
+                             for _, path, _, old in files)
+        counts = self.con.execute(f"""
+            WITH o AS (SELECT DISTINCT {key}, wb_source_file AS f, {ident} AS h FROM charges
+                       WHERE {wanted}),
+                 n AS (SELECT DISTINCT {key}, {ident} AS h FROM charges WHERE wb_delivery_id = $1)
+            SELECT o.f, {', '.join('o.' + k for k in PARTITION_KEY)}, count(*),
+                   count(n.h) FROM o LEFT JOIN n ON {_same_partition("o", "n")} AND o.h = n.h
+            GROUP BY ALL""", [delivery]).fetchall()
+        shares = {(f, tuple(part)): (total, kept) for f, *part, total, kept in counts}
+        out = []
+        for part, path, n, _ in files:
+            total, kept = shares.get((path, part), (0, 0))
+            if total and 2 * kept < total:
+                out.append((part, path, n, f": only {kept:,} of its {total:,} charges are in it"))
         return out
 
     def _sub_accounts_gone(self, delivery: int) -> list[tuple[str, str]]:
