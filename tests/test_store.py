@@ -362,6 +362,13 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert s.totals().billed_cost.tolist() == [99.0]
 
 
+def test_nothing_to_load_says_where_files_go(cfg):
+    with Store(":memory:", cfg) as s, pytest.raises(WorkbenchError) as exc:
+        s.ingest([])
+    assert str(exc.value) == ("no FOCUS files to load: pass PATH..., or list folders under "
+                              "[data] focus in workbench.toml")
+
+
 def test_failed_delivery_leaves_store_unchanged(tmp_path, cfg):
     good = frame_file(tmp_path / "in", "good", [{"BilledCost": "4"}])
     fixed = frame_file(tmp_path / "in2", "good2", [{"BilledCost": "7"}])

@@ -225,6 +225,9 @@ class Store(Queries):
             raise WorkbenchError(f"{self.path}: store opened read-only; cannot ingest")
         files = discover([str(p) for p in paths])
         if not files:
+            if not paths:
+                raise WorkbenchError("no FOCUS files to load: pass PATH..., or list folders "
+                                     "under [data] focus in workbench.toml")
             raise WorkbenchError(f"no FOCUS files found in {', '.join(map(str, paths))}")
         lock = contextlib.nullcontext() if self.path == ":memory:" else file_lock(Path(self.path))
         with lock:
@@ -670,7 +673,10 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     path = store if store is not None else config.path(config.data.store)
     files = discover(_data_paths(data, config))
     if not files:
-        raise WorkbenchError(f"no FOCUS files found in {', '.join(_data_paths(data, config))}")
+        where = ", ".join(_data_paths(data, config))
+        raise WorkbenchError(f"no FOCUS files found in {where}" if where else
+                             "no FOCUS files to load: pass --data PATH, or list folders under "
+                             "[data] focus in workbench.toml")
     if str(path) == ":memory:":
         s = Store(":memory:", config)
         s.ingest([str(f) for f in files])
