@@ -160,6 +160,10 @@ def test_index_lists_failures_with_their_error():
     assert report_index.headline_records(head)[0]["previous"] is None  # unknown, not zero
     assert "Loading the data gave 22 warnings" in out and "run-19/a.csv: an older copy of &lt;X&gt;" in out
     assert "run-20/a.csv" not in out and "... and 2 more" in out
+    # a currency with nothing spent the month before: no percentage, but why
+    eur = head.assign(currency="EUR", previous=0.0, previous_change=1500.0)
+    out = report_index.index_html(manifest, eur)
+    assert "+€1.5k vs 2026-04 (no EUR spend then)" in out and "(n/a)" not in out
 
 
 def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):

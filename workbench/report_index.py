@@ -28,16 +28,23 @@ def headline_records(head: pd.DataFrame) -> list[dict]:
              for k, v in r.items()} for r in head.to_dict("records")]
 
 
+def _versus(r: dict, key: str, unknown: str) -> str:
+    """'+$1.2k (+4.0%) vs 2026-08'; with nothing spent then, no percentage but why."""
+    cur = r["currency"]
+    if pd.isna(r[key]):
+        return unknown
+    change = signed_money(r[f"{key}_change"], cur)
+    if pd.isna(r[f"{key}_change_pct"]):
+        return f"{change} vs {r[f'{key}_month']} (no {cur} spend then)"
+    return f"{change} ({percent(r[f'{key}_change_pct'], signed=True)}) vs {r[f'{key}_month']}"
+
+
 def _figures(head: pd.DataFrame) -> str:
     cards = []
     for r in head.to_dict("records"):
         cur = r["currency"]
-        prev = ("no data for the previous month" if pd.isna(r["previous"]) else
-                f"{signed_money(r['previous_change'], cur)} ({percent(r['previous_change_pct'], signed=True)}) "
-                f"vs {r['previous_month']}")
-        ly = ("no data a year earlier" if pd.isna(r["last_year"]) else
-              f"{signed_money(r['last_year_change'], cur)} ({percent(r['last_year_change_pct'], signed=True)}) "
-              f"vs {r['last_year_month']}")
+        prev = _versus(r, "previous", "no data for the previous month")
+        ly = _versus(r, "last_year", "no data a year earlier")
         billed = (f"Billed in the {r['month']} billing period: "
                   + ("no such billing period" if pd.isna(r["billed_cost"])
                      else money_exact(r["billed_cost"], cur)))
