@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 
@@ -143,7 +144,7 @@ def test_two_runs_of_a_closed_month_keep_the_run_submitted_last(tmp_path):
     os.utime(earlier, ns=(later.stat().st_mtime_ns + 10**9,) * 2)  # copied last
     for run, when in ((earlier, "2026-06-02T01:00:00Z"), (later, "2026-06-04T01:00:00Z")):
         (run.parent / "manifest.json").write_text(
-            '{"runInfo": {"submittedTime": "%s"}}' % when)
+            json.dumps({"runInfo": {"submittedTime": when}}))
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([later])

@@ -22,6 +22,7 @@ import pytest
 from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.errors import InputError, WorkbenchError
+from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
 from workbench.store import Store, open_store
 
@@ -34,13 +35,6 @@ BASE = {
     "ServiceCategory": "Compute", "ServiceName": "VMs", "ResourceId": "r1", "ResourceName": "vm-1",
     "ConsumedQuantity": 1.0, "Tags": "{}",
 }
-
-
-@dataclass
-class Problem:
-    row: int | None
-    column: str | None
-    message: str
 
 
 @dataclass
@@ -758,7 +752,6 @@ def test_fast_path_takes_clean_parquet_and_keeps_tags(tmp_path, cfg, monkeypatch
 
 def test_a_problem_many_files_share_is_said_once():
     from workbench.delivery import same_in_many_files
-    from workbench.focus_report import Problem
     extra = Problem(None, None, "2 columns are not FOCUS columns")
     found = [("d/1.csv", extra), ("d/1.csv", Problem(4, "Tags", "malformed")), "d/2.csv: same content",
              ("d/2.csv", extra), ("d/3.csv", extra), ("d/3.csv", Problem(4, "Tags", "malformed"))]

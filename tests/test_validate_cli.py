@@ -98,6 +98,17 @@ def test_json_amounts_keep_every_digit_past_float_precision(tmp_path, capsys):
     assert period["effective_cost"] == 0
 
 
+def test_counts_say_how_many_rows_not_how_many_lines(tmp_path, capsys):
+    """12 rows with the same error: 5 listed and a count line, but 12 errors."""
+    p = tmp_path / "lower.csv"
+    p.write_bytes(csv_bytes([row(BillingCurrency="usd") for _ in range(12)]))
+    code, out, _ = run(capsys, str(p))
+    assert code == 1 and out.splitlines()[-2].endswith(", 12 errors, 0 warnings")
+    code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
+    _, err = capsys.readouterr()
+    assert code == 1 and err.strip().endswith("(and 11 more problems: `workbench validate` lists them)")
+
+
 def test_missing_path_one_line_exit_1(tmp_path, capsys):
     code, out, err = run(capsys, str(tmp_path / "nope.csv"))
     assert code == 1 and out == ""

@@ -115,8 +115,8 @@ def first_problem(path: Path, report) -> InputError:
     p = report.errors[0] if report.errors else None
     if p is None:
         return InputError("file is not usable FOCUS cost data", path=str(path))
-    more = (f" (and {len(report.errors) - 1} more problems: `workbench validate` lists them)"
-            if len(report.errors) > 1 else "")
+    n = sum(e.count for e in report.errors) - 1
+    more = f" (and {n:,} more problems: `workbench validate` lists them)" if n > 0 else ""
     return InputError(p.message + more, path=str(path), row=p.row, column=p.column)
 
 

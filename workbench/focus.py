@@ -183,7 +183,8 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
                                     else column, f"row not readable: {text}"))
     if len(lines) > len(problems):
         problems.append(Problem(None, None, f"{len(lines)} rows in all are not readable "
-                                f"(first {len(problems)} listed); nothing was loaded"))
+                                f"(first {len(problems)} listed); nothing was loaded",
+                                len(lines) - len(problems)))
     return problems, len(lines)
 
 
@@ -211,7 +212,7 @@ def _run_checks(con, table: str, checks: list[Check], report: FileReport) -> Non
         if n > len(listed):
             first = check.message.split(":")[0].split(";")[0].replace(" {value}", "")
             target.append(Problem(None, check.column, f"{first}: {n:,} rows in all "
-                                  f"(first {len(listed)} listed)"))
+                                  f"(first {len(listed)} listed)", n - len(listed)))
 
 
 def _summarise(con, table: str, report: FileReport) -> None:

@@ -14,6 +14,9 @@ class Problem:
     row: int | None  # 1-based data row, header not counted; None for the whole file
     column: str | None
     message: str
+    # How many problems the line stands for: a "N rows in all" line counts the rows not
+    # listed, so the counts of a file's lines add up to its problems.
+    count: int = 1
 
     def to_json(self) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message}
@@ -52,13 +55,17 @@ class FileReport:
         period = (f"{_iso(self.period_start)} to {_iso(self.period_end)}"
                   if self.period_start else "no period")
         out.append(f"{self.path}: {status}: {version}, {self.rows:,} rows, {period}, "
-                   f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+                   f"{_count(self.errors)} errors, {_count(self.warnings)} warnings")
         for cur, sums in self.currencies.items():
             out.append(f"  {cur}  billed {sums['billed_cost']:,.2f}  "
                        f"effective {sums['effective_cost']:,.2f}")
         if self.currencies and not self.ok:
             out.append("  (totals of the rows that could be read; this file will not be loaded)")
         return out
+
+
+def _count(problems: list[Problem]) -> str:
+    return f"{sum(p.count for p in problems):,}"
 
 
 def _iso(ts: datetime | None) -> str | None:
