@@ -215,6 +215,37 @@ def test_launch_a_few_days_ago_is_seen():
     assert f.attrs["level_shifts_at"][-1].startswith("2024-07-15")
 
 
+@pytest.mark.parametrize("days,amount", [([-3, -1], -300.0), ([-4, -2], 10_000.0)])
+def test_two_one_off_charges_near_the_end_are_not_a_new_level(days, amount):
+    """Two credits (or purchases) among the last days, a normal day between: not a launch,
+    so the forecast does not sit at their level (it did: -300 or 9,240 a day for a month)."""
+    v = 100 + np.random.default_rng(0).normal(0, 5, 120)
+    v[days] = amount
+    f = forecast_series(daily(v), 30)
+    assert "level_shifts_at" not in f.attrs
+    assert abs(f["mean"].mean() - 100) < 0.05 * abs(amount - 100)
+
+
+def test_a_job_every_other_day_with_season_length_2():
+    rng = np.random.default_rng(0)
+    v = np.where(np.arange(120) % 2 == 0, 0, 100 + rng.normal(0, 5, 120))
+    f = forecast_series(daily(v), 30, season_length=2)
+    assert "level_shifts_at" not in f.attrs
+    assert f.attrs["backtest_mase"][f.attrs["model"]] < 2
+    assert f["hi_95"].max() < 2 * v.max()
+    assert_ordered(f)
+
+
+@pytest.mark.parametrize("with_freq", [True, False])
+def test_monthly_billing_on_the_15th(with_freq):
+    idx = pd.date_range("2021-01-15", periods=36, freq=pd.DateOffset(months=1))
+    y = pd.Series(100 + np.arange(36.0), index=idx if with_freq else pd.DatetimeIndex(list(idx)))
+    f = forecast_series(y, 6)
+    assert list(f.index) == list(pd.date_range("2024-01-15", periods=6, freq=pd.DateOffset(months=1)))
+    assert f.attrs["season_length"] == [12]
+    assert_ordered(f)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_compound_growth_is_followed_not_read_as_level_shifts(seed):
     """Spend growing 6 % a month for seven years: an accelerating trend, not a run of launches."""

@@ -113,11 +113,15 @@ def infer_freq(idx: pd.DatetimeIndex) -> pd.DateOffset:
             return to_offset("MS")
         if idx.is_month_end.all():
             return to_offset("ME")
+        if (idx.day == idx[0].day).all() and idx[0].day <= 28:
+            return pd.DateOffset(months=1)  # billed on the 15th, say
     elif 89 <= days <= 92:
         if (idx.day == 1).all():
             return to_offset(f"QS-{idx[0].strftime('%b').upper()}")
         if idx.is_quarter_end.all():
             return to_offset("QE")
+        if (idx.day == idx[0].day).all() and idx[0].day <= 28:
+            return pd.DateOffset(months=3)
     elif step == 7 * DAY:
         return to_offset(f"W-{idx[0].strftime('%a').upper()}")
     elif step == DAY:
@@ -151,8 +155,19 @@ def season_periods(freq: pd.DateOffset, n: int, season_length=None) -> tuple[flo
     return periods
 
 
+def _rule_code(freq: pd.DateOffset) -> str:
+    # A plain DateOffset(months=1) has no rule code: pandas raises NotImplementedError.
+    try:
+        return freq.rule_code
+    except (AttributeError, NotImplementedError):
+        return freq.freqstr
+
+
 def _default_periods(freq: pd.DateOffset, n: int) -> tuple[float, ...]:
-    code = freq.rule_code if hasattr(freq, "rule_code") else freq.freqstr
+    kwds = getattr(freq, "kwds", None) or {}
+    if set(kwds) == {"months"} and freq.n == 1 and kwds["months"] in (1, 3):
+        return (12.0,) if kwds["months"] == 1 else (4.0,)  # monthly or quarterly mid-month
+    code = _rule_code(freq)
     step = None
     try:
         step = pd.Timedelta(freq)
@@ -186,6 +201,19 @@ def _median_filter(x: np.ndarray, w: int) -> np.ndarray:
     return pd.Series(x).rolling(w, center=True, min_periods=1).median().to_numpy()
 
 
+def _cycle_median(x: np.ndarray, p: int) -> np.ndarray:
+    """Rolling median over about one cycle, centred on each point. A window of p + 1 (made
+    odd) counts one or two phases twice; over a long cycle that is noise, but over a cycle
+    of 2 (a job every other day) the median then follows the alternation instead of the
+    level. There the medians of the two windows of p points around each point are averaged."""
+    if p != 2:
+        return _median_filter(x, p + 1)
+    med = pd.Series(x).rolling(p, min_periods=1).median()
+    before = med.shift(-(p // 2) + 1)  # window t-p/2 .. t+p/2-1
+    after = med.shift(-(p // 2))  # window t-p/2+1 .. t+p/2
+    return ((before + after) / 2).fillna(before).fillna(after).fillna(med).to_numpy()
+
+
 def robust_seasonal(v: np.ndarray, periods: tuple[float, ...]) -> np.ndarray:
     """Seasonal profile robust to spikes, launches and campaigns: the median over cycles of the
     deviation from a one-cycle rolling median, for the main season and a longer whole cycle."""
@@ -196,7 +224,7 @@ def robust_seasonal(v: np.ndarray, periods: tuple[float, ...]) -> np.ndarray:
         if p != int(p) or n < 2 * p:
             continue
         p = int(p)
-        dev = pd.Series(v - seasonal - _median_filter(v - seasonal, p + 1))
+        dev = pd.Series(v - seasonal - _cycle_median(v - seasonal, p))
         prof = dev.groupby(t % p).median().to_numpy()
         seasonal = seasonal + (prof - prof.mean())[t % p]
     return seasonal
@@ -280,7 +308,11 @@ def find_recent_shift(d: np.ndarray, w: int, k: int, start: int = 0,
         # the reference window must itself be steady, not the end of a campaign
         h = w // 2
         steady = abs(np.median(d[t0 - w:t0 - h]) - np.median(d[t0 - h:t0])) < 0.25 * abs(after - before)
-        if score > 1 and steady and (best is None or score > best[0]):
+        # and the new level must hold on (nearly) every point since: two one-off credits among
+        # the last three days are not a new level
+        seg = d[t0:]
+        holds = np.mean(np.abs(seg - after) < np.abs(seg - before)) >= 0.8
+        if score > 1 and steady and holds and (best is None or score > best[0]):
             best = (score, t0, float(after - before))
     return None if best is None else (best[1], best[2])
 
