@@ -242,7 +242,7 @@ def test_monthly_billing_on_the_15th(with_freq):
     y = pd.Series(100 + np.arange(36.0), index=idx if with_freq else pd.DatetimeIndex(list(idx)))
     f = forecast_series(y, 6)
     assert list(f.index) == list(pd.date_range("2024-01-15", periods=6, freq=pd.DateOffset(months=1)))
-    assert f.attrs["season_length"] == [12]
+    assert f.attrs["season_length"] == [12] and f.attrs["freq"] == "1 month"
     assert_ordered(f)
 
 

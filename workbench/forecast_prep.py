@@ -67,12 +67,12 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
     full = pd.date_range(y.index[0], y.index[-1], freq=freq)
     if not y.index.isin(full).all():
         raise WorkbenchError(
-            f"forecast: timestamps do not sit on a regular {freq.freqstr} grid")
-    notes: dict = {"freq": freq.freqstr}
+            f"forecast: timestamps do not sit on a regular {freq_label(freq)} grid")
+    notes: dict = {"freq": freq_label(freq)}
     missing = len(full) - len(y)
     if missing > len(y):
         raise WorkbenchError(
-            f"forecast: {missing} of {len(full)} {freq.freqstr} timestamps are missing; "
+            f"forecast: {missing} of {len(full)} {freq_label(freq)} timestamps are missing; "
             "too irregular to forecast")
     if missing:
         # Missing timestamps are read as missing data, not as zero spend: interpolate.
@@ -86,6 +86,15 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
     idx = pd.DatetimeIndex(y.index, freq=freq, name=name)
     periods = season_periods(freq, len(y), season_length)
     return Prepared(y.to_numpy(dtype=float), idx, periods, notes)
+
+
+def freq_label(freq: pd.DateOffset) -> str:
+    """'D', 'MS', ...; a plain DateOffset(months=1) reads '1 month', not '<DateOffset: ...>'."""
+    kwds = getattr(freq, "kwds", None) or {}
+    if type(freq) is pd.DateOffset and set(kwds) == {"months"}:
+        n = kwds["months"] * freq.n
+        return f"{n} month{'s' * (n != 1)}"
+    return freq.freqstr
 
 
 def _check_levels(levels) -> None:
