@@ -223,7 +223,18 @@ def test_two_one_off_charges_near_the_end_are_not_a_new_level(days, amount):
     v[days] = amount
     f = forecast_series(daily(v), 30)
     assert "level_shifts_at" not in f.attrs
-    assert abs(f["mean"].mean() - 100) < 0.05 * abs(amount - 100)
+    assert abs(f["mean"].mean() - 100) < 0.1 * abs(amount - 100)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_ramp_in_the_last_weeks_is_not_forecast_back_down(seed):
+    """A workload scaling up over the last 20 days (after the last backtest window began):
+    the next week is forecast near today's level, not halfway back to where it started."""
+    v = np.r_[np.full(100, 10.0), np.linspace(10, 100, 20)]
+    v += np.random.default_rng(seed).normal(0, 1, 120)
+    f = forecast_series(daily(v), 30)
+    assert f["mean"].iloc[:7].mean() > 0.85 * v[-1]
+    assert_ordered(f)
 
 
 def test_a_job_every_other_day_with_season_length_2():

@@ -152,10 +152,14 @@ def _mase(err: np.ndarray, scale: np.ndarray) -> float:
     return float(np.mean(np.abs(err).mean(axis=1) / scale))
 
 
-def _rank(ev: Evaluation) -> tuple[dict[str, float], list[str]]:
-    """MASE of each candidate and of the mean of the best TOP_K; best first."""
+def _rank(ev: Evaluation, recent: dict[str, float] | None = None
+          ) -> tuple[dict[str, float], list[str]]:
+    """MASE of each candidate and of the mean of the best TOP_K; best first. With `recent`
+    (each candidate's MASE on the last season, _recent_mase), candidates are ranked on the
+    mean of both, so a regime the backtest windows cannot see yet still counts."""
     mase = {k: _mase(ev.errors[k], ev.mase_scale) for k in ev.names}
-    order = sorted(mase, key=mase.get)
+    score = {k: (v + recent[k]) / 2 if recent and k in recent else v for k, v in mase.items()}
+    order = sorted(mase, key=score.get)
     top = order[:TOP_K]
     if len(top) > 1:
         ev.errors[COMBINATION] = np.mean([ev.errors[k] for k in top], axis=0)
@@ -300,9 +304,23 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     return out
 
 
+def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
+    """Each candidate's MASE forecasting the last season from the history before it. The
+    backtest windows end a horizon before the data does; a ramp that began since shows here."""
+    h = max(m, 7)
+    o = len(target) - h
+    if o < max(2 * m, 10):
+        return {}
+    scale = _snaive_mae(target[:o], m) or 1.0
+    paths = candidate_paths(fit[:o], h, periods, log=bool(np.min(fit) > 0))
+    # against the spike-clipped values: two one-off credits in the last days are not a regime
+    out = {k: float(np.mean(np.abs(fit[o:] - v)) / scale) for k, v in paths.items()}
+    return {k: v for k, v in out.items() if np.isfinite(v)}
+
+
 def _select_and_fit(p, target, fit, origins, steps, horizon, levels):
     ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
-    mase, top = _rank(ev)
+    mase, top = _rank(ev, _recent_mase(target, fit, p.periods, p.m))
     best = top[0]
     use_comb = COMBINATION in mase and mase[COMBINATION] <= mase[best] * COMBINE_TOLERANCE
     chosen = COMBINATION if use_comb else best
