@@ -164,6 +164,17 @@ def test_constant_series():
     assert (f.to_numpy() == 42.0).all()
 
 
+def test_a_decline_run_past_zero_keeps_its_interval_above_zero():
+    """Spend falling to a few a day: the trend runs below zero, the forecast stops at zero,
+    and the interval still says how much could come, not "certainly nothing"."""
+    v = np.linspace(200, 5, 120) + np.random.default_rng(3).normal(0, 2, 120)
+    v[0] = 0.0  # no log model: the straight trend crosses zero within the horizon
+    f = forecast_series(daily(v), 30)
+    assert (f["mean"] == 0).any() and (f["mean"] >= 0).all()
+    assert (f["hi_80"] > 0).all() and (f["hi_95"] >= f["hi_80"]).all()
+    assert_ordered(f)
+
+
 def test_two_weeks_of_history_falls_back_to_seasonal_naive():
     y = daily(weekly_pattern(14))
     f = forecast_series(y, 10)

@@ -209,12 +209,16 @@ def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale
 # --- public API ------------------------------------------------------------------------------
 
 def _frame(index, mean, widths, levels, nonneg: bool) -> pd.DataFrame:
-    cols = {"mean": mean}
+    # A history with no credits or refunds forecasts no negative spend. Where the model's mean
+    # falls below zero (a decline run on past zero), the forecast is zero and the interval
+    # keeps its width above it: "none, or up to this much", not "certainly none".
+    centre = np.maximum(mean, 0.0) if nonneg else mean
+    cols = {"mean": centre}
     for lv in sorted(levels):
         cols[f"lo_{_fmt(lv)}"] = mean - widths[lv]
-        cols[f"hi_{_fmt(lv)}"] = mean + widths[lv]
+        cols[f"hi_{_fmt(lv)}"] = centre + widths[lv] if nonneg else mean + widths[lv]
     df = pd.DataFrame(cols, index=index)
-    if nonneg:  # a history with no credits or refunds forecasts no negative spend
+    if nonneg:
         df = df.clip(lower=0.0)
     return df
 
