@@ -258,6 +258,15 @@ def test_a_job_every_other_day_with_season_length_2():
     assert_ordered(f)
 
 
+@pytest.mark.parametrize("freq,season", [("B", [5]), ("2D", [])])
+def test_business_days_and_every_other_day(freq, season):
+    y = pd.Series(weekly_pattern(120) + 50, index=pd.date_range("2024-01-01", periods=120, freq=freq))
+    f = forecast_series(y, 10)
+    assert f.attrs["season_length"] == season
+    assert list(f.index) == list(pd.date_range(y.index[-1], periods=11, freq=freq)[1:])
+    assert_ordered(f)
+
+
 @pytest.mark.parametrize("with_freq", [True, False])
 def test_monthly_billing_on_the_15th(with_freq):
     idx = pd.date_range("2021-01-15", periods=36, freq=pd.DateOffset(months=1))

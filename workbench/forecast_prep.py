@@ -184,8 +184,10 @@ def _default_periods(freq: pd.DateOffset, n: int) -> tuple[float, ...]:
         pass
     if step == HOUR:
         return (24.0, 168.0) if n >= 3 * 168 else (24.0,)
-    if step == DAY or code == "D":
+    if step == DAY:  # not every "D" offset: 2D data has no whole week in steps
         return (7.0, 365.25) if n >= 2 * 365 else (7.0,)
+    if code == "B":  # business days: the week is five of them
+        return (5.0,)
     if code.startswith("W"):
         return (52.0,)
     if code in ("MS", "ME", "BMS", "BME"):
