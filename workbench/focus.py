@@ -193,7 +193,8 @@ def _fmt(value) -> str:
     return text
 
 
-def _run_checks(con, table: str, checks: list[Check], report: FileReport) -> None:
+def run_checks(con, table: str, checks: list[Check], report: FileReport) -> None:
+    """Count each check over `table` (with wb_source_row) and list its first rows in `report`."""
     t = ident(table)
     if not checks:
         return
@@ -351,7 +352,7 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.
     con.execute(f"UPDATE {t} SET wb_source_row = rowid + 1 - (SELECT min(rowid) FROM {t})")
     present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in mapping}
-    _run_checks(con, table, build_checks(present, bad_columns), report)
+    run_checks(con, table, build_checks(present, bad_columns), report)
     _summarise(con, table, report)
     if report.rows == 0:
         report.warnings.append(Problem(None, None, "no data rows (header only)"))

@@ -14,10 +14,10 @@ statement:
 
 Cheap aggregates over the inserted rows (and over the file's distinct Tags values) then
 look for every condition the precise reader reports as an error or a warning. When an
-error is found, or the statement failed, the caller removes the rows and runs the precise reader,
-which gives the located messages. Warnings are located here instead: only the columns
-their checks read are read again, numbered (_locate_warnings). Both paths therefore load the same values and report
-the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
+error is found, or the statement failed, the caller removes the rows and runs the precise
+reader, which gives the located messages. Warnings are located here instead: only the
+columns their checks read are read again, numbered (_locate_warnings). Both paths
+therefore load the same values and report the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
-from workbench.focus import Header, read_header
+from workbench.focus import Header, read_header, run_checks
 from workbench.focus_checks import ERROR, WARNING, Check, build_checks
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
@@ -192,7 +192,6 @@ def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
     numbered in file order; the rows a check finds go to a small table on which the precise
     reader's own checks run, so messages, rows and counts are the same.
     """
-    from workbench.focus import _run_checks
     sql = " ".join(c.condition + " " + c.value for c in checks)
     columns = [c for c in FOCUS_COLUMNS if f'"{c}"' in sql or (c == "Tags" and "wb_tags" in sql)]
     picked = [f"{p.exprs[c]} AS {ident(c)}" for c in columns]
@@ -209,7 +208,7 @@ def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
     con.execute(f"CREATE OR REPLACE TEMP TABLE {WARNED_ROWS} AS SELECT * FROM ({rows}) "
                 f"WHERE {bad}")
     con.execute(f"SET preserve_insertion_order = {bool(keep)}")
-    _run_checks(con, WARNED_ROWS, checks, report)
+    run_checks(con, WARNED_ROWS, checks, report)
     con.execute(f"DROP TABLE {WARNED_ROWS}")
 
 

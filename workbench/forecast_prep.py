@@ -88,13 +88,19 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
     return Prepared(y.to_numpy(dtype=float), idx, periods, notes)
 
 
-def freq_label(freq: pd.DateOffset) -> str:
-    """'D', 'MS', ...; a plain DateOffset(months=1) reads '1 month', not '<DateOffset: ...>'."""
+def _plain_months(freq: pd.DateOffset) -> int | None:
+    """Months per step of a plain DateOffset(months=k) (billing on a fixed day, the 15th
+    say), which has no pandas alias; None for any other offset."""
     kwds = getattr(freq, "kwds", None) or {}
     if type(freq) is pd.DateOffset and set(kwds) == {"months"}:
-        n = kwds["months"] * freq.n
-        return f"{n} month{'s' * (n != 1)}"
-    return freq.freqstr
+        return int(kwds["months"] * freq.n)
+    return None
+
+
+def freq_label(freq: pd.DateOffset) -> str:
+    """'D', 'MS', ...; a plain DateOffset(months=1) reads '1 month', not '<DateOffset: ...>'."""
+    n = _plain_months(freq)
+    return freq.freqstr if n is None else f"{n} month{'s' * (n != 1)}"
 
 
 def _check_levels(levels) -> None:
@@ -173,9 +179,9 @@ def _rule_code(freq: pd.DateOffset) -> str:
 
 
 def _default_periods(freq: pd.DateOffset, n: int) -> tuple[float, ...]:
-    kwds = getattr(freq, "kwds", None) or {}
-    if set(kwds) == {"months"} and freq.n == 1 and kwds["months"] in (1, 3):
-        return (12.0,) if kwds["months"] == 1 else (4.0,)  # monthly or quarterly mid-month
+    months = _plain_months(freq)
+    if months in (1, 3):
+        return (12.0,) if months == 1 else (4.0,)  # monthly or quarterly on a fixed day
     code = _rule_code(freq)
     step = None
     try:

@@ -48,7 +48,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import json_exact
+from workbench import json_exact, snapshots
 from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
@@ -483,15 +483,15 @@ class Store(Queries):
         charges are in this delivery's rows of the same period, with the share as a reason."""
         if not files:
             return []
-        from workbench import snapshots
-        ident = snapshots.identity_sql(FOCUS_COLUMNS)
+        identity = snapshots.identity_sql(FOCUS_COLUMNS)
         key = ", ".join(PARTITION_KEY)
         wanted = " OR ".join(f"(wb_delivery_id = {int(old)} AND wb_source_file = {_literal(path)})"
                              for _, path, _, old in files)
         counts = self.con.execute(f"""
-            WITH o AS (SELECT DISTINCT {key}, wb_source_file AS f, {ident} AS h FROM charges
+            WITH o AS (SELECT DISTINCT {key}, wb_source_file AS f, {identity} AS h FROM charges
                        WHERE {wanted}),
-                 n AS (SELECT DISTINCT {key}, {ident} AS h FROM charges WHERE wb_delivery_id = $1)
+                 n AS (SELECT DISTINCT {key}, {identity} AS h FROM charges
+                       WHERE wb_delivery_id = $1)
             SELECT o.f, {', '.join('o.' + k for k in PARTITION_KEY)}, count(*),
                    count(n.h) FROM o LEFT JOIN n ON {_same_partition("o", "n")} AND o.h = n.h
             GROUP BY ALL""", [delivery]).fetchall()
@@ -499,7 +499,7 @@ class Store(Queries):
         out = []
         for part, path, n, _ in files:
             total, kept = shares.get((path, part), (0, 0))
-            if total and 2 * kept < total:
+            if total and kept < snapshots.COPY_SHARE * total:
                 out.append((part, path, n, f": only {kept:,} of its {total:,} charges are in it"))
         return out
 
@@ -533,7 +533,6 @@ class Store(Queries):
 
         Updates the entries in `loaded` and the delivery's file_partitions to match.
         """
-        from workbench import snapshots
         con = self.con
         key = ", ".join(PARTITION_KEY)
         match, shared_key = _same_partition("c", "m"), _same_partition("a", "b")
@@ -625,6 +624,7 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchone()
         return json.loads(row[0]) if row else []
+
 
 # -- opening the store from notebooks and apps -----------------------------------------
 
