@@ -342,7 +342,7 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert res.warnings == [  # ... so the other part's loss is said, first
             f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
             "its 2 rows of that billing period are gone (load every file of a billing period "
-            "in the same ingest)"]
+            "in the same ingest, files of corrections too)"]
         assert s.totals().billed_cost.tolist() == [100.0]
         s.ingest([str(part1), str(part2)])
         assert s.ingest([str(fixed)]).warnings == []  # every charge again: nothing to say
@@ -352,7 +352,7 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert s.ingest([str(part1_fixed)]).warnings == [
             f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
             "its 2 rows of that billing period are gone: only 0 of its 2 charges are in it "
-            "(load every file of a billing period in the same ingest)"]
+            "(load every file of a billing period in the same ingest, files of corrections too)"]
         assert s.totals().billed_cost.tolist() == [99.0]
 
 

@@ -18,7 +18,6 @@ from workbench.schema import (
     COMMITMENT_STATUSES,
     MONEY,
     PRICING_CATEGORIES,
-    QUANTITY,
     TIME,
 )
 
@@ -44,6 +43,12 @@ def _allowed(column: str, values: tuple[str, ...], level: str = WARNING) -> Chec
                  "unknown value {value}; expected one of " + ", ".join(values))
 
 
+# Costs and the dates that place a charge: a value that does not read is an error, since a
+# total would be wrong or unplaceable. Any other typed column (unit prices, quantities,
+# BillingPeriodEnd) reads as empty with a warning: nothing is totalled or dated by it.
+MUST_READ = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ChargePeriodStart",
+             "ChargePeriodEnd", "BillingPeriodStart")
+
 # Required non-empty columns: a missing value here means a charge cannot be totalled or dated.
 NOT_EMPTY = ("BilledCost", "EffectiveCost", "BillingCurrency", "ChargePeriodStart",
              "ChargePeriodEnd", "BillingPeriodStart")
@@ -58,19 +63,21 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     for column, bad in bad_columns.items():
         kind = present[column]
         b = ident(bad)
-        if kind == MONEY:
+        if column not in MUST_READ:
+            what = "a number" if kind == MONEY else (
+                "an ISO-8601 date or timestamp" if kind == TIME else "a finite number")
+            checks.append(Check(WARNING, column, f"{b} IS NOT NULL", b,
+                                f"not {what}: {{value}}; read as empty"))
+        elif kind == MONEY:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
                                 "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
                                 "'-infinity')", b, "not a finite amount: {value}"))
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) NOT IN "
                                 "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
                                 "'-infinity')", b, "not a number: {value}"))
-        elif kind == TIME:
+        else:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b,
                                 "not an ISO-8601 date or timestamp: {value}"))
-        elif kind == QUANTITY:
-            checks.append(Check(WARNING, column, f"{b} IS NOT NULL", b,
-                                "not a finite number: {value}; read as empty"))
     for column in NOT_EMPTY:
         if column in present:
             cond = f"{ident(column)} IS NULL"

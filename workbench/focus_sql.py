@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
-# Columns whose unreadable values are errors (the rest are warnings and read as NULL).
-
 
 def ident(name: str) -> str:
     """A quoted SQL identifier (column names come from files: never trust them)."""
@@ -46,8 +44,16 @@ def _time(src: str, src_type: str, cast: str) -> str:
     has_offset = (f"(length({s}) > 10 AND (suffix(upper({s}), 'Z') OR suffix(upper({s}), 'UTC') "
                   f"OR contains(substr({s}, 11), '+') OR contains(substr({s}, 11), '-') "
                   f"OR regexp_matches(substr({s}, 12), '[A-Za-z]{{2}}')))")
-    return (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({s} AS TIMESTAMPTZ)) "
-            f"ELSE {cast}({s} AS TIMESTAMP) END)")
+    typed = (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({s} AS TIMESTAMPTZ)) "
+             f"ELSE {cast}({s} AS TIMESTAMP) END)")
+    # DuckDB reads any date year first: '10/1/25' (1 October 2025 in a US spreadsheet) would
+    # be 25 January of the year 10. Only a four-digit year first is read; anything else is
+    # not a date (and fails the statement on the strict path).
+    year_first = f"regexp_matches({s}, '^\\s*[0-9]{{4}}[-/]')"
+    if cast == "CAST":
+        return (f"(CASE WHEN {s} IS NULL OR trim({s}) = '' OR {year_first} THEN {typed} "
+                f"ELSE error('not an ISO-8601 date') END)")
+    return f"(CASE WHEN {year_first} THEN {typed} END)"
 
 
 def _quantity(src: str, src_type: str, cast: str) -> str:

@@ -93,7 +93,8 @@ def _same_partition(a: str, b: str) -> str:
 def _partition_label(part: tuple) -> str:
     """provider / billing account / YYYY-MM, as warnings name a partition."""
     provider, account, start = part
-    return f"{provider} / {account} / {start.strftime('%Y-%m') if start is not None else '(no period)'}"
+    return (f"{provider or '(no provider)'} / {account or '(no billing account)'} / "
+            f"{start.strftime('%Y-%m') if start is not None else '(no period)'}")
 
 
 def _file_rows(delivery: int, path: Path) -> str:
@@ -476,7 +477,7 @@ class Store(Queries):
         return [(path, format_problem(path, None, None, (
             f"not in this delivery, which replaces {_partition_label(part)}: its {n:,} rows of "
             f"that billing period are gone{why} (load every file of a billing period in the "
-            "same ingest)"))) for part, path, n, why in gone]
+            "same ingest, files of corrections too)"))) for part, path, n, why in gone]
 
     def _not_in_the_new_export(self, delivery: int, files: list[tuple]) -> list[tuple]:
         """Of (part, path, rows, delivery) earlier files, those fewer than half of whose

@@ -135,6 +135,19 @@ CASES: dict[str, tuple[Case, object]] = {
     "bad_date": (Case("bad_date.csv", False, "not an ISO-8601 date or timestamp: '05/13/2026'",
                       row=2, column="ChargePeriodStart"),
                  csv_bytes([row(), row(ChargePeriodStart="05/13/2026")])),
+    "bad_list_cost": (Case("bad_list_cost.csv", False, "not a number: 'n/a'", row=1,
+                           column="ListCost"), csv_bytes([row(ListCost="n/a")])),
+    # Unit prices and BillingPeriodEnd total and date nothing: unreadable means empty, warned.
+    "null_unit_price": (Case("null_price.csv", True, "not a number: '(null)'; read as empty",
+                             row=2, column="ListUnitPrice"),
+                        csv_bytes([row(), row(ListUnitPrice="(null)")], HEADER + ["ListUnitPrice"])),
+    "bad_period_end": (Case("bad_period_end.csv", True, "not an ISO-8601 date or timestamp: "
+                            "'2026-06-31'; read as empty", row=1, column="BillingPeriodEnd"),
+                       csv_bytes([row(BillingPeriodEnd="2026-06-31")])),
+    # DuckDB alone would read this US spreadsheet date as 25 January of the year 10.
+    "short_us_date": (Case("us_date.csv", False, "not an ISO-8601 date or timestamp: '10/1/25'",
+                           row=2, column="ChargePeriodEnd"),
+                      csv_bytes([row(), row(ChargePeriodEnd="10/1/25")])),
     "not_utf8": (Case("latin1.csv", False, "not UTF-8", row=2), _not_utf8()),
     "bom_crlf": (Case("bom_crlf.csv", True, ""), b"\xef\xbb\xbf" + csv_bytes(GOOD, newline="\r\n")),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
