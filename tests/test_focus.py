@@ -355,6 +355,9 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
         "ServiceProviderName": ["Example", "Example"],
         "BillingAccountId": pa.array([123, 456], pa.int64()),
         "Tags": pa.array([[("Team", "ml")], []], pa.map_(pa.string(), pa.string())),
+        "SkuPriceDetails": pa.array([{"ModelId": "m-1", "TokenDirection": "Input"}, None],
+                                    pa.struct([("ModelId", pa.string()),
+                                               ("TokenDirection", pa.string())])),
     })
     p = tmp_path / "native.parquet"
     pq.write_table(table, p)
@@ -367,6 +370,8 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     assert got[0] == ("123", '{"Team":"ml"}', {"team": "ml"}, datetime(2026, 5, 3),
                       datetime(2026, 5, 1))
     assert got[1][2] == {}
+    details = con.execute('SELECT "SkuPriceDetails" FROM t ORDER BY wb_source_row').fetchall()
+    assert details == [('{"ModelId":"m-1","TokenDirection":"Input"}',), (None,)]  # JSON text
 
 
 def test_named_time_zones_converted_to_utc(tmp_path):

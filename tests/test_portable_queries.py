@@ -34,6 +34,9 @@ EDGES = [
     ("malformed", '{"team": ', "USD", "4.00", "r-e"),
     ("credit", "", "USD", "-7.25", ""),
 ]
+# FOCUS AI model identity: a row without a model tag takes the ModelId of SkuPriceDetails.
+SKU_DETAILS = {"oci": '{"ModelFamily": "Solora", "ModelId": "solora-pro-3", "TokenDirection": "Input"}',
+               "blank": '{"x_modelId":"tiny-1"}', "empty": '{"ModelFamily": "Solora"}'}
 
 
 def _edges_csv(path: Path) -> Path:
@@ -41,7 +44,7 @@ def _edges_csv(path: Path) -> Path:
             "ChargePeriodEnd", "BillingCurrency", "BilledCost", "EffectiveCost", "ListCost",
             "ContractedCost", "ChargeCategory", "ProviderName", "PublisherName",
             "InvoiceIssuerName", "ServiceCategory", "ServiceName", "ResourceId", "ResourceName",
-            "Tags"]
+            "Tags", "SkuPriceDetails"]
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
@@ -50,7 +53,8 @@ def _edges_csv(path: Path) -> Path:
             w.writerow(["edge-acct", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z",
                         f"2026-10-{i + 3:02d}T00:00:00Z", f"2026-10-{i + 4:02d}T00:00:00Z", cur,
                         cost, cost, cost, cost, category, "Edge Cloud", "Edge Cloud", "Edge Cloud",
-                        "AI and Machine Learning", "Edge Models", rid, f"{name}-job", tags])
+                        "AI and Machine Learning", "Edge Models", rid, f"{name}-job", tags,
+                        SKU_DETAILS.get(name, "")])
     return path
 
 
@@ -109,6 +113,12 @@ def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
     got = {(r.team, r.currency): r.effective_cost for r in frames[1].itertuples()}
     assert got[("search", "USD")] == 10.005 and got[("ads", "USD")] == 3.1
     assert got[("(untagged)", "JPY")] == 1200
+    models = [q.monthly(["model"], start="2026-10", filters={"provider": "Edge Cloud"})
+              for q in engines]
+    _same(*models)
+    got = {(r.model, r.currency): r.effective_cost for r in models[1].itertuples()}
+    assert got == {("solora-pro-3", "USD"): 3.1, ("tiny-1", "USD"): 2.0,
+                   ("(untagged)", "JPY"): 1200.0, ("(untagged)", "USD"): 6.755}  # 10.005 + 4.00 - 7.25, summed exactly
 
 
 def test_daily_filters_and_resources_match(engines):

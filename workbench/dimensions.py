@@ -6,7 +6,8 @@ RegionId, ...) or a derived one:
 - provider: who sold the service (wb_provider);
 - team, cost_center, environment, workload, model, application, owner: the first tag
   key of the configured list ([tags] in workbench.toml) present on the row, compared
-  case-insensitively;
+  case-insensitively; a row with no model tag takes the ModelId of its SkuPriceDetails,
+  where FOCUS puts an AI model's identity;
 - workload_class: the workload tag when it names a known class, else the first
   matching [[workloads]] rule, else "unclassified";
 - month: 'YYYY-MM' of ChargePeriodStart;
@@ -103,6 +104,16 @@ def _named(name: str):
     return lambda key: key.re_replace(KEY_PREFIX, "") == name
 
 
+# "ModelId": "solora-reasoning-pro" in SkuPriceDetails (FOCUS AI model identity); a regex,
+# not a JSON function, so that it compiles alike for every backend.
+SKU_MODEL_ID = r'(?i)"(?:x_)?model_?id"\s*:\s*"([^"]+)"'
+
+
+def sku_model(t: ir.Table) -> ir.StringValue:
+    """The model a SKU price names in SkuPriceDetails, or NULL."""
+    return _blank_to_null(t.SkuPriceDetails.re_extract(SKU_MODEL_ID, 1))
+
+
 def _normalised_class(value: ir.StringValue) -> ir.StringValue:
     # "Fine_Tuning", " batch inference " -> "fine-tuning", "batch-inference"
     return value.lower().strip().re_replace(r"[_\s]+", "-")
@@ -125,6 +136,8 @@ def dim_expr(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
     """One dimension as a never-NULL string expression."""
     if dim == "provider":
         return _blank_to_null(t.wb_provider).fill_null(NONE)
+    if dim == "model":
+        return ibis.coalesce(_tag_dim(t, dim, config), sku_model(t)).fill_null(UNTAGGED)
     if dim in TAG_DIMS:
         return _tag_dim(t, dim, config).fill_null(UNTAGGED)
     if dim == "workload_class":

@@ -11,6 +11,10 @@ from __future__ import annotations
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
 
+# Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
+JSON_COLUMNS = ("Tags", "SkuPriceDetails")
+
+
 def ident(name: str) -> str:
     """A quoted SQL identifier (column names come from files: never trust them)."""
     return '"' + name.replace('"', '""') + '"'
@@ -75,7 +79,7 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
         return f"CAST(NULL AS {store_type})", None
     src = ident(src_name)
     if store_type == TEXT:
-        if column == "Tags" and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
+        if column in JSON_COLUMNS and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
             return f"CAST(to_json({src}) AS VARCHAR)", None
         # An empty text is no value: the CSV reader already reads it as NULL, and Parquet
         # writers (pandas among them) often write '' where they mean null.

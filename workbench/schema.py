@@ -69,6 +69,7 @@ FOCUS_COLUMNS: dict[str, str] = {
     "SkuId": TEXT,
     "SkuPriceId": TEXT,
     "SkuMeter": TEXT,
+    "SkuPriceDetails": TEXT,  # JSON as written; FOCUS puts an AI model's ModelId here
     "ResourceId": TEXT,
     "ResourceName": TEXT,
     "ResourceType": TEXT,

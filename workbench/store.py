@@ -64,7 +64,7 @@ from workbench.errors import WorkbenchError, format_problem
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
-STORE_VERSION = "5"
+STORE_VERSION = "6"
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"

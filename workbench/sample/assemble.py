@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -36,9 +38,17 @@ def resource_table(resources: list[Resource]) -> pd.DataFrame:
             ResourceType=r.rtype or None, RegionId=r.region, RegionName=REGION_NAMES[r.region],
             AvailabilityZone=az, PricingUnit=r.unit, ConsumedUnit=r.cunit or r.unit, Tags=tags_for(r),
             ChargeDescription=f"{r.service}: {r.meter}", tokens=r.profile == "tokens",
+            SkuPriceDetails=_price_details(r),
             ChargeFrequency="Recurring" if r.profile == "monthly" else "Usage-Based",
         ))
     return pd.DataFrame(recs)
+
+
+def _price_details(r: Resource) -> str | None:
+    """An LLM API's SKU names its model as FOCUS AI model identity does."""
+    if r.profile != "tokens" or not r.model:
+        return None
+    return json.dumps({"ModelId": r.model, "TokenType": r.meter.split()[0]})
 
 
 def _sub_cols(sub: str) -> dict:

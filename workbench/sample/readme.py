@@ -53,6 +53,7 @@ FOCUS_COLUMN_NOTES = {
     "SkuId": "provider SKU",
     "SkuPriceId": "SkuId plus the pricing model",
     "SkuMeter": "what is metered (BoxUsage:p5.48xlarge, Input Tokens, ...)",
+    "SkuPriceDetails": "JSON; on LLM API rows the ModelId and TokenType (FOCUS AI model identity)",
     "ResourceId": "provider-shaped id; the commitment id on purchase and unused rows; empty on support, credits, tax",
     "ResourceName": "resource name (node names end in -0, -1, ...)",
     "ResourceType": "Instance, Virtual machine, Endpoint, Bucket, Volume, Snapshot, ...",
