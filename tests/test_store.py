@@ -494,6 +494,34 @@ def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
         assert s.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
 
 
+def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_path, cfg,
+                                                                     monkeypatch):
+    """FOCUS 1.4 providers may write Invoice Detail and Contract Commitment files into the
+    export folder: the folder loads its cost files, and the Invoice Detail's BilledCost is
+    never counted as a charge."""
+    _real_reader(monkeypatch)
+    from corpus.build import HEADER as CORPUS_HEADER
+    from corpus.build import csv_bytes, row
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("good", "invoice_detail", "contract_commitment"):
+        (folder / corpus[name].name).write_bytes(corpus[name].read_bytes())
+    # a cost export that also carries columns of those datasets is still cost and usage
+    (folder / "with_invoice_detail_id.csv").write_bytes(csv_bytes(
+        [row(BilledCost="2.00", ResourceId="x")], [*CORPUS_HEADER, "InvoiceDetailId"]))
+    for fast in (True, False):
+        res, _, _ = _load([folder], cfg, fast)
+        assert res.warnings == [
+            f"{folder / name}: a FOCUS {kind} dataset, not cost and usage: it holds no charges "
+            "and is not loaded" for name, kind in (("contract_commitment.csv", "Contract Commitment"),
+                                                   ("invoice_detail.csv", "Invoice Detail"))]
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(folder)])
+        # good.csv: USD 10.25 - 2.50, EUR 0.0000000001; the Invoice Detail's 1500 is not in it
+        assert {c: b for c, (b, _) in store_totals(s).items()} == {
+            "USD": Decimal("9.75"), "EUR": Decimal("0.0000000001")}
+
+
 def test_cli_ingest_json_end_to_end(tmp_path):
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
     f = csv_file(tmp_path / "x.csv", [f"{p},USD,1.005,1,1,1,Usage,GPU,r1,"])

@@ -28,6 +28,7 @@ from workbench.focus_columns import (
     PROVIDER_COLUMNS,
     detect_version,
     legacy_format,
+    other_dataset,
 )
 from workbench.focus_header import column_problems, csv_header, dedupe, match_columns, sniff
 from workbench.focus_report import FileReport, Problem, Stop
@@ -300,6 +301,7 @@ class Header:
     version: str
     warnings: list[Problem]  # about the header (no row)
     errors: list[Problem]  # about the header: the file cannot be loaded
+    other_dataset: str | None = None  # another FOCUS dataset (no charges): nothing to load
 
 
 def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
@@ -315,6 +317,11 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     if legacy:
         raise Stop(legacy)
     mapping, warnings = match_columns(names)
+    other = other_dataset(names)
+    if other:
+        note = Problem(None, None, f"a FOCUS {other} dataset, not cost and usage: it holds no "
+                       "charges and is not loaded")
+        return Header(kind, head, columns, mapping, "", [note], [], other), src
     if len(mapping) < 3 and len(names) == 1 and any(d in names[0] for d in ";\t|"):
         raise Stop("the header has one column: FOCUS CSV files are comma-separated "
                     f"(found {names[0][:80]!r})")
@@ -331,10 +338,14 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
 def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None:
     h, src = read_header(con, path, rejects)
     kind, columns, mapping, version = h.kind, h.columns, h.mapping, h.version
-    report.focus_version = version
+    report.focus_version = version or None
     report.warnings += h.warnings
     if h.errors:
         report.errors += h.errors
+        return
+    if h.other_dataset:
+        report.dataset = h.other_dataset
+        _create_empty(con, table)
         return
     types = dict(columns)
     sql, bad_columns = _stage_sql(table, src, types, mapping, version, path)
@@ -362,6 +373,13 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
 
 # Besides the canonical columns, scan_file's table holds each row's parsed tags.
 SCAN_EXTRA_COLUMNS = {"wb_tags": "MAP(VARCHAR, VARCHAR)"}
+
+
+def _create_empty(con, table: str) -> None:
+    """scan_file's table with no rows (a file that holds no charges)."""
+    types = {**CANONICAL_COLUMNS, **SCAN_EXTRA_COLUMNS}
+    columns = ", ".join(f"{ident(c)} {types[c]}" for c in table_columns())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} ({columns})")
 
 
 def table_columns() -> list[str]:

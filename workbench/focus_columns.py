@@ -83,6 +83,30 @@ def detect_version(columns: set[str]) -> str:
     return found
 
 
+# FOCUS datasets other than cost and usage (1.4 adds Contract Commitment, Billing Period and
+# Invoice Detail; a provider may write them beside the cost export), by columns only they
+# have. They hold no charges: a folder that mixes them in loads its cost files.
+OTHER_DATASETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Contract Commitment", ("ContractCommitmentId", "ContractCommitmentCategory")),
+    ("Invoice Detail", ("InvoiceDetailGrain", "InvoiceIssueDate", "PaymentDueDate")),
+    ("Billing Period", ("BillingPeriodStatus", "BillingPeriodCreated")),
+    ("SKU Price", ("SkuPriceEffectiveStart", "SkuPriceCreated")),
+    ("Recommendation", ("RecommendationId", "RecommendationCategory")),
+)
+
+
+def other_dataset(columns: list[str]) -> str | None:
+    """The name of the other FOCUS dataset a header is, or None. Only a header that lacks a
+    column cost and usage requires counts: a cost export with extra columns is read as one."""
+    names = set(columns)
+    if all(c in names for c in REQUIRED):
+        return None
+    for name, markers in OTHER_DATASETS:
+        if names.intersection(markers):
+            return name
+    return None
+
+
 # Billing formats that are not FOCUS, recognised by columns no FOCUS export has.
 # Checked in order: OCI shares the `lineItem/` prefix with AWS, so it goes first.
 LEGACY_FORMATS: tuple[tuple[str, tuple[str, ...], str], ...] = (

@@ -72,7 +72,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         header, _ = read_header(con, path, rejects)
     except Stop:
         return None
-    if header.errors:
+    if header.errors or header.other_dataset:
         return None
     mapping, types = header.mapping, dict(header.columns)
     if header.kind == "parquet":

@@ -33,6 +33,7 @@ class FileReport:
     currencies: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    dataset: str = "cost and usage"  # FOCUS dataset; only cost and usage holds charges
 
     def to_json(self) -> dict:
         """The `workbench validate --json` shape; amounts are Decimals, for json_exact.dumps."""
@@ -52,6 +53,8 @@ class FileReport:
                 for p in self.warnings]
         status = "ok" if self.ok else "NOT USABLE"
         version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
+        if self.dataset != "cost and usage":
+            version = f"FOCUS {self.dataset} dataset, not loaded"
         period = (f"{_iso(self.period_start)} to {_iso(self.period_end)}"
                   if self.period_start else "no period")
         out.append(f"{self.path}: {status}: {version}, {self.rows:,} rows, {period}, "

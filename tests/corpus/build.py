@@ -148,6 +148,18 @@ CASES: dict[str, tuple[Case, object]] = {
     "short_us_date": (Case("us_date.csv", False, "not an ISO-8601 date or timestamp: '10/1/25'",
                            row=2, column="ChargePeriodEnd"),
                       csv_bytes([row(), row(ChargePeriodEnd="10/1/25")])),
+    # Other FOCUS 1.4 datasets beside a cost export: no charges, so nothing to load.
+    "contract_commitment": (Case("contract_commitment.csv", True, "a FOCUS Contract Commitment "
+                                 "dataset, not cost and usage"),
+                            b"BillingCurrency,ContractCommitmentId,ContractCommitmentCost,"
+                            b"ContractId,InvoiceIssuerName,ServiceProviderName\n"
+                            b"USD,cc-1,120000.00,k-1,Example Cloud,Example Cloud\n"),
+    "invoice_detail": (Case("invoice_detail.csv", True, "a FOCUS Invoice Detail dataset"),
+                       b"BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,"
+                       b"ChargeCategory,InvoiceDetailGrain,InvoiceDetailId,InvoiceId,"
+                       b"InvoiceIssueDate\n"
+                       b"1500.00,acct-1,USD,2026-05-01T00:00:00Z,Usage,Charge,d-1,inv-1,"
+                       b"2026-06-03T00:00:00Z\n"),
     "not_utf8": (Case("latin1.csv", False, "not UTF-8", row=2), _not_utf8()),
     "bom_crlf": (Case("bom_crlf.csv", True, ""), b"\xef\xbb\xbf" + csv_bytes(GOOD, newline="\r\n")),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
