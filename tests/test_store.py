@@ -747,10 +747,11 @@ def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg
         before = (store_totals(s), s.files(), s.con.execute("SELECT count(*) FROM tag_sets").fetchone())
         with pytest.raises(InputError) as exc:
             s.ingest([str(good), str(bad)])
-        assert exc.value.line() == f"{bad}:2400: BilledCost: not a number: '2399.2x'"
+        hint = "; write amounts as plain decimals, like -1234.5"
+        assert exc.value.line() == f"{bad}:2400: BilledCost: not a number: '2399.2x'{hint}"
         with pytest.raises(InputError) as exc:
             s.ingest([str(good), str(bad_pq)])
-        assert exc.value.line() == f"{bad_pq}:1200: EffectiveCost: not a number: 'n/a'"
+        assert exc.value.line() == f"{bad_pq}:1200: EffectiveCost: not a number: 'n/a'{hint}"
         assert (store_totals(s), s.con.execute("SELECT count(*) FROM tag_sets").fetchone()) == (
             before[0], before[2])
         pd.testing.assert_frame_equal(s.files(), before[1])

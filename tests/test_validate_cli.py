@@ -34,7 +34,7 @@ def test_problem_lines_and_exit_1(corpus, capsys):
     code, out, _ = run(capsys, str(corpus["good"]), str(corpus["non_numeric"]),
                        str(corpus["malformed_tags"]))
     assert code == 1
-    assert f"error: {corpus['non_numeric']}:2: BilledCost: not a number: '12,50'" in out
+    assert f"error: {corpus['non_numeric']}:2: BilledCost: not a number: '12,50'; write amounts as plain decimals, like -1234.5" in out
     assert f"warning: {corpus['malformed_tags']}:2: Tags: not a JSON object" in out
     assert out.splitlines()[-1] == "3 files checked: 2 usable, 1 with errors"
 
@@ -67,7 +67,7 @@ def test_json_shape_exact(corpus, capsys):
                                    "USD": {"billed_cost": 7.75, "effective_cost": 7.25}},
                     "errors": [], "warnings": []}
     assert bad["ok"] is False
-    assert bad["errors"] == [{"row": 2, "column": "BilledCost", "message": "not a number: '12,50'"}]
+    assert bad["errors"] == [{"row": 2, "column": "BilledCost", "message": "not a number: '12,50'; write amounts as plain decimals, like -1234.5"}]
     assert cur["focus_version"] is None and cur["rows"] == 0 and cur["currencies"] == {}
     assert "AWS Data Exports" in cur["errors"][0]["message"]
 

@@ -74,7 +74,7 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                                 "'-infinity')", b, "not a finite amount: {value}"))
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) NOT IN "
                                 "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
-                                "'-infinity')", b, "not a number: {value}"))
+                                "'-infinity')", b, "not a number: {value}; write amounts as plain decimals, like -1234.5"))
         else:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b,
                                 "not an ISO-8601 date or timestamp: {value}"))

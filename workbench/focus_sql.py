@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
-
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
 JSON_COLUMNS = ("Tags", "SkuPriceDetails")
 
