@@ -33,10 +33,12 @@ EDGES = [
     ("empty", "{}", "JPY", "1200", "r-d"),
     ("malformed", '{"team": ', "USD", "4.00", "r-e"),
     ("credit", "", "USD", "-7.25", ""),
+    ("both", '{"Model": "tagged-m"}', "USD", "1.00", "r-f"),
 ]
 # FOCUS AI model identity: a row without a model tag takes the ModelId of SkuPriceDetails.
 SKU_DETAILS = {"oci": '{"ModelFamily": "Solora", "ModelId": "solora-pro-3", "TokenDirection": "Input"}',
-               "blank": '{"x_modelId":"tiny-1"}', "empty": '{"ModelFamily": "Solora"}'}
+               "blank": '{"x_modelId":"tiny-1"}', "empty": '{"ModelFamily": "Solora"}',
+               "both": '{"ModelId": "sku-m"}'}  # the model tag wins
 
 
 def _edges_csv(path: Path) -> Path:
@@ -117,7 +119,7 @@ def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
               for q in engines]
     _same(*models)
     got = {(r.model, r.currency): r.effective_cost for r in models[1].itertuples()}
-    assert got == {("solora-pro-3", "USD"): 3.1, ("tiny-1", "USD"): 2.0,
+    assert got == {("solora-pro-3", "USD"): 3.1, ("tiny-1", "USD"): 2.0, ("tagged-m", "USD"): 1.0,
                    ("(untagged)", "JPY"): 1200.0, ("(untagged)", "USD"): 6.755}  # 10.005 + 4.00 - 7.25, summed exactly
 
 
