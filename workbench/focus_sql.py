@@ -47,7 +47,10 @@ def _time(src: str, src_type: str, cast: str) -> str:
     has_offset = (f"(length({s}) > 10 AND (suffix(upper({s}), 'Z') OR suffix(upper({s}), 'UTC') "
                   f"OR contains(substr({s}, 11), '+') OR contains(substr({s}, 11), '-') "
                   f"OR regexp_matches(substr({s}, 12), '[A-Za-z]{{2}}')))")
-    typed = (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({s} AS TIMESTAMPTZ)) "
+    # Snowflake and others write a space before the offset ("... 00:00:00.000 +0000"),
+    # which DuckDB does not read: the space goes.
+    joined = f"regexp_replace({s}, '\\s+([+-][0-9]{{2}}:?[0-9]{{2}})\\s*$', '\\1')"
+    typed = (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({joined} AS TIMESTAMPTZ)) "
              f"ELSE {cast}({s} AS TIMESTAMP) END)")
     # DuckDB reads any date year first: '10/1/25' (1 October 2025 in a US spreadsheet) would
     # be 25 January of the year 10. Only a four-digit year first is read; anything else is
