@@ -170,7 +170,7 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         "INVALID ENCODING": "bytes that are not UTF-8 text; save the export as UTF-8",
         "INVALID UNICODE": "bytes that are not UTF-8 text; save the export as UTF-8",
         "UNQUOTED VALUE": "a quote in the middle of an unquoted field",
-        "LINE SIZE OVER MAXIMUM": "line too long",
+        "LINE SIZE OVER MAXIMUM": "line too long (over 2 MB, the CSV reader's limit for one row)",
     }
     problems, lines = [], set()
     for line, column, kind, message in rows:
