@@ -211,6 +211,25 @@ def test_custom_workload_rules_from_config(tmp_path):
         assert s.dimension_values("workload_class") == ["evaluation"]
 
 
+def test_model_and_workload_from_focus_model_identity(tmp_path, cfg):
+    """FOCUS puts an AI model's identity in SkuPriceDetails: without a model tag, the model
+    dimension reads its ModelId, and an embedding model billed as input tokens is embeddings."""
+    f = frame_file(tmp_path / "in", "llm", [
+        {"SkuMeter": "Input Tokens", "ResourceName": "None", "Tags": "{}",
+         "SkuPriceDetails": '{"ModelId": "text-embedding-3-large", "TokenDirection": "Input"}'},
+        {"SkuMeter": "Output Tokens", "ResourceName": "None", "Tags": "{}", "BilledCost": "4",
+         "EffectiveCost": "4", "SkuPriceDetails": '{"ModelFamily": "X", "ModelId": "chat-5"}'},
+        {"SkuMeter": "Output Tokens", "ResourceName": "None", "Tags": '{"model": "router"}',
+         "SkuPriceDetails": '{"ModelId": "chat-5"}'}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        df = s.monthly(["model", "workload_class"])
+        got = {(r.model, r.workload_class): r.effective_cost for r in df.itertuples()}
+        assert got == {("text-embedding-3-large", "embeddings"): float(BASE["EffectiveCost"]),
+                       ("chat-5", "realtime-inference"): 4.0,
+                       ("router", "realtime-inference"): float(BASE["EffectiveCost"])}
+
+
 def test_missing_values_never_dropped_and_currencies_never_added(tiny):
     df = tiny.monthly(["ServiceName", "environment", "tagged", "provider"])
     assert "(none)" in set(df.ServiceName)

@@ -37,7 +37,7 @@ UNCLASSIFIED = "unclassified"
 RULE_COLUMNS = (
     "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuId", "SkuMeter",
     "ResourceType", "ResourceName", "ResourceId", "ChargeDescription", "PricingUnit",
-    "ConsumedUnit", "SubAccountName",
+    "ConsumedUnit", "SubAccountName", "SkuPriceDetails",
 )
 
 
@@ -107,6 +107,8 @@ DEFAULT_WORKLOAD_RULES = [
     _rule("fine-tuning", ResourceName=r"(?i)fine[-_ ]?tun|\bft[-_]"),
     _rule("fine-tuning", SkuMeter=r"(?i)fine[-_ ]?tun"),
     _rule("embeddings", SkuMeter=r"(?i)embed"),
+    # an embedding model billed as "Input Tokens": its FOCUS ModelId names it
+    _rule("embeddings", SkuPriceDetails=r'(?i)model_?id"\s*:\s*"[^"]*embed'),
     _rule("embeddings", ResourceName=r"(?i)embed"),
     _rule("retrieval", ServiceName=r"(?i)vector|pinecone|opensearch|ai search|cognitive search|vertex ai vector|weaviate|qdrant"),
     _rule("retrieval", ResourceName=r"(?i)vector|retriev|rag[-_]|index"),
