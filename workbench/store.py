@@ -710,6 +710,18 @@ def totals_json(totals: pd.DataFrame) -> dict:
         for r in totals.itertuples(index=False)]}
 
 
+def made_by_another_version(path: Path) -> bool:
+    """Whether `path` is a workbench store whose schema this version cannot read."""
+    if not path.is_file():
+        return False
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
+    except duckdb.Error:
+        return False  # not a store, or busy: opening it says so
+    return row is not None and row[0] != _schema_fingerprint()
+
+
 def run_ingest(args) -> int:
     """`workbench ingest PATH... [--store FILE] [--json] [--rebuild]`."""
     config = load_config(getattr(args, "config", None))
@@ -723,6 +735,12 @@ def run_ingest(args) -> int:
         print(f"rebuilt {target} from {files} file{'s' * (files != 1)} in {deliveries} "
               f"deliver{'ies' if deliveries != 1 else 'y'}; the old store is {target}.old",
               file=sys.stderr)
+    elif made_by_another_version(Path(target)):
+        from workbench.store_rebuild import rebuild
+
+        files, deliveries = rebuild(Path(target), config)
+        print(f"{target}: made by another version of the workbench; rebuilt from its {files} "
+              f"file{'s' * (files != 1)} first (the old store is {target}.old)", file=sys.stderr)
     result = None
     with Store(target, config, read_only=rebuild_only) as store:
         if not rebuild_only:
