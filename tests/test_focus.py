@@ -374,23 +374,18 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     assert details == [('{"ModelId":"m-1","TokenDirection":"Input"}',), (None,)]  # JSON text
 
 
-def test_an_offset_after_a_space_is_read(tmp_path):
-    """Snowflake's default timestamp output: '2026-05-01 02:00:00.000 +0200'."""
-    rows = [row(ChargePeriodStart="2026-05-01 02:00:00.000 +0200",
-                ChargePeriodEnd="2026-04-30 23:00:00 -05:00")]
-    report, con = scan(write(tmp_path, rows))
+@pytest.mark.parametrize("start, end, expected", [
+    # zone names and UTC suffixes are converted to UTC
+    ("2026-05-01 02:00:00 Europe/Paris", "2026-05-01T05:00:00 UTC",
+     (datetime(2026, 5, 1), datetime(2026, 5, 1, 5))),
+    # an offset after a space: Snowflake's default timestamp output
+    ("2026-05-01 02:00:00.000 +0200", "2026-04-30 23:00:00 -05:00",
+     (datetime(2026, 5, 1), datetime(2026, 5, 1, 4))),
+])
+def test_zones_and_offsets_converted_to_utc(tmp_path, start, end, expected):
+    report, con = scan(write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)]))
     assert report.ok, report.errors
-    assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == (
-        datetime(2026, 5, 1), datetime(2026, 5, 1, 4))
-
-
-def test_named_time_zones_converted_to_utc(tmp_path):
-    rows = [row(ChargePeriodStart="2026-05-01 02:00:00 Europe/Paris",
-                ChargePeriodEnd="2026-05-01T05:00:00 UTC")]
-    report, con = scan(write(tmp_path, rows))
-    assert report.ok, report.errors
-    assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == (
-        datetime(2026, 5, 1), datetime(2026, 5, 1, 5))
+    assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == expected
 
 
 def test_folder_names_like_key_value_are_not_columns(tmp_path):
