@@ -119,6 +119,15 @@ def test_hostile_tags_kept_as_data(corpus):
     assert [w.row for w in report.warnings if "formula" in w.message] == [1]
 
 
+@pytest.mark.parametrize("value, formula", [
+    ("-12.5", False), ("+1,234.50", False), ("-2e3", False), ("1.5E-07", False),
+    ("-2+3", True), ("+1+1", True), ("-1-1", True), ("=1", True), ("@SUM(A1)", True),
+])
+def test_tag_values_a_spreadsheet_would_compute_are_flagged(tmp_path, value, formula):
+    report, _ = scan(write(tmp_path, [row(Tags=json.dumps({"x": value}))]))
+    assert any("formula" in w.message for w in report.warnings) is formula
+
+
 def test_tag_values_and_repeated_keys(tmp_path):
     tags = json.dumps({"Team": "a", "team": "b", "n": 1.5, "b": True, "o": {"x": [1]}, "z": None})
     report, con = scan(write(tmp_path, [row(Tags=tags)]))
@@ -215,6 +224,15 @@ def test_many_bad_rows_listed_then_counted(tmp_path):
     listed = [e for e in report.errors if e.row is not None]
     assert [e.row for e in listed] == [1, 2, 3, 4, 5]
     assert report.errors[-1].row is None and "40 rows in all" in report.errors[-1].message
+    assert report.errors[-1].message == "not a number: 40 rows in all (first 5 listed)"
+
+
+def test_a_count_line_names_the_problem_without_its_value(tmp_path):
+    rows = [row(ChargeCategory="Credit", BilledCost="-1", EffectiveCost="-2",
+                CommitmentDiscountId="") for _ in range(7)]
+    report, _ = scan(write(tmp_path, rows, HEADER + ["CommitmentDiscountId"]))
+    assert report.warnings[-1].message == ("a credit should have EffectiveCost equal to "
+                                           "BilledCost: 7 rows in all (first 5 listed)")
 
 
 def test_insertion_order_off_gives_the_same_table(tmp_path):

@@ -9,7 +9,7 @@ from datetime import datetime
 from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
 
 from workbench.config import Config
-from workbench.snapshots import FileSide, run_submitted, superseded
+from workbench.snapshots import FileSide, Run, Superseded, run_of, superseded
 from workbench.store import Store
 
 MAY_20, MAY_31 = datetime(2026, 5, 20), datetime(2026, 6, 1)
@@ -27,7 +27,7 @@ def test_parts_of_one_export_are_all_kept():
 def test_an_earlier_run_gives_way_to_the_run_that_reaches_further():
     files = [side("run-b/part-1", 300, MAY_20, mtime=9), side("run-a/part-1", 500, MAY_31)]
     assert superseded(files, {("run-a/part-1", "run-b/part-1"): 290}) == {
-        "run-b/part-1": (["run-a/part-1"], 290, 300)}
+        "run-b/part-1": Superseded(["run-a/part-1"], 290, 300)}
 
 
 def test_runs_in_several_parts_are_compared_with_all_newer_parts():
@@ -37,8 +37,8 @@ def test_runs_in_several_parts_are_compared_with_all_newer_parts():
              side("late/p1", 150), side("late/p2", 150)]
     shared = {("early/p1", "late/p1"): 45, ("early/p1", "late/p2"): 40,
               ("early/p2", "late/p1"): 45, ("early/p2", "late/p2"): 45}
-    assert superseded(files, shared) == {"early/p1": (["late/p1", "late/p2"], 85, 100),
-                                         "early/p2": (["late/p1", "late/p2"], 90, 100)}
+    assert superseded(files, shared) == {"early/p1": Superseded(["late/p1", "late/p2"], 85, 100),
+                                         "early/p2": Superseded(["late/p1", "late/p2"], 90, 100)}
 
 
 def test_two_refreshes_in_parts_in_one_folder():
@@ -53,35 +53,58 @@ def test_copies_in_one_folder():
     files = [side("dl/export.csv", 100, mtime=1), side("dl/export (1).csv", 100, mtime=2),
              side("dl/other-account-part.csv", 50)]
     assert superseded(files, {("dl/export (1).csv", "dl/export.csv"): 100}) == {
-        "dl/export.csv": (["dl/export (1).csv"], 100, 100)}
+        "dl/export.csv": Superseded(["dl/export (1).csv"], 100, 100)}
 
 
 def test_a_full_month_rerun_gives_way_to_the_later_file_then_the_greater_path():
     files = [side("a/x", 10, mtime=5), side("b/x", 10, mtime=7)]
-    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": Superseded(["b/x"], 10, 10)}
     files = [side("a/x", 10, mtime=7), side("b/x", 10, mtime=7)]
-    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": Superseded(["b/x"], 10, 10)}
 
 
 def test_a_closed_month_rerun_is_ordered_by_its_run_record_before_file_times():
     files = [FileSide("a/x", 10, MAY_31, 9, datetime(2026, 6, 3)),
              FileSide("b/x", 10, MAY_31, 1, datetime(2026, 6, 5))]
-    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": (["b/x"], 10, 10)}
+    assert superseded(files, {("a/x", "b/x"): 10}) == {"a/x": Superseded(["b/x"], 10, 10)}
 
 
-def test_run_submitted_reads_azures_manifest(tmp_path):
+def test_run_of_reads_azures_manifest(tmp_path):
     run = tmp_path / "20260603" / "guid"
     run.mkdir(parents=True)
     part = run / "part_0_0001.csv"
-    assert run_submitted(part) is None  # no manifest
+    assert run_of(part) is None  # no manifest
     (run / "manifest.json").write_text(
         '\ufeff{"runInfo": {"submittedTime": "2026-06-03T18:33:03.1032074Z"}}', "utf-8")
-    assert run_submitted(part) == datetime(2026, 6, 3, 18, 33, 3, 103207)
-    (run / "manifest.json").write_text('{"runInfo": {"submittedTime": "2026-06-03T20:00:00+02:00"}}')
-    assert run_submitted(part) == datetime(2026, 6, 3, 18, 0)
-    for bad in ("{", '{"runInfo": 3}', '{"runInfo": {"submittedTime": "soon"}}', "[]"):
+    assert run_of(part) == Run((), "", datetime(2026, 6, 3, 18, 33, 3, 103207))
+    (run / "manifest.json").write_text(json.dumps({
+        "exportConfig": {"exportName": "focus-daily", "resourceId": "/billingAccounts/1",
+                         "type": "FocusCost"},
+        "runInfo": {"submittedTime": "2026-06-03T20:00:00+02:00", "runId": "r-7"}}))
+    assert run_of(part) == Run(("focus-daily", "/billingAccounts/1", "FocusCost"), "r-7",
+                               datetime(2026, 6, 3, 18, 0))
+    for bad in ("{", '{"runInfo": 3}', "[]", '{"runInfo": {}, "exportConfig": 5}'):
         (run / "manifest.json").write_text(bad)
-        assert run_submitted(part) is None, bad
+        assert run_of(part) is None, bad
+    (run / "manifest.json").write_text('{"runInfo": {"submittedTime": "soon"}}')
+    assert run_of(part) == Run((), "", None)
+
+
+def test_runs_of_one_export_keep_the_run_submitted_last_whatever_they_share():
+    """Tag inheritance or a reservation applied after the fact changes most charges of the
+    later run: by content it would be another part, but the manifest says it is a run."""
+    export = ("focus", "/billingAccounts/1", "FocusCost")
+    early = Run(export, "run-1", datetime(2026, 5, 21))
+    late = Run(export, "run-2", datetime(2026, 5, 28))
+    other = Run(("focus", "/subscriptions/2", "FocusCost"), "run-9", datetime(2026, 5, 2))
+    files = [FileSide("r1/part_1", 100, MAY_20, 9, early.submitted, early),
+             FileSide("r1/part_2", 80, MAY_20, 9, early.submitted, early),
+             FileSide("r2/part_1", 150, MAY_31, 1, late.submitted, late),
+             FileSide("r9/part_1", 40, MAY_31, 1, other.submitted, other),
+             side("hand/extra.csv", 10)]
+    assert superseded(files, {("r1/part_1", "r2/part_1"): 3}) == {
+        "r1/part_1": Superseded(["r2/part_1"], None, 100),
+        "r1/part_2": Superseded(["r2/part_1"], None, 80)}
 
 
 def test_little_in_common_is_not_a_copy():
@@ -149,6 +172,29 @@ def test_two_runs_of_a_closed_month_keep_the_run_submitted_last(tmp_path):
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([later])
         assert [w.split(":")[0] for w in res.warnings] == [str(earlier)]
+
+
+def test_a_later_run_that_retags_most_rows_still_replaces_the_earlier_run(tmp_path):
+    """Azure's tag inheritance adds a tag to the current month's rows in the next run: the
+    charges differ, but the manifests name one export, so the runs are not loaded twice."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(10)]
+    early = frame_file(tmp_path / "exp" / "run-a", "part_1_0001", rows)
+    late = frame_file(tmp_path / "exp" / "run-b", "part_1_0001",
+                      [dict(r, Tags='{"costcenter": "cc-1"}') for r in rows[:8]] + rows[8:])
+    for part, run, when in ((early, "run-a", "2026-05-21T06:00:00Z"),
+                            (late, "run-b", "2026-05-28T06:00:00Z")):
+        (part.parent / "manifest.json").write_text(json.dumps({
+            "exportConfig": {"exportName": "focus", "resourceId": "/billingAccounts/1",
+                             "type": "FocusCost"},
+            "runInfo": {"runId": run, "submittedTime": when}}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals([late])
+        assert res.warnings == [
+            f"{early}: an older run of the export of Cloud / acct-1 / 2026-05: the run of {late} "
+            "was submitted later (manifest.json); its 10 rows of that billing period are not "
+            "loaded (runs loaded together count twice)"]
 
 
 def test_a_later_run_that_restates_every_amount_replaces_the_earlier_one(tmp_path):

@@ -82,19 +82,25 @@ def test_json_totals_exact_to_the_cent(tmp_path, capsys):
     assert f"{billed:.2f}" == "101234567.88"
 
 
-def test_json_amounts_keep_every_digit_past_float_precision(tmp_path, capsys):
-    """An IDR total of a large account has 17 significant digits: a float drops the last."""
+@pytest.mark.parametrize("cost, total", [
+    # 17 significant digits: a float drops the last
+    ("123456789012345.01", "123456789012345.01"),
+    # 29: Decimal's default context (28 digits) would round the last
+    ("1234567890123456789.0123456789", "3703703670370370367.0370370367"),
+])
+def test_json_amounts_keep_every_digit(tmp_path, capsys, cost, total):
     p = tmp_path / "idr.csv"
-    p.write_bytes(csv_bytes([row(BillingCurrency="IDR", BilledCost="123456789012345.01",
-                                 EffectiveCost="-0.000")]))
+    p.write_bytes(csv_bytes([row(BillingCurrency="IDR", BilledCost=cost, EffectiveCost="-0.000")]
+                            * (1 if cost == total else 3)))
     code, out, _ = run(capsys, "--json", str(p))
     assert code == 0
     idr = json.loads(out, parse_float=Decimal)["files"][0]["currencies"]["IDR"]
-    assert idr == {"billed_cost": Decimal("123456789012345.01"), "effective_cost": Decimal("0")}
+    assert idr == {"billed_cost": Decimal(total), "effective_cost": Decimal("0")}
+    assert f'"billed_cost": {total},' in out  # every digit, as written
     code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), "--json", str(p)])
     out, _ = capsys.readouterr()
     period = json.loads(out, parse_float=Decimal)["periods"][0]
-    assert code == 0 and period["billed_cost"] == Decimal("123456789012345.01")
+    assert code == 0 and period["billed_cost"] == Decimal(total)
     assert period["effective_cost"] == 0
 
 

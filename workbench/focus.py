@@ -10,6 +10,7 @@ is not loaded; rows with warnings are kept with their full cost.
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -212,7 +213,9 @@ def run_checks(con, table: str, checks: list[Check], report: FileReport) -> None
             message = check.message.replace("{value}", _fmt(value) if value is not None else "")
             target.append(Problem(int(row), check.column, message))
         if n > len(listed):
-            first = check.message.split(":")[0].split(";")[0].replace(" {value}", "")
+            # the message up to its value: "..., not {value}" reads "..." in a count line
+            first = re.split(r"[:;]|\{value\}", check.message)[0].rstrip(" ,(")
+            first = re.sub(r",? not$", "", first)
             target.append(Problem(None, check.column, f"{first}: {n:,} rows in all "
                                   f"(first {len(listed)} listed)", n - len(listed)))
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from workbench.focus import Header, read_header, run_checks
@@ -172,11 +172,13 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
     report.rows = sum(g[4] for g in groups)
     report.period_start = min(g[6] for g in groups).replace(tzinfo=UTC)
     report.period_end = max(g[7] for g in groups).replace(tzinfo=UTC)
-    for g in sorted(groups, key=lambda g: g[3]):
-        sums = report.currencies.setdefault(g[3], {"billed_cost": Decimal(0),
-                                                   "effective_cost": Decimal(0)})
-        sums["billed_cost"] += g[8]
-        sums["effective_cost"] += g[9]
+    with localcontext() as exact:
+        exact.prec = 80  # DECIMAL(38, 10) sums of several partitions, added without rounding
+        for g in sorted(groups, key=lambda g: g[3]):
+            sums = report.currencies.setdefault(g[3], {"billed_cost": Decimal(0),
+                                                       "effective_cost": Decimal(0)})
+            sums["billed_cost"] += g[8]
+            sums["effective_cost"] += g[9]
     parts: dict[tuple, int] = {}
     for g in groups:
         parts[g[:3]] = parts.get(g[:3], 0) + g[4]

@@ -57,7 +57,13 @@ def csv_header(head: bytes) -> list[str]:
                     "save the export as UTF-8") from None
     if not text.strip():
         raise Stop("the first line is empty; expected a header row of FOCUS column names")
-    return next(csv.reader(io.StringIO(text)))
+    if "\r" in text:  # Excel's "CSV (Macintosh)" ends lines with a carriage return alone
+        raise Stop("lines end with a carriage return alone (an old Mac CSV); save the export "
+                   "with LF or CRLF line ends")
+    try:
+        return next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise Stop(f"the header row is not readable CSV ({exc})") from None
 
 
 def _fold(name: str) -> str:
@@ -139,7 +145,7 @@ def dedupe(names: list[str]) -> list[str]:
     """Unique, non-empty names for DuckDB; later repeats get a suffix (they are never used)."""
     out, seen = [], set()
     for i, n in enumerate(names):
-        name = n if n.strip() else f"column{i + 1}"
+        name = n if n.strip() else f"(unnamed column {i + 1})"
         while name in seen:
             name = f"{name}__{i + 1}"
         seen.add(name)

@@ -163,4 +163,5 @@ def csv_read_type(store_type: str) -> str:
 
 
 FORMULA_PREFIX = r"^[=+\-@\t\r]"  # spreadsheet formula injection (OWASP CSV injection)
-PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,eE+-]*$"
+# A number a spreadsheet shows as itself ("-1.5", "1,234", "2e3"); "-2+3" it would compute.
+PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,]*([eE][+-]?[0-9]+)?$"

@@ -19,7 +19,9 @@ _MARKED = re.compile(r'"\\u0000decimal:(-?[0-9]+(?:\.[0-9]+)?)"')
 def _number(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} is not a JSON number")
-    text = format(value.normalize(), "f")  # no exponent
+    text = format(value, "f")  # every digit, no exponent (normalize() would round to 28)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "0") else text
 
 

@@ -19,7 +19,12 @@ The rule, per partition held by more than one file of a delivery:
   manifest.json Azure writes beside each run's files; then the most recently modified), and
   in a folder the newest file first, by the same order, then the greatest path;
 - a file at least half of whose distinct charges are in files already taken is an older
-  copy: its rows of the partition are not loaded, with a warning. Any other file is taken.
+  copy: its rows of the partition are not loaded, with a warning. Any other file is taken;
+- before that, runs of one export say so themselves: when the manifest.json beside the
+  files names the export (Azure writes one per run: export name, scope, dataset type, run
+  id), only the run submitted last is taken for the partition, whatever its charges. A later
+  run may retag most rows (tag inheritance) or apply a reservation to them, so that its
+  charges no longer match, and would otherwise count as another part.
 """
 
 from __future__ import annotations
@@ -39,6 +44,15 @@ COPY_SHARE = 0.5  # share of a file's charges found in newer files that makes it
 
 
 @dataclass(frozen=True)
+class Run:
+    """The export run that wrote a file, as its manifest.json says."""
+
+    export: tuple[str, ...]  # export name, scope, dataset type: the same for every run; () unnamed
+    run_id: str
+    submitted: datetime | None
+
+
+@dataclass(frozen=True)
 class FileSide:
     """One file's rows of one partition."""
 
@@ -46,16 +60,35 @@ class FileSide:
     charges: int  # distinct charge identities
     last_end: datetime | None  # latest ChargePeriodEnd
     mtime_ns: int
-    submitted: datetime | None = None  # when its export run was submitted (run_submitted)
+    submitted: datetime | None = None  # when its export run was submitted (run_of)
+    run: Run | None = None  # the run, when its manifest names the export
+
+
+def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int) -> FileSide:
+    """A file's side of a partition, with what its run's manifest says."""
+    run = run_of(path)
+    return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
+                    run if run is not None and run.export else None)
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """Why a file's rows of a partition are not loaded."""
+
+    newer: list[str]  # the files that replace it, most shared first
+    shared: int | None  # how many of its charges they hold; None: an older run of the export
+    charges: int
 
 
 def superseded(files: Sequence[FileSide],
-               shared: Mapping[tuple[str, str], int]) -> dict[str, tuple[list[str], int, int]]:
+               shared: Mapping[tuple[str, str], int]) -> dict[str, Superseded]:
     """Files of one partition that are older copies of others.
 
     `shared[(a, b)]` (a < b) counts the distinct charges files a and b both hold. Returns
-    {path: (the newer files holding its charges, most first; how many it shares; charges)}.
+    {path: Superseded} for each file whose rows of the partition are not to be loaded.
     """
+    out = _older_runs(files)
+    files = [f for f in files if f.path not in out]
     folder_age: dict[str, tuple] = {}
     for f in files:
         folder = str(Path(f.path).parent)
@@ -63,7 +96,6 @@ def superseded(files: Sequence[FileSide],
     order = sorted(files, key=lambda f: (folder_age[str(Path(f.path).parent)], _age(f)),
                    reverse=True)
     taken: list[FileSide] = []
-    out: dict[str, tuple[list[str], int, int]] = {}
     for f in order:
         seen = {k.path: shared.get((min(f.path, k.path), max(f.path, k.path)), 0) for k in taken}
         seen = {k: n for k, n in seen.items() if n}
@@ -71,10 +103,31 @@ def superseded(files: Sequence[FileSide],
         # add up to nearly the union; capped at what the file holds.
         n = min(f.charges, sum(seen.values()))
         if f.charges and n >= COPY_SHARE * f.charges:
-            out[f.path] = (sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
+            out[f.path] = Superseded(sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
         else:
             taken.append(f)
     return out
+
+
+def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:
+    """Files written by a run of an export that a later run of the same export replaces."""
+    latest: dict[tuple, FileSide] = {}
+    for f in files:
+        if f.run is not None:
+            best = latest.get(f.run.export)
+            if best is None or _run_age(f) > _run_age(best):
+                latest[f.run.export] = f
+    out = {}
+    for f in files:
+        if f.run is not None and f.run.run_id != latest[f.run.export].run.run_id:
+            last = latest[f.run.export].run.run_id
+            newer = sorted(k.path for k in files if k.run is not None and k.run.run_id == last)
+            out[f.path] = Superseded(newer, None, f.charges)
+    return out
+
+
+def _run_age(f: FileSide) -> tuple:
+    return (f.run.submitted or datetime.min, _age(f))
 
 
 def _age(f: FileSide) -> tuple:
@@ -83,13 +136,28 @@ def _age(f: FileSide) -> tuple:
     return (f.last_end or datetime.min, f.submitted or datetime.min, f.mtime_ns, f.path)
 
 
-def run_submitted(path: str | Path) -> datetime | None:
-    """When the export run that wrote `path` was submitted: runInfo.submittedTime of the
-    manifest.json Azure writes beside each run's files (naive UTC); None without one."""
+def run_of(path: str | Path) -> Run | None:
+    """The export run that wrote `path`, from the manifest.json Azure writes beside each
+    run's files (export name, scope and type; run id; submittedTime as naive UTC); None
+    without a readable one."""
     try:
         text = json.loads((Path(path).parent / "manifest.json").read_text("utf-8-sig"))
-        stamp = str(text["runInfo"]["submittedTime"])
-    except (OSError, ValueError, KeyError, TypeError):
+        info = text["runInfo"]
+        config = text.get("exportConfig") or {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(info, dict) or not isinstance(config, dict):
+        return None
+    submitted = _utc(info.get("submittedTime"))
+    name = config.get("exportName")
+    if not name:  # no export named: the run can only order files (by when it was submitted)
+        return Run((), "", submitted)
+    export = (str(name), str(config.get("resourceId") or ""), str(config.get("type") or ""))
+    return Run(export, str(info.get("runId") or Path(path).parent), submitted)
+
+
+def _utc(stamp) -> datetime | None:
+    if not isinstance(stamp, str):
         return None
     # Azure writes 7 fractional digits ("...18:33:03.1032074Z"); Python reads at most 6.
     stamp = re.sub(r"(\.\d{6})\d+", r"\1", stamp.strip()).replace("Z", "+00:00")

@@ -97,6 +97,19 @@ def _partition_label(part: tuple) -> str:
             f"{start.strftime('%Y-%m') if start is not None else '(no period)'}")
 
 
+def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
+    """The warning for a file whose rows of a partition are not loaded."""
+    newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "")
+    if why.shared is None:
+        return (f"an older run of the export of {_partition_label(part)}: the run of {newer} "
+                f"was submitted later (manifest.json); its {rows:,} rows of that billing period "
+                "are not loaded (runs loaded together count twice)")
+    return (f"an older copy of {_partition_label(part)}: {why.shared:,} of its {why.charges:,} "
+            f"charges are also in {newer}, which {'are' if len(why.newer) > 1 else 'is'} newer; "
+            f"its {rows:,} rows of that billing period are not loaded (copies loaded together "
+            "count twice)")
+
+
 def _file_rows(delivery: int, path: Path) -> str:
     """SQL condition for the rows one file of this delivery put into charges."""
     return f"wb_delivery_id = {int(delivery)} AND wb_source_file = {_literal(str(path))}"
@@ -559,8 +572,8 @@ class Store(Queries):
         entry_of = {e["path"]: e for e in loaded}
         files: dict[tuple, list] = {}
         for *part, path, n, last_end in sides:
-            files.setdefault(tuple(part), []).append(snapshots.FileSide(
-                path, n, last_end, entry_of[path]["mtime_ns"], snapshots.run_submitted(path)))
+            files.setdefault(tuple(part), []).append(snapshots.side_of(
+                path, n, last_end, entry_of[path]["mtime_ns"]))
         shared: dict[tuple, dict] = {}
         for *part, a, b, n in pairs:
             shared.setdefault(tuple(part), {})[(a, b)] = n
@@ -568,7 +581,7 @@ class Store(Queries):
         out = []
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone = snapshots.superseded(sides_of, shared.get(part, {}))
-            for path, (newer, n, total) in sorted(gone.items()):
+            for path, why in sorted(gone.items()):
                 entry = entry_of[path]
                 con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, Path(path))} "
                             f"AND {where}", list(part))
@@ -579,12 +592,7 @@ class Store(Queries):
                            if {**p, "rows": 0} == mine)
                 entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
                 entry["rows"] -= rows
-                out.append(format_problem(path, None, None, (
-                    f"an older copy of {_partition_label(part)}: {n:,} of its {total:,} "
-                    f"charges are also in {newer[0]}"
-                    + (f" and {len(newer) - 1} more" if len(newer) > 1 else "")
-                    + f", which {'are' if len(newer) > 1 else 'is'} newer; its {rows:,} rows of "
-                    "that billing period are not loaded (copies loaded together count twice)")))
+                out.append(format_problem(path, None, None, _set_aside(part, why, rows)))
         return out
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:

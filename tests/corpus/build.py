@@ -162,6 +162,8 @@ CASES: dict[str, tuple[Case, object]] = {
                        b"2026-06-03T00:00:00Z\n"),
     "long_line": (Case("long_line.csv", False, "line too long (over 2 MB", row=2),
                   csv_bytes([row(), row(Tags=json.dumps({"k": "v" * 2_200_000})), row()])),
+    "mac_cr": (Case("mac.csv", False, "carriage return alone"),
+               csv_bytes(GOOD, newline="\r")),
     "not_utf8": (Case("latin1.csv", False, "not UTF-8", row=2), _not_utf8()),
     "bom_crlf": (Case("bom_crlf.csv", True, ""), b"\xef\xbb\xbf" + csv_bytes(GOOD, newline="\r\n")),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
