@@ -541,6 +541,21 @@ def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_pa
             "USD": Decimal("9.75"), "EUR": Decimal("0.0000000001")}
 
 
+def test_an_account_id_that_lost_its_leading_zeros_is_named(tmp_path, cfg):
+    """A spreadsheet turns 012345678901 into 12345678901: the edited file and the original
+    are two partitions, both counted; a warning says so."""
+    edited = frame_file(tmp_path / "v1", "edited", [{"BillingAccountId": "12345678901"}])
+    original = frame_file(tmp_path / "v2", "original", [{"BillingAccountId": "012345678901"}])
+    with Store(":memory:", cfg) as s:
+        assert s.ingest([str(edited)]).warnings == []
+        assert s.ingest([str(original)]).warnings == [
+            f"{original}: BillingAccountId: billing accounts '012345678901' and '12345678901' of "
+            "Cloud / 2026-05 differ only in leading zeros, and both are counted: if a spreadsheet "
+            "dropped the zeros, delete the store and ingest the original files without the "
+            "edited one"]
+        assert s.ingest([str(original)]).warnings[0].startswith(f"{original}: BillingAccountId")
+
+
 def test_cli_ingest_json_end_to_end(tmp_path):
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
     f = csv_file(tmp_path / "x.csv", [f"{p},USD,1.005,1,1,1,Usage,GPU,r1,"])

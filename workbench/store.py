@@ -335,6 +335,7 @@ class Store(Queries):
             subs = [(path, w) for path, w in subs if path not in named]
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
+            warnings += self._accounts_like_others(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -539,6 +540,36 @@ class Store(Queries):
                 f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
                 f"sub account{'s' * (len(subs) > 1)} {names}: its {n:,} rows of them are gone "
                 "(load every export of a billing period in the same ingest)"))))
+        return out
+
+    def _accounts_like_others(self, delivery: int) -> list[str]:
+        """Billing accounts of this delivery that another partition of the store spells with
+        other leading zeros: a spreadsheet drops them from an id like 012345678901, and the
+        edited file then counts beside the original instead of replacing it."""
+        rows = self.con.execute("""
+            WITH mine AS (SELECT DISTINCT wb_provider, BillingAccountId, BillingPeriodStart
+                          FROM file_partitions WHERE delivery_id = $1),
+                 every AS (SELECT DISTINCT wb_provider, BillingAccountId, BillingPeriodStart
+                           FROM file_partitions)
+            SELECT m.wb_provider, m.BillingAccountId, e.BillingAccountId, m.BillingPeriodStart
+            FROM mine m JOIN every e
+              ON m.wb_provider IS NOT DISTINCT FROM e.wb_provider
+             AND m.BillingPeriodStart IS NOT DISTINCT FROM e.BillingPeriodStart
+            WHERE m.BillingAccountId <> e.BillingAccountId
+              AND ltrim(m.BillingAccountId, '0') = ltrim(e.BillingAccountId, '0')
+            ORDER BY ALL""", [delivery]).fetchall()
+        out = []
+        for provider, mine, other, start in rows:
+            path = self.con.execute(
+                "SELECT min(wb_source_file) FROM charges WHERE wb_delivery_id = ? AND "
+                "wb_provider IS NOT DISTINCT FROM ? AND BillingAccountId = ? AND "
+                "BillingPeriodStart IS NOT DISTINCT FROM ?", [delivery, provider, mine, start]
+            ).fetchone()[0]
+            out.append(format_problem(path, None, "BillingAccountId", (
+                f"billing accounts {mine!r} and {other!r} of {provider or '(no provider)'} / "
+                f"{start.strftime('%Y-%m') if start else '(no period)'} differ only in leading "
+                "zeros, and both are counted: if a spreadsheet dropped the zeros, delete the "
+                "store and ingest the original files without the edited one")))
         return out
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
