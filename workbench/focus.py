@@ -23,7 +23,7 @@ import duckdb
 
 from workbench import json_exact
 from workbench.errors import InputError
-from workbench.focus_checks import ERROR, Check, build_checks
+from workbench.focus_checks import ERROR, Check, build_checks, structural_checks
 from workbench.focus_columns import (
     ALL_FOCUS_COLUMNS,
     PROVIDER_COLUMNS,
@@ -366,7 +366,9 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.
     con.execute(f"UPDATE {t} SET wb_source_row = rowid + 1 - (SELECT min(rowid) FROM {t})")
     present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in mapping}
-    run_checks(con, table, build_checks(present, bad_columns), report)
+    run_checks(con, table, structural_checks(present, mapping, bad_columns), report)
+    if not report.errors:  # rows that are no charge would fail every check of a column
+        run_checks(con, table, build_checks(present, bad_columns), report)
     _summarise(con, table, report)
     if report.rows == 0:
         report.warnings.append(Problem(None, None, "no data rows (header only)"))

@@ -130,3 +130,17 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                             'CAST(CAST("EffectiveCost" AS DOUBLE) AS VARCHAR)',
                             "a credit should have EffectiveCost equal to BilledCost, not {value}"))
     return checks
+
+
+def structural_checks(present: dict[str, str], names: dict[str, str],
+                      bad_columns: dict[str, str]) -> list[Check]:
+    """Rows that are no charge at all, said once each instead of once per column: the header
+    again (two exports joined with `cat`) and rows with every field empty (a spreadsheet's
+    trailing ",,,,"). `names` maps a canonical column to its name in the file."""
+    header_again = " AND ".join(f"{ident(c)} = {literal(names[c])}"
+                                for c in ("BillingCurrency", "ChargeCategory"))
+    values = [f"CAST({ident(c)} AS VARCHAR)" for c in present] + [ident(b) for b in bad_columns.values()]
+    return [Check(ERROR, None, header_again, "NULL",
+                  "this row repeats the header (files joined one after the other?); remove it"),
+            Check(ERROR, None, f"coalesce({', '.join(values)}) IS NULL", "NULL",
+                  "every field of this row is empty; remove the row")]
