@@ -105,6 +105,10 @@ def test_runs_of_one_export_keep_the_run_submitted_last_whatever_they_share():
     assert superseded(files, {("r1/part_1", "r2/part_1"): 3}) == {
         "r1/part_1": Superseded(["r2/part_1"], None, 100),
         "r1/part_2": Superseded(["r2/part_1"], None, 80)}
+    # parts of one run that share most charges (rows that differ in x_ columns) are parts
+    both = [FileSide("r2/part_1", 100, MAY_31, 1, late.submitted, late),
+            FileSide("r2/part_2", 100, MAY_31, 2, late.submitted, late)]
+    assert superseded(both, {("r2/part_1", "r2/part_2"): 100}) == {}
 
 
 def test_little_in_common_is_not_a_copy():

@@ -24,7 +24,8 @@ The rule, per partition held by more than one file of a delivery:
   files names the export (Azure writes one per run: export name, scope, dataset type, run
   id), only the run submitted last is taken for the partition, whatever its charges. A later
   run may retag most rows (tag inheritance) or apply a reservation to them, so that its
-  charges no longer match, and would otherwise count as another part.
+  charges no longer match, and would otherwise count as another part. Files of one run are
+  its parts and never copies of one another.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ def superseded(files: Sequence[FileSide],
                    reverse=True)
     taken: list[FileSide] = []
     for f in order:
-        seen = {k.path: shared.get((min(f.path, k.path), max(f.path, k.path)), 0) for k in taken}
+        # Files of one run are its parts, whatever they share (rows may differ only in the
+        # custom x_ columns the store does not keep).
+        seen = {k.path: shared.get((min(f.path, k.path), max(f.path, k.path)), 0) for k in taken
+                if not _same_run(f, k)}
         seen = {k: n for k, n in seen.items() if n}
         # Files taken are parts of one another (they share less than half), so their counts
         # add up to nearly the union; capped at what the file holds.
@@ -124,6 +128,10 @@ def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:
             newer = sorted(k.path for k in files if k.run is not None and k.run.run_id == last)
             out[f.path] = Superseded(newer, None, f.charges)
     return out
+
+
+def _same_run(a: FileSide, b: FileSide) -> bool:
+    return a.run is not None and b.run is not None and a.run == b.run
 
 
 def _run_age(f: FileSide) -> tuple:
