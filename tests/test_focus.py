@@ -82,10 +82,11 @@ def test_good_file_table_shape_and_totals(corpus):
     assert rows[1][2] == {} and rows[1][6] is None  # no tags; empty ListCost allowed
 
 
-def test_bom_crlf_read_like_plain(corpus):
+@pytest.mark.parametrize("name", ["bom_crlf", "mac_cr"])
+def test_other_line_ends_read_like_plain(corpus, name):
     plain, c1 = scan(corpus["good"])
-    bom, c2 = scan(corpus["bom_crlf"])
-    assert bom.ok and bom.currencies == plain.currencies
+    other, c2 = scan(corpus[name])
+    assert other.ok and other.currencies == plain.currencies
     q = "SELECT * EXCLUDE (wb_source_file) FROM t ORDER BY wb_source_row"
     assert c1.execute(q).fetchall() == c2.execute(q).fetchall()
 

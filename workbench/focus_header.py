@@ -49,7 +49,8 @@ def sniff(path: Path) -> tuple[str, bytes]:
 
 
 def csv_header(head: bytes) -> list[str]:
-    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    # Excel's "CSV (Macintosh)" ends lines with a carriage return alone (DuckDB reads those).
+    line = head.split(b"\n", 1)[0].rstrip(b"\r").split(b"\r", 1)[0]
     try:
         text = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -57,9 +58,6 @@ def csv_header(head: bytes) -> list[str]:
                     "save the export as UTF-8") from None
     if not text.strip():
         raise Stop("the first line is empty; expected a header row of FOCUS column names")
-    if "\r" in text:  # Excel's "CSV (Macintosh)" ends lines with a carriage return alone
-        raise Stop("lines end with a carriage return alone (an old Mac CSV); save the export "
-                   "with LF or CRLF line ends")
     try:
         return next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
