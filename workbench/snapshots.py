@@ -123,9 +123,9 @@ def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:
                 latest[f.run.export] = f
     out = {}
     for f in files:
-        if f.run is not None and f.run.run_id != latest[f.run.export].run.run_id:
-            last = latest[f.run.export].run.run_id
-            newer = sorted(k.path for k in files if k.run is not None and k.run.run_id == last)
+        if f.run is not None and f.run != latest[f.run.export].run:
+            last = latest[f.run.export].run
+            newer = sorted(k.path for k in files if k.run == last)
             out[f.path] = Superseded(newer, None, f.charges)
     return out
 
