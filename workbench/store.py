@@ -90,11 +90,13 @@ def _same_partition(a: str, b: str) -> str:
     return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in PARTITION_KEY)
 
 
-def _partition_label(part: tuple) -> str:
-    """provider / billing account / YYYY-MM, as warnings name a partition."""
-    provider, account, start = part
-    return (f"{provider or '(no provider)'} / {account or '(no billing account)'} / "
-            f"{start.strftime('%Y-%m') if start is not None else '(no period)'}")
+def _partition_label(part: tuple, account: bool = True) -> str:
+    """provider / billing account / YYYY-MM, as warnings name a partition (without the
+    account when the warning names it already)."""
+    provider, account_id, start = part
+    names = [provider or "(no provider)", account_id or "(no billing account)",
+             start.strftime("%Y-%m") if start is not None else "(no period)"]
+    return " / ".join(names if account else names[::2])
 
 
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
@@ -172,6 +174,10 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+class StoreVersionError(WorkbenchError):
+    """The store was made by another version of the workbench (its schema differs)."""
+
+
 class Store(Queries):
     """A DuckDB file (or ':memory:') holding the `charges` table and the load history."""
 
@@ -214,8 +220,9 @@ class Store(Queries):
             return
         row = self.con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
         if not row or row[0] != _schema_fingerprint():
-            raise WorkbenchError(f"{self.path}: store made by another version of the workbench; "
-                                 "`workbench ingest --rebuild` loads it again from its files")
+            raise StoreVersionError(f"{self.path}: store made by another version of the "
+                                    "workbench; `workbench ingest --rebuild` loads it again from "
+                                    "its files")
 
     def close(self) -> None:
         if self.con is not None:
@@ -566,10 +573,10 @@ class Store(Queries):
                 "BillingPeriodStart IS NOT DISTINCT FROM ?", [delivery, provider, mine, start]
             ).fetchone()[0]
             out.append(format_problem(path, None, "BillingAccountId", (
-                f"billing accounts {mine!r} and {other!r} of {provider or '(no provider)'} / "
-                f"{start.strftime('%Y-%m') if start else '(no period)'} differ only in leading "
-                "zeros, and both are counted: if a spreadsheet dropped the zeros, delete the "
-                "store and ingest the original files without the edited one")))
+                f"billing accounts {mine!r} and {other!r} of "
+                f"{_partition_label((provider, mine, start), account=False)} differ only in "
+                "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
+                "the store and ingest the original files without the edited one")))
         return out
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
@@ -749,16 +756,17 @@ def totals_json(totals: pd.DataFrame) -> dict:
         for r in totals.itertuples(index=False)]}
 
 
-def made_by_another_version(path: Path) -> bool:
-    """Whether `path` is a workbench store whose schema this version cannot read."""
-    if not path.is_file():
-        return False
+def _store_for_ingest(target, config: Config, read_only: bool) -> Store:
+    """The store at `target`; one made by another version is rebuilt from its files first."""
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
-    except duckdb.Error:
-        return False  # not a store, or busy: opening it says so
-    return row is not None and row[0] != _schema_fingerprint()
+        return Store(target, config, read_only=read_only)
+    except StoreVersionError:
+        from workbench.store_rebuild import rebuild
+
+        files, _ = rebuild(Path(target), config)
+        print(f"{target}: made by another version of the workbench; rebuilt from its {files} "
+              f"file{'s' * (files != 1)} first (the old store is {target}.old)", file=sys.stderr)
+        return Store(target, config, read_only=read_only)
 
 
 def run_ingest(args) -> int:
@@ -774,14 +782,8 @@ def run_ingest(args) -> int:
         print(f"rebuilt {target} from {files} file{'s' * (files != 1)} in {deliveries} "
               f"deliver{'ies' if deliveries != 1 else 'y'}; the old store is {target}.old",
               file=sys.stderr)
-    elif made_by_another_version(Path(target)):
-        from workbench.store_rebuild import rebuild
-
-        files, deliveries = rebuild(Path(target), config)
-        print(f"{target}: made by another version of the workbench; rebuilt from its {files} "
-              f"file{'s' * (files != 1)} first (the old store is {target}.old)", file=sys.stderr)
     result = None
-    with Store(target, config, read_only=rebuild_only) as store:
+    with _store_for_ingest(target, config, rebuild_only) as store:
         if not rebuild_only:
             result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
         totals = store.totals(exact=True)
