@@ -33,6 +33,9 @@ WORKLOAD_CLASSES = (
 )
 UNCLASSIFIED = "unclassified"
 
+# How FOCUS names an AI model in SkuPriceDetails ("ModelId": "..."; x_ModelId, model_id too).
+MODEL_ID_KEY = r'"(?:x_)?model_?id"\s*:\s*"'
+
 # Columns a workload rule may test (FOCUS names).
 RULE_COLUMNS = (
     "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuId", "SkuMeter",
@@ -108,7 +111,7 @@ DEFAULT_WORKLOAD_RULES = [
     _rule("fine-tuning", SkuMeter=r"(?i)fine[-_ ]?tun"),
     _rule("embeddings", SkuMeter=r"(?i)embed"),
     # an embedding model billed as "Input Tokens": its FOCUS ModelId names it
-    _rule("embeddings", SkuPriceDetails=r'(?i)model_?id"\s*:\s*"[^"]*embed'),
+    _rule("embeddings", SkuPriceDetails=r"(?i)" + MODEL_ID_KEY + r'[^"]*embed'),
     _rule("embeddings", ResourceName=r"(?i)embed"),
     _rule("retrieval", ServiceName=r"(?i)vector|pinecone|opensearch|ai search|cognitive search|vertex ai vector|weaviate|qdrant"),
     _rule("retrieval", ResourceName=r"(?i)vector|retriev|rag[-_]|index"),

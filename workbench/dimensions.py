@@ -31,7 +31,7 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 
-from workbench.config import UNCLASSIFIED, WORKLOAD_CLASSES, Config
+from workbench.config import MODEL_ID_KEY, UNCLASSIFIED, WORKLOAD_CLASSES, Config
 from workbench.errors import WorkbenchError
 from workbench.schema import FOCUS_COLUMNS, TEXT
 
@@ -106,7 +106,7 @@ def _named(name: str):
 
 # "ModelId": "solora-reasoning-pro" in SkuPriceDetails (FOCUS AI model identity); a regex,
 # not a JSON function, so that it compiles alike for every backend.
-SKU_MODEL_ID = r'(?i)"(?:x_)?model_?id"\s*:\s*"([^"]+)"'
+SKU_MODEL_ID = r"(?i)" + MODEL_ID_KEY + r'([^"]+)"'
 
 
 def sku_model(t: ir.Table) -> ir.StringValue:

@@ -60,24 +60,22 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     `bad_columns` maps a canonical column to its `wb_bad_` column (unconvertible values).
     """
     checks: list[Check] = []
+    non_finite = "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity')"
     for column, bad in bad_columns.items():
         kind = present[column]
         b = ident(bad)
+        what = {MONEY: "a number", TIME: "an ISO-8601 date or timestamp"}.get(kind, "a finite number")
         if column not in MUST_READ:
-            what = "a number" if kind == MONEY else (
-                "an ISO-8601 date or timestamp" if kind == TIME else "a finite number")
             checks.append(Check(WARNING, column, f"{b} IS NOT NULL", b,
                                 f"not {what}: {{value}}; read as empty"))
         elif kind == MONEY:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
-                                "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
-                                "'-infinity')", b, "not a finite amount: {value}"))
+                                f"{non_finite}", b, "not a finite amount: {value}"))
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) NOT IN "
-                                "('nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', "
-                                "'-infinity')", b, "not a number: {value}; write amounts as plain decimals, like -1234.5"))
+                                f"{non_finite}", b,
+                                "not a number: {value}; write amounts as plain decimals, like -1234.5"))
         else:
-            checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b,
-                                "not an ISO-8601 date or timestamp: {value}"))
+            checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b, f"not {what}: {{value}}"))
     for column in NOT_EMPTY:
         if column in present:
             cond = f"{ident(column)} IS NULL"
@@ -139,7 +137,8 @@ def structural_checks(present: dict[str, str], names: dict[str, str],
     trailing ",,,,"). `names` maps a canonical column to its name in the file."""
     header_again = " AND ".join(f"{ident(c)} = {literal(names[c])}"
                                 for c in ("BillingCurrency", "ChargeCategory"))
-    values = [f"CAST({ident(c)} AS VARCHAR)" for c in present] + [ident(b) for b in bad_columns.values()]
+    values = ([f"CAST({ident(c)} AS VARCHAR)" for c in present]
+              + [ident(b) for b in bad_columns.values()])
     return [Check(ERROR, None, header_again, "NULL",
                   "this row repeats the header (files joined one after the other?); remove it"),
             Check(ERROR, None, f"coalesce({', '.join(values)}) IS NULL", "NULL",

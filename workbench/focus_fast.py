@@ -17,7 +17,8 @@ look for every condition the precise reader reports as an error or a warning. Wh
 error is found, or the statement failed, the caller removes the rows and runs the precise
 reader, which gives the located messages. Warnings are located here instead: only the
 columns their checks read are read again, numbered (_locate_warnings). Both paths
-therefore load the same values and report the same problems; only clean files skip the row numbering (wb_source_row stays NULL).
+therefore load the same values and report the same problems; only clean files skip the
+row numbering (wb_source_row stays NULL).
 """
 
 from __future__ import annotations
