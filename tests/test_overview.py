@@ -152,9 +152,13 @@ def test_a_filter_that_leaves_no_spend_in_a_month_reads_zero_not_unknown():
 
 
 def test_a_month_the_data_starts_or_ends_in_is_partial():
-    daily = pd.DataFrame({"date": pd.date_range("2026-04-15", "2026-06-10", freq="D")})
-    assert overview.partial_month(daily, "2026-06") == ("2026-06-01", "2026-06-10")
-    assert overview.partial_month(daily, "2026-04") == ("2026-04-15", "2026-04-30")
-    assert overview.partial_month(daily, "2026-05") is None
-    assert overview.partial_month(daily, "2026-09") is None and overview.partial_month(
-        daily.iloc[:0], "2026-05") is None
+    covered = (pd.Timestamp("2026-04-15"), pd.Timestamp("2026-06-11"))  # end exclusive
+    assert overview.partial_month(covered, "2026-06") == ("2026-06-01", "2026-06-10")
+    assert overview.partial_month(covered, "2026-04") == ("2026-04-15", "2026-04-30")
+    assert overview.partial_month(covered, "2026-05") is None
+    assert overview.partial_month(covered, "2026-09") is None
+    assert overview.partial_month(None, "2026-05") is None
+    # a month billed in one row that runs to the next month's first instant is whole
+    invoice = (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
+    assert overview.partial_month(invoice, "2026-05") is None
+    assert overview.partial_month(invoice, "2026-06") is None

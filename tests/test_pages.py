@@ -17,7 +17,7 @@ from workbench.live_chart import LiveChart
 
 
 class FakeStore:
-    """Answers like Store.monthly / Store.daily / Store.last_full_month for the frames given."""
+    """Answers like Store.monthly / daily / last_full_month / coverage for the frames given."""
 
     def __init__(self, monthly, daily):
         self._monthly, self._daily = monthly, daily
@@ -30,6 +30,10 @@ class FakeStore:
 
     def last_full_month(self):
         return "2026-06"
+
+    def coverage(self):
+        dates = pd.to_datetime(self._daily["date"])
+        return (dates.min(), dates.max() + pd.Timedelta(days=1)) if len(dates) else None
 
     def tag_keys(self):
         return ["team"]

@@ -98,6 +98,7 @@ def test_totals_months_and_coverage_match(engines):
     assert set(duck.totals().currency) == {"USD", "EUR", "JPY"}
     assert duck.months() == spark.months()
     assert duck.last_full_month() == spark.last_full_month()
+    assert duck.coverage() == spark.coverage()
 
 
 @pytest.mark.parametrize("dim", DERIVED_DIMS)

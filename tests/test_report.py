@@ -94,6 +94,29 @@ def test_chromium_is_found_or_reported_missing(monkeypatch, tmp_path):
         render.print_pdf(tmp_path / "page.html", tmp_path / "page.pdf", str(fake))
 
 
+def test_the_samples_business_files_go_with_the_samples_bill_only(tmp_path):
+    from workbench.config import parse_config
+    sample = tmp_path / "data" / "sample"
+    (sample / "focus").mkdir(parents=True)
+    for kind in report.BUSINESS_FILES:
+        (sample / f"{kind}.csv").write_text("x\n")
+    (tmp_path / "ours.csv").write_text("y\n")
+    default = parse_config("", root=tmp_path)
+    used, missing = report.business_inputs(default, None)
+    assert {i["kind"] for i in used} == set(report.BUSINESS_FILES) and not missing
+    used, _ = report.business_inputs(default, [str(sample / "focus")])  # named, still the sample
+    assert len(used) == len(report.BUSINESS_FILES)
+    # another company's export: the sample's drivers would make its unit costs nonsense
+    used, missing = report.business_inputs(default, [str(tmp_path / "exports")])
+    assert used == [] and all("the default is the sample's" in m["reason"] for m in missing)
+    own = parse_config('[data]\nfocus = ["exports"]\ndrivers = "ours.csv"\nbudgets = '
+                       '"data/sample/budgets.csv"\norg = "missing.csv"\n', root=tmp_path)
+    used, missing = report.business_inputs(own, None)
+    assert [i["path"] for i in used] == [str(tmp_path / "ours.csv")]
+    reasons = {m["kind"]: m["reason"] for m in missing}
+    assert reasons["org"].startswith("file not found") and "sample" in reasons["budgets"]
+
+
 def test_select_notebooks(tmp_path):
     for name in ("10_b.ipynb", "00_a.ipynb"):
         nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)

@@ -303,8 +303,23 @@ def test_resources_one_row_per_resource_and_currency(tiny):
 def test_dimension_values_and_last_full_month(tiny):
     assert tiny.dimension_values("team") == ["(untagged)", "ads", "search"]
     # June's data stops on the 3rd: only May is complete.
+    assert tiny.coverage() == (pd.Timestamp("2026-05-03"), pd.Timestamp("2026-06-03"))
     assert tiny.last_full_month(date(2026, 11, 1)) == "2026-05"
     assert tiny.last_full_month(date(2026, 5, 20)) is None
+
+
+def test_last_full_month_of_an_export_with_only_monthly_charges(tmp_path, cfg):
+    """Marketplace and API invoices often bill a whole month in one row: coverage then ends
+    where those rows end (the spec's AI billing examples are written this way)."""
+    month = {"ChargePeriodStart": "2026-05-01", "ChargePeriodEnd": "2026-06-01"}
+    f = frame_file(tmp_path / "in", "monthly", [month, {**month, "BilledCost": "2"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.coverage() == (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
+        assert s.last_full_month(date(2026, 11, 1)) == "2026-05"
+        assert s.last_full_month(date(2026, 5, 20)) is None
+    with Store(":memory:", cfg) as empty:
+        assert empty.coverage() is None and empty.last_full_month() is None
 
 
 # -- idempotency --------------------------------------------------------------------------

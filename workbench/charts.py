@@ -26,6 +26,7 @@ PALETTE = ["#1f4e79", "#e07b39", "#3a9d8f", "#c44e52", "#8172b2", "#937860", "#d
            "#8c8c8c", "#ccb974", "#64b5cd"]
 UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
 MODES = ("report", "app")
+SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
 # string by hashing its whole schema, which made up half the time to build a chart.
 
@@ -219,6 +220,9 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
         sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
+        # A few days of data (a monthly invoice is one day) are points a reader must see;
+        # on a dense series the line carries the shape and points stay small.
+        sub["dot"] = 60 if len(sub) <= SPARSE_DAYS else 10
         return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
     return _per_currency(daily, prepare, _trend_panel(), question, subtitle, shared_x=True)
@@ -229,13 +233,14 @@ def _trend_panel() -> alt.LayerChart:
     shade = (alt.Chart().transform_filter("datum.kind == 'month'")
              .mark_rect(color="#1f4e79", opacity=0.08)
              .encode(x=alt.X("start:T", title=None), x2=alt.X2("end:T")))
-    # Small points as well: a single day of data is a point, where a line draws nothing.
-    line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line(
-        point=alt.OverlayMarkDef(size=10)).encode(
+    days = alt.Chart().transform_filter("datum.kind == 'day'").encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("cost:Q", title="Effective cost per day", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
-    return alt.layer(shade, line).properties(width=WIDTH, height=220)
+    # Points as well: a single day of data is a point, where a line draws nothing.
+    points = days.mark_point(filled=True, opacity=1, color=PALETTE[0], clip=False).encode(
+        size=alt.Size("dot:Q", scale=None, legend=None))
+    return alt.layer(shade, days.mark_line(), points).properties(width=WIDTH, height=220)
 
 
 def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = None

@@ -161,19 +161,20 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2) -> pd.
     return daily[(dates >= start) & (dates < end)]
 
 
-def partial_month(daily: pd.DataFrame, month: str) -> tuple[str, str] | None:
-    """(first day, last day) of the data in `month` when the data starts or ends inside it."""
-    if daily.empty:
+def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
+    """(first day, last day) of the data in `month` when the data starts or ends inside it.
+
+    `coverage` is the store's (start, end exclusive) of the time the data covers."""
+    if coverage is None:
         return None
-    dates = pd.to_datetime(daily["date"])
-    start, end = (pd.Timestamp(d) for d in month_range(month))
-    first, last = dates.min(), dates.max()
-    if first <= start and last >= end - pd.Timedelta(days=1):
+    first, end = (pd.Timestamp(t) for t in coverage)
+    start, stop = (pd.Timestamp(d) for d in month_range(month))
+    if first <= start and end >= stop:
         return None
-    inside = dates[(dates >= start) & (dates < end)]
-    if inside.empty:
+    lo, hi = max(first, start), min(end, stop)
+    if lo >= hi:
         return None
-    return str(inside.min().date()), str(inside.max().date())
+    return str(lo.date()), str((hi - pd.Timedelta(microseconds=1)).date())
 
 
 def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:

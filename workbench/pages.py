@@ -239,6 +239,7 @@ class OverviewData:
     daily: pd.DataFrame
     months: list[str]
     default_month: str | None
+    coverage: tuple | None = None  # (start, end exclusive) of the time the data covers
     tag_keys: list[str] = field(default_factory=list)  # the most common keys in the data
     keys_tried: dict[str, list[str]] = field(default_factory=dict)  # [tags] per dimension
     load_warnings: list[str] = field(default_factory=list)  # what loading the data warned about
@@ -250,8 +251,8 @@ def load_overview(store) -> OverviewData:
     daily = store.daily(dims=overview.DAILY_DIMS)
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
-    return OverviewData(monthly, daily, months, store.last_full_month(), store.tag_keys(), tried,
-                        store.load_warnings())
+    return OverviewData(monthly, daily, months, store.last_full_month(), store.coverage(),
+                        store.tag_keys(), tried, store.load_warnings())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -335,7 +336,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if not data.monthly.empty and (data.monthly["workload_class"] == "unclassified").all():
         out.append("No AI workloads recognised: every cost is 'unclassified'. Tag resources "
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")
-    partial = overview.partial_month(data.daily, month)
+    partial = overview.partial_month(data.coverage, month)
     if partial:
         out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
                    "month: set against full months, its figures look low.")

@@ -82,21 +82,30 @@ class Queries:
                 .select(month=t.ChargePeriodStart.strftime("%Y-%m")).distinct().order_by("month"))
         return [str(m) for m in self._run(expr)["month"]]
 
-    def last_full_month(self, today: date | None = None) -> str | None:
-        """Latest month the data covers to its last day, before today's month.
+    def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """(start, end exclusive) of the time the data covers (naive UTC), or None without data.
 
-        Coverage ends at the latest ChargePeriodEnd of rows no longer than a day (hourly or
-        daily usage), so a monthly fee that runs to the month's end does not make it look complete.
+        Read from the rows no longer than a day (hourly or daily usage) when there are any, so
+        that a monthly fee running from the month's first to its last day does not make a
+        month look complete; an export of monthly rows only (API and marketplace invoices)
+        covers what those rows cover.
         """
-        today = today or datetime.now(UTC).date()
         t = self.table
-        short = t.filter(t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
-        end = self._run(short.select(end=short.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
-        if pd.isna(end):
-            end = self._run(t.select(end=t.ChargePeriodEnd.max()).limit(1))["end"].iloc[0]
-        if pd.isna(end):
+        for rows in (t.filter(t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1)), t):
+            # aggregate, not select: a selected reduction is a window, no row over no rows
+            got = self._run(rows.aggregate(start=rows.ChargePeriodStart.min(),
+                                           end=rows.ChargePeriodEnd.max())).iloc[0]
+            if not pd.isna(got["end"]) and not pd.isna(got["start"]):
+                return pd.Timestamp(got["start"]), pd.Timestamp(got["end"])
+        return None
+
+    def last_full_month(self, today: date | None = None) -> str | None:
+        """Latest month the data covers to its last day (coverage()), before today's month."""
+        today = today or datetime.now(UTC).date()
+        covered = self.coverage()
+        if covered is None:
             return None
-        end = pd.Timestamp(end)
+        end = covered[1]
         this_month = f"{today.year:04d}-{today.month:02d}"
         full = []
         for m in self.months():

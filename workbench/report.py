@@ -174,19 +174,42 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
                "size": int(r["size"]), "rows": int(r["rows"]),
                "focus_version": None if r["focus_version"] is None else str(r["focus_version"])}
               for r in files.drop_duplicates("sha256", keep="last").to_dict("records")]
-    missing = []
+    business, missing = business_inputs(config, data)
+    inputs += business
+    return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing,
+            "load_warnings": warnings}
+
+
+def business_inputs(config: Config, data: list[str] | None) -> tuple[list[dict], list[dict]]:
+    """(inputs, missing) among the business files beside the bill.
+
+    The shipped defaults are the sample company's files: they go with the sample's bill
+    only. Beside any other FOCUS data an unchanged default is left out and listed as
+    missing, so that no figure pairs one company's bill with another's business files.
+    """
+    from workbench.config import DataConfig
+
+    shipped = DataConfig()
+    focus = [Path(d).resolve() for d in data] if data else [
+        config.path(p).resolve() for p in config.data.focus]
+    sample = focus == [config.path(p).resolve() for p in shipped.focus]
+    inputs, missing = [], []
     for kind, needs in BUSINESS_FILES.items():
         value = getattr(config.data, kind)
         if value is None:
             missing.append({"kind": kind, "path": None, "reason": f"not configured: {needs}"})
+            continue
+        if value == getattr(shipped, kind) and not sample:
+            missing.append({"kind": kind, "path": None, "reason": (
+                f"not configured for this data (the default is the sample's): set [data] "
+                f"{kind} in workbench.toml: {needs}")})
             continue
         p = config.path(value)
         if p.is_file():
             inputs.append({"kind": kind, "path": str(p), "sha256": _sha256(p), "size": p.stat().st_size})
         else:
             missing.append({"kind": kind, "path": str(p), "reason": f"file not found: {needs}"})
-    return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing,
-            "load_warnings": warnings}
+    return inputs, missing
 
 
 # -- one notebook (runs in a worker process) ---------------------------------------------
