@@ -251,6 +251,24 @@ def test_every_query_reconciles_to_store_totals(tiny):
     pd.testing.assert_series_equal(r, tot, check_names=False)
 
 
+def test_exact_monthly_frames_keep_every_cent_of_a_huge_total(tmp_path, cfg):
+    """Past about 9e13 a float loses the cent (an IDR or VND bill can get there): the exact
+    frame and the headline computed from it keep it."""
+    from workbench import overview
+    f = frame_file(tmp_path / "in", "idr", [
+        {"BillingCurrency": "IDR", "BilledCost": "2858115771362327.43", "EffectiveCost": "2858115771362327.43"},
+        {"BillingCurrency": "IDR", "BilledCost": "0.01", "EffectiveCost": "0.01",
+         "ChargePeriodStart": "2026-04-03", "ChargePeriodEnd": "2026-04-04"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        m = s.monthly(exact=True)
+        assert list(m["effective_cost"]) == [Decimal("0.01"), Decimal("2858115771362327.43")]
+        head = overview.headline(m, "2026-05").iloc[0]
+        assert head["cost"] == Decimal("2858115771362327.43")
+        assert head["previous_change"] == Decimal("2858115771362327.42")
+        assert s.monthly()["effective_cost"].dtype == "float64"
+
+
 def test_unknown_dimension_names_the_valid_ones(tiny):
     with pytest.raises(WorkbenchError, match=r"unknown dimension 'tema'.*team"):
         tiny.daily(["tema"])

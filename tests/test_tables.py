@@ -1,6 +1,7 @@
 """Money formatting: units, signs, currencies never mixed, HTML escaping."""
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -34,6 +35,18 @@ def test_money_exact_rounds_half_up_to_the_cent():
     assert tables.money_exact(-12.345, "EUR") == "-\u20ac12.35"
     assert tables.money_exact(float("nan")) == "n/a"
     assert tables.money_exact(1839619.13, "JPY") == "\u00a51,839,619"
+
+
+def test_money_exact_never_prints_a_cent_a_float_cannot_hold():
+    # 2858115771362327.43 as a float is ...327.5: past 15 significant digits it is marked
+    assert tables.money_exact(2858115771362327.43, "IDR") == "\u2248IDR 2,858.1T"
+    assert tables.money_exact(Decimal("2858115771362327.43"), "IDR") == "IDR 2,858,115,771,362,327.43"
+    assert tables.money_exact(999_999_999_999_999.0, "JPY") == "\u00a5999,999,999,999,999"
+    assert tables.money_exact(9_999_999_999_999.99, "USD") == "$9,999,999,999,999.99"
+    assert tables.money_exact(89_999_999_999_999.99, "USD") == "\u2248$90.0T"  # 16 digits
+    big = [Decimal("2858115771362327.43"), Decimal("-0.01"), 1]
+    assert tables.exact_sum(big) == Decimal("2858115771362328.42")
+    assert tables.exact_sum([0.1, 0.2]) == 0.3 and tables.exact_sum([]) == 0.0
 
 
 def test_signed_money_and_percent():

@@ -25,12 +25,13 @@ def _number(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def _default(value):
-    if isinstance(value, Decimal):
-        return _MARK + _number(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+def dumps(obj, default=None, **kwargs) -> str:
+    """json.dumps, with Decimal values written as exact JSON numbers (`default` for others)."""
+    def exact(value):
+        if isinstance(value, Decimal):
+            return _MARK + _number(value)
+        if default is not None:
+            return default(value)
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
-
-def dumps(obj, **kwargs) -> str:
-    """json.dumps, with Decimal values written as exact JSON numbers."""
-    return _MARKED.sub(r"\1", json.dumps(obj, default=_default, **kwargs))
+    return _MARKED.sub(r"\1", json.dumps(obj, default=exact, **kwargs))

@@ -96,7 +96,7 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             base = lookup.get((other, cur), 0 if other in present else float("nan"))
             row[f"{key}_month"] = other
             row[key] = base
-            row[f"{key}_change"] = exact_sum([cost, -float(base)])  # 292.115935, not ...49998
+            row[f"{key}_change"] = exact_sum([cost, -base])  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",

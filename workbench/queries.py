@@ -134,19 +134,21 @@ class Queries:
         return df
 
     def monthly(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
-                filters: Mapping[str, object] | None = None) -> pd.DataFrame:
-        """All four cost columns and row counts per month x dims x currency."""
+                filters: Mapping[str, object] | None = None, exact: bool = False) -> pd.DataFrame:
+        """All four cost columns and row counts per month x dims x currency; float64 amounts,
+        or with `exact` Decimal ones (figures printed to the cent at any size)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
         keys = {"month": dm.dim_expr(t, "month", self.config),
                 **{d: dm.dim_expr(t, d, self.config) for d in dims},
                 "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
-        expr = t.group_by(**keys).aggregate(
-            billed_cost=self._money(t, "BilledCost"), effective_cost=self._money(t, "EffectiveCost"),
-            list_cost=self._money(t, "ListCost"), contracted_cost=self._money(t, "ContractedCost"),
-            rows=t.count()).order_by(list(keys))
-        return _frame(self._run(expr), ["month", *dims, "currency", "billed_cost", "effective_cost",
-                                         "list_cost", "contracted_cost", "rows"])
+        money = {c: self._money(t, col, exact) for c, col in MONEY.items()}
+        expr = t.group_by(**keys).aggregate(**money, rows=t.count()).order_by(list(keys))
+        df = self._run(expr)
+        if exact:
+            for c in money:
+                df[c] = df[c].map(Decimal)
+        return _frame(df, ["month", *dims, "currency", *money, "rows"], exact)
 
     def resources(self, month: str, filters: Mapping[str, object] | None = None) -> pd.DataFrame:
         """One row per resource x currency for a month; attributes from its latest charge."""
@@ -212,16 +214,21 @@ class Queries:
         return [str(v) for v in self._run(expr)["v"]]
 
 
+# The four cost columns of the frames, by the FOCUS column each sums.
+MONEY = {"billed_cost": "BilledCost", "effective_cost": "EffectiveCost", "list_cost": "ListCost",
+         "contracted_cost": "ContractedCost"}
 # Direction overrides and isolates: a tag value "\u202eevil" would display as "live".
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def _frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _frame(df: pd.DataFrame, columns: list[str], exact: bool = False) -> pd.DataFrame:
+    """The columns asked for: amounts float64 (kept Decimal with `exact`), counts int64, and
+    text without direction overrides."""
     df = df[columns].reset_index(drop=True)
     for c in df.columns:
-        if c in ("billed_cost", "effective_cost", "list_cost", "contracted_cost", "cost",
-                 "consumed_quantity"):
-            df[c] = df[c].astype("float64")
+        if c in (*MONEY, "cost", "consumed_quantity"):
+            if not exact:
+                df[c] = df[c].astype("float64")
         elif c == "rows":
             df[c] = df[c].astype("int64")
         elif df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):

@@ -10,7 +10,6 @@ each page by its notebook.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from workbench import __version__
+from workbench import __version__, json_exact
 from workbench.config import Config, load_config
 from workbench.errors import WorkbenchError
 
@@ -157,9 +156,11 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         if month not in months:
             raise WorkbenchError(f"--month: no billing data for {month}; the data covers "
                                  f"{months[0]} to {months[-1]}")
+        # Decimal amounts: the pack's headline is exact to the cent at any size (a float
+        # holds the cent up to 1e13, which an IDR or VND bill can pass).
         monthly = s.monthly(start=f"{overview.shift_month(month, -12)}-01",
-                            end=overview.month_range(month)[1])
-        periods = s.totals()
+                            end=overview.month_range(month)[1], exact=True)
+        periods = s.totals(exact=True)
         files = s.files()
         warnings = s.load_warnings()
     head = overview.headline(monthly, month)
@@ -167,8 +168,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
     # (it includes corrections of earlier usage), beside the cost of the month's charges.
     period = periods[periods["billing_period_start"].str.startswith(month)]
     billed = period.groupby("currency")["billed_cost"].agg(exact_sum)
-    head["billed_cost"] = [float(billed[c]) if c in billed else float("nan")
-                           for c in head["currency"]]
+    head["billed_cost"] = [billed[c] if c in billed else float("nan") for c in head["currency"]]
     files = files[files["duplicate_of"].isna()] if "duplicate_of" in files else files
     inputs = [{"kind": "focus", "path": str(r["path"]), "sha256": str(r["sha256"]),
                "size": int(r["size"]), "rows": int(r["rows"]),
@@ -411,7 +411,8 @@ def run_report(args) -> int:
          for part in ("cover", "inputs")}, pages, pack, chromium) if pages else None
     (out / "index.html").write_text(report_index.index_html(manifest, facts["headline"]),
                                     encoding="utf-8")
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    (out / "manifest.json").write_text(json_exact.dumps(manifest, indent=2, default=str),
+                                       encoding="utf-8")
     failed = [r for r in results if r["status"] != "ok"]
     for r in failed:
         print(f"error: {r['name']}: {r['error']}", file=sys.stderr)

@@ -55,13 +55,18 @@ def _with_currency(text: str, currency: str | None, negative: bool) -> str:
     return f"{sign}{cur} {text}".strip() if cur else f"{sign}{text}"
 
 
-def exact_sum(values) -> float:
+def exact_sum(values) -> float | Decimal:
     """The sum of money amounts as the store's exact sums would give it.
 
-    Each amount is an exact decimal sum the store turned into the nearest float; adding
-    floats can move a total that sits on a half cent to the wrong side of it ($100.805 as
-    100.80499...), so the amounts are added as the decimals their shortest text shows.
+    Amounts the store gave as decimals (and whole numbers) add up exactly, to a Decimal.
+    Otherwise each amount is an exact decimal sum the store turned into the nearest float;
+    adding floats can move a total that sits on a half cent to the wrong side of it
+    ($100.805 as 100.80499...), so the amounts are added as the decimals their shortest
+    text shows.
     """
+    values = list(values)
+    if values and all(isinstance(v, Decimal | int) and not isinstance(v, bool) for v in values):
+        return sum(values, Decimal(0))
     return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
 
 
@@ -85,10 +90,17 @@ def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
 
 def money_exact(amount, currency: str | None = "USD") -> str:
     """Money to the cent (the currency's smallest unit) with thousands separators:
-    $1,234,567.89, ¥1,839,619."""
+    $1,234,567.89, ¥1,839,619.
+
+    A float gives back any 15 significant digits: past 10**15 smallest units (1e13 with
+    cents) it may not hold the cent, and is shown short and marked approximate
+    (≈IDR 2,858.1T) rather than with a wrong cent. Decimal amounts are exact at any size.
+    """
     if _missing(amount):
         return "n/a"
     digits = minor_units(currency)
+    if isinstance(amount, float) and abs(amount) * 10 ** digits >= 10 ** 15:
+        return "≈" + money(amount, currency)
     d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return _with_currency(f"{abs(d):,.{digits}f}", currency, d < 0)
 
