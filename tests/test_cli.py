@@ -55,3 +55,21 @@ def test_version():
 
 def test_error_family():
     assert issubclass(InputError, WorkbenchError)
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "abc", "-1"])
+def test_app_port_out_of_range_is_a_usage_error(port, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["app", "--port", port])
+    assert exc.value.code == 2
+    assert f"argument --port: '{port}' is not a port" in capsys.readouterr().err
+
+
+def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file\n")
+    for out, why in ((blocker, "a file is in the way of this folder"),
+                     (blocker / "pack", "cannot create this folder (Not a directory)")):
+        # --data names nothing: the load would fail too, so the --out line shows it came first
+        assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
+        assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"

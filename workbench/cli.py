@@ -60,10 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")
 
     a = sub.add_parser("app", help="serve the notebooks as Voila apps")
-    a.add_argument("--port", type=int, help="default: [app].port")
+    a.add_argument("--port", type=_port, help="default: [app].port")
     a.add_argument("--host", help="default: 127.0.0.1 (anything else exposes the apps)")
     a.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
     return p
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number from 1 to 65535)")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:

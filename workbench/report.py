@@ -343,6 +343,17 @@ def _progress(res: dict, done: int, total: int) -> dict:
 
 # -- the pack -----------------------------------------------------------------------------
 
+def make_folder(path: Path, option: str) -> None:
+    """Create `path` (and its parents), or say in one line why it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WorkbenchError(f"{option}: {path}: a file is in the way of this folder") from None
+    except OSError as exc:
+        raise WorkbenchError(f"{option}: {path}: cannot create this folder "
+                             f"({exc.strerror or exc})") from None
+
+
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
     from workbench import render, report_index
@@ -355,6 +366,8 @@ def run_report(args) -> int:
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
     notebooks = select_notebooks(notebooks_dir(config),
                                  getattr(args, "notebooks", None) or config.report.notebooks or None)
+    if getattr(args, "out", None):  # before a load that may take minutes
+        make_folder(Path(args.out), "--out")
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
@@ -365,7 +378,7 @@ def run_report(args) -> int:
     out = Path(args.out) if getattr(args, "out", None) else (
         config.path(config.report.out) if config.report.out else config.path("reports") / month)
     out = out.resolve()
-    (out / "executed").mkdir(parents=True, exist_ok=True)
+    make_folder(out / "executed", "--out" if getattr(args, "out", None) else "workbench.toml: report.out")
 
     pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
     chromium = render.find_chromium() if pdf_wanted else None
