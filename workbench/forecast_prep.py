@@ -288,6 +288,8 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     breaks = np.flatnonzero(np.diff(hits) > 1)
     run = hits[breaks[-1] + 1:] if len(breaks) else hits
     j = run[np.argmax(excess[run])]
+    t0 = split_point(d, int(pos[j]), w)
+    j = int(np.clip(t0 - w, 0, len(delta) - 1))
     t0, step = int(pos[j]), float(delta[j] - base)
     # a shift persists: everything after it sits at the new level (minus the straight-line
     # drift), not a burst of jobs that came and went
@@ -295,6 +297,23 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     if abs(after - med[t0 - w]) < 0.5 * abs(step) or np.sign(after - med[t0 - w]) != np.sign(step):
         return None
     return t0, step
+
+
+def split_point(d: np.ndarray, t0: int, w: int) -> int:
+    """The step's position near t0: where the points on either side sit closest to their own
+    medians. Window medians differ by about the full step on a plateau as wide as the window,
+    so the largest difference can fall a few points off the step, and the first points at
+    the new level would then be aligned as old ones: a spike of the step's size in the history.
+    """
+    n, h = len(d), max(1, w // 2)
+    lo, hi = max(0, t0 - h - w), min(n, t0 + h + w)
+    best, cost = t0, np.inf
+    for c in range(max(lo + 1, t0 - h), min(hi - 1, t0 + h) + 1):
+        left, right = d[lo:c], d[c:hi]
+        here = np.abs(left - np.median(left)).sum() + np.abs(right - np.median(right)).sum()
+        if here < cost:
+            best, cost = c, here
+    return best
 
 
 def shift_window(periods: tuple[float, ...], n: int) -> int:
@@ -330,8 +349,11 @@ def find_recent_shift(d: np.ndarray, w: int, k: int, start: int = 0,
         seg = d[t0:]
         holds = np.mean(np.abs(seg - after) < np.abs(seg - before)) >= 0.8
         if score > 1 and steady and holds and (best is None or score > best[0]):
-            best = (score, t0, float(after - before))
-    return None if best is None else (best[1], best[2])
+            best = (score, t0)
+    if best is None:
+        return None
+    t0 = max(start, split_point(d, best[1], w))
+    return t0, float(np.median(d[t0:]) - np.median(d[max(0, t0 - w):t0]))
 
 
 def remove_level_shifts(d: np.ndarray, w: int, k: int, max_shifts: int = 3
