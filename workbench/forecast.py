@@ -20,6 +20,7 @@ from workbench.forecast_prep import (
     prepare,
     remove_level_shifts,
     robust_seasonal,
+    robust_sigma,
     shift_window,
     winsorize,
 )
@@ -72,7 +73,19 @@ def _grows(v: np.ndarray, m: int) -> bool:
         return False
     lv = np.log(v)
     span = max(1, min(len(v) // 3, 4 * max(m, 7)))
-    return abs(float(np.median(lv[-span:]) - np.median(lv[:span]))) > math.log(GROWTH_FOR_LOG)
+    grown = abs(float(np.median(lv[-span:]) - np.median(lv[:span]))) > math.log(GROWTH_FOR_LOG)
+    # ... and its noise grew (or shrank) with it: the log scale then evens the noise out. A
+    # tenth of the spend with the same noise in dollars (most jobs stopped) is ten times as
+    # noisy on the log scale, where every noisy day would look like another step.
+    return grown and _unevenness(lv, span) <= _unevenness(v, span)
+
+
+def _unevenness(x: np.ndarray, span: int) -> float:
+    """How many times larger the step-to-step noise is at one end of x than at the other."""
+    a, b = robust_sigma(np.diff(x[:span])), robust_sigma(np.diff(x[-span:]))
+    if a <= 0 or b <= 0:
+        return math.inf
+    return max(a / b, b / a)
 
 
 def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, dict]:

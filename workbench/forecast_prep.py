@@ -301,14 +301,14 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
 
 def split_point(d: np.ndarray, t0: int, w: int) -> int:
     """The step's position near t0: where the points on either side sit closest to their own
-    medians. Window medians differ by about the full step on a plateau as wide as the window,
+    medians. Window medians differ by about the full step over several points around it,
     so the largest difference can fall a few points off the step, and the first points at
-    the new level would then be aligned as old ones: a spike of the step's size in the history.
+    the new level would then be aligned as old ones: a spike of the step's size.
     """
-    n, h = len(d), max(1, w // 2)
-    lo, hi = max(0, t0 - h - w), min(n, t0 + h + w)
+    n = len(d)
+    lo, hi = max(0, t0 - 2 * w), min(n, t0 + 2 * w)
     best, cost = t0, np.inf
-    for c in range(max(lo + 1, t0 - h), min(hi - 1, t0 + h) + 1):
+    for c in range(max(lo + 1, t0 - w), min(hi - 1, t0 + w) + 1):
         left, right = d[lo:c], d[c:hi]
         here = np.abs(left - np.median(left)).sum() + np.abs(right - np.median(right)).sum()
         if here < cost:
