@@ -1,5 +1,7 @@
 """Charts: one theme, titled questions, one chart per currency, real SVG marks offline."""
 
+import re
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -129,3 +131,10 @@ def test_a_single_day_of_data_still_shows_in_the_trend():
     daily = pd.DataFrame({"date": pd.to_datetime(["2026-06-03"]), "currency": "USD", "cost": [277.24]})
     out = svg(charts.trend(daily, "2026-06-01", "2026-07-01", "How did daily spend move?"))
     assert out.count('aria-roledescription="point"') == 1
+    # large enough to see (a monthly invoice is one point); a dense series keeps small points
+    radius = float(re.search(r'roledescription="point"[^>]*? d="M([0-9.]+),0', out).group(1))
+    assert radius > 3
+    dense = pd.DataFrame({"date": pd.date_range("2026-05-01", "2026-06-30"), "currency": "USD",
+                          "cost": 10.0})
+    out = svg(charts.trend(dense, "2026-06-01", "2026-07-01", "How did daily spend move?"))
+    assert float(re.search(r'roledescription="point"[^>]*? d="M([0-9.]+),0', out).group(1)) < 2

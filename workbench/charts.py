@@ -220,27 +220,28 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
         sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
-        # A few days of data (a monthly invoice is one day) are points a reader must see;
-        # on a dense series the line carries the shape and points stay small.
-        sub["dot"] = 60 if len(sub) <= SPARSE_DAYS else 10
         return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
-    return _per_currency(daily, prepare, _trend_panel(), question, subtitle, shared_x=True)
+    # A few days of data (a monthly invoice is one day) are points a reader must see; on a
+    # dense series the line carries the shape and points stay small.
+    days = daily.groupby("currency")["date"].nunique().max() if len(daily) else 0
+    panel = _trend_panel(days <= SPARSE_DAYS)
+    return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)
 
 
-@functools.lru_cache(maxsize=1)
-def _trend_panel() -> alt.LayerChart:
+@functools.lru_cache(maxsize=2)
+def _trend_panel(sparse: bool = False) -> alt.LayerChart:
     shade = (alt.Chart().transform_filter("datum.kind == 'month'")
              .mark_rect(color="#1f4e79", opacity=0.08)
              .encode(x=alt.X("start:T", title=None), x2=alt.X2("end:T")))
-    days = alt.Chart().transform_filter("datum.kind == 'day'").encode(
+    # Points as well: a single day of data is a point, where a line draws nothing.
+    line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line(
+        point=alt.OverlayMarkDef(size=60 if sparse else 10, filled=True, clip=False,
+                                 color=PALETTE[0])).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("cost:Q", title="Effective cost per day", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
-    # Points as well: a single day of data is a point, where a line draws nothing.
-    points = days.mark_point(filled=True, opacity=1, color=PALETTE[0], clip=False).encode(
-        size=alt.Size("dot:Q", scale=None, legend=None))
-    return alt.layer(shade, days.mark_line(), points).properties(width=WIDTH, height=220)
+    return alt.layer(shade, line).properties(width=WIDTH, height=220)
 
 
 def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = None
