@@ -18,6 +18,9 @@ from workbench.forecast_models import candidate_paths
 from workbench.forecast_prep import (
     Prepared,
     prepare,
+    LAST_DAY,
+    charges_on,
+    monthly_charges,
     remove_level_shifts,
     robust_seasonal,
     robust_sigma,
@@ -292,6 +295,8 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     idx = _future_index(p, horizon)
     attrs = {"season_length": [int(s) if s == int(s) else s for s in p.periods], **p.notes}
     nonneg = bool(np.min(p.values) >= 0)
+    # fees billed on one day of every month are forecast apart, repeated on their day
+    p.values, charges = monthly_charges(p.values, p.index)
     if np.ptp(p.values) == 0:
         mean = np.full(horizon, p.values[-1])
         widths = {lv: np.zeros(horizon) for lv in levels}
@@ -313,6 +318,10 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         if not np.isfinite(mean).all() or not all(np.isfinite(w).all() for w in widths.values()):
             mean, widths, model, why = _fallback(
                 p, target, horizon, levels, "chosen model produced non-finite values; fell back")
+    if charges:
+        mean = mean + charges_on(idx, charges)
+        attrs["monthly_charges"] = {("last" if day == LAST_DAY else day): amount * unit
+                                    for day, amount in sorted(charges.items())}
     attrs.update({"model": model, "reason": why, "levels": list(levels)})
     if nonneg:
         attrs["clipped_at_zero"] = True
@@ -373,6 +382,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
     if isinstance(windows, bool) or not isinstance(windows, (int, np.integer)) or windows < 2:
         raise WorkbenchError(f"backtest: windows must be an integer >= 2, got {windows!r}")
     _unit(p)
+    p.values, _ = monthly_charges(p.values, p.index)  # as forecast_series: fees apart
     target, fit, _ = _clean(p)
     origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
     if len(origins) < 2:

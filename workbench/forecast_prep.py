@@ -380,3 +380,57 @@ def remove_level_shifts(d: np.ndarray, w: int, k: int, max_shifts: int = 3
         shifts.append(t0)
         end = t0  # earlier shifts are searched in the history before this one
     return d, shifts
+
+
+MONTHS_FOR_CHARGE = 3  # a charge must recur on its day in this many months in a row at least
+TOP_OF_MONTH = 2  # ... and be among this many days of each month that stand out most
+LAST_DAY = 0  # day-of-month key of a charge on each month's last day
+
+
+def _day_key(ts: pd.Timestamp) -> tuple[int, ...]:
+    """The day-of-month keys a date answers to: its day (1-28), and LAST_DAY at month end."""
+    keys = (ts.day,) if ts.day <= 28 else ()
+    return (*keys, LAST_DAY) if ts.is_month_end else keys
+
+
+def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
+                    ) -> tuple[np.ndarray, dict[int, float]]:
+    """Charges billed on the same day of every month in a daily series (a support plan, a
+    subscription, a reservation paid monthly): (values without them, {day: amount}).
+
+    A daily model sees such a charge as a one-off spike: clipped, it forecasts none, and a
+    month's forecast misses the fee. A day counts when, in each of the last
+    MONTHS_FOR_CHARGE months, it stands out from the week around it, with the same sign, by
+    more than k robust sigmas of the daily noise, and as one of the TOP_OF_MONTH days of its
+    month that stand out most: jobs that run some days and not others land on one date three
+    months running often enough, but rarely as the month's largest. Its amount is the latest
+    month's; day LAST_DAY is each month's last day.
+    """
+    if len(values) < 28 * MONTHS_FOR_CHARGE or index.freqstr != "D":
+        return values, {}
+    excess = values - _median_filter(values, 7)
+    lim = k * max(robust_sigma(excess), 1e-12 * float(np.max(np.abs(values))))
+    size = pd.Series(np.abs(excess))
+    month = index.to_period("M")
+    top = size.groupby(month).transform(lambda x: x.nlargest(TOP_OF_MONTH).min()).to_numpy()
+    excess = np.where(size.to_numpy() >= top, excess, 0.0)  # only the month's largest count
+    by_day: dict[int, list[int]] = {}
+    for i, ts in enumerate(index):
+        for key in _day_key(ts):
+            by_day.setdefault(key, []).append(i)
+    out, charges = values.copy(), {}
+    for key, rows in by_day.items():
+        recent = excess[rows[-MONTHS_FOR_CHARGE:]]
+        if len(rows) < MONTHS_FOR_CHARGE or not (np.all(recent > lim) or np.all(recent < -lim)):
+            continue
+        sign = np.sign(recent[-1])
+        hit = [i for i in rows if np.sign(excess[i]) == sign and abs(excess[i]) > lim]
+        out[hit] -= excess[hit]
+        charges[key] = float(excess[rows[-1]])
+    return out, charges
+
+
+def charges_on(index: pd.DatetimeIndex, charges: dict[int, float]) -> np.ndarray:
+    """The monthly charges that fall on each date of `index` (a date can be day 28 and the
+    last day of February at once: both apply)."""
+    return np.array([sum(charges.get(key, 0.0) for key in _day_key(ts)) for ts in index])
