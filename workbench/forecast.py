@@ -16,11 +16,11 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.forecast_models import candidate_paths
 from workbench.forecast_prep import (
-    Prepared,
-    prepare,
     LAST_DAY,
+    Prepared,
     charges_on,
     monthly_charges,
+    prepare,
     remove_level_shifts,
     robust_seasonal,
     robust_sigma,
