@@ -437,3 +437,13 @@ def test_jobs_that_run_some_days_are_not_taken_for_monthly_fees():
         f = forecast_series(daily(700 + 1500 * runs * r.uniform(0.9, 1.1, 300)), 30)
         found += "monthly_charges" in f.attrs
     assert found <= 1
+
+
+def test_an_hourly_series_keeps_a_fee_at_its_hour():
+    idx = pd.date_range("2025-06-01", "2025-10-31 23:00", freq="h")
+    v = (10 + 3 * np.sin(2 * np.pi * idx.hour / 24) + np.random.default_rng(0).normal(0, 0.5, len(idx))
+         + np.where((idx.day == 1) & (idx.hour == 0), 3000.0, 0.0))
+    f = forecast_series(pd.Series(v, index=idx), 24 * 40)  # to 10 December: two fees
+    assert list(f.attrs["monthly_charges"]) == ["1 00:00"]
+    assert abs(f.loc["2025-12-01 00:00", "mean"] - 3010) < 20 and f.loc["2025-12-01 01:00", "mean"] < 20
+    assert abs(f["mean"].sum() - (24 * 40 * 10 + 2 * 3000)) < 0.02 * 15600

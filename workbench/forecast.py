@@ -16,7 +16,6 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.forecast_models import candidate_paths
 from workbench.forecast_prep import (
-    LAST_DAY,
     Prepared,
     charges_on,
     monthly_charges,
@@ -25,6 +24,7 @@ from workbench.forecast_prep import (
     robust_seasonal,
     robust_sigma,
     shift_window,
+    slot_label,
     winsorize,
 )
 
@@ -320,8 +320,8 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 p, target, horizon, levels, "chosen model produced non-finite values; fell back")
     if charges:
         mean = mean + charges_on(idx, charges)
-        attrs["monthly_charges"] = {("last" if day == LAST_DAY else day): amount * unit
-                                    for day, amount in sorted(charges.items())}
+        attrs["monthly_charges"] = {slot_label(key): amount * unit
+                                    for key, amount in sorted(charges.items(), key=str)}
     attrs.update({"model": model, "reason": why, "levels": list(levels)})
     if nonneg:
         attrs["clipped_at_zero"] = True

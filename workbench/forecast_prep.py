@@ -383,43 +383,63 @@ def remove_level_shifts(d: np.ndarray, w: int, k: int, max_shifts: int = 3
 
 
 MONTHS_FOR_CHARGE = 3  # a charge must recur on its day in this many months in a row at least
-TOP_OF_MONTH = 2  # ... and be among this many days of each month that stand out most
+TOP_OF_MONTH = 2  # ... and be among this many steps of each month that stand out most
 LAST_DAY = 0  # day-of-month key of a charge on each month's last day
 
 
-def _day_key(ts: pd.Timestamp) -> tuple[int, ...]:
-    """The day-of-month keys a date answers to: its day (1-28), and LAST_DAY at month end."""
-    keys = (ts.day,) if ts.day <= 28 else ()
-    return (*keys, LAST_DAY) if ts.is_month_end else keys
+def _slot_keys(ts: pd.Timestamp, daily: bool) -> tuple:
+    """The monthly slots a step answers to: its day (1-28) and LAST_DAY at month end, with
+    the time of day in a series finer than days (a fee lands at 00:00 on the 1st)."""
+    days = ((ts.day,) if ts.day <= 28 else ()) + ((LAST_DAY,) if ts.is_month_end else ())
+    return days if daily else tuple((day, ts.strftime("%H:%M")) for day in days)
+
+
+def slot_label(key) -> int | str:
+    """How attrs name a slot: 1, "last", or "1 00:00" / "last 00:00" below a day."""
+    day, time = (key, None) if isinstance(key, int) else key
+    name = "last" if day == LAST_DAY else day
+    return name if time is None else f"{name} {time}"
+
+
+def _steps_within_a_day(index: pd.DatetimeIndex) -> bool | None:
+    """True for days, False for finer steps (hours, minutes), None for anything else (weeks,
+    months, every other day: no step is a day of the month)."""
+    freq = index.freq
+    if isinstance(freq, pd.offsets.Day):  # a calendar day in pandas 3, not a fixed span
+        return True if freq.n == 1 else None
+    if isinstance(freq, pd.offsets.Tick) and freq.nanos < DAY.value:
+        return False
+    return None
 
 
 def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
-                    ) -> tuple[np.ndarray, dict[int, float]]:
-    """Charges billed on the same day of every month in a daily series (a support plan, a
-    subscription, a reservation paid monthly): (values without them, {day: amount}).
+                    ) -> tuple[np.ndarray, dict]:
+    """Charges billed at the same point of every month in a daily or hourly series (a support
+    plan, a subscription, a reservation paid monthly): (values without them, {slot: amount}).
 
-    A daily model sees such a charge as a one-off spike: clipped, it forecasts none, and a
-    month's forecast misses the fee. A day counts when, in each of the last
-    MONTHS_FOR_CHARGE months, it stands out from the week around it, with the same sign, by
-    more than k robust sigmas of the daily noise, and as one of the TOP_OF_MONTH days of its
-    month that stand out most: jobs that run some days and not others land on one date three
-    months running often enough, but rarely as the month's largest. Its amount is the latest
-    month's; day LAST_DAY is each month's last day.
+    A model of days or hours sees such a charge as a one-off spike: clipped, it forecasts
+    none, and a month's forecast misses the fee. A slot (a day of the month, and below a day
+    its time) counts when, in each of the last MONTHS_FOR_CHARGE months, it stands out from
+    the points around it, with the same sign, by more than k robust sigmas of the noise, and
+    as one of the TOP_OF_MONTH points of its month that stand out most: jobs that run some
+    days and not others land on one date three months running often enough, but rarely as
+    the month's largest. Its amount is the latest month's.
     """
-    if len(values) < 28 * MONTHS_FOR_CHARGE or index.freqstr != "D":
+    daily = _steps_within_a_day(index)
+    if daily is None or len(values) < 7:
         return values, {}
     excess = values - _median_filter(values, 7)
     lim = k * max(robust_sigma(excess), 1e-12 * float(np.max(np.abs(values))))
     size = pd.Series(np.abs(excess))
-    month = index.to_period("M")
-    top = size.groupby(month).transform(lambda x: x.nlargest(TOP_OF_MONTH).min()).to_numpy()
+    top = size.groupby(np.asarray(index.year * 12 + index.month)).transform(
+        lambda x: x.nlargest(TOP_OF_MONTH).min()).to_numpy()
     excess = np.where(size.to_numpy() >= top, excess, 0.0)  # only the month's largest count
-    by_day: dict[int, list[int]] = {}
+    by_slot: dict = {}
     for i, ts in enumerate(index):
-        for key in _day_key(ts):
-            by_day.setdefault(key, []).append(i)
+        for key in _slot_keys(ts, daily):
+            by_slot.setdefault(key, []).append(i)
     out, charges = values.copy(), {}
-    for key, rows in by_day.items():
+    for key, rows in by_slot.items():
         recent = excess[rows[-MONTHS_FOR_CHARGE:]]
         if len(rows) < MONTHS_FOR_CHARGE or not (np.all(recent > lim) or np.all(recent < -lim)):
             continue
@@ -430,7 +450,8 @@ def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
     return out, charges
 
 
-def charges_on(index: pd.DatetimeIndex, charges: dict[int, float]) -> np.ndarray:
-    """The monthly charges that fall on each date of `index` (a date can be day 28 and the
+def charges_on(index: pd.DatetimeIndex, charges: dict) -> np.ndarray:
+    """The monthly charges that fall on each step of `index` (a date can be day 28 and the
     last day of February at once: both apply)."""
-    return np.array([sum(charges.get(key, 0.0) for key in _day_key(ts)) for ts in index])
+    daily = bool(_steps_within_a_day(index))
+    return np.array([sum(charges.get(key, 0.0) for key in _slot_keys(ts, daily)) for ts in index])
