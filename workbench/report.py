@@ -21,7 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from workbench import __version__, json_exact
-from workbench.config import Config, load_config
+from workbench.config import Config, DataConfig, load_config
 from workbench.errors import WorkbenchError
 
 KERNEL = "workbench"
@@ -187,8 +187,6 @@ def business_inputs(config: Config, data: list[str] | None) -> tuple[list[dict],
     only. Beside any other FOCUS data an unchanged default is left out and listed as
     missing, so that no figure pairs one company's bill with another's business files.
     """
-    from workbench.config import DataConfig
-
     shipped = DataConfig()
     focus = [Path(d).resolve() for d in data] if data else [
         config.path(p).resolve() for p in config.data.focus]
