@@ -46,6 +46,25 @@ def test_bars_past_the_limit_are_one_other_bar_so_the_total_stays():
     assert values[-1]["team"] == "other (16 more)"
 
 
+def bar_labels_top_down(chart, labels) -> list[str]:
+    """The row names of a drawn bar chart, top to bottom (as a reader sees them)."""
+    found = re.findall(r'<text text-anchor="end" transform="translate\(-?[\d.]+,([\d.]+)\)"[^>]*>([^<]+)</text>',
+                       svg(chart))
+    return [name for _, name in sorted((float(y), n) for y, n in found if n in labels)]
+
+
+def test_bars_are_drawn_largest_first_and_other_last():
+    teams = pd.DataFrame({"team": ["a", "(untagged)", "c"], "currency": "USD", "cost": [1.0, 300.0, 20.0]})
+    assert bar_labels_top_down(charts.bar(teams, "team", "Q?"), set(teams["team"])) == \
+        ["(untagged)", "c", "a"]
+    # "other" gathers many small teams and can be the largest bar: still drawn last
+    many = pd.DataFrame({"team": [f"t{i:02d}" for i in range(30)], "currency": "USD",
+                         "cost": [50.0 + i for i in range(30)]})
+    drawn = bar_labels_top_down(charts.bar(many, "team", "Q?", limit=4),
+                                {"t29", "t28", "t27", "other (27 more)"})
+    assert drawn == ["t29", "t28", "t27", "other (27 more)"]
+
+
 def test_two_currencies_make_two_panels_never_one_axis():
     chart = charts.bar(by_team(("USD", "EUR")), "team", "Which teams spent it?")
     spec = chart.to_dict()

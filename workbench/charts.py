@@ -30,6 +30,10 @@ SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
 # string by hashing its whole schema, which made up half the time to build a chart.
 
+# Axes of amounts: SI suffixes, and few enough ticks that the last label (flushed left to
+# stay inside the chart) never runs into the one before it.
+AMOUNT_AXIS = alt.Axis(format="~s", tickCount=5)
+
 # Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
 # their sorts, which Vega-Lite allows only for min, max and count.
 RANK = alt.EncodingSortField(field="rank", op="min", order="ascending")
@@ -145,13 +149,21 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
     the rest is one bar, "other (N more)", so that the bars still add up to the total."""
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
+        other_row = None
         if len(sub) > limit:
             top = sub.nlargest(limit - 1, value)
             rest = sub.drop(top.index)
             other = {dim: f"other ({len(rest):,} more)", value: exact_sum(rest[value])}
             sub = pd.concat([top, pd.DataFrame([{**sub.iloc[0].to_dict(), **other}])],
                             ignore_index=True)
-        return _with_labels(sub, value, cur)
+            other_row = limit - 1
+        sub = _with_labels(sub, value, cur)
+        # Largest first and "other" last (the bars' own sort would be by name: the labels'
+        # layer encodes another x); ties keep the frame's order, so a view is stable.
+        sub["rank"] = sub[value].rank(ascending=False, method="first")
+        if other_row is not None:
+            sub.loc[other_row, "rank"] = len(sub) + 1
+        return sub
 
     return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle)
 
@@ -161,8 +173,8 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
 @functools.lru_cache(maxsize=64)
 def _bar_panel(dim: str, value: str) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y(f"{dim}:N", sort="-x", title=None),
-        x=alt.X(f"{value}:Q", title="Effective cost", axis=alt.Axis(format="~s")),
+        y=alt.Y(f"{dim}:N", sort=RANK, title=None),
+        x=alt.X(f"{value}:Q", title="Effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
     # Labels start at the bar's end, or at zero for a negative bar (a credit): never on the bar.
     text = base.transform_calculate(label_x=f"max(datum['{value}'], 0)").mark_text(
@@ -192,7 +204,7 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
 def _movers_panel(label: str) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y(f"{label}:N", sort=RANK, title=None),
-        x=alt.X("change:Q", title="Change in effective cost", axis=alt.Axis(format="~s")),
+        x=alt.X("change:Q", title="Change in effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
                  alt.Tooltip("pct:N", title="change %")])
     bars = base.mark_bar().encode(color=alt.Color(
@@ -239,7 +251,7 @@ def _trend_panel(sparse: bool = False) -> alt.LayerChart:
         point=alt.OverlayMarkDef(size=60 if sparse else 10, filled=True, clip=False,
                                  color=PALETTE[0])).encode(
         x=alt.X("date:T", title=None),
-        y=alt.Y("cost:Q", title="Effective cost per day", axis=alt.Axis(format="~s")),
+        y=alt.Y("cost:Q", title="Effective cost per day", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
     return alt.layer(shade, line).properties(width=WIDTH, height=220)
 
@@ -272,7 +284,7 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
 def _comparison_panel(order: tuple[str, ...]) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y("bar:N", sort=RANK, title=None),
-        x=alt.X("cost:Q", title="Effective cost", axis=alt.Axis(format="~s")),
+        x=alt.X("cost:Q", title="Effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
     bars = base.mark_bar().encode(color=alt.Color(
         "period:N", scale=alt.Scale(domain=list(order), range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
