@@ -282,6 +282,29 @@ def test_business_days_and_every_other_day(freq, season):
     assert_ordered(f)
 
 
+@pytest.mark.parametrize("freq,label", [("YS", "YS-JAN"), ("YE", "YE-DEC"),
+                                         (pd.DateOffset(months=12), "12 months")])
+def test_yearly_series_without_a_freq_are_read_as_yearly(freq, label):
+    """Years of 365 and 366 days are one step: no leap year reads as a gap."""
+    idx = pd.date_range("2010-03-10" if label == "12 months" else "2010-01-01", periods=15, freq=freq)
+    y = pd.Series(100 + 3 * np.arange(15.0), index=pd.DatetimeIndex(list(idx)))
+    f = forecast_series(y, 3)
+    assert f.attrs["freq"] == label and "filled_gaps" not in f.attrs
+    assert list(f.index) == list(pd.date_range(idx[-1], periods=4, freq=freq)[1:])
+    assert_ordered(f)
+
+
+def test_weekdays_without_a_freq_are_business_days_not_daily_gaps():
+    idx = pd.date_range("2024-01-01", periods=120, freq="B")
+    y = pd.Series(weekly_pattern(120) + 50, index=pd.DatetimeIndex(list(idx)))
+    f = forecast_series(y, 5)
+    assert f.attrs["freq"] == "B" and "filled_gaps" not in f.attrs
+    assert (f.index.day_of_week < 5).all()  # no Saturday forecast for a weekday-only spend
+    # one weekday missing is a gap in business days, still not a weekend to fill
+    g = forecast_series(y.drop(y.index[50]), 5)
+    assert g.attrs["freq"] == "B" and g.attrs["filled_gaps"] == 1
+
+
 @pytest.mark.parametrize("with_freq", [True, False])
 def test_monthly_billing_on_the_15th(with_freq):
     idx = pd.date_range("2021-01-15", periods=36, freq=pd.DateOffset(months=1))

@@ -137,10 +137,20 @@ def infer_freq(idx: pd.DatetimeIndex) -> pd.DateOffset:
             return to_offset("QE")
         if (idx.day == idx[0].day).all() and idx[0].day <= 28:
             return pd.DateOffset(months=3)
+    elif 365 <= days <= 366:
+        if (idx.day == 1).all() and (idx.month == idx[0].month).all():
+            return to_offset(f"YS-{idx[0].strftime('%b').upper()}")
+        if idx.is_year_end.all():
+            return to_offset("YE")
+        if (idx.day == idx[0].day).all() and (idx.month == idx[0].month).all() and idx[0].day <= 28:
+            return pd.DateOffset(months=12)
     elif step == 7 * DAY:
         return to_offset(f"W-{idx[0].strftime('%a').upper()}")
     elif step == DAY:
-        return to_offset("D")
+        # Weekdays only, over at least two whole weeks: business days, not daily data
+        # with every weekend missing (which would be filled in as if it were data).
+        weekdays_only = (idx.day_of_week < 5).all() and (idx[-1] - idx[0]) >= 14 * DAY
+        return to_offset("B" if weekdays_only else "D")
     elif step > pd.Timedelta(0) and days < 28:
         return to_offset(step)
     raise WorkbenchError(
