@@ -404,13 +404,78 @@ def test_never_nan_and_ordered(values, horizon):
     assert_ordered(f)
 
 
+# --- launches, jobs and stopped services ------------------------------------------------------
+
+@pytest.mark.parametrize("zeros", [30, 100])
+def test_zeros_before_a_launch_are_not_history(zeros):
+    """A service launched part-way and ramping: fitted across the zeros, its 80 % interval
+    was 0 to 9,827 around 1,178 (or 24 wide), and the ramp read as steps."""
+    rng = np.random.default_rng(1)
+    ramp = np.abs(np.linspace(0, 1000, 60) + rng.normal(0, 20, 60))
+    f = forecast_series(daily(np.r_[np.zeros(zeros), ramp]), 30)
+    assert f.attrs["leading_zeros_dropped"] == zeros and "level_shifts_at" not in f.attrs
+    assert 1300 < f["mean"].iloc[-1] < 1700  # the ramp goes on (1,500 if it holds)
+    width = f["hi_80"] - f["lo_80"]
+    assert (width > 0).all() and width.iloc[-1] < 0.5 * f["mean"].iloc[-1]
+    assert_ordered(f)
+
+
+def test_a_launch_yesterday_keeps_two_points():
+    f = forecast_series(daily(np.r_[np.zeros(50), 80.0]), 7)
+    assert f.attrs["leading_zeros_dropped"] == 49 and len(f) == 7
+    assert_ordered(f)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.15, 0.3])
+def test_sporadic_jobs_are_forecast_at_their_rate_not_at_the_typical_zero(share):
+    """Jobs on a few days: every candidate the backtest prefers forecasts the typical day,
+    zero, so a budget summed from them was 0 against about 1,000 x share a day."""
+    sums, inside = [], []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        v = np.where(rng.random(460) < share, rng.uniform(500, 1500, 460), 0.0)
+        f = forecast_series(daily(v[:400]), 60)
+        assert f.attrs["model"] == "intermittent_rate" and "intermittent" in f.attrs["reason"]
+        assert f.attrs["backtest_mase"]["intermittent_rate"] > 0
+        sums.append(f["mean"].sum() / (1000 * share * 60))
+        inside.append(np.mean((v[400:] >= f["lo_80"]) & (v[400:] <= f["hi_80"])))
+        assert_ordered(f)
+    assert 0.75 < np.median(sums) < 1.25
+    assert 0.7 < np.mean(inside) <= 0.95
+
+
+def test_a_weekly_job_stays_on_its_day():
+    rng = np.random.default_rng(0)
+    v = np.where(np.arange(300) % 7 == 2, rng.uniform(800, 1200, 300), 0.0)
+    f = forecast_series(daily(v), 14)
+    assert f.attrs["model"] == "intermittent_rate"
+    on_day = f.index.day_of_week == daily(v).index[2].day_of_week
+    assert f["mean"][on_day].min() > 500 and f["mean"][~on_day].max() == 0
+
+
+@pytest.mark.parametrize("off", [20, 40, 80])
+def test_a_stopped_service_is_not_read_as_jobs(off):
+    """Zeros since the last spend for longer than any pause before: the service stopped."""
+    rng = np.random.default_rng(3)
+    f = forecast_series(daily(np.r_[500 + rng.normal(0, 20, 300), np.zeros(off)]), 30)
+    assert f.attrs["model"] != "intermittent_rate"
+    assert f["mean"].sum() < 0.05 * 500 * 30
+
+
+def test_backtest_shows_the_rate_for_jobs():
+    rng = np.random.default_rng(0)
+    bt = backtest(daily(np.where(rng.random(300) < 0.1, 1000.0, 0.0)), 30)
+    assert "intermittent_rate" in bt.index and bt["total_error"].notna().all()
+
+
 # --- backtest --------------------------------------------------------------------------------
 
 def test_backtest_table():
     y = daily(weekly_pattern(300, trend=0.1))
     bt = backtest(y, 14, windows=4)
     assert {"seasonal_naive", "stl_theta", "stl_holt", "combination"} <= set(bt.index)
-    assert list(bt.columns) == ["mase", "coverage_80", "coverage_95"]
+    assert list(bt.columns) == ["mase", "total_error", "coverage_80", "coverage_95"]
+    assert (bt["total_error"] >= 0).all() and "intermittent_rate" not in bt.index
     assert bt["mase"].is_monotonic_increasing
     assert bt.attrs["windows"] == 4 and bt.attrs["steps"] == 14
     assert bt.loc["stl_theta", "mase"] < bt.loc["seasonal_naive", "mase"]

@@ -38,6 +38,11 @@ CALIBRATION_WINDOWS = 8  # backtest origins behind each forecast
 # narrow at long horizons, so the exponent is kept at or above it.
 MIN_GROWTH = 0.5
 GROWTH_FOR_LOG = 3.0  # level shifts are looked for on the log scale of series growing this much
+# A series with no spend on at least half of its recent steps (jobs now and then) is
+# intermittent: the candidates the backtest prefers there forecast the typical step, which
+# is zero, and a budget summed from them would miss every job to come.
+INTERMITTENT_ZEROS = 0.5
+JOBS_FOR_RATE = 10  # spends the rate of an intermittent series is averaged over, at least
 
 
 @dataclass
@@ -286,8 +291,8 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     `result.attrs`: `model` and `reason` (how it was chosen, or why it fell back),
     `season_length`, `freq`, `levels`, `backtest_mase` (every candidate and the combination),
     `backtest_windows`, `backtest_steps`, and what was done to the input when it was:
-    `filled_gaps`, `winsorized_points`, `level_shifts_at`, `clipped_at_zero`,
-    `history_truncated_to`. Invalid input raises WorkbenchError naming the problem.
+    `filled_gaps`, `leading_zeros_dropped`, `winsorized_points`, `level_shifts_at`,
+    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`. Invalid input raises WorkbenchError naming the problem.
     """
     p = prepare(y, horizon, levels, season_length)
     unit = _unit(p)
@@ -305,7 +310,12 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         target, fit, notes = _clean(p)
         attrs.update(notes)
         origins, steps = _plan(len(target), p.m, horizon, CALIBRATION_WINDOWS, overlap=True)
-        if not origins:
+        window = _intermittent_window(p.values, p.m)
+        if origins and window:
+            mean, widths, model, why, mase = _intermittent_fit(
+                p, origins, steps, horizon, levels, window)
+            attrs.update(backtest_mase=mase, backtest_windows=len(origins), backtest_steps=steps)
+        elif not origins:
             mean, widths, model, why = _fallback(
                 p, target, horizon, levels,
                 f"history of {len(target)} points is too short to backtest; fell back")
@@ -328,6 +338,51 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     out = _frame(idx, mean * unit, {lv: w * unit for lv, w in widths.items()}, levels, nonneg)
     out.attrs = attrs
     return out
+
+
+def _intermittent_window(v: np.ndarray, m: int) -> int:
+    """Steps of recent history that set an intermittent series' rate; 0 if not intermittent."""
+    w = min(len(v), max(8 * m, 56))
+    if np.min(v) < 0 or np.mean(v[-w:] == 0) < INTERMITTENT_ZEROS:
+        return 0
+    # Zeros since the last spend for longer than any pause before: the spend has stopped
+    # (a service shut down), which the other candidates forecast as it is.
+    spent = np.flatnonzero(v)
+    pauses = np.diff(spent) - 1
+    if len(spent) < 2 or len(v) - 1 - spent[-1] > pauses.max():
+        return 0
+    # the rate of rare jobs needs a window that holds several of them
+    return max(w, len(v) - spent[max(0, len(spent) - JOBS_FOR_RATE)])
+
+
+def _rate_path(v: np.ndarray, horizon: int, m: int, window: int) -> np.ndarray:
+    """Mean spend per step over the window, per position in the season when it holds whole
+    seasons: jobs every Monday stay on Mondays, and the path sums to the recent spend rate."""
+    steps = np.arange(horizon)
+    k = min(window, len(v)) // m if m > 1 else 0
+    if k >= 2:
+        return v[len(v) - k * m:].reshape(k, m).mean(axis=0)[steps % m]
+    return np.full(horizon, v[-min(window, len(v)):].mean())
+
+
+def _rate_errors(v: np.ndarray, m: int, origins, steps: int, window: int) -> np.ndarray:
+    return np.array([v[o:o + steps] - _rate_path(v[:o], steps, m, window) for o in origins])
+
+
+def _intermittent_fit(p, origins, steps, horizon, levels, window):
+    """The recent rate as the mean (unbiased in sum), intervals from its backtest errors."""
+    v, m = p.values, p.m
+    err = _rate_errors(v, m, origins, steps, window)
+    mase = _mase(err, _safe(np.array([_snaive_mae(v[:o], m) for o in origins])))
+    scale = _safe(np.array([_snaive_mae(v[:o], m, _recent(m)) for o in origins]))
+    scale_now = _snaive_mae(v, m, _recent(m)) or float(scale.mean())
+    widths = _half_widths(err, scale, horizon, levels, scale_now)
+    share = float(np.mean(v[-window:] == 0))
+    why = (f"intermittent: no spend on {share:.0%} of the last {window} steps; the mean is the "
+           f"recent spend per step, intervals from a rolling-origin backtest "
+           f"({len(origins)} windows of {steps} steps)")
+    model = "intermittent_rate"
+    return _rate_path(v, horizon, m, window), widths, model, why, {model: round(mase, 4)}
 
 
 def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
@@ -374,7 +429,9 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
     """Rolling-origin evaluation of every candidate and of the combination of the best three.
 
     One row per model: `mase` (mean absolute error over the windows, scaled by the in-sample
-    seasonal-naive error of each training window), and `coverage_<L>`: the share of actuals
+    seasonal-naive error of each training window), `total_error` (|forecast total - actual
+    total| summed over the windows, over the actual totals: the error of a budget summed from
+    the forecast), and `coverage_<L>`: the share of actuals
     inside intervals calibrated on the other windows' errors (cross-conformal), i.e. an honest
     estimate of the coverage the forecaster's intervals reach.
     """
@@ -391,10 +448,18 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
             f"with a season of {p.m}")
     ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
     mase, _ = _rank(ev)
+    window = _intermittent_window(p.values, p.m)
+    if window:  # what forecast_series uses for such a series
+        name = "intermittent_rate"
+        ev.errors[name] = _rate_errors(p.values, p.m, origins, steps, window)
+        mase[name] = _mase(ev.errors[name], ev.mase_scale)
     rows = []
+    actual_totals = sum(abs(float(np.sum(target[o:o + steps]))) for o in origins)
     for name in sorted(mase, key=mase.get):
         err = ev.errors[name]
-        row = {"model": name, "mase": mase[name]}
+        row = {"model": name, "mase": mase[name],
+               "total_error": float(np.abs(err.sum(axis=1)).sum() / actual_totals)
+               if actual_totals else math.nan}
         for lv in levels:
             inside = []
             for w in range(len(origins)):

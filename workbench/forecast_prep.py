@@ -80,6 +80,14 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
         notes["filled_gaps"] = int(missing)
     else:
         y = pd.Series(y.to_numpy(), index=full)
+    # Zeros before the first charge are before a launch, not spend that stayed at zero: a
+    # model fitted across them reads the launch as a step and calibrates its intervals on
+    # windows with nothing to scale by. Two points are always kept.
+    nonzero = np.flatnonzero(y.to_numpy() != 0)
+    first = min(int(nonzero[0]), len(y) - 2) if len(nonzero) else 0
+    if first > 0:
+        y = y.iloc[first:]
+        notes["leading_zeros_dropped"] = first
     if len(y) > MAX_HISTORY:
         y = y.iloc[-MAX_HISTORY:]
         notes["history_truncated_to"] = MAX_HISTORY
