@@ -73,3 +73,21 @@ def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path
         # --data names nothing: the load would fail too, so the --out line shows it came first
         assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
         assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"
+
+
+@pytest.mark.parametrize("argv", [["validate", ""], ["validate", "a.csv", " "], ["ingest", "--store", ""],
+                                  ["report", "--out", ""], ["report", "--data", ""],
+                                  ["sample", "--out", ""], ["app", "--data", ""], ["--config", "", "validate", "a.csv"]])
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(argv, capsys):
+    """`workbench validate "$EXPORTS"` with the variable unset scanned the whole working folder."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert "an empty path (is a shell variable unset?)" in capsys.readouterr().err
+
+
+def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
+    export = tmp_path / "a.csv"
+    export.write_text("x\n")
+    assert cli.main(["--config", str(tmp_path / "none.toml"), "validate", str(export)]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"

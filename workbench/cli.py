@@ -28,22 +28,22 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="AI FinOps workbench: FOCUS billing exports in, answers out.")
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
-    p.add_argument("--config", metavar="FILE", help="workbench.toml to use (default: ./workbench.toml)")
+    p.add_argument("--config", metavar="FILE", type=_path, help="workbench.toml to use (default: ./workbench.toml)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check FOCUS exports; one line per problem")
-    v.add_argument("paths", nargs="+", metavar="PATH", help="file, folder (recursive) or glob")
+    v.add_argument("paths", nargs="+", metavar="PATH", type=_path, help="file, folder (recursive) or glob")
     v.add_argument("--json", action="store_true", help="machine-readable report on stdout")
 
     i = sub.add_parser("ingest", help="load FOCUS exports into the DuckDB store")
-    i.add_argument("paths", nargs="*", metavar="PATH", help="default: [data].focus from the config")
-    i.add_argument("--store", metavar="FILE", help="DuckDB file (default: [data].store)")
+    i.add_argument("paths", nargs="*", metavar="PATH", type=_path, help="default: [data].focus from the config")
+    i.add_argument("--store", metavar="FILE", type=_path, help="DuckDB file (default: [data].store)")
     i.add_argument("--json", action="store_true", help="print the store's totals as JSON")
     i.add_argument("--rebuild", action="store_true",
                    help="first load the store again from the files it records (after an upgrade)")
 
     s = sub.add_parser("sample", help="generate the AI-company sample dataset (FOCUS 1.3)")
-    s.add_argument("--out", metavar="DIR", default="data/sample")
+    s.add_argument("--out", metavar="DIR", type=_path, default="data/sample")
     s.add_argument("--months", type=int, default=18)
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--end", metavar="YYYY-MM", default=None,
@@ -53,17 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "or to --out when it names a .csv/.csv.gz file or another folder")
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
-    r.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
+    r.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
     r.add_argument("--month", metavar="YYYY-MM", help="default: last full month in the data")
-    r.add_argument("--out", metavar="DIR", help="default: reports/<YYYY-MM>/")
+    r.add_argument("--out", metavar="DIR", type=_path, help="default: reports/<YYYY-MM>/")
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="default: every notebook")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")
 
     a = sub.add_parser("app", help="serve the notebooks as Voila apps")
     a.add_argument("--port", type=_port, help="default: [app].port")
     a.add_argument("--host", help="default: 127.0.0.1 (anything else exposes the apps)")
-    a.add_argument("--data", nargs="+", metavar="PATH", help="FOCUS exports (default: config)")
+    a.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
     return p
+
+
+def _path(text: str) -> str:
+    # An empty argument is most often an unset shell variable ("$EXPORTS"); read as the
+    # current folder it would scan or write somewhere nobody asked for.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (is a shell variable unset?)")
+    return text
 
 
 def _port(text: str) -> int:
@@ -80,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module, func = COMMANDS[args.command]
     try:
+        if args.config and not os.path.isfile(args.config):  # even where no setting is read
+            raise WorkbenchError(f"{args.config}: config file not found")
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except WorkbenchError as exc:
         print(f"error: {exc.line()}", file=sys.stderr)
