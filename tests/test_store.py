@@ -639,6 +639,9 @@ def test_store_of_another_version_rebuilt_from_its_files(tmp_path, cfg):
     assert (tmp_path / "s.duckdb.old").is_file()
     again = run("--rebuild")
     assert again.returncode == 0 and f"rebuilt {store} from 2 files in 2 deliveries" in again.stderr
+    # nothing of the new store's making is left behind (its lock file was, one per rebuild)
+    assert sorted(p.name for p in tmp_path.glob("*s.duckdb*")) == [
+        "s.duckdb", "s.duckdb.lock", "s.duckdb.old"]
 
 
 def test_open_store_concurrent_processes_build_once(tmp_path):

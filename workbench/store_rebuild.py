@@ -80,7 +80,7 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
             os.replace(store, store.with_name(store.name + ".old"))
             Path(str(store) + ".wal").unlink(missing_ok=True)
             os.replace(tmp, store)
-        finally:
-            tmp.unlink(missing_ok=True)
-            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        finally:  # the new store's lock file too: its name carries this process's id
+            for leftover in (tmp, Path(str(tmp) + ".wal"), Path(str(tmp) + ".lock")):
+                leftover.unlink(missing_ok=True)
     return sum(len(f) for f in deliveries), len(deliveries)
