@@ -292,7 +292,8 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     `season_length`, `freq`, `levels`, `backtest_mase` (every candidate and the combination),
     `backtest_windows`, `backtest_steps`, and what was done to the input when it was:
     `filled_gaps`, `leading_zeros_dropped`, `winsorized_points`, `level_shifts_at`,
-    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`. Invalid input raises WorkbenchError naming the problem.
+    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`. Invalid input raises
+    WorkbenchError naming the problem.
     """
     p = prepare(y, horizon, levels, season_length)
     unit = _unit(p)
@@ -431,9 +432,9 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
     One row per model: `mase` (mean absolute error over the windows, scaled by the in-sample
     seasonal-naive error of each training window), `total_error` (|forecast total - actual
     total| summed over the windows, over the actual totals: the error of a budget summed from
-    the forecast), and `coverage_<L>`: the share of actuals
-    inside intervals calibrated on the other windows' errors (cross-conformal), i.e. an honest
-    estimate of the coverage the forecaster's intervals reach.
+    the forecast), and `coverage_<L>`: the share of actuals inside intervals calibrated on
+    the other windows' errors (cross-conformal), i.e. an honest estimate of the coverage the
+    forecaster's intervals reach.
     """
     p = prepare(y, horizon, levels, season_length)
     if isinstance(windows, bool) or not isinstance(windows, (int, np.integer)) or windows < 2:
