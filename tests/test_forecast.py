@@ -453,6 +453,16 @@ def test_a_weekly_job_stays_on_its_day():
     assert f["mean"][on_day].min() > 500 and f["mean"][~on_day].max() == 0
 
 
+def test_a_weekly_job_in_hourly_data_stays_on_its_day_and_hours():
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2025-01-06", periods=24 * 7 * 8, freq="h")  # eight weeks from a Monday
+    job = (idx.day_of_week == 0) & (idx.hour >= 2) & (idx.hour < 6)
+    f = forecast_series(pd.Series(np.where(job, rng.uniform(80, 120, len(idx)), 0.0), index=idx), 168)
+    assert f.attrs["model"] == "intermittent_rate"
+    ahead = (f.index.day_of_week == 0) & (f.index.hour >= 2) & (f.index.hour < 6)
+    assert f["mean"][ahead].min() > 70 and f["mean"][~ahead].max() == 0  # not 1/7 of it daily
+
+
 @pytest.mark.parametrize("off", [20, 40, 80])
 def test_a_stopped_service_is_not_read_as_jobs(off):
     """Zeros since the last spend for longer than any pause before: the service stopped."""

@@ -311,10 +311,10 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         target, fit, notes = _clean(p)
         attrs.update(notes)
         origins, steps = _plan(len(target), p.m, horizon, CALIBRATION_WINDOWS, overlap=True)
-        window = _intermittent_window(p.values, p.m)
+        cycle, window = _intermittent(p)
         if origins and window:
             mean, widths, model, why, mase = _intermittent_fit(
-                p, origins, steps, horizon, levels, window)
+                p, origins, steps, horizon, levels, cycle, window)
             attrs.update(backtest_mase=mase, backtest_windows=len(origins), backtest_steps=steps)
         elif not origins:
             mean, widths, model, why = _fallback(
@@ -341,39 +341,43 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     return out
 
 
-def _intermittent_window(v: np.ndarray, m: int) -> int:
-    """Steps of recent history that set an intermittent series' rate; 0 if not intermittent."""
-    w = min(len(v), max(8 * m, 56))
+def _intermittent(p: Prepared) -> tuple[int, int]:
+    """(cycle, window) of an intermittent series, window 0 for any other. Its rate is kept
+    per position in the cycle: the main season, or a longer whole one (the week of an hourly
+    series) once the history holds four of them, so a Monday job stays on Mondays."""
+    v = p.values
+    cycle = max([int(s) for s in p.periods if s == int(s) and len(v) >= 4 * s] or [p.m])
+    w = min(len(v), max(8 * cycle, 56))
     if np.min(v) < 0 or np.mean(v[-w:] == 0) < INTERMITTENT_ZEROS:
-        return 0
+        return cycle, 0
     # Zeros since the last spend for longer than any pause before: the spend has stopped
     # (a service shut down), which the other candidates forecast as it is.
     spent = np.flatnonzero(v)
     pauses = np.diff(spent) - 1
     if len(spent) < 2 or len(v) - 1 - spent[-1] > pauses.max():
-        return 0
+        return cycle, 0
     # the rate of rare jobs needs a window that holds several of them
-    return max(w, len(v) - spent[max(0, len(spent) - JOBS_FOR_RATE)])
+    return cycle, max(w, len(v) - spent[max(0, len(spent) - JOBS_FOR_RATE)])
 
 
-def _rate_path(v: np.ndarray, horizon: int, m: int, window: int) -> np.ndarray:
-    """Mean spend per step over the window, per position in the season when it holds whole
-    seasons: jobs every Monday stay on Mondays, and the path sums to the recent spend rate."""
+def _rate_path(v: np.ndarray, horizon: int, cycle: int, window: int) -> np.ndarray:
+    """Mean spend per step over the window, per position in the cycle when it holds two or
+    more: the path sums to the recent spend rate."""
     steps = np.arange(horizon)
-    k = min(window, len(v)) // m if m > 1 else 0
+    k = min(window, len(v)) // cycle if cycle > 1 else 0
     if k >= 2:
-        return v[len(v) - k * m:].reshape(k, m).mean(axis=0)[steps % m]
+        return v[len(v) - k * cycle:].reshape(k, cycle).mean(axis=0)[steps % cycle]
     return np.full(horizon, v[-min(window, len(v)):].mean())
 
 
-def _rate_errors(v: np.ndarray, m: int, origins, steps: int, window: int) -> np.ndarray:
-    return np.array([v[o:o + steps] - _rate_path(v[:o], steps, m, window) for o in origins])
+def _rate_errors(v: np.ndarray, cycle: int, origins, steps: int, window: int) -> np.ndarray:
+    return np.array([v[o:o + steps] - _rate_path(v[:o], steps, cycle, window) for o in origins])
 
 
-def _intermittent_fit(p, origins, steps, horizon, levels, window):
+def _intermittent_fit(p, origins, steps, horizon, levels, cycle: int, window: int):
     """The recent rate as the mean (unbiased in sum), intervals from its backtest errors."""
     v, m = p.values, p.m
-    err = _rate_errors(v, m, origins, steps, window)
+    err = _rate_errors(v, cycle, origins, steps, window)
     mase = _mase(err, _safe(np.array([_snaive_mae(v[:o], m) for o in origins])))
     scale = _safe(np.array([_snaive_mae(v[:o], m, _recent(m)) for o in origins]))
     scale_now = _snaive_mae(v, m, _recent(m)) or float(scale.mean())
@@ -383,7 +387,7 @@ def _intermittent_fit(p, origins, steps, horizon, levels, window):
            f"recent spend per step, intervals from a rolling-origin backtest "
            f"({len(origins)} windows of {steps} steps)")
     model = "intermittent_rate"
-    return _rate_path(v, horizon, m, window), widths, model, why, {model: round(mase, 4)}
+    return _rate_path(v, horizon, cycle, window), widths, model, why, {model: round(mase, 4)}
 
 
 def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
@@ -449,10 +453,10 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
             f"with a season of {p.m}")
     ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
     mase, _ = _rank(ev)
-    window = _intermittent_window(p.values, p.m)
+    cycle, window = _intermittent(p)
     if window:  # what forecast_series uses for such a series
         name = "intermittent_rate"
-        ev.errors[name] = _rate_errors(p.values, p.m, origins, steps, window)
+        ev.errors[name] = _rate_errors(p.values, cycle, origins, steps, window)
         mase[name] = _mase(ev.errors[name], ev.mase_scale)
     rows = []
     actual_totals = sum(abs(float(np.sum(target[o:o + steps]))) for o in origins)
