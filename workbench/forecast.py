@@ -147,20 +147,24 @@ def _plan(n: int, m: int, horizon: int, windows: int, overlap: bool) -> tuple[li
     return [o for o in origins if o >= min_train], steps
 
 
+def _origin_scales(v: np.ndarray, m: int, origins) -> tuple[np.ndarray, np.ndarray]:
+    """(MASE scale, width scale) at each backtest origin: the seasonal-naive MAE of the
+    history before it, over all of it and over its recent part."""
+    mase_scale = [_snaive_mae(v[:o], m) for o in origins]
+    width_scale = [_snaive_mae(v[:o], m, _recent(m)) for o in origins]
+    return _safe(np.array(mase_scale)), _safe(np.array(width_scale))
+
+
 def _evaluate(target, fit, periods, m, origins, steps) -> Evaluation:
     errors: dict[str, list] = {}
-    mase_scale, width_scale = [], []
     for o in origins:
         paths = candidate_paths(fit[:o], steps, periods, log=bool(np.min(fit) > 0))
         actual = target[o:o + steps]
         for name, path in paths.items():
             errors.setdefault(name, []).append(actual - path)
-        mase_scale.append(_snaive_mae(target[:o], m))
-        width_scale.append(_snaive_mae(target[:o], m, _recent(m)))
     full = {k: np.array(v) for k, v in errors.items()
             if len(v) == len(origins) and np.isfinite(np.array(v)).all()}
-    return Evaluation(list(full), full, _safe(np.array(mase_scale)),
-                      _safe(np.array(width_scale)), origins, steps)
+    return Evaluation(list(full), full, *_origin_scales(target, m, origins), origins, steps)
 
 
 def _safe(scale: np.ndarray) -> np.ndarray:
@@ -378,8 +382,8 @@ def _intermittent_fit(p, origins, steps, horizon, levels, cycle: int, window: in
     """The recent rate as the mean (unbiased in sum), intervals from its backtest errors."""
     v, m = p.values, p.m
     err = _rate_errors(v, cycle, origins, steps, window)
-    mase = _mase(err, _safe(np.array([_snaive_mae(v[:o], m) for o in origins])))
-    scale = _safe(np.array([_snaive_mae(v[:o], m, _recent(m)) for o in origins]))
+    mase_scale, scale = _origin_scales(v, m, origins)
+    mase = _mase(err, mase_scale)
     scale_now = _snaive_mae(v, m, _recent(m)) or float(scale.mean())
     widths = _half_widths(err, scale, horizon, levels, scale_now)
     share = float(np.mean(v[-window:] == 0))
