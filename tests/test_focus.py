@@ -416,12 +416,14 @@ def test_folder_names_like_key_value_are_not_columns(tmp_path):
     folder.mkdir(parents=True)
     table = pa.table({c: [v] * 2 for c, v in row().items()})
     pq.write_table(table, folder / "part-0.parquet")
-    report, _ = scan(folder / "part-0.parquet")
-    assert report.ok and not report.warnings, report.warnings
-    assert set(report.currencies) == {row()["BillingCurrency"]}
+    write(folder, [row(ChargeDescription="CPU hours"), row(ChargeDescription="Disk")], name="part-1.csv")
+    for name in ("part-0.parquet", "part-1.csv"):
+        report, _ = scan(folder / name)
+        assert report.ok and not report.warnings, report.warnings
+        assert set(report.currencies) == {row()["BillingCurrency"]}
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path)])
-        assert res.files[0]["reader"] == "fast" and not res.warnings
+        assert {f["reader"] for f in res.files} == {"fast"} and not res.warnings, res.warnings
         assert s.totals().currency.tolist() == [row()["BillingCurrency"]]
 
 

@@ -254,3 +254,70 @@ def test_parts_that_differ_only_in_tags_or_amount_are_all_loaded(tmp_path):
         res = s.ingest([str(a), str(b), str(p1), str(p2)])
         assert res.warnings == [] and res.rows == 6
         assert store_totals(s) == exact_totals([a, b, p1, p2])
+
+
+def test_a_few_rows_that_differ_only_in_amounts_are_a_part_not_a_copy(tmp_path):
+    """A large export paged over many files: a small account's row in one part may repeat a
+    charge of another part but for its amounts (tiered pricing, split usage). A handful of
+    such rows is no evidence of a copy: every part is loaded, every cent counted."""
+    big = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.50", "EffectiveCost": f"{i}.50"}
+           for i in range(100)]
+    tier = {"ResourceId": "api", "BilledCost": "1.25", "EffectiveCost": "1.25",
+            "ConsumedQuantity": 5.0}
+    paths = [frame_file(tmp_path / "export", "part_0001", big + [tier]),
+             frame_file(tmp_path / "export", "part_0002",
+                        [dict(tier, BilledCost="0.40", EffectiveCost="0.40", ConsumedQuantity=2.0)])]
+    os.utime(paths[1], ns=(paths[0].stat().st_mtime_ns - 10**9,) * 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "export")])
+        assert res.warnings == [] and res.rows == 102
+        assert store_totals(s) == exact_totals(paths)
+
+
+def test_a_charge_repeated_in_one_file_is_matched_once_per_repeat(tmp_path):
+    """Tiered pricing bills one charge as several rows. A part holding the charge's rows of
+    other tiers is not a copy of the file that holds the first tier once."""
+    rows = [{"ResourceId": f"r{i % 30}", "ChargePeriodStart": f"2026-05-{i // 30 + 1:02d}",
+             "ChargePeriodEnd": f"2026-05-{i // 30 + 2:02d}", "BilledCost": f"{i}.10",
+             "EffectiveCost": f"{i}.10"} for i in range(60)]
+    first = frame_file(tmp_path / "export", "part_1", rows)
+    tiers = frame_file(tmp_path / "export", "part_2",
+                       [dict(r, BilledCost=f"{i}.90", EffectiveCost=f"{i}.90")
+                        for i, r in enumerate(rows * 2)])
+    os.utime(tiers, ns=(first.stat().st_mtime_ns - 10**9,) * 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "export")])
+        # 120 rows, 60 of which match the newer file's charges: half, so still a copy by the
+        # rule; one more tier row of its own makes it a part.
+        assert [w.split(":")[0] for w in res.warnings] == [str(tiers)]
+    extra = rows * 2 + [dict(rows[0], ResourceId="r-extra")]
+    frame_file(tmp_path / "export", "part_2", [dict(r, BilledCost="2.00") for r in extra])
+    os.utime(tiers, ns=(first.stat().st_mtime_ns - 10**9,) * 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "export")])
+        assert res.warnings == [] and res.rows == 181
+        assert store_totals(s) == exact_totals([first, tiers])
+
+
+def test_a_small_copy_left_unchanged_is_still_a_copy():
+    files = [side("a/x", 6, mtime=1), side("b/x", 6, mtime=2)]
+    # six charges in common, amounts all restated: too little evidence, both are parts
+    assert superseded(files, {("a/x", "b/x"): 6}, {("a/x", "b/x"): 0}) == {}
+    # the same six rows, amounts and all: a copy
+    assert superseded(files, {("a/x", "b/x"): 6}, {("a/x", "b/x"): 6}) == {
+        "a/x": Superseded(["b/x"], 6, 6)}
+
+
+def test_parts_that_share_many_charges_by_chance_are_all_kept():
+    """Where the store's columns do not tell charges apart, the parts of one large export
+    match many of one another's charges: a part matching no more than they do is a part;
+    an older copy, matching rows amounts and all, is still a copy."""
+    parts = [side(f"run/p{i:02d}", 100, mtime=5) for i in range(10)]
+    shared = {(a.path, b.path): 10 for a in parts for b in parts if a.path < b.path}
+    assert superseded(parts, shared, {}) == {}
+    old = side("old/p01", 100, mtime=1)
+    shared[("old/p01", "run/p01")] = 100
+    assert superseded([*parts, old], shared, {("old/p01", "run/p01"): 100}) == {
+        "old/p01": Superseded(["run/p01"], 100, 100)}
+    # without matching amounts, a copy must stand out from what the parts share by chance
+    assert superseded([*parts, old], shared, {}) == {}

@@ -869,3 +869,33 @@ def test_direction_overrides_in_names_do_not_reach_the_page(tmp_path, cfg):
         s.ingest([str(f)])
         assert s.monthly(["team"])["team"].tolist() == ["evil"]
         assert s.daily(["team"])["date"].notna().all()
+
+
+def test_store_queries_draw_no_progress_widget(tmp_path, cfg):
+    """A notebook shows DuckDB's progress bar for slow queries as a widget that a rendered
+    report prints as "FloatProgress(...)" text: store connections draw none."""
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        setting = "SELECT current_setting('enable_progress_bar_print')"
+        assert s.con.execute(setting).fetchone()[0] is False
+
+
+def test_different_tags_under_one_tag_set_key_are_refused(tmp_path, cfg):
+    """The tag-set key is a 63-bit hash of the Tags text: two texts sharing one, in a file
+    or against the store, stop the load rather than file one row's tags under the other's."""
+    path = frame_file(tmp_path, "f", [{"Tags": '{"team": "a"}'}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(path)])
+        key = s.con.execute("SELECT wb_tag_set FROM tag_sets").fetchone()[0]
+        s.con.execute("UPDATE charges SET wb_delivery_id = 9")
+        s._add_tag_sets("wb_delivery_id = 9")  # the same text again: nothing to refuse
+        row = s.con.execute("SELECT * FROM charges").fetchone()
+        cols = [d[0] for d in s.con.description]
+        other = dict(zip(cols, row), Tags='{"team": "b"}', wb_delivery_id=8)
+        s.con.execute(f"INSERT INTO charges ({', '.join(cols)}) VALUES "
+                      f"({', '.join('?' * len(cols))})", list(other.values()))
+        assert other["wb_tag_set"] == key
+        with pytest.raises(WorkbenchError, match="share a tag-set key"):  # against the store
+            s._add_tag_sets("wb_delivery_id = 8")
+        s.con.execute("DELETE FROM tag_sets")
+        with pytest.raises(WorkbenchError, match="share a tag-set key"):  # within one load
+            s._add_tag_sets("wb_delivery_id >= 8")

@@ -113,7 +113,7 @@ def _source(con, path: Path, kind: str, head: bytes,
            f"quote='\"', escape='\"', strict_mode=true, null_padding=false, encoding='utf-8', "
            f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
            f"store_rejects=true, rejects_table={literal(rejects)}, "
-           f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0)")
+           f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")
     return src, [(n, "VARCHAR") for n in names], header
 
 

@@ -88,7 +88,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
                f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
                f"encoding='utf-8', compression={compression}, store_rejects=true, "
                f"rejects_table={literal(rejects)}, rejects_scan={literal(rejects + '_scan')}, "
-               "rejects_limit=0)")
+               "rejects_limit=0, hive_partitioning=false)")
         types = {n: wanted.get(n, TEXT) for n, _ in header.columns}
         rejects_table = rejects
     exprs = {}

@@ -18,8 +18,21 @@ The rule, per partition held by more than one file of a delivery:
   furthest, latest ChargePeriodEnd; then the run submitted last, when the folder holds the
   manifest.json Azure writes beside each run's files; then the most recently modified), and
   in a folder the newest file first, by the same order, then the greatest path;
-- a file at least half of whose distinct charges are in files already taken is an older
-  copy: its rows of the partition are not loaded, with a warning. Any other file is taken;
+- charges are counted with their repeats (tiered pricing bills one charge as several rows
+  that differ only in amounts): a file's charge held k times is matched by at most k rows
+  of the files already taken;
+- a file at least half of whose charges are in files already taken, beyond what chance
+  explains, is an older copy: its rows of the partition are not loaded, with a warning.
+  Any other file is taken. Chance is the share of their charges that the files already
+  taken, all parts of one another, hold in common: where the store's columns do not tell
+  every charge apart (rows that differ only in amounts or in x_ columns), a part of a
+  large export matches many charges of the other parts, and only a file that matches
+  clearly more is a copy;
+- a handful of matching charges is not evidence enough: a small account's rows in a part
+  of a large export may look like another part's rows but for their amounts. Below
+  MIN_EVIDENCE matching charges a file is a copy only when at least half its rows are also
+  equal in every amount (a copy left unchanged), beyond chance likewise; otherwise it is
+  a part;
 - before that, runs of one export say so themselves: when the manifest.json beside the
   files names the export (Azure writes one per run: export name, scope, dataset type, run
   id), only the run submitted last is taken for the partition, whatever its charges. A later
@@ -42,6 +55,7 @@ from workbench.schema import MONEY, QUANTITY
 # A run after the invoice fills InvoiceId on every row; a later run restates amounts.
 NOT_IDENTITY = ("InvoiceId",)
 COPY_SHARE = 0.5  # share of a file's charges found in newer files that makes it a copy
+MIN_EVIDENCE = 20  # fewer matching charges than this must also match in their amounts
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,7 @@ class FileSide:
     """One file's rows of one partition."""
 
     path: str
-    charges: int  # distinct charge identities
+    charges: int  # rows: charges counted with their repeats
     last_end: datetime | None  # latest ChargePeriodEnd
     mtime_ns: int
     submitted: datetime | None = None  # when its export run was submitted (run_of)
@@ -81,13 +95,16 @@ class Superseded:
     charges: int
 
 
-def superseded(files: Sequence[FileSide],
-               shared: Mapping[tuple[str, str], int]) -> dict[str, Superseded]:
+def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
+               exact: Mapping[tuple[str, str], int] | None = None) -> dict[str, Superseded]:
     """Files of one partition that are older copies of others.
 
-    `shared[(a, b)]` (a < b) counts the distinct charges files a and b both hold. Returns
-    {path: Superseded} for each file whose rows of the partition are not to be loaded.
+    `shared[(a, b)]` (a < b) counts the charges files a and b both hold (a charge held m
+    times by a and n times by b counts min(m, n)); `exact[(a, b)]` counts the rows they
+    both hold equal in every amount too (None: as `shared`). Returns {path: Superseded}
+    for each file whose rows of the partition are not to be loaded.
     """
+    exact = shared if exact is None else exact
     out = _older_runs(files)
     files = [f for f in files if f.path not in out]
     folder_age: dict[str, tuple] = {}
@@ -97,19 +114,30 @@ def superseded(files: Sequence[FileSide],
     order = sorted(files, key=lambda f: (folder_age[str(Path(f.path).parent)], _age(f)),
                    reverse=True)
     taken: list[FileSide] = []
+    # What the taken files, parts of one another, hold in common (each side counted), by
+    # charge and by whole row: the matches that chance alone gives a part.
+    common, common_rows, rows = 0, 0, 0
     for f in order:
         # Files of one run are its parts, whatever they share (rows may differ only in the
         # custom x_ columns the store does not keep).
-        seen = {k.path: shared.get((min(f.path, k.path), max(f.path, k.path)), 0) for k in taken
-                if not _same_run(f, k)}
+        pairs = {k.path: (min(f.path, k.path), max(f.path, k.path)) for k in taken
+                 if not _same_run(f, k)}
+        seen = {k: shared.get(pair, 0) for k, pair in pairs.items()}
         seen = {k: n for k, n in seen.items() if n}
+        same_rows = sum(exact.get(pair, 0) for pair in pairs.values())
         # Files taken are parts of one another (they share less than half), so their counts
         # add up to nearly the union; capped at what the file holds.
-        n = min(f.charges, sum(seen.values()))
-        if f.charges and n >= COPY_SHARE * f.charges:
+        n, same = min(f.charges, sum(seen.values())), min(f.charges, same_rows)
+        half = COPY_SHARE * f.charges
+        by_charge = n >= MIN_EVIDENCE and n - common / max(rows, 1) * f.charges >= half
+        by_row = same - common_rows / max(rows, 1) * f.charges >= half
+        if f.charges and (by_charge or by_row):
             out[f.path] = Superseded(sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
         else:
             taken.append(f)
+            common += 2 * sum(seen.values())
+            common_rows += 2 * same_rows
+            rows += f.charges
     return out
 
 
@@ -180,4 +208,10 @@ def identity_sql(columns: Mapping[str, str]) -> str:
     """SQL hash of a charge's identity over the store's FOCUS `columns` (name -> type)."""
     present = [c for c, t in columns.items() if c not in NOT_IDENTITY
                and t not in (MONEY, QUANTITY)]
+    return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"
+
+
+def amounts_sql(columns: Mapping[str, str]) -> str:
+    """SQL hash of a row's amounts (costs, unit prices, quantities) over `columns`."""
+    present = [c for c, t in columns.items() if t in (MONEY, QUANTITY)]
     return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"

@@ -166,6 +166,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WorkbenchError(f"{path}: cannot open the store: {msg}") from None
     except duckdb.Error as exc:
         raise WorkbenchError(f"{path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+    # In a notebook DuckDB draws a widget for queries past 2 s, which a report prints as
+    # the text "FloatProgress(...)"; the CLI draws its own progress line (delivery.Progress).
+    con.execute("SET enable_progress_bar_print = false")
     # Bounded memory: big loads spill to a temp folder beside the store.
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if path != ":memory:":
@@ -406,11 +409,14 @@ class Store(Queries):
         """
         from workbench.focus_sql import EMPTY_TAGS_RE, tags_map_expr
         con = self.con
+        # A second, independent hash tells different texts under one key apart: min and max
+        # of the texts themselves would hold two copies of every long Tags value.
         con.execute(f'CREATE OR REPLACE TEMP TABLE {FILE_TAGS} AS SELECT wb_tag_set, '
-                    f'min("Tags") AS lo, max("Tags") AS hi FROM charges WHERE {where} '
+                    f'any_value("Tags") AS lo, min(md5_number("Tags")) <> '
+                    f'max(md5_number("Tags")) AS mixed FROM charges WHERE {where} '
                     "AND wb_tag_set IS NOT NULL GROUP BY 1")
         clash = con.execute(f"SELECT count(*) FROM {FILE_TAGS} f LEFT JOIN tag_sets s "
-                            "USING (wb_tag_set) WHERE f.lo <> f.hi OR s.Tags <> f.lo").fetchone()[0]
+                            "USING (wb_tag_set) WHERE f.mixed OR s.Tags <> f.lo").fetchone()[0]
         if clash:
             raise WorkbenchError("two different Tags values share a tag-set key; this store "
                                  "cannot hold both (please report it)")
@@ -593,32 +599,43 @@ class Store(Queries):
                            [delivery]).fetchone()[0]
         if not many:
             return []
+        # Each file's rows of a shared partition, counted per charge (h) and amounts (a).
         con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
                    {snapshots.identity_sql(FOCUS_COLUMNS)} AS h,
-                   max(c."ChargePeriodEnd") AS last_end
+                   {snapshots.amounts_sql(FOCUS_COLUMNS)} AS a,
+                   count(*) AS n, max(c."ChargePeriodEnd") AS last_end
             FROM charges c SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
                                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
             WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
-        sides = con.execute(f"SELECT {key}, f, count(*), max(last_end) FROM wb_charge_ids "
+        sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end) FROM wb_charge_ids "
                             "GROUP BY ALL").fetchall()
+        per_charge = f"(SELECT {key}, f, h, sum(n) AS n FROM wb_charge_ids GROUP BY ALL)"
+        pair_cols = ", ".join("a." + k for k in PARTITION_KEY)
         pairs = con.execute(
-            f"SELECT {', '.join('a.' + k for k in PARTITION_KEY)}, a.f, b.f, count(*) "
-            f"FROM wb_charge_ids a JOIN wb_charge_ids b ON {shared_key} AND a.h = b.h "
-            "AND a.f < b.f GROUP BY ALL").fetchall()
+            f"SELECT {pair_cols}, a.f, b.f, sum(least(a.n, b.n)) FROM {per_charge} a "
+            f"JOIN {per_charge} b ON {shared_key} AND a.h = b.h AND a.f < b.f "
+            "GROUP BY ALL").fetchall()
+        exact = con.execute(
+            f"SELECT {pair_cols}, a.f, b.f, sum(least(a.n, b.n)) FROM wb_charge_ids a "
+            f"JOIN wb_charge_ids b ON {shared_key} AND a.h = b.h AND a.a = b.a AND a.f < b.f "
+            "GROUP BY ALL").fetchall()
         con.execute("DROP TABLE wb_charge_ids")
         entry_of = {e["path"]: e for e in loaded}
         files: dict[tuple, list] = {}
         for *part, path, n, last_end in sides:
             files.setdefault(tuple(part), []).append(snapshots.side_of(
-                path, n, last_end, entry_of[path]["mtime_ns"]))
+                path, int(n), last_end, entry_of[path]["mtime_ns"]))
         shared: dict[tuple, dict] = {}
         for *part, a, b, n in pairs:
-            shared.setdefault(tuple(part), {})[(a, b)] = n
+            shared.setdefault(tuple(part), {})[(a, b)] = int(n)
+        same: dict[tuple, dict] = {}
+        for *part, a, b, n in exact:
+            same.setdefault(tuple(part), {})[(a, b)] = int(n)
         where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
         out = []
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
-            gone = snapshots.superseded(sides_of, shared.get(part, {}))
+            gone = snapshots.superseded(sides_of, shared.get(part, {}), same.get(part, {}))
             for path, why in sorted(gone.items()):
                 entry = entry_of[path]
                 con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, Path(path))} "
