@@ -162,3 +162,17 @@ def test_a_month_the_data_starts_or_ends_in_is_partial():
     invoice = (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
     assert overview.partial_month(invoice, "2026-05") is None
     assert overview.partial_month(invoice, "2026-06") is None
+
+
+def test_a_change_from_a_month_of_net_credits_has_no_percentage():
+    """From -$5,000 (credits outweighed charges) to $0 is up $5,000: as a share of a negative
+    base it would read -100%, the wrong sign, so it reads n/a."""
+    m = pd.DataFrame({"month": ["2026-05", "2026-06"], "currency": "USD",
+                      "effective_cost": [-5000.0, 0.0]})
+    head = overview.headline(m, "2026-06")
+    assert head.loc[0, "previous_change"] == 5000 and math.isnan(head.loc[0, "previous_change_pct"])
+    text = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], total=[], share=[]),
+                                       m.iloc[:0].assign(label=[])))
+    assert "up on the previous month (2026-05: -$5.0k; +$5.0k)" in text, text
+    movers = overview.top_movers(m.assign(ServiceName="GPU"), "2026-06", dims=["ServiceName"])
+    assert math.isnan(movers.loc[0, "change_pct"])

@@ -49,7 +49,8 @@ def _theme() -> alt.theme.ThemeConfig:
                       "subtitleColor": "#555", "subtitleFontSize": 12},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": False,
                      "domainColor": "#888", "tickColor": "#888"},
-            "axisY": {"grid": True, "gridColor": "#eee"},
+            # Provider / service names run long ("AWS / Amazon Elastic Compute Cloud").
+            "axisY": {"grid": True, "gridColor": "#eee", "labelLimit": 260},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
             "line": {"color": PALETTE[0], "strokeWidth": 2},

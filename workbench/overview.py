@@ -65,8 +65,11 @@ def apply_filters(df: pd.DataFrame, filters: Mapping[str, Sequence[str]] | None)
 
 
 def _ratio(num, den) -> float:
+    """A change as a share of its base; NaN (n/a) when the base is zero or negative: a
+    month of net credits makes a percentage of the wrong sign (from -$5k to $0 is not
+    -100%)."""
     num, den = float(num), float(den)
-    return num / den if den else float("nan")
+    return num / den if den > 0 else float("nan")
 
 
 def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
