@@ -34,6 +34,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+A4_PRINT_WIDTH = 703  # px at 96 dpi: 210 mm less the report's 12 mm side margins
+# Elements that stick out of the page or scroll sideways, as "tag.class" strings.
+PRINT_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    const x = getComputedStyle(e).overflowX;
+    return r.width > 0 && (r.right > width + 1 ||
+      (['auto', 'scroll'].includes(x) && e.scrollWidth > e.clientWidth + 1));
+  }).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
+}"""
+
+
 def open_offline(pack: Path) -> dict:
     """Open index.html and every page it links; return what the browser saw."""
     seen = {}
@@ -49,6 +62,12 @@ def open_offline(pack: Path) -> dict:
                           "scripts": page.locator("script").count(),
                           # a chart left to JavaScript (the default Altair HTML) renders nothing here
                           "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count()}
+        # As printed on A4 (the width between the margins): nothing cut off, nothing scrolls.
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": A4_PRINT_WIDTH, "height": 1000})
+        for href in links:
+            page.goto((pack / href).as_uri())
+            seen[href]["print_overflow"] = page.evaluate(PRINT_OVERFLOW)
         seen["blocked"] = list(blocked)
     return seen
 
@@ -321,6 +340,7 @@ def test_sample_pack_renders_offline(sample_pack):
             continue
         assert page["code"] == 0 and page["scripts"] == 0 and page["unrendered"] == 0, name
         assert all(m > 0 for m in page["marks"]), name  # every chart drew its marks
+        assert page["print_overflow"] == [], name
         assert not ERROR_TEXT.search(page["text"]), (name, ERROR_TEXT.search(page["text"]))
     assert len(seen["00_overview.html"]["marks"]) >= 9
     overview = seen["00_overview.html"]["text"]
