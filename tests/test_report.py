@@ -206,6 +206,13 @@ def test_index_lists_failures_with_their_error():
     eur = head.assign(currency="EUR", previous=0.0, previous_change=1500.0)
     out = report_index.index_html(manifest, eur)
     assert "+€1.5k vs 2026-04 (no EUR spend then)" in out and "(n/a)" not in out
+    credits = head.assign(previous=-1500.0, previous_change=3000.0, previous_change_pct=float("nan"))
+    out = report_index.index_html(manifest, credits)
+    assert "+$3.0k vs 2026-04 (net USD credits then)" in out
+    # a pack made without PDFs has no PDF column, and says so
+    assert "<th>PDF</th>" in out
+    out = report_index.index_html({**manifest, "pdf": {"enabled": False, "warning": None}}, head)
+    assert "<th>PDF</th>" not in out and "No PDFs: this pack was made without them" in out
 
 
 def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):

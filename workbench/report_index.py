@@ -35,7 +35,9 @@ def _versus(r: dict, key: str, unknown: str) -> str:
         return unknown
     change = signed_money(r[f"{key}_change"], cur)
     if pd.isna(r[f"{key}_change_pct"]):
-        return f"{change} vs {r[f'{key}_month']} (no {cur} spend then)"
+        # no percentage of a zero or negative base (a month of net credits)
+        why = f"no {cur} spend then" if r[key] == 0 else f"net {cur} credits then"
+        return f"{change} vs {r[f'{key}_month']} ({why})"
     return f"{change} ({percent(r[f'{key}_change_pct'], signed=True)}) vs {r[f'{key}_month']}"
 
 
@@ -57,7 +59,8 @@ def _figures(head: pd.DataFrame) -> str:
     return f'<div class="wb-figures {NO_MATH}">{"".join(cards)}</div>'
 
 
-def _pages(notebooks: list[dict]) -> str:
+def _pages(notebooks: list[dict], pdf: bool = True) -> str:
+    """The pages table; without its PDF column when PDFs were not asked for."""
     rows = []
     for r in notebooks:
         if r["status"] == "ok":
@@ -66,12 +69,14 @@ def _pages(notebooks: list[dict]) -> str:
         else:
             page = _e(r["title"])
             status = f'<span class="wb-failed">failed: {_e(r["error"])}</span>'
-        pdf = (f'<a href="{_e(r["pdf"])}">PDF</a>' if r.get("pdf")
+        link = (f'<a href="{_e(r["pdf"])}">PDF</a>' if r.get("pdf")
                else _e(f"no PDF: {r['pdf_error']}") if r.get("pdf_error") else "")
         secs = "" if r.get("seconds") is None else f"{r['seconds']:.1f} s"
-        rows.append(f"<tr><td>{page}</td><td>{pdf}</td><td>{status}</td>"
+        cell = f"<td>{link}</td>" if pdf else ""
+        rows.append(f"<tr><td>{page}</td>{cell}<td>{status}</td>"
                     f'<td class="num">{_e(secs)}</td></tr>')
-    return ('<table class="wb-table"><thead><tr><th>page</th><th>PDF</th><th>status</th>'
+    head = "<th>PDF</th>" if pdf else ""
+    return (f'<table class="wb-table"><thead><tr><th>page</th>{head}<th>status</th>'
             f'<th>time</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -112,8 +117,13 @@ def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
     if failed:
         notes.append(f'<div class="wb-notice wb-failed">{len(failed)} of {len(manifest["notebooks"])} '
                      "pages failed; their errors are listed below.</div>")
+    pdf = manifest["pdf"].get("enabled", True)
     if manifest["pdf"]["warning"]:
         notes.append(f'<div class="wb-notice">{_e(manifest["pdf"]["warning"])}</div>')
+    elif not pdf:
+        notes.append('<div class="wb-notice">No PDFs: this pack was made without them '
+                     '(<code>--no-pdf</code> or <code>pdf = false</code> under '
+                     '<code>[report]</code> in the config).</div>')
     if manifest.get("load_warnings"):
         n = len(manifest["load_warnings"])
         notes.append(f'<div class="wb-notice">Loading the data gave {n:,} warning'
@@ -123,7 +133,7 @@ def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
 {''.join(notes)}
 <h2>Pages</h2>
 {_pack(manifest.get('pack_pdf')) if part == "index" else ""}
-{_pages(manifest['notebooks'])}"""
+{_pages(manifest['notebooks'], pdf)}"""
     inputs = f"<h2>Inputs</h2>\n{_inputs(manifest)}\n{_load_warnings(manifest)}"
     where = {"index": "listed above", "cover": "listed on the last pages",
              "inputs": "listed above"}[part]
