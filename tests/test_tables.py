@@ -56,6 +56,7 @@ def test_signed_money_and_percent():
     assert tables.percent(0.1234) == "12.3%"
     assert tables.percent(0.1234, signed=True) == "+12.3%"
     assert tables.percent(float("inf")) == "n/a"
+    assert tables.percent(-0.00004, signed=True) == "0.0%" == tables.percent(0.00004, signed=True)
 
 
 def test_table_formats_each_row_in_its_own_currency():

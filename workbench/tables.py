@@ -117,8 +117,9 @@ def percent(ratio, digits: int = 1, signed: bool = False) -> str:
     """0.123 -> '12.3%' ('+12.3%' when signed); 'n/a' when missing or infinite."""
     if _missing(ratio) or math.isinf(float(ratio)):
         return "n/a"
-    text = f"{float(ratio) * 100:.{digits}f}%"
-    return f"+{text}" if signed and float(ratio) > 0 else text
+    value = round(float(ratio) * 100, digits) + 0.0  # + 0.0: no "-0.0%" for a tiny fall
+    text = f"{value:.{digits}f}%"
+    return f"+{text}" if signed and value > 0 else text
 
 
 def paragraph(text: str) -> Html:
