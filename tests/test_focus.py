@@ -456,3 +456,25 @@ def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
         "not a FOCUS cost and usage export: only 2 FOCUS columns in the header")
     p.write_text("a,b\n1,2\n")
     assert "no FOCUS columns in the header" in scan(p)[0].errors[0].message
+
+
+def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, monkeypatch):
+    """`validate` reads a clean file once, typed (focus_fast.scan_clean); a file with anything
+    to report goes to the precise reader. Either way the report is the precise reader's."""
+    from workbench import focus, focus_fast, json_exact
+    clean = [write(tmp_path, [row(), row(BilledCost="-3.5", Tags="not json")], name="warn.csv"),
+             write(tmp_path, [row(BillingCurrency="EUR"), row()], name="two.csv")]
+    paths = [str(p) for p in [*corpus.values(), *clean]]
+    served = []
+    real = focus_fast.scan_clean
+    monkeypatch.setattr(focus_fast, "scan_clean",
+                        lambda con, p: served.append(p) or real(con, p))
+    fast = [json_exact.dumps(r.to_json()) for r in focus.validate(paths)]
+    monkeypatch.setattr(focus, "VALIDATE_FAST", False)
+    precise = [json_exact.dumps(r.to_json()) for r in focus.validate(paths)]
+    assert fast == precise
+    assert len(served) == len(paths)
+    with duckdb.connect() as con:
+        assert [focus_fast.scan_clean(con, p) is not None for p in clean] == [True, True]
+        bad = corpus[next(n for n, (case, _) in CASES.items() if not case.ok)]
+        assert focus_fast.scan_clean(con, bad) is None

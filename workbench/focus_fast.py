@@ -28,6 +28,8 @@ from datetime import UTC
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+import duckdb
+
 from workbench.focus import Header, read_header, run_checks
 from workbench.focus_checks import ERROR, WARNING, Check, build_checks
 from workbench.focus_columns import PROVIDER_COLUMNS
@@ -38,9 +40,10 @@ from workbench.focus_sql import (
     ident,
     literal,
     tag_set_expr,
+    tags_map_expr,
     typed_expr,
 )
-from workbench.schema import FOCUS_COLUMNS, QUANTITY, TEXT, TIME
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
 
 PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
 
@@ -221,3 +224,34 @@ def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
 def _sort_key(key: tuple) -> tuple:
     # ORDER BY ALL in SQL puts NULLs last; mirror it so both paths record the same order.
     return tuple((v is None, v if v is not None else 0) for v in key)
+
+
+FAST_TABLE, FAST_REJECTS = "wb_fast_rows", "wb_fast_rejects"
+
+
+def scan_clean(con, path: Path) -> FileReport | None:
+    """`validate` on the fast path: the report of a clean file, the same as the precise
+    reader's, or None when the file has anything beyond warnings to say (then the precise
+    reader, which locates every problem, reads it)."""
+    p = plan(con, path, list(CANONICAL_COLUMNS), None, FAST_REJECTS)
+    if p is None:
+        return None
+    inner, folded = tags_map_expr('"Tags"')
+    keep = con.execute("SELECT current_setting('preserve_insertion_order'), "
+                       "current_setting('TimeZone')").fetchone()
+    try:
+        con.execute("SET preserve_insertion_order = false")  # order does not matter here
+        con.execute("SET TimeZone = 'UTC'")  # naive timestamps are UTC, as in the store
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TABLE} AS {p.select}")
+        tag_sets = (f'SELECT wb_tag_set, "Tags", {folded} AS wb_tags FROM (SELECT wb_tag_set, '
+                    f'"Tags", {inner} AS __m FROM (SELECT DISTINCT wb_tag_set, "Tags" '
+                    f'FROM {FAST_TABLE} WHERE wb_tag_set IS NOT NULL))')
+        result = check(con, p, f"SELECT * FROM {FAST_TABLE}", tag_sets)
+        return result.report if result is not None else None
+    except duckdb.Error:  # a value that does not convert, a read error: the precise reader
+        return None
+    finally:
+        drop_rejects(con, p)
+        con.execute(f"DROP TABLE IF EXISTS {FAST_TABLE}")
+        con.execute(f"SET preserve_insertion_order = {bool(keep[0])}")
+        con.execute(f"SET TimeZone = {literal(keep[1])}")
