@@ -133,3 +133,23 @@ def test_query_totals_equal_store_totals(path, batches, dims):
                 assert daily[cur] == pytest.approx(float(billed), abs=0.005)
                 assert sum(r[r.currency == cur].effective_cost.sum() for r in res) == pytest.approx(
                     float(effective), abs=0.005)
+
+
+@pytest.mark.parametrize("path", ("frames", "fast"))
+@SETTINGS
+@given(rows=st.lists(row, min_size=2, max_size=40, unique_by=lambda r: r["BilledCost"]),
+       cuts=st.lists(st.integers(1, 39), min_size=1, max_size=3, unique=True))
+def test_parts_of_one_export_are_all_loaded_whatever_charges_they_repeat(path, rows, cuts):
+    """One export split into parts in one folder, its rows free to repeat one another's
+    charges but for their amounts (tiered pricing, rows that differ in x_ columns): every
+    part is loaded, every cent counted."""
+    # One resource, one service, no tags: rows of a day and currency are one charge.
+    rows = [{**r, "Tags": "{}", "ServiceName": "GPU", "ResourceId": "r1"} for r in rows]
+    bounds = [0, *sorted(c for c in cuts if c < len(rows)), len(rows)]
+    batches = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    with tempfile.TemporaryDirectory() as tmp, reader(path):
+        paths = _write(Path(tmp) / "export", batches, parts=False)
+        with Store(":memory:", Config(root=Path(tmp))) as s:
+            res = s.ingest([str(Path(tmp) / "export")])
+            assert not [w for w in res.warnings if "copy" in w] and res.rows == len(rows)
+            assert store_totals(s) == exact_totals(paths)
