@@ -11,7 +11,10 @@ time is measured inside the child around the work only (imports excluded):
   closed at the end: what any loader that keeps all columns pays at least;
 - parquet: the same typed columns written to one snappy Parquet file instead: whether
   another storage format would close the gap;
-- pandas: chunked `read_csv` + group-by.
+- pandas: chunked `read_csv` + group-by;
+- validate: `workbench validate` of the file (clean: one typed read, as ingest reads it);
+- validate_precise: the same through the precise reader alone (every value read as text,
+  every row numbered), which a file with problems gets.
 
 The CSV is generated once and cached under data/bench/, and read once before each pass so
 that every pass finds it in the page cache. Targets: ingest within 2x of bare DuckDB,
@@ -158,8 +161,23 @@ def pass_pandas(csv: Path) -> dict:
             "totals": {c: [round(v, 2) for v in r] for c, r in totals.iterrows()}}
 
 
+def _validate(csv: Path, fast: bool) -> dict:
+    from workbench import focus
+    focus.VALIDATE_FAST = fast
+    t0 = time.perf_counter()
+    (report,) = focus.validate([str(csv)])
+    wall = time.perf_counter() - t0
+    assert report.ok, report.lines()[:3]
+    return {"wall_s": wall, "rows": report.rows,
+            "totals": {c: [round(float(v["billed_cost"]), 2), round(float(v["effective_cost"]), 2)]
+                       for c, v in sorted(report.currencies.items())}}
+
+
 PASSES = {"ingest": pass_ingest, "duckdb": pass_duckdb, "scan": pass_scan,
-          "floor": pass_floor, "parquet": pass_parquet, "pandas": pass_pandas}
+          "floor": pass_floor, "parquet": pass_parquet, "pandas": pass_pandas,
+          "validate": lambda csv: _validate(csv, True),
+          "validate_precise": lambda csv: _validate(csv, False)}
+NAMES = tuple(PASSES)
 
 
 def _child(name: str, csv: str) -> None:
@@ -193,7 +211,7 @@ def run() -> dict:
     res = {"rows": ROWS, "csv": str(csv), "csv_mb": round(csv.stat().st_size / 2**20, 1),
            "generate_s": round(gen, 1)}
     res["warm_read_s"] = round(warm_cache(csv), 2)
-    for name in ("duckdb", "ingest", "scan", "floor", "parquet", "pandas"):
+    for name in ("duckdb", *(n for n in NAMES if n != "duckdb")):
         warm_cache(csv)
         r = _measure(name, csv)
         r["rows_per_s"] = round(r["rows"] / r["wall_s"])
@@ -201,10 +219,13 @@ def run() -> dict:
         res[name] = r
     res["rows"] = res["duckdb"]["rows"]
     base = res["duckdb"]["wall_s"]
-    for name in ("ingest", "scan", "floor", "parquet", "pandas"):
+    for name in (n for n in NAMES if n != "duckdb"):
         res[f"{name}_vs_duckdb"] = round(res[name]["wall_s"] / base, 2)
+    res["validate_vs_precise"] = round(res["validate"]["wall_s"]
+                                       / res["validate_precise"]["wall_s"], 2)
     res["ingest_vs_floor"] = round(res["ingest"]["wall_s"] / res["floor"]["wall_s"], 2)
-    res["totals_agree"] = res["ingest"]["totals"] == res["duckdb"]["totals"]
+    res["totals_agree"] = all(res[n]["totals"] == res["duckdb"]["totals"]
+                              for n in ("ingest", "validate", "validate_precise"))
     res["targets"] = {"ingest_within_2x": res["ingest_vs_duckdb"] <= 2.0,
                       "ingest_rss_under_2gb": res["ingest"]["peak_rss_mb"] < 2048}
     return res
@@ -212,11 +233,11 @@ def run() -> dict:
 
 def table(res: dict) -> str:
     lines = [f"{res['rows']:,} rows, {res['csv_mb']} MB CSV",
-             f"{'pass':<8} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12} {'vs duckdb':>10}"]
-    for name in ("ingest", "duckdb", "scan", "floor", "parquet", "pandas"):
+             f"{'pass':<16} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12} {'vs duckdb':>10}"]
+    for name in ("ingest", *(n for n in NAMES if n != "ingest")):
         r = res[name]
         ratio = r["wall_s"] / res["duckdb"]["wall_s"]
-        lines.append(f"{name:<8} {r['wall_s']:>8.2f} {r['rows_per_s']:>12,} "
+        lines.append(f"{name:<16} {r['wall_s']:>8.2f} {r['rows_per_s']:>12,} "
                      f"{r['peak_rss_mb']:>12,.0f} {ratio:>9.2f}x")
     ing = res["ingest"]
     lines.append(f"ingest: {'/'.join(ing['reader'])} path, {res['ingest_vs_floor']:.2f}x the "
