@@ -47,4 +47,4 @@ sample: setup
 	$(BIN)/workbench sample
 
 clean:
-	rm -rf $(VENV) reports/*/ data/*.duckdb data/bench
+	rm -rf $(VENV) reports/*/ data/*.duckdb data/*.duckdb.wal data/*.lock data/bench

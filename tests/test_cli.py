@@ -1,10 +1,15 @@
 import subprocess
 import sys
+import threading
+import time
 import types
+from pathlib import Path
 
 import pytest
+from corpus.build import csv_bytes, row
 
 from workbench import cli
+from workbench.delivery import file_lock, warning_lines
 from workbench.errors import InputError, WorkbenchError, format_problem
 
 
@@ -41,10 +46,115 @@ def test_unexpected_failure_has_no_traceback(monkeypatch, capsys):
 
 
 def test_usage_error_exits_2():
-    proc = subprocess.run([sys.executable, "-m", "workbench.cli", "validate"],
+    proc = subprocess.run([sys.executable, "-m", "workbench.cli", "ingest", "--bogus"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["ingest", "--bogus"], ["validate", "a.csv", "--bogus", "x"],
+                                  ["report", "--no-pdf", "--bogus"]])
+def test_an_unknown_option_shows_the_commands_usage(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith(f"usage: workbench {argv[0]} ")
+    assert err.splitlines()[-1].startswith(f"workbench {argv[0]}: error: unrecognized arguments: ")
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["report", "--month", "2025-13"], "argument --month: '2025-13' is not a month like 2026-05"),
+    (["report", "--month", ""], "argument --month: '' is not a month like 2026-05"),
+    (["sample", "--months", "0"], "argument --months: '0' is not a number of months"),
+    (["sample", "--months", "x"], "argument --months: 'x' is not a number of months"),
+    (["sample", "--rows", "0"], "argument --rows: '0' is not a number of rows"),
+    (["sample", "--rows", "-5"], "argument --rows: '-5' is not a number of rows"),
+    (["sample", "--end", "2026-5"], "argument --end: '2026-5' is not a month like 2026-05"),
+    (["sample", "--end", "May"], "argument --end: 'May' is not a month like 2026-05"),
+    (["sample", "--seed", "-1"], "argument --seed: '-1' is not a seed"),
+])
+def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path, capsys):
+    """Exit 2 with the command's usage line; --data names nothing, so a load would fail (1)."""
+    extra = (["--data", str(tmp_path / "none"), "--out", str(tmp_path / "pack")]
+             if argv[0] == "report" else ["--out", str(tmp_path / "sample")])
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*argv, *extra])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith(f"usage: workbench {argv[0]} ")
+    assert says in err.splitlines()[-1]
+    assert list(tmp_path.iterdir()) == []  # nothing made, nothing loaded
+
+
+def test_store_that_names_an_export_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["ingest", "--store", str(tmp_path / "s.parquet"), str(tmp_path)])
+    assert exc.value.code == 2
+    assert "the store is a DuckDB database file" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    notes = tmp_path / "notes.db"
+    notes.write_text("my notes\n")
+    assert cli.main(["ingest", "--store", str(notes), str(export)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {notes}: not a DuckDB database; the store is a DuckDB file (such as "
+        "data/workbench.duckdb): name a new file or an existing store\n")
+    assert notes.read_text() == "my notes\n"
+
+
+def test_a_failed_ingest_into_a_new_store_leaves_no_file(tmp_path, capsys):
+    """All or nothing: the store was not there, and is still not there (nor its lock)."""
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([row(BilledCost="12,50")]))
+    assert cli.main(["ingest", "--store", str(tmp_path / "fresh.duckdb"), str(bad)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {bad}:1: BilledCost: not a number")
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+    # a store that was there stays, as it was
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", "--store", str(store), str(good)]) == 0
+    before = store.read_bytes()
+    assert cli.main(["ingest", "--store", str(store), str(bad)]) == 1
+    assert store.read_bytes() == before
+
+
+def test_commands_leave_no_lock_file(tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([row()]))
+    for _ in range(2):
+        assert cli.main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(good)]) == 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "s.duckdb"]
+
+
+def test_the_lock_holds_while_its_file_comes_and_goes(tmp_path):
+    """Each holder removes the lock file on release; waiters that locked the removed file
+    must not run beside one that locked the new one (no increment is lost)."""
+    counter, target = tmp_path / "counter", tmp_path / "s.duckdb"
+    counter.write_text("0")
+
+    def bump():
+        for _ in range(40):
+            with file_lock(target):
+                n = int(counter.read_text())
+                time.sleep(0.0005)
+                counter.write_text(str(n + 1))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counter.read_text() == "160"
+    assert not Path(f"{target}.lock").exists()
+
+
+def test_warnings_on_stderr_are_capped_with_a_count():
+    assert warning_lines(["a", "b"], shown=5) == ["warning: a", "warning: b"]
+    assert warning_lines(list("abcdef"), shown=5)[-1] == "warning: ... and 1 more warning"
+    assert warning_lines(list("abcdefg"), shown=5)[-1] == "warning: ... and 2 more warnings"
 
 
 def test_version():
@@ -91,3 +201,28 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
     export.write_text("x\n")
     assert cli.main(["--config", str(tmp_path / "none.toml"), "validate", str(export)]) == 1
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"
+
+
+def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, monkeypatch, capsys):
+    """The load line is true for a store built now and for one used as it is, and what the
+    load warned about goes to stderr as ingest prints it, not only into the pack's index."""
+    from workbench import report
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    export = (tmp_path / "may.csv").resolve()
+    export.write_bytes(csv_bytes([row(), row(Tags='{"team"')]))
+    config = tmp_path / "workbench.toml"
+    config.write_text('[data]\nstore = "s.duckdb"\n')
+    store = report.store_path(report.load_config(config), [str(export)])
+    argv = ["--config", str(config), "report", "--data", str(export), "--no-pdf",
+            "--out", str(tmp_path / "pack")]
+    warning = (f"warning: {export}:2: Tags: not a JSON object of unique keys; row kept without "
+               "tags: '{\"team\"'")
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().err.splitlines()[:2] == [f"loading {export} into {store}", warning]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().err.splitlines()[:2] == [
+        f"using the store {store}, already loaded from {export}", warning]

@@ -478,3 +478,13 @@ def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, 
         assert [focus_fast.scan_clean(con, p) is not None for p in clean] == [True, True]
         bad = corpus[next(n for n, (case, _) in CASES.items() if not case.ok)]
         assert focus_fast.scan_clean(con, bad) is None
+
+
+def test_a_file_stopped_at_its_header_does_not_claim_zero_rows(corpus):
+    """A file refused for its header was never counted: its summary says so, while a
+    header-only file has 0 rows. (The JSON keeps "rows": 0 for both.)"""
+    def summary(name):
+        return scan(corpus[name])[0].lines()[-1]
+    assert "rows not read" in summary("missing_required") and "rows not read" in summary("aws_cur")
+    assert ", 0 rows," in summary("header_only") and "rows not read" not in summary("header_only")
+    assert scan(corpus["missing_required"])[0].to_json()["rows"] == 0

@@ -359,5 +359,6 @@ def test_an_empty_month_is_refused_not_taken_as_the_default(third_party_pack):
     root, export = third_party_pack["root"], third_party_pack["export"]
     proc = workbench("--config", str(root / "workbench.toml"), "report", "--data", str(export),
                      "--month", "", "--out", str(root / "pack-empty"), cwd=root)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == "error: --month: '' is not a month like 2026-05"
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr  # a usage error, before the load
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "workbench report: error: argument --month: '' is not a month like 2026-05")

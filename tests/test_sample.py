@@ -360,23 +360,43 @@ def test_bench_money_text_is_plain_decimal():
 # -- command line --------------------------------------------------------------------------
 
 def test_cli_writes_a_sample_and_rejects_bad_arguments(tmp_path, capsys):
-    assert cli.main(["sample", "--out", str(tmp_path / "s"), "--months", "2", "--end", "2026-03",
+    out = tmp_path / "s"
+    assert cli.main(["sample", "--out", str(out), "--months", "2", "--end", "2026-03",
                      "--seed", "1"]) == 0
-    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["end"] == "2026-03" and manifest["months"] == 2
-    assert (tmp_path / "s" / "focus" / "lexica" / "2026-02.parquet").exists()
-    capsys.readouterr()
-    assert cli.main(["sample", "--out", str(tmp_path / "x"), "--end", "2026-13"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: --end:") and "\n" not in err
-    assert cli.main(["sample", "--out", str(tmp_path / "x"), "--months", "1"]) == 1
-    assert cli.main(["sample", "--out", str(tmp_path / "b.csv"), "--rows", "0"]) == 1
-    assert cli.main(["sample", "--out", str(tmp_path / "x"), "--seed", "-1"]) == 1
+    assert (out / "focus" / "lexica" / "2026-02.parquet").exists()
+    # FOCUS files and business files told apart, and where to point ingest
+    focus = sorted(p for p in (out / "focus").rglob("*.parquet"))
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote {out}: {manifest['rows']:,} FOCUS rows in {len(focus)} FOCUS files under "
+        f"{out / 'focus'}, plus 5 business files (drivers, org, budgets, telemetry, quality); "
+        "2 months ending 2026-03, seed 1",
+        f"load the FOCUS files with: workbench ingest {out / 'focus'}"]
+    for argv in (["--end", "2026-13"], ["--months", "1"], ["--rows", "0"], ["--seed", "-1"]):
+        with pytest.raises(SystemExit) as exc:  # usage errors, before anything is written
+            cli.main(["sample", "--out", str(tmp_path / "x"), *argv])
+        err = capsys.readouterr().err.strip()
+        assert exc.value.code == 2 and f"argument {argv[0]}: '{argv[1]}' is not " in err
+    assert not (tmp_path / "x").exists()
     with pytest.raises(WorkbenchError):
         write_bench_csv(tmp_path / "c.csv", -3)
     (tmp_path / "file").write_text("")
     with pytest.raises(WorkbenchError, match="cannot write"):
         write_bench_csv(tmp_path / "file" / "c.csv", 10)
+
+
+def test_cli_rows_honour_months(tmp_path, capsys):
+    """--rows with --months: the export spans those months (12 without)."""
+    for months, end, first in (("3", "2026-03", "2026-01"), (None, "2026-10", "2025-11")):
+        path = tmp_path / f"b{months}.csv"
+        argv = ["sample", "--rows", "400", "--end", end, "--out", str(path)]
+        assert cli.main(argv + (["--months", months] if months else [])) == 0
+        got = _con().execute(f"""SELECT min(BillingPeriodStart), max(BillingPeriodStart), count(*)
+                                 FROM read_csv('{path.as_posix()}', all_varchar = true)""").fetchone()
+        assert got == (f"{first}-01T00:00:00Z", f"{end}-01T00:00:00Z", 400)
+        assert capsys.readouterr().out == (f"wrote {path}: 400 FOCUS rows, {months or 12} months "
+                                           f"ending {end}, seed 7\n")
 
 
 def test_default_end_is_the_last_full_month():

@@ -27,7 +27,7 @@ def test_ok_file_exit_0_and_summary(corpus, capsys):
                         "2026-05-03T00:00:00Z, 0 errors, 0 warnings")
     assert lines[1].split() == ["EUR", "billed", "0.00", "effective", "100.00"]
     assert lines[2].split() == ["USD", "billed", "7.75", "effective", "7.25"]
-    assert lines[-1] == "1 files checked: 1 usable, 0 with errors"
+    assert lines[-1] == "1 file checked: 1 usable, 0 with errors"
 
 
 def test_problem_lines_and_exit_1(corpus, capsys):
@@ -122,10 +122,119 @@ def test_missing_path_one_line_exit_1(tmp_path, capsys):
                                         "and no file matches it as a glob"]
 
 
-def test_usage_error_exit_2(capsys):
+def test_usage_error_exit_2(tmp_path, capsys):
+    """No PATH and no [data].focus paths to fall back on: say what to pass."""
+    config = tmp_path / "workbench.toml"
+    config.write_text("[data]\nfocus = []\n")
     with pytest.raises(SystemExit) as exc:
-        main(["validate"])
+        main(["--config", str(config), "validate"])
     assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: workbench validate")
+    assert err.strip().splitlines()[-1] == (
+        "workbench validate: error: no PATH given, and [data] focus in the config lists none: "
+        "pass PATH... (a file, folder or glob)")
+
+
+def test_json_names_a_path_that_matches_nothing(corpus, tmp_path, capsys):
+    """--json prints its document even when a PATH matches nothing: an entry that is not ok."""
+    missing = str(tmp_path / "nope" / "*.csv")
+    code, out, err = run(capsys, "--json", missing, str(corpus["good"]))
+    assert code == 1 and err == ""
+    doc = json.loads(out)  # stdout is the JSON document and nothing else
+    assert [f["path"] for f in doc["files"]] == [missing, str(corpus["good"])]
+    assert doc["files"][0] == {
+        "path": missing, "ok": False, "focus_version": None, "rows": 0,
+        "period": {"start": None, "end": None}, "currencies": {},
+        "errors": [{"row": None, "column": None,
+                    "message": "no such file or folder, and no file matches it as a glob"}],
+        "warnings": []}
+    assert doc["files"][1]["ok"] is True
+
+
+def test_problems_are_listed_in_row_order(tmp_path, capsys):
+    """The checks find problems kind by kind; the lines, the JSON and ingest's first problem
+    follow the rows of the file."""
+    p = tmp_path / "order.csv"
+    p.write_bytes(csv_bytes([row(BillingCurrency="usd"), row(BilledCost="12,50"),
+                             row(Tags='{"a"'), row(ChargeCategory="Refund")]))
+    code, out, _ = run(capsys, str(p))
+    assert code == 1
+    listed = [line.split(": ")[1] for line in out.splitlines()[:4]]
+    assert listed == [f"{p}:1", f"{p}:2", f"{p}:3", f"{p}:4"]
+    code, out, _ = run(capsys, "--json", str(p))
+    doc = json.loads(out)["files"][0]
+    assert [e["row"] for e in doc["errors"]] == [1, 2] and [w["row"] for w in doc["warnings"]] == [3, 4]
+    code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith(f"error: {p}:1: BillingCurrency: ")
+
+
+def test_counts_are_singular_for_one(tmp_path, capsys):
+    p = tmp_path / "one.csv"
+    p.write_bytes(csv_bytes([row(BilledCost="12,50"), row(BillingCurrency="usd", Tags='{"a"')]))
+    code, out, _ = run(capsys, str(p))
+    assert f"{p}: NOT USABLE: FOCUS 1.0, 2 rows, 2026-05-02T00:00:00Z to 2026-05-03T00:00:00Z, " \
+           "2 errors, 1 warning\n" in out
+    assert out.splitlines()[-1] == "1 file checked: 0 usable, 1 with errors"
+    code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
+    assert capsys.readouterr().err.strip().endswith(
+        "(and 1 more problem: `workbench validate` lists them)")
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([row()]))
+    code, out, _ = run(capsys, str(good))
+    assert ": ok: FOCUS 1.0, 1 row, " in out and ", 0 errors, 0 warnings" in out
+    assert main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(good)]) == 0
+    assert capsys.readouterr().out.startswith(
+        "delivery 1: 1 row from 1 file in ")
+    assert main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(good)]) == 0
+    assert "; replaced 1 row of earlier deliveries in 1 partition; " in capsys.readouterr().out
+
+
+def test_a_row_with_too_few_fields_has_no_column(corpus, capsys):
+    """The line is FILE:ROW: problem when no one column is at fault, as for a repeated
+    header, and the JSON says column null: no column is made up."""
+    code, out, _ = run(capsys, str(corpus["ragged"]), str(corpus["header_again"]))
+    assert f"error: {corpus['ragged']}:4: row not readable: too few fields in this row" in out
+    assert f"error: {corpus['header_again']}:3: this row repeats the header" in out
+    code, out, _ = run(capsys, "--json", str(corpus["ragged"]))
+    (problem,) = json.loads(out)["files"][0]["errors"]
+    assert problem == {"row": 4, "column": None,
+                       "message": "row not readable: too few fields in this row"}
+
+
+def test_no_path_validates_the_configured_exports(tmp_path, monkeypatch, capsys):
+    """Like every command, validate reads [data].focus, relative to the config's folder."""
+    project = tmp_path / "project"
+    (project / "exports").mkdir(parents=True)
+    (project / "exports" / "may.csv").write_bytes(csv_bytes([row()]))
+    (project / "workbench.toml").write_text('[data]\nfocus = ["exports"]\n')
+    monkeypatch.chdir(tmp_path)  # elsewhere: the paths still resolve from the config
+    code, out, _ = run_with_config(capsys, project / "workbench.toml")
+    assert code == 0
+    assert out.splitlines()[0].startswith(f"{project / 'exports' / 'may.csv'}: ok: FOCUS 1.0, 1 row")
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[data\n", "not valid TOML"),
+    ("[data]\nfocuss = []\n", "data.focuss: unknown key"),
+])
+def test_a_bad_config_is_one_line_exit_1_as_for_ingest(tmp_path, corpus, capsys, text, says):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    for argv in (["validate", str(corpus["good"])], ["validate", "--json", str(corpus["good"])],
+                 ["ingest", "--store", str(tmp_path / "s.duckdb"), str(corpus["good"])]):
+        assert main(["--config", str(config), *argv]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith(f"error: {config}: ") and says in err
+        assert len(err.splitlines()) == 1
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def run_with_config(capsys, config, *argv) -> tuple[int, str, str]:
+    code = main(["--config", str(config), "validate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_console_script_never_shows_a_traceback(corpus):

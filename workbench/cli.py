@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import UsageError, WorkbenchError
 
 # command -> (module, function); imported lazily so `workbench validate` starts fast.
 COMMANDS = {
@@ -25,36 +26,50 @@ COMMANDS = {
 }
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: an option it does not know is its usage error, shown with its
+    own usage line (argparse would hand it up to the top-level parser)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return namespace, extra
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="AI FinOps workbench: FOCUS billing exports in, answers out.")
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     p.add_argument("--config", metavar="FILE", type=_path, help="workbench.toml to use (default: ./workbench.toml)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
+    p.commands = sub.choices  # name -> parser, for usage errors found after parsing
 
     v = sub.add_parser("validate", help="check FOCUS exports; one line per problem")
-    v.add_argument("paths", nargs="+", metavar="PATH", type=_path, help="file, folder (recursive) or glob")
+    v.add_argument("paths", nargs="*", metavar="PATH", type=_path,
+                   help="file, folder (recursive) or glob (default: [data].focus from the config)")
     v.add_argument("--json", action="store_true", help="machine-readable report on stdout")
 
     i = sub.add_parser("ingest", help="load FOCUS exports into the DuckDB store")
     i.add_argument("paths", nargs="*", metavar="PATH", type=_path, help="default: [data].focus from the config")
-    i.add_argument("--store", metavar="FILE", type=_path, help="DuckDB file (default: [data].store)")
+    i.add_argument("--store", metavar="FILE", type=_store_file, help="DuckDB file (default: [data].store)")
     i.add_argument("--json", action="store_true", help="print the store's totals as JSON")
     i.add_argument("--rebuild", action="store_true",
                    help="first load the store again from the files it records (after an upgrade)")
 
     s = sub.add_parser("sample", help="generate the AI-company sample dataset (FOCUS 1.3)")
     s.add_argument("--out", metavar="DIR", type=_path, default="data/sample")
-    s.add_argument("--months", type=int, default=18)
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--end", metavar="YYYY-MM", default=None,
+    s.add_argument("--months", metavar="N", type=_months, default=None,
+                   help="months of billing (default: 18; 12 with --rows)")
+    s.add_argument("--seed", metavar="S", type=_seed, default=7)
+    s.add_argument("--end", metavar="YYYY-MM", type=_month, default=None,
                    help="last month of the sample (default: the last full month before today)")
-    s.add_argument("--rows", type=int, default=None,
+    s.add_argument("--rows", metavar="N", type=_rows, default=None,
                    help="stream a larger export of about N rows (benchmarks) to data/bench/, "
                         "or to --out when it names a .csv/.csv.gz file or another folder")
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
     r.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
-    r.add_argument("--month", metavar="YYYY-MM", help="default: last full month in the data")
+    r.add_argument("--month", metavar="YYYY-MM", type=_month, help="default: last full month in the data")
     r.add_argument("--out", metavar="DIR", type=_path, help="default: reports/<YYYY-MM>/")
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="default: every notebook")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")
@@ -74,23 +89,53 @@ def _path(text: str) -> str:
     return text
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number from 1 to 65535)")
-    return port
+# Option values are checked as the command line is read, so a typo is a usage error
+# (exit 2) before a load that may take minutes.
+
+def _store_file(text: str) -> str:
+    _path(text)
+    if text.lower().endswith((".csv", ".csv.gz", ".parquet")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names a FOCUS export; the store is a DuckDB database file (such as "
+            "data/workbench.duckdb), and the exports to load are the PATH arguments")
+    return text
+
+
+def _whole(what: str, low: int, high: int | None = None):
+    """An argparse type: a whole number from `low` to `high`, else a usage error saying `what`."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = None
+        if n is None or n < low or (high is not None and n > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return n
+    return parse
+
+
+_port = _whole("a port (a whole number from 1 to 65535)", 1, 65535)
+_months = _whole("a number of months (a whole number from 2 to 60)", 2, 60)
+_rows = _whole("a number of rows (a whole number, 1 or more)", 1)
+_seed = _whole("a seed (a whole number, 0 or more)", 0)
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-05")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     module, func = COMMANDS[args.command]
     try:
         if args.config and not os.path.isfile(args.config):  # even where no setting is read
             raise WorkbenchError(f"{args.config}: config file not found")
         return int(getattr(importlib.import_module(module), func)(args) or 0)
+    except UsageError as exc:  # the command's usage line, exit 2, as argparse does
+        parser.commands[args.command].error(exc.line())
     except WorkbenchError as exc:
         print(f"error: {exc.line()}", file=sys.stderr)
         return 1

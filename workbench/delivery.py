@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sys
 import threading
 import time
@@ -19,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.errors import InputError, format_problem
+from workbench.errors import InputError, format_problem, plural
+from workbench.focus_report import in_row_order
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -44,14 +46,22 @@ class IngestResult:
 
 @contextlib.contextmanager
 def file_lock(target: Path) -> Iterator[None]:
-    """An exclusive inter-process lock on `target`.lock (several kernels may start at once)."""
+    """An exclusive inter-process lock on `target`.lock (several kernels may start at once).
+
+    The lock file is removed on release, while still locked. A process that was waiting on
+    it then holds a lock on a file no longer there, so it checks after locking that the
+    name still leads to the file it locked, and starts again when not: two processes never
+    both hold the lock through two files of the same name.
+    """
     lock_path = Path(str(target) + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
-        try:
-            import fcntl
-        except ImportError:  # Windows: msvcrt locks a byte range
-            import msvcrt
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is None:  # Windows: msvcrt locks a byte range; an open file cannot be removed
+        import msvcrt
+        with open(lock_path, "a+") as fh:
             fh.seek(0)
             msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
             try:
@@ -59,12 +69,42 @@ def file_lock(target: Path) -> Iterator[None]:
             finally:
                 fh.seek(0)
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-            return
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        return
+    while True:
+        fh = open(lock_path, "a+")
         try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            if _same_file(fh, lock_path):
+                break
+        except BaseException:
+            fh.close()
+            raise
+        fh.close()  # its holder removed it while we waited: lock the file there now
+    try:
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
+
+
+def _same_file(fh, path: Path) -> bool:
+    try:
+        here, there = os.fstat(fh.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+WARNINGS_SHOWN = 50  # a big load can warn thousands of times; the store keeps them all
+
+
+def warning_lines(warnings: list[str], shown: int = WARNINGS_SHOWN) -> list[str]:
+    """The `warning: ...` lines a command prints on stderr: the first `shown`, then a count."""
+    lines = [f"warning: {w}" for w in warnings[:shown]]
+    if len(warnings) > shown:
+        lines.append(f"warning: ... and {plural(len(warnings) - shown, 'more warning')}")
+    return lines
 
 
 def naive_utc(value):
@@ -111,12 +151,14 @@ def same_in_many_files(found: list) -> list[str]:
 
 
 def first_problem(path: Path, report) -> InputError:
-    """Why a file cannot be loaded: its first problem, as FILE:ROW: COLUMN: message."""
-    p = report.errors[0] if report.errors else None
+    """Why a file cannot be loaded: its first problem as `workbench validate` lists them
+    (the earliest row), as FILE:ROW: COLUMN: message."""
+    p = in_row_order(report.errors)[0] if report.errors else None
     if p is None:
         return InputError("file is not usable FOCUS cost data", path=str(path))
     n = sum(e.count for e in report.errors) - 1
-    more = f" (and {n:,} more problems: `workbench validate` lists them)" if n > 0 else ""
+    more = (f" (and {plural(n, 'more problem')}: `workbench validate` lists them)"
+            if n > 0 else "")
     return InputError(p.message + more, path=str(path), row=p.row, column=p.column)
 
 
@@ -151,7 +193,7 @@ class Progress:
     def _print(self, done: int, pct: float | None) -> None:
         rate = self.rows / max(time.perf_counter() - self.t0, 1e-9)
         cur = f"  reading {self.name} {pct:.0f}%" if pct is not None and done < self.total else ""
-        print(f"\r{done}/{self.total} files  {self.rows:,} rows  {rate:,.0f} rows/s{cur}\033[K",
+        print(f"\r{done}/{self.total} files  {plural(self.rows, 'row')}  {rate:,.0f} rows/s{cur}\033[K",
               end="", file=sys.stderr, flush=True)
 
     def stop(self) -> None:

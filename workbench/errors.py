@@ -29,9 +29,19 @@ class ConfigError(WorkbenchError):
     """workbench.toml is missing a key, has a wrong type or an unknown key; names the key."""
 
 
+class UsageError(WorkbenchError):
+    """The command line is incomplete (found out only after the config is read): exit status 2."""
+
+
 def format_problem(path: str | None, row: int | None, column: str | None, message: str) -> str:
-    """The one shape every located problem is printed in: `FILE:ROW: COLUMN: message`."""
+    """The one shape every located problem is printed in: `FILE:ROW: COLUMN: message`, with
+    ROW or COLUMN left out when the problem is not about one row or one column (never made up)."""
     where = path or "<input>"
     if row is not None:
         where += f":{row}"
     return f"{where}: {column}: {message}" if column else f"{where}: {message}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 file`, `2 files`, `1,204 rows`: a count and its noun, as human output prints them."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

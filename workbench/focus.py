@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from workbench import json_exact
-from workbench.errors import InputError
+from workbench.errors import InputError, UsageError, plural
 from workbench.focus_checks import ERROR, Check, build_checks, structural_checks
 from workbench.focus_columns import (
     ALL_FOCUS_COLUMNS,
@@ -60,36 +60,52 @@ def discover(paths: Sequence[str]) -> list[Path]:
     """Files named, files under folders (recursively) and glob matches; sorted, no repeats.
 
     A file named explicitly is taken whatever its extension (the scan says what it is);
-    folders and globs contribute *.csv, *.csv.gz and *.parquet files.
+    folders and globs contribute *.csv, *.csv.gz and *.parquet files. A path that matches
+    nothing is an InputError.
     """
-    found: list[Path] = []
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_file():
-            hits = [p]
-        elif p.is_dir():
-            hits = sorted(f for f in p.rglob("*") if _is_export(f))
-            if not hits:
-                raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
-                                 "in this folder", path=raw)
-        else:
-            hits = []
-            for m in sorted(glob(str(p), recursive=True)):
-                mp = Path(m)
-                hits += [mp] if _is_export(mp) else sorted(
-                    f for f in mp.rglob("*") if _is_export(f)) if mp.is_dir() else []
-            if not hits:
-                raise InputError("no such file or folder, and no file matches it as a glob",
-                                 path=raw)
-        found += hits
+    found = find_exports(paths)
+    for item in found:
+        if isinstance(item, InputError):
+            raise item
+    return found
+
+
+def find_exports(paths: Sequence[str]) -> list[Path | InputError]:
+    """discover's files in order, where a path that matches nothing stands as its error."""
+    found: list[Path | InputError] = []
     seen: set[Path] = set()
-    unique = []
-    for f in found:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique
+    for raw in paths:
+        try:
+            hits = _matches(raw)
+        except InputError as exc:
+            found.append(exc)
+            continue
+        for f in hits:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(f)
+    return found
+
+
+def _matches(raw: str) -> list[Path]:
+    p = Path(raw).expanduser()
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        hits = sorted(f for f in p.rglob("*") if _is_export(f))
+        if not hits:
+            raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
+                             "in this folder", path=raw)
+        return hits
+    hits = []
+    for m in sorted(glob(str(p), recursive=True)):
+        mp = Path(m)
+        hits += [mp] if _is_export(mp) else sorted(
+            f for f in mp.rglob("*") if _is_export(f)) if mp.is_dir() else []
+    if not hits:
+        raise InputError("no such file or folder, and no file matches it as a glob", path=raw)
+    return hits
 
 
 # -- staging ----------------------------------------------------------------------------------
@@ -271,8 +287,10 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
         _scan(con, path, table, rejects, report)
     except Stop as stop:
         report.errors.append(stop.problem)
+        report.rows_read = report.rows > 0
     except duckdb.Error as exc:
         report.errors.append(Problem(None, None, _read_error(exc)))
+        report.rows_read = report.rows > 0
     finally:
         # A read error inside a caller's transaction leaves it aborted: nothing to clean up
         # then, the caller rolls back.
@@ -345,9 +363,11 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     report.warnings += h.warnings
     if h.errors:
         report.errors += h.errors
+        report.rows_read = False
         return
     if h.other_dataset:
         report.dataset = h.other_dataset
+        report.rows_read = False
         _create_empty(con, table)
         return
     types = dict(columns)
@@ -396,16 +416,23 @@ def table_columns() -> list[str]:
 VALIDATE_FAST = True  # False: every file through the precise reader (tests compare both)
 
 
-def validate(paths: Sequence[str]) -> list[FileReport]:
-    """Scan every file under `paths` with a private in-memory DuckDB connection."""
+def validate(paths: Sequence[str], missing_as_reports: bool = False) -> list[FileReport]:
+    """Scan every file under `paths` with a private in-memory DuckDB connection.
+
+    A path that matches nothing raises its InputError, or with `missing_as_reports` stands
+    in the result as a report that is not ok (`validate --json` still prints a document).
+    """
     from workbench import focus_fast  # it builds on this module
-    files = discover(paths)
+    found = find_exports(paths) if missing_as_reports else discover(paths)
     # A memory limit with a spill folder keeps a multi-GB export within bounded memory.
     with tempfile.TemporaryDirectory(prefix="workbench-validate-") as spill:
         con = duckdb.connect(config={"memory_limit": VALIDATE_MEMORY, "temp_directory": spill})
         try:
             reports = []
-            for f in files:
+            for f in found:
+                if isinstance(f, InputError):
+                    reports.append(FileReport(f.path, errors=[Problem(None, None, f.message)]))
+                    continue
                 # A clean file, the common case, is read once with its types (focus_fast);
                 # anything to report sends it to the precise reader, which locates it.
                 fast = focus_fast.scan_clean(con, f) if VALIDATE_FAST else None
@@ -416,19 +443,32 @@ def validate(paths: Sequence[str]) -> list[FileReport]:
             con.close()
 
 
+def validate_paths(given: Sequence[str], config) -> list[str]:
+    """What `validate` checks: the PATHs given, else the config's [data].focus paths."""
+    if given:
+        return list(given)
+    paths = [str(config.path(p)) for p in config.data.focus]
+    if not paths:
+        raise UsageError("no PATH given, and [data] focus in the config lists none: pass "
+                         "PATH... (a file, folder or glob)")
+    return paths
+
+
 def run_validate(args) -> int:
-    """`workbench validate PATH... [--json]`: 0 when every file is usable, 1 otherwise."""
-    reports = validate(args.paths)
-    if getattr(args, "json", False):
+    """`workbench validate [PATH...] [--json]`: 0 when every file is usable, 1 otherwise."""
+    from workbench.config import load_config
+
+    config = load_config(getattr(args, "config", None))  # a bad config is an error here too
+    paths = validate_paths(getattr(args, "paths", None), config)
+    as_json = getattr(args, "json", False)
+    reports = validate(paths, missing_as_reports=as_json)
+    if as_json:
         print(json_exact.dumps({"files": [r.to_json() for r in reports]}, indent=2,
                                ensure_ascii=False))
     else:
         for r in reports:
             print("\n".join(r.lines()))
         bad = sum(not r.ok for r in reports)
-        print(f"{len(reports)} files checked: {len(reports) - bad} usable, {bad} with errors")
+        print(f"{plural(len(reports), 'file')} checked: {len(reports) - bad} usable, "
+              f"{bad} with errors")
     return 0 if all(r.ok for r in reports) else 1
-
-
-__all__ = ["FileReport", "Problem", "discover", "run_validate", "scan_file", "table_columns",
-           "validate"]

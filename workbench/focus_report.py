@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from workbench.errors import format_problem
+from workbench.errors import format_problem, plural
 
 
 @dataclass
@@ -34,6 +34,7 @@ class FileReport:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     dataset: str = "cost and usage"  # FOCUS dataset; only cost and usage holds charges
+    rows_read: bool = True  # False: the file stopped before its rows (`rows` is not a count)
 
     def to_json(self) -> dict:
         """The `workbench validate --json` shape; amounts are Decimals, for json_exact.dumps."""
@@ -42,23 +43,25 @@ class FileReport:
             "rows": self.rows,
             "period": {"start": _iso(self.period_start), "end": _iso(self.period_end)},
             "currencies": {cur: dict(sums) for cur, sums in self.currencies.items()},
-            "errors": [p.to_json() for p in self.errors],
-            "warnings": [p.to_json() for p in self.warnings],
+            "errors": [p.to_json() for p in in_row_order(self.errors)],
+            "warnings": [p.to_json() for p in in_row_order(self.warnings)],
         }
 
     def lines(self) -> list[str]:
         """Human output: one line per problem, then a summary of the file."""
-        out = [f"error: {format_problem(self.path, p.row, p.column, p.message)}" for p in self.errors]
+        out = [f"error: {format_problem(self.path, p.row, p.column, p.message)}"
+               for p in in_row_order(self.errors)]
         out += [f"warning: {format_problem(self.path, p.row, p.column, p.message)}"
-                for p in self.warnings]
+                for p in in_row_order(self.warnings)]
         status = "ok" if self.ok else "NOT USABLE"
         version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
         if self.dataset != "cost and usage":
             version = f"FOCUS {self.dataset} dataset, not loaded"
         period = (f"{_iso(self.period_start)} to {_iso(self.period_end)}"
                   if self.period_start else "no period")
-        out.append(f"{self.path}: {status}: {version}, {self.rows:,} rows, {period}, "
-                   f"{_count(self.errors)} errors, {_count(self.warnings)} warnings")
+        rows = plural(self.rows, "row") if self.rows_read else "rows not read"
+        out.append(f"{self.path}: {status}: {version}, {rows}, {period}, "
+                   f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}")
         for cur, sums in self.currencies.items():
             out.append(f"  {cur}  billed {sums['billed_cost']:,.2f}  "
                        f"effective {sums['effective_cost']:,.2f}")
@@ -67,8 +70,15 @@ class FileReport:
         return out
 
 
-def _count(problems: list[Problem]) -> str:
-    return f"{sum(p.count for p in problems):,}"
+def _count(problems: list[Problem], word: str) -> str:
+    return plural(sum(p.count for p in problems), word)
+
+
+def in_row_order(problems: list[Problem]) -> list[Problem]:
+    """Problems as they are listed: the earliest row first, whatever check found it, then
+    those of no one row (the header, the whole file, "N rows in all" counts) in the order
+    found. The checks collect them kind by kind."""
+    return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
 
 
 def _iso(ts: datetime | None) -> str | None:

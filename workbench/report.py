@@ -352,9 +352,20 @@ def make_folder(path: Path, option: str) -> None:
                              f"({exc.strerror or exc})") from None
 
 
+def _load_line(config: Config, data: list[str] | None, store: Path) -> str:
+    """What happens to the data before the pack: a store that holds it is used as it is."""
+    from workbench.store import store_holds
+
+    where = "; ".join(data) if data else "the [data] focus paths of the config"
+    if store_holds(data, store, config):
+        return f"using the store {store}, already loaded from {where}"
+    return f"loading {where} into {store}"
+
+
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
     from workbench import render, report_index
+    from workbench.delivery import warning_lines
 
     started, t0 = _now(), time.perf_counter()
     config_file = getattr(args, "config", None)
@@ -369,9 +380,10 @@ def run_report(args) -> int:
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
-    print(f"loading {'; '.join(data) if data else 'configured data'} into {store}",
-          file=sys.stderr, flush=True)
+    print(_load_line(config, data, store), file=sys.stderr, flush=True)
     facts = gather(config, data, store, getattr(args, "month", None))
+    for line in warning_lines(facts["load_warnings"]):  # the index lists them too
+        print(line, file=sys.stderr, flush=True)
     month = facts["month"]
     out = Path(args.out) if getattr(args, "out", None) else (
         config.path(config.report.out) if config.report.out else config.path("reports") / month)

@@ -59,8 +59,10 @@ from workbench.delivery import (
     partition_dict,
     same_in_many_files,
     sha256_file,
+    warning_lines,
 )
-from workbench.errors import WorkbenchError, format_problem
+from workbench.errors import WorkbenchError, format_problem, plural
+from workbench.focus_report import in_row_order
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
@@ -104,12 +106,13 @@ def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
     newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "")
     if why.shared is None:
         return (f"an older run of the export of {_partition_label(part)}: the run of {newer} "
-                f"was submitted later (manifest.json); its {rows:,} rows of that billing period "
-                "are not loaded (runs loaded together count twice)")
-    return (f"an older copy of {_partition_label(part)}: {why.shared:,} of its {why.charges:,} "
-            f"charges are also in {newer}, which {'are' if len(why.newer) > 1 else 'is'} newer; "
-            f"its {rows:,} rows of that billing period are not loaded (copies loaded together "
-            "count twice)")
+                f"was submitted later (manifest.json); its {plural(rows, 'row')} of that billing "
+                "period are not loaded (runs loaded together count twice)")
+    verb, newer_verb = ("is" if why.shared == 1 else "are"), ("are" if len(why.newer) > 1 else "is")
+    return (f"an older copy of {_partition_label(part)}: {why.shared:,} of its "
+            f"{plural(why.charges, 'charge')} {verb} also in {newer}, which {newer_verb} newer; "
+            f"its {plural(rows, 'row')} of that billing period are not loaded (copies loaded "
+            "together count twice)")
 
 
 def _file_rows(delivery: int, path: Path) -> str:
@@ -177,6 +180,20 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _check_duckdb_file(path: Path) -> None:
+    """A file there must be a DuckDB database (its header says DUCK): DuckDB would open a
+    Parquet export as a database of views, and other files fail with a long IO Error."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return  # no file yet (a new store), or DuckDB says why it cannot open it
+    if head and head[8:12] != b"DUCK":
+        raise WorkbenchError(f"{path}: not a DuckDB database; the store is a DuckDB file "
+                             "(such as data/workbench.duckdb): name a new file or an existing "
+                             "store")
+
+
 class StoreVersionError(WorkbenchError):
     """The store was made by another version of the workbench (its schema differs)."""
 
@@ -199,6 +216,7 @@ class Store(Queries):
         if not memory:
             if self.read_only and not Path(self.path).is_file():
                 raise WorkbenchError(f"{self.path}: store not found; run `workbench ingest` first")
+            _check_duckdb_file(Path(self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, self.read_only)
         try:
@@ -309,7 +327,7 @@ class Store(Queries):
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                warnings += [(str(path), p) for p in report.warnings]
+                warnings += [(str(path), p) for p in in_row_order(report.warnings)]
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
@@ -502,9 +520,10 @@ class Store(Queries):
                 renamed += [(part, path, n, old) for path, n, old in missing if path not in said]
         gone += self._not_in_the_new_export(delivery, renamed)
         return [(path, format_problem(path, None, None, (
-            f"not in this delivery, which replaces {_partition_label(part)}: its {n:,} rows of "
-            f"that billing period are gone{why} (load every file of a billing period in the "
-            "same ingest, files of corrections too)"))) for part, path, n, why in gone]
+            f"not in this delivery, which replaces {_partition_label(part)}: its "
+            f"{plural(n, 'row')} of that billing period are gone{why} (load every file of a "
+            "billing period in the same ingest, files of corrections too)")))
+            for part, path, n, why in gone]
 
     def _not_in_the_new_export(self, delivery: int, files: list[tuple]) -> list[tuple]:
         """Of (part, path, rows, delivery) earlier files, those fewer than half of whose
@@ -551,8 +570,8 @@ class Store(Queries):
             names = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
             out.append((path, format_problem(path, None, "SubAccountId", (
                 f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
-                f"sub account{'s' * (len(subs) > 1)} {names}: its {n:,} rows of them are gone "
-                "(load every export of a billing period in the same ingest)"))))
+                f"sub account{'s' * (len(subs) > 1)} {names}: its {plural(n, 'row')} of them "
+                "are gone (load every export of a billing period in the same ingest)"))))
         return out
 
     def _accounts_like_others(self, delivery: int) -> list[str]:
@@ -724,6 +743,19 @@ def _digests(files: list[Path], known: dict) -> set[str]:
     return {known.get(_stat_key(f)) or sha256_file(f) for f in files}
 
 
+def _holds(path: Path, files: list[Path], config: Config) -> bool:
+    state = _store_state(path, config)
+    return state is not None and _digests(files, state[0]) == state[1]
+
+
+def store_holds(data: Sequence[str] | None, store: str | Path, config: Config) -> bool:
+    """Whether open_store(data, store) would use the store as it is, without loading."""
+    try:
+        return _holds(Path(store), discover(_data_paths(data, config)), config)
+    except WorkbenchError:  # no such files: open_store says so
+        return False
+
+
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
                config: Config | None = None, read_only: bool = True) -> Store:
     """The store for `data`, (re)built first when it lacks those files or they changed.
@@ -746,11 +778,9 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
         s.ingest([str(f) for f in files])
         return s
     path = Path(path)
-    state = _store_state(path, config)
-    if state is None or _digests(files, state[0]) != state[1]:
+    if not _holds(path, files, config):
         with file_lock(path):
-            state = _store_state(path, config)
-            if state is None or _digests(files, state[0]) != state[1]:
+            if not _holds(path, files, config):
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
                 tmp.unlink(missing_ok=True)
                 try:
@@ -786,6 +816,13 @@ def _store_for_ingest(target, config: Config, read_only: bool) -> Store:
         return Store(target, config, read_only=read_only)
 
 
+def _remove_store(path: Path) -> None:
+    """Remove a store this ingest made, with its write-ahead log (file_lock removes its
+    own lock file)."""
+    for f in (path, Path(f"{path}.wal")):
+        f.unlink(missing_ok=True)
+
+
 def run_ingest(args) -> int:
     """`workbench ingest PATH... [--store FILE] [--json] [--rebuild]`."""
     config = load_config(getattr(args, "config", None))
@@ -800,23 +837,26 @@ def run_ingest(args) -> int:
               f"deliver{'ies' if deliveries != 1 else 'y'}; the old store is {target}.old",
               file=sys.stderr)
     result = None
-    with _store_for_ingest(target, config, rebuild_only) as store:
-        if not rebuild_only:
-            result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
-        totals = store.totals(exact=True)
-    warnings = result.warnings if result else []
-    for w in warnings[:50]:
-        print(f"warning: {w}", file=sys.stderr)
-    if len(warnings) > 50:
-        print(f"warning: ... and {len(warnings) - 50} more warnings", file=sys.stderr)
+    made = target != ":memory:" and not Path(target).exists()
+    try:
+        with _store_for_ingest(target, config, rebuild_only) as store:
+            if not rebuild_only:
+                result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
+            totals = store.totals(exact=True)
+    except BaseException:
+        if made:  # the store stays as it was: not there
+            _remove_store(Path(target))
+        raise
+    for line in warning_lines(result.warnings if result else []):
+        print(line, file=sys.stderr)
     if getattr(args, "json", False):
         print(json_exact.dumps(totals_json(totals)))
         return 0
     if result is not None:
-        n = len(result.files)
-        print(f"delivery {result.delivery_id}: {result.rows:,} rows from {n} file{'s' * (n != 1)} "
-              f"in {result.seconds:.1f}s; replaced {result.replaced_rows:,} rows of earlier "
-              f"deliveries in {len(result.partitions)} partitions; store {target}")
+        print(f"delivery {result.delivery_id}: {plural(result.rows, 'row')} from "
+              f"{plural(len(result.files), 'file')} in {result.seconds:.1f}s; replaced "
+              f"{plural(result.replaced_rows, 'row')} of earlier deliveries in "
+              f"{plural(len(result.partitions), 'partition')}; store {target}")
     print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
     for r in totals.itertuples(index=False):
         print(f"{r.billing_period_start:<22} {r.currency:<8} {r.rows:>12,} "

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
-from workbench.sample.large import write_bench_csv
+from pathlib import Path
+
+from workbench.errors import plural
+from workbench.sample.large import MONTHS, write_bench_csv
 
 __all__ = ["generate", "run_sample", "write_bench_csv", "write_sample"]
 
@@ -28,18 +31,32 @@ def write_sample(out, months: int = 18, end: str | None = None, seed: int = 7):
 
 def run_sample(args) -> int:
     """`workbench sample [--out DIR] [--months N] [--seed S] [--end YYYY-MM] [--rows N]`."""
-    from pathlib import Path
-
     from workbench.sample.timeline import last_full_month
 
     end = getattr(args, "end", None) or last_full_month()
+    months = getattr(args, "months", None)
     if args.rows is not None:
         out = Path("data/bench" if args.out == "data/sample" else args.out)  # never the committed sample
         path = out if out.suffix in (".csv", ".gz") else out / f"focus-{args.rows}.csv"
-        write_bench_csv(path, args.rows, seed=args.seed, end=end)
-        print(f"wrote {path} ({args.rows} rows)")
+        months = months or MONTHS
+        write_bench_csv(path, args.rows, seed=args.seed, end=end, months=months)
+        print(f"wrote {path}: {plural(args.rows, 'FOCUS row')}, {months} months ending {end}, "
+              f"seed {args.seed}")
         return 0
-    manifest = write_sample(args.out, args.months, end, args.seed)
-    print(f"wrote {args.out}: {manifest['rows']} FOCUS rows in {len(manifest['files'])} files, "
-          f"{args.months} months ending {end}, seed {args.seed}")
+    months = months or 18
+    manifest = write_sample(args.out, months, end, args.seed)
+    print(_summary(args.out, manifest, months, end, args.seed))
     return 0
+
+
+def _summary(out, manifest: dict, months: int, end: str, seed: int) -> str:
+    """What `workbench sample` wrote, telling the FOCUS files (what to ingest) from the
+    business files beside them."""
+    focus = [f for f in manifest["files"] if f.startswith("focus/")]
+    business = [Path(f).stem for f in manifest["files"] if not f.startswith("focus/")]
+    where = Path(out) / "focus"
+    return (f"wrote {out}: {plural(manifest['rows'], 'FOCUS row')} in "
+            f"{plural(len(focus), 'FOCUS file')} under {where}, plus "
+            f"{plural(len(business), 'business file')} ({', '.join(business)}); "
+            f"{months} months ending {end}, seed {seed}\n"
+            f"load the FOCUS files with: workbench ingest {where}")

@@ -1,7 +1,7 @@
 """A large FOCUS 1.3 CSV of the sample's shape, streamed in chunks (benchmarks, `--rows`).
 
 Rows are drawn from the sample company's resources, replicated under numbered ids so the
-number of distinct resources grows with the file, over 12 months of daily charges. Every
+number of distinct resources grows with the file, over 12 months (or `months`) of daily charges. Every
 chunk is built column by column with Arrow compute (no Python loop per row), so memory
 stays bounded by the chunk size whatever the row count.
 """
@@ -26,8 +26,8 @@ from workbench.sample.timeline import (
     Window,
     add_months,
     check_seed,
+    check_window,
     last_full_month,
-    parse_month,
     rng,
 )
 from workbench.schema import FOCUS_COLUMNS, QUANTITY
@@ -142,14 +142,15 @@ def _chunk(n: int, seed: int, k: int, win: Window, cat: pa.Table, nums: dict, st
     return pa.Table.from_arrays(out, names=list(FOCUS_COLUMNS))
 
 
-def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None) -> Path:
-    """A FOCUS 1.3 CSV (gzip when the name ends with .gz) of `rows` rows, streamed in chunks."""
+def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None,
+                    months: int = MONTHS) -> Path:
+    """A FOCUS 1.3 CSV (gzip when the name ends with .gz) of `rows` rows over `months`
+    months ending with `end`, streamed in chunks."""
     path = Path(path)
     if not isinstance(rows, int) or rows < 1:
         raise WorkbenchError(f"--rows: {rows!r} must be a positive whole number")
     check_seed(seed)
-    win = Window(end or last_full_month(), MONTHS)
-    parse_month(win.end_month)
+    win = check_window(months, end or last_full_month())
     cat, nums = _catalogue_table(win)
     strings = _day_strings(win)
     replicas = max(1, rows * REPLICAS_PER_MILLION // 1_000_000)
