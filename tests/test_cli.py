@@ -102,6 +102,13 @@ def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
         f"error: {notes}: not a DuckDB database; the store is a DuckDB file (such as "
         "data/workbench.duckdb): name a new file or an existing store\n")
     assert notes.read_text() == "my notes\n"
+    # nor does a report or an app, which rebuild the store they are given when it is stale
+    from workbench.config import Config
+    from workbench.errors import WorkbenchError
+    from workbench.store import open_store
+    with pytest.raises(WorkbenchError, match="not a DuckDB database"):
+        open_store([str(export)], notes, Config(root=tmp_path))
+    assert notes.read_text() == "my notes\n"
 
 
 def test_a_failed_ingest_into_a_new_store_leaves_no_file(tmp_path, capsys):

@@ -778,6 +778,7 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
         s.ingest([str(f) for f in files])
         return s
     path = Path(path)
+    _check_duckdb_file(path)  # a rebuild replaces the file: never a user's export or other file
     if not _holds(path, files, config):
         with file_lock(path):
             if not _holds(path, files, config):
