@@ -24,7 +24,8 @@ The rule, per partition held by more than one file of a delivery:
 - a file at least half of whose charges are in files already taken, beyond what chance
   explains, is an older copy: its rows of the partition are not loaded, with a warning.
   Any other file is taken. Chance is the share of their charges that the files already
-  taken, all parts of one another, hold in common: where the store's columns do not tell
+  taken, all parts of one another, hold in common, or the share of rows that repeat a charge
+  within those files or within the file itself, whichever is greater: where the store's columns do not tell
   every charge apart (rows that differ only in amounts or in x_ columns), a part of a
   large export matches many charges of the other parts, and only a file that matches
   clearly more is a copy;
@@ -77,13 +78,21 @@ class FileSide:
     mtime_ns: int
     submitted: datetime | None = None  # when its export run was submitted (run_of)
     run: Run | None = None  # the run, when its manifest names the export
+    distinct: int | None = None  # distinct charges (None: as many as rows)
+
+    @property
+    def repeats(self) -> int:
+        """Rows that repeat a charge of another row of the file (tiered pricing, or rows
+        the store's columns do not tell apart)."""
+        return 0 if self.distinct is None else self.charges - self.distinct
 
 
-def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int) -> FileSide:
+def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int,
+            distinct: int | None = None) -> FileSide:
     """A file's side of a partition, with what its run's manifest says."""
     run = run_of(path)
     return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
-                    run if run is not None and run.export else None)
+                    run if run is not None and run.export else None, distinct)
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,9 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
                    reverse=True)
     taken: list[FileSide] = []
     # What the taken files, parts of one another, hold in common (each side counted), by
-    # charge and by whole row: the matches that chance alone gives a part.
-    common, common_rows, rows = 0, 0, 0
+    # charge and by whole row, and the charges they repeat within themselves: the matches
+    # that chance alone gives a part.
+    common, common_rows, repeats, rows = 0, 0, 0, 0
     for f in order:
         # Files of one run are its parts, whatever they share (rows may differ only in the
         # custom x_ columns the store does not keep).
@@ -129,7 +139,9 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
         # add up to nearly the union; capped at what the file holds.
         n, same = min(f.charges, sum(seen.values())), min(f.charges, same_rows)
         half = COPY_SHARE * f.charges
-        by_charge = n >= MIN_EVIDENCE and n - common / max(rows, 1) * f.charges >= half
+        chance = max(common / max(rows, 1), repeats / max(rows, 1), f.repeats / f.charges
+                     if f.charges else 0.0)
+        by_charge = n >= MIN_EVIDENCE and n - chance * f.charges >= half
         by_row = same - common_rows / max(rows, 1) * f.charges >= half
         if f.charges and (by_charge or by_row):
             out[f.path] = Superseded(sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
@@ -137,6 +149,7 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
             taken.append(f)
             common += 2 * sum(seen.values())
             common_rows += 2 * same_rows
+            repeats += f.repeats
             rows += f.charges
     return out
 
