@@ -118,6 +118,10 @@ def test_a_failed_ingest_into_a_new_store_leaves_no_file(tmp_path, capsys):
     assert cli.main(["ingest", "--store", str(tmp_path / "fresh.duckdb"), str(bad)]) == 1
     assert capsys.readouterr().err.startswith(f"error: {bad}:1: BilledCost: not a number")
     assert [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+    # nor the folders it would have been made in
+    assert cli.main(["ingest", "--store", str(tmp_path / "new" / "deep" / "s.duckdb"), str(bad)]) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+    capsys.readouterr()
     # a store that was there stays, as it was
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes([row()]))

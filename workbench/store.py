@@ -839,6 +839,8 @@ def run_ingest(args) -> int:
               file=sys.stderr)
     result = None
     made = target != ":memory:" and not Path(target).exists()
+    # The folders the store would be the first thing in: gone again with it on failure.
+    new_dirs = [d for d in Path(target).absolute().parents if not d.exists()] if made else []
     try:
         with _store_for_ingest(target, config, rebuild_only) as store:
             if not rebuild_only:
@@ -847,6 +849,9 @@ def run_ingest(args) -> int:
     except BaseException:
         if made:  # the store stays as it was: not there
             _remove_store(Path(target))
+            for d in new_dirs:  # innermost first; only while empty
+                with contextlib.suppress(OSError):
+                    d.rmdir()
         raise
     for line in warning_lines(result.warnings if result else []):
         print(line, file=sys.stderr)
