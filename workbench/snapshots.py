@@ -23,17 +23,16 @@ The rule, per partition held by more than one file of a delivery:
   of the files already taken;
 - a file at least half of whose charges are in files already taken, beyond what chance
   explains, is an older copy: its rows of the partition are not loaded, with a warning.
-  Any other file is taken. Chance is the share of their charges that the files already
-  taken, all parts of one another, hold in common, or the share of rows that repeat a charge
-  within those files or within the file itself, whichever is greater: where the store's columns do not tell
-  every charge apart (rows that differ only in amounts or in x_ columns), a part of a
-  large export matches many charges of the other parts, and only a file that matches
-  clearly more is a copy;
+  So is a file at least half of whose rows are there amounts and all (a copy left
+  unchanged), beyond chance likewise. Any other file is taken. Chance is the share of
+  their charges (rows) that the files already taken, all parts of one another, hold in
+  common, or the share of rows that repeat a charge within those files or within the file
+  itself, whichever is greater: where the store's columns do not tell every charge apart
+  (rows that differ only in amounts or in x_ columns), a part of a large export matches
+  many charges of the other parts, and only a file that matches clearly more is a copy;
 - a handful of matching charges is not evidence enough: a small account's rows in a part
   of a large export may look like another part's rows but for their amounts. Below
-  MIN_EVIDENCE matching charges a file is a copy only when at least half its rows are also
-  equal in every amount (a copy left unchanged), beyond chance likewise; otherwise it is
-  a part;
+  MIN_EVIDENCE matching charges only rows equal in every amount make a copy;
 - before that, runs of one export say so themselves: when the manifest.json beside the
   files names the export (Azure writes one per run: export name, scope, dataset type, run
   id), only the run submitted last is taken for the partition, whatever its charges. A later
