@@ -324,3 +324,22 @@ def test_parts_that_share_many_charges_by_chance_are_all_kept():
         "old/p01": Superseded(["run/p01"], 100, 100)}
     # without matching amounts, a copy must stand out from what the parts share by chance
     assert superseded([*parts, old], shared, {}) == {}
+
+
+def test_a_month_to_date_run_copied_last_still_gives_way_to_the_final_run(tmp_path):
+    """A month-to-date run already holds the month-long rows (tax, credits) that end with
+    the month, as the final run does; copied or downloaded last, it is still the older run:
+    its daily charges stop earlier."""
+    days = [{"ResourceId": f"r{i % 4}", "ChargePeriodStart": f"2026-05-{d:02d}",
+             "ChargePeriodEnd": f"2026-05-{d + 1:02d}", "BilledCost": f"{d}.{i}5",
+             "EffectiveCost": f"{d}.{i}5"} for d in range(1, 29) for i in range(4)]
+    tax = {"ResourceId": "", "ChargeCategory": "Tax", "ChargePeriodStart": "2026-05-01",
+           "ChargePeriodEnd": "2026-06-01", "BilledCost": "40.00", "EffectiveCost": "40.00"}
+    final = frame_file(tmp_path / "exp" / "run-0603", "export-00001", [*days, tax])
+    mtd = frame_file(tmp_path / "exp" / "run-0511", "export-00001",
+                     [dict(r, BilledCost="1.11") for r in days[:40]] + [dict(tax, BilledCost="9")])
+    os.utime(mtd, ns=(final.stat().st_mtime_ns + 10**9,) * 2)  # downloaded last
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals([final]) and res.rows == len(days) + 1
+        assert [w.split(":")[0] for w in res.warnings] == [str(mtd)]

@@ -15,7 +15,7 @@ The rule, per partition held by more than one file of a delivery:
   differ in tags (one node's cost split by namespace, one API key's usage split by
   project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
-  furthest, latest ChargePeriodEnd; then the run submitted last, when the folder holds the
+  furthest: latest ChargePeriodStart, then latest ChargePeriodEnd; then the run submitted last, when the folder holds the
   manifest.json Azure writes beside each run's files; then the most recently modified), and
   in a folder the newest file first, by the same order, then the greatest path;
 - charges are counted with their repeats (tiered pricing bills one charge as several rows
@@ -78,6 +78,7 @@ class FileSide:
     submitted: datetime | None = None  # when its export run was submitted (run_of)
     run: Run | None = None  # the run, when its manifest names the export
     distinct: int | None = None  # distinct charges (None: as many as rows)
+    last_start: datetime | None = None  # latest ChargePeriodStart
 
     @property
     def repeats(self) -> int:
@@ -87,11 +88,11 @@ class FileSide:
 
 
 def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int,
-            distinct: int | None = None) -> FileSide:
+            distinct: int | None = None, last_start: datetime | None = None) -> FileSide:
     """A file's side of a partition, with what its run's manifest says."""
     run = run_of(path)
     return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
-                    run if run is not None and run.export else None, distinct)
+                    run if run is not None and run.export else None, distinct, last_start)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,10 @@ def _run_age(f: FileSide) -> tuple:
 def _age(f: FileSide) -> tuple:
     # Runs of a closed month end on the same day: the run's own record beats file times,
     # which a copy or a sync rewrites.
-    return (f.last_end or datetime.min, f.submitted or datetime.min, f.mtime_ns, f.path)
+    # A month-to-date run holds the month-long rows (tax, credits, purchases) that end
+    # with the month, as the final run does: the charges that start latest tell them apart.
+    return (f.last_start or datetime.min, f.last_end or datetime.min,
+            f.submitted or datetime.min, f.mtime_ns, f.path)
 
 
 def run_of(path: str | Path) -> Run | None:

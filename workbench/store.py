@@ -623,12 +623,13 @@ class Store(Queries):
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
                    {snapshots.identity_sql(FOCUS_COLUMNS)} AS h,
                    {snapshots.amounts_sql(FOCUS_COLUMNS)} AS a,
-                   count(*) AS n, max(c."ChargePeriodEnd") AS last_end
+                   count(*) AS n, max(c."ChargePeriodEnd") AS last_end,
+                   max(c."ChargePeriodStart") AS last_start
             FROM charges c SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
                                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
             WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
-        sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end), count(DISTINCT h) "
-                            "FROM wb_charge_ids GROUP BY ALL").fetchall()
+        sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end), count(DISTINCT h), "
+                            "max(last_start) FROM wb_charge_ids GROUP BY ALL").fetchall()
         per_charge = f"(SELECT {key}, f, h, sum(n) AS n FROM wb_charge_ids GROUP BY ALL)"
         pair_cols = ", ".join("a." + k for k in PARTITION_KEY)
         pairs = con.execute(
@@ -642,9 +643,9 @@ class Store(Queries):
         con.execute("DROP TABLE wb_charge_ids")
         entry_of = {e["path"]: e for e in loaded}
         files: dict[tuple, list] = {}
-        for *part, path, n, last_end, distinct in sides:
+        for *part, path, n, last_end, distinct, last_start in sides:
             files.setdefault(tuple(part), []).append(snapshots.side_of(
-                path, int(n), last_end, entry_of[path]["mtime_ns"], int(distinct)))
+                path, int(n), last_end, entry_of[path]["mtime_ns"], int(distinct), last_start))
         shared: dict[tuple, dict] = {}
         for *part, a, b, n in pairs:
             shared.setdefault(tuple(part), {})[(a, b)] = int(n)
