@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import re
 import sys
 
 from workbench import __version__
 from workbench.errors import UsageError, WorkbenchError
+from workbench.months import is_month
 
 # command -> (module, function); imported lazily so `workbench validate` starts fast.
 COMMANDS = {
@@ -121,7 +121,7 @@ _seed = _whole("a seed (a whole number, 0 or more)", 0)
 
 
 def _month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    if not is_month(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-05")
     return text
 

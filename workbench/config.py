@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workbench.errors import ConfigError
+from workbench.months import is_month
 
 CONFIG_NAME = "workbench.toml"
 
@@ -140,7 +141,7 @@ class ReportConfig(_Section):
     @field_validator("month")
     @classmethod
     def _month(cls, v: str | None) -> str | None:
-        if v and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+        if v and not is_month(v):
             raise ValueError(f"{v!r} is not a month like 2026-05")
         return v or None
 

@@ -10,12 +10,12 @@ their own lines so totals still reconcile.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money
 
 UNTAGGED = "(untagged)"
@@ -37,7 +37,7 @@ DAILY_DIMS = ("provider", "team")
 
 
 def check_month(month: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+    if not is_month(month):
         raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
     return month
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from workbench.errors import plural
 from workbench.sample.large import MONTHS, write_bench_csv
 
+SAMPLE_MONTHS = 18  # the bundled sample's length; the large CSV has MONTHS
+
 __all__ = ["generate", "run_sample", "write_bench_csv", "write_sample"]
 
 
-def generate(months: int = 18, end: str | None = None, seed: int = 7):
+def generate(months: int = SAMPLE_MONTHS, end: str | None = None, seed: int = 7):
     """The sample in memory (see generate.Sample); `end` defaults to the last full month."""
     from workbench.sample.build import generate as _generate
     from workbench.sample.timeline import last_full_month
@@ -22,7 +24,7 @@ def generate(months: int = 18, end: str | None = None, seed: int = 7):
     return _generate(months, end or last_full_month(), seed)
 
 
-def write_sample(out, months: int = 18, end: str | None = None, seed: int = 7):
+def write_sample(out, months: int = SAMPLE_MONTHS, end: str | None = None, seed: int = 7):
     """Generate and write the sample folder; returns the manifest dict."""
     from workbench.sample.output import write_sample as _write
 
@@ -43,7 +45,7 @@ def run_sample(args) -> int:
         print(f"wrote {path}: {plural(args.rows, 'FOCUS row')}, {months} months ending {end}, "
               f"seed {args.seed}")
         return 0
-    months = months or 18
+    months = months or SAMPLE_MONTHS
     manifest = write_sample(args.out, months, end, args.seed)
     print(_summary(args.out, manifest, months, end, args.seed))
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -10,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from workbench.errors import WorkbenchError
+from workbench.months import is_month
 
 
 def parse_month(text: str) -> date:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
+    if not is_month(text):
         raise WorkbenchError(f"--end: {text!r} is not a month like 2026-05")
     return date(int(text[:4]), int(text[5:7]), 1)
 
