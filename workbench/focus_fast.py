@@ -39,8 +39,8 @@ from workbench.focus_sql import (
     csv_read_type,
     ident,
     literal,
+    parsed_tag_sets,
     tag_set_expr,
-    tags_map_expr,
     typed_expr,
 )
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
@@ -236,16 +236,14 @@ def scan_clean(con, path: Path) -> FileReport | None:
     p = plan(con, path, list(CANONICAL_COLUMNS), None, FAST_REJECTS)
     if p is None:
         return None
-    inner, folded = tags_map_expr('"Tags"')
     keep = con.execute("SELECT current_setting('preserve_insertion_order'), "
                        "current_setting('TimeZone')").fetchone()
     try:
         con.execute("SET preserve_insertion_order = false")  # order does not matter here
         con.execute("SET TimeZone = 'UTC'")  # naive timestamps are UTC, as in the store
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TABLE} AS {p.select}")
-        tag_sets = (f'SELECT wb_tag_set, "Tags", {folded} AS wb_tags FROM (SELECT wb_tag_set, '
-                    f'"Tags", {inner} AS __m FROM (SELECT DISTINCT wb_tag_set, "Tags" '
-                    f'FROM {FAST_TABLE} WHERE wb_tag_set IS NOT NULL))')
+        tag_sets = parsed_tag_sets(f'SELECT DISTINCT wb_tag_set, "Tags" FROM {FAST_TABLE} '
+                                   "WHERE wb_tag_set IS NOT NULL")
         result = check(con, p, f"SELECT * FROM {FAST_TABLE}", tag_sets)
         return result.report if result is not None else None
     except duckdb.Error:  # a value that does not convert, a read error: the precise reader

@@ -149,6 +149,14 @@ def tags_map_expr(tags_text: str) -> str:
                f"ELSE coalesce(map_from_entries({folded}), {empty}) END)")
 
 
+def parsed_tag_sets(tag_sets: str) -> str:
+    """SQL of the tag sets `tag_sets` selects (columns wb_tag_set, "Tags"), each with its
+    parsed map as wb_tags: the rows the store's tag_sets table holds."""
+    inner, folded = tags_map_expr('"Tags"')
+    return (f'SELECT wb_tag_set, "Tags", {folded} AS wb_tags FROM (SELECT wb_tag_set, "Tags", '
+            f"{inner} AS __m FROM ({tag_sets}))")
+
+
 def tag_set_expr(tags_text: str) -> str:
     """The tag-set key of a Tags text: a 63-bit hash (a non-negative BIGINT), NULL without Tags.
 

@@ -425,7 +425,7 @@ class Store(Queries):
         Leaves their keys in the temp table FILE_TAGS. Different texts sharing a key (a 63-bit
         hash: about one chance in 10**7 with a million distinct values) are refused loudly.
         """
-        from workbench.focus_sql import EMPTY_TAGS_RE, tags_map_expr
+        from workbench.focus_sql import EMPTY_TAGS_RE, parsed_tag_sets
         con = self.con
         # A second, independent hash tells different texts under one key apart: min and max
         # of the texts themselves would hold two copies of every long Tags value.
@@ -438,13 +438,11 @@ class Store(Queries):
         if clash:
             raise WorkbenchError("two different Tags values share a tag-set key; this store "
                                  "cannot hold both (please report it)")
-        inner, folded = tags_map_expr('"Tags"')
         empty_ok = f"regexp_full_match(\"Tags\", '{EMPTY_TAGS_RE}')"
-        con.execute(
-            f"INSERT INTO tag_sets SELECT wb_tag_set, \"Tags\", wb_tags, "
-            f"cardinality(wb_tags) > 0 OR {empty_ok} FROM (SELECT wb_tag_set, \"Tags\", "
-            f"{folded} AS wb_tags FROM (SELECT wb_tag_set, lo AS \"Tags\", {inner} AS __m "
-            f"FROM {FILE_TAGS} WHERE wb_tag_set NOT IN (SELECT wb_tag_set FROM tag_sets)))")
+        new = parsed_tag_sets(f'SELECT wb_tag_set, lo AS "Tags" FROM {FILE_TAGS} '
+                              "WHERE wb_tag_set NOT IN (SELECT wb_tag_set FROM tag_sets)")
+        con.execute(f'INSERT INTO tag_sets SELECT wb_tag_set, "Tags", wb_tags, '
+                    f"cardinality(wb_tags) > 0 OR {empty_ok} FROM ({new})")
 
     def _append(self, delivery: int, path: Path) -> list[tuple]:
         """Copy the precisely scanned file into charges. Returns its partitions with row counts."""
