@@ -15,9 +15,10 @@ The rule, per partition held by more than one file of a delivery:
   differ in tags (one node's cost split by namespace, one API key's usage split by
   project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
-  furthest: latest ChargePeriodStart, then latest ChargePeriodEnd; then the run submitted last, when the folder holds the
-  manifest.json Azure writes beside each run's files; then the most recently modified), and
-  in a folder the newest file first, by the same order, then the greatest path;
+  furthest: latest ChargePeriodStart, then latest ChargePeriodEnd; then the run submitted
+  last, when the folder holds the manifest.json Azure writes beside each run's files;
+  then the most recently modified), and in a folder the newest file first, by the same
+  order, then the greatest path;
 - charges are counted with their repeats (tiered pricing bills one charge as several rows
   that differ only in amounts): a file's charge held k times is matched by at most k rows
   of the files already taken;
@@ -222,12 +223,14 @@ def _utc(stamp) -> datetime | None:
 
 def identity_sql(columns: Mapping[str, str]) -> str:
     """SQL hash of a charge's identity over the store's FOCUS `columns` (name -> type)."""
-    present = [c for c, t in columns.items() if c not in NOT_IDENTITY
-               and t not in (MONEY, QUANTITY)]
-    return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"
+    return _hash_sql(c for c, t in columns.items()
+                     if c not in NOT_IDENTITY and t not in (MONEY, QUANTITY))
 
 
 def amounts_sql(columns: Mapping[str, str]) -> str:
     """SQL hash of a row's amounts (costs, unit prices, quantities) over `columns`."""
-    present = [c for c, t in columns.items() if t in (MONEY, QUANTITY)]
-    return "hash(" + ", ".join('"' + c + '"' for c in present) + ")"
+    return _hash_sql(c for c, t in columns.items() if t in (MONEY, QUANTITY))
+
+
+def _hash_sql(names) -> str:
+    return "hash(" + ", ".join('"' + c + '"' for c in names) + ")"
