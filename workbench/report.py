@@ -136,13 +136,16 @@ def _sha256(path: Path) -> str:
     return sha256_file(path)
 
 
-def gather(config: Config, data: list[str] | None, store: Path, month: str | None) -> dict:
-    """Ingest (once) and read what the index and manifest need from the store."""
+def gather(config: Config, data: list[str] | None, store: Path, month: str | None,
+           on_load=None) -> dict:
+    """Ingest (once) and read what the index and manifest need from the store; `on_load()`
+    is called when the data is loaded now (see open_store)."""
     from workbench import overview
     from workbench.store import open_store
     from workbench.tables import exact_sum
 
-    with open_store(data=data, store=store, config=config, read_only=False) as s:
+    with open_store(data=data, store=store, config=config, read_only=False,
+                    on_load=on_load) as s:
         months = s.months()
         if not months:
             raise WorkbenchError(f"{store}: the store holds no charges")
@@ -352,16 +355,6 @@ def make_folder(path: Path, option: str) -> None:
                              f"({exc.strerror or exc})") from None
 
 
-def _load_line(config: Config, data: list[str] | None, store: Path) -> str:
-    """What happens to the data before the pack: a store that holds it is used as it is."""
-    from workbench.store import store_holds
-
-    where = "; ".join(data) if data else "the [data] focus paths of the config"
-    if store_holds(data, store, config):
-        return f"using the store {store}, already loaded from {where}"
-    return f"loading {where} into {store}"
-
-
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
     from workbench import render, report_index
@@ -380,8 +373,17 @@ def run_report(args) -> int:
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
-    print(_load_line(config, data, store), file=sys.stderr, flush=True)
-    facts = gather(config, data, store, getattr(args, "month", None))
+    # What happens to the data before the pack: loaded now, or a store that holds it used.
+    where = "; ".join(data) if data else "the [data] focus paths of the config"
+    loaded = []
+
+    def say_loading() -> None:
+        loaded.append(True)
+        print(f"loading {where} into {store}", file=sys.stderr, flush=True)
+
+    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading)
+    if not loaded:
+        print(f"using the store {store}, already loaded from {where}", file=sys.stderr, flush=True)
     for line in warning_lines(facts["load_warnings"]):  # the index lists them too
         print(line, file=sys.stderr, flush=True)
     month = facts["month"]

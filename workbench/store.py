@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -747,17 +747,11 @@ def _holds(path: Path, files: list[Path], config: Config) -> bool:
     return state is not None and _digests(files, state[0]) == state[1]
 
 
-def store_holds(data: Sequence[str] | None, store: str | Path, config: Config) -> bool:
-    """Whether open_store(data, store) would use the store as it is, without loading."""
-    try:
-        return _holds(Path(store), discover(_data_paths(data, config)), config)
-    except WorkbenchError:  # no such files: open_store says so
-        return False
-
-
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
-               config: Config | None = None, read_only: bool = True) -> Store:
-    """The store for `data`, (re)built first when it lacks those files or they changed.
+               config: Config | None = None, read_only: bool = True,
+               on_load: Callable[[], None] | None = None) -> Store:
+    """The store for `data`, (re)built first when it lacks those files or they changed
+    (`on_load()` is called first, to say so).
 
     Files are compared by sha256 (a file whose path, size and modification time match a
     loaded one is not hashed again). The store then mirrors `data` exactly: a rebuild loads
@@ -772,7 +766,9 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
         raise WorkbenchError(f"no FOCUS files found in {where}" if where else
                              "no FOCUS files to load: pass --data PATH, or list folders under "
                              "[data] focus in workbench.toml")
+    say = on_load or (lambda: None)
     if str(path) == ":memory:":
+        say()
         s = Store(":memory:", config)
         s.ingest([str(f) for f in files])
         return s
@@ -781,6 +777,7 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     if not _holds(path, files, config):
         with file_lock(path):
             if not _holds(path, files, config):
+                say()
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
                 tmp.unlink(missing_ok=True)
                 try:
