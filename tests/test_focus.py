@@ -429,23 +429,39 @@ def test_folder_names_like_key_value_are_not_columns(tmp_path):
 
 def test_focus_preview_names_as_oci_writes_them(tmp_path):
     """OCI's FOCUS cost reports keep the 1.0-preview names that 1.0 renamed."""
+    from workbench.config import Config
+    from workbench.store import Store
     renamed = {"ProviderName": "Provider", "PublisherName": "Publisher",
                "InvoiceIssuerName": "InvoiceIssuer"}
     header = [renamed.get(c, c) for c in HEADER if c != "ChargeClass"]
     header += ["Region", "UsageQuantity", "UsageUnit", "ChargeSubcategory", "oci_CompartmentName"]
     extra = {"Region": "us-ashburn-1", "UsageQuantity": "3.5", "UsageUnit": "GPU Hours",
-             "ChargeSubcategory": "On-Demand", "oci_CompartmentName": "ml"}
-    rows = [{**{renamed.get(k, k): v for k, v in row().items()}, **extra}]
-    report, con = scan(write(tmp_path, rows, header))
+             "oci_CompartmentName": "ml"}
+    rows = [{**{renamed.get(k, k): v for k, v in row().items()}, **extra, "ChargeSubcategory": sub}
+            for sub in ("On-Demand", "Used Commitment", "Unused Commitment", "")]
+    path = write(tmp_path, rows, header)
+    report, con = scan(path)
     assert report.ok, report.errors
-    assert report.warnings[0].message.startswith(
+    assert report.warnings[0].message == (
         "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their FOCUS 1.0 "
         "columns: Provider as ProviderName, Publisher as PublisherName, InvoiceIssuer as "
         "InvoiceIssuerName, Region as RegionId, UsageQuantity as ConsumedQuantity, UsageUnit as "
-        "ConsumedUnit")
-    got = con.execute('SELECT "ProviderName", "RegionId", "ConsumedQuantity", "ConsumedUnit" '
-                      "FROM t").fetchall()
-    assert got == [("Example Cloud", "us-ashburn-1", 3.5, "GPU Hours")]
+        "ConsumedUnit, ChargeSubcategory as CommitmentDiscountStatus (its Used/Unused Commitment "
+        "values)")
+    assert not any("ChargeSubcategory" in w.message for w in report.warnings[1:])
+    assert "CommitmentDiscountStatus" not in [w.column for w in report.warnings]
+    wanted = [("Example Cloud", "us-ashburn-1", 3.5, "GPU Hours", status)
+              for status in (None, "Used", "Unused", None)]
+    got = con.execute('SELECT "ProviderName", "RegionId", "ConsumedQuantity", "ConsumedUnit", '
+                      '"CommitmentDiscountStatus" FROM t ORDER BY wb_source_row').fetchall()
+    assert got == wanted
+    with Store(":memory:", Config(root=tmp_path)) as s:  # the fast path reads it the same
+        res = s.ingest([str(path)])
+        assert [f["reader"] for f in res.files] == ["fast"]
+        got = s.con.execute('SELECT "ProviderName", "RegionId", "ConsumedQuantity", '
+                            '"ConsumedUnit", "CommitmentDiscountStatus" FROM charges '
+                            'ORDER BY "CommitmentDiscountStatus" NULLS FIRST').fetchall()
+    assert sorted(got, key=lambda r: r[4] or "") == sorted(wanted, key=lambda r: r[4] or "")
 
 
 def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):

@@ -36,6 +36,7 @@ from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
     count_true,
+    derived_expr,
     finite_expr,
     ident,
     literal,
@@ -43,7 +44,7 @@ from workbench.focus_sql import (
     tags_map_expr,
     typed_expr,
 )
-from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
@@ -149,6 +150,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
     for i, column in enumerate(FOCUS_COLUMNS):
         src_name = mapping.get(column)
         converted, text = typed_expr(column, src_name, types.get(src_name, "VARCHAR"))
+        converted = derived_expr(column, mapping) or converted
         inner.append(f"{converted} AS {ident(column)}")
         if text is None:
             outer.append(ident(column))
@@ -308,6 +310,9 @@ def _read_error(exc: Exception) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
         return "truncated or corrupt gzip file; download the export again"
+    if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
+        return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
+                "no total can be kept exact")
     return f"cannot read the file: {_first_line(exc)}"
 
 

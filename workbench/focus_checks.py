@@ -17,6 +17,7 @@ from workbench.schema import (
     CHARGE_FREQUENCIES,
     COMMITMENT_STATUSES,
     MONEY,
+    MONEY_DIGITS,
     PRICING_CATEGORIES,
     TIME,
 )
@@ -71,8 +72,13 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
         elif kind == MONEY:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
                                 f"{non_finite}", b, "not a finite amount: {value}"))
+            # A number beyond DECIMAL(38, 10) is no typo but would still be a wrong total.
+            too_large = f"isfinite(TRY_CAST(trim({b}) AS DOUBLE))"
+            checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND {too_large}", b,
+                                f"too large: {{value}}; amounts are read up to {MONEY_DIGITS} "
+                                "digits before the decimal point"))
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) NOT IN "
-                                f"{non_finite}", b,
+                                f"{non_finite} AND NOT coalesce({too_large}, false)", b,
                                 "not a number: {value}; write amounts as plain decimals, like -1234.5"))
         else:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b, f"not {what}: {{value}}"))

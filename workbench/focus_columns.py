@@ -40,6 +40,12 @@ PREVIEW_NAMES = {"Provider": "ProviderName", "Publisher": "PublisherName",
                  "InvoiceIssuer": "InvoiceIssuerName", "Region": "RegionId",
                  "UsageQuantity": "ConsumedQuantity", "UsageUnit": "ConsumedUnit"}
 
+# 1.0-preview columns 1.0 dropped, and the 1.0 column their values fill when it is absent:
+# preview ChargeSubcategory "Used Commitment" / "Unused Commitment" is 1.0's
+# CommitmentDiscountStatus "Used" / "Unused" (its other values have no 1.0 column).
+PREVIEW_DERIVED = {"CommitmentDiscountStatus": (
+    "ChargeSubcategory", {"Used Commitment": "Used", "Unused Commitment": "Unused"})}
+
 
 SERVICE_CATEGORIES = (
     "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",

@@ -37,6 +37,7 @@ from workbench.focus_report import FileReport, Stop
 from workbench.focus_sql import (
     count_true,
     csv_read_type,
+    derived_expr,
     ident,
     literal,
     parsed_tag_sets,
@@ -98,7 +99,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
     for column, store_type in FOCUS_COLUMNS.items():
         name = mapping.get(column)
         if name is None:
-            exprs[column] = f"CAST(NULL AS {store_type})"
+            exprs[column] = derived_expr(column, mapping) or f"CAST(NULL AS {store_type})"
         elif header.kind != "parquet":
             exprs[column] = (f"timezone('UTC', {ident(name)})" if store_type == TIME
                              else ident(name))

@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.focus_columns import (
     ALL_FOCUS_COLUMNS,
     MANDATORY,
+    PREVIEW_DERIVED,
     PREVIEW_NAMES,
     PROVIDER_COLUMNS,
     REQUIRED,
@@ -80,6 +81,8 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}
     folded_focus.update(preview_names)
+    derived_from = {_fold(source): (source, target)
+                    for target, (source, _) in PREVIEW_DERIVED.items()}
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
     respelled: list[tuple[str, str]] = []
@@ -90,6 +93,12 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
             mapping.setdefault(name, name)
     for name in names:
         if name in ALL_FOCUS_COLUMNS or name.lower().startswith("x_"):
+            continue
+        if _fold(name) in derived_from:  # kept under its preview name; derived_expr reads it
+            source, target = derived_from[_fold(name)]
+            mapping.setdefault(source, name)
+            if target not in exact:
+                preview.append((name, f"{target} (its Used/Unused Commitment values)"))
             continue
         focus = folded_focus.get(_fold(name))
         if focus is None:
@@ -112,7 +121,7 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     if preview:
         warnings.insert(0, Problem(None, None, (
             "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their "
-            f"FOCUS 1.0 columns: {_listed([f'{n} as {f}' for n, f in preview], 6)}")))
+            f"FOCUS 1.0 columns: {_listed([f'{n} as {f}' for n, f in preview], len(preview))}")))
     if len(unknown) == 1:
         warnings.append(Problem(None, unknown[0], "not a FOCUS column (custom columns start "
                                 "with x_); ignored"))
@@ -135,8 +144,13 @@ def column_problems(mapping: dict[str, str], version: str, names: list[str]) -> 
         errors.append(Problem(None, "ProviderName", "required column is missing (or "
                               "ServiceProviderName, FOCUS 1.3+)"))
     warnings = [Problem(None, c, f"column required by FOCUS {version} is missing")
-                for c in MANDATORY[version] if c not in mapping]
+                for c in MANDATORY[version] if c not in mapping and not derivable(c, mapping)]
     return errors, warnings
+
+
+def derivable(column: str, mapping: dict[str, str]) -> bool:
+    """Whether an absent FOCUS column is filled from a 1.0-preview column (PREVIEW_DERIVED)."""
+    return column not in mapping and PREVIEW_DERIVED.get(column, ("",))[0] in mapping
 
 
 def dedupe(names: list[str]) -> list[str]:

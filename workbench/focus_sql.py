@@ -8,6 +8,7 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
+from workbench.focus_columns import PREVIEW_DERIVED
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
@@ -95,6 +96,17 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
     else:
         raise ValueError(f"no conversion for {store_type}")
     return typed, _text(src, src_type)
+
+
+def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
+    """SQL filling an absent FOCUS column from a 1.0-preview column, or None (PREVIEW_DERIVED)."""
+    if column in mapping or column not in PREVIEW_DERIVED:
+        return None
+    source, values = PREVIEW_DERIVED[column]
+    if source not in mapping:
+        return None
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in values.items())
+    return f"(CASE trim(CAST({ident(mapping[source])} AS VARCHAR)) {cases} END)"
 
 
 def count_true(condition: str) -> str:

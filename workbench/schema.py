@@ -14,6 +14,7 @@ lives once per distinct Tags value in the store's `tag_sets` table (see store.py
 from __future__ import annotations
 
 MONEY = "DECIMAL(38, 10)"
+MONEY_DIGITS = 38 - 10  # before the decimal point
 QUANTITY = "DOUBLE"
 TIME = "TIMESTAMP"
 TEXT = "VARCHAR"

@@ -130,6 +130,11 @@ CASES: dict[str, tuple[Case, object]] = {
                  csv_bytes([row(), row(), row(EffectiveCost="inf")])),
     "nan": (Case("nan.csv", False, "not a finite amount: 'NaN'", row=1, column="BilledCost"),
             csv_bytes([row(BilledCost="NaN")])),
+    # Numbers, but beyond DECIMAL(38, 10): no row may read as empty or wrap around.
+    "too_large": (Case("too_large.csv", False, "too large: '1e30'", row=2, column="BilledCost"),
+                  csv_bytes([row(), row(BilledCost="1e30")])),
+    "sum_too_large": (Case("sum_too_large.csv", False, "amounts add up beyond 28 digits"),
+                      csv_bytes([row(EffectiveCost="9e27"), row(EffectiveCost="9e27")])),
     "empty_cost": (Case("empty_cost.csv", False, "empty; a value is required", row=2,
                         column="BilledCost"), csv_bytes([row(), row(BilledCost="")])),
     "bad_date": (Case("bad_date.csv", False, "not an ISO-8601 date or timestamp: '05/13/2026'",
