@@ -49,6 +49,16 @@ def test_money_exact_never_prints_a_cent_a_float_cannot_hold():
     assert tables.exact_sum([0.1, 0.2]) == 0.3 and tables.exact_sum([]) == 0.0
 
 
+def test_exact_sums_and_cents_hold_every_digit_the_store_keeps():
+    """The store keeps DECIMAL(38, 10); Python's default 28 digits would round its sums."""
+    widest = Decimal("9" * 28 + "." + "9" * 10)  # the largest amount the store holds
+    assert tables.exact_sum([widest, Decimal("-0.0000000001")]) == Decimal("9" * 28 + ".9999999998")
+    assert tables.exact_sum([Decimal("1234567890123456789.1234567891"),
+                             Decimal("0.0000000009")]) == Decimal("1234567890123456789.12345679")
+    assert tables.money_exact(Decimal("6" + "0" * 27), "EUR") == "\u20ac6," + ",".join(["000"] * 9) + ".00"
+    assert tables.money_exact(widest, "USD") == "$10," + ",".join(["000"] * 9) + ".00"
+
+
 def test_signed_money_and_percent():
     assert tables.signed_money(1500, "USD") == "+$1.5k"
     assert tables.signed_money(-1500, "USD") == "-$1.5k"

@@ -44,7 +44,7 @@ from workbench.focus_sql import (
     tag_set_expr,
     typed_expr,
 )
-from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
+from workbench.schema import CANONICAL_COLUMNS, EXACT_DIGITS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
 
 PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
 
@@ -177,8 +177,7 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
     report.rows = sum(g[4] for g in groups)
     report.period_start = min(g[6] for g in groups).replace(tzinfo=UTC)
     report.period_end = max(g[7] for g in groups).replace(tzinfo=UTC)
-    with localcontext() as exact:
-        exact.prec = 80  # DECIMAL(38, 10) sums of several partitions, added without rounding
+    with localcontext(prec=EXACT_DIGITS):  # sums of several partitions, added without rounding
         for g in sorted(groups, key=lambda g: g[3]):
             sums = report.currencies.setdefault(g[3], {"billed_cost": Decimal(0),
                                                        "effective_cost": Decimal(0)})

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 MONEY = "DECIMAL(38, 10)"
 MONEY_DIGITS = 38 - 10  # before the decimal point
+# Python Decimal precision for adding MONEY sums (the default 28 digits would round them).
+EXACT_DIGITS = 80
 QUANTITY = "DOUBLE"
 TIME = "TIMESTAMP"
 TEXT = "VARCHAR"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
+
+from workbench.schema import EXACT_DIGITS
 
 SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
            "CAD": "CA$", "AUD": "A$", "CNY": "CN\u00a5"}
@@ -65,9 +67,10 @@ def exact_sum(values) -> float | Decimal:
     text shows.
     """
     values = list(values)
-    if values and all(isinstance(v, Decimal | int) and not isinstance(v, bool) for v in values):
-        return sum(values, Decimal(0))
-    return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
+    with localcontext(prec=EXACT_DIGITS):
+        if values and all(isinstance(v, Decimal | int) and not isinstance(v, bool) for v in values):
+            return sum(values, Decimal(0))
+        return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
 
 
 def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
@@ -101,7 +104,8 @@ def money_exact(amount, currency: str | None = "USD") -> str:
     digits = minor_units(currency)
     if isinstance(amount, float) and abs(amount) * 10 ** digits >= 10 ** 15:
         return "≈" + money(amount, currency)
-    d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    with localcontext(prec=EXACT_DIGITS):
+        d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return _with_currency(f"{abs(d):,.{digits}f}", currency, d < 0)
 
 
