@@ -101,6 +101,34 @@ def test_parquet_cost_types_agree_with_csv(corpus):
         assert [c[0] for c in con.execute("DESCRIBE t").fetchall()] == table_columns()
 
 
+def test_parquet_text_written_as_binary_reads_as_text(tmp_path):
+    """Impala and Hive write text as BINARY without the UTF8 annotation: it is still text
+    (read by both the precise and the fast reader); bytes that are not UTF-8 are an error."""
+    from workbench.config import Config
+    from workbench.store import Store
+    rows = [row(ProviderName="Société Cloud", Tags='{"équipe": "données"}'), row()]
+    table = pa.Table.from_pylist(rows)
+    for name in ("ProviderName", "Tags", "ServiceName"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table.column(name).cast(pa.binary()))
+    pq.write_table(table, tmp_path / "impala.parquet")
+    report, con = scan(tmp_path / "impala.parquet")
+    assert report.ok, report.errors
+    assert not [w for w in report.warnings if w.column == "Tags"], report.warnings
+    got = con.execute('SELECT "ProviderName", wb_tags FROM t ORDER BY wb_source_row').fetchall()
+    assert got[0] == ("Société Cloud", {"équipe": "données"})
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "impala.parquet")])
+        assert [f["reader"] for f in res.files] == ["fast"]
+        names = s.con.execute('SELECT DISTINCT wb_provider FROM charges ORDER BY 1').fetchall()
+    assert names == sorted([("Société Cloud",), (row()["ProviderName"],)])
+    bad = table.set_column(table.schema.get_field_index("ServiceName"), "ServiceName",
+                           pa.array([b"bad \xff name", b"ok"], pa.binary()))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    report, _ = scan(tmp_path / "bad.parquet")
+    assert not report.ok and "not valid UTF8" in report.errors[0].message
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

@@ -40,6 +40,7 @@ from workbench.focus_sql import (
     finite_expr,
     ident,
     literal,
+    parquet_source,
     tag_set_expr,
     tags_map_expr,
     typed_expr,
@@ -116,8 +117,7 @@ def _source(con, path: Path, kind: str, head: bytes,
     """(FROM clause, [(unique column name, type)], header as written) for the file."""
     p = literal(str(path))
     if kind == "parquet":
-        # Folders named key=value (AWS writes billing_period=2026-10/) are not columns.
-        src = f"read_parquet({p}, hive_partitioning=false)"
+        src = parquet_source(str(path))
         try:
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:

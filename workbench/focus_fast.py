@@ -40,6 +40,7 @@ from workbench.focus_sql import (
     derived_expr,
     ident,
     literal,
+    parquet_source,
     parsed_tag_sets,
     tag_set_expr,
     typed_expr,
@@ -81,7 +82,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         return None
     mapping, types = header.mapping, dict(header.columns)
     if header.kind == "parquet":
-        src = f"read_parquet({literal(str(path))}, hive_partitioning=false)"
+        src = parquet_source(str(path))
         rejects_table = None
     else:
         wanted = {mapping[c]: csv_read_type(t) for c, t in FOCUS_COLUMNS.items() if c in mapping}

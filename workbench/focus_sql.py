@@ -24,6 +24,13 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def parquet_source(path: str) -> str:
+    """read_parquet of one file, as both readers see it. Folders named key=value (AWS writes
+    billing_period=2026-10/) are not columns; text written as BINARY without the UTF8
+    annotation (Impala, Hive) is text, not bytes shown as escapes."""
+    return f"read_parquet({literal(path)}, hive_partitioning=false, binary_as_string=true)"
+
+
 def _text(src: str, src_type: str) -> str:
     return src if src_type == "VARCHAR" else f"CAST({src} AS VARCHAR)"
 
