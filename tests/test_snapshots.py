@@ -343,3 +343,24 @@ def test_a_month_to_date_run_copied_last_still_gives_way_to_the_final_run(tmp_pa
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([final]) and res.rows == len(days) + 1
         assert [w.split(":")[0] for w in res.warnings] == [str(mtd)]
+
+
+def test_a_refresh_that_applies_a_savings_plan_replaces_the_earlier_refresh(tmp_path):
+    """AWS can keep every refresh of a month. A later one that applies a Savings Plan moves
+    most usage to committed (commitment columns filled, BilledCost 0): the same charges,
+    paid otherwise, so the earlier refresh is a copy and the month counts once."""
+    rows = [{"ResourceId": f"r{i % 7}", "ChargePeriodStart": f"2026-05-{d:02d}",
+             "ChargePeriodEnd": f"2026-05-{d + 1:02d}", "BilledCost": f"{d}.{i}0",
+             "EffectiveCost": f"{d}.{i}0"} for d in range(1, 21) for i in range(5)]
+    covered = {"CommitmentDiscountId": "arn:sp-1", "CommitmentDiscountName": "sp-1",
+               "CommitmentDiscountType": "Savings Plan", "CommitmentDiscountCategory": "Spend",
+               "CommitmentDiscountStatus": "Used", "PricingCategory": "Committed",
+               "BilledCost": "0"}
+    later = [dict(r, **covered) if i % 5 < 3 else r for i, r in enumerate(rows)]
+    early = frame_file(tmp_path / "BILLING_PERIOD=2026-05" / "20260516T0300", "part-1",
+                       rows[:75])
+    late = frame_file(tmp_path / "BILLING_PERIOD=2026-05" / "20260521T0300", "part-1", later)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert store_totals(s) == exact_totals([late]) and res.rows == len(later)
+        assert [w.split(":")[0] for w in res.warnings] == [str(early)]

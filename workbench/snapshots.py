@@ -10,8 +10,10 @@ is the charges: parts hold different charges, a copy repeats the charges of a ne
 
 The rule, per partition held by more than one file of a delivery:
 - a charge is known by what, when, where and for whom it was charged: all its FOCUS
-  columns but its amounts (costs, unit prices, quantities, which a later run may restate)
-  and InvoiceId (which a run after the invoice adds to every row). Rows of two parts that
+  columns but its amounts (costs, unit prices, quantities, which a later run may restate),
+  how it was paid (PricingCategory and the commitment discount columns, which a refresh
+  restates once a Savings Plan or reservation is applied) and InvoiceId (which a run after
+  the invoice adds to every row). Rows of two parts that
   differ in tags (one node's cost split by namespace, one API key's usage split by
   project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
@@ -53,8 +55,12 @@ from pathlib import Path
 
 from workbench.schema import MONEY, QUANTITY
 
-# A run after the invoice fills InvoiceId on every row; a later run restates amounts.
-NOT_IDENTITY = ("InvoiceId",)
+# A run after the invoice fills InvoiceId on every row; a later run restates amounts, and
+# how a charge was paid: a refresh after a Savings Plan or reservation was applied moves
+# usage from on-demand to committed (AWS refreshes the month's rows so).
+NOT_IDENTITY = ("InvoiceId", "PricingCategory", "CommitmentDiscountId", "CommitmentDiscountName",
+                "CommitmentDiscountType", "CommitmentDiscountCategory",
+                "CommitmentDiscountStatus", "CommitmentDiscountUnit")
 COPY_SHARE = 0.5  # share of a file's charges found in newer files that makes it a copy
 MIN_EVIDENCE = 20  # fewer matching charges than this must also match in their amounts
 
