@@ -364,3 +364,35 @@ def test_a_refresh_that_applies_a_savings_plan_replaces_the_earlier_refresh(tmp_
         res = s.ingest([str(tmp_path)])
         assert store_totals(s) == exact_totals([late]) and res.rows == len(later)
         assert [w.split(":")[0] for w in res.warnings] == [str(early)]
+
+
+def test_a_part_an_earlier_run_left_behind_is_not_loaded(tmp_path):
+    """A run that overwrites its folder with fewer parts leaves the last ones of an earlier
+    run there; the manifest lists the files the run wrote, so the others are not loaded. A
+    folder none of whose files the manifest lists (renamed, unpacked) loads as before."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    run = tmp_path / "exp" / "focus" / "20260501-20260531"
+    parts = [frame_file(run, f"part_0_000{n}", rows[n * 10:n * 10 + 10]) for n in range(2)]
+    stale = frame_file(run, "part_0_0003",  # the earlier run's third part
+                       [dict(r, BilledCost="1.11") for r in rows[:10]])
+    manifest = {"exportConfig": {"exportName": "focus", "resourceId": "/billingAccounts/1",
+                                 "type": "FocusCost"},
+                "runInfo": {"runId": "run-2", "submittedTime": "2026-06-05T05:03:11Z"},
+                "blobs": [{"blobName": f"exports/focus/20260501-20260531/{p.name}.gz"}
+                          for p in parts]}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals(parts) and res.rows == 20
+        assert res.warnings == [
+            f"{stale}: a part an earlier run left behind: the manifest.json beside it lists the "
+            f"last run's files ({parts[0]} and 1 more), not this one; its 10 rows of Cloud / "
+            "acct-1 / 2026-05 are not loaded (they would count twice)"]
+    stale.unlink()
+    other = frame_file(run, "renamed", rows[20:])
+    manifest["blobs"] = [{"blobName": "exports/focus/x/part_9.csv"}]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals([*parts, other]) and not res.warnings

@@ -41,7 +41,10 @@ The rule, per partition held by more than one file of a delivery:
   id), only the run submitted last is taken for the partition, whatever its charges. A later
   run may retag most rows (tag inheritance) or apply a reservation to them, so that its
   charges no longer match, and would otherwise count as another part. Files of one run are
-  its parts and never copies of one another.
+  its parts and never copies of one another. A file beside a manifest that lists the
+  run's files ("blobs"), some of them there but not this one, is a part an earlier run
+  left behind (a run that overwrites the folder with fewer parts leaves the rest): it is
+  not taken.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Run:
     export: tuple[str, ...]  # export name, scope, dataset type: the same for every run; () unnamed
     run_id: str
     submitted: datetime | None
+    listed: frozenset[str] = frozenset()  # names of the files the run wrote (its "blobs")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class FileSide:
     run: Run | None = None  # the run, when its manifest names the export
     distinct: int | None = None  # distinct charges (None: as many as rows)
     last_start: datetime | None = None  # latest ChargePeriodStart
+    unlisted: bool = False  # beside a run's manifest that lists other files, not this one
 
     @property
     def repeats(self) -> int:
@@ -99,7 +104,23 @@ def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int,
     """A file's side of a partition, with what its run's manifest says."""
     run = run_of(path)
     return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
-                    run if run is not None and run.export else None, distinct, last_start)
+                    run if run is not None and run.export else None, distinct, last_start,
+                    run is not None and _left_by_another_run(Path(path), run.listed))
+
+
+def _left_by_another_run(path: Path, listed: frozenset[str]) -> bool:
+    """Whether the manifest beside `path` lists the run's files, some of them are there, and
+    `path` is not one of them: a part an earlier run wrote that the last run did not
+    overwrite (it wrote fewer parts). A folder none of whose files are listed (renamed,
+    unpacked) says nothing."""
+    if not listed or _blob_name(path.name) in listed:
+        return False
+    return any(_blob_name(p.name) in listed for p in path.parent.iterdir() if p != path)
+
+
+def _blob_name(name: str) -> str:
+    """A file name as a manifest lists it, without .gz (files may have been unpacked)."""
+    return name[:-3] if name.lower().endswith(".gz") else name
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,7 @@ class Superseded:
     newer: list[str]  # the files that replace it, most shared first
     shared: int | None  # how many of its charges they hold; None: an older run of the export
     charges: int
+    unlisted: bool = False  # left beside a later run's files, which its manifest lists
 
 
 def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
@@ -121,7 +143,12 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     for each file whose rows of the partition are not to be loaded.
     """
     exact = shared if exact is None else exact
-    out = _older_runs(files)
+    out = {f.path: Superseded(sorted(k.path for k in files if not k.unlisted
+                                     and Path(k.path).parent == Path(f.path).parent),
+                              None, f.charges, unlisted=True)
+           for f in files if f.unlisted}
+    files = [f for f in files if not f.unlisted]
+    out.update(_older_runs(files))
     files = [f for f in files if f.path not in out]
     folder_age: dict[str, tuple] = {}
     for f in files:
@@ -208,11 +235,15 @@ def run_of(path: str | Path) -> Run | None:
     if not isinstance(info, dict) or not isinstance(config, dict):
         return None
     submitted = _utc(info.get("submittedTime"))
+    blobs = text.get("blobs")
+    listed = frozenset(_blob_name(str(b["blobName"]).replace("\\", "/").rsplit("/", 1)[-1])
+                       for b in blobs if isinstance(b, dict) and b.get("blobName")) \
+        if isinstance(blobs, list) else frozenset()
     name = config.get("exportName")
     if not name:  # no export named: the run can only order files (by when it was submitted)
-        return Run((), "", submitted)
+        return Run((), "", submitted, listed)
     export = (str(name), str(config.get("resourceId") or ""), str(config.get("type") or ""))
-    return Run(export, str(info.get("runId") or Path(path).parent), submitted)
+    return Run(export, str(info.get("runId") or Path(path).parent), submitted, listed)
 
 
 def _utc(stamp) -> datetime | None:

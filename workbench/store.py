@@ -103,7 +103,13 @@ def _partition_label(part: tuple, account: bool = True) -> str:
 
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
     """The warning for a file whose rows of a partition are not loaded."""
-    newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "")
+    newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "") \
+        if why.newer else ""
+    if why.unlisted:
+        files = f" ({newer})" if newer else ""
+        return (f"a part an earlier run left behind: the manifest.json beside it lists the last "
+                f"run's files{files}, not this one; its {plural(rows, 'row')} of "
+                f"{_partition_label(part)} are not loaded (they would count twice)")
     if why.shared is None:
         return (f"an older run of the export of {_partition_label(part)}: the run of {newer} "
                 f"was submitted later (manifest.json); its {plural(rows, 'row')} of that billing "
