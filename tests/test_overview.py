@@ -158,6 +158,9 @@ def test_a_month_the_data_starts_or_ends_in_is_partial():
     assert overview.partial_month(covered, "2026-05") is None
     assert overview.partial_month(covered, "2026-09") is None
     assert overview.partial_month(None, "2026-05") is None
+    # hourly data one hour short, or starting in a day: the time says what is missing
+    hourly = (pd.Timestamp("2026-05-01 06:00"), pd.Timestamp("2026-05-31 23:00"))
+    assert overview.partial_month(hourly, "2026-05") == ("2026-05-01 06:00", "2026-05-31 23:00")
     # a month billed in one row that runs to the next month's first instant is whole
     invoice = (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
     assert overview.partial_month(invoice, "2026-05") is None

@@ -30,6 +30,20 @@ def test_ok_file_exit_0_and_summary(corpus, capsys):
     assert lines[-1] == "1 file checked: 1 usable, 0 with errors"
 
 
+def test_summary_totals_in_each_currencys_smallest_unit(tmp_path, capsys):
+    """Yen have no cents and dinars three decimals; halves round up, as the report does."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes([row(BillingCurrency="JPY", BilledCost="1500", EffectiveCost="1499.5"),
+                                row(BillingCurrency="KWD", BilledCost="2.0005", EffectiveCost="-0.0001"),
+                                row(BillingCurrency="USD", BilledCost="0.125", EffectiveCost="1234567")]))
+    code, out, _ = run(capsys, str(path))
+    assert code == 0
+    assert [line.split() for line in out.splitlines()[1:4]] == [
+        ["JPY", "billed", "1,500", "effective", "1,500"],
+        ["KWD", "billed", "2.001", "effective", "0.000"],
+        ["USD", "billed", "0.13", "effective", "1,234,567.00"]]
+
+
 def test_problem_lines_and_exit_1(corpus, capsys):
     code, out, _ = run(capsys, str(corpus["good"]), str(corpus["non_numeric"]),
                        str(corpus["malformed_tags"]))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from workbench.currencies import to_smallest_unit
 from workbench.errors import format_problem, plural
 
 
@@ -63,8 +64,9 @@ class FileReport:
         out.append(f"{self.path}: {status}: {version}, {rows}, {period}, "
                    f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}")
         for cur, sums in self.currencies.items():
-            out.append(f"  {cur}  billed {sums['billed_cost']:,.2f}  "
-                       f"effective {sums['effective_cost']:,.2f}")
+            billed, effective = (f"{to_smallest_unit(sums[k], cur):,}"
+                                 for k in ("billed_cost", "effective_cost"))
+            out.append(f"  {cur}  billed {billed}  effective {effective}")
         if self.currencies and not self.ok:
             out.append("  (totals of the rows that could be read; this file will not be loaded)")
         return out

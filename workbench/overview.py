@@ -177,7 +177,11 @@ def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
     lo, hi = max(first, start), min(end, stop)
     if lo >= hi:
         return None
-    return str(lo.date()), str((hi - pd.Timedelta(microseconds=1)).date())
+    # Whole days by their dates (the end is exclusive: its day before); a bound inside a
+    # day with its time, or data one hour short would read as the whole month.
+    last = (str((hi - pd.Timedelta(microseconds=1)).date()) if hi == hi.normalize()
+            else hi.strftime("%Y-%m-%d %H:%M"))
+    return (str(lo.date()) if lo == lo.normalize() else lo.strftime("%Y-%m-%d %H:%M")), last
 
 
 def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:

@@ -10,24 +10,17 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 import pandas as pd
 
+from workbench.currencies import minor_units, to_smallest_unit
 from workbench.schema import EXACT_DIGITS
 
 SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
            "CAD": "CA$", "AUD": "A$", "CNY": "CN\u00a5"}
 UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 # ISO 4217 minor units where they are not 2 (JPY has no cents, KWD has fils).
-MINOR_UNITS = {**dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF",
-                                "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"), 0),
-               **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"), 3)}
-
-
-def minor_units(currency: str | None) -> int:
-    """Digits after the decimal point in the currency's smallest unit (2 when unknown)."""
-    return MINOR_UNITS.get((currency or "").upper(), 2)
 
 # MathJax (JupyterLab, Voila) reads "$...$" as math; these classes tell it not to.
 NO_MATH = "tex2jax_ignore mathjax_ignore"
@@ -104,8 +97,7 @@ def money_exact(amount, currency: str | None = "USD") -> str:
     digits = minor_units(currency)
     if isinstance(amount, float) and abs(amount) * 10 ** digits >= 10 ** 15:
         return "≈" + money(amount, currency)
-    with localcontext(prec=EXACT_DIGITS):
-        d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    d = to_smallest_unit(amount, currency)
     return _with_currency(f"{abs(d):,.{digits}f}", currency, d < 0)
 
 
