@@ -78,6 +78,9 @@ def fake_scan(con, path: Path, table: str) -> FakeReport:
             expr = "CAST(hash(Tags) >> 1 AS BIGINT)"
         elif c == "wb_provider":
             expr = "coalesce(ServiceProviderName, ProviderName)"
+        elif c == "wb_issuer":
+            issuer = "InvoiceIssuerName, " if "InvoiceIssuerName" in have else ""
+            expr = f"coalesce({issuer}ServiceProviderName, ProviderName)"
         elif c == "wb_focus_version":
             expr = "'1.3'"
         elif c == "wb_source_file":
@@ -376,6 +379,27 @@ def test_corrected_reexport_replaces_its_partition_only(tmp_path, cfg):
         assert t["2026-05-01T00:00:00Z"] == 99 and t["2026-06-01T00:00:00Z"] == 50
         live = s.live_files()
         assert len(live) == 3  # may.parquet of delivery 1 is replaced
+
+
+def test_a_corrected_bill_from_many_sellers_replaces_every_sellers_rows(tmp_path, cfg):
+    """A marketplace or SaaS bill lists many sellers (ServiceProviderName) that one issuer
+    invoices: a corrected export that no longer holds one seller's charges replaces them
+    too, since what a delivery replaces is keyed by the invoice issuer, not the seller."""
+    azure = {"InvoiceIssuerName": "Microsoft", "ServiceProviderName": "Microsoft",
+             "ProviderName": "Microsoft"}
+    mistral = dict(azure, ServiceProviderName="Mistral AI", ProviderName="Mistral AI",
+                   ResourceId="m1")
+    first = frame_file(tmp_path / "run-1", "bill", [dict(azure, BilledCost="100"),
+                                                   dict(mistral, BilledCost="50")])
+    fixed = frame_file(tmp_path / "run-2", "bill", [dict(azure, BilledCost="100")])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(first)])
+        assert s.totals().billed_cost.tolist() == [150]
+        res = s.ingest([str(fixed)])
+        assert res.replaced_rows == 2 and s.totals().billed_cost.tolist() == [100]
+        # the seller is still what the provider dimension shows
+        assert s.con.execute("SELECT DISTINCT wb_provider, wb_issuer FROM charges").fetchall() \
+            == [("Microsoft", "Microsoft")]
 
 
 def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg):

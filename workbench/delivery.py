@@ -123,8 +123,8 @@ def iso_utc(value) -> str | None:
 
 
 def partition_dict(row) -> dict:
-    """(provider, billing account, billing period start, rows) as the load records show it."""
-    return {"provider": row[0], "billing_account_id": row[1],
+    """(invoice issuer, billing account, billing period start, rows) as the load records show it."""
+    return {"invoice_issuer": row[0], "billing_account_id": row[1],
             "billing_period_start": iso_utc(row[2]), "rows": int(row[3])}
 
 

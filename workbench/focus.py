@@ -164,6 +164,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
     provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
     outer += [
         f"coalesce({provider}) AS wb_provider",
+        f"coalesce({ident('InvoiceIssuerName')}, {provider}) AS wb_issuer",
         f"{tag_set_expr(ident('Tags'))} AS wb_tag_set",
         f"{literal(version)} AS wb_focus_version",
         f"{literal(str(path))} AS wb_source_file",

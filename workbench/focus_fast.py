@@ -47,7 +47,7 @@ from workbench.focus_sql import (
 )
 from workbench.schema import CANONICAL_COLUMNS, EXACT_DIGITS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
 
-PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
+PARTITION_KEY = ("wb_issuer", "BillingAccountId", "BillingPeriodStart")
 
 
 @dataclass
@@ -66,7 +66,7 @@ class FastPlan:
 @dataclass
 class FastResult:
     report: FileReport  # as the precise reader would give it for this clean file
-    partitions: list[tuple]  # (wb_provider, BillingAccountId, BillingPeriodStart, rows)
+    partitions: list[tuple]  # (wb_issuer, BillingAccountId, BillingPeriodStart, rows)
 
 
 def plan(con, path: Path, columns: list[str], delivery: int | None,
@@ -109,6 +109,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
     provider = ", ".join(exprs[c] for c in PROVIDER_COLUMNS if c in mapping)
     exprs.update({
         "wb_provider": f"coalesce({provider})",
+        "wb_issuer": f"coalesce({exprs['InvoiceIssuerName']}, {provider})",
         "wb_tag_set": tag_set_expr(exprs["Tags"]),
         "wb_focus_version": literal(header.version),
         "wb_source_file": literal(str(path)),

@@ -88,6 +88,10 @@ FOCUS_COLUMNS: dict[str, str] = {
 # Columns the workbench adds at ingest.
 WB_COLUMNS: dict[str, str] = {
     "wb_provider": TEXT,  # ServiceProviderName (1.3+) else ProviderName: who sold the service
+    # InvoiceIssuerName, else wb_provider: who bills the account. With BillingAccountId and
+    # BillingPeriodStart it keys what a delivery replaces (store.py), so a corrected export
+    # of a bill from many sellers (marketplace, SaaS) replaces every seller's rows.
+    "wb_issuer": TEXT,
     # Key of the row's Tags text in the `tag_sets` table (store.py), which holds the parsed
     # map with case-folded keys once per distinct Tags value; NULL when the row has no Tags.
     "wb_tag_set": "BIGINT",

@@ -5,7 +5,7 @@ month-to-date export to a new run folder, AWS Data Exports can keep every refres
 hand download gets `export (1).csv` beside `export.csv`. Loaded together, those copies
 would count the period several times. Parts of one large export (one period split over
 several files, or paged by project) must all be loaded, though. Both look alike by name
-and by partition (provider, BillingAccountId, BillingPeriodStart); what tells them apart
+and by partition (invoice issuer, BillingAccountId, BillingPeriodStart); what tells them apart
 is the charges: parts hold different charges, a copy repeats the charges of a newer one.
 
 The rule, per partition held by more than one file of a delivery:

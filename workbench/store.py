@@ -6,7 +6,7 @@ table; every question the analysis asks is an Ibis expression over that table
 back already aggregated; money is summed exactly as DECIMAL and only the result is
 converted to float64.
 
-Idempotency rule: one ingest call is one delivery. Every (provider, BillingAccountId,
+Idempotency rule: one ingest call is one delivery. Every (invoice issuer, BillingAccountId,
 BillingPeriodStart) partition present in a delivery replaces that partition's rows
 from earlier deliveries, so loading the same files twice changes nothing and a
 corrected re-export of a billing period replaces the old one. Files of one delivery
@@ -70,7 +70,7 @@ STORE_VERSION = "6"
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
-PARTITION_KEY = ("wb_provider", "BillingAccountId", "BillingPeriodStart")
+PARTITION_KEY = ("wb_issuer", "BillingAccountId", "BillingPeriodStart")
 MEMORY_LIMIT = os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
 
 
@@ -93,10 +93,10 @@ def _same_partition(a: str, b: str) -> str:
 
 
 def _partition_label(part: tuple, account: bool = True) -> str:
-    """provider / billing account / YYYY-MM, as warnings name a partition (without the
+    """invoice issuer / billing account / YYYY-MM, as warnings name a partition (without the
     account when the warning names it already)."""
-    provider, account_id, start = part
-    names = [provider or "(no provider)", account_id or "(no billing account)",
+    issuer, account_id, start = part
+    names = [issuer or "(no provider)", account_id or "(no billing account)",
              start.strftime("%Y-%m") if start is not None else "(no period)"]
     return " / ".join(names if account else names[::2])
 
@@ -148,7 +148,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS tag_sets (
     wb_tag_set BIGINT, Tags VARCHAR, wb_tags MAP(VARCHAR, VARCHAR), wb_tags_ok BOOLEAN);
 CREATE TABLE IF NOT EXISTS file_partitions (
-    delivery_id BIGINT, sha256 VARCHAR, wb_provider VARCHAR, BillingAccountId VARCHAR,
+    delivery_id BIGINT, sha256 VARCHAR, wb_issuer VARCHAR, BillingAccountId VARCHAR,
     BillingPeriodStart TIMESTAMP, rows BIGINT);
 """
 
@@ -498,7 +498,7 @@ class Store(Queries):
                 SELECT old.*, max(old.delivery_id) OVER (PARTITION BY {', '.join(
                     'old.' + k for k in PARTITION_KEY)}) AS latest
                 FROM file_partitions old JOIN new ON {match} WHERE old.delivery_id < $1)
-            SELECT e.wb_provider, e.BillingAccountId, e.BillingPeriodStart, f.path, e.sha256, e.rows,
+            SELECT e.wb_issuer, e.BillingAccountId, e.BillingPeriodStart, f.path, e.sha256, e.rows,
                    e.delivery_id
             FROM earlier e JOIN files f ON f.delivery_id = e.delivery_id
              AND f.sha256 = e.sha256 AND f.duplicate_of IS NULL
@@ -583,27 +583,27 @@ class Store(Queries):
         other leading zeros: a spreadsheet drops them from an id like 012345678901, and the
         edited file then counts beside the original instead of replacing it."""
         rows = self.con.execute("""
-            WITH mine AS (SELECT DISTINCT wb_provider, BillingAccountId, BillingPeriodStart
+            WITH mine AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
                           FROM file_partitions WHERE delivery_id = $1),
-                 every AS (SELECT DISTINCT wb_provider, BillingAccountId, BillingPeriodStart
+                 every AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
                            FROM file_partitions)
-            SELECT m.wb_provider, m.BillingAccountId, e.BillingAccountId, m.BillingPeriodStart
+            SELECT m.wb_issuer, m.BillingAccountId, e.BillingAccountId, m.BillingPeriodStart
             FROM mine m JOIN every e
-              ON m.wb_provider IS NOT DISTINCT FROM e.wb_provider
+              ON m.wb_issuer IS NOT DISTINCT FROM e.wb_issuer
              AND m.BillingPeriodStart IS NOT DISTINCT FROM e.BillingPeriodStart
             WHERE m.BillingAccountId <> e.BillingAccountId
               AND ltrim(m.BillingAccountId, '0') = ltrim(e.BillingAccountId, '0')
             ORDER BY ALL""", [delivery]).fetchall()
         out = []
-        for provider, mine, other, start in rows:
+        for issuer, mine, other, start in rows:
             path = self.con.execute(
                 "SELECT min(wb_source_file) FROM charges WHERE wb_delivery_id = ? AND "
-                "wb_provider IS NOT DISTINCT FROM ? AND BillingAccountId = ? AND "
-                "BillingPeriodStart IS NOT DISTINCT FROM ?", [delivery, provider, mine, start]
+                "wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId = ? AND "
+                "BillingPeriodStart IS NOT DISTINCT FROM ?", [delivery, issuer, mine, start]
             ).fetchone()[0]
             out.append(format_problem(path, None, "BillingAccountId", (
                 f"billing accounts {mine!r} and {other!r} of "
-                f"{_partition_label((provider, mine, start), account=False)} differ only in "
+                f"{_partition_label((issuer, mine, start), account=False)} differ only in "
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
                 "the store and ingest the original files without the edited one")))
         return out

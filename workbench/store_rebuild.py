@@ -27,7 +27,7 @@ WHERE f.duplicate_of IS NULL AND EXISTS (
     WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND NOT EXISTS (
         SELECT 1 FROM file_partitions later
         WHERE later.delivery_id > mine.delivery_id
-          AND later.wb_provider IS NOT DISTINCT FROM mine.wb_provider
+          AND later.wb_issuer IS NOT DISTINCT FROM mine.wb_issuer
           AND later.BillingAccountId IS NOT DISTINCT FROM mine.BillingAccountId
           AND later.BillingPeriodStart IS NOT DISTINCT FROM mine.BillingPeriodStart))
 ORDER BY f.delivery_id, f.path
