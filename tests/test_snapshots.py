@@ -396,3 +396,27 @@ def test_a_part_an_earlier_run_left_behind_is_not_loaded(tmp_path):
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "exp")])
         assert store_totals(s) == exact_totals([*parts, other]) and not res.warnings
+
+
+def test_an_older_run_in_several_parts_is_one_warning(tmp_path):
+    """Azure writes a run in parts; a later run sets the whole older run aside, said once."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    runs = {}
+    for run, when, cost in (("run-a", "2026-05-21T06:00:00Z", "1.11"),
+                            ("run-b", "2026-05-28T06:00:00Z", None)):
+        runs[run] = [frame_file(tmp_path / "exp" / run, f"part_1_000{n}",
+                                [dict(r, BilledCost=cost or r["BilledCost"])
+                                 for r in rows[n * 10:n * 10 + 10]]) for n in range(3)]
+        (tmp_path / "exp" / run / "manifest.json").write_text(json.dumps({
+            "exportConfig": {"exportName": "focus", "resourceId": "/billingAccounts/1",
+                             "type": "FocusCost"},
+            "runInfo": {"runId": run, "submittedTime": when}}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "exp")])
+        assert store_totals(s) == exact_totals(runs["run-b"])
+        assert res.warnings == [
+            f"{runs['run-a'][0]}: with 2 more files of its run, an older run of the export of "
+            f"Cloud / acct-1 / 2026-05: the run of {runs['run-b'][0]} and 2 more was submitted "
+            "later (manifest.json); their 30 rows of that billing period are not loaded (runs "
+            "loaded together count twice)"]

@@ -101,8 +101,9 @@ def _partition_label(part: tuple, account: bool = True) -> str:
     return " / ".join(names if account else names[::2])
 
 
-def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
-    """The warning for a file whose rows of a partition are not loaded."""
+def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
+    """The warning for a file whose rows of a partition are not loaded (with `others` more
+    files of its export run, said in the same line)."""
     newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "") \
         if why.newer else ""
     if why.unlisted:
@@ -111,8 +112,10 @@ def _set_aside(part: tuple, why: snapshots.Superseded, rows: int) -> str:
                 f"run's files{files}, not this one; its {plural(rows, 'row')} of "
                 f"{_partition_label(part)} are not loaded (they would count twice)")
     if why.shared is None:
-        return (f"an older run of the export of {_partition_label(part)}: the run of {newer} "
-                f"was submitted later (manifest.json); its {plural(rows, 'row')} of that billing "
+        run = f"with {plural(others, 'more file')} of its run, " if others else ""
+        return (f"{run}an older run of the export of {_partition_label(part)}: the run of "
+                f"{newer} was submitted later (manifest.json); "
+                f"{'their' if others else 'its'} {plural(rows, 'row')} of that billing "
                 "period are not loaded (runs loaded together count twice)")
     verb, newer_verb = ("is" if why.shared == 1 else "are"), ("are" if len(why.newer) > 1 else "is")
     return (f"an older copy of {_partition_label(part)}: {why.shared:,} of its "
@@ -657,7 +660,8 @@ class Store(Queries):
         for *part, a, b, n in exact:
             same.setdefault(tuple(part), {})[(a, b)] = int(n)
         where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
-        out = []
+        out: list = []
+        runs: dict[tuple, list] = {}  # the files of one older run: said in one line
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone = snapshots.superseded(sides_of, shared.get(part, {}), same.get(part, {}))
             for path, why in sorted(gone.items()):
@@ -671,8 +675,19 @@ class Store(Queries):
                            if {**p, "rows": 0} == mine)
                 entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
                 entry["rows"] -= rows
-                out.append(format_problem(path, None, None, _set_aside(part, why, rows)))
-        return out
+                if why.shared is None and not why.unlisted:
+                    run = (part, str(Path(path).parent), tuple(why.newer))
+                    if run in runs:
+                        runs[run][1] += 1
+                        runs[run][2] += rows
+                        continue
+                    runs[run] = [path, 0, rows, why]
+                    out.append(run)
+                else:
+                    out.append(format_problem(path, None, None, _set_aside(part, why, rows)))
+        return [line if isinstance(line, str) else format_problem(
+            runs[line][0], None, None, _set_aside(line[0], runs[line][3], runs[line][2],
+                                                  runs[line][1])) for line in out]
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:
         key = ", ".join(PARTITION_KEY)
