@@ -44,6 +44,22 @@ def test_summary_totals_in_each_currencys_smallest_unit(tmp_path, capsys):
         ["USD", "billed", "0.13", "effective", "1,234,567.00"]]
 
 
+def test_missing_optional_columns_are_one_line_and_json_keeps_each(tmp_path, capsys):
+    from corpus.build import HEADER
+    sparse = [c for c in HEADER if c not in ("ChargeClass", "ListCost", "PricingUnit")]
+    path = tmp_path / "sparse.csv"
+    path.write_bytes(csv_bytes([row()], sparse))
+    code, out, _ = run(capsys, str(path))
+    warned = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert code == 0 and warned == [
+        f"warning: {path}: 3 columns required by FOCUS 1.0 are missing: ChargeClass, ListCost, "
+        "PricingUnit"]
+    code, out, _ = run(capsys, str(path), "--json")
+    listed = json.loads(out)["files"][0]["warnings"]
+    assert [(w["column"], w["message"]) for w in listed] == [
+        (c, "column required by FOCUS 1.0 is missing") for c in ("ChargeClass", "ListCost", "PricingUnit")]
+
+
 def test_problem_lines_and_exit_1(corpus, capsys):
     code, out, _ = run(capsys, str(corpus["good"]), str(corpus["non_numeric"]),
                        str(corpus["malformed_tags"]))

@@ -53,7 +53,7 @@ class FileReport:
         out = [f"error: {format_problem(self.path, p.row, p.column, p.message)}"
                for p in in_row_order(self.errors)]
         out += [f"warning: {format_problem(self.path, p.row, p.column, p.message)}"
-                for p in in_row_order(self.warnings)]
+                for p in missing_in_one_line(in_row_order(self.warnings))]
         status = "ok" if self.ok else "NOT USABLE"
         version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
         if self.dataset != "cost and usage":
@@ -95,3 +95,20 @@ class Stop(Exception):
     def __init__(self, message: str, column: str | None = None, row: int | None = None):
         super().__init__(message)
         self.problem = Problem(row, column, message)
+
+
+def missing_in_one_line(problems: list[Problem]) -> list[Problem]:
+    """The header's missing optional columns said in one line, where the first stood: a
+    sparse export lacks a dozen, which would bury the problems that matter."""
+    missing = [p for p in problems if p.row is None and p.column
+               and p.message.startswith("column required by FOCUS ")
+               and p.message.endswith(" is missing")]
+    if len(missing) < 2:
+        return problems
+    version = missing[0].message.split()[4]
+    names = ", ".join(p.column for p in missing)
+    one = Problem(None, None, f"{len(missing)} columns required by FOCUS {version} are "
+                  f"missing: {names}")
+    first = problems.index(missing[0])
+    rest = [p for p in problems if p not in missing]
+    return [*rest[:first], one, *rest[first:]]

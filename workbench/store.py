@@ -62,7 +62,7 @@ from workbench.delivery import (
     warning_lines,
 )
 from workbench.errors import WorkbenchError, format_problem, plural
-from workbench.focus_report import in_row_order
+from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
 
@@ -336,7 +336,8 @@ class Store(Queries):
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                warnings += [(str(path), p) for p in in_row_order(report.warnings)]
+                warnings += [(str(path), p)
+                             for p in missing_in_one_line(in_row_order(report.warnings))]
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
