@@ -20,6 +20,8 @@ from workbench.errors import WorkbenchError
 
 # Files some of whose rows are still in the store: a file whose every billing period a
 # later delivery replaced adds nothing to the result, so it need not be there any more.
+# Partitions are keyed by the store's own first key column: stores before wb_issuer keyed
+# them by wb_provider.
 LIVE_FILES = """
 SELECT f.delivery_id, f.path, f.sha256 FROM files f
 WHERE f.duplicate_of IS NULL AND EXISTS (
@@ -27,7 +29,7 @@ WHERE f.duplicate_of IS NULL AND EXISTS (
     WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND NOT EXISTS (
         SELECT 1 FROM file_partitions later
         WHERE later.delivery_id > mine.delivery_id
-          AND later.wb_issuer IS NOT DISTINCT FROM mine.wb_issuer
+          AND later.{key} IS NOT DISTINCT FROM mine.{key}
           AND later.BillingAccountId IS NOT DISTINCT FROM mine.BillingAccountId
           AND later.BillingPeriodStart IS NOT DISTINCT FROM mine.BillingPeriodStart))
 ORDER BY f.delivery_id, f.path
@@ -40,7 +42,9 @@ def recorded_deliveries(store: Path) -> list[list[Path]]:
         raise WorkbenchError(f"{store}: store not found: nothing to rebuild")
     try:
         with duckdb.connect(str(store), read_only=True) as con:
-            rows = con.execute(LIVE_FILES).fetchall()
+            have = {r[0] for r in con.execute("DESCRIBE file_partitions").fetchall()}
+            key = next((k for k in ("wb_issuer", "wb_provider") if k in have), "wb_issuer")
+            rows = con.execute(LIVE_FILES.format(key=key)).fetchall()
     except duckdb.Error as exc:
         raise WorkbenchError(f"{store}: cannot rebuild: the store does not say which files it was "
                              f"loaded from ({str(exc).splitlines()[0]}); delete it and ingest "
