@@ -129,6 +129,23 @@ def test_parquet_text_written_as_binary_reads_as_text(tmp_path):
     assert not report.ok and "not valid UTF8" in report.errors[0].message
 
 
+def test_parquet_timestamps_outside_the_calendar_are_errors(tmp_path):
+    """Parquet holds years 0 and 10000; Python, JSON and the report do not: an error, on
+    the fast reader (which hands over to the precise one) as on the precise one."""
+    from workbench.config import Config
+    from workbench.store import Store
+    for when in ("0000-01-01", "10000-01-01"):
+        path = tmp_path / f"y{when[:5]}.parquet"
+        duckdb.connect().execute(
+            f"COPY (SELECT * REPLACE (TIMESTAMP '{when}' AS ChargePeriodStart) FROM "
+            f"read_csv('{write(tmp_path, [row(), row()])}', all_varchar=true)) TO '{path}'")
+        report, _ = scan(path)
+        assert not report.ok and report.errors[0].column == "ChargePeriodStart", when
+        with Store(":memory:", Config(root=tmp_path)) as s, pytest.raises(InputError) as err:
+            s.ingest([str(path)])
+        assert err.value.column == "ChargePeriodStart" and err.value.row == 1, when
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

@@ -152,8 +152,9 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str) -> FastResult | No
     fatal = [c.condition for c in checks if c.level == ERROR]
     fatal += [f"NOT isfinite({ident(c)})" for c, t in present.items() if t == QUANTITY]
     # The typed CSV read takes '10/1/25' for the year 10 (see focus_sql._time): only the
-    # precise reader, which reads the text, can say so.
-    fatal += [f"year({ident(c)}) < 1000" for c, t in present.items() if t == TIME]
+    # precise reader, which reads the text, can say so; so can it of years no date holds.
+    fatal += [f"NOT year({ident(c)}) BETWEEN 1000 AND 9999" for c, t in present.items()
+              if t == TIME]
     on_rows = [c for c in checks if c.level == WARNING and c.column != "Tags"]
     on_tags = [c for c in checks if c.level == WARNING and c.column == "Tags"]
     found: dict[Check, int] = {}

@@ -44,9 +44,9 @@ def _money(src: str, src_type: str, cast: str) -> str:
 
 def _time(src: str, src_type: str, cast: str) -> str:
     if src_type == "TIMESTAMP WITH TIME ZONE":
-        return f"timezone('UTC', {src})"
+        return _in_calendar(f"timezone('UTC', {src})", cast)
     if src_type.startswith("TIMESTAMP") or src_type == "DATE":
-        return f"CAST({src} AS TIMESTAMP)"
+        return _in_calendar(f"CAST({src} AS TIMESTAMP)", cast)
     s = _text(src, src_type)
     # An explicit offset (Z, +hh:mm, -hhmm, UTC) or zone name (Europe/Paris) goes through
     # TIMESTAMPTZ and is converted to UTC; anything after the date part without one is naive
@@ -63,11 +63,21 @@ def _time(src: str, src_type: str, cast: str) -> str:
     # DuckDB reads any date year first: '10/1/25' (1 October 2025 in a US spreadsheet) would
     # be 25 January of the year 10. Only a four-digit year first is read; anything else is
     # not a date (and fails the statement on the strict path).
-    year_first = f"regexp_matches({s}, '^\\s*[0-9]{{4}}[-/]')"
+    year_first = (f"regexp_matches({s}, '^\\s*[0-9]{{4}}[-/]') AND NOT "
+                  f"regexp_matches({s}, '^\\s*0000')")  # no year 0 in the calendar
     if cast == "CAST":
         return (f"(CASE WHEN {s} IS NULL OR trim({s}) = '' OR {year_first} THEN {typed} "
                 f"ELSE error('not an ISO-8601 date') END)")
     return f"(CASE WHEN {year_first} THEN {typed} END)"
+
+
+def _in_calendar(typed: str, cast: str) -> str:
+    """A typed time within years 1 to 9999, the calendar dates are written in (DuckDB holds
+    year 0 and years past 9999; no report or JSON can show them): else not a date."""
+    inside = f"year({typed}) BETWEEN 1 AND 9999"
+    if cast == "CAST":
+        return f"(CASE WHEN {typed} IS NULL OR {inside} THEN {typed} ELSE error('not a date') END)"
+    return f"(CASE WHEN {inside} THEN {typed} END)"
 
 
 def _quantity(src: str, src_type: str, cast: str) -> str:

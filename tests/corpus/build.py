@@ -135,6 +135,10 @@ CASES: dict[str, tuple[Case, object]] = {
                   csv_bytes([row(), row(BilledCost="1e30")])),
     "sum_too_large": (Case("sum_too_large.csv", False, "amounts add up beyond 28 digits"),
                       csv_bytes([row(EffectiveCost="9e27"), row(EffectiveCost="9e27")])),
+    # Year 0 is no calendar year (DuckDB would hold it; nothing downstream could show it).
+    "year_zero": (Case("year_zero.csv", False, "not an ISO-8601 date or timestamp: '0000-01-01'",
+                       row=2, column="ChargePeriodStart"),
+                  csv_bytes([row(), row(ChargePeriodStart="0000-01-01")])),
     "empty_cost": (Case("empty_cost.csv", False, "empty; a value is required", row=2,
                         column="BilledCost"), csv_bytes([row(), row(BilledCost="")])),
     "bad_date": (Case("bad_date.csv", False, "not an ISO-8601 date or timestamp: '05/13/2026'",
