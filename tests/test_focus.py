@@ -146,6 +146,16 @@ def test_parquet_timestamps_outside_the_calendar_are_errors(tmp_path):
         assert err.value.column == "ChargePeriodStart" and err.value.row == 1, when
 
 
+def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
+    table = pa.Table.from_pylist([row(), row()])
+    doubled = pa.Table.from_arrays([*table.columns, table["BilledCost"]],
+                                   names=[*table.column_names, "BilledCost"])
+    pq.write_table(doubled, tmp_path / "twice.parquet")
+    report, _ = scan(tmp_path / "twice.parquet")
+    assert not report.ok and report.errors[0].message == (
+        "the header names BilledCost more than once; which one holds the cost is ambiguous")
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

@@ -122,7 +122,14 @@ def _source(con, path: Path, kind: str, head: bytes,
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
             raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
-        return src, cols, [c for c, _ in cols]
+        # DuckDB renames a repeated column (BilledCost, BilledCost_1): the header as written
+        # is the file's own schema, so a repeated cost column is refused as in a CSV.
+        import pyarrow.parquet as pq
+        try:
+            written = pq.read_schema(path).names
+        except Exception:  # DuckDB read it; its names will do
+            written = [c for c, _ in cols]
+        return src, cols, written
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
