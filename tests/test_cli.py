@@ -237,3 +237,19 @@ def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, mon
     assert cli.main(argv) == 0
     assert capsys.readouterr().err.splitlines()[:2] == [
         f"using the store {store}, already loaded from {export}", warning]
+
+
+def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
+    import duckdb
+
+    from workbench.cli import _environment_error
+    assert _environment_error(PermissionError(13, "Permission denied", "rodir/sub")) == \
+        "rodir/sub: permission denied"
+    assert _environment_error(OSError(28, "No space left on device")) == "no space left on device"
+    assert _environment_error(duckdb.InterruptException("INTERRUPT Error: Interrupted!")) == \
+        "interrupted"
+    assert _environment_error(RuntimeError("Query interrupted")) == "interrupted"
+    assert _environment_error(duckdb.IOException(
+        'IO Error: Could not write file "s.duckdb": No space left on device')).startswith(
+        "no space left on device: IO Error")
+    assert _environment_error(ValueError("a bug of ours")) is None

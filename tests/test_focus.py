@@ -156,6 +156,25 @@ def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
         "the header names BilledCost more than once; which one holds the cost is ambiguous")
 
 
+def test_a_folder_that_cannot_be_read_is_an_error_not_skipped(tmp_path, monkeypatch):
+    """(Tests run as root, whom permissions do not stop: the walk's refusal is simulated.)"""
+    import os
+
+    from workbench import focus
+    (tmp_path / "ok").mkdir()
+    write(tmp_path / "ok", [row()])
+    real = os.walk
+
+    def walk(top, onerror=None):
+        yield from real(top, onerror=onerror)
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+    monkeypatch.setattr(focus.os, "walk", walk)
+    with pytest.raises(InputError) as err:
+        discover([str(tmp_path)])
+    assert err.value.line() == (f"{tmp_path / 'locked'}: cannot read this folder (permission "
+                                "denied); its exports would be left out")
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

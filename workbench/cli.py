@@ -148,9 +148,26 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: still one line, traceback on request
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
+        said = _environment_error(exc)
+        if said:  # not a bug: the machine said no (Ctrl-C inside a query, permissions, disk)
+            print(f"error: {said}", file=sys.stderr)
+            return 130 if said == "interrupted" else 1
         print(f"error: internal error ({type(exc).__name__}: {exc}); "
               "rerun with WORKBENCH_DEBUG=1 and report it", file=sys.stderr)
         return 1
+
+
+def _environment_error(exc: Exception) -> str | None:
+    """One line for what the machine refused, or None for a bug of ours. Ctrl-C inside a
+    DuckDB query arrives as its interrupt, not as KeyboardInterrupt."""
+    text = str(exc)
+    if type(exc).__name__ == "InterruptException" or text.startswith("Query interrupted"):
+        return "interrupted"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror.lower()}" if exc.filename else exc.strerror.lower()
+    if "No space left on device" in text:
+        return "no space left on device: " + text.splitlines()[0][:200]
+    return None
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ is not loaded; rows with warnings are kept with their full cost.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -90,12 +91,24 @@ def find_exports(paths: Sequence[str]) -> list[Path | InputError]:
     return found
 
 
+def _exports_under(folder: Path) -> list[Path]:
+    """The exports in a folder and its sub-folders. A folder that cannot be read is an
+    InputError: skipping it would leave its money out without a word."""
+    def refuse(err: OSError):
+        raise InputError(f"cannot read this folder ({(err.strerror or str(err)).lower()}); "
+                         "its exports would be left out", path=err.filename)
+    found = []
+    for root, _, files in os.walk(folder, onerror=refuse):
+        found += [Path(root) / f for f in files]
+    return sorted(f for f in found if _is_export(f))
+
+
 def _matches(raw: str) -> list[Path]:
     p = Path(raw).expanduser()
     if p.is_file():
         return [p]
     if p.is_dir():
-        hits = sorted(f for f in p.rglob("*") if _is_export(f))
+        hits = _exports_under(p)
         if not hits:
             raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
                              "in this folder", path=raw)
@@ -103,8 +116,7 @@ def _matches(raw: str) -> list[Path]:
     hits = []
     for m in sorted(glob(str(p), recursive=True)):
         mp = Path(m)
-        hits += [mp] if _is_export(mp) else sorted(
-            f for f in mp.rglob("*") if _is_export(f)) if mp.is_dir() else []
+        hits += [mp] if _is_export(mp) else _exports_under(mp) if mp.is_dir() else []
     if not hits:
         raise InputError("no such file or folder, and no file matches it as a glob", path=raw)
     return hits
