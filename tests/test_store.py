@@ -926,3 +926,17 @@ def test_different_tags_under_one_tag_set_key_are_refused(tmp_path, cfg):
         s.con.execute("DELETE FROM tag_sets")
         with pytest.raises(WorkbenchError, match="share a tag-set key"):  # within one load
             s._add_tag_sets("wb_delivery_id >= 8")
+
+
+def test_totals_beyond_the_store_are_refused_before_the_commit(tmp_path, cfg):
+    """Each amount fits DECIMAL(38, 10) and each file adds up, but with what the store holds
+    a period's total would not: the delivery is refused and the store keeps what it had."""
+    a = frame_file(tmp_path / "a", "a", [{"BilledCost": "6e27", "EffectiveCost": "6e27"}])
+    b = frame_file(tmp_path / "b", "b", [{"BilledCost": "6e27", "EffectiveCost": "6e27",
+                                          "BillingAccountId": "acct-2"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(a)])
+        with pytest.raises(WorkbenchError, match="add up beyond 28 digits .* nothing was loaded"):
+            s.ingest([str(b)])
+        assert s.con.execute("SELECT count(*) FROM deliveries").fetchall() == [(1,)]
+        assert s.totals().rows.tolist() == [1]

@@ -64,7 +64,7 @@ from workbench.delivery import (
 from workbench.errors import WorkbenchError, format_problem, plural
 from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
-from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
 
 STORE_VERSION = "6"
 SCAN_TABLE = "wb_scan"
@@ -385,12 +385,26 @@ class Store(Queries):
             # Kept so that whoever reads the store later (the report) can say them too.
             con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
                         [f"warnings/{delivery}", json.dumps(warnings)])
+            self._check_totals_fit()
             con.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
             raise
         return delivery, loaded, rows_total, replaced, parts, warnings
+
+    def _check_totals_fit(self) -> None:
+        """Every period's total per currency must stay exact: amounts that fit one by one may
+        add up, with those of other files, beyond DECIMAL(38, 10). Said before the commit,
+        so the store keeps what it had instead of holding totals no query can add up."""
+        try:
+            self.con.execute('SELECT sum("BilledCost"), sum("EffectiveCost") FROM charges '
+                             'GROUP BY "BillingPeriodStart", "BillingCurrency"').fetchall()
+        except duckdb.OutOfRangeException:  # the transaction is aborted: no query says which
+            raise WorkbenchError(
+                f"a billing period's amounts in one currency add up beyond {MONEY_DIGITS} digits "
+                "before the decimal point with what the store holds, and no total could be kept "
+                "exact: nothing was loaded") from None
 
     def _fast_load(self, index: int, path: Path, delivery: int):
         """Load a file the fast way (focus_fast.py): a FastResult, or None after removing its
