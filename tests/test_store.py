@@ -940,3 +940,22 @@ def test_totals_beyond_the_store_are_refused_before_the_commit(tmp_path, cfg):
             s.ingest([str(b)])
         assert s.con.execute("SELECT count(*) FROM deliveries").fetchall() == [(1,)]
         assert s.totals().rows.tolist() == [1]
+
+
+def test_an_ingest_that_cannot_open_a_new_store_leaves_another_ingests_store(tmp_path, monkeypatch):
+    """Two ingests into a store that is not there yet: the one that finds it in use must not
+    remove the store the other one is writing (it did not make it)."""
+    import argparse
+
+    from workbench import store as store_module
+    target = tmp_path / "new.duckdb"
+
+    def in_use(*args, **kwargs):
+        target.write_bytes(b"the other ingest's store")  # made meanwhile by the winner
+        raise WorkbenchError(f"{target}: the store is in use by another process")
+    monkeypatch.setattr(store_module, "_store_for_ingest", in_use)
+    args = argparse.Namespace(store=str(target), paths=[str(tmp_path)], json=False, rebuild=False,
+                              config=None)
+    with pytest.raises(WorkbenchError, match="in use"):
+        store_module.run_ingest(args)
+    assert target.read_bytes() == b"the other ingest's store"

@@ -873,14 +873,17 @@ def run_ingest(args) -> int:
     made = target != ":memory:" and not Path(target).exists()
     # The folders the store would be the first thing in: gone again with it on failure.
     new_dirs = [d for d in Path(target).absolute().parents if not d.exists()] if made else []
+    opened = False  # a store another ingest made at the same moment is not ours to remove
     try:
         with _store_for_ingest(target, config, rebuild_only) as store:
+            opened = True
             if not rebuild_only:
                 result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
             totals = store.totals(exact=True)
     except BaseException:
         if made:  # the store stays as it was: not there
-            _remove_store(Path(target))
+            if opened:
+                _remove_store(Path(target))
             for d in new_dirs:  # innermost first; only while empty
                 with contextlib.suppress(OSError):
                     d.rmdir()
