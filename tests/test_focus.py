@@ -175,6 +175,19 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_skipped(tmp_path, monkeypa
                                 "denied); its exports would be left out")
 
 
+def test_parquet_durations_and_times_are_not_amounts(tmp_path):
+    """DuckDB reads an Arrow duration as integers: 1 day would cost 86400."""
+    table = pa.Table.from_pylist([row(), row()])
+    for i, kind in enumerate((pa.duration("s"), pa.time64("us"))):
+        costs = pa.array([86400, 172800], pa.int64()).cast(kind) if i == 0 else \
+            pa.array([1, 2], pa.int64()).cast(kind)
+        odd = table.set_column(table.schema.get_field_index("BilledCost"), "BilledCost", costs)
+        pq.write_table(odd, tmp_path / f"odd{i}.parquet")
+        report, _ = scan(tmp_path / f"odd{i}.parquet")
+        assert not report.ok and report.errors[0].column == "BilledCost"
+        assert report.errors[0].message == f"a Parquet {kind} column, not an amount"
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

@@ -46,7 +46,7 @@ from workbench.focus_sql import (
     tags_map_expr,
     typed_expr,
 )
-from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
+from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGITS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
@@ -136,12 +136,18 @@ def _source(con, path: Path, kind: str, head: bytes,
             raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
         # DuckDB renames a repeated column (BilledCost, BilledCost_1): the header as written
         # is the file's own schema, so a repeated cost column is refused as in a CSV.
+        import pyarrow as pa
         import pyarrow.parquet as pq
         try:
-            written = pq.read_schema(path).names
+            schema = pq.read_schema(path)
         except Exception:  # DuckDB read it; its names will do
-            written = [c for c, _ in cols]
-        return src, cols, written
+            return src, cols, [c for c, _ in cols]
+        # DuckDB reads a duration or a time as plain integers: 1 day would cost 86400.
+        for field in schema:
+            if FOCUS_COLUMNS.get(field.name) == MONEY and (
+                    pa.types.is_duration(field.type) or pa.types.is_temporal(field.type)):
+                raise Stop(f"a Parquet {field.type} column, not an amount", column=field.name)
+        return src, cols, schema.names
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
