@@ -188,6 +188,17 @@ def test_parquet_durations_and_times_are_not_amounts(tmp_path):
         assert report.errors[0].message == f"a Parquet {kind} column, not an amount"
 
 
+def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
+    """DuckDB's names ignore case: BilledCost and billedcost must not clash in the read."""
+    path = tmp_path / "cased.csv"
+    path.write_bytes(csv_bytes([{**row(), "billedcost": "999"}], [*HEADER, "billedcost"]))
+    report, _ = scan(path)
+    assert report.ok, report.errors
+    assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
+    nbsp = write(tmp_path, [row(BilledCost="7\u00a0")], name="nbsp.csv")
+    assert scan(nbsp)[0].errors[0].message.startswith("not a number: '7\\xa0'")
+
+
 def test_malformed_tags_keep_row_and_cost(corpus):
     report, con = scan(corpus["malformed_tags"])
     assert report.ok and report.rows == 3

@@ -73,7 +73,8 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
                                 f"{non_finite}", b, "not a finite amount: {value}"))
             # A number beyond DECIMAL(38, 10) is no typo but would still be a wrong total.
-            too_large = f"isfinite(TRY_CAST(trim({b}) AS DOUBLE))"
+            too_large = (f"abs(TRY_CAST(trim({b}) AS DOUBLE)) BETWEEN 1e{MONEY_DIGITS - 1} "
+                         "AND 1.7e308")
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND {too_large}", b,
                                 f"too large: {{value}}; amounts are read up to {MONEY_DIGITS} "
                                 "digits before the decimal point"))

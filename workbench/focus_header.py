@@ -158,8 +158,8 @@ def dedupe(names: list[str]) -> list[str]:
     out, seen = [], set()
     for i, n in enumerate(names):
         name = n if n.strip() else f"(unnamed column {i + 1})"
-        while name in seen:
+        while name.lower() in seen:  # DuckDB names are case-insensitive
             name = f"{name}__{i + 1}"
-        seen.add(name)
+        seen.add(name.lower())
         out.append(name)
     return out
