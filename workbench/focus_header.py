@@ -53,7 +53,7 @@ def csv_header(head: bytes) -> list[str]:
     # Excel's "CSV (Macintosh)" ends lines with a carriage return alone (DuckDB reads those).
     line = head.split(b"\n", 1)[0].rstrip(b"\r").split(b"\r", 1)[0]
     try:
-        text = line.decode("utf-8-sig")
+        text = line.decode("utf-8-sig").lstrip("\ufeff")  # a file saved twice has two BOMs
     except UnicodeDecodeError as exc:
         raise Stop(f"the header row is not UTF-8 text (byte {exc.start + 1}); "
                     "save the export as UTF-8") from None

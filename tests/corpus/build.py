@@ -178,6 +178,8 @@ CASES: dict[str, tuple[Case, object]] = {
                    csv_bytes(GOOD) + b"," * (len(HEADER) - 1) + b"\n"),
     "not_utf8": (Case("latin1.csv", False, "not UTF-8", row=2), _not_utf8()),
     "bom_crlf": (Case("bom_crlf.csv", True, ""), b"\xef\xbb\xbf" + csv_bytes(GOOD, newline="\r\n")),
+    # saved twice by an editor that adds a BOM each time: the first column keeps its name
+    "bom_twice": (Case("bom_twice.csv", True, ""), b"\xef\xbb\xbf" * 2 + csv_bytes(GOOD)),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
     "malformed_tags": (Case("bad_tags.csv", True, "not a JSON object", row=2, column="Tags"),
                        csv_bytes([row(), row(Tags='{"team": "ml"'), row(Tags="[1,2]")])),
