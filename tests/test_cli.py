@@ -22,6 +22,8 @@ def test_format_problem_shapes():
     assert format_problem("a.csv", 3, "BilledCost", "not a number") == "a.csv:3: BilledCost: not a number"
     assert format_problem("a.csv", None, None, "empty file") == "a.csv: empty file"
     assert InputError("bad", "f.csv", 2, "Tags").line() == "f.csv:2: Tags: bad"
+    # a newline or a terminal escape in a file name is shown escaped: still one line
+    assert format_problem("a\nb\x1b[31m é.csv", 1, None, "x") == "a\\x0ab\\x1b[31m é.csv:1: x"
 
 
 def test_workbench_error_is_one_line_and_exit_1(monkeypatch, capsys):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class WorkbenchError(Exception):
     """Anything the user can fix: bad input, bad config, bad parameters."""
@@ -33,10 +35,14 @@ class UsageError(WorkbenchError):
     """The command line is incomplete (found out only after the config is read): exit status 2."""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def format_problem(path: str | None, row: int | None, column: str | None, message: str) -> str:
     """The one shape every located problem is printed in: `FILE:ROW: COLUMN: message`, with
     ROW or COLUMN left out when the problem is not about one row or one column (never made up)."""
-    where = path or "<input>"
+    # A file name may hold a newline or a terminal escape: shown escaped, the line stays one.
+    where = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(path)) if path else "<input>"
     if row is not None:
         where += f":{row}"
     return f"{where}: {column}: {message}" if column else f"{where}: {message}"
