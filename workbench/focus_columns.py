@@ -47,6 +47,13 @@ PREVIEW_DERIVED = {"CommitmentDiscountStatus": (
     "ChargeSubcategory", {"Used Commitment": "Used", "Unused Commitment": "Unused"})}
 
 
+def derived_from(column: str, mapping: dict[str, str]) -> str | None:
+    """The preview column that fills `column` in a file whose columns are `mapping`, or None
+    (the file has the column itself, or nothing to fill it from)."""
+    source = PREVIEW_DERIVED.get(column, ("",))[0]
+    return source if column not in mapping and source in mapping else None
+
+
 SERVICE_CATEGORIES = (
     "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",
     "Developer Tools", "Multicloud", "Identity", "Integration", "Internet of Things",

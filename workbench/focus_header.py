@@ -14,8 +14,9 @@ from workbench.focus_columns import (
     PREVIEW_NAMES,
     PROVIDER_COLUMNS,
     REQUIRED,
+    derived_from,
 )
-from workbench.focus_report import Problem, Stop
+from workbench.focus_report import MISSING_COLUMN, Problem, Stop
 
 HEAD_BYTES = 1 << 20  # enough for any header line
 
@@ -143,14 +144,9 @@ def column_problems(mapping: dict[str, str], version: str, names: list[str]) -> 
     if not any(c in mapping for c in PROVIDER_COLUMNS):
         errors.append(Problem(None, "ProviderName", "required column is missing (or "
                               "ServiceProviderName, FOCUS 1.3+)"))
-    warnings = [Problem(None, c, f"column required by FOCUS {version} is missing")
-                for c in MANDATORY[version] if c not in mapping and not derivable(c, mapping)]
+    warnings = [Problem(None, c, MISSING_COLUMN.format(version=version))
+                for c in MANDATORY[version] if c not in mapping and not derived_from(c, mapping)]
     return errors, warnings
-
-
-def derivable(column: str, mapping: dict[str, str]) -> bool:
-    """Whether an absent FOCUS column is filled from a 1.0-preview column (PREVIEW_DERIVED)."""
-    return column not in mapping and PREVIEW_DERIVED.get(column, ("",))[0] in mapping
 
 
 def dedupe(names: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -97,15 +98,19 @@ class Stop(Exception):
         self.problem = Problem(row, column, message)
 
 
+# The warning for a column the FOCUS version requires but the workbench does not need.
+MISSING_COLUMN = "column required by FOCUS {version} is missing"
+_MISSING_RE = re.compile(re.escape(MISSING_COLUMN).replace(r"\{version\}", "(.+)"))
+
+
 def missing_in_one_line(problems: list[Problem]) -> list[Problem]:
     """The header's missing optional columns said in one line, where the first stood: a
     sparse export lacks a dozen, which would bury the problems that matter."""
-    missing = [p for p in problems if p.row is None and p.column
-               and p.message.startswith("column required by FOCUS ")
-               and p.message.endswith(" is missing")]
-    if len(missing) < 2:
+    found = [(p, m.group(1)) for p in problems
+             if p.row is None and p.column and (m := _MISSING_RE.fullmatch(p.message))]
+    if len(found) < 2:
         return problems
-    version = missing[0].message.split()[4]
+    missing, version = [p for p, _ in found], found[0][1]
     names = ", ".join(p.column for p in missing)
     one = Problem(None, None, f"{len(missing)} columns required by FOCUS {version} are "
                   f"missing: {names}")

@@ -8,7 +8,7 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
-from workbench.focus_columns import PREVIEW_DERIVED
+from workbench.focus_columns import PREVIEW_DERIVED, derived_from
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
@@ -117,12 +117,11 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
 
 def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
     """SQL filling an absent FOCUS column from a 1.0-preview column, or None (PREVIEW_DERIVED)."""
-    if column in mapping or column not in PREVIEW_DERIVED:
+    source = derived_from(column, mapping)
+    if source is None:
         return None
-    source, values = PREVIEW_DERIVED[column]
-    if source not in mapping:
-        return None
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in values.items())
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
+                     for k, v in PREVIEW_DERIVED[column][1].items())
     return f"(CASE trim(CAST({ident(mapping[source])} AS VARCHAR)) {cases} END)"
 
 

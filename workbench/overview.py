@@ -177,11 +177,11 @@ def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
     lo, hi = max(first, start), min(end, stop)
     if lo >= hi:
         return None
-    # Whole days by their dates (the end is exclusive: its day before); a bound inside a
-    # day with its time, or data one hour short would read as the whole month.
-    last = (str((hi - pd.Timedelta(microseconds=1)).date()) if hi == hi.normalize()
-            else hi.strftime("%Y-%m-%d %H:%M"))
-    return (str(lo.date()) if lo == lo.normalize() else lo.strftime("%Y-%m-%d %H:%M")), last
+    # Whole days by their dates (an exclusive end at midnight: the day before); a bound
+    # inside a day with its time, or data one hour short would read as the whole month.
+    def when(t: pd.Timestamp) -> str:
+        return t.strftime("%Y-%m-%d" if t == t.normalize() else "%Y-%m-%d %H:%M")
+    return when(lo), when(hi - pd.Timedelta(days=1) if hi == hi.normalize() else hi)
 
 
 def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:

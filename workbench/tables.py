@@ -20,7 +20,6 @@ from workbench.schema import EXACT_DIGITS
 SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
            "CAD": "CA$", "AUD": "A$", "CNY": "CN\u00a5"}
 UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-# ISO 4217 minor units where they are not 2 (JPY has no cents, KWD has fils).
 
 # MathJax (JupyterLab, Voila) reads "$...$" as math; these classes tell it not to.
 NO_MATH = "tex2jax_ignore mathjax_ignore"
