@@ -195,6 +195,18 @@ def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
     report, _ = scan(path)
     assert report.ok, report.errors
     assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
+    assert [(w.column, w.message) for w in report.warnings if w.column == "billedcost"] == [
+        ("billedcost", "repeats FOCUS column BilledCost in another spelling; ignored")]
+    # written first, the other spelling must not take the cost from the FOCUS column
+    first = tmp_path / "cased_first.csv"
+    first.write_bytes(csv_bytes([{"billedcost": "999", **row()}], ["billedcost", *HEADER]))
+    report, _ = scan(first)
+    assert report.ok, report.errors
+    assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
+    assert any(w.column == "billedcost" and "repeats" in w.message for w in report.warnings)
+    pq.write_table(pa.Table.from_pylist([{"billedcost": "999", **row()}]), tmp_path / "c.parquet")
+    report, _ = scan(tmp_path / "c.parquet")
+    assert report.ok and report.currencies == scan(write(tmp_path, [row()]))[0].currencies
     nbsp = write(tmp_path, [row(BilledCost="7\u00a0")], name="nbsp.csv")
     assert scan(nbsp)[0].errors[0].message.startswith("not a number: '7\\xa0'")
 

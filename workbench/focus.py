@@ -368,7 +368,7 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     legacy = legacy_format(names)
     if legacy:
         raise Stop(legacy)
-    mapping, warnings = match_columns(names)
+    mapping, warnings = match_columns(names, header)
     other = other_dataset(names)
     if other:
         note = Problem(None, None, f"a FOCUS {other} dataset, not cost and usage: it holds no "

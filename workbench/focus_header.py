@@ -71,14 +71,20 @@ def _fold(name: str) -> str:
     return name.strip().lower().replace("_", "")
 
 
-def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
+def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
+        dict[str, str], list[Problem]]:
     """Canonical (and other FOCUS) name -> name in the file.
+
+    `written` is the header as the file spells it, beside `names` as DuckDB reads them (a
+    repeat renamed by `dedupe`): a warning names the column as the user wrote it.
 
     Names that differ from a FOCUS name only in case or underscores (warehouse exports
     often upper-case or snake-case them) are read as that column, with one warning; so are
     the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...).
     """
-    exact = set(names)
+    as_written = dict(zip(names, written)) if written and len(written) == len(names) else {}
+    shown = {name: as_written.get(name, name) for name in names}
+    exact = set(shown.values())
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}
     folded_focus.update(preview_names)
@@ -90,26 +96,27 @@ def match_columns(names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     preview: list[tuple[str, str]] = []
     unknown: list[str] = []  # e.g. a provider's own prefix (OCI writes oci_*, not x_*)
     for name in names:
-        if name in ALL_FOCUS_COLUMNS:
-            mapping.setdefault(name, name)
+        if shown[name] in ALL_FOCUS_COLUMNS:
+            mapping.setdefault(shown[name], name)
     for name in names:
-        if name in ALL_FOCUS_COLUMNS or name.lower().startswith("x_"):
+        written_as = shown[name]
+        if written_as in ALL_FOCUS_COLUMNS or written_as.lower().startswith("x_"):
             continue
-        if _fold(name) in derived_from:  # kept under its preview name; derived_expr reads it
-            source, target = derived_from[_fold(name)]
+        if _fold(written_as) in derived_from:  # kept under its preview name; derived_expr reads it
+            source, target = derived_from[_fold(written_as)]
             mapping.setdefault(source, name)
             if target not in exact:
-                preview.append((name, f"{target} (its Used/Unused Commitment values)"))
+                preview.append((written_as, f"{target} (its Used/Unused Commitment values)"))
             continue
-        focus = folded_focus.get(_fold(name))
+        focus = folded_focus.get(_fold(written_as))
         if focus is None:
-            unknown.append(name)
+            unknown.append(written_as)
         elif focus in exact or focus in mapping:
-            warnings.append(Problem(None, name, f"repeats FOCUS column {focus} in another "
+            warnings.append(Problem(None, written_as, f"repeats FOCUS column {focus} in another "
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            (preview if _fold(name) in preview_names else respelled).append((name, focus))
+            (preview if _fold(written_as) in preview_names else respelled).append((written_as, focus))
     if len(respelled) == 1:
         name, focus = respelled[0]
         warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
