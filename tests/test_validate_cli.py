@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -150,6 +151,20 @@ def test_missing_path_one_line_exit_1(tmp_path, capsys):
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [f"error: {tmp_path / 'nope.csv'}: no such file or folder, "
                                         "and no file matches it as a glob"]
+
+
+def test_streams_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    """A pipe is read once and leaves nothing to record: say to save it, never hang on it."""
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    for path, problem in (("-", "standard input is not read"),
+                          ("fifo", "not a regular file (a pipe, socket or device)")):
+        code, out, err = run(capsys, path)
+        assert code == 1 and out == ""
+        assert err.strip().splitlines() == [
+            f"error: {path}: {problem}; save the export to a file and name that file"]
+    assert main(["ingest", "--store", str(tmp_path / "s.duckdb"), "-"]) == 1
+    assert not (tmp_path / "s.duckdb").exists()
 
 
 def test_usage_error_exit_2(tmp_path, capsys):

@@ -107,6 +107,14 @@ def _matches(raw: str) -> list[Path]:
     p = Path(raw).expanduser()
     if p.is_file():
         return [p]
+    # Every file is read more than once (header, then typed; the precise reader on a
+    # problem), and its path and sha256 are recorded for later rebuilds: a stream is neither.
+    if raw == "-" and not p.exists():
+        raise InputError("standard input is not read; save the export to a file and name "
+                         "that file", path=raw)
+    if p.exists() and not p.is_dir():
+        raise InputError("not a regular file (a pipe, socket or device); save the export to "
+                         "a file and name that file", path=raw)
     if p.is_dir():
         hits = _exports_under(p)
         if not hits:
