@@ -34,11 +34,14 @@ EDGES = [
     ("malformed", '{"team": ', "USD", "4.00", "r-e"),
     ("credit", "", "USD", "-7.25", ""),
     ("both", '{"Model": "tagged-m"}', "USD", "1.00", "r-f"),
+    ("allocated", '{"team": "platform", "env": "prod"}', "USD", "5.50", "r-g"),
 ]
 # FOCUS AI model identity: a row without a model tag takes the ModelId of SkuPriceDetails.
 SKU_DETAILS = {"oci": '{"ModelFamily": "Solora", "ModelId": "solora-pro-3", "TokenDirection": "Input"}',
                "blank": '{"x_modelId":"tiny-1"}', "empty": '{"ModelFamily": "Solora"}',
                "both": '{"ModelId": "sku-m"}'}  # the model tag wins
+# FOCUS 1.3 split cost allocation: the workload's tags come first (a second join on tag_sets).
+ALLOCATED = {"allocated": '{"Team": "search", "workload": "batch-inference"}'}
 
 
 def _edges_csv(path: Path) -> Path:
@@ -46,7 +49,7 @@ def _edges_csv(path: Path) -> Path:
             "ChargePeriodEnd", "BillingCurrency", "BilledCost", "EffectiveCost", "ListCost",
             "ContractedCost", "ChargeCategory", "ProviderName", "PublisherName",
             "InvoiceIssuerName", "ServiceCategory", "ServiceName", "ResourceId", "ResourceName",
-            "Tags", "SkuPriceDetails"]
+            "Tags", "SkuPriceDetails", "AllocatedTags"]
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
@@ -56,7 +59,7 @@ def _edges_csv(path: Path) -> Path:
                         f"2026-10-{i + 3:02d}T00:00:00Z", f"2026-10-{i + 4:02d}T00:00:00Z", cur,
                         cost, cost, cost, cost, category, "Edge Cloud", "Edge Cloud", "Edge Cloud",
                         "AI and Machine Learning", "Edge Models", rid, f"{name}-job", tags,
-                        SKU_DETAILS.get(name, "")])
+                        SKU_DETAILS.get(name, ""), ALLOCATED.get(name, "")])
     return path
 
 
@@ -113,15 +116,20 @@ def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
     frames = [q.monthly(["team", "environment", "workload_class"], start="2026-10",
                         filters={"provider": "Edge Cloud"}) for q in engines]
     _same(*frames)
-    got = {(r.team, r.currency): r.effective_cost for r in frames[1].itertuples()}
-    assert got[("search", "USD")] == 10.005 and got[("ads", "USD")] == 3.1
+    got = frames[1].groupby(["team", "currency"]).effective_cost.sum().round(9).to_dict()
+    assert got[("search", "USD")] == 15.505 and got[("ads", "USD")] == 3.1  # 10.005 + 5.50 allocated
     assert got[("(untagged)", "JPY")] == 1200
+    assert ("platform", "USD") not in got  # the node's own team pays none of the allocated share
+    # keys AllocatedTags lacks come from Tags: the node's environment
+    assert {(r.team, r.environment, r.workload_class) for r in frames[1].itertuples()
+            if r.team == "search" and r.environment == "prod"} == {
+        ("search", "prod", "batch-inference")}
     models = [q.monthly(["model"], start="2026-10", filters={"provider": "Edge Cloud"})
               for q in engines]
     _same(*models)
     got = {(r.model, r.currency): r.effective_cost for r in models[1].itertuples()}
     assert got == {("solora-pro-3", "USD"): 3.1, ("tiny-1", "USD"): 2.0, ("tagged-m", "USD"): 1.0,
-                   ("(untagged)", "JPY"): 1200.0, ("(untagged)", "USD"): 6.755}  # 10.005 + 4.00 - 7.25, summed exactly
+                   ("(untagged)", "JPY"): 1200.0, ("(untagged)", "USD"): 12.255}  # 10.005 + 4.00 - 7.25 + 5.50, summed exactly
 
 
 def test_daily_filters_and_resources_match(engines):

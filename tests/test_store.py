@@ -959,3 +959,36 @@ def test_an_ingest_that_cannot_open_a_new_store_leaves_another_ingests_store(tmp
     with pytest.raises(WorkbenchError, match="in use"):
         store_module.run_ingest(args)
     assert target.read_bytes() == b"the other ingest's store"
+
+
+def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypatch):
+    """FOCUS 1.3 split cost allocation: a shared node's cost is split over the workloads that
+    ran on it; each allocated charge names its workload's tags in AllocatedTags, which decide
+    its team before the node's Tags (and Tags fill the keys AllocatedTags lacks)."""
+    _real_reader(monkeypatch)
+    node = {"ResourceId": "node-1", "Tags": '{"team": "platform", "env": "prod"}'}
+    f = frame_file(tmp_path / "in", "split", [
+        {**node, "BilledCost": "6", "EffectiveCost": "6"},  # the part no workload used
+        {**node, "BilledCost": "3", "EffectiveCost": "3", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-a", "AllocatedTags": '{"Team": "search"}'},
+        {**node, "BilledCost": "1", "EffectiveCost": "1", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-b", "AllocatedTags": '{"team": "ads", "env": "dev"}'},
+        {"ResourceId": "bucket", "Tags": "", "BilledCost": "0.5", "EffectiveCost": "0.5",
+         "AllocatedTags": '{"team": "search"}'},
+        {**node, "BilledCost": "2", "EffectiveCost": "2", "AllocatedTags": '{"team": '}])
+    loaded = []
+    for fast in (True, False):
+        with Store(":memory:", cfg) as s:
+            s.fast_path = fast
+            res = s.ingest([str(f)])
+            assert [e["reader"] for e in res.files] == ["fast" if fast else "precise"]
+            # a malformed AllocatedTags is said, and its charge goes by the node's Tags
+            assert [w.split(": ", 2)[:2] for w in res.warnings if "AllocatedTags" in w] == [
+                [f"{f}:5", "AllocatedTags"]]
+            got = s.monthly(["team", "environment"])
+            assert {(r.team, r.environment): r.billed_cost for r in got.itertuples()} == {
+                ("platform", "prod"): 8.0, ("search", "prod"): 3.0, ("ads", "dev"): 1.0,
+                ("search", "(untagged)"): 0.5}
+            assert s.totals()["billed_cost"].sum() == 12.5
+            loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
+    assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once

@@ -18,6 +18,11 @@ Tags are parsed once per distinct Tags value at ingest: the store keeps them in 
 charge row carries the key (wb_tag_set). `with_tags` joins the two and resolves the tag
 dimensions once per tag set, so a query reads them as if every row had its own map.
 
+An allocated charge of a FOCUS 1.3 split cost allocation (a shared node's cost split over
+the workloads that ran on it) carries the workload's tags in AllocatedTags, beside the
+node's Tags: a tag dimension takes its value from AllocatedTags first, so the workload's
+team pays for its share, and from Tags for a key AllocatedTags lacks.
+
 Every expression is total: a missing tag value reads "(untagged)", a missing FOCUS
 value "(none)", so grouping never drops a row and per-currency totals always
 reconcile with the store. Expressions are plain Ibis so they compile for any backend.
@@ -57,19 +62,29 @@ def check_dims(dims: Sequence[str]) -> list[str]:
     return out
 
 
-def with_tags(charges: ir.Table, tag_sets: ir.Table, config: Config | None = None) -> ir.Table:
+def with_tags(charges: ir.Table, tag_sets: ir.Table, config: Config | None = None,
+              allocated: bool = True) -> ir.Table:
     """The charge table with a `wb_tags` column from tag_sets (left join: no row is lost).
 
     With a config, each tag dimension is also resolved once per tag set (a few dozen rows,
-    not one per charge) into a `wb_tag_<dim>` column that dim_expr then reads. Rows without
-    Tags, or with a key tag_sets lacks, get NULLs: every tag dimension reads "(untagged)".
+    not one per charge) into a `wb_tag_<dim>` column that dim_expr then reads, from the
+    row's AllocatedTags first, then its Tags (`allocated` False: the caller knows no row
+    has AllocatedTags, and the second join is left out). Rows without either, or with keys
+    tag_sets lacks, get NULLs: every tag dimension reads "(untagged)".
     """
     cols = {"wb_tags": tag_sets.wb_tags}
-    if config is not None:
-        cols.update({f"wb_tag_{d}": tag_value(tag_sets, getattr(config.tags, d)) for d in TAG_DIMS})
-    tags = tag_sets.select(_tag_key=tag_sets.wb_tag_set, **cols)
+    dims = {f"wb_tag_{d}": tag_value(tag_sets, getattr(config.tags, d))
+            for d in TAG_DIMS} if config is not None else {}
+    tags = tag_sets.select(_tag_key=tag_sets.wb_tag_set, **cols, **dims)
     joined = charges.left_join(tags, charges.wb_tag_set == tags._tag_key)
-    return joined.select(*charges.columns, *cols)
+    joined = joined.select(*charges.columns, *cols, *dims)
+    if not dims or not allocated:
+        return joined
+    alloc = tag_sets.select(_alloc_key=tag_sets.wb_tag_set,
+                            **{f"_alloc_{d}": v for d, v in dims.items()})
+    joined = joined.left_join(alloc, joined.wb_alloc_tag_set == alloc._alloc_key)
+    return joined.select(*charges.columns, *cols,
+                         **{d: ibis.coalesce(joined[f"_alloc_{d}"], joined[d]) for d in dims})
 
 
 def _tag_dim(t: ir.Table, dim: str, config: Config) -> ir.StringValue:

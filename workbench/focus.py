@@ -199,6 +199,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         f"coalesce({provider}) AS wb_provider",
         f"coalesce({ident('InvoiceIssuerName')}, {provider}) AS wb_issuer",
         f"{tag_set_expr(ident('Tags'))} AS wb_tag_set",
+        f"{tag_set_expr(ident('AllocatedTags'))} AS wb_alloc_tag_set",
         f"{literal(version)} AS wb_focus_version",
         f"{literal(str(path))} AS wb_source_file",
         f"{wb_tags} AS wb_tags",  # per row, for the checks and their row numbers

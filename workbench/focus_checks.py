@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.focus_columns import SERVICE_CATEGORIES
-from workbench.focus_sql import EMPTY_TAGS_RE, FORMULA_PREFIX, PLAIN_NUMBER, ident, literal
+from workbench.focus_sql import (
+    EMPTY_TAGS_RE,
+    FORMULA_PREFIX,
+    PLAIN_NUMBER,
+    ident,
+    literal,
+    tags_map_expr,
+)
 from workbench.schema import (
     CHARGE_CATEGORIES,
     CHARGE_FREQUENCIES,
@@ -118,6 +125,14 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
         checks.append(Check(WARNING, "Tags", f"len({formula}) > 0", f"{formula}[1]",
                             "tag value looks like a spreadsheet formula: {value}; kept as text, "
                             "never evaluated (take care when opening exports in a spreadsheet)"))
+    if "AllocatedTags" in present:
+        parsed = tags_map_expr('"AllocatedTags"')[0]
+        checks.append(Check(WARNING, "AllocatedTags",
+                            "\"AllocatedTags\" IS NOT NULL AND coalesce(cardinality("
+                            f"{parsed}), 0) = 0 AND NOT regexp_full_match(\"AllocatedTags\", "
+                            f"'{EMPTY_TAGS_RE}')", '"AllocatedTags"',
+                            "not a JSON object of unique keys; the charge goes by its Tags: "
+                            "{value}"))
     if "CommitmentDiscountStatus" in present:
         checks.append(Check(WARNING, "BilledCost",
                             "\"CommitmentDiscountStatus\" = 'Used' AND \"BilledCost\" <> 0",

@@ -82,7 +82,8 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
     often upper-case or snake-case them) are read as that column, with one warning; so are
     the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...).
     """
-    as_written = dict(zip(names, written)) if written and len(written) == len(names) else {}
+    same = written is not None and len(written) == len(names)
+    as_written = dict(zip(names, written, strict=True)) if same else {}
     shown = {name: as_written.get(name, name) for name in names}
     exact = set(shown.values())
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
@@ -116,7 +117,8 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            (preview if _fold(written_as) in preview_names else respelled).append((written_as, focus))
+            found = preview if _fold(written_as) in preview_names else respelled
+            found.append((written_as, focus))
     if len(respelled) == 1:
         name, focus = respelled[0]
         warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "

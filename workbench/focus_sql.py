@@ -12,7 +12,7 @@ from workbench.focus_columns import PREVIEW_DERIVED, derived_from
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
-JSON_COLUMNS = ("Tags", "SkuPriceDetails")
+JSON_COLUMNS = ("Tags", "AllocatedTags", "SkuPriceDetails")
 
 
 def ident(name: str) -> str:

@@ -45,7 +45,11 @@ class Queries:
         """The charge table as an Ibis expression, with each row's parsed tags (wb_tags) and
         tag dimensions (wb_tag_team, ...) joined from tag_sets on its tag-set key."""
         if self._t is None:
-            self._t = dm.with_tags(*(self.backend.table(t) for t in QUERY_TABLES), self.config)
+            charges, tag_sets = (self.backend.table(t) for t in QUERY_TABLES)
+            # Only split cost allocation fills AllocatedTags: without any, no second join.
+            allocated = charges.filter(charges.wb_alloc_tag_set.notnull()).limit(1).count()
+            self._t = dm.with_tags(charges, tag_sets, self.config,
+                                   allocated=bool(self.backend.execute(allocated)))
         return self._t
 
     def _run(self, expr) -> pd.DataFrame:

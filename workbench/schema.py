@@ -82,6 +82,9 @@ FOCUS_COLUMNS: dict[str, str] = {
     "AllocatedMethodId": TEXT,
     "AllocatedResourceId": TEXT,
     "AllocatedResourceName": TEXT,
+    # 1.3 split cost allocation: the tags of the workload an allocated charge went to (JSON as
+    # written); they decide its team, cost center, ... before the host's Tags (dimensions.py).
+    "AllocatedTags": TEXT,
     "Tags": TEXT,  # the JSON object as written in the file (keys as written)
 }
 
@@ -95,6 +98,7 @@ WB_COLUMNS: dict[str, str] = {
     # Key of the row's Tags text in the `tag_sets` table (store.py), which holds the parsed
     # map with case-folded keys once per distinct Tags value; NULL when the row has no Tags.
     "wb_tag_set": "BIGINT",
+    "wb_alloc_tag_set": "BIGINT",  # the same for AllocatedTags, in the same tag_sets table
     "wb_focus_version": TEXT,  # detected from the columns: 1.0, 1.1, 1.2, 1.3, 1.4
     "wb_source_file": TEXT,  # path as given to ingest
     # 1-based data row in the source file (header not counted). Filled when the file went

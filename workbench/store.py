@@ -28,7 +28,8 @@ same values; only wb_source_row differs (NULL on the fast path).
 
 Tags are parsed once per distinct Tags value into `tag_sets` (tag-set key, Tags, wb_tags
 map with case-folded keys, wb_tags_ok); each charge row carries the key (wb_tag_set) and
-queries join the two (dimensions.with_tags).
+queries join the two (dimensions.with_tags). AllocatedTags texts (FOCUS 1.3 split cost
+allocation) go into the same table; a row carries their key as wb_alloc_tag_set.
 """
 
 from __future__ import annotations
@@ -319,6 +320,7 @@ class Store(Queries):
         warnings: list[str] = []
         loaded: list[dict] = []
         seen: dict[str, str] = {}
+        self._t = None  # the query table is built for what the store holds (Queries.table)
         con.execute("BEGIN TRANSACTION")
         try:
             delivery = con.execute(
@@ -444,24 +446,30 @@ class Store(Queries):
             raise _FastFailed(index) from None
 
     def _add_tag_sets(self, where: str) -> None:
-        """Record the distinct Tags values of the rows `where` selects in tag_sets (parsed once).
+        """Record the distinct Tags and AllocatedTags values of the rows `where` selects in
+        tag_sets (each text parsed once; one text is one tag set, whichever column held it).
 
-        Leaves their keys in the temp table FILE_TAGS. Different texts sharing a key (a 63-bit
-        hash: about one chance in 10**7 with a million distinct values) are refused loudly.
+        Leaves the keys of the Tags values in the temp table FILE_TAGS. Different texts
+        sharing a key (a 63-bit hash: about one chance in 10**7 with a million distinct
+        values) are refused loudly.
         """
+        self._add_texts(where, "AllocatedTags", "wb_alloc_tag_set")
+        self._add_texts(where, "Tags", "wb_tag_set")
+
+    def _add_texts(self, where: str, column: str, key: str) -> None:
         from workbench.focus_sql import EMPTY_TAGS_RE, parsed_tag_sets
-        con = self.con
+        con, text = self.con, _ident(column)
         # A second, independent hash tells different texts under one key apart: min and max
         # of the texts themselves would hold two copies of every long Tags value.
-        con.execute(f'CREATE OR REPLACE TEMP TABLE {FILE_TAGS} AS SELECT wb_tag_set, '
-                    f'any_value("Tags") AS lo, min(md5_number("Tags")) <> '
-                    f'max(md5_number("Tags")) AS mixed FROM charges WHERE {where} '
-                    "AND wb_tag_set IS NOT NULL GROUP BY 1")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {FILE_TAGS} AS SELECT {key} AS wb_tag_set, "
+                    f"any_value({text}) AS lo, min(md5_number({text})) <> "
+                    f"max(md5_number({text})) AS mixed FROM charges WHERE {where} "
+                    f"AND {key} IS NOT NULL GROUP BY 1")
         clash = con.execute(f"SELECT count(*) FROM {FILE_TAGS} f LEFT JOIN tag_sets s "
                             "USING (wb_tag_set) WHERE f.mixed OR s.Tags <> f.lo").fetchone()[0]
         if clash:
-            raise WorkbenchError("two different Tags values share a tag-set key; this store "
-                                 "cannot hold both (please report it)")
+            raise WorkbenchError(f"two different {column} values share a tag-set key; this "
+                                 "store cannot hold both (please report it)")
         empty_ok = f"regexp_full_match(\"Tags\", '{EMPTY_TAGS_RE}')"
         new = parsed_tag_sets(f'SELECT wb_tag_set, lo AS "Tags" FROM {FILE_TAGS} '
                               "WHERE wb_tag_set NOT IN (SELECT wb_tag_set FROM tag_sets)")

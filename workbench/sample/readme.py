@@ -63,6 +63,7 @@ FOCUS_COLUMN_NOTES = {
     "AllocatedMethodId": "empty (no split cost allocation in the sample)",
     "AllocatedResourceId": "empty",
     "AllocatedResourceName": "empty",
+    "AllocatedTags": "empty",
     "Tags": "JSON object text; see Tags below; empty on purchases, unused, credits, tax",
 }
 
