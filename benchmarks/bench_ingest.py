@@ -99,10 +99,14 @@ def pass_duckdb(csv: Path) -> dict:
 
 
 def _typed_csv(csv: Path) -> str:
+    """The CSV with every column of its header typed as the store keeps it (a file written
+    before a column joined the schema, or another export, has other columns)."""
     from workbench.focus_sql import csv_read_type
     from workbench.schema import FOCUS_COLUMNS
-    return _csv(csv, ", columns={" + ", ".join(f"'{c}': '{csv_read_type(t)}'"
-                                               for c, t in FOCUS_COLUMNS.items()) + "}")
+    with csv.open(encoding="utf-8-sig") as f:
+        header = f.readline().rstrip("\r\n").split(",")
+    return _csv(csv, ", columns={" + ", ".join(
+        f"'{c}': '{csv_read_type(FOCUS_COLUMNS.get(c, 'VARCHAR'))}'" for c in header) + "}")
 
 
 def pass_scan(csv: Path) -> dict:
