@@ -613,6 +613,27 @@ def test_an_account_id_that_lost_its_leading_zeros_is_named(tmp_path, cfg):
         assert s.ingest([str(original)]).warnings[0].startswith(f"{original}: BillingAccountId")
 
 
+def test_an_account_kept_under_another_issuer_is_named(tmp_path, cfg):
+    """A delivery replaces by invoice issuer: an export without InvoiceIssuerName (its issuer
+    is its provider) and a later one with it are two partitions, both counted; a warning
+    names the rows kept, and a delivery that bills the account by both issuers says nothing."""
+    old = frame_file(tmp_path / "v1", "old", [{"BilledCost": "10"}, {"BilledCost": "2.5",
+                                                                     "BillingCurrency": "EUR"}])
+    new = frame_file(tmp_path / "v2", "new", [{"InvoiceIssuerName": "Cloud Inc.", "BilledCost": "11"}])
+    both = frame_file(tmp_path / "v3", "both", [{"InvoiceIssuerName": "Cloud Inc."},
+                                                {"InvoiceIssuerName": "Cloud"}])
+    with Store(":memory:", cfg) as s:
+        assert s.ingest([str(old)]).warnings == []
+        assert s.ingest([str(new)]).warnings == [
+            f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
+            "Cloud Inc.; the store also keeps 2 rows of it from an earlier delivery billed by "
+            "Cloud (€2.50, $10.00), and both are counted: if the issuer's name changed "
+            "between exports, delete the store and ingest without the earlier files"]
+        assert store_totals(s)["USD"][0] == Decimal("21")  # the rule: both partitions kept
+        assert not [w for w in s.ingest([str(both)]).warnings if "InvoiceIssuerName" in w]
+        assert store_totals(s) == {"USD": (Decimal("2"), Decimal("2"))}
+
+
 def test_cli_ingest_json_end_to_end(tmp_path):
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
     f = csv_file(tmp_path / "x.csv", [f"{p},USD,1.005,1,1,1,Usage,GPU,r1,"])

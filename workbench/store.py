@@ -376,6 +376,7 @@ class Store(Queries):
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             warnings += self._accounts_like_others(delivery)
+            warnings += self._other_issuers_kept(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -632,6 +633,49 @@ class Store(Queries):
                 f"{_partition_label((issuer, mine, start), account=False)} differ only in "
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
                 "the store and ingest the original files without the edited one")))
+        return out
+
+    def _other_issuers_kept(self, delivery: int) -> list[str]:
+        """Billing periods of an account this delivery loads while the store keeps rows of
+        the same account and period from an earlier delivery under another invoice issuer,
+        one this delivery does not bill it by. A delivery replaces by issuer, so both are
+        counted: right for an account two issuers bill, twice the money when the issuer's
+        name changed between exports (an export without InvoiceIssuerName, whose issuer is
+        its provider, and then one with it)."""
+        from workbench.tables import money_exact
+        rows = self.con.execute("""
+            WITH mine AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
+                          FROM file_partitions WHERE delivery_id = $1)
+            SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart, c.BillingCurrency,
+                   count(*), sum(c.BilledCost)
+            FROM charges c
+            WHERE c.wb_delivery_id <> $1
+              AND EXISTS (SELECT 1 FROM mine m WHERE m.BillingAccountId IS NOT DISTINCT FROM
+                          c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
+                          c.BillingPeriodStart)
+              AND NOT EXISTS (SELECT 1 FROM mine m WHERE m.wb_issuer IS NOT DISTINCT FROM
+                              c.wb_issuer AND m.BillingAccountId IS NOT DISTINCT FROM
+                              c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
+                              c.BillingPeriodStart)
+            GROUP BY ALL ORDER BY ALL""", [delivery]).fetchall()
+        kept: dict[tuple, list] = {}
+        for issuer, account, start, currency, n, billed in rows:
+            kept.setdefault((issuer, account, start), []).append((currency, n, billed))
+        out = []
+        for (issuer, account, start), sums in kept.items():
+            new, path = self.con.execute(
+                "SELECT string_agg(DISTINCT wb_issuer, ', ' ORDER BY wb_issuer), "
+                "min(wb_source_file) FROM charges WHERE wb_delivery_id = ? AND "
+                "BillingAccountId IS NOT DISTINCT FROM ? AND BillingPeriodStart IS NOT "
+                "DISTINCT FROM ?", [delivery, account, start]).fetchone()
+            amounts = ", ".join(money_exact(b, c) for c, _, b in sums)
+            n = sum(k for _, k, _ in sums)
+            period = start.strftime("%Y-%m") if start is not None else "(no period)"
+            out.append(format_problem(path, None, "InvoiceIssuerName", (
+                f"billing account {account or '(none)'}, {period}, is billed here by {new}; the "
+                f"store also keeps {plural(n, 'row')} of it from an earlier delivery billed by "
+                f"{issuer or '(none)'} ({amounts}), and both are counted: if the issuer's name "
+                "changed between exports, delete the store and ingest without the earlier files")))
         return out
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
