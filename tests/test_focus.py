@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from datetime import UTC, datetime
@@ -614,3 +615,22 @@ def test_a_file_stopped_at_its_header_does_not_claim_zero_rows(corpus):
     assert "rows not read" in summary("missing_required") and "rows not read" in summary("aws_cur")
     assert ", 0 rows," in summary("header_only") and "rows not read" not in summary("header_only")
     assert scan(corpus["missing_required"])[0].to_json()["rows"] == 0
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_carriage_return_alone_in_an_unquoted_field_is_located(tmp_path, newline):
+    """DuckDB's reader stops at it without a row ("reached an invalid state"): the row and
+    column are found, past a quoted field that spans lines, in plain and gzip files."""
+    rows = [row(), row(ChargeDescription="two\nlines"), row(), row(ChargeDescription="a\rb"), row()]
+    text = csv_bytes(rows, newline=newline)
+    # the csv module quotes a field holding a CR when CR ends its lines: unquote row 4's
+    text = text.replace(b'"a\rb"', b"a\rb")
+    assert text.count(b"a\rb") == 1
+    for name, data in (("cr.csv", text), ("cr.csv.gz", gzip.compress(text))):
+        (tmp_path / name).write_bytes(data)
+        report, _ = scan(tmp_path / name)
+        assert [(e.row, e.column) for e in report.errors] == [(4, "ChargeDescription")], name
+        assert report.errors[0].message.startswith("a carriage return alone inside an unquoted")
+    # quoted, it is part of the value, and lines ending in CR alone are another kind of file
+    (tmp_path / "quoted.csv").write_bytes(text.replace(b"a\rb", b'"a\rb"'))
+    assert scan(tmp_path / "quoted.csv")[0].ok

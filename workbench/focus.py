@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -32,7 +33,14 @@ from workbench.focus_columns import (
     legacy_format,
     other_dataset,
 )
-from workbench.focus_header import column_problems, csv_header, dedupe, match_columns, sniff
+from workbench.focus_header import (
+    bare_carriage_return,
+    column_problems,
+    csv_header,
+    dedupe,
+    match_columns,
+    sniff,
+)
 from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
@@ -326,7 +334,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
         report.errors.append(stop.problem)
         report.rows_read = report.rows > 0
     except duckdb.Error as exc:
-        report.errors.append(Problem(None, None, _read_error(exc)))
+        report.errors.append(_located(path, exc) or Problem(None, None, _read_error(exc)))
         report.rows_read = report.rows > 0
     finally:
         # A read error inside a caller's transaction leaves it aborted: nothing to clean up
@@ -339,6 +347,24 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
         with contextlib.suppress(duckdb.TransactionException):
             con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
     return report
+
+
+def _located(path: Path, exc: Exception) -> Problem | None:
+    """The row and column of a CSV read error DuckDB names no row for, when it can be found."""
+    if "invalid state" not in str(exc):
+        return None
+    try:
+        kind, head = sniff(path)
+        found = bare_carriage_return(path, kind) if kind != "parquet" else None
+        header = csv_header(head) if found else []
+    except (Stop, OSError, EOFError, zlib.error):
+        return None
+    if found is None:
+        return None
+    row, field = found
+    return Problem(row, header[field] if field < len(header) else None,
+                   "a carriage return alone inside an unquoted field (a line end of another "
+                   "kind?): quote the field, or save the file again with one kind of line end")
 
 
 def _read_error(exc: Exception) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import zlib
 from pathlib import Path
@@ -48,6 +49,30 @@ def sniff(path: Path) -> tuple[str, bytes]:
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
+    """(data row, 0-based field) of the first carriage return alone in an unquoted field of
+    a CSV whose lines end in LF or CRLF, or None. DuckDB's reader stops at one ("reached an
+    invalid state") without saying where; this finds it, on that error path only."""
+    record, field, quoted = 0, 0, False  # record 0 is the header
+    with (gzip.open if kind == "gzip" else open)(path, "rb") as fh:
+        for n, line in enumerate(fh):
+            body = line[:-1] if line.endswith(b"\n") else line
+            body = body[:-1] if body.endswith(b"\r") else body
+            if n == 0 and b"\r" in body:
+                return None  # lines end in CR alone (old Mac files): DuckDB reads those
+            if quoted or b"\r" in body or b'"' in body:
+                for ch in body:
+                    if ch == 0x22:
+                        quoted = not quoted
+                    elif not quoted and ch == 0x2C:
+                        field += 1
+                    elif not quoted and ch == 0x0D:
+                        return record, field
+            if not quoted:
+                record, field = record + 1, 0
+    return None
 
 
 def csv_header(head: bytes) -> list[str]:
