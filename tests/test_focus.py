@@ -634,3 +634,26 @@ def test_a_carriage_return_alone_in_an_unquoted_field_is_located(tmp_path, newli
     # quoted, it is part of the value, and lines ending in CR alone are another kind of file
     (tmp_path / "quoted.csv").write_bytes(text.replace(b"a\rb", b'"a\rb"'))
     assert scan(tmp_path / "quoted.csv")[0].ok
+
+
+def test_archives_and_other_compressions_say_what_to_do(tmp_path):
+    """A ZIP (or bzip2, zstd, xz, 7-Zip) file is named as such, whatever its name, and a
+    folder holding only such files says so instead of "no FOCUS files" alone."""
+    import bz2
+    import lzma
+    import zipfile
+    plain = csv_bytes([row()])
+    with zipfile.ZipFile(tmp_path / "export.csv", "w") as z:  # misnamed on purpose
+        z.writestr("export.csv", plain)
+    (tmp_path / "e.csv.bz2").write_bytes(bz2.compress(plain))
+    (tmp_path / "e.csv.xz").write_bytes(lzma.compress(plain))
+    for name, start in (("export.csv", "a ZIP archive, which is not read: unpack it"),
+                        ("e.csv.bz2", "bzip2-compressed, which is not read: decompress it"),
+                        ("e.csv.xz", "xz-compressed, which is not read: decompress it")):
+        report, _ = scan(tmp_path / name)
+        assert [e.message.split(" (")[0] for e in report.errors] == [
+            start + (" and load the files inside" if "ZIP" in start else "")], name
+    (tmp_path / "only").mkdir()
+    (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
+    with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
+        discover([str(tmp_path / "only")])

@@ -57,6 +57,7 @@ from workbench.focus_sql import (
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGITS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
+PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
 LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
@@ -126,8 +127,13 @@ def _matches(raw: str) -> list[Path]:
     if p.is_dir():
         hits = _exports_under(p)
         if not hits:
+            packed = sorted(f.name for f in p.rglob("*")
+                            if f.name.lower().endswith(PACKED_SUFFIXES))
+            hint = "" if not packed else f"; it holds {packed[0]}: unpack it first" \
+                if len(packed) == 1 else (f"; it holds {len(packed):,} archives or compressed "
+                                          f"files ({packed[0]}, ...): unpack them first")
             raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
-                             "in this folder", path=raw)
+                             f"in this folder{hint}", path=raw)
         return hits
     hits = []
     for m in sorted(glob(str(p), recursive=True)):

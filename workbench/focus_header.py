@@ -20,6 +20,12 @@ from workbench.focus_columns import (
 from workbench.focus_report import MISSING_COLUMN, Problem, Stop
 
 HEAD_BYTES = 1 << 20  # enough for any header line
+# Archives and compressions an export may come in that are not read as they are.
+UNPACK = "unpack it and load the files inside"
+DECOMPRESS = "decompress it (a CSV compressed with gzip is read as it is)"
+PACKED = ((b"PK\x03\x04", "a ZIP archive", UNPACK), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", UNPACK),
+          (b"BZh", "bzip2-compressed", DECOMPRESS), (b"\x28\xb5\x2f\xfd", "zstd-compressed", DECOMPRESS),
+          (b"\xfd7zXZ\x00", "xz-compressed", DECOMPRESS))
 
 
 def sniff(path: Path) -> tuple[str, bytes]:
@@ -33,6 +39,9 @@ def sniff(path: Path) -> tuple[str, bytes]:
         raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
     if head[:4] == b"PAR1":
         return "parquet", b""
+    for magic, what, do in PACKED:
+        if head.startswith(magic):
+            raise Stop(f"{what}, which is not read: {do}")
     if path.name.lower().endswith(".parquet"):
         raise Stop("not a Parquet file (no PAR1 signature); is it a CSV with the wrong name?")
     kind = "csv"
