@@ -94,6 +94,9 @@ def csv_header(head: bytes) -> list[str]:
                     "save the export as UTF-8") from None
     if not text.strip():
         raise Stop("the first line is empty; expected a header row of FOCUS column names")
+    if text.strip().lower().startswith("sep=") and len(text.strip()) <= 5:
+        raise Stop(f"the first line is a spreadsheet's separator hint ({text.strip()!r}), not the "
+                   "header row; delete that line")
     try:
         return next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

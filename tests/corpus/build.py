@@ -199,6 +199,8 @@ CASES: dict[str, tuple[Case, object]] = {
                                column="billedcost"),
                           csv_bytes([{**row(), "billedcost": "10.25"}],
                                     [("billedcost" if h == "BilledCost" else h) for h in HEADER])),
+    "excel_sep_hint": (Case("sep_hint.csv", False, "a spreadsheet's separator hint ('sep=,')"),
+                       b"sep=,\r\n" + csv_bytes(GOOD, newline="\r\n")),
     "semicolons": (Case("semicolon.csv", False, "comma-separated"),
                    b"BilledCost;EffectiveCost;BillingCurrency\n1;1;USD\n"),
     "repeated_column": (Case("repeated.csv", False, "more than once", column="BilledCost"),
