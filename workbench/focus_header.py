@@ -121,7 +121,9 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
     """
     same = written is not None and len(written) == len(names)
     as_written = dict(zip(names, written, strict=True)) if same else {}
-    shown = {name: as_written.get(name, name) for name in names}
+    # a column without a name keeps the one dedupe gave it: "(unnamed column 12)"
+    shown = {name: as_written[name] if as_written.get(name, "").strip() else name
+             for name in names}
     exact = set(shown.values())
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}
