@@ -632,6 +632,15 @@ def test_an_account_kept_under_another_issuer_is_named(tmp_path, cfg):
         assert store_totals(s)["USD"][0] == Decimal("21")  # the rule: both partitions kept
         assert not [w for w in s.ingest([str(both)]).warnings if "InvoiceIssuerName" in w]
         assert store_totals(s) == {"USD": (Decimal("2"), Decimal("2"))}
+    # the two exports in one delivery: named too; beside a file that bills by both, not
+    with Store(":memory:", cfg) as s:
+        assert s.ingest([str(old), str(new)]).warnings == [
+            f"{old}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed by "
+            f"Cloud here and by Cloud Inc. in {new}, and both are counted: if they are two "
+            "exports of one bill, load only the newer"]
+    with Store(":memory:", cfg) as s:
+        assert not [w for w in s.ingest([str(both), str(new)]).warnings
+                    if "InvoiceIssuerName" in w]
 
 
 def test_cli_ingest_json_end_to_end(tmp_path):

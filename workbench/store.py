@@ -376,7 +376,7 @@ class Store(Queries):
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             warnings += self._accounts_like_others(delivery)
-            warnings += self._other_issuers_kept(delivery)
+            warnings += self._issuers_apart(delivery, loaded) + self._other_issuers_kept(delivery)
             parts = self._delivery_partitions(delivery)
             con.executemany(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -633,6 +633,30 @@ class Store(Queries):
                 f"{_partition_label((issuer, mine, start), account=False)} differ only in "
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
                 "the store and ingest the original files without the edited one")))
+        return out
+
+    def _issuers_apart(self, delivery: int, loaded: list[dict]) -> list[str]:
+        """Accounts and periods this delivery bills by different invoice issuers in different
+        files, no file holding more than one of them: two exports of one bill that name its
+        issuer differently (one without InvoiceIssuerName) are two groups, and both count."""
+        path_of = {e["sha256"]: e["path"] for e in loaded if not e["duplicate_of"]}
+        by_part: dict[tuple, dict[str, dict[str, int]]] = {}
+        for account, start, issuer, digest, n in self.con.execute(
+                "SELECT BillingAccountId, BillingPeriodStart, wb_issuer, sha256, rows FROM "
+                "file_partitions WHERE delivery_id = ? ORDER BY ALL", [delivery]).fetchall():
+            by_part.setdefault((account, start), {}).setdefault(path_of[digest], {})[issuer] = n
+        out = []
+        for (account, start), files in by_part.items():
+            issuers = {i for held in files.values() for i in held}
+            if len(issuers) < 2 or any(len(held) > 1 for held in files.values()):
+                continue
+            period = start.strftime("%Y-%m") if start is not None else "(no period)"
+            (first, held), *others = sorted(files.items())
+            named = "; ".join(f"by {i or '(none)'} in {path}" for path, h in others for i in h)
+            out.append(format_problem(first, None, "InvoiceIssuerName", (
+                f"billing account {account or '(none)'}, {period}, is billed by "
+                f"{next(iter(held)) or '(none)'} here and {named}, and both are counted: if they "
+                "are two exports of one bill, load only the newer")))
         return out
 
     def _other_issuers_kept(self, delivery: int) -> list[str]:
