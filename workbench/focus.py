@@ -112,6 +112,17 @@ def _exports_under(folder: Path) -> list[Path]:
     return sorted(f for f in found if _is_export(f))
 
 
+def _packed_hint(folder: Path) -> str:
+    """What a folder without exports holds instead, when that is archives to unpack."""
+    packed = sorted(f.name for f in folder.rglob("*") if f.name.lower().endswith(PACKED_SUFFIXES))
+    if not packed:
+        return ""
+    if len(packed) == 1:
+        return f"; it holds {packed[0]}: unpack it first"
+    return (f"; it holds {len(packed):,} archives or compressed files ({packed[0]}, ...): "
+            "unpack them first")
+
+
 def _matches(raw: str) -> list[Path]:
     p = Path(raw).expanduser()
     if p.is_file():
@@ -127,13 +138,8 @@ def _matches(raw: str) -> list[Path]:
     if p.is_dir():
         hits = _exports_under(p)
         if not hits:
-            packed = sorted(f.name for f in p.rglob("*")
-                            if f.name.lower().endswith(PACKED_SUFFIXES))
-            hint = "" if not packed else f"; it holds {packed[0]}: unpack it first" \
-                if len(packed) == 1 else (f"; it holds {len(packed):,} archives or compressed "
-                                          f"files ({packed[0]}, ...): unpack them first")
             raise InputError(f"no FOCUS files ({', '.join('*' + s for s in SUFFIXES)}) "
-                             f"in this folder{hint}", path=raw)
+                             f"in this folder{_packed_hint(p)}", path=raw)
         return hits
     hits = []
     for m in sorted(glob(str(p), recursive=True)):

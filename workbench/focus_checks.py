@@ -116,9 +116,7 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     checks.append(Check(WARNING, None, "wb_provider IS NULL", "NULL",
                         "no provider name (ServiceProviderName / ProviderName empty)"))
     if "Tags" in present:
-        checks.append(Check(WARNING, "Tags",
-                            "\"Tags\" IS NOT NULL AND cardinality(wb_tags) = 0 AND "
-                            f"NOT regexp_full_match(\"Tags\", '{EMPTY_TAGS_RE}')", '"Tags"',
+        checks.append(Check(WARNING, "Tags", _no_tag_object("Tags", "wb_tags"), '"Tags"',
                             "not a JSON object of unique keys; row kept without tags: {value}"))
         formula = (f"list_filter(map_values(wb_tags), lambda v: regexp_matches(v, '{FORMULA_PREFIX}') "
                    f"AND NOT regexp_matches(v, '{PLAIN_NUMBER}'))")
@@ -126,13 +124,10 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                             "tag value looks like a spreadsheet formula: {value}; kept as text, "
                             "never evaluated (take care when opening exports in a spreadsheet)"))
     if "AllocatedTags" in present:
-        parsed = tags_map_expr('"AllocatedTags"')[0]
-        checks.append(Check(WARNING, "AllocatedTags",
-                            "\"AllocatedTags\" IS NOT NULL AND coalesce(cardinality("
-                            f"{parsed}), 0) = 0 AND NOT regexp_full_match(\"AllocatedTags\", "
-                            f"'{EMPTY_TAGS_RE}')", '"AllocatedTags"',
-                            "not a JSON object of unique keys; the charge goes by its Tags: "
-                            "{value}"))
+        parsed = tags_map_expr(ident("AllocatedTags"))[0]
+        checks.append(Check(WARNING, "AllocatedTags", _no_tag_object("AllocatedTags", parsed),
+                            '"AllocatedTags"', "not a JSON object of unique keys; the charge "
+                            "goes by its Tags: {value}"))
     if "CommitmentDiscountStatus" in present:
         checks.append(Check(WARNING, "BilledCost",
                             "\"CommitmentDiscountStatus\" = 'Used' AND \"BilledCost\" <> 0",
@@ -150,6 +145,14 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                             'CAST(CAST("EffectiveCost" AS DOUBLE) AS VARCHAR)',
                             "a credit should have EffectiveCost equal to BilledCost, not {value}"))
     return checks
+
+
+def _no_tag_object(column: str, parsed: str) -> str:
+    """A tags text that holds text but no tag: `parsed` is its map (empty or NULL when the
+    text is no JSON object of unique keys); `{}` and `[]` hold no tag and are fine."""
+    text = ident(column)
+    return (f"{text} IS NOT NULL AND coalesce(cardinality({parsed}), 0) = 0 AND "
+            f"NOT regexp_full_match({text}, '{EMPTY_TAGS_RE}')")
 
 
 def structural_checks(present: dict[str, str], names: dict[str, str],

@@ -23,8 +23,10 @@ HEAD_BYTES = 1 << 20  # enough for any header line
 # Archives and compressions an export may come in that are not read as they are.
 UNPACK = "unpack it and load the files inside"
 DECOMPRESS = "decompress it (a CSV compressed with gzip is read as it is)"
-PACKED = ((b"PK\x03\x04", "a ZIP archive", UNPACK), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", UNPACK),
-          (b"BZh", "bzip2-compressed", DECOMPRESS), (b"\x28\xb5\x2f\xfd", "zstd-compressed", DECOMPRESS),
+PACKED = ((b"PK\x03\x04", "a ZIP archive", UNPACK),
+          (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", UNPACK),
+          (b"BZh", "bzip2-compressed", DECOMPRESS),
+          (b"\x28\xb5\x2f\xfd", "zstd-compressed", DECOMPRESS),
           (b"\xfd7zXZ\x00", "xz-compressed", DECOMPRESS))
 
 
@@ -119,11 +121,10 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
     often upper-case or snake-case them) are read as that column, with one warning; so are
     the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...).
     """
-    same = written is not None and len(written) == len(names)
-    as_written = dict(zip(names, written, strict=True)) if same else {}
+    if written is None or len(written) != len(names):
+        written = names
     # a column without a name keeps the one dedupe gave it: "(unnamed column 12)"
-    shown = {name: as_written[name] if as_written.get(name, "").strip() else name
-             for name in names}
+    shown = {n: w if w.strip() else n for n, w in zip(names, written, strict=True)}
     exact = set(shown.values())
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}

@@ -97,9 +97,17 @@ def _partition_label(part: tuple, account: bool = True) -> str:
     """invoice issuer / billing account / YYYY-MM, as warnings name a partition (without the
     account when the warning names it already)."""
     issuer, account_id, start = part
-    names = [issuer or "(no provider)", account_id or "(no billing account)",
-             start.strftime("%Y-%m") if start is not None else "(no period)"]
+    names = [issuer or "(no provider)", account_id or "(no billing account)", _month(start)]
     return " / ".join(names if account else names[::2])
+
+
+def _month(start: datetime | None) -> str:
+    return start.strftime("%Y-%m") if start is not None else "(no period)"
+
+
+def _account_month(account: str | None, start: datetime | None) -> str:
+    """How the invoice-issuer warnings name an account's billing period."""
+    return f"billing account {account or '(none)'}, {_month(start)},"
 
 
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
@@ -650,11 +658,10 @@ class Store(Queries):
             issuers = {i for held in files.values() for i in held}
             if len(issuers) < 2 or any(len(held) > 1 for held in files.values()):
                 continue
-            period = start.strftime("%Y-%m") if start is not None else "(no period)"
             (first, held), *others = sorted(files.items())
             named = "; ".join(f"by {i or '(none)'} in {path}" for path, h in others for i in h)
             out.append(format_problem(first, None, "InvoiceIssuerName", (
-                f"billing account {account or '(none)'}, {period}, is billed by "
+                f"{_account_month(account, start)} is billed by "
                 f"{next(iter(held)) or '(none)'} here and {named}, and both are counted: if they "
                 "are two exports of one bill, load only the newer")))
         return out
@@ -694,9 +701,8 @@ class Store(Queries):
                 "DISTINCT FROM ?", [delivery, account, start]).fetchone()
             amounts = ", ".join(money_exact(b, c) for c, _, b in sums)
             n = sum(k for _, k, _ in sums)
-            period = start.strftime("%Y-%m") if start is not None else "(no period)"
             out.append(format_problem(path, None, "InvoiceIssuerName", (
-                f"billing account {account or '(none)'}, {period}, is billed here by {new}; the "
+                f"{_account_month(account, start)} is billed here by {new}; the "
                 f"store also keeps {plural(n, 'row')} of it from an earlier delivery billed by "
                 f"{issuer or '(none)'} ({amounts}), and both are counted: if the issuer's name "
                 "changed between exports, delete the store and ingest without the earlier files")))
