@@ -1002,7 +1002,7 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
         {**node, "BilledCost": "3", "EffectiveCost": "3", "AllocatedMethodId": "even",
          "AllocatedResourceId": "pod-a", "AllocatedTags": '{"Team": "search"}'},
         {**node, "BilledCost": "1", "EffectiveCost": "1", "AllocatedMethodId": "even",
-         "AllocatedResourceId": "pod-b", "AllocatedTags": '{"team": "ads", "env": "dev"}'},
+         "AllocatedResourceId": "pod-b", "AllocatedTags": '{"team": "ads", "env": "dev", "Namespace": "ml"}'},
         {"ResourceId": "bucket", "Tags": "", "BilledCost": "0.5", "EffectiveCost": "0.5",
          "AllocatedTags": '{"team": "search"}'},
         {**node, "BilledCost": "2", "EffectiveCost": "2", "AllocatedTags": '{"team": '}])
@@ -1020,5 +1020,7 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
                 ("platform", "prod"): 8.0, ("search", "prod"): 3.0, ("ads", "dev"): 1.0,
                 ("search", "(untagged)"): 0.5}
             assert s.totals()["billed_cost"].sum() == 12.5
+            # keys of both texts, once a charge: team on 5 charges (not 7), a key only allocated
+            assert s.tag_keys() == ["team", "env", "namespace"]
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once

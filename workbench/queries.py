@@ -202,11 +202,18 @@ class Queries:
         return df
 
     def tag_keys(self, limit: int = 5) -> list[str]:
-        """The tag keys (as lower-cased) on the most charges, most first."""
+        """The tag keys (as lower-cased) on the most charges, most first. A charge's keys are
+        those of its Tags and of its AllocatedTags (split cost allocation), each once."""
         charges, tag_sets = self.backend.table("charges"), self.backend.table("tag_sets")
-        per_set = charges.group_by("wb_tag_set").aggregate(n=charges.count())
-        sets = per_set.join(tag_sets, "wb_tag_set")
-        keys = sets.select(k=sets.wb_tags.keys().unnest(), n=sets.n)
+        pair = ["wb_tag_set", "wb_alloc_tag_set"]
+        per_pair = charges.group_by(pair).aggregate(n=charges.count())
+        sides = []
+        for column in pair:
+            sets = per_pair.join(tag_sets, per_pair[column] == tag_sets.wb_tag_set)
+            sides.append(sets.select(*(sets[c] for c in pair), n=sets.n,
+                                     k=sets.wb_tags.keys().unnest()))
+        # distinct: a key in both texts of one pair of tag sets counts once for its charges
+        keys = sides[0].union(sides[1], distinct=True)
         expr = (keys.group_by("k").aggregate(n=keys.n.sum())
                 .order_by([ibis.desc("n"), "k"]).limit(limit))
         return [str(k) for k in self._run(expr)["k"]]
