@@ -25,6 +25,7 @@ from workbench.errors import InputError, WorkbenchError
 from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
 from workbench.store import Store, open_store
+from workbench.store_rebuild import recorded_deliveries
 
 BASE = {
     "BillingAccountId": "acct-1", "ProviderName": "Cloud", "ServiceProviderName": "Cloud",
@@ -627,8 +628,9 @@ def test_an_account_kept_under_another_issuer_is_named(tmp_path, cfg):
         assert s.ingest([str(new)]).warnings == [
             f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
             "Cloud Inc.; the store also keeps 2 rows of it from an earlier delivery billed by "
-            "Cloud (€2.50, $10.00), and both are counted: if the issuer's name changed "
-            "between exports, delete the store and ingest without the earlier files"]
+            "Cloud (€2.50, $10.00), and both are counted: their charges differ, as two bills' "
+            "do; if the issuer's name changed between exports, delete the store and ingest "
+            "without the earlier files"]
         assert store_totals(s)["USD"][0] == Decimal("21")  # the rule: both partitions kept
         assert not [w for w in s.ingest([str(both)]).warnings if "InvoiceIssuerName" in w]
         assert store_totals(s) == {"USD": (Decimal("2"), Decimal("2"))}
@@ -636,11 +638,91 @@ def test_an_account_kept_under_another_issuer_is_named(tmp_path, cfg):
     with Store(":memory:", cfg) as s:
         assert s.ingest([str(old), str(new)]).warnings == [
             f"{old}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed by "
-            f"Cloud here and by Cloud Inc. in {new}, and both are counted: if they are two "
-            "exports of one bill, load only the newer"]
+            f"Cloud here and by Cloud Inc. in {new}, and both are counted: their charges "
+            "differ, as two bills' do; if they are two exports of one bill, load only the newer"]
     with Store(":memory:", cfg) as s:
         assert not [w for w in s.ingest([str(both), str(new)]).warnings
                     if "InvoiceIssuerName" in w]
+
+
+def _bill(folder: Path, name: str, issuer: str | None, cost: str, n: int = 25,
+          seller: bool = False) -> Path:
+    """n charges of acct-1's May (one a resource), billed by `issuer` (None: no
+    InvoiceIssuerName column), each `cost`; `seller` adds a marketplace seller's charge."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": cost, "EffectiveCost": cost} for i in range(n)]
+    if seller:
+        rows.append({"ServiceProviderName": "Seller", "ServiceName": "Model API",
+                     "BilledCost": "7", "EffectiveCost": "7"})
+    if issuer is not None:
+        rows = [{**r, "InvoiceIssuerName": r.get("ServiceProviderName", issuer)} for r in rows]
+    return frame_file(folder, name, rows)
+
+
+def test_one_bill_under_a_renamed_issuer_replaces_the_earlier_delivery(tmp_path, cfg):
+    """An export without InvoiceIssuerName (issued by its provider), then the same month's
+    charges with InvoiceIssuerName and restated amounts: one bill, counted once. The
+    seller's charges of a marketplace bill are another bill: kept, and said."""
+    old = _bill(tmp_path / "v1", "old", None, "2", seller=True)
+    new = _bill(tmp_path / "v2", "new", "Cloud Inc.", "3")
+    target = tmp_path / "s.duckdb"
+    with Store(target, cfg) as s:
+        s.ingest([str(old)])
+        res = s.ingest([str(new)])
+        assert res.warnings == [
+            f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
+            "Cloud Inc., and holds 25 of the 25 charges an earlier delivery billed by Cloud "
+            "($50.00): one bill under two issuer names; those rows are replaced",
+            f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
+            "Cloud Inc.; the store also keeps 1 row of it from an earlier delivery billed by "
+            "Seller ($7.00), and both are counted: their charges differ, as two bills' do; if "
+            "the issuer's name changed between exports, delete the store and ingest without "
+            "the earlier files"]
+        assert res.replaced_rows == 25
+        assert store_totals(s)["USD"][0] == Decimal("82")  # 25 x 3 + the seller's 7
+        assert s.ingest([str(new)]).warnings == res.warnings[1:]  # nothing left to replace
+        assert store_totals(s)["USD"][0] == Decimal("82")
+    # The old file still holds the seller's rows: a rebuild needs it, and gives the same store.
+    assert [[p.name for p in d] for d in recorded_deliveries(target)] == [["old.parquet"], ["new.parquet"]]
+    old.unlink()
+    with pytest.raises(WorkbenchError, match="old.parquet: missing"):
+        recorded_deliveries(target)
+
+
+def test_a_file_whose_every_row_was_renamed_away_is_not_needed_again(tmp_path, cfg):
+    old = _bill(tmp_path / "v1", "old", None, "2")
+    new = _bill(tmp_path / "v2", "new", "Cloud Inc.", "2", n=3)  # amounts and all: 3 is enough
+    target = tmp_path / "s.duckdb"
+    with Store(target, cfg) as s:
+        s.ingest([str(_bill(tmp_path / "v1", "old", None, "2", n=3))])
+        assert "those rows are replaced" in s.ingest([str(new)]).warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("6")
+        # a later delivery that bills the old name again is not told its 0 rows are gone
+        again = _bill(tmp_path / "v3", "again", "Cloud", "2", n=3)
+        warned = s.ingest([str(again)]).warnings
+        assert not [w for w in warned if "not in this delivery" in w]
+        assert store_totals(s)["USD"][0] == Decimal("6")
+    old.unlink()
+    assert [[p.name for p in d] for d in recorded_deliveries(target)] == [["again.parquet"]]
+
+
+def test_one_bill_under_two_issuer_names_in_one_delivery_counts_the_newer(tmp_path, cfg):
+    old = _bill(tmp_path / "a", "old", None, "2", seller=True)
+    new = _bill(tmp_path / "b", "new", "Cloud Inc.", "3")
+    os.utime(old, ns=(10**18, 10**18))
+    os.utime(new, ns=(2 * 10**18, 2 * 10**18))
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(old), str(new)])
+        assert res.warnings == [
+            f"{old}: InvoiceIssuerName: billing account acct-1, 2026-05, billed by Cloud here, "
+            f"is billed by Cloud Inc. in {new}, which is newer and holds 25 of its 25 charges: "
+            "one bill under two issuer names; its 25 rows here are not loaded (they would "
+            "count twice)"]
+        assert store_totals(s)["USD"][0] == Decimal("82")
+        assert res.rows == 26 and [e["rows"] for e in res.files] == [1, 25]
+    os.utime(old, ns=(3 * 10**18, 3 * 10**18))  # now the export without the issuer is newer
+    with Store(":memory:", cfg) as s:
+        assert "its 25 rows here are not loaded" in s.ingest([str(old), str(new)]).warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("57")
 
 
 def test_cli_ingest_json_end_to_end(tmp_path):

@@ -15,6 +15,8 @@ means a corrected re-export must be delivered with all the files of its period.
 Files with identical content (sha256) in one delivery are loaded once, with a warning.
 Files of one delivery that are copies of the same partition (runs of an export kept side by
 side, told from parts by the charges they repeat: snapshots.py) load only the newest copy.
+One bill under two invoice issuer names (an export without InvoiceIssuerName, then one
+with it) counts once, told from two bills by its charges too (issuers.py).
 A delivery is one transaction: a file with errors aborts it and the store is unchanged.
 The `deliveries`, `files` and `file_partitions` tables record what was loaded.
 
@@ -49,7 +51,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import json_exact, snapshots
+from workbench import issuers, json_exact, snapshots
 from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
@@ -103,11 +105,6 @@ def _partition_label(part: tuple, account: bool = True) -> str:
 
 def _month(start: datetime | None) -> str:
     return start.strftime("%Y-%m") if start is not None else "(no period)"
-
-
-def _account_month(account: str | None, start: datetime | None) -> str:
-    """How the invoice-issuer warnings name an account's billing period."""
-    return f"billing account {account or '(none)'}, {_month(start)},"
 
 
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
@@ -376,6 +373,7 @@ class Store(Queries):
                 if meter:
                     meter.done(i, entry["rows"])
             copies = self._drop_copies(delivery, loaded)
+            copies += issuers.within_delivery(con, delivery, loaded)
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
@@ -384,8 +382,14 @@ class Store(Queries):
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             warnings += self._accounts_like_others(delivery)
-            warnings += self._issuers_apart(delivery, loaded) + self._other_issuers_kept(delivery)
+            kept, renamed, renamed_parts = issuers.across_deliveries(con, delivery, loaded)
+            replaced += renamed
+            warnings += kept
             parts = self._delivery_partitions(delivery)
+            # Recorded as replaced by this delivery, so the files they came from no longer count.
+            if renamed_parts:
+                con.executemany("INSERT INTO file_partitions VALUES (?, ?, ?, ?, ?, 0)",
+                                [[delivery, *r] for r in renamed_parts])
             con.executemany(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[delivery, e["path"], e["sha256"], e["size"], e["rows"], e["focus_version"],
@@ -537,7 +541,8 @@ class Store(Queries):
                    e.delivery_id
             FROM earlier e JOIN files f ON f.delivery_id = e.delivery_id
              AND f.sha256 = e.sha256 AND f.duplicate_of IS NULL
-            WHERE e.delivery_id = e.latest ORDER BY ALL""", [delivery]).fetchall()
+            WHERE e.delivery_id = e.latest AND e.rows > 0  -- 0: replaced under another issuer
+            ORDER BY ALL""", [delivery]).fetchall()
         now = self.con.execute(f"SELECT {key}, sha256 FROM file_partitions WHERE delivery_id = ?",
                                [delivery]).fetchall()
         path_of = {e["sha256"]: e["path"] for e in loaded if not e["duplicate_of"]}
@@ -641,71 +646,6 @@ class Store(Queries):
                 f"{_partition_label((issuer, mine, start), account=False)} differ only in "
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
                 "the store and ingest the original files without the edited one")))
-        return out
-
-    def _issuers_apart(self, delivery: int, loaded: list[dict]) -> list[str]:
-        """Accounts and periods this delivery bills by different invoice issuers in different
-        files, no file holding more than one of them: two exports of one bill that name its
-        issuer differently (one without InvoiceIssuerName) are two groups, and both count."""
-        path_of = {e["sha256"]: e["path"] for e in loaded if not e["duplicate_of"]}
-        by_part: dict[tuple, dict[str, dict[str, int]]] = {}
-        for account, start, issuer, digest, n in self.con.execute(
-                "SELECT BillingAccountId, BillingPeriodStart, wb_issuer, sha256, rows FROM "
-                "file_partitions WHERE delivery_id = ? ORDER BY ALL", [delivery]).fetchall():
-            by_part.setdefault((account, start), {}).setdefault(path_of[digest], {})[issuer] = n
-        out = []
-        for (account, start), files in by_part.items():
-            issuers = {i for held in files.values() for i in held}
-            if len(issuers) < 2 or any(len(held) > 1 for held in files.values()):
-                continue
-            (first, held), *others = sorted(files.items())
-            named = "; ".join(f"by {i or '(none)'} in {path}" for path, h in others for i in h)
-            out.append(format_problem(first, None, "InvoiceIssuerName", (
-                f"{_account_month(account, start)} is billed by "
-                f"{next(iter(held)) or '(none)'} here and {named}, and both are counted: if they "
-                "are two exports of one bill, load only the newer")))
-        return out
-
-    def _other_issuers_kept(self, delivery: int) -> list[str]:
-        """Billing periods of an account this delivery loads while the store keeps rows of
-        the same account and period from an earlier delivery under another invoice issuer,
-        one this delivery does not bill it by. A delivery replaces by issuer, so both are
-        counted: right for an account two issuers bill, twice the money when the issuer's
-        name changed between exports (an export without InvoiceIssuerName, whose issuer is
-        its provider, and then one with it)."""
-        from workbench.tables import money_exact
-        rows = self.con.execute("""
-            WITH mine AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
-                          FROM file_partitions WHERE delivery_id = $1)
-            SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart, c.BillingCurrency,
-                   count(*), sum(c.BilledCost)
-            FROM charges c
-            WHERE c.wb_delivery_id <> $1
-              AND EXISTS (SELECT 1 FROM mine m WHERE m.BillingAccountId IS NOT DISTINCT FROM
-                          c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
-                          c.BillingPeriodStart)
-              AND NOT EXISTS (SELECT 1 FROM mine m WHERE m.wb_issuer IS NOT DISTINCT FROM
-                              c.wb_issuer AND m.BillingAccountId IS NOT DISTINCT FROM
-                              c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
-                              c.BillingPeriodStart)
-            GROUP BY ALL ORDER BY ALL""", [delivery]).fetchall()
-        kept: dict[tuple, list] = {}
-        for issuer, account, start, currency, n, billed in rows:
-            kept.setdefault((issuer, account, start), []).append((currency, n, billed))
-        out = []
-        for (issuer, account, start), sums in kept.items():
-            new, path = self.con.execute(
-                "SELECT string_agg(DISTINCT wb_issuer, ', ' ORDER BY wb_issuer), "
-                "min(wb_source_file) FROM charges WHERE wb_delivery_id = ? AND "
-                "BillingAccountId IS NOT DISTINCT FROM ? AND BillingPeriodStart IS NOT "
-                "DISTINCT FROM ?", [delivery, account, start]).fetchone()
-            amounts = ", ".join(money_exact(b, c) for c, _, b in sums)
-            n = sum(k for _, k, _ in sums)
-            out.append(format_problem(path, None, "InvoiceIssuerName", (
-                f"{_account_month(account, start)} is billed here by {new}; the "
-                f"store also keeps {plural(n, 'row')} of it from an earlier delivery billed by "
-                f"{issuer or '(none)'} ({amounts}), and both are counted: if the issuer's name "
-                "changed between exports, delete the store and ingest without the earlier files")))
         return out
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:

@@ -19,14 +19,16 @@ from workbench.delivery import file_lock, sha256_file
 from workbench.errors import WorkbenchError
 
 # Files some of whose rows are still in the store: a file whose every billing period a
-# later delivery replaced adds nothing to the result, so it need not be there any more.
+# later delivery replaced adds nothing to the result, so it need not be there any more
+# (a partition of 0 rows records rows a delivery replaced under another issuer name).
 # Partitions are keyed by the store's own first key column: stores before wb_issuer keyed
 # them by wb_provider.
 LIVE_FILES = """
 SELECT f.delivery_id, f.path, f.sha256 FROM files f
 WHERE f.duplicate_of IS NULL AND EXISTS (
     SELECT 1 FROM file_partitions mine
-    WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND NOT EXISTS (
+    WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND mine.rows > 0
+      AND NOT EXISTS (
         SELECT 1 FROM file_partitions later
         WHERE later.delivery_id > mine.delivery_id
           AND later.{key} IS NOT DISTINCT FROM mine.{key}
