@@ -144,6 +144,17 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                             "AND \"EffectiveCost\" <> \"BilledCost\"",
                             'CAST(CAST("EffectiveCost" AS DOUBLE) AS VARCHAR)',
                             "a credit should have EffectiveCost equal to BilledCost, not {value}"))
+    # FOCUS zeroes a purchase's EffectiveCost when usage rows carry it, amortized under the
+    # commitment's id; a purchase that names no commitment leaves no row to carry it.
+    no_commitment = ("\"CommitmentDiscountId\" IS NULL AND " if "CommitmentDiscountId" in present
+                     else "")
+    checks.append(Check(WARNING, "EffectiveCost",
+                        f"\"ChargeCategory\" = 'Purchase' AND {no_commitment}"
+                        "\"EffectiveCost\" = 0 AND \"BilledCost\" <> 0",
+                        'CAST(CAST("BilledCost" AS DOUBLE) AS VARCHAR)',
+                        "a purchase of no commitment (CommitmentDiscountId empty) has "
+                        "EffectiveCost 0 against BilledCost {value}: with no commitment to "
+                        "amortize it over, effective-cost figures leave it out"))
     return checks
 
 

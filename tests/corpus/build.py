@@ -181,6 +181,15 @@ CASES: dict[str, tuple[Case, object]] = {
     # saved twice by an editor that adds a BOM each time: the first column keeps its name
     "bom_twice": (Case("bom_twice.csv", True, ""), b"\xef\xbb\xbf" * 2 + csv_bytes(GOOD)),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
+    # A purchase's EffectiveCost is 0 only when usage rows carry it under its commitment's id.
+    "purchase_of_no_commitment": (
+        Case("purchase.csv", True, "a purchase of no commitment", row=2, column="EffectiveCost"),
+        csv_bytes([row(ChargeCategory="Purchase", BilledCost="100", EffectiveCost="0",
+                       CommitmentDiscountId="ri-1"),
+                   row(ChargeCategory="Purchase", BilledCost="674.23", EffectiveCost="0",
+                       CommitmentDiscountId=""),
+                   row(ChargeCategory="Purchase", BilledCost="5", EffectiveCost="5",
+                       CommitmentDiscountId="")], HEADER + ["CommitmentDiscountId"])),
     "malformed_tags": (Case("bad_tags.csv", True, "not a JSON object", row=2, column="Tags"),
                        csv_bytes([row(), row(Tags='{"team": "ml"'), row(Tags="[1,2]")])),
     "hostile_tags": (Case("hostile.csv", True, "looks like a spreadsheet formula", row=1,
