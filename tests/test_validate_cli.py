@@ -24,7 +24,7 @@ def test_ok_file_exit_0_and_summary(corpus, capsys):
     code, out, _ = run(capsys, str(corpus["good"]))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == (f"{corpus['good']}: ok: FOCUS 1.0, 3 rows, 2026-05-02T00:00:00Z to "
+    assert lines[0] == (f"{corpus['good']}: ok: FOCUS 1.0, 3 rows, charges 2026-05-02T00:00:00Z to "
                         "2026-05-03T00:00:00Z, 0 errors, 0 warnings")
     assert lines[1].split() == ["EUR", "billed", "0.00", "effective", "100.00"]
     assert lines[2].split() == ["USD", "billed", "7.75", "effective", "7.25"]
@@ -219,7 +219,7 @@ def test_counts_are_singular_for_one(tmp_path, capsys):
     p = tmp_path / "one.csv"
     p.write_bytes(csv_bytes([row(BilledCost="12,50"), row(BillingCurrency="usd", Tags='{"a"')]))
     code, out, _ = run(capsys, str(p))
-    assert f"{p}: NOT USABLE: FOCUS 1.0, 2 rows, 2026-05-02T00:00:00Z to 2026-05-03T00:00:00Z, " \
+    assert f"{p}: NOT USABLE: FOCUS 1.0, 2 rows, charges 2026-05-02T00:00:00Z to 2026-05-03T00:00:00Z, " \
            "2 errors, 1 warning\n" in out
     assert out.splitlines()[-1] == "1 file checked: 0 usable, 1 with errors"
     code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])

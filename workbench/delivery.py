@@ -122,6 +122,11 @@ def iso_utc(value) -> str | None:
     return None if value is None else pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def month_label(start: datetime | None) -> str:
+    """A billing period as warnings name it: YYYY-MM."""
+    return start.strftime("%Y-%m") if start is not None else "(no period)"
+
+
 def partition_dict(row) -> dict:
     """(invoice issuer, billing account, billing period start, rows) as the load records show it."""
     return {"invoice_issuer": row[0], "billing_account_id": row[1],

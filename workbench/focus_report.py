@@ -59,8 +59,9 @@ class FileReport:
         version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
         if self.dataset != "cost and usage":
             version = f"FOCUS {self.dataset} dataset, not loaded"
-        period = (f"{_iso(self.period_start)} to {_iso(self.period_end)}"
-                  if self.period_start else "no period")
+        # The span of the charges, not the billing period (a month-to-date export ends early).
+        period = (f"charges {_iso(self.period_start)} to {_iso(self.period_end)}"
+                  if self.period_start else "no charge period")
         rows = plural(self.rows, "row") if self.rows_read else "rows not read"
         out.append(f"{self.path}: {status}: {version}, {rows}, {period}, "
                    f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}")

@@ -27,7 +27,7 @@ from datetime import datetime
 import duckdb
 
 from workbench import snapshots
-from workbench.delivery import partition_dict
+from workbench.delivery import month_label, partition_dict
 from workbench.errors import format_problem, plural
 from workbench.schema import FOCUS_COLUMNS
 
@@ -40,8 +40,7 @@ SAME_MONTH = ("BillingAccountId IS NOT DISTINCT FROM ? AND "
 
 def account_month(account: str | None, start: datetime | None) -> str:
     """How the invoice-issuer warnings name an account's billing period."""
-    month = start.strftime("%Y-%m") if start is not None else "(no period)"
-    return f"billing account {account or '(none)'}, {month},"
+    return f"billing account {account or '(none)'}, {month_label(start)},"
 
 
 def _name(issuer: str | None) -> str:

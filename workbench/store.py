@@ -58,6 +58,7 @@ from workbench.delivery import (
     Progress,
     file_lock,
     first_problem,
+    month_label,
     naive_utc,
     partition_dict,
     same_in_many_files,
@@ -99,12 +100,8 @@ def _partition_label(part: tuple, account: bool = True) -> str:
     """invoice issuer / billing account / YYYY-MM, as warnings name a partition (without the
     account when the warning names it already)."""
     issuer, account_id, start = part
-    names = [issuer or "(no provider)", account_id or "(no billing account)", _month(start)]
+    names = [issuer or "(no provider)", account_id or "(no billing account)", month_label(start)]
     return " / ".join(names if account else names[::2])
-
-
-def _month(start: datetime | None) -> str:
-    return start.strftime("%Y-%m") if start is not None else "(no period)"
 
 
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
