@@ -153,3 +153,29 @@ def test_parts_of_one_export_are_all_loaded_whatever_charges_they_repeat(path, r
             res = s.ingest([str(Path(tmp) / "export")])
             assert not [w for w in res.warnings if "copy" in w] and res.rows == len(rows)
             assert store_totals(s) == exact_totals(paths)
+
+
+@pytest.mark.parametrize("path", ("frames", "fast"))
+@SETTINGS
+@given(batches=files, together=st.booleans())
+def test_one_bill_under_a_renamed_issuer_counts_once(path, batches, together):
+    """An export without InvoiceIssuerName and its re-export that names the issuer (the same
+    rows): counted once, to the cent, loaded in one delivery or one after the other; a
+    marketplace seller's charges, another bill of the same accounts, are all kept."""
+    with tempfile.TemporaryDirectory() as tmp, reader(path):
+        old = _write(Path(tmp) / "old", batches)
+        seller = [{**r, "ServiceProviderName": "Seller", "ServiceName": "Model API"}
+                  for r in batches[0]]
+        old.append(frame_file(Path(tmp) / "old", "seller", seller))
+        renamed = [[{**r, "InvoiceIssuerName": "Cloud Inc."} for r in rows] for rows in batches]
+        new = _write(Path(tmp) / "new", renamed)
+        for p in new:
+            os.utime(p, ns=(old[0].stat().st_mtime_ns + 10**9,) * 2)
+        expected = exact_totals([*new, old[-1]])
+        with Store(":memory:", Config(root=Path(tmp))) as s:
+            if together:
+                s.ingest([str(p) for p in old + new])
+            else:
+                s.ingest([str(p) for p in old])
+                s.ingest([str(p) for p in new])
+            assert store_totals(s) == expected
