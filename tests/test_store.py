@@ -719,6 +719,14 @@ def test_one_bill_under_two_issuer_names_in_one_delivery_counts_the_newer(tmp_pa
             "count twice)"]
         assert store_totals(s)["USD"][0] == Decimal("82")
         assert res.rows == 26 and [e["rows"] for e in res.files] == [1, 25]
+        # The folder loaded again with the same two files (`workbench ingest` of [data].focus)
+        again = s.ingest([str(old), str(new)])
+        assert store_totals(s)["USD"][0] == Decimal("82") and again.warnings == res.warnings
+    with Store(":memory:", cfg) as s:  # the old export alone first, then the folder
+        s.ingest([str(old)])
+        res = s.ingest([str(old), str(new)])
+        assert store_totals(s)["USD"][0] == Decimal("82")
+        assert [w.split(": ")[1] for w in res.warnings] == ["InvoiceIssuerName"] * 2
     os.utime(old, ns=(3 * 10**18, 3 * 10**18))  # now the export without the issuer is newer
     with Store(":memory:", cfg) as s:
         assert "its 25 rows here are not loaded" in s.ingest([str(old), str(new)]).warnings[0]

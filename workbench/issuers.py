@@ -6,14 +6,14 @@ InvoiceIssuerName (its issuer is then its seller or provider) and one of the sam
 with it, or an issuer renamed between exports, are then two partitions of one bill. What
 tells them from two bills of one account is the charges: two issuers' bills hold different
 charges; two names of one bill hold the same ones. So, for an account and period billed by
-several issuers, none of them by a file that holds more than one (a marketplace bill holds
-them all):
+several issuers:
 
 - a charge is known as an older copy knows it (snapshots.identity_sql), without
   InvoiceIssuerName;
 - within one delivery, the issuers' rows are compared as the files of one partition are
   (snapshots.superseded: newest first, at least half of an issuer's rows' charges in the
-  newer ones, beyond chance): the rows of the older name are not loaded;
+  newer ones, beyond chance): the rows of the older name are not loaded. Two issuers one
+  file bills by are never compared: its export tells them apart (a marketplace bill);
 - across deliveries, earlier rows of the account and period kept under another issuer
   are replaced when at least half of their charges are in this delivery's rows of it (and
   at least MIN_EVIDENCE of them, or half equal in every amount too);
