@@ -108,7 +108,6 @@ def test_totals_months_and_coverage_match(engines):
 def test_every_derived_dimension_matches(engines, dim):
     duck, spark = engines
     _same(duck.monthly([dim]), spark.monthly([dim]))
-    assert duck.dimension_values(dim) == spark.dimension_values(dim)
 
 
 def test_tag_rules_resolve_alike_on_the_edge_rows(engines):

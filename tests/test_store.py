@@ -212,7 +212,7 @@ def test_custom_workload_rules_from_config(tmp_path):
     f = frame_file(tmp_path / "in", "x", [{"ResourceName": "train-1"}])
     with Store(":memory:", cfg) as s:
         s.ingest([str(f)])
-        assert s.dimension_values("workload_class") == ["evaluation"]
+        assert s.monthly(["workload_class"]).workload_class.tolist() == ["evaluation"]
 
 
 def test_model_and_workload_from_focus_model_identity(tmp_path, cfg):
@@ -322,8 +322,7 @@ def test_resources_one_row_per_resource_and_currency(tiny):
         tiny.resources("2026-05-01")
 
 
-def test_dimension_values_and_last_full_month(tiny):
-    assert tiny.dimension_values("team") == ["(untagged)", "ads", "search"]
+def test_coverage_and_last_full_month(tiny):
     # June's data stops on the 3rd: only May is complete.
     assert tiny.coverage() == (pd.Timestamp("2026-05-03"), pd.Timestamp("2026-06-03"))
     assert tiny.last_full_month(date(2026, 11, 1)) == "2026-05"

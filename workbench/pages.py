@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +55,6 @@ class Page:
     _quiet: threading.Condition = field(init=False, default_factory=threading.Condition)
     _busy: bool = field(init=False, default=False)  # a visitor's change is being served
     _prefetches: int = field(init=False, default=0)  # a newer prefetch stops older ones
-    last_update_seconds: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         charts.use(self.mode)
@@ -152,7 +150,6 @@ class Page:
         a chart whose shape is unchanged gets only its new data and title, which the browser
         swaps into the running view (see live_chart.py).
         """
-        t0 = time.perf_counter()
         self._set_busy(True)
         try:
             new = {**self.state, **state}
@@ -165,7 +162,6 @@ class Page:
                     wid.value = rendered[name]
         finally:
             self._set_busy(False)
-        self.last_update_seconds = time.perf_counter() - t0
 
     def _set_busy(self, busy: bool) -> None:
         with self._quiet:

@@ -218,12 +218,6 @@ class Queries:
                 .order_by([ibis.desc("n"), "k"]).limit(limit))
         return [str(k) for k in self._run(expr)["k"]]
 
-    def dimension_values(self, dim: str) -> list[str]:
-        dm.check_dims([dim])
-        t = self.table
-        expr = t.select(v=dm.dim_expr(t, dim, self.config)).distinct().order_by("v")
-        return [str(v) for v in self._run(expr)["v"]]
-
 
 # The four cost columns of the frames, by the FOCUS column each sums.
 MONEY = {"billed_cost": "BilledCost", "effective_cost": "EffectiveCost", "list_cost": "ListCost",
