@@ -645,10 +645,12 @@ def test_an_account_kept_under_another_issuer_is_named(tmp_path, cfg):
 
 
 def _bill(folder: Path, name: str, issuer: str | None, cost: str, n: int = 25,
-          seller: bool = False) -> Path:
+          seller: bool = False, **more: str) -> Path:
     """n charges of acct-1's May (one a resource), billed by `issuer` (None: no
-    InvoiceIssuerName column), each `cost`; `seller` adds a marketplace seller's charge."""
-    rows = [{"ResourceId": f"r{i}", "BilledCost": cost, "EffectiveCost": cost} for i in range(n)]
+    InvoiceIssuerName column), each `cost`, with `more` columns; `seller` adds a marketplace
+    seller's charge."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": cost, "EffectiveCost": cost, **more}
+            for i in range(n)]
     if seller:
         rows.append({"ServiceProviderName": "Seller", "ServiceName": "Model API",
                      "BilledCost": "7", "EffectiveCost": "7"})
@@ -702,6 +704,29 @@ def test_a_file_whose_every_row_was_renamed_away_is_not_needed_again(tmp_path, c
         assert store_totals(s)["USD"][0] == Decimal("6")
     old.unlink()
     assert [[p.name for p in d] for d in recorded_deliveries(target)] == [["again.parquet"]]
+
+
+def test_one_bill_under_an_issuer_named_by_a_later_focus_version_counts_once(tmp_path, cfg):
+    """The export without InvoiceIssuerName is of an older FOCUS version: the later one fills
+    columns it lacks (ServiceSubcategory, SkuMeter), which a charge is then not known by."""
+    old = _bill(tmp_path / "v1", "old", None, "2", seller=True)
+    new = _bill(tmp_path / "v2", "new", "Cloud Inc.", "3", ServiceSubcategory="Virtual Machines",
+                SkuMeter="Compute", ChargeClass="")
+    os.utime(old, ns=(10**18, 10**18))
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(old)])
+        assert "those rows are replaced" in s.ingest([str(new)]).warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("82")
+    with Store(":memory:", cfg) as s:
+        assert "its 25 rows here are not loaded" in s.ingest([str(old), str(new)]).warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("82")
+    # Another bill, in columns both fill: counted beside it
+    other = _bill(tmp_path / "v3", "other", "Cloud Inc.", "3", SkuMeter="Compute",
+                  ServiceName="Other VMs")
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(old)])
+        assert "both are counted" in s.ingest([str(other)]).warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("132")
 
 
 def test_one_bill_under_two_issuer_names_in_one_delivery_counts_the_newer(tmp_path, cfg):

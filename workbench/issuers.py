@@ -9,7 +9,7 @@ charges; two names of one bill hold the same ones. So, for an account and period
 several issuers:
 
 - a charge is known as an older copy knows it (snapshots.identity_sql), without
-  InvoiceIssuerName;
+  InvoiceIssuerName, by the columns both sides fill (_identity);
 - within one delivery, the issuers' rows are compared as the files of one partition are
   (snapshots.superseded: newest first, at least half of an issuer's rows' charges in the
   newer ones, beyond chance): the rows of the older name are not loaded. Two issuers one
@@ -29,11 +29,15 @@ import duckdb
 from workbench import snapshots
 from workbench.delivery import month_label, partition_dict
 from workbench.errors import format_problem, plural
-from workbench.schema import FOCUS_COLUMNS
+from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
 
-IDENTITY = snapshots.identity_sql({c: t for c, t in FOCUS_COLUMNS.items()
-                                   if c != "InvoiceIssuerName"})
+# A charge's identity columns (snapshots.identity_sql), without InvoiceIssuerName.
+ID_COLUMNS = tuple(c for c, t in FOCUS_COLUMNS.items() if c not in snapshots.NOT_IDENTITY
+                   and t not in (MONEY, QUANTITY) and c != "InvoiceIssuerName")
 AMOUNTS = snapshots.amounts_sql(FOCUS_COLUMNS)
+FILLED = ", ".join(f'count(c."{col}") > 0' for col in ID_COLUMNS)
+SAME_GROUP = ("wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId IS NOT DISTINCT FROM ? "
+               "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
 SAME_MONTH = ("BillingAccountId IS NOT DISTINCT FROM ? AND "
               "BillingPeriodStart IS NOT DISTINCT FROM ?")
 
@@ -45,6 +49,21 @@ def account_month(account: str | None, start: datetime | None) -> str:
 
 def _name(issuer: str | None) -> str:
     return issuer or "(none)"
+
+
+def _columns(flags: tuple[bool, ...]) -> frozenset[str]:
+    return frozenset(c for c, filled in zip(ID_COLUMNS, flags, strict=True) if filled)
+
+
+def _identity(sets: list[frozenset[str]], number: str) -> str:
+    """SQL: a charge of `c` known by the identity columns of column set `number` (an SQL
+    expression): the columns both sides fill. An export without InvoiceIssuerName is often of
+    an older FOCUS version, without the columns a later one adds (NULL in its rows)."""
+    def one(cols: frozenset[str]) -> str:
+        names = [f'c."{col}"' for col in ID_COLUMNS if col in cols]
+        return f"hash({', '.join(names)})" if names else "NULL"  # NULL: equal to none
+    return f"CASE {number} " + " ".join(f"WHEN {k} THEN {one(cols)}"
+                                        for k, cols in enumerate(sets)) + " END"
 
 
 def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,
@@ -83,13 +102,12 @@ def _set_aside(con, delivery: int, account, start, issuer, why: snapshots.Supers
     `files` ({path: {issuer: rows}}) and the load's records; the warning that says so."""
     gone = sorted(p for p, held in files.items() if issuer in held)
     rows = sum(files[p].pop(issuer) for p in gone)
-    where = f"wb_issuer IS NOT DISTINCT FROM ? AND {SAME_MONTH}"
     for path in gone:
         entry = entry_of[path]
         con.execute(f"DELETE FROM charges WHERE wb_delivery_id = ? AND wb_source_file = ? AND "
-                    f"{where}", [delivery, path, issuer, account, start])
+                    f"{SAME_GROUP}", [delivery, path, issuer, account, start])
         con.execute(f"DELETE FROM file_partitions WHERE delivery_id = ? AND sha256 = ? AND "
-                    f"{where}", [delivery, entry["sha256"], issuer, account, start])
+                    f"{SAME_GROUP}", [delivery, entry["sha256"], issuer, account, start])
         mine = partition_dict((issuer, account, start, 0))
         held = [p for p in entry["partitions"] if {**p, "rows": 0} == mine]
         entry["partitions"] = [p for p in entry["partitions"] if p not in held]
@@ -119,16 +137,29 @@ def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]
     if not apart:
         return {}
     con.execute("CREATE OR REPLACE TEMP TABLE wb_apart (BillingAccountId VARCHAR, "
-                "BillingPeriodStart TIMESTAMP)")
-    con.executemany("INSERT INTO wb_apart VALUES (?, ?)", [list(p) for p in apart])
+                "BillingPeriodStart TIMESTAMP, cs INTEGER)")
+    con.executemany("INSERT INTO wb_apart VALUES (?, ?, 0)", [list(p) for p in apart])
+    on = ("c.BillingAccountId IS NOT DISTINCT FROM p.BillingAccountId "
+          "AND c.BillingPeriodStart IS NOT DISTINCT FROM p.BillingPeriodStart")
+    # Each account's period is compared on the columns all its issuers' rows fill.
+    filled: dict[tuple, frozenset[str]] = {}
+    for account, start, _, *flags in con.execute(
+            f"SELECT c.BillingAccountId, c.BillingPeriodStart, c.wb_issuer, {FILLED} FROM "
+            f"charges c SEMI JOIN wb_apart p ON {on} WHERE c.wb_delivery_id = ? GROUP BY ALL",
+            [delivery]).fetchall():
+        cols = _columns(tuple(flags))
+        filled[(account, start)] = filled.get((account, start), cols) & cols
+    sets = sorted(set(filled.values()), key=sorted)
+    con.executemany("UPDATE wb_apart SET cs = ? WHERE BillingAccountId IS NOT DISTINCT FROM ? "
+                    "AND BillingPeriodStart IS NOT DISTINCT FROM ?",
+                    [[sets.index(cols), *part] for part, cols in filled.items()])
     key = "BillingAccountId, BillingPeriodStart"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_issuer_ids AS
-        SELECT {key}, wb_issuer AS i, {IDENTITY} AS h, {AMOUNTS} AS a, count(*) AS n,
-               max(ChargePeriodEnd) AS last_end, max(ChargePeriodStart) AS last_start
-        FROM charges c SEMI JOIN wb_apart p
-          ON c.BillingAccountId IS NOT DISTINCT FROM p.BillingAccountId
-         AND c.BillingPeriodStart IS NOT DISTINCT FROM p.BillingPeriodStart
-        WHERE wb_delivery_id = ? GROUP BY ALL""", [delivery])
+        SELECT c.BillingAccountId, c.BillingPeriodStart, c.wb_issuer AS i,
+               {_identity(sets, 'p.cs')} AS h, {AMOUNTS} AS a, count(*) AS n,
+               max(c.ChargePeriodEnd) AS last_end, max(c.ChargePeriodStart) AS last_start
+        FROM charges c JOIN wb_apart p ON {on}
+        WHERE c.wb_delivery_id = ? GROUP BY ALL""", [delivery])
     sides = con.execute(f"SELECT {key}, i, sum(n), count(DISTINCT h), max(last_end), "
                         "max(last_start) FROM wb_issuer_ids GROUP BY ALL").fetchall()
     per_charge = f"(SELECT {key}, i, h, sum(n) AS n FROM wb_issuer_ids GROUP BY ALL)"
@@ -179,48 +210,65 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
     files they came from are known to be replaced. Any other kept rows are named.
     """
     from workbench.tables import money_exact
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_kept AS
+    same = ("{a}.wb_issuer IS NOT DISTINCT FROM {b}.wb_issuer AND "
+            "{a}.BillingAccountId IS NOT DISTINCT FROM {b}.BillingAccountId AND "
+            "{a}.BillingPeriodStart IS NOT DISTINCT FROM {b}.BillingPeriodStart")
+    month = same.split(" AND ", 1)[1]
+    # The groups kept: an account's period this delivery bills, under an issuer it does not.
+    groups = con.execute(f"""
         WITH mine AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
                       FROM file_partitions WHERE delivery_id = $1)
-        SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart, c.BillingCurrency,
-               {IDENTITY} AS h, {AMOUNTS} AS a, count(*) AS n, sum(c.BilledCost) AS billed
+        SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart, {FILLED}
         FROM charges c
         WHERE c.wb_delivery_id <> $1
-          AND EXISTS (SELECT 1 FROM mine m WHERE m.BillingAccountId IS NOT DISTINCT FROM
-                      c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
-                      c.BillingPeriodStart)
-          AND NOT EXISTS (SELECT 1 FROM mine m WHERE m.wb_issuer IS NOT DISTINCT FROM
-                          c.wb_issuer AND m.BillingAccountId IS NOT DISTINCT FROM
-                          c.BillingAccountId AND m.BillingPeriodStart IS NOT DISTINCT FROM
-                          c.BillingPeriodStart)
-        GROUP BY ALL""", [delivery])
-    month = ("k.BillingAccountId IS NOT DISTINCT FROM n.BillingAccountId AND "
-             "k.BillingPeriodStart IS NOT DISTINCT FROM n.BillingPeriodStart")
+          AND EXISTS (SELECT 1 FROM mine m WHERE {month.format(a='m', b='c')})
+          AND NOT EXISTS (SELECT 1 FROM mine m WHERE {same.format(a='m', b='c')})
+        GROUP BY ALL""", [delivery]).fetchall()
+    if not groups:
+        return [], 0, []
+    con.execute("CREATE OR REPLACE TEMP TABLE wb_kept_groups (wb_issuer VARCHAR, "
+                "BillingAccountId VARCHAR, BillingPeriodStart TIMESTAMP, cs INTEGER)")
+    con.executemany("INSERT INTO wb_kept_groups VALUES (?, ?, ?, 0)", [g[:3] for g in groups])
+    new = {(account, start): _columns(tuple(flags)) for account, start, *flags in con.execute(
+        f"SELECT c.BillingAccountId, c.BillingPeriodStart, {FILLED} FROM charges c SEMI JOIN "
+        f"wb_kept_groups g ON {month.format(a='c', b='g')} WHERE c.wb_delivery_id = ? "
+        "GROUP BY ALL", [delivery]).fetchall()}
+    # Each group is compared on the columns both it and this delivery's rows fill.
+    cols = {tuple(g[:3]): _columns(tuple(g[3:])) & new.get(tuple(g[1:3]), frozenset())
+            for g in groups}
+    sets = sorted(set(cols.values()), key=sorted)
+    con.executemany(f"UPDATE wb_kept_groups SET cs = ? WHERE {SAME_GROUP}",
+                    [[sets.index(c), *g] for g, c in cols.items()])
     rows = con.execute(f"""
-        WITH n AS (SELECT c.BillingAccountId, c.BillingPeriodStart, {IDENTITY} AS h,
-                          {AMOUNTS} AS a, count(*) AS n
-                   FROM charges c SEMI JOIN (SELECT DISTINCT BillingAccountId,
-                                             BillingPeriodStart FROM wb_kept) k
-                     ON {month.replace('n.', 'c.')}
+        WITH k AS (SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart,
+                          c.BillingCurrency, g.cs, {_identity(sets, 'g.cs')} AS h,
+                          {AMOUNTS} AS a, count(*) AS n, sum(c.BilledCost) AS billed
+                   FROM charges c JOIN wb_kept_groups g ON {same.format(a='c', b='g')}
+                   WHERE c.wb_delivery_id <> $1 GROUP BY ALL),
+             n AS (SELECT c.BillingAccountId, c.BillingPeriodStart, g.cs,
+                          {_identity(sets, 'g.cs')} AS h, {AMOUNTS} AS a, count(*) AS n
+                   FROM charges c JOIN (SELECT DISTINCT BillingAccountId, BillingPeriodStart,
+                                        cs FROM wb_kept_groups) g ON {month.format(a='c', b='g')}
                    WHERE c.wb_delivery_id = $1 GROUP BY ALL),
-             kc AS (SELECT wb_issuer, BillingAccountId, BillingPeriodStart, h, sum(n) AS n
-                    FROM wb_kept GROUP BY ALL),
-             nc AS (SELECT BillingAccountId, BillingPeriodStart, h, sum(n) AS n FROM n GROUP BY ALL),
+             kc AS (SELECT wb_issuer, BillingAccountId, BillingPeriodStart, cs, h, sum(n) AS n
+                    FROM k GROUP BY ALL),
+             nc AS (SELECT BillingAccountId, BillingPeriodStart, cs, h, sum(n) AS n
+                    FROM n GROUP BY ALL),
              shared AS (SELECT k.wb_issuer, k.BillingAccountId, k.BillingPeriodStart,
                                sum(least(k.n, n.n)) AS n
-                        FROM kc k JOIN nc n ON {month} AND k.h = n.h GROUP BY ALL),
+                        FROM kc k JOIN nc n ON {month.format(a='k', b='n')} AND k.cs = n.cs
+                         AND k.h = n.h GROUP BY ALL),
              exact AS (SELECT k.wb_issuer, k.BillingAccountId, k.BillingPeriodStart,
                               sum(least(k.n, n.n)) AS n
-                       FROM wb_kept k JOIN n ON {month} AND k.h = n.h AND k.a = n.a
-                       GROUP BY ALL)
+                       FROM k JOIN n ON {month.format(a='k', b='n')} AND k.cs = n.cs
+                        AND k.h = n.h AND k.a = n.a GROUP BY ALL)
         SELECT k.wb_issuer, k.BillingAccountId, k.BillingPeriodStart, k.BillingCurrency,
-               sum(k.n), sum(k.billed),
-               any_value(s.n), any_value(e.n)
-        FROM wb_kept k
-        LEFT JOIN shared s ON s.wb_issuer IS NOT DISTINCT FROM k.wb_issuer AND {month.replace('n.', 's.')}
-        LEFT JOIN exact e ON e.wb_issuer IS NOT DISTINCT FROM k.wb_issuer AND {month.replace('n.', 'e.')}
+               sum(k.n), sum(k.billed), any_value(s.n), any_value(e.n)
+        FROM k
+        LEFT JOIN shared s ON {same.format(a='s', b='k')}
+        LEFT JOIN exact e ON {same.format(a='e', b='k')}
         GROUP BY ALL ORDER BY ALL""", [delivery]).fetchall()
-    con.execute("DROP TABLE wb_kept")
+    con.execute("DROP TABLE wb_kept_groups")
     kept: dict[tuple, list] = {}
     for issuer, account, start, currency, n, billed, shared, exact in rows:
         kept.setdefault((issuer, account, start), []).append(
@@ -238,8 +286,8 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
         half = snapshots.COPY_SHARE * n
         if n and (shared >= snapshots.MIN_EVIDENCE and shared >= half or exact >= half):
             deleted += con.execute(
-                "DELETE FROM charges WHERE wb_delivery_id < ? AND wb_issuer IS NOT DISTINCT "
-                f"FROM ? AND {SAME_MONTH}", [delivery, issuer, account, start]).fetchone()[0]
+                f"DELETE FROM charges WHERE wb_delivery_id < ? AND {SAME_GROUP}",
+                [delivery, issuer, account, start]).fetchone()[0]
             replaced.append((sha_of[path], issuer, account, start))
             out.append(format_problem(path, None, "InvoiceIssuerName", (
                 f"{account_month(account, start)} is billed here by {new}, and holds "
