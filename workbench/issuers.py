@@ -37,7 +37,7 @@ ID_COLUMNS = tuple(c for c, t in FOCUS_COLUMNS.items() if c not in snapshots.NOT
 AMOUNTS = snapshots.amounts_sql(FOCUS_COLUMNS)
 FILLED = ", ".join(f'count(c."{col}") > 0' for col in ID_COLUMNS)
 SAME_GROUP = ("wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId IS NOT DISTINCT FROM ? "
-               "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
+              "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
 SAME_MONTH = ("BillingAccountId IS NOT DISTINCT FROM ? AND "
               "BillingPeriodStart IS NOT DISTINCT FROM ?")
 
