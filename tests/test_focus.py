@@ -612,6 +612,21 @@ def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, 
         assert focus_fast.scan_clean(con, bad) is None
 
 
+def test_validate_streams_and_still_reads_every_column(tmp_path):
+    """validate's fast path keeps nothing but the distinct Tags: a value no check reads
+    (ListCost) is still converted, so a bad one sends the file to the precise reader."""
+    from workbench import focus_fast
+    bad = write(tmp_path, [row(), row(ListCost="abc")], name="bad.csv")
+    good = write(tmp_path, [row(), row(ListCost="")], name="good.csv")
+    with duckdb.connect() as con:
+        assert focus_fast.scan_clean(con, bad) is None
+        assert focus_fast.scan_clean(con, good).rows == 2
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() \
+            == (0,)  # nothing left behind
+    (report,) = validate([str(bad)])
+    assert [(e.row, e.column) for e in report.errors] == [(2, "ListCost")]
+
+
 def test_a_file_stopped_at_its_header_does_not_claim_zero_rows(corpus):
     """A file refused for its header was never counted: its summary says so, while a
     header-only file has 0 rows. (The JSON keeps "rows": 0 for both.)"""
