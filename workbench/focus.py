@@ -511,7 +511,7 @@ def validate(paths: Sequence[str], missing_as_reports: bool = False) -> list[Fil
                 if isinstance(f, InputError):
                     reports.append(FileReport(f.path, errors=[Problem(None, None, f.message)]))
                     continue
-                # A clean file, the common case, is read once with its types (focus_fast);
+                # A clean file, the common case, is streamed with its types (focus_fast);
                 # anything to report sends it to the precise reader, which locates it.
                 fast = focus_fast.scan_clean(con, f) if VALIDATE_FAST else None
                 reports.append(fast or scan_file(con, f, "wb_validate"))
