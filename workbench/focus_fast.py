@@ -138,13 +138,13 @@ def drop_rejects(con, p: FastPlan) -> None:
             con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
 
 
-def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str,
-          streamed: bool = False) -> FastResult | None:
-    """Look for any problem in the loaded rows; a FastResult when there is none, else None.
+def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResult | None:
+    """Look for any problem in the file's rows; a FastResult when there is none, else None.
 
-    `rows_sql` selects the file's rows as loaded (canonical columns), or, `streamed`, as
-    read from the file; `tag_sets_sql` the file's distinct Tags values with their parsed
-    map (columns Tags, wb_tags).
+    `rows_sql` selects the file's rows as loaded (canonical columns), and `tag_sets_sql` the
+    file's distinct Tags values with their parsed map (columns Tags, wb_tags). Without
+    `tag_sets_sql`, `rows_sql` reads the file itself: the rows are then streamed once and
+    the distinct Tags values collected on the way (validate, which keeps no row).
     """
     present = {c: FOCUS_COLUMNS[c] for c in FOCUS_COLUMNS if c in p.header.mapping}
     checks = build_checks(present, {})
@@ -158,23 +158,34 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str,
               if t == TIME]
     on_rows = [c for c in checks if c.level == WARNING and c.column != "Tags"]
     on_tags = [c for c in checks if c.level == WARNING and c.column == "Tags"]
+    by = ", ".join(ident(c) for c in (*PARTITION_KEY, "BillingCurrency"))
+    sums = [("count(*)", "sum"), (" + ".join(count_true(c) for c in fatal) or "0", "sum"),
+            ('min("ChargePeriodStart")', "min"), ('max("ChargePeriodEnd")', "max"),
+            ('sum("BilledCost")', "sum"), ('sum("EffectiveCost")', "sum"),
+            *((count_true(c.condition), "sum") for c in on_rows)]
+    if tag_sets_sql is None:
+        # Grouped by Tags text too, so that one pass also gives the distinct Tags; every
+        # column counted, so that the reader converts (or refuses) each value as a load
+        # does instead of skipping the columns no check reads.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_GROUPS} AS SELECT {by}, \"Tags\", "
+                    + ", ".join(f"{expr} AS a{i}" for i, (expr, _) in enumerate(sums))
+                    + f", count(COLUMNS(*)) FROM ({rows_sql}) GROUP BY ALL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TAG_SETS} AS " + parsed_tag_sets(
+            f"SELECT DISTINCT {tag_set_expr(ident('Tags'))} AS wb_tag_set, \"Tags\" "
+            f'FROM {FAST_GROUPS} WHERE "Tags" IS NOT NULL'))
+        tag_sets_sql = f"SELECT * FROM {FAST_TAG_SETS}"
+        totals = ", ".join(f"{agg}(a{i})" for i, (_, agg) in enumerate(sums))
+        groups = con.execute(f"SELECT {by}, {totals} FROM {FAST_GROUPS} GROUP BY ALL").fetchall()
+    else:
+        groups = con.execute(f"SELECT {by}, {', '.join(expr for expr, _ in sums)} "
+                             f"FROM ({rows_sql}) GROUP BY ALL").fetchall()
+    if not groups or any(g[5] for g in groups) or refused_rows(con, p):
+        return None  # header only, or an error: the precise path says which
     found: dict[Check, int] = {}
     if on_tags:
         counts = con.execute("SELECT " + ", ".join(count_true(c.condition) for c in on_tags)
                              + f" FROM ({tag_sets_sql})").fetchone()
         found.update(zip(on_tags, counts, strict=True))
-    key = ", ".join(ident(c) for c in PARTITION_KEY)
-    problems = " + ".join(count_true(c) for c in fatal) or "0"
-    warned = "".join(f", {count_true(c.condition)}" for c in on_rows)
-    # Streamed, every column is counted: the reader then converts (or refuses) each value,
-    # as a load does, instead of skipping the columns no check reads.
-    every = ", count(COLUMNS(*))" if streamed else ""
-    groups = con.execute(
-        f'SELECT {key}, "BillingCurrency", count(*), {problems}, min("ChargePeriodStart"), '
-        f'max("ChargePeriodEnd"), sum("BilledCost"), sum("EffectiveCost"){warned}{every} '
-        f"FROM ({rows_sql}) GROUP BY ALL").fetchall()
-    if not groups or any(g[5] for g in groups) or refused_rows(con, p):
-        return None  # header only, or an error: the precise path says which
     found.update((c, sum(g[10 + i] for g in groups)) for i, c in enumerate(on_rows))
     report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
                         warnings=list(p.header.warnings))
@@ -233,7 +244,7 @@ def _sort_key(key: tuple) -> tuple:
     return tuple((v is None, v if v is not None else 0) for v in key)
 
 
-FAST_TAG_SETS, FAST_REJECTS = "wb_fast_tag_sets", "wb_fast_rejects"
+FAST_GROUPS, FAST_TAG_SETS, FAST_REJECTS = "wb_fast_groups", "wb_fast_tag_sets", "wb_fast_rejects"
 
 
 def scan_clean(con, path: Path) -> FileReport | None:
@@ -248,15 +259,13 @@ def scan_clean(con, path: Path) -> FileReport | None:
     try:
         con.execute("SET preserve_insertion_order = false")  # order does not matter here
         con.execute("SET TimeZone = 'UTC'")  # naive timestamps are UTC, as in the store
-        # Streamed, nothing kept but the distinct Tags: a pass for them, one for the rest.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TAG_SETS} AS " + parsed_tag_sets(
-            f'SELECT DISTINCT wb_tag_set, "Tags" FROM ({p.select}) WHERE wb_tag_set IS NOT NULL'))
-        result = check(con, p, p.select, f"SELECT * FROM {FAST_TAG_SETS}", streamed=True)
+        result = check(con, p, p.select, None)  # streamed: nothing kept but sums and Tags
         return result.report if result is not None else None
     except duckdb.Error:  # a value that does not convert, a read error: the precise reader
         return None
     finally:
         drop_rejects(con, p)
-        con.execute(f"DROP TABLE IF EXISTS {FAST_TAG_SETS}")
+        for table in (FAST_GROUPS, FAST_TAG_SETS):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"SET preserve_insertion_order = {bool(keep[0])}")
         con.execute(f"SET TimeZone = {literal(keep[1])}")
