@@ -12,8 +12,8 @@ time is measured inside the child around the work only (imports excluded):
 - parquet: the same typed columns written to one snappy Parquet file instead: whether
   another storage format would close the gap;
 - pandas: chunked `read_csv` + group-by;
-- validate: `workbench validate` of the file (clean: typed reads, as ingest reads it,
-  streamed: one for the distinct Tags, one for every other check; nothing else is kept);
+- validate: `workbench validate` of the file (clean: one typed read, as ingest reads it,
+  streamed: nothing kept but sums per partition, currency and distinct Tags value);
 - validate_precise: the same through the precise reader alone (every value read as text,
   every row numbered), which a file with problems gets.
 

@@ -19,6 +19,9 @@ reader, which gives the located messages. Warnings are located here instead: onl
 columns their checks read are read again, numbered (_locate_warnings). Both paths
 therefore load the same values and report the same problems; only clean files skip the
 row numbering (wb_source_row stays NULL).
+
+`validate` (scan_clean) runs the same checks on the typed read itself, streamed, and keeps
+no row: the file is read once, whatever its size.
 """
 
 from __future__ import annotations
