@@ -170,9 +170,10 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
         # Grouped by Tags text too, so that one pass also gives the distinct Tags; every
         # column counted, so that the reader converts (or refuses) each value as a load
         # does instead of skipping the columns no check reads.
+        every = " + ".join(f"CAST({ident(c)} IS NULL AS INTEGER)" for c in p.columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_GROUPS} AS SELECT {by}, \"Tags\", "
                     + ", ".join(f"{expr} AS a{i}" for i, (expr, _) in enumerate(sums))
-                    + f", count(COLUMNS(*)) FROM ({rows_sql}) GROUP BY ALL")
+                    + f", sum({every}) AS empty FROM ({rows_sql}) GROUP BY ALL")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TAG_SETS} AS " + parsed_tag_sets(
             f"SELECT DISTINCT {tag_set_expr(ident('Tags'))} AS wb_tag_set, \"Tags\" "
             f'FROM {FAST_GROUPS} WHERE "Tags" IS NOT NULL'))
