@@ -133,6 +133,24 @@ def partition_dict(row) -> dict:
             "billing_period_start": iso_utc(row[2]), "rows": int(row[3])}
 
 
+def drop_file_partition(con: duckdb.DuckDBPyConnection, delivery: int, entry: dict,
+                        part: tuple) -> int:
+    """Take one partition (invoice issuer, billing account, period start) of a file this
+    delivery loaded out of it: its rows, its file_partitions record, and its share of the
+    load's `entry` (partitions, rows). Returns the rows it held."""
+    match = " AND ".join(f"{k} IS NOT DISTINCT FROM ?"
+                         for k in ("wb_issuer", "BillingAccountId", "BillingPeriodStart"))
+    con.execute(f"DELETE FROM charges WHERE wb_delivery_id = ? AND wb_source_file = ? AND {match}",
+                [delivery, entry["path"], *part])
+    con.execute(f"DELETE FROM file_partitions WHERE delivery_id = ? AND sha256 = ? AND {match}",
+                [delivery, entry["sha256"], *part])
+    mine = partition_dict((*part, 0))
+    rows = sum(p["rows"] for p in entry["partitions"] if {**p, "rows": 0} == mine)
+    entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
+    entry["rows"] -= rows
+    return rows
+
+
 def same_in_many_files(found: list) -> list[str]:
     """Warnings as lines, where a problem about a whole file (no row) that many files share
     is said once, for the first file, with how many more have it: a provider's daily files

@@ -27,7 +27,7 @@ from datetime import datetime
 import duckdb
 
 from workbench import snapshots
-from workbench.delivery import month_label, partition_dict
+from workbench.delivery import drop_file_partition, month_label
 from workbench.errors import format_problem, plural
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
 
@@ -103,15 +103,7 @@ def _set_aside(con, delivery: int, account, start, issuer, why: snapshots.Supers
     gone = sorted(p for p, held in files.items() if issuer in held)
     rows = sum(files[p].pop(issuer) for p in gone)
     for path in gone:
-        entry = entry_of[path]
-        con.execute(f"DELETE FROM charges WHERE wb_delivery_id = ? AND wb_source_file = ? AND "
-                    f"{SAME_GROUP}", [delivery, path, issuer, account, start])
-        con.execute(f"DELETE FROM file_partitions WHERE delivery_id = ? AND sha256 = ? AND "
-                    f"{SAME_GROUP}", [delivery, entry["sha256"], issuer, account, start])
-        mine = partition_dict((issuer, account, start, 0))
-        held = [p for p in entry["partitions"] if {**p, "rows": 0} == mine]
-        entry["partitions"] = [p for p in entry["partitions"] if p not in held]
-        entry["rows"] -= sum(p["rows"] for p in held)
+        drop_file_partition(con, delivery, entry_of[path], (issuer, account, start))
         if not files[path]:
             del files[path]
     newer = sorted(p for p, held in files.items() if why.newer[0] in held)

@@ -56,6 +56,7 @@ from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
     Progress,
+    drop_file_partition,
     file_lock,
     first_problem,
     month_label,
@@ -693,22 +694,12 @@ class Store(Queries):
         same: dict[tuple, dict] = {}
         for *part, a, b, n in exact:
             same.setdefault(tuple(part), {})[(a, b)] = int(n)
-        where = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
         out: list = []
         runs: dict[tuple, list] = {}  # the files of one older run: said in one line
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone = snapshots.superseded(sides_of, shared.get(part, {}), same.get(part, {}))
             for path, why in sorted(gone.items()):
-                entry = entry_of[path]
-                con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, Path(path))} "
-                            f"AND {where}", list(part))
-                con.execute(f"DELETE FROM file_partitions WHERE delivery_id = ? AND sha256 = ? "
-                            f"AND {where}", [delivery, entry["sha256"], *part])
-                mine = partition_dict((*part, 0))
-                rows = sum(p["rows"] for p in entry["partitions"]
-                           if {**p, "rows": 0} == mine)
-                entry["partitions"] = [p for p in entry["partitions"] if {**p, "rows": 0} != mine]
-                entry["rows"] -= rows
+                rows = drop_file_partition(con, delivery, entry_of[path], part)
                 if why.shared is None and not why.unlisted:
                     run = (part, str(Path(path).parent), tuple(why.newer))
                     if run in runs:
