@@ -40,6 +40,10 @@ SAME_GROUP = ("wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId IS NOT DIST
               "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
 SAME_MONTH = ("BillingAccountId IS NOT DISTINCT FROM ? AND "
               "BillingPeriodStart IS NOT DISTINCT FROM ?")
+# The same account's period, or the same group, of two tables (aliases a and b).
+MONTH_OF = ("{a}.BillingAccountId IS NOT DISTINCT FROM {b}.BillingAccountId AND "
+            "{a}.BillingPeriodStart IS NOT DISTINCT FROM {b}.BillingPeriodStart")
+GROUP_OF = "{a}.wb_issuer IS NOT DISTINCT FROM {b}.wb_issuer AND " + MONTH_OF
 
 
 def account_month(account: str | None, start: datetime | None) -> str:
@@ -131,8 +135,7 @@ def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]
     con.execute("CREATE OR REPLACE TEMP TABLE wb_apart (BillingAccountId VARCHAR, "
                 "BillingPeriodStart TIMESTAMP, cs INTEGER)")
     con.executemany("INSERT INTO wb_apart VALUES (?, ?, 0)", [list(p) for p in apart])
-    on = ("c.BillingAccountId IS NOT DISTINCT FROM p.BillingAccountId "
-          "AND c.BillingPeriodStart IS NOT DISTINCT FROM p.BillingPeriodStart")
+    on = MONTH_OF.format(a="c", b="p")
     # Each account's period is compared on the columns all its issuers' rows fill.
     filled: dict[tuple, frozenset[str]] = {}
     for account, start, _, *flags in con.execute(
@@ -156,9 +159,8 @@ def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]
                         "max(last_start) FROM wb_issuer_ids GROUP BY ALL").fetchall()
     per_charge = f"(SELECT {key}, i, h, sum(n) AS n FROM wb_issuer_ids GROUP BY ALL)"
     pair = ("SELECT a.BillingAccountId, a.BillingPeriodStart, a.i, b.i, sum(least(a.n, b.n)) "
-            "FROM {t} a JOIN {t} b ON a.h = b.h {also} AND a.i IS DISTINCT FROM b.i "
-            "AND a.BillingAccountId IS NOT DISTINCT FROM b.BillingAccountId "
-            "AND a.BillingPeriodStart IS NOT DISTINCT FROM b.BillingPeriodStart GROUP BY ALL")
+            "FROM {t} a JOIN {t} b ON a.h = b.h {also} AND a.i IS DISTINCT FROM b.i AND "
+            + MONTH_OF.format(a="a", b="b") + " GROUP BY ALL")
     counts: dict[tuple, tuple[dict, dict]] = {}
     for at, sql in ((0, pair.format(t=per_charge, also="")),
                     (1, pair.format(t="wb_issuer_ids", also="AND a.a = b.a"))):
@@ -202,10 +204,7 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
     files they came from are known to be replaced. Any other kept rows are named.
     """
     from workbench.tables import money_exact
-    same = ("{a}.wb_issuer IS NOT DISTINCT FROM {b}.wb_issuer AND "
-            "{a}.BillingAccountId IS NOT DISTINCT FROM {b}.BillingAccountId AND "
-            "{a}.BillingPeriodStart IS NOT DISTINCT FROM {b}.BillingPeriodStart")
-    month = same.split(" AND ", 1)[1]
+    same, month = GROUP_OF, MONTH_OF
     # The groups kept: an account's period this delivery bills, under an issuer it does not.
     groups = con.execute(f"""
         WITH mine AS (SELECT DISTINCT wb_issuer, BillingAccountId, BillingPeriodStart
