@@ -54,9 +54,9 @@ def bar_labels_top_down(chart, labels) -> list[str]:
 
 
 def test_bars_are_drawn_largest_first_and_other_last():
-    teams = pd.DataFrame({"team": ["a", "(untagged)", "c"], "currency": "USD", "cost": [1.0, 300.0, 20.0]})
+    teams = pd.DataFrame({"team": ["a", "Unallocated", "c"], "currency": "USD", "cost": [1.0, 300.0, 20.0]})
     assert bar_labels_top_down(charts.bar(teams, "team", "Q?"), set(teams["team"])) == \
-        ["(untagged)", "c", "a"]
+        ["Unallocated", "c", "a"]
     # "other" gathers many small teams and can be the largest bar: still drawn last
     many = pd.DataFrame({"team": [f"t{i:02d}" for i in range(30)], "currency": "USD",
                          "cost": [50.0 + i for i in range(30)]})

@@ -14,13 +14,13 @@ def monthly_frame():
         # month, provider, service, team, tagged, currency, cost
         ("2025-06", "AWS", "Amazon EC2", "search", "yes", "USD", 50.0),
         ("2026-05", "AWS", "Amazon EC2", "search", "yes", "USD", 100.0),
-        ("2026-05", "AWS", "Amazon S3", "(untagged)", "no", "USD", 20.0),
+        ("2026-05", "AWS", "Amazon S3", "Unallocated", "no", "USD", 20.0),
         ("2026-05", "Azure", "Azure OpenAI", "chat", "yes", "EUR", 300.0),
         ("2026-06", "AWS", "Amazon EC2", "search", "yes", "USD", 160.0),
-        ("2026-06", "AWS", "Amazon S3", "(untagged)", "no", "USD", 15.0),
+        ("2026-06", "AWS", "Amazon S3", "Unallocated", "no", "USD", 15.0),
         ("2026-06", "AWS", "Amazon Bedrock", "chat", "yes", "USD", 25.0),
         ("2026-06", "Azure", "Azure OpenAI", "chat", "yes", "EUR", 240.0),
-        ("2026-06", "Azure", "Credits", "(untagged)", "no", "EUR", -40.0),
+        ("2026-06", "Azure", "Credits", "Unallocated", "no", "EUR", -40.0),
     ]
     df = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "team", "tagged",
                                      "currency", "effective_cost"])
@@ -61,7 +61,7 @@ def test_breakdown_shares_and_reconciliation():
         assert sub["cost"].sum() == month["effective_cost"].sum()  # nothing dropped
         assert math.isclose(sub["share"].sum(), 1.0)
     usd = out[out["currency"] == "USD"]
-    assert list(usd["team"]) == ["search", "chat", "(untagged)"]
+    assert list(usd["team"]) == ["search", "chat", "Unallocated"]
 
 
 def test_top_movers_both_directions_and_new_items():
@@ -95,7 +95,7 @@ def test_filters_and_empty_dimensions():
     assert set(only["provider"]) == {"Azure"}
     with pytest.raises(WorkbenchError):
         overview.apply_filters(df, {"nope": ["x"]})
-    df["environment"] = "(untagged)"
+    df["environment"] = "Unallocated"
     assert overview.empty_dimensions(df, ["team", "environment"]) == ["environment"]
 
 

@@ -82,12 +82,12 @@ def test_missing_months_and_tags_are_said_not_hidden():
     notes = pages.overview_notices(data, "2026-05")
     assert any("No data for the month before 2026-05" in n for n in notes)
     assert "Loading the data gave 1 warning: a.csv: an older copy of x" in notes
-    data.monthly["environment"] = "(untagged)"
+    data.monthly["environment"] = "Unallocated"
     data = dataclasses.replace(data, tag_keys=["user:stage", "owner"],
                                keys_tried={"environment": ["env", "stage"]})
     notes = pages.overview_notices(data, "2026-05")
     assert ("No environment tag in the billing data (keys tried: env, stage): every cost shows "
-            "as (untagged). List your key under [tags] environment in workbench.toml. Tag keys "
+            "as Unallocated. List your key under [tags] environment in workbench.toml. Tag keys "
             "most used in this data: user:stage, owner.") in notes
     sec = pages.overview_sections(data, {"month": "2026-05", "filters": {}})
     assert "nothing to compare with" in str(sec["movers"].to_dict())

@@ -117,7 +117,7 @@ def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
     _same(*frames)
     got = frames[1].groupby(["team", "currency"]).effective_cost.sum().round(9).to_dict()
     assert got[("search", "USD")] == 15.505 and got[("ads", "USD")] == 3.1  # 10.005 + 5.50 allocated
-    assert got[("(untagged)", "JPY")] == 1200
+    assert got[("Unallocated", "JPY")] == 1200
     assert ("platform", "USD") not in got  # the node's own team pays none of the allocated share
     # keys AllocatedTags lacks come from Tags: the node's environment
     assert {(r.team, r.environment, r.workload_class) for r in frames[1].itertuples()
@@ -128,7 +128,7 @@ def test_tag_rules_resolve_alike_on_the_edge_rows(engines):
     _same(*models)
     got = {(r.model, r.currency): r.effective_cost for r in models[1].itertuples()}
     assert got == {("solora-pro-3", "USD"): 3.1, ("tiny-1", "USD"): 2.0, ("tagged-m", "USD"): 1.0,
-                   ("(untagged)", "JPY"): 1200.0, ("(untagged)", "USD"): 12.255}  # 10.005 + 4.00 - 7.25 + 5.50, summed exactly
+                   ("Unallocated", "JPY"): 1200.0, ("Unallocated", "USD"): 12.255}  # 10.005 + 4.00 - 7.25 + 5.50, summed exactly
 
 
 def test_daily_filters_and_resources_match(engines):

@@ -168,7 +168,7 @@ def test_tag_keys_case_folded_first_key_wins_blank_is_untagged(tiny):
     df = tiny.monthly(["team"])
     got = {(r.month, r.team, r.currency): r.effective_cost for r in df.itertuples()}
     assert got == {("2026-05", "ads", "USD"): 3.0, ("2026-05", "search", "USD"): 6.25,
-                   ("2026-05", "(untagged)", "USD"): 1.0, ("2026-06", "(untagged)", "EUR"): 7.10}
+                   ("2026-05", "Unallocated", "USD"): 1.0, ("2026-06", "Unallocated", "EUR"): 7.10}
 
 
 def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
@@ -183,9 +183,9 @@ def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
         s.ingest([str(f)])
         got = {(r.team, r.environment): r.effective_cost
                for r in s.monthly(["team", "environment"]).itertuples()}
-    assert got == {("search", "(untagged)"): 1, ("ads", "(untagged)"): 2,
-                   ("core", "(untagged)"): 3, ("(untagged)", "prod"): 4,
-                   ("(untagged)", "(untagged)"): 5}
+    assert got == {("search", "Unallocated"): 1, ("ads", "Unallocated"): 2,
+                   ("core", "Unallocated"): 3, ("Unallocated", "prod"): 4,
+                   ("Unallocated", "Unallocated"): 5}
 
 
 def test_tag_list_with_a_key_twice_keeps_the_first_value(tmp_path, cfg):
@@ -237,7 +237,7 @@ def test_model_and_workload_from_focus_model_identity(tmp_path, cfg):
 def test_missing_values_never_dropped_and_currencies_never_added(tiny):
     df = tiny.monthly(["ServiceName", "environment", "tagged", "provider"])
     assert "(none)" in set(df.ServiceName)
-    assert set(df.environment) == {"prod", "dev", "(untagged)"}
+    assert set(df.environment) == {"prod", "dev", "Unallocated"}
     assert set(df.tagged) == {"yes", "no"}
     per = df.groupby("currency").effective_cost.sum()
     assert per["USD"] == pytest.approx(10.25) and per["EUR"] == pytest.approx(7.10)
@@ -285,7 +285,7 @@ def test_unknown_dimension_names_the_valid_ones(tiny):
 
 
 def test_filters_and_date_range(tiny):
-    df = tiny.daily(["team"], start="2026-05-04", end="2026-06", filters={"team": ["ads", "(untagged)"]})
+    df = tiny.daily(["team"], start="2026-05-04", end="2026-06", filters={"team": ["ads", "Unallocated"]})
     assert list(df.team) == ["ads"]
     assert list(df.date.dt.strftime("%Y-%m-%d")) == ["2026-05-04"]
     assert df.cost.sum() == pytest.approx(3.0)
@@ -293,9 +293,9 @@ def test_filters_and_date_range(tiny):
     only = tiny.monthly(filters={"ChargeCategory": "Credit"})
     assert only.effective_cost.sum() == pytest.approx(-2.25)
     eur = tiny.monthly(["team"], filters={"currency": "EUR", "team": None})  # None: all teams
-    assert list(eur.team) == ["(untagged)"] and eur.effective_cost.tolist() == [7.10]
+    assert list(eur.team) == ["Unallocated"] and eur.effective_cost.tolist() == [7.10]
     assert tiny.monthly(filters={"ServiceName": "(none)"}).rows.sum() == 1
-    assert tiny.monthly(filters={"team": "(untagged)"}).rows.sum() == 2
+    assert tiny.monthly(filters={"team": "Unallocated"}).rows.sum() == 2
     assert tiny.monthly(filters={"team": []}).empty
 
 
@@ -538,8 +538,8 @@ def test_real_reader_csv_roundtrip(tmp_path, cfg, monkeypatch):
         assert [f["reader"] for f in res.files] == ["fast"]  # a clean file: no row numbering
         m = s.monthly(["team", "environment"])
         got = {(r.team, r.environment, r.currency): r.billed_cost for r in m.itertuples()}
-        assert got == {("ml", "prod", "USD"): 0.10, ("(untagged)", "(untagged)", "USD"): 0.20,
-                       ("(untagged)", "(untagged)", "EUR"): -0.05}
+        assert got == {("ml", "prod", "USD"): 0.10, ("Unallocated", "Unallocated", "USD"): 0.20,
+                       ("Unallocated", "Unallocated", "EUR"): -0.05}
         exact = store_totals(s)
         assert exact["USD"][0] == Decimal("0.30") and exact["EUR"][1] == Decimal("-0.05")
         rows = s.con.execute("SELECT wb_source_row, BilledCost FROM charges ORDER BY 2").fetchall()
@@ -1018,7 +1018,7 @@ def test_fast_path_takes_clean_parquet_and_keeps_tags(tmp_path, cfg, monkeypatch
         assert [e["reader"] for e in res.files] == ["fast"]
         got = s.monthly(["team", "environment"])
         assert {(r.team, r.environment): r.billed_cost for r in got.itertuples()} == {
-            ("ml", "prod"): 6.5, ("ads", "(untagged)"): 1.25}
+            ("ml", "prod"): 6.5, ("ads", "Unallocated"): 1.25}
         assert s.con.execute("SELECT count(*), count_if(wb_tags_ok) FROM tag_sets").fetchone() == (2, 2)
         s.ingest([str(f)])  # re-ingest: the same tag sets, not new ones
         assert s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0] == 2
@@ -1132,7 +1132,7 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
             got = s.monthly(["team", "environment"])
             assert {(r.team, r.environment): r.billed_cost for r in got.itertuples()} == {
                 ("platform", "prod"): 8.0, ("search", "prod"): 3.0, ("ads", "dev"): 1.0,
-                ("search", "(untagged)"): 0.5}
+                ("search", "Unallocated"): 0.5}
             assert s.totals()["billed_cost"].sum() == 12.5
             # keys of both texts, once a charge: team on 5 charges (not 7), a key only allocated
             assert s.tag_keys() == ["team", "env", "namespace"]

@@ -23,7 +23,7 @@ the workloads that ran on it) carries the workload's tags in AllocatedTags, besi
 node's Tags: a tag dimension takes its value from AllocatedTags first, so the workload's
 team pays for its share, and from Tags for a key AllocatedTags lacks.
 
-Every expression is total: a missing tag value reads "(untagged)", a missing FOCUS
+Every expression is total: a missing tag value reads "Unallocated", a missing FOCUS
 value "(none)", so grouping never drops a row and per-currency totals always
 reconcile with the store. Expressions are plain Ibis so they compile for any backend.
 """
@@ -40,7 +40,7 @@ from workbench.config import MODEL_ID_KEY, UNCLASSIFIED, WORKLOAD_CLASSES, Confi
 from workbench.errors import WorkbenchError
 from workbench.schema import FOCUS_COLUMNS, TEXT
 
-UNTAGGED = "(untagged)"
+UNTAGGED = "Unallocated"
 NONE = "(none)"
 
 TAG_DIMS = ("team", "cost_center", "environment", "workload", "model", "application", "owner")
@@ -70,7 +70,7 @@ def with_tags(charges: ir.Table, tag_sets: ir.Table, config: Config | None = Non
     not one per charge) into a `wb_tag_<dim>` column that dim_expr then reads, from the
     row's AllocatedTags first, then its Tags (`allocated` False: the caller knows no row
     has AllocatedTags, and the second join is left out). Rows without either, or with keys
-    tag_sets lacks, get NULLs: every tag dimension reads "(untagged)".
+    tag_sets lacks, get NULLs: every tag dimension reads "Unallocated".
     """
     cols = {"wb_tags": tag_sets.wb_tags}
     dims = {f"wb_tag_{d}": tag_value(tag_sets, getattr(config.tags, d))
@@ -182,7 +182,7 @@ def apply_filters(t: ir.Table, config: Config, start: str | None = None, end: st
                   filters: Mapping[str, object] | None = None) -> ir.Table:
     """Rows with start <= ChargePeriodStart < end and every dimension equal to (one of) its values.
 
-    Filter values are the displayed ones ("(untagged)", "(none)"); None means "all" (no
+    Filter values are the displayed ones ("Unallocated", "(none)"); None means "all" (no
     filter on that dimension) and a value that never occurs matches no row.
     """
     lo, hi = parse_day(start, "start"), parse_day(end, "end")

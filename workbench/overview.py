@@ -4,7 +4,7 @@ Inputs have the shapes `Store.monthly` and `Store.daily` return:
   monthly: month ('YYYY-MM'), *dims, currency, effective_cost, ...
   daily:   date, *dims, currency, cost
 Every result keeps `currency` as a key: amounts of two currencies are never added.
-Missing tags arrive as "(untagged)", missing FOCUS values as "(none)"; they are kept as
+Missing tags arrive as "Unallocated", missing FOCUS values as "(none)"; they are kept as
 their own lines so totals still reconcile.
 """
 
@@ -18,7 +18,7 @@ from workbench.errors import WorkbenchError
 from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money
 
-UNTAGGED = "(untagged)"
+UNTAGGED = "Unallocated"
 NONE = "(none)"
 COST = "effective_cost"
 # Dimensions the overview breaks spend down by, with the question each chart answers.

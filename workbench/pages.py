@@ -304,13 +304,13 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     checkpoint()
     share = overview.breakdown(monthly, month, "tagged")
     out["untagged"] = charts.bar(share.assign(tagged=share["tagged"].map(
-        {"yes": "tagged", "no": overview.UNTAGGED}).fillna(share["tagged"])), "tagged",
+        {"yes": "attributed", "no": overview.UNTAGGED}).fillna(share["tagged"])), "tagged",
         "How much spend can we not attribute to a team?", subtitle=sub)
     out["untagged_table"] = tables.table(
         untagged.assign(share=[tables.percent(v) for v in untagged["share"]]),
         money_cols=["untagged", "total"],
-        labels={"untagged": "untagged spend", "total": "total spend", "share": "share of spend"},
-        title="Spend without a team tag, per currency", exact=True)
+        labels={"untagged": "unallocated spend", "total": "total spend", "share": "share of spend"},
+        title="Spend with no team tag (Unallocated), per currency", exact=True)
     return out
 
 
