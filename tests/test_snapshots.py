@@ -6,7 +6,10 @@ import json
 import os
 from datetime import datetime
 
-from test_store import exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from test_store import BASE, _real_reader, exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
 
 from workbench.config import Config
 from workbench.snapshots import FileSide, Run, Superseded, run_of, superseded
@@ -420,3 +423,33 @@ def test_an_older_run_in_several_parts_is_one_warning(tmp_path):
             f"Cloud / acct-1 / 2026-05: the run of {runs['run-b'][0]} and 2 more was submitted "
             "later (manifest.json); their 30 rows of that billing period are not loaded (runs "
             "loaded together count twice)"]
+
+
+def test_a_reexport_in_another_format_is_a_copy_whatever_its_tags_spelling(tmp_path, monkeypatch):
+    """A month saved as CSV (tags as spaced JSON, none as an empty cell), then exported again
+    as Parquet (tags as a MAP, none as an empty MAP): the same charges, counted once."""
+    _real_reader(monkeypatch)
+    tags = [{"Team": "ml", "env": "prod"} if i % 3 else None for i in range(30)]
+    rows = [{**BASE, "ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    old = folder / "2026-05.csv"
+    pd.DataFrame([{**r, "Tags": json.dumps(t) if t else ""} for r, t in zip(rows, tags, strict=True)]
+                 ).to_csv(old, index=False)
+    new = folder / "2026-05.parquet"
+    table = pa.table({c: [str(r[c]) for r in rows] for c in BASE if c != "Tags"})
+    pq.write_table(table.append_column("Tags", pa.array(
+        [list(t.items()) if t else [] for t in tags], pa.map_(pa.string(), pa.string()))), new)
+    os.utime(old, ns=(10**18, 10**18))
+    os.utime(new, ns=(2 * 10**18, 2 * 10**18))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(folder)])
+        copies = [w for w in res.warnings if "older copy" in w]
+        assert res.rows == 30 and len(copies) == 1
+        assert copies[0].startswith(f"{old}: an older copy of Cloud / acct-1 / 2026-05: "
+                                    f"30 of its 30 charges are also in {new}")
+        assert store_totals(s) == exact_totals([new])
+        # Loaded on its own afterwards, the CSV replaces the month: no part is left behind.
+        again = s.ingest([str(old)])
+        assert not [w for w in again.warnings if "not in this delivery" in w]

@@ -35,6 +35,7 @@ from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
 ID_COLUMNS = tuple(c for c, t in FOCUS_COLUMNS.items() if c not in snapshots.NOT_IDENTITY
                    and t not in (MONEY, QUANTITY) and c != "InvoiceIssuerName")
 AMOUNTS = snapshots.amounts_sql(FOCUS_COLUMNS)
+TAGS = snapshots.tag_joins("c")  # what _identity reads tags from
 FILLED = ", ".join(f'count(c."{col}") > 0' for col in ID_COLUMNS)
 SAME_GROUP = ("wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId IS NOT DISTINCT FROM ? "
               "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
@@ -64,7 +65,7 @@ def _identity(sets: list[frozenset[str]], number: str) -> str:
     expression): the columns both sides fill. An export without InvoiceIssuerName is often of
     an older FOCUS version, without the columns a later one adds (NULL in its rows)."""
     def one(cols: frozenset[str]) -> str:
-        names = [f'c."{col}"' for col in ID_COLUMNS if col in cols]
+        names = [snapshots.column_sql(col, "c") for col in ID_COLUMNS if col in cols]
         return f"hash({', '.join(names)})" if names else "NULL"  # NULL: equal to none
     return f"CASE {number} " + " ".join(f"WHEN {k} THEN {one(cols)}"
                                         for k, cols in enumerate(sets)) + " END"
@@ -153,7 +154,7 @@ def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]
         SELECT c.BillingAccountId, c.BillingPeriodStart, c.wb_issuer AS i,
                {_identity(sets, 'p.cs')} AS h, {AMOUNTS} AS a, count(*) AS n,
                max(c.ChargePeriodEnd) AS last_end, max(c.ChargePeriodStart) AS last_start
-        FROM charges c JOIN wb_apart p ON {on}
+        FROM charges c {TAGS} JOIN wb_apart p ON {on}
         WHERE c.wb_delivery_id = ? GROUP BY ALL""", [delivery])
     sides = con.execute(f"SELECT {key}, i, sum(n), count(DISTINCT h), max(last_end), "
                         "max(last_start) FROM wb_issuer_ids GROUP BY ALL").fetchall()
@@ -234,11 +235,11 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
         WITH k AS (SELECT c.wb_issuer, c.BillingAccountId, c.BillingPeriodStart,
                           c.BillingCurrency, g.cs, {_identity(sets, 'g.cs')} AS h,
                           {AMOUNTS} AS a, count(*) AS n, sum(c.BilledCost) AS billed
-                   FROM charges c JOIN wb_kept_groups g ON {same.format(a='c', b='g')}
+                   FROM charges c {TAGS} JOIN wb_kept_groups g ON {same.format(a='c', b='g')}
                    WHERE c.wb_delivery_id <> $1 GROUP BY ALL),
              n AS (SELECT c.BillingAccountId, c.BillingPeriodStart, g.cs,
                           {_identity(sets, 'g.cs')} AS h, {AMOUNTS} AS a, count(*) AS n
-                   FROM charges c JOIN (SELECT DISTINCT BillingAccountId, BillingPeriodStart,
+                   FROM charges c {TAGS} JOIN (SELECT DISTINCT BillingAccountId, BillingPeriodStart,
                                         cs FROM wb_kept_groups) g ON {month.format(a='c', b='g')}
                    WHERE c.wb_delivery_id = $1 GROUP BY ALL),
              kc AS (SELECT wb_issuer, BillingAccountId, BillingPeriodStart, cs, h, sum(n) AS n

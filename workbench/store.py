@@ -573,13 +573,14 @@ class Store(Queries):
         if not files:
             return []
         identity = snapshots.identity_sql(FOCUS_COLUMNS)
+        tags = snapshots.tag_joins("c")
         key = ", ".join(PARTITION_KEY)
         wanted = " OR ".join(f"(wb_delivery_id = {int(old)} AND wb_source_file = {_literal(path)})"
                              for _, path, _, old in files)
         counts = self.con.execute(f"""
-            WITH o AS (SELECT DISTINCT {key}, wb_source_file AS f, {identity} AS h FROM charges
-                       WHERE {wanted}),
-                 n AS (SELECT DISTINCT {key}, {identity} AS h FROM charges
+            WITH o AS (SELECT DISTINCT {key}, wb_source_file AS f, {identity} AS h
+                       FROM charges c {tags} WHERE {wanted}),
+                 n AS (SELECT DISTINCT {key}, {identity} AS h FROM charges c {tags}
                        WHERE wb_delivery_id = $1)
             SELECT o.f, {', '.join('o.' + k for k in PARTITION_KEY)}, count(*),
                    count(n.h) FROM o LEFT JOIN n ON {_same_partition("o", "n")} AND o.h = n.h
@@ -667,8 +668,9 @@ class Store(Queries):
                    {snapshots.amounts_sql(FOCUS_COLUMNS)} AS a,
                    count(*) AS n, max(c."ChargePeriodEnd") AS last_end,
                    max(c."ChargePeriodStart") AS last_start
-            FROM charges c SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
-                                      GROUP BY ALL HAVING count(*) > 1) m ON {match}
+            FROM charges c {snapshots.tag_joins("c")}
+            SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
+                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
             WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
         sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end), count(DISTINCT h), "
                             "max(last_start) FROM wb_charge_ids GROUP BY ALL").fetchall()
