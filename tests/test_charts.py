@@ -90,20 +90,23 @@ def test_empty_selection_still_renders_a_titled_chart():
 
 
 def test_movers_colours_increases_and_decreases():
-    df = pd.DataFrame({"label": ["AWS / EC2", "Azure / OpenAI"], "currency": ["USD", "USD"],
-                       "change": [50.0, -20.0], "change_pct": [0.5, float("nan")]})
+    df = pd.DataFrame({"label": ["AWS / EC2", "Azure / OpenAI", "AWS / Credits"],
+                       "currency": "USD", "previous": [100.0, 0.0, -25000.0],
+                       "change": [50.0, -20.0, 25000.0], "change_pct": [0.5, float("nan"), float("nan")]})
     spec = charts.movers(df, "label", "What changed most since last month?").to_dict()
     values = next(iter(spec["datasets"].values()))
     assert {v["direction"] for v in values} == {"up", "down"}
     assert {v["pct"] for v in values} == {"+50.0%", "n/a"}
-    assert {v["label"] for v in values} == {"AWS / EC2", "Azure / OpenAI"}  # the bars keep their names
+    assert {v["label"] for v in values} == {"AWS / EC2", "Azure / OpenAI", "AWS / Credits"}  # the bars keep their names
     ranks = {v["label"]: v["rank"] for v in values}
     assert ranks["AWS / EC2"] < ranks["Azure / OpenAI"]  # largest rise first
     assert spec["spec"]["layer"][0]["encoding"]["y"]["sort"]["field"] == "rank"
     drawn = [t for t in svg(charts.movers(df, "label", "What changed?")).split("<text")
              if "AWS / EC2" in t or "Azure / OpenAI" in t]
     assert "AWS / EC2" in drawn[0]
-    assert {v["bar_text"] for v in values} == {"+$50.00 (+50.0%)", "-$20.00 (new)"}
+    # a new charge, and a credit that ended (no percentage of a negative base)
+    assert {v["bar_text"] for v in values} == {"+$50.00 (+50.0%)", "-$20.00 (new)",
+                                               "+$25.0k (was -$25.0k)"}
     out = svg(charts.movers(df, "label", "What changed?")).lower()
     assert charts.UP in out and charts.DOWN in out
 

@@ -107,6 +107,23 @@ def test_daily_window():
     assert str(win["date"].max().date()) == "2026-06-30"
 
 
+def test_daily_window_shows_days_without_charges_as_zero():
+    """A charge on the 1st and the 20th only: the days between, which the data covers, are
+    0, not a line drawn from one charge to the next; days before the data begins stay out."""
+    daily = pd.DataFrame({"date": pd.to_datetime(["2026-06-01", "2026-06-20", "2026-06-20"]),
+                          "currency": ["USD", "USD", "EUR"], "team": ["a", "b", "a"],
+                          "cost": [5.0, 2.0, 3.0]})
+    coverage = (pd.Timestamp("2026-05-15"), pd.Timestamp("2026-07-01"))
+    win = overview.daily_window(daily, "2026-06", months_before=2, coverage=coverage)
+    usd = win[win.currency == "USD"].set_index("date")["cost"]
+    assert str(usd.index.min().date()) == "2026-05-15" and len(usd) == 47
+    assert usd["2026-06-01"] == 5.0 and usd["2026-06-20"] == 2.0 and usd.sum() == 7.0
+    eur = win[win.currency == "EUR"].set_index("date")["cost"]
+    assert len(eur) == 47 and eur.sum() == 3.0 and (eur.drop(pd.Timestamp("2026-06-20")) == 0).all()
+    # Without coverage, the days between the first and the last row.
+    assert len(overview.daily_window(daily, "2026-06")) == 2 * 20
+
+
 def test_narrative_is_generated_from_figures():
     df = monthly_frame()
     text = overview.narrative(overview.headline(df, "2026-06"),
@@ -116,7 +133,7 @@ def test_narrative_is_generated_from_figures():
     assert "In 2026-06 effective spend in USD was $200" in joined
     assert "up on the previous month (2026-05: $120; +$80.00, +66.7%)" in joined
     assert "7.5% of USD spend" in joined
-    assert "AWS / Amazon EC2, which rose by $60.00" in joined
+    assert "AWS / Amazon EC2, which rose by $60.00 from $100 to $160" in joined
     one = overview.narrative(overview.headline(df, "2026-05"), df.iloc[:0], df.iloc[:0].assign(label=[]))
     assert "no data for the same month last year (2025-05)" in " ".join(one)
 
@@ -179,3 +196,13 @@ def test_a_change_from_a_month_of_net_credits_has_no_percentage():
     assert "up on the previous month (2026-05: -$5.0k; +$5.0k)" in text, text
     movers = overview.top_movers(m.assign(ServiceName="GPU"), "2026-06", dims=["ServiceName"])
     assert math.isnan(movers.loc[0, "change_pct"])
+
+
+def test_comparisons_put_each_month_compared_with_on_its_own_row():
+    long = overview.comparisons(overview.headline(monthly_frame(), "2026-06"))
+    usd = long[long.currency == "USD"].to_dict("records")
+    assert [r["against"] for r in usd] == ["2026-05 (previous month)", "2025-06 (a year before)"]
+    assert usd[0]["cost"] == 200 and usd[0]["then"] == 120 and usd[0]["change"] == 80
+    assert usd[1]["then"] == 50 and usd[1]["change"] == 150
+    gone = overview.comparisons(overview.headline(monthly_frame(), "2026-05"))
+    assert pd.isna(gone.loc[1, "then"]) and pd.isna(gone.loc[1, "change_pct"])  # no data: n/a

@@ -362,3 +362,25 @@ def test_a_view_that_fails_does_not_stop_the_prefetch():
     app.prefetch([{"filters": {"provider": "Azure"}}, {"filters": {"provider": "AWS"}}]).join(30)
     kept = [json.loads(k) for k in app._rendered]
     assert {"month": "2026-06", "filters": {"provider": "AWS"}} in kept
+
+
+def test_an_app_on_data_it_cannot_read_says_why_in_one_line(tmp_path, monkeypatch, capsys):
+    """A bad file in the app's data: the page shows the line the command line prints, where a
+    failed cell would show only that a cell failed. A report still fails (its index says why)."""
+    from corpus.build import csv_bytes, row
+
+    monkeypatch.chdir(tmp_path)  # no workbench.toml here: the defaults
+    bad = tmp_path / "exports" / "may.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(csv_bytes([row(), row(BilledCost="12,50")]))
+    page = pages.overview_page(data=[str(bad.parent)], mode="app")
+    assert isinstance(page, pages.ProblemPage)
+    assert page.problem == f"{bad}:2: BilledCost: not a number: '12,50'; write amounts as plain " \
+                           "decimals, like -1234.5"
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(str(obj)))
+    page.show_controls()
+    page.show("summary")
+    assert len(shown) == 1 and "The data cannot be read: " in shown[0] and "12,50" in shown[0]
+    with pytest.raises(WorkbenchError, match="not a number"):
+        pages.overview_page(data=[str(bad.parent)], mode="report")

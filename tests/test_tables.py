@@ -63,6 +63,15 @@ def test_signed_money_and_percent():
     assert tables.signed_money(1500, "USD") == "+$1.5k"
     assert tables.signed_money(-1500, "USD") == "-$1.5k"
     assert tables.signed_money(0, "USD") == "$0.00"
+    assert tables.signed_money(103544.18, "USD", exact=True) == "+$103,544.18"
+    assert tables.signed_money(-1500, "JPY", exact=True) == "-¥1,500"
+    # an exact table shows its changes exactly too, beside the amounts they join
+    out = str(tables.table(pd.DataFrame({"currency": ["USD"], "cost": [808222.70],
+                                         "change": [103544.18]}),
+                           money_cols=["cost"], signed_cols=["change"], exact=True))
+    assert "$808,222.70" in out and "+$103,544.18" in out
+    empty = str(tables.table(pd.DataFrame(columns=["currency", "cost"]), money_cols=["cost"]))
+    assert '<td colspan="2">nothing in this selection</td>' in empty
     assert tables.percent(0.1234) == "12.3%"
     assert tables.percent(0.1234, signed=True) == "+12.3%"
     assert tables.percent(float("inf")) == "n/a"

@@ -194,8 +194,11 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
         sub["amount"] = [signed_money(c, cur) for c in sub["change"]]
         sub["pct"] = [percent(p, signed=True) for p in sub["change_pct"]]
         sub["rank"] = sub["change"].rank(ascending=False, method="first")
-        sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else f"{a} (new)"
-                           for a, p in zip(sub["amount"], sub["pct"], strict=True)]
+        # No percentage of a base of 0 (new) or below (a credit that ended): the base instead.
+        sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else
+                           f"{a} (new)" if before == 0 else f"{a} (was {money(before, cur)})"
+                           for a, p, before in zip(sub["amount"], sub["pct"], sub["previous"],
+                                                   strict=True)]
         return sub
 
     return _per_currency(df, prepare, _movers_panel(label), question, subtitle)
@@ -237,7 +240,8 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
 
     # A few days of data (a monthly invoice is one day) are points a reader must see; on a
     # dense series the line carries the shape and points stay small.
-    days = daily.groupby("currency")["date"].nunique().max() if len(daily) else 0
+    charged = daily[daily["cost"] != 0]  # days without charges are 0s (overview.daily_window)
+    days = charged.groupby("currency")["date"].nunique().max() if len(charged) else 0
     panel = _trend_panel(days <= SPARSE_DAYS)
     return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)
 

@@ -108,6 +108,19 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
     return pd.DataFrame(rows, columns=cols)
 
 
+def comparisons(head: pd.DataFrame) -> pd.DataFrame:
+    """The headline in long form, one row per currency and month compared with (currency,
+    cost, against, then, change, change_pct): exact amounts in one row each stay within a
+    printed page, where one wide row per currency does not."""
+    rows = [{"currency": r["currency"], "cost": r["cost"],
+             "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
+             "change": r[f"{key}_change"], "change_pct": r[f"{key}_change_pct"]}
+            for r in head.to_dict("records")
+            for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
+    return pd.DataFrame(rows, columns=["currency", "cost", "against", "then", "change",
+                                       "change_pct"])
+
+
 def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) -> pd.DataFrame:
     """dim, currency, cost, share (of the currency's month total), largest first."""
     cur = monthly[monthly["month"] == month]
@@ -156,12 +169,32 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
     return pd.DataFrame(rows, columns=["currency", "untagged", "total", "share"])
 
 
-def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2) -> pd.DataFrame:
-    """Daily rows from `months_before` months before the month to its end."""
+def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
+                 coverage: tuple | None = None) -> pd.DataFrame:
+    """Cost per currency and day (date, currency, cost) from `months_before` months before
+    the month to its end.
+
+    A day the data covers (`coverage`: the store's start and exclusive end; without it, the
+    days between the first and last row) with no charge of a currency is a 0 for it: a line
+    drawn straight from one charge to the next would show spend on days that had none.
+    """
     start = pd.Timestamp(f"{shift_month(month, -months_before)}-01")
     end = pd.Timestamp(month_range(month)[1])
     dates = pd.to_datetime(daily["date"])
-    return daily[(dates >= start) & (dates < end)]
+    inside = daily[(dates >= start) & (dates < end)].assign(date=dates)
+    per_day = inside.groupby(["currency", "date"], as_index=False)["cost"].sum()
+    if per_day.empty:
+        return per_day
+    if coverage is None:
+        first, stop = dates.min(), dates.max() + pd.Timedelta(days=1)
+    else:
+        first, stop = pd.Timestamp(coverage[0]).normalize(), pd.Timestamp(coverage[1])
+    days = pd.date_range(max(first, start), min(stop, end), freq="D", inclusive="left")
+    full = pd.MultiIndex.from_product([sorted(set(per_day["currency"])), days],
+                                      names=["currency", "date"])
+    filled = per_day.set_index(["currency", "date"])["cost"].reindex(
+        full.union(per_day.set_index(["currency", "date"]).index), fill_value=0.0)
+    return filled.reset_index()[["date", "currency", "cost"]]
 
 
 def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
@@ -221,5 +254,6 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
         top = sub.iloc[0]
         verb = "rose" if top["change"] > 0 else "fell"
         out.append(f"The largest mover in {cur} was {top['label']}, which {verb} by "
-                   f"{money(abs(top['change']), cur)} to {money(top['cost'], cur)}.")
+                   f"{money(abs(top['change']), cur)} from {money(top['previous'], cur)} to "
+                   f"{money(top['cost'], cur)}.")
     return out

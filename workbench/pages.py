@@ -271,14 +271,10 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     story = overview.narrative(head, untagged, movers) or [f"No spend in {month} for this selection."]
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
-        head[["currency", "cost", "previous", "previous_change", "previous_change_pct",
-              "last_year", "last_year_change", "last_year_change_pct"]],
-        money_cols=["cost", "previous", "last_year"],
-        signed_cols=["previous_change", "last_year_change"],
-        percent_cols=["previous_change_pct", "last_year_change_pct"],
-        labels={"cost": month, "previous": prev_m, "previous_change": "change",
-                "previous_change_pct": "change %", "last_year": ly_m,
-                "last_year_change": "change", "last_year_change_pct": "change %"},
+        overview.comparisons(head), money_cols=["cost", "then"], signed_cols=["change"],
+        percent_cols=["change_pct"],
+        labels={"cost": month, "against": "compared with", "then": "spend then",
+                "change_pct": "change %"},
         title=f"Effective spend in {month} against {prev_m} and {ly_m}, per currency", exact=True),
         *[tables.paragraph(s) for s in story], *notes]
 
@@ -298,7 +294,7 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
                      charts.empty(question, f"no data for {prev}: nothing to compare with"))
     checkpoint()
     start, end = overview.month_range(month)
-    out["trend"] = charts.trend(overview.daily_window(daily, month), start, end,
+    out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage), start, end,
                                 "How did daily spend move into this month?",
                                 f"daily effective cost, {month} shaded")
     checkpoint()
@@ -359,13 +355,38 @@ def resolve_month(month: str, data: OverviewData) -> str:
     raise WorkbenchError("the store holds no charges")
 
 
+@dataclass(frozen=True)
+class ProblemPage:
+    """An app page whose data cannot be read: the problem in the one line the command line
+    prints (FILE:ROW: COLUMN: problem), where a failed cell would say only that a cell failed."""
+
+    problem: str
+
+    def show_controls(self, filters: tuple[str, ...] = ()) -> None:
+        from IPython.display import display
+
+        display(_html(tables.notice(f"The data cannot be read: {self.problem}. Fix the file "
+                                    "(workbench validate lists every problem), then reload.")))
+
+    def show(self, name: str) -> None:
+        """Nothing to show: the problem is said once, above."""
+
+
 def overview_page(month: str = "", data=(), store: str = "", mode: str = "report",
-                  filters: Mapping[str, str] | None = None) -> Page:
-    """The spend overview page from notebook parameters (empty means the configured default)."""
+                  filters: Mapping[str, str] | None = None) -> Page | ProblemPage:
+    """The spend overview page from notebook parameters (empty means the configured default).
+
+    A report fails on data it cannot read (its index says why); an app says why on the page.
+    """
     from workbench.store import open_store
 
-    with open_store(data=list(data) or None, store=store or None) as s:
-        base = load_overview(s)
+    try:
+        with open_store(data=list(data) or None, store=store or None) as s:
+            base = load_overview(s)
+    except WorkbenchError as exc:
+        if mode != "app":
+            raise
+        return ProblemPage(exc.line())
     month = resolve_month(month, base)
     options = {"month": sorted(base.months, reverse=True),
                "provider": sorted(set(base.monthly["provider"])),

@@ -100,11 +100,11 @@ def money_exact(amount, currency: str | None = "USD") -> str:
     return _with_currency(f"{abs(d):,.{digits}f}", currency, d < 0)
 
 
-def signed_money(amount, currency: str | None = "USD") -> str:
-    """A change in money with an explicit sign: +$1.2k, -$300."""
+def signed_money(amount, currency: str | None = "USD", exact: bool = False) -> str:
+    """A change in money with an explicit sign: +$1.2k, -$300 (exact: +$1,234.56)."""
     if _missing(amount):
         return "n/a"
-    text = money(amount, currency)
+    text = (money_exact if exact else money)(amount, currency)
     return text if text.startswith("-") or round(float(amount), 2) == 0 else "+" + text
 
 
@@ -148,7 +148,7 @@ def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
         for col in df.columns:
             val = rec[col]
             if col in signed_cols:
-                text, cls = signed_money(val, cur), "num"
+                text, cls = signed_money(val, cur, exact), "num"
             elif col in money_cols:
                 text, cls = fmt(val, cur), "num"
             elif col in percent_cols:
@@ -157,6 +157,8 @@ def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
                 text, cls = ("" if _missing(val) and not isinstance(val, str) else str(val)), ""
             cells.append(f'<td class="{cls}">{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    if not rows:  # a header over nothing reads as a page that failed to load
+        rows = [f'<tr><td colspan="{len(df.columns)}">nothing in this selection</td></tr>']
     caption = f"<caption>{html.escape(title)}</caption>" if title else ""
     return Html(f'<table class="wb-table {NO_MATH}">{caption}<thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(rows)}</tbody></table>')
