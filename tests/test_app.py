@@ -167,6 +167,7 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
                       ".forEach(s => { s.dataset.wbBefore = '1'; })")
         before = page.evaluate(SVGS)
         assert "Alpha Cloud" in before and "Beta Cloud" in before
+        assert page.title() == "Spend overview"  # the browser tab names the page, not its file
         provider = page.locator(".wb-controls select").nth(1)
         assert options(provider) == ["All", "Alpha Cloud", "Beta Cloud"]
         t1 = time.perf_counter()

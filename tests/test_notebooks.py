@@ -27,6 +27,8 @@ def outputs(nb, mime: str) -> list[str]:
 def test_notebooks_are_stored_thin_and_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    # the browser tab of the app reads the title from the metadata: the same as the heading
+    assert nb.metadata.get("title") == nb.cells[0].source.splitlines()[0][2:].strip()
     params = nb.cells[1]
     assert "parameters" in params.metadata.get("tags", [])
     for line in params.source.splitlines():  # literals only: papermill replaces this cell
