@@ -154,7 +154,23 @@ def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
     pq.write_table(doubled, tmp_path / "twice.parquet")
     report, _ = scan(tmp_path / "twice.parquet")
     assert not report.ok and report.errors[0].message == (
-        "the header names BilledCost more than once; which one holds the cost is ambiguous")
+        "the header names BilledCost more than once; which one to read is ambiguous")
+
+
+def test_a_cost_column_named_twice_in_another_spelling_is_refused(tmp_path):
+    """Two `billed_cost` columns (10 and 999): neither is the FOCUS name, so which one holds
+    the cost cannot be told; one BilledCost beside a `billed_cost` is read (the other ignored)."""
+    header = [h for h in HEADER if h != "BilledCost"] + ["billed_cost", "billed_cost"]
+    twice = tmp_path / "twice.csv"
+    twice.write_bytes(csv_bytes([{**row(), "billed_cost": "10"}], header))
+    report, _ = scan(twice)
+    assert not report.ok and report.errors[0].column == "BilledCost"
+    assert report.errors[0].message == ("the header names BilledCost more than once (as "
+                                        "billed_cost, billed_cost); which one to read is ambiguous")
+    beside = tmp_path / "beside.csv"
+    beside.write_bytes(csv_bytes([{**row(), "billed_cost": "999"}], [*HEADER, "billed_cost"]))
+    report, _ = scan(beside)
+    assert report.ok and report.currencies["USD"]["billed_cost"] == Decimal(row()["BilledCost"])
 
 
 def test_a_folder_that_cannot_be_read_is_an_error_not_skipped(tmp_path, monkeypatch):
@@ -187,6 +203,23 @@ def test_parquet_durations_and_times_are_not_amounts(tmp_path):
         report, _ = scan(tmp_path / f"odd{i}.parquet")
         assert not report.ok and report.errors[0].column == "BilledCost"
         assert report.errors[0].message == f"a Parquet {kind} column, not an amount"
+
+
+def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
+    """DuckDB reads a decimal256 (BigQuery BIGNUMERIC) as a double: 99999999999999999.99
+    would be stored as 1e17. A decimal128 of 38 digits is read exactly."""
+    table = pa.Table.from_pylist([row(), row()])
+    at = table.schema.get_field_index("BilledCost")
+    values = [Decimal("99999999999999999.9999999999"), Decimal("0.01")]
+    wide = table.set_column(at, "BilledCost", pa.array(values, pa.decimal256(76, 38)))
+    pq.write_table(wide, tmp_path / "wide.parquet")
+    report, _ = scan(tmp_path / "wide.parquet")
+    assert not report.ok and report.errors[0].column == "BilledCost"
+    assert report.errors[0].message.startswith("a Parquet decimal256(76, 38) column: more digits")
+    exact = table.set_column(at, "BilledCost", pa.array(values, pa.decimal128(38, 10)))
+    pq.write_table(exact, tmp_path / "exact.parquet")
+    report, _ = scan(tmp_path / "exact.parquet")
+    assert report.ok and report.currencies["USD"]["billed_cost"] == Decimal("100000000000000000.0099999999")
 
 
 def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):

@@ -27,7 +27,6 @@ from workbench import json_exact
 from workbench.errors import InputError, UsageError, plural
 from workbench.focus_checks import ERROR, Check, build_checks, structural_checks
 from workbench.focus_columns import (
-    ALL_FOCUS_COLUMNS,
     PROVIDER_COLUMNS,
     detect_version,
     legacy_format,
@@ -39,6 +38,7 @@ from workbench.focus_header import (
     csv_header,
     dedupe,
     match_columns,
+    named_twice,
     sniff,
 )
 from workbench.focus_report import FileReport, Problem, Stop
@@ -175,6 +175,13 @@ def _source(con, path: Path, kind: str, head: bytes,
             if FOCUS_COLUMNS.get(field.name) == MONEY and (
                     pa.types.is_duration(field.type) or pa.types.is_temporal(field.type)):
                 raise Stop(f"a Parquet {field.type} column, not an amount", column=field.name)
+            # DuckDB reads a decimal of more than 38 digits (BigQuery's BIGNUMERIC) as a
+            # double, which keeps about 16: the cents of a large amount would be lost.
+            if (FOCUS_COLUMNS.get(field.name) == MONEY and pa.types.is_decimal(field.type)
+                    and field.type.precision > 38):
+                raise Stop(f"a Parquet {field.type} column: more digits than an amount is read "
+                           "with exactly (38); write it as a decimal of at most 38 digits "
+                           "(BigQuery NUMERIC) or as text", column=field.name)
         return src, cols, schema.names
     header = csv_header(head)
     names = dedupe(header)
@@ -408,10 +415,12 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     kind, head = sniff(path)
     src, columns, header = _source(con, path, kind, head, rejects)
     names = [c for c, _ in columns]
-    repeated = sorted({n for n in header if header.count(n) > 1 and n in ALL_FOCUS_COLUMNS})
+    repeated = named_twice(header)
     if repeated:
-        raise Stop(f"the header names {', '.join(repeated)} more than once; which one holds "
-                    "the cost is ambiguous", column=repeated[0])
+        focus, spellings = repeated[0]
+        written = "" if set(spellings) == {focus} else f" (as {', '.join(spellings)})"
+        raise Stop(f"the header names {focus} more than once{written}; which one to read is "
+                   "ambiguous", column=focus)
     legacy = legacy_format(names)
     if legacy:
         raise Stop(legacy)

@@ -110,6 +110,21 @@ def _fold(name: str) -> str:
     return name.strip().lower().replace("_", "")
 
 
+def named_twice(header: list[str]) -> list[tuple[str, list[str]]]:
+    """(FOCUS column, its spellings) for each column the header names more than once with
+    no way to tell which to read: written exactly twice, or only in other spellings
+    (billed_cost, BILLED_COST). One exact name beside other spellings is read, the others
+    ignored with a warning (match_columns)."""
+    folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
+    spellings: dict[str, list[str]] = {}
+    for name in header:
+        focus = name if name in ALL_FOCUS_COLUMNS else folded_focus.get(_fold(name))
+        if focus is not None:
+            spellings.setdefault(focus, []).append(name)
+    return [(focus, names) for focus, names in sorted(spellings.items())
+            if len(names) > 1 and names.count(focus) != 1]
+
+
 def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
         dict[str, str], list[Problem]]:
     """Canonical (and other FOCUS) name -> name in the file.
