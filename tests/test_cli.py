@@ -24,6 +24,8 @@ def test_format_problem_shapes():
     assert InputError("bad", "f.csv", 2, "Tags").line() == "f.csv:2: Tags: bad"
     # a newline or a terminal escape in a file name is shown escaped: still one line
     assert format_problem("a\nb\x1b[31m é.csv", 1, None, "x") == "a\\x0ab\\x1b[31m é.csv:1: x"
+    # a reader's message quoting a damaged file's bytes, or a column name, stays on one line too
+    assert format_problem("f.parquet", None, "a\nb", "type: \x0f\n") == "f.parquet: a\\x0ab: type: \\x0f\\x0a"
 
 
 def test_workbench_error_is_one_line_and_exit_1(monkeypatch, capsys):

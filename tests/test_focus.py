@@ -157,6 +157,28 @@ def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
         "the header names BilledCost more than once; which one to read is ambiguous")
 
 
+def test_a_damaged_parquet_page_and_an_unnamed_column_are_said_plainly(tmp_path):
+    """A page that does not decompress: the file looks damaged (not the reader's raw words
+    with the path again); a column without a name is shown by its place, as in a CSV."""
+    table = pa.Table.from_pylist([row(BilledCost=str(i)) for i in range(3000)])
+    damaged = tmp_path / "damaged.parquet"
+    pq.write_table(table, damaged, compression="snappy")
+    data = bytearray(damaged.read_bytes())
+    for i in range(2000, 2400):  # inside the first column chunks, far from the footer
+        data[i] ^= 0x5A
+    damaged.write_bytes(bytes(data))
+    report, _ = scan(damaged)
+    assert not report.ok and len(report.errors) == 1
+    message = report.errors[0].message
+    assert message.startswith("cannot read the file, which looks damaged (") and \
+        message.endswith("); export or download it again") and str(damaged) not in message
+    unnamed = tmp_path / "unnamed.parquet"
+    pq.write_table(table.append_column("", pa.array(["v"] * 3000)), unnamed)
+    report, _ = scan(unnamed)
+    assert report.ok and [w.column for w in report.warnings] == [
+        f"(unnamed column {table.num_columns + 1})"]
+
+
 def test_a_cost_column_named_twice_in_another_spelling_is_refused(tmp_path):
     """Two `billed_cost` columns (10 and 999): neither is the FOCUS name, so which one holds
     the cost cannot be told; one BilledCost beside a `billed_cost` is read (the other ignored)."""
@@ -549,6 +571,8 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     # an offset after a space: Snowflake's default timestamp output
     ("2026-05-01 02:00:00.000 +0200", "2026-04-30 23:00:00 -05:00",
      (datetime(2026, 5, 1), datetime(2026, 5, 1, 4))),
+    # RFC 3339 allows a lower-case t and z
+    ("2026-05-01t00:00:00z", "2026-05-01t04:00:00+02:00", (datetime(2026, 5, 1), datetime(2026, 5, 1, 2))),
 ])
 def test_zones_and_offsets_converted_to_utc(tmp_path, start, end, expected):
     report, con = scan(write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)]))

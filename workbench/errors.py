@@ -41,11 +41,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def format_problem(path: str | None, row: int | None, column: str | None, message: str) -> str:
     """The one shape every located problem is printed in: `FILE:ROW: COLUMN: message`, with
     ROW or COLUMN left out when the problem is not about one row or one column (never made up)."""
-    # A file name may hold a newline or a terminal escape: shown escaped, the line stays one.
-    where = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(path)) if path else "<input>"
+    # A file name, a column name or a reader's message (a damaged file's bytes) may hold a
+    # newline or a terminal escape: shown escaped, the line stays one.
+    where = _escaped(str(path)) if path else "<input>"
     if row is not None:
         where += f":{row}"
-    return f"{where}: {column}: {message}" if column else f"{where}: {message}"
+    message = _escaped(message)
+    return f"{where}: {_escaped(column)}: {message}" if column else f"{where}: {message}"
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

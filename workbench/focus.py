@@ -182,7 +182,9 @@ def _source(con, path: Path, kind: str, head: bytes,
                 raise Stop(f"a Parquet {field.type} column: more digits than an amount is read "
                            "with exactly (38); write it as a decimal of at most 38 digits "
                            "(BigQuery NUMERIC) or as text", column=field.name)
-        return src, cols, schema.names
+        # a column without a name is shown by its place, as in a CSV (DuckDB calls it C9)
+        return src, cols, [n if n.strip() else f"(unnamed column {i + 1})"
+                           for i, n in enumerate(schema.names)]
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -353,7 +355,7 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
         report.errors.append(stop.problem)
         report.rows_read = report.rows > 0
     except duckdb.Error as exc:
-        report.errors.append(_located(path, exc) or Problem(None, None, _read_error(exc)))
+        report.errors.append(_located(path, exc) or Problem(None, None, _read_error(exc, path)))
         report.rows_read = report.rows > 0
     finally:
         # A read error inside a caller's transaction leaves it aborted: nothing to clean up
@@ -386,13 +388,20 @@ def _located(path: Path, exc: Exception) -> Problem | None:
                    "kind?): quote the field, or save the file again with one kind of line end")
 
 
-def _read_error(exc: Exception) -> str:
+def _read_error(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
         return "truncated or corrupt gzip file; download the export again"
     if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
         return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
                 "no total can be kept exact")
+    try:
+        parquet = sniff(path)[0] == "parquet"
+    except Stop:  # gone since it was opened: the reader's own words
+        parquet = False
+    if parquet:  # its footer was read, then a page or a column chunk was not: damaged
+        why = re.sub(r'^Failed to read file "[^"]*": ', "", _first_line(exc))
+        return f"cannot read the file, which looks damaged ({why}); export or download it again"
     return f"cannot read the file: {_first_line(exc)}"
 
 

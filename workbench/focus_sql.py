@@ -47,7 +47,11 @@ def _time(src: str, src_type: str, cast: str) -> str:
         return _in_calendar(f"timezone('UTC', {src})", cast)
     if src_type.startswith("TIMESTAMP") or src_type == "DATE":
         return _in_calendar(f"CAST({src} AS TIMESTAMP)", cast)
-    s = _text(src, src_type)
+    raw = _text(src, src_type)
+    # RFC 3339 allows a lower-case t and z (2026-05-02t00:00:00z), which DuckDB does not read.
+    s = (f"(CASE WHEN contains({raw}, 't') OR contains({raw}, 'z') THEN regexp_replace("
+         f"regexp_replace({raw}, '^(\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})t', '\\1T'), "
+         f"'z(\\s*)$', 'Z\\1') ELSE {raw} END)")
     # An explicit offset (Z, +hh:mm, -hhmm, UTC) or zone name (Europe/Paris) goes through
     # TIMESTAMPTZ and is converted to UTC; anything after the date part without one is naive
     # and read as UTC. A date-only value is 10 characters, so its own dashes are never taken
