@@ -23,7 +23,7 @@ class FakeStore:
         self._monthly, self._daily = monthly, daily
 
     def monthly(self, dims=()):
-        return self._monthly[["month", *dims, "currency", "effective_cost"]]
+        return self._monthly[["month", *dims, "currency", "billed_cost", "effective_cost"]]
 
     def daily(self, dims=()):
         return self._daily[["date", *dims, "currency", "cost"]]

@@ -78,6 +78,22 @@ def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     return out.rename(columns={value: "cost"})
 
 
+def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
+    """Per currency whose billed cost differs from its effective cost in the month: what the
+    invoices charge, and why it differs (a purchase shows in the one, not the other)."""
+    out = []
+    for cur, sub in monthly[monthly["month"] == month].groupby("currency", sort=True):
+        billed, effective = exact_sum(sub["billed_cost"]), exact_sum(sub[COST])
+        gap = exact_sum([billed, -effective])
+        if abs(gap) < 0.005:
+            continue
+        out.append(f"Billed cost (what the invoices charge) in {cur} was {money(billed, cur)}, "
+                   f"{money(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective cost: "
+                   "a commitment purchase or prepayment is billed when bought, and its cost is "
+                   "spread over the usage it covers.")
+    return out
+
+
 def headline(monthly: pd.DataFrame, month: str, value: str = COST,
              months: Collection[str] | None = None) -> pd.DataFrame:
     """Per currency: the month's total, the previous month and the same month last year.

@@ -268,7 +268,8 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     if prev not in data.months:  # everything would look "new": no movers without a baseline
         movers = movers.iloc[0:0]
     notes = [tables.notice(n) for n in overview_notices(data, month)]
-    story = overview.narrative(head, untagged, movers) or [f"No spend in {month} for this selection."]
+    story = (overview.narrative(head, untagged, movers) + overview.billed_apart(monthly, month)
+             or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
         overview.comparisons(head), money_cols=["cost", "then"], signed_cols=["change"],
