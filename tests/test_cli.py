@@ -256,4 +256,10 @@ def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
     assert _environment_error(duckdb.IOException(
         'IO Error: Could not write file "s.duckdb": No space left on device')).startswith(
         "no space left on device: IO Error")
+    # a store cut short (a disk that filled up, a copy interrupted): not a bug of ours
+    assert _environment_error(duckdb.IOException(
+        'IO Error: Could not read enough bytes from file "s.duckdb": attempted to read 4096 '
+        "bytes from location 90112")) == (
+        'Could not read enough bytes from file "s.duckdb": attempted to read 4096 bytes from '
+        "location 90112: the file is cut short; if it is the store, delete it and ingest again")
     assert _environment_error(ValueError("a bug of ours")) is None

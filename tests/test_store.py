@@ -814,6 +814,63 @@ def test_store_of_another_version_rebuilt_from_its_files(tmp_path, cfg):
     assert sorted(p.name for p in tmp_path.glob("*s.duckdb*")) == ["s.duckdb", "s.duckdb.old"]
 
 
+def test_a_rebuild_keeps_the_copy_it_kept_though_the_files_have_new_times(tmp_path, cfg):
+    """Two runs of one month in one folder: the newer (by file time) is kept. A restored
+    backup or a copy gives both new times; a rebuild decides by the times they were loaded
+    with, and gives the same store."""
+    from workbench.store_rebuild import rebuild
+    folder = tmp_path / "exports"
+    old = frame_file(folder, "run1", [{"ResourceId": f"r{i}", "BilledCost": "2"} for i in range(25)]
+                     + [{"BillingPeriodStart": "2026-04-01", "ChargePeriodStart": "2026-04-03"}])
+    new = frame_file(folder, "run2", [{"ResourceId": f"r{i}", "BilledCost": "2.10"} for i in range(25)])
+    os.utime(old, ns=(10**18, 10**18))
+    os.utime(new, ns=(2 * 10**18, 2 * 10**18))
+    store = tmp_path / "s.duckdb"
+    with Store(store, cfg) as s:
+        assert "an older copy" in s.ingest([str(folder)]).warnings[0]
+        before = s.totals()
+    assert store_totals_of(store, cfg)["USD"][0] == Decimal("53.50")  # 25 x 2.10 + April's 1
+    os.utime(old, ns=(3 * 10**18, 3 * 10**18))  # run1 now looks newer
+    rebuild(store, cfg)
+    with Store(store, cfg, read_only=True) as s:
+        pd.testing.assert_frame_equal(s.totals(), before)
+
+
+def test_a_store_interrupted_while_made_is_left_empty_not_half_made(tmp_path, cfg, monkeypatch):
+    """Ctrl-C while the tables are created: no half schema that every later ingest refuses."""
+    def interrupted():
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+        m.setattr(store_mod, "_schema_fingerprint", interrupted)
+        Store(tmp_path / "s.duckdb", cfg)
+    import duckdb
+    with duckdb.connect(str(tmp_path / "s.duckdb")) as con:
+        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(frame_file(tmp_path / "a", "may", [{"BilledCost": "5"}]))])
+        assert store_totals(s)["USD"][0] == Decimal("5")
+
+
+def store_totals_of(path: Path, cfg) -> dict:
+    with Store(path, cfg, read_only=True) as s:
+        return store_totals(s)
+
+
+def test_an_ingest_that_waited_while_its_store_was_replaced_writes_to_the_new_one(tmp_path, cfg):
+    """A rebuild (or a report's) renames a new file into the store's place while an ingest
+    that had opened the old one waits for the lock: the ingest's rows must land in the store
+    that is there, not in the file renamed away."""
+    store, other = tmp_path / "s.duckdb", tmp_path / "rebuilt.duckdb"
+    with Store(other, cfg) as s:
+        s.ingest([str(frame_file(tmp_path / "a", "may", [{"BilledCost": "5"}]))])
+    june = frame_file(tmp_path / "b", "june", [{"BilledCost": "7", "BillingPeriodStart": "2026-06-01",
+                                                "ChargePeriodStart": "2026-06-02"}])
+    with Store(store, cfg) as waiting:
+        os.replace(other, store)  # as the rebuild does, between the open and the lock
+        waiting.ingest([str(june)])
+    assert store_totals_of(store, cfg)["USD"][0] == Decimal("12")
+
+
 def test_open_store_concurrent_processes_build_once(tmp_path):
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
     csv_file(tmp_path / "data" / "x.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r{i}," for i in range(50)])

@@ -167,6 +167,10 @@ def _environment_error(exc: Exception) -> str | None:
         return f"{exc.filename}: {exc.strerror.lower()}" if exc.filename else exc.strerror.lower()
     if "No space left on device" in text:
         return "no space left on device: " + text.splitlines()[0][:200]
+    if type(exc).__name__ == "IOException" and "Could not read enough bytes" in text:
+        # a store cut short (a disk that filled up, a copy interrupted)
+        return (text.splitlines()[0].removeprefix("IO Error: ")[:300] + ": the file is cut "
+                "short; if it is the store, delete it and ingest again")
     return None
 
 

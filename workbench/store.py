@@ -42,7 +42,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,6 +193,15 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _check_duckdb_file(path: Path) -> None:
     """A file there must be a DuckDB database (its header says DUCK): DuckDB would open a
     Parquet export as a database of views, and other files fail with a long IO Error."""
@@ -231,9 +240,13 @@ class Store(Queries):
                 raise WorkbenchError(f"{self.path}: store not found; run `workbench ingest` first")
             _check_duckdb_file(Path(self.path))
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    def _open(self) -> None:
         self.con = _connect(self.path, self.read_only)
         try:
             self._check_schema()
+            self._file_id = None if self.path == ":memory:" else _file_id(Path(self.path))
         except BaseException:
             self.con.close()
             raise
@@ -249,8 +262,17 @@ class Store(Queries):
                 raise WorkbenchError(f"{self.path}: not a workbench store (tables: {', '.join(sorted(have))})")
             if self.read_only:
                 raise WorkbenchError(f"{self.path}: empty store; run `workbench ingest` first")
-            self.con.execute(DDL)
-            self.con.execute("INSERT INTO wb_meta VALUES ('schema', ?)", [_schema_fingerprint()])
+            # One transaction: an interrupt leaves an empty file, never half a schema that
+            # every later ingest would refuse.
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.execute(DDL)
+                self.con.execute("INSERT INTO wb_meta VALUES ('schema', ?)", [_schema_fingerprint()])
+                self.con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise
             return
         row = self.con.execute("SELECT value FROM wb_meta WHERE key = 'schema'").fetchone()
         if not row or row[0] != _schema_fingerprint():
@@ -274,8 +296,14 @@ class Store(Queries):
 
     # -- ingest ------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[str | Path], progress: bool = False) -> IngestResult:
-        """Load FOCUS exports as one delivery (see the module docstring for the replacement rule)."""
+    def ingest(self, paths: Sequence[str | Path], progress: bool = False,
+               mtimes: Mapping[str, int] | None = None) -> IngestResult:
+        """Load FOCUS exports as one delivery (see the module docstring for the replacement rule).
+
+        `mtimes` (path -> modification time in ns) stand in for the files' own: a rebuild
+        replays a delivery with the times it was loaded with, which decide which of two
+        copies is the newer (a restored backup or a copy gives every file a new time).
+        """
         if self.read_only:
             raise WorkbenchError(f"{self.path}: store opened read-only; cannot ingest")
         files = discover([str(p) for p in paths])
@@ -286,9 +314,19 @@ class Store(Queries):
             raise WorkbenchError(f"no FOCUS files found in {', '.join(map(str, paths))}")
         lock = contextlib.nullcontext() if self.path == ":memory:" else file_lock(Path(self.path))
         with lock:
-            return self._ingest(files, progress)
+            self._reopen_if_replaced()
+            return self._ingest(files, progress, mtimes)
 
-    def _ingest(self, files: list[Path], progress: bool) -> IngestResult:
+    def _reopen_if_replaced(self) -> None:
+        """Open the store again when its file was replaced while this one waited for the lock
+        (a rebuild, or a report's, renames a new file into place): rows written to the
+        replaced file would be lost with it."""
+        if self._file_id is not None and _file_id(Path(self.path)) != self._file_id:
+            self.con.close()
+            self._open()
+
+    def _ingest(self, files: list[Path], progress: bool,
+                mtimes: Mapping[str, int] | None = None) -> IngestResult:
         t0 = time.perf_counter()
         con = self.con
         meter = Progress(con, len(files)) if progress else None
@@ -301,7 +339,7 @@ class Store(Queries):
                 digests = [pool.submit(sha256_file, f) for f in files]
                 while True:
                     try:
-                        out = self._deliver(files, digests, precise, meter)
+                        out = self._deliver(files, digests, precise, meter, mtimes or {})
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
@@ -317,7 +355,7 @@ class Store(Queries):
         return IngestResult(*out, round(time.perf_counter() - t0, 3))
 
     def _deliver(self, files: list[Path], digests: list, precise: set[int],
-                 meter: Progress | None) -> tuple:
+                 meter: Progress | None, mtimes: Mapping[str, int]) -> tuple:
         """One delivery in one transaction; the IngestResult fields but the time."""
         con = self.con
         warnings: list[str] = []
@@ -346,7 +384,7 @@ class Store(Queries):
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
-                         "mtime_ns": stat.st_mtime_ns,
+                         "mtime_ns": mtimes.get(str(path), stat.st_mtime_ns),
                          "rows": 0, "focus_version": report.focus_version,
                          "period_start": report.period_start, "period_end": report.period_end,
                          "duplicate_of": seen.get(digest), "partitions": [],

@@ -24,7 +24,7 @@ from workbench.errors import WorkbenchError
 # Partitions are keyed by the store's own first key column: stores before wb_issuer keyed
 # them by wb_provider.
 LIVE_FILES = """
-SELECT f.delivery_id, f.path, f.sha256 FROM files f
+SELECT f.delivery_id, f.path, f.sha256, {mtime} FROM files f
 WHERE f.duplicate_of IS NULL AND EXISTS (
     SELECT 1 FROM file_partitions mine
     WHERE mine.delivery_id = f.delivery_id AND mine.sha256 = f.sha256 AND mine.rows > 0
@@ -38,21 +38,24 @@ ORDER BY f.delivery_id, f.path
 """
 
 
-def recorded_deliveries(store: Path) -> list[list[Path]]:
-    """The files of each delivery that still count, in load order, as the store records them."""
+def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
+    """The files of each delivery that still count, in load order, as the store records them,
+    each with the modification time it was loaded with (None where it was not recorded)."""
     if not store.is_file():
         raise WorkbenchError(f"{store}: store not found: nothing to rebuild")
     try:
         with duckdb.connect(str(store), read_only=True) as con:
             have = {r[0] for r in con.execute("DESCRIBE file_partitions").fetchall()}
             key = next((k for k in ("wb_issuer", "wb_provider") if k in have), "wb_issuer")
-            rows = con.execute(LIVE_FILES.format(key=key)).fetchall()
+            timed = "mtime_ns" in {r[0] for r in con.execute("DESCRIBE files").fetchall()}
+            rows = con.execute(LIVE_FILES.format(
+                key=key, mtime="f.mtime_ns" if timed else "NULL")).fetchall()
     except duckdb.Error as exc:
         raise WorkbenchError(f"{store}: cannot rebuild: the store does not say which files it was "
                              f"loaded from ({str(exc).splitlines()[0]}); delete it and ingest "
                              "again") from None
-    deliveries: dict[int, list[Path]] = {}
-    for delivery, path, digest in rows:
+    deliveries: dict[int, dict[Path, int | None]] = {}
+    for delivery, path, digest, mtime in rows:
         p = Path(path)
         if not p.is_file():
             raise WorkbenchError(f"{path}: missing (loaded in delivery {delivery}); cannot "
@@ -60,7 +63,7 @@ def recorded_deliveries(store: Path) -> list[list[Path]]:
         if sha256_file(p) != digest:
             raise WorkbenchError(f"{path}: changed since it was loaded in delivery {delivery}; "
                                  "cannot rebuild the same store (delete it and ingest again)")
-        deliveries.setdefault(delivery, []).append(p)
+        deliveries.setdefault(delivery, {})[p] = mtime
     if not deliveries:
         raise WorkbenchError(f"{store}: the store records no files: nothing to rebuild")
     return list(deliveries.values())
@@ -81,8 +84,9 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
         tmp.unlink(missing_ok=True)
         try:
             with Store(tmp, config) as s:
-                for files in deliveries:
-                    s.ingest([str(f) for f in files])
+                for files in deliveries:  # with the times they were loaded with
+                    s.ingest([str(f) for f in files],
+                             mtimes={str(f): t for f, t in files.items() if t is not None})
             os.replace(store, store.with_name(store.name + ".old"))
             Path(str(store) + ".wal").unlink(missing_ok=True)
             os.replace(tmp, store)
