@@ -1197,3 +1197,22 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
             assert s.tag_keys() == ["team", "env", "namespace"]
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once
+
+
+def test_builds_left_by_a_killed_process_are_removed_by_the_next_rebuild(tmp_path, cfg):
+    """kill -9 during a rebuild leaves the half-built store beside the real one (as large as
+    it); the next rebuild removes it. A build of a process still running stays."""
+    from workbench.store_rebuild import rebuild
+    store = tmp_path / "s.duckdb"
+    with Store(store, cfg) as s:
+        s.ingest([str(frame_file(tmp_path / "a", "may", [{"BilledCost": "5"}]))])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    left = [tmp_path / f".s.duckdb.{dead}.rebuilding", tmp_path / f".s.duckdb.{dead}.rebuilding.wal",
+            tmp_path / f".s.duckdb.{dead}.building"]
+    running = tmp_path / f".s.duckdb.{os.getppid()}.rebuilding"
+    for f in [*left, running]:
+        f.write_bytes(b"x" * 100)
+    rebuild(store, cfg)
+    assert not any(f.exists() for f in left) and running.exists()
+    assert store_totals_of(store, cfg)["USD"][0] == Decimal("5")

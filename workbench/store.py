@@ -863,6 +863,9 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     if not _holds(path, files, config):
         with file_lock(path):
             if not _holds(path, files, config):
+                from workbench.store_rebuild import remove_stale_builds
+
+                remove_stale_builds(path)
                 say()
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
                 tmp.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ sha256); otherwise the rebuild stops before anything changes. The old store is k
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
@@ -69,6 +70,22 @@ def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
     return list(deliveries.values())
 
 
+def remove_stale_builds(store: Path) -> None:
+    """Delete the new stores (`.<store>.<pid>.rebuilding` or `.building`, with their logs and
+    lock files) that a process killed while it built them left beside the store: they can be
+    as large as the store. A build of a process still running is left alone."""
+    for leftover in store.parent.glob(f".{glob.escape(store.name)}.*"):
+        parts = leftover.name[len(store.name) + 2:].split(".")
+        if len(parts) < 2 or parts[1] not in ("rebuilding", "building") or not parts[0].isdigit():
+            continue
+        try:
+            os.kill(int(parts[0]), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # alive, another user's
+            continue
+
+
 def rebuild(store: Path, config: Config) -> tuple[int, int]:
     """Replay the store's deliveries into a new store that then takes its place.
 
@@ -79,6 +96,7 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
 
     store = Path(store)
     with file_lock(store):
+        remove_stale_builds(store)
         deliveries = recorded_deliveries(store)
         tmp = store.with_name(f".{store.name}.{os.getpid()}.rebuilding")
         tmp.unlink(missing_ok=True)
