@@ -453,3 +453,21 @@ def test_a_reexport_in_another_format_is_a_copy_whatever_its_tags_spelling(tmp_p
         # Loaded on its own afterwards, the CSV replaces the month: no part is left behind.
         again = s.ingest([str(old)])
         assert not [w for w in again.warnings if "not in this delivery" in w]
+
+
+def test_a_few_charges_of_an_earlier_month_to_date_run_are_counted_but_said(tmp_path):
+    """Month-to-date runs of a small account kept side by side, each restating the days
+    before: too few charges to tell an earlier run from a part of the export, so every run
+    counts, but never silently."""
+    def run(day: int, amount: str):
+        return frame_file(tmp_path / "mtd", f"run-day{day}", [
+            {"ResourceId": f"r{i}", "ChargePeriodStart": f"2026-05-{d:02d}",
+             "ChargePeriodEnd": f"2026-05-{d + 1:02d}", "BilledCost": amount}
+            for d in range(1, day + 1) for i in range(3)])
+    day1, day2 = run(1, "1.00"), run(2, "1.05")
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "mtd")])
+        assert res.rows == 9 and res.warnings == [
+            f"{day1}: 3 of its 3 charges of Cloud / acct-1 / 2026-05 are also in {day2}, which "
+            "reaches further, at other amounts: too few to tell an earlier run of one export "
+            "from a part of it, so both are counted; if it is an earlier run, load only the newer"]

@@ -142,6 +142,20 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     both hold equal in every amount too (None: as `shared`). Returns {path: Superseded}
     for each file whose rows of the partition are not to be loaded.
     """
+    return _decide(files, shared, exact)[0]
+
+
+def too_few_to_tell(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
+                    exact: Mapping[tuple[str, str], int] | None = None) -> dict[str, Superseded]:
+    """Files superseded() keeps that look like an earlier month-to-date run but for
+    MIN_EVIDENCE: at least half their charges are in files whose charges start later, at
+    other amounts, but fewer than MIN_EVIDENCE (a small account's few rows a day). Parts of
+    a paged export look so too when the amounts differ; both are counted, and the caller
+    says so."""
+    return _decide(files, shared, exact)[1]
+
+
+def _decide(files, shared, exact) -> tuple[dict[str, Superseded], dict[str, Superseded]]:
     exact = shared if exact is None else exact
     out = {f.path: Superseded(sorted(k.path for k in files if not k.unlisted
                                      and Path(k.path).parent == Path(f.path).parent),
@@ -157,6 +171,7 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     order = sorted(files, key=lambda f: (folder_age[str(Path(f.path).parent)], _age(f)),
                    reverse=True)
     taken: list[FileSide] = []
+    doubts: dict[str, Superseded] = {}
     # What the taken files, parts of one another, hold in common (each side counted), by
     # charge and by whole row, and the charges they repeat within themselves: the matches
     # that chance alone gives a part.
@@ -177,15 +192,20 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
                      if f.charges else 0.0)
         by_charge = n >= MIN_EVIDENCE and n - chance * f.charges >= half
         by_row = same - common_rows / max(rows, 1) * f.charges >= half
+        newer = sorted(seen, key=lambda k: (-seen[k], k))
         if f.charges and (by_charge or by_row):
-            out[f.path] = Superseded(sorted(seen, key=lambda k: (-seen[k], k)), n, f.charges)
+            out[f.path] = Superseded(newer, n, f.charges)
         else:
+            reach = [k.last_start for k in taken if k.path in seen and k.last_start]
+            if f.charges and n and n - chance * f.charges >= half and f.last_start and reach \
+                    and max(reach) > f.last_start:
+                doubts[f.path] = Superseded(newer, n, f.charges)
             taken.append(f)
             common += 2 * sum(seen.values())
             common_rows += 2 * same_rows
             repeats += f.repeats
             rows += f.charges
-    return out
+    return out, doubts
 
 
 def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:

@@ -738,6 +738,15 @@ class Store(Queries):
         runs: dict[tuple, list] = {}  # the files of one older run: said in one line
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone = snapshots.superseded(sides_of, shared.get(part, {}), same.get(part, {}))
+            for path, why in sorted(snapshots.too_few_to_tell(
+                    sides_of, shared.get(part, {}), same.get(part, {})).items()):
+                out.append(format_problem(path, None, None, (
+                    f"{why.shared} of its {why.charges} charges of {_partition_label(part)} "
+                    f"are also in {why.newer[0]}"
+                    + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "")
+                    + ", which reaches further, at other amounts: too few to tell an earlier "
+                    "run of one export from a part of it, so both are counted; if it is an "
+                    "earlier run, load only the newer")))
             for path, why in sorted(gone.items()):
                 rows = drop_file_partition(con, delivery, entry_of[path], part)
                 if why.shared is None and not why.unlisted:
