@@ -836,17 +836,24 @@ def test_a_rebuild_keeps_the_copy_it_kept_though_the_files_have_new_times(tmp_pa
         pd.testing.assert_frame_equal(s.totals(), before)
 
 
-def test_a_store_interrupted_while_made_is_left_empty_not_half_made(tmp_path, cfg, monkeypatch):
-    """Ctrl-C while the tables are created: no half schema that every later ingest refuses."""
+def test_a_store_interrupted_while_made_is_not_left_half_made(tmp_path, cfg, monkeypatch):
+    """Ctrl-C while the tables are created: a new store is not there after, and a file that
+    was there keeps no half schema that every later ingest would refuse."""
+    import duckdb
+
     def interrupted():
         raise KeyboardInterrupt
-    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
-        m.setattr(store_mod, "_schema_fingerprint", interrupted)
-        Store(tmp_path / "s.duckdb", cfg)
-    import duckdb
-    with duckdb.connect(str(tmp_path / "s.duckdb")) as con:
+    path = tmp_path / "s.duckdb"
+    for there in (False, True):
+        if there:
+            duckdb.connect(str(path)).close()  # an empty database file
+        with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+            m.setattr(store_mod, "_schema_fingerprint", interrupted)
+            Store(path, cfg)
+        assert path.exists() == there
+    with duckdb.connect(str(path)) as con:
         assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
-    with Store(tmp_path / "s.duckdb", cfg) as s:
+    with Store(path, cfg) as s:
         s.ingest([str(frame_file(tmp_path / "a", "may", [{"BilledCost": "5"}]))])
         assert store_totals(s)["USD"][0] == Decimal("5")
 

@@ -182,6 +182,10 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WorkbenchError(f"{path}: cannot open the store: {msg}") from None
     except duckdb.Error as exc:
         raise WorkbenchError(f"{path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+    return con
+
+
+def _configure(con: duckdb.DuckDBPyConnection, path: str) -> None:
     # In a notebook DuckDB draws a widget for queries past 2 s, which a report prints as
     # the text "FloatProgress(...)"; the CLI draws its own progress line (delivery.Progress).
     con.execute("SET enable_progress_bar_print = false")
@@ -190,7 +194,6 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     if path != ":memory:":
         tmp = Path(path).parent / ".duckdb_tmp"
         con.execute(f"SET temp_directory = '{str(tmp).replace(chr(39), chr(39) * 2)}'")
-    return con
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -243,14 +246,23 @@ class Store(Queries):
         self._open()
 
     def _open(self) -> None:
-        self.con = _connect(self.path, self.read_only)
+        made = self.path != ":memory:" and not Path(self.path).exists()
+        self.con = None
         try:
+            self.con = _connect(self.path, self.read_only)
+            _configure(self.con, self.path)
             self._check_schema()
             self._file_id = None if self.path == ":memory:" else _file_id(Path(self.path))
-        except BaseException:
-            self.con.close()
+            Queries.__init__(self, ibis.duckdb.from_connection(self.con), self.config)
+        except BaseException as exc:
+            if self.con is not None:
+                self.con.close()
+            # Interrupted while made (Ctrl-C): not there before, not there after. A store
+            # another process made meanwhile is in use: that error leaves it alone.
+            if made and not (self.con is None and isinstance(exc, WorkbenchError)):
+                for f in (Path(self.path), Path(self.path + ".wal")):
+                    f.unlink(missing_ok=True)
             raise
-        Queries.__init__(self, ibis.duckdb.from_connection(self.con), self.config)
 
     # -- lifecycle -------------------------------------------------------------------
 
