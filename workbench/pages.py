@@ -268,6 +268,9 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     if prev not in data.months:  # everything would look "new": no movers without a baseline
         movers = movers.iloc[0:0]
     notes = [tables.notice(n) for n in overview_notices(data, month)]
+    if len(data.load_warnings) > 1:
+        notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
+                                    data.load_warnings))
     story = (overview.narrative(head, untagged, movers) + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
@@ -317,7 +320,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if data.load_warnings:
         n = len(data.load_warnings)
         out.append(f"Loading the data gave {n:,} warning{'s' * (n > 1)}"
-                   + (f" (the report's index lists them), the first: {data.load_warnings[0]}"
+                   + (f" (all of them below), the first: {data.load_warnings[0]}"
                       if n > 1 else f": {data.load_warnings[0]}"))
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
         tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"

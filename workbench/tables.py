@@ -122,6 +122,13 @@ def paragraph(text: str) -> Html:
     return Html(f'<p class="wb-note {NO_MATH}">{html.escape(text)}</p>')
 
 
+def details(summary: str, lines: list[str]) -> Html:
+    """A list the reader opens when wanted (closed by default), escaped like a notice."""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return Html(f'<details class="wb-details {NO_MATH}"><summary>{html.escape(summary)}</summary>'
+                f"<ul>{items}</ul></details>")
+
+
 def notice(text: str) -> Html:
     """Something the reader must know is missing (e.g. no drivers configured)."""
     return Html(f'<div class="wb-notice {NO_MATH}" role="note">{html.escape(text)}</div>')
