@@ -35,7 +35,9 @@ The rule, per partition held by more than one file of a delivery:
   many charges of the other parts, and only a file that matches clearly more is a copy;
 - a handful of matching charges is not evidence enough: a small account's rows in a part
   of a large export may look like another part's rows but for their amounts. Below
-  MIN_EVIDENCE matching charges only rows equal in every amount make a copy;
+  MIN_EVIDENCE matching charges only rows equal in every amount make a copy (one that
+  would be a copy but for this, held by a file whose charges start later, as an earlier
+  month-to-date run of a small account is, is loaded with a warning: too_few_to_tell);
 - before that, runs of one export say so themselves: when the manifest.json beside the
   files names the export (Azure writes one per run: export name, scope, dataset type, run
   id), only the run submitted last is taken for the partition, whatever its charges. A later
