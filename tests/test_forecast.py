@@ -145,6 +145,13 @@ def test_invalid_levels_and_season_length():
         forecast_series(y, 3, season_length=0)
     with pytest.raises(WorkbenchError, match="season_length"):
         forecast_series(y, 3, season_length="weekly")
+    # a text is not levels ("95" would read as 9 and 5), nor is an infinite or unknown season
+    for levels in ("95", ("80.5",), (80, "95")):
+        with pytest.raises(WorkbenchError, match="levels"):
+            forecast_series(y, 3, levels=levels)
+    for season in (float("inf"), float("nan")):
+        with pytest.raises(WorkbenchError, match="season_length must be a finite number"):
+            forecast_series(y, 3, season_length=season)
 
 
 # --- awkward cost series ---------------------------------------------------------------------
@@ -497,6 +504,17 @@ def test_backtest_rejects_bad_windows_and_short_history():
         backtest(daily(weekly_pattern(100)), 7, windows=1)
     with pytest.raises(WorkbenchError, match="no room"):
         backtest(daily(weekly_pattern(15)), 7)
+    with pytest.raises(WorkbenchError, match="a horizon of 1 step"):
+        backtest(daily(weekly_pattern(400)), 1)
+
+
+def test_a_one_step_forecast_is_calibrated_as_the_first_step_of_two():
+    """One step ahead is backtested on two: the same model and first day as horizon 2, not
+    the fallback for a history too short to backtest."""
+    y = daily(weekly_pattern(400))
+    one, two = forecast_series(y, horizon=1), forecast_series(y, horizon=2)
+    assert "too short" not in one.attrs["reason"] and one.attrs["model"] == two.attrs["model"]
+    pd.testing.assert_frame_equal(one, two.iloc[:1], check_freq=False)
 
 
 def _with_fees(seed: int, fees: dict) -> pd.Series:

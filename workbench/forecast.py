@@ -225,10 +225,10 @@ def _conformal_quantile(z: np.ndarray, level: float) -> float:
 def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale_now: float):
     """Half width per level and step from backtest errors scaled by the origin's recent MAE."""
     scaled = err / scale[:, None]
-    prof = _profile(scaled, horizon)
-    ref = prof[:err.shape[1]]  # backtest steps never exceed the horizon
+    prof = _profile(scaled, max(horizon, err.shape[1]))  # a horizon of 1 is backtested on 2
+    ref = prof[:err.shape[1]]
     z = np.abs(scaled) / np.where(ref > 0, ref, 1.0)[None, :]
-    return {lv: _conformal_quantile(z, lv) * prof * scale_now for lv in levels}
+    return {lv: _conformal_quantile(z, lv) * prof[:horizon] * scale_now for lv in levels}
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -314,7 +314,10 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     else:
         target, fit, notes = _clean(p)
         attrs.update(notes)
-        origins, steps = _plan(len(target), p.m, horizon, CALIBRATION_WINDOWS, overlap=True)
+        # A forecast of one step is calibrated on backtests of two: _plan asks for two at
+        # least, and one step per window gives too few errors to size an interval by.
+        origins, steps = _plan(len(target), p.m, max(horizon, 2), CALIBRATION_WINDOWS,
+                               overlap=True)
         cycle, window = _intermittent(p)
         if origins and window:
             mean, widths, model, why, mase = _intermittent_fit(
@@ -451,6 +454,9 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
     p.values, _ = monthly_charges(p.values, p.index)  # as forecast_series: fees apart
     target, fit, _ = _clean(p)
     origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
+    if horizon < 2:
+        raise WorkbenchError("backtest: a horizon of 1 step gives one error a window, too few "
+                             "to judge a model by; backtest 2 steps or more")
     if len(origins) < 2:
         raise WorkbenchError(
             f"backtest: {len(target)} points leave no room for {windows} windows "

@@ -5,6 +5,7 @@ Everything here is a pure function of a Series or a numpy array. `forecast.py` c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,9 +113,10 @@ def freq_label(freq: pd.DateOffset) -> str:
 
 
 def _check_levels(levels) -> None:
-    try:
-        ok = len(levels) > 0 and all(0 < float(v) < 100 for v in levels)
-    except TypeError:
+    try:  # numbers: a text "95" would be read as the levels 9 and 5
+        ok = (len(levels) > 0 and not isinstance(levels, str)
+              and all(not isinstance(v, str) and 0 < float(v) < 100 for v in levels))
+    except (TypeError, ValueError):
         ok = False
     if not ok:
         raise WorkbenchError(f"forecast: levels must be percentages in (0, 100), got {levels!r}")
@@ -175,8 +177,9 @@ def season_periods(freq: pd.DateOffset, n: int, season_length=None) -> tuple[flo
             raise WorkbenchError(
                 f"forecast: season_length must be a number or a list of numbers, got {season_length!r}"
             ) from None
-        if any(s < 1 for s in sl):
-            raise WorkbenchError(f"forecast: season_length must be >= 1, got {season_length!r}")
+        if any(not math.isfinite(s) or s < 1 for s in sl):
+            raise WorkbenchError(f"forecast: season_length must be a finite number >= 1, got "
+                                 f"{season_length!r}")
         sl = sorted(s for s in sl if s > 1)
         if sl and sl[0] != int(sl[0]):
             raise WorkbenchError("forecast: the shortest season_length must be a whole number")
