@@ -362,3 +362,28 @@ def test_an_empty_month_is_refused_not_taken_as_the_default(third_party_pack):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr  # a usage error, before the load
     assert proc.stderr.strip().splitlines()[-1] == (
         "workbench report: error: argument --month: '' is not a month like 2026-05")
+
+
+def test_a_new_run_clears_what_the_last_run_wrote_into_its_folder(tmp_path):
+    """Pages, packs and executed notebooks the last manifest lists go before a new run: a
+    run interrupted half way, or one with fewer pages or another month, must not leave an
+    index that reads as complete beside them. Other files stay."""
+    out = tmp_path / "pack"
+    (out / "executed").mkdir(parents=True)
+    listed = ["index.html", "manifest.json", "pack-2026-10.pdf", "00_overview.html",
+              "00_overview.pdf", "10_extra.html", "executed/00_overview.ipynb",
+              "executed/10_extra.ipynb", "executed/10_extra.log"]
+    for name in [*listed, "notes.txt", "executed/other.ipynb"]:
+        (out / name).write_text("x")
+    (tmp_path / "outside.html").write_text("x")
+    (out / "manifest.json").write_text(json.dumps({
+        "pack_pdf": {"path": "pack-2026-10.pdf"},
+        "notebooks": [{"name": "00_overview", "html": "00_overview.html", "pdf": "00_overview.pdf"},
+                      {"name": "10_extra", "html": "10_extra.html", "pdf": None,
+                       "kernel_log": "executed/10_extra.log"},
+                      {"name": "x", "html": "../outside.html"}]}))
+    report.clear_previous_pack(out)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "executed/other.ipynb", "notes.txt"]
+    assert (tmp_path / "outside.html").exists()  # never outside the folder
+    report.clear_previous_pack(out)  # no manifest: nothing to do

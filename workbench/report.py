@@ -10,6 +10,7 @@ each page by its notebook.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -391,6 +392,7 @@ def run_report(args) -> int:
         config.path(config.report.out) if config.report.out else config.path("reports") / month)
     out = out.resolve()
     make_folder(out / "executed", "--out" if getattr(args, "out", None) else "workbench.toml: report.out")
+    clear_previous_pack(out)
 
     pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
     chromium = render.find_chromium() if pdf_wanted else None
@@ -438,11 +440,39 @@ def run_report(args) -> int:
                                     encoding="utf-8")
     (out / "manifest.json").write_text(json_exact.dumps(manifest, indent=2, default=str),
                                        encoding="utf-8")
+    for r in results:  # PDFs were asked for: one that could not be printed is said
+        if r.get("pdf_error"):
+            print(f"warning: {r['name']}: no PDF: {r['pdf_error']}", file=sys.stderr, flush=True)
     failed = [r for r in results if r["status"] != "ok"]
     for r in failed:
         print(f"error: {r['name']}: {r['error']}", file=sys.stderr)
     print(out / "index.html")
     return 1 if failed else 0
+
+
+def clear_previous_pack(out: Path) -> None:
+    """Remove what an earlier run wrote into `out`, as its manifest lists it: an index left
+    beside pages a run interrupted half replaced, or pages and packs this run does not make,
+    would read as this run's. Files the manifest does not name are left alone."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    old = old if isinstance(old, dict) else {}
+    names = ["index.html", "manifest.json"]
+    pack = old.get("pack_pdf")
+    if isinstance(pack, dict) and isinstance(pack.get("path"), str):
+        names.append(pack["path"])
+    for page in old.get("notebooks") or []:
+        if isinstance(page, dict):
+            names += [page[k] for k in ("html", "pdf", "kernel_log") if isinstance(page.get(k), str)]
+            if isinstance(page.get("name"), str):
+                names.append(f"executed/{page['name']}.ipynb")
+    root = out.resolve()
+    for name in names:
+        target = (root / name).resolve()
+        if root in target.parents:  # never a path the manifest leads out of the folder
+            target.unlink(missing_ok=True)
 
 
 def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str) -> dict:
