@@ -37,7 +37,7 @@ The rule, per partition held by more than one file of a delivery:
   of a large export may look like another part's rows but for their amounts. Below
   MIN_EVIDENCE matching charges only rows equal in every amount make a copy (one that
   would be a copy but for this, held by a file whose charges start later, as an earlier
-  month-to-date run of a small account is, is loaded with a warning: too_few_to_tell);
+  month-to-date run of a small account is, is loaded with a warning: sort_out);
 - before that, runs of one export say so themselves: when the manifest.json beside the
   files names the export (Azure writes one per run: export name, scope, dataset type, run
   id), only the run submitted last is taken for the partition, whatever its charges. A later
@@ -144,20 +144,17 @@ def superseded(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     both hold equal in every amount too (None: as `shared`). Returns {path: Superseded}
     for each file whose rows of the partition are not to be loaded.
     """
-    return _decide(files, shared, exact)[0]
+    return sort_out(files, shared, exact)[0]
 
 
-def too_few_to_tell(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
-                    exact: Mapping[tuple[str, str], int] | None = None) -> dict[str, Superseded]:
-    """Files superseded() keeps that look like an earlier month-to-date run but for
-    MIN_EVIDENCE: at least half their charges are in files whose charges start later, at
-    other amounts, but fewer than MIN_EVIDENCE (a small account's few rows a day). Parts of
-    a paged export look so too when the amounts differ; both are counted, and the caller
-    says so."""
-    return _decide(files, shared, exact)[1]
-
-
-def _decide(files, shared, exact) -> tuple[dict[str, Superseded], dict[str, Superseded]]:
+def sort_out(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
+             exact: Mapping[tuple[str, str], int] | None = None
+             ) -> tuple[dict[str, Superseded], dict[str, Superseded]]:
+    """(superseded files, files too few charges to tell): the second are files kept that
+    look like an earlier month-to-date run but for MIN_EVIDENCE: at least half their
+    charges are in files whose charges start later, at other amounts, but fewer than
+    MIN_EVIDENCE (a small account's few rows a day). Parts of a paged export look so too
+    when the amounts differ; both are counted, and the caller says so."""
     exact = shared if exact is None else exact
     out = {f.path: Superseded(sorted(k.path for k in files if not k.unlisted
                                      and Path(k.path).parent == Path(f.path).parent),

@@ -105,11 +105,16 @@ def _partition_label(part: tuple, account: bool = True) -> str:
     return " / ".join(names if account else names[::2])
 
 
+def _newer(why: snapshots.Superseded) -> str:
+    """The files that hold a file's charges, as a warning names them: the first and a count."""
+    more = len(why.newer) - 1
+    return why.newer[0] + (f" and {more} more" if more > 0 else "") if why.newer else ""
+
+
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
     """The warning for a file whose rows of a partition are not loaded (with `others` more
     files of its export run, said in the same line)."""
-    newer = why.newer[0] + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "") \
-        if why.newer else ""
+    newer = _newer(why)
     if why.unlisted:
         files = f" ({newer})" if newer else ""
         return (f"a part an earlier run left behind: the manifest.json beside it lists the last "
@@ -749,14 +754,13 @@ class Store(Queries):
         out: list = []
         runs: dict[tuple, list] = {}  # the files of one older run: said in one line
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
-            gone = snapshots.superseded(sides_of, shared.get(part, {}), same.get(part, {}))
-            for path, why in sorted(snapshots.too_few_to_tell(
-                    sides_of, shared.get(part, {}), same.get(part, {})).items()):
+            gone, doubtful = snapshots.sort_out(sides_of, shared.get(part, {}),
+                                                same.get(part, {}))
+            for path, why in sorted(doubtful.items()):
                 out.append(format_problem(path, None, None, (
                     f"{why.shared} of its {why.charges} charges of {_partition_label(part)} "
-                    f"are also in {why.newer[0]}"
-                    + (f" and {len(why.newer) - 1} more" if len(why.newer) > 1 else "")
-                    + ", which reaches further, at other amounts: too few to tell an earlier "
+                    f"are also in {_newer(why)}"
+                    ", which reaches further, at other amounts: too few to tell an earlier "
                     "run of one export from a part of it, so both are counted; if it is an "
                     "earlier run, load only the newer")))
             for path, why in sorted(gone.items()):
