@@ -12,6 +12,18 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Error|Exception)\b")
 
+A4_PRINT_WIDTH = 703  # px at 96 dpi: 210 mm less the report's 12 mm side margins
+# Elements that stick out of the page or scroll sideways, as "tag.class" strings.
+PRINT_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    const x = getComputedStyle(e).overflowX;
+    return r.width > 0 && (r.right > width + 1 ||
+      (['auto', 'scroll'].includes(x) && e.scrollWidth > e.clientWidth + 1));
+  }).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
+}"""
+
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).is_file(), reason=f"{CHROMIUM} not installed (`make browser` installs it)")
 

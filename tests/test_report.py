@@ -14,7 +14,15 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from browser import ERROR_TEXT, browser, chart_marks, guarded_page, needs_chromium
+from browser import (
+    A4_PRINT_WIDTH,
+    ERROR_TEXT,
+    PRINT_OVERFLOW,
+    browser,
+    chart_marks,
+    guarded_page,
+    needs_chromium,
+)
 from focus_export import write_export
 from pypdf import PdfReader
 
@@ -32,19 +40,6 @@ def workbench(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-A4_PRINT_WIDTH = 703  # px at 96 dpi: 210 mm less the report's 12 mm side margins
-# Elements that stick out of the page or scroll sideways, as "tag.class" strings.
-PRINT_OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  return [...document.querySelectorAll('body *')].filter(e => {
-    const r = e.getBoundingClientRect();
-    const x = getComputedStyle(e).overflowX;
-    return r.width > 0 && (r.right > width + 1 ||
-      (['auto', 'scroll'].includes(x) && e.scrollWidth > e.clientWidth + 1));
-  }).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
-}"""
 
 
 def open_offline(pack: Path) -> dict:

@@ -83,7 +83,7 @@ def test_table_formats_each_row_in_its_own_currency():
                        "change": [-10.0, 20.0], "pct": [0.5, float("nan")]})
     out = tables.table(df, money_cols=["cost"], signed_cols=["change"], percent_cols=["pct"],
                        labels={"cost": "this month"}, title="A <title>")
-    assert "<th>this month</th>" in out
+    assert '<th class="num">this month</th>' in out and "<th>currency</th>" in out
     assert "$1.5k" in out and "\u20ac2.5k" in out and "-$10.00" in out and "+\u20ac20.00" in out
     assert "+50.0%" in out and "n/a" in out
     assert "A &lt;title&gt;" in out  # escaped
@@ -95,3 +95,15 @@ def test_table_formats_each_row_in_its_own_currency():
 def test_paragraph_escapes_and_protects_dollars_from_mathjax():
     p = tables.paragraph("spend was $1.2M <b>")
     assert "&lt;b&gt;" in p and "mathjax_ignore" in p and "$1.2M" in p
+
+
+def test_a_cell_with_a_long_unbroken_name_may_break_inside_it_and_amounts_never():
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/an-endpoint-name-without-spaces"
+    df = pd.DataFrame({"resource": [arn, "vm web 1 of the search team fleet"], "currency": ["USD"] * 2,
+                       "cost": [1234567.89, 1.0]})
+    out = tables.table(df, money_cols=["cost"], exact=True)
+    assert f'<td class="wb-wrap">{arn}</td>' in out  # report.css: overflow-wrap: anywhere
+    assert '<td class="">vm web 1 of the search team fleet</td>' in out  # words stay whole
+    assert '<td class="num">$1,234,567.89</td>' in out
+    assert tables.wrap_class("/subscriptions/0000/resourceGroups/rg/providers/x") == "wb-wrap"
+    assert tables.wrap_class("AWS / Amazon Elastic Compute Cloud") == ""

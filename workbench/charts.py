@@ -34,6 +34,20 @@ SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # stay inside the chart) never runs into the one before it.
 AMOUNT_AXIS = alt.Axis(format="~s", tickCount=5)
 
+# Names on a bar axis: one longer than NAME_CHARS shows its start and its end around an
+# ellipsis (an ARN or a resource id differs at the end), and labelLimit (the theme) cuts any
+# label wider than the axis; the page lists such names in full (pages.full_names).
+NAME_CHARS, NAME_HEAD = 40, 24
+NAME_AXIS = alt.Axis(labelExpr=(
+    f"length(datum.label) > {NAME_CHARS} ? slice(datum.label, 0, {NAME_HEAD}) + '\u2026' + "
+    f"slice(datum.label, {NAME_HEAD + 1 - NAME_CHARS}) : datum.label"))
+
+
+def shortened(name: str) -> bool:
+    """Whether a bar's axis shows `name` cut short (see NAME_AXIS)."""
+    return len(str(name)) > NAME_CHARS
+
+
 # Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
 # their sorts, which Vega-Lite allows only for min, max and count.
 RANK = alt.EncodingSortField(field="rank", op="min", order="ascending")
@@ -152,7 +166,7 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         other_row = None
         if len(sub) > limit:
-            top = sub.nlargest(limit - 1, value)
+            top = _own_bars(sub, value, limit)
             rest = sub.drop(top.index)
             other = {dim: f"other ({len(rest):,} more)", value: exact_sum(rest[value])}
             sub = pd.concat([top, pd.DataFrame([{**sub.iloc[0].to_dict(), **other}])],
@@ -169,12 +183,23 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
     return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle)
 
 
+def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
+    """The rows of one currency that `bar` draws as bars of their own."""
+    return sub if len(sub) <= limit else sub.nlargest(limit - 1, value)
+
+
+def bar_rows(df: pd.DataFrame, value: str = "cost", limit: int = 12) -> pd.DataFrame:
+    """The rows `bar` draws as bars of their own (not those it sums into "other")."""
+    parts = [_own_bars(sub, value, limit) for _, sub in df.groupby("currency", sort=True)]
+    return pd.concat(parts, ignore_index=True) if parts else df
+
+
 # Panels hold no data, so one per kind of chart serves every view (building one is most of
 # the time Altair takes); nothing here changes a chart in place.
 @functools.lru_cache(maxsize=64)
 def _bar_panel(dim: str, value: str) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y(f"{dim}:N", sort=RANK, title=None),
+        y=alt.Y(f"{dim}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X(f"{value}:Q", title="Effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
     # Labels start at the bar's end, or at zero for a negative bar (a credit): never on the bar.
@@ -207,7 +232,7 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
 @functools.lru_cache(maxsize=16)
 def _movers_panel(label: str) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y(f"{label}:N", sort=RANK, title=None),
+        y=alt.Y(f"{label}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X("change:Q", title="Change in effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
                  alt.Tooltip("pct:N", title="change %")])

@@ -82,7 +82,8 @@ class Page:
             display(self.widget(name))
         else:
             c = self.content(name)
-            display(c if isinstance(c, alt.TopLevelMixin) else _html(c))
+            if isinstance(c, alt.TopLevelMixin) or str(_html(c)):  # nothing to say: no output
+                display(c if isinstance(c, alt.TopLevelMixin) else _html(c))
 
     def show_controls(self, filters: tuple[str, ...] = ("provider", "team")) -> None:
         """The controls (app mode only: a report shows the state in each chart's subtitle)."""
@@ -288,14 +289,20 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         "comparison": charts.comparison(head, "How does this month compare with last month "
                                               "and last year?", sub),
     }
+    shown = {}  # the rows each chart names on its axis, for the names it shortens
     for dim, question in overview.BREAKDOWNS.items():
         checkpoint()
-        out[dim] = charts.bar(overview.breakdown(monthly, month, dim), dim, question, subtitle=sub)
+        rows = overview.breakdown(monthly, month, dim)
+        out[dim] = charts.bar(rows, dim, question, subtitle=sub)
+        shown[dim] = charts.bar_rows(rows)
     checkpoint()
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
                      if prev in data.months else
                      charts.empty(question, f"no data for {prev}: nothing to compare with"))
+    if prev in data.months:
+        shown["provider / service"] = movers.rename(columns={"label": "provider / service"})
+    out["full_names"] = full_names(shown)
     checkpoint()
     start, end = overview.month_range(month)
     out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage), start, end,
@@ -312,6 +319,27 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         labels={"untagged": "unallocated spend", "total": "total spend", "share": "share of spend"},
         title="Spend with no team tag (Unallocated), per currency", exact=True)
     return out
+
+
+NAME_LABELS = {"ServiceCategory": "service category", "workload_class": "workload"}
+
+
+def full_names(shown: Mapping[str, pd.DataFrame]) -> tables.Html:
+    """The names the charts' axes show cut short (charts.NAME_AXIS), in full, with their
+    cost in the month: a printed page has no tooltip. Nothing when no name is cut.
+
+    shown: {the charts' name column: its rows (that column, currency, cost)}.
+    """
+    rows = [{"chart": NAME_LABELS.get(col, col), "name": str(name), "currency": cur, "cost": cost}
+            for col, df in shown.items()
+            for name, cur, cost in zip(df[col], df["currency"], df["cost"], strict=True)
+            if charts.shortened(name)]
+    if not rows:
+        return tables.Html("")
+    return tables.table(pd.DataFrame(rows).drop_duplicates(), money_cols=["cost"],
+                        labels={"chart": "bars by", "name": "full name",
+                                "cost": "effective cost"},
+                        title="Names the charts above shorten, in full", exact=True)
 
 
 def overview_notices(data: OverviewData, month: str) -> list[str]:

@@ -11,11 +11,17 @@ import math
 import pandas as pd
 
 from workbench import render
-from workbench.tables import NO_MATH, money, money_exact, percent, signed_money
+from workbench.tables import NO_MATH, money, money_exact, percent, signed_money, wrap_class
 
 
 def _e(text) -> str:
     return html.escape("" if text is None else str(text))
+
+
+def _td(text, inner: str | None = None) -> str:
+    """A text cell; one holding a path or an error with a long path breaks inside it."""
+    text = "" if text is None else str(text)
+    return f'<td class="{wrap_class(text)}">{_e(text) if inner is None else inner}</td>'
 
 
 def _num(v):
@@ -64,17 +70,17 @@ def _pages(notebooks: list[dict], pdf: bool = True) -> str:
     rows = []
     for r in notebooks:
         if r["status"] == "ok":
-            page = f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>'
-            status = "ok"
+            page = _td(r["title"], f'<a href="{_e(r["html"])}">{_e(r["title"])}</a>')
+            status = _td("ok")
         else:
-            page = _e(r["title"])
-            status = f'<span class="wb-failed">failed: {_e(r["error"])}</span>'
-        link = (f'<a href="{_e(r["pdf"])}">PDF</a>' if r.get("pdf")
-               else _e(f"no PDF: {r['pdf_error']}") if r.get("pdf_error") else "")
+            page = _td(r["title"])
+            error = f"failed: {r['error']}"
+            status = _td(error, f'<span class="wb-failed">{_e(error)}</span>')
+        link = (_td("PDF", f'<a href="{_e(r["pdf"])}">PDF</a>') if r.get("pdf")
+                else _td(f"no PDF: {r['pdf_error']}") if r.get("pdf_error") else _td(""))
         secs = "" if r.get("seconds") is None else f"{r['seconds']:.1f} s"
-        cell = f"<td>{link}</td>" if pdf else ""
-        rows.append(f"<tr><td>{page}</td>{cell}<td>{status}</td>"
-                    f'<td class="num">{_e(secs)}</td></tr>')
+        cell = link if pdf else ""
+        rows.append(f'<tr>{page}{cell}{status}<td class="num">{_e(secs)}</td></tr>')
     head = "<th>PDF</th>" if pdf else ""
     return (f'<table class="wb-table"><thead><tr><th>page</th>{head}<th>status</th>'
             f'<th>time</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
@@ -90,9 +96,9 @@ def _pack(pack: dict | None) -> str:
 
 
 def _inputs(manifest: dict) -> str:
-    rows = [f"<tr><td>{_e(i['kind'])}</td><td>{_e(i['path'])}</td>"
+    rows = [f"<tr>{_td(i['kind'])}{_td(i['path'])}"
             f"<td><code>{_e(i['sha256'][:16])}</code></td></tr>" for i in manifest["inputs"]]
-    rows += [f"<tr><td>{_e(m['kind'])}</td><td>{_e(m['path'] or '')}</td><td>{_e(m['reason'])}</td></tr>"
+    rows += [f"<tr>{_td(m['kind'])}{_td(m['path'])}{_td(m['reason'])}</tr>"
              for m in manifest["missing_inputs"]]
     return ('<table class="wb-table"><thead><tr><th>input</th><th>path</th><th>sha256 or what is missing</th></tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table>')

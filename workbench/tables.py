@@ -23,6 +23,9 @@ UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 # MathJax (JupyterLab, Voila) reads "$...$" as math; these classes tell it not to.
 NO_MATH = "tex2jax_ignore mathjax_ignore"
+# A word longer than this (an ARN, an Azure resource id, a path) cannot be kept whole in a
+# column of a printed page.
+LONG_WORD = 24
 
 
 class Html(str):
@@ -134,6 +137,13 @@ def notice(text: str) -> Html:
     return Html(f'<div class="wb-notice {NO_MATH}" role="note">{html.escape(text)}</div>')
 
 
+def wrap_class(text: str) -> str:
+    """The class of a table cell that holds a word too long to keep whole: "wb-wrap" lets
+    it break anywhere (see report.css), so the table fits the page; a cell of ordinary
+    words gets "" and keeps them whole."""
+    return "wb-wrap" if any(len(word) > LONG_WORD for word in str(text).split()) else ""
+
+
 def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
           percent_cols: Iterable[str] = (), signed_cols: Iterable[str] = (),
           currency_col: str = "currency", labels: Mapping[str, str] | None = None,
@@ -147,7 +157,9 @@ def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
     percent_cols, signed_cols = set(percent_cols), set(signed_cols)
     labels = dict(labels or {})
     fmt = money_exact if exact else money
-    head = "".join(f"<th>{html.escape(labels.get(c, str(c)))}</th>" for c in df.columns)
+    numeric = set(money_cols) | percent_cols | signed_cols  # headed right, over their amounts
+    head = "".join(("<th class=\"num\">" if c in numeric else "<th>")
+                   + f"{html.escape(labels.get(c, str(c)))}</th>" for c in df.columns)
     rows = []
     for rec in df.to_dict("records"):
         cur = rec.get(currency_col)
@@ -161,7 +173,8 @@ def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
             elif col in percent_cols:
                 text, cls = percent(val, signed=True), "num"
             else:
-                text, cls = ("" if _missing(val) and not isinstance(val, str) else str(val)), ""
+                text = "" if _missing(val) and not isinstance(val, str) else str(val)
+                cls = wrap_class(text)
             cells.append(f'<td class="{cls}">{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:  # a header over nothing reads as a page that failed to load
