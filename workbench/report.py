@@ -138,15 +138,18 @@ def _sha256(path: Path) -> str:
 
 
 def gather(config: Config, data: list[str] | None, store: Path, month: str | None,
-           on_load=None) -> dict:
+           on_load=None, on_wait=None) -> dict:
     """Ingest (once) and read what the index and manifest need from the store; `on_load()`
-    is called when the data is loaded now (see open_store)."""
+    is called when the data is loaded now, `on_wait()` when another process is loading
+    it first (see open_store)."""
     from workbench import overview
     from workbench.store import open_store
     from workbench.tables import exact_sum
 
-    with open_store(data=data, store=store, config=config, read_only=False,
-                    on_load=on_load) as s:
+    # Read-only: reports of the same data run side by side (a load, when the store lacks
+    # the data, builds a new file under the store's lock and renames it into place).
+    with open_store(data=data, store=store, config=config, read_only=True,
+                    on_load=on_load, on_wait=on_wait) as s:
         months = s.months()
         if not months:
             raise WorkbenchError(f"{store}: the store holds no charges")
@@ -382,7 +385,11 @@ def run_report(args) -> int:
         loaded.append(True)
         print(f"loading {where} into {store}", file=sys.stderr, flush=True)
 
-    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading)
+    def say_waiting() -> None:
+        print(f"waiting for another process loading into {store} ...", file=sys.stderr, flush=True)
+
+    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
+                   on_wait=say_waiting)
     if not loaded:
         print(f"using the store {store}, already loaded from {where}", file=sys.stderr, flush=True)
     for line in warning_lines(facts["load_warnings"]):  # the index lists them too
