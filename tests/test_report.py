@@ -448,6 +448,29 @@ def test_reports_started_at_once_on_data_not_loaded_yet_load_it_once(lagging_run
     assert sum(line.startswith("loading ") for r in runs for line in r.stderr.splitlines()) == 1
 
 
+def test_a_lagging_provider_holds_the_month_back_and_the_pack_says_so(lagging_runs):
+    root = lagging_runs["root"]
+    manifest = json.loads((root / "default" / "manifest.json").read_text())
+    assert manifest["month"] == "2025-04"  # May: Beta's data stops on the 20th
+    cov = manifest["coverage"]
+    assert cov["month_complete"] is True and cov["ended_before"] == []
+    assert cov["held_back"] == {"month": "2025-05",
+                                "lagging": [{"provider": "Beta Cloud", "last_day": "2025-05-20"}]}
+    index = (root / "default" / "index.html").read_text()
+    says = "2025-05 is not the default month yet: the data of Beta Cloud (last day 2025-05-20)"
+    assert says in index
+    assert any(f"note: {says}" in r.stderr for r in lagging_runs["runs"])
+
+    cov = json.loads((root / "may" / "manifest.json").read_text())["coverage"]
+    assert cov == {"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
+                   "providers": [{"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True},
+                                 {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False}],
+                   "ended_before": [], "held_back": None}
+    index = (root / "may" / "index.html").read_text()
+    assert ("The data of Beta Cloud (last day 2025-05-20) stops before the end of 2025-05; the "
+            "other providers&#x27; data does." in index)
+
+
 def test_reports_of_a_loaded_store_run_side_by_side(lagging_runs):
     """Reports only read a store that holds their data: two at once both finish, even while
     another process (a notebook, an app kernel) reads it."""

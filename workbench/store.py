@@ -813,10 +813,11 @@ class Store(Queries):
 
     def load_warnings(self) -> list[str]:
         """The warnings of the latest delivery, as `workbench ingest` printed them."""
-        row = self.con.execute(
+        # fetchall: a result left unfinished would refuse the next Ibis query on this connection
+        rows = self.con.execute(
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
-            "FROM deliveries)").fetchone()
-        return json.loads(row[0]) if row else []
+            "FROM deliveries)").fetchall()
+        return json.loads(rows[0][0]) if rows else []
 
 
 # -- opening the store from notebooks and apps -----------------------------------------
