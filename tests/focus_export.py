@@ -29,8 +29,9 @@ def _next_month(d: date) -> date:
 
 def write_export(path: Path, year: int = 2025, month: int = 3, currency: str = "EUR",
                  months: int = 1, providers: tuple[str, ...] = ("Example Cloud",),
-                 tags: bool = False) -> dict:
-    """Write the export; returns each month's effective total to the cent (what the pack must show)."""
+                 tags: bool = False, until: date | None = None) -> dict:
+    """Write the export; returns each month's effective total to the cent (what the pack must show).
+    `until`: no daily rows from that day on (an export that lags), the monthly credit still."""
     first = date(year, month, 1)
     totals: dict[str, float] = {}
     rows = []
@@ -39,7 +40,7 @@ def write_export(path: Path, year: int = 2025, month: int = 3, currency: str = "
         end = _next_month(start)
         key = f"{start.year:04d}-{start.month:02d}"
         day = start
-        while day < end:
+        while day < min(end, until or end):
             for p, provider in enumerate(providers):
                 for i, (cat, svc, res, cost, team) in enumerate(SERVICES):
                     # providers differ in size and grow at different rates: filters change charts

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -382,3 +383,103 @@ def test_a_new_run_clears_what_the_last_run_wrote_into_its_folder(tmp_path):
         "executed/other.ipynb", "notes.txt"]
     assert (tmp_path / "outside.html").exists()  # never outside the folder
     report.clear_previous_pack(out)  # no manifest: nothing to do
+
+
+# -- coverage and concurrent runs, on a small project with a fast notebook ----------------------
+
+def _months_notebook(path: Path) -> None:
+    """A page that opens the store as every page does, and little else (fast)."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Months"),
+        nbformat.v4.new_code_cell('month = ""\ndata = []\nstore = ""\nmode = "app"',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from workbench.store import open_store\n"
+                                  "with open_store(data=data or None, store=store or None) as s:\n"
+                                  "    print(s.months())")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _report(root: Path, out: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "workbench.cli", "--config", str(root / "workbench.toml"),
+            "report", "--no-pdf", "--out", str(root / out), *args]
+
+
+def _run_at_once(*commands: list[str], cwd: Path) -> list[subprocess.CompletedProcess]:
+    procs = [subprocess.Popen(c, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for c in commands]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    return [subprocess.CompletedProcess(c, p.returncode, *o)
+            for c, p, o in zip(commands, procs, outputs, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def lagging_runs(tmp_path_factory):
+    """Two providers, March to May 2025; Beta Cloud's export stops after 2025-05-20. Two
+    reports started at once on it before anything is loaded: the default month, and May."""
+    root = tmp_path_factory.mktemp("lagging")
+    (root / "notebooks").mkdir()
+    _months_notebook(root / "notebooks" / "00_months.ipynb")
+    write_export(root / "export" / "alpha.csv", months=3, providers=("Alpha Cloud",))
+    beta = root / "export" / "beta.csv"
+    write_export(beta, months=3, providers=("Beta Cloud",), until=date(2025, 5, 21))
+    beta.write_text(beta.read_text().replace("acct-0", "acct-b"))  # its own billing account
+    (root / "workbench.toml").write_text(
+        '[data]\nfocus = ["export"]\nstore = "store/workbench.duckdb"\n')
+    runs = _run_at_once(_report(root, "default"), _report(root, "may", "--month", "2025-05"),
+                        cwd=root)
+    return {"root": root, "runs": runs}
+
+
+def test_reports_started_at_once_on_data_not_loaded_yet_load_it_once(lagging_runs):
+    """The first to get the store's lock loads the data; the other waits for it, then uses
+    what it loaded."""
+    runs = lagging_runs["runs"]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr and "warning" not in run.stderr
+    firsts = sorted(r.stderr.splitlines()[0].split(" ")[0] for r in runs)
+    assert firsts in (["loading", "using"], ["loading", "waiting"]), [r.stderr for r in runs]
+    assert sum(line.startswith("loading ") for r in runs for line in r.stderr.splitlines()) == 1
+
+
+def test_a_lagging_provider_holds_the_month_back_and_the_pack_says_so(lagging_runs):
+    root = lagging_runs["root"]
+    manifest = json.loads((root / "default" / "manifest.json").read_text())
+    assert manifest["month"] == "2025-04"  # May: Beta's data stops on the 20th
+    cov = manifest["coverage"]
+    assert cov["month_complete"] is True and cov["ended_before"] == []
+    assert cov["held_back"] == {"month": "2025-05",
+                                "lagging": [{"provider": "Beta Cloud", "last_day": "2025-05-20"}]}
+    index = (root / "default" / "index.html").read_text()
+    says = "2025-05 is not the default month yet: the data of Beta Cloud (last day 2025-05-20)"
+    assert says in index
+    assert any(f"note: {says}" in r.stderr for r in lagging_runs["runs"])
+
+    cov = json.loads((root / "may" / "manifest.json").read_text())["coverage"]
+    assert cov == {"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
+                   "providers": [{"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True},
+                                 {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False}],
+                   "ended_before": [], "held_back": None}
+    index = (root / "may" / "index.html").read_text()
+    assert ("The data of Beta Cloud (last day 2025-05-20) stops before the end of 2025-05; the "
+            "other providers&#x27; data does." in index)
+
+
+def test_reports_of_a_loaded_store_run_side_by_side(lagging_runs):
+    """Reports only read a store that holds their data: two at once both finish, even while
+    another process (a notebook, an app kernel) reads it."""
+    import duckdb
+
+    root = lagging_runs["root"]
+    month = json.loads((root / "default" / "manifest.json").read_text())["month"]
+    store = root / "store" / "workbench.duckdb"
+    reader = duckdb.connect(str(store), read_only=True)
+    try:
+        runs = _run_at_once(_report(root, "a"), _report(root, "b"), cwd=root)
+    finally:
+        reader.close()
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert run.stderr.startswith(f"using the store {store}, already loaded"), run.stderr
+        assert json.loads((root / run.args[-1] / "manifest.json").read_text())["month"] == month

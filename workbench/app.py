@@ -149,7 +149,7 @@ def run_app(args) -> int:
         raise WorkbenchError(f"{folder}: no notebooks to serve")
 
     print("loading the billing data ...", file=sys.stderr, flush=True)
-    with open_store(data=data, config=config, read_only=False) as s:  # ingest once, then close
+    with open_store(data=data, config=config) as s:  # ingest once, then close (read-only)
         months = s.months()
     if not months:
         raise WorkbenchError("the store holds no charges")

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +45,9 @@ class IngestResult:
 
 
 @contextlib.contextmanager
-def file_lock(target: Path) -> Iterator[None]:
-    """An exclusive inter-process lock on `target`.lock (several kernels may start at once).
+def file_lock(target: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """An exclusive inter-process lock on `target`.lock (several kernels may start at once);
+    `on_wait()` is called once when another process holds it, before waiting for it.
 
     The lock file is removed on release, while still locked. A process that was waiting on
     it then holds a lock on a file no longer there, so it checks after locking that the
@@ -73,7 +74,13 @@ def file_lock(target: Path) -> Iterator[None]:
     while True:
         fh = open(lock_path, "a+")
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None  # said once, however often the holder changes
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             if _same_file(fh, lock_path):
                 break
         except BaseException:

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
+from workbench.coverage import partial_month  # noqa: F401  (the overview's name for it)
 from workbench.errors import WorkbenchError
 from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money
@@ -211,26 +212,6 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
     filled = per_day.set_index(["currency", "date"])["cost"].reindex(
         full.union(per_day.set_index(["currency", "date"]).index), fill_value=0.0)
     return filled.reset_index()[["date", "currency", "cost"]]
-
-
-def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
-    """(first day, last day) of the data in `month` when the data starts or ends inside it.
-
-    `coverage` is the store's (start, end exclusive) of the time the data covers."""
-    if coverage is None:
-        return None
-    first, end = (pd.Timestamp(t) for t in coverage)
-    start, stop = (pd.Timestamp(d) for d in month_range(month))
-    if first <= start and end >= stop:
-        return None
-    lo, hi = max(first, start), min(end, stop)
-    if lo >= hi:
-        return None
-    # Whole days by their dates (an exclusive end at midnight: the day before); a bound
-    # inside a day with its time, or data one hour short would read as the whole month.
-    def when(t: pd.Timestamp) -> str:
-        return t.strftime("%Y-%m-%d" if t == t.normalize() else "%Y-%m-%d %H:%M")
-    return when(lo), when(hi - pd.Timedelta(days=1) if hi == hi.normalize() else hi)
 
 
 def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import ibis
@@ -103,21 +103,32 @@ class Queries:
                 return pd.Timestamp(got["start"]), pd.Timestamp(got["end"])
         return None
 
+    def provider_coverage(self) -> pd.DataFrame:
+        """(provider, start, end exclusive) of the time each provider's data covers, read as
+        coverage() reads the whole data's: from its rows no longer than a day when it has any
+        (a monthly fee does not make a month look complete), else from all its rows."""
+        t = self.table
+        t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
+        short = t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1)
+        expr = (t.group_by(provider=dm.dim_expr(t, "provider", self.config))
+                .aggregate(short_start=t.ChargePeriodStart.min(where=short),
+                           short_end=t.ChargePeriodEnd.max(where=short),
+                           any_start=t.ChargePeriodStart.min(), any_end=t.ChargePeriodEnd.max())
+                .order_by("provider"))
+        df = self._run(expr)
+        short_rows = df["short_end"].notna()
+        out = pd.DataFrame({
+            "provider": df["provider"].astype(str),
+            "start": pd.to_datetime(df["short_start"].where(short_rows, df["any_start"])),
+            "end": pd.to_datetime(df["short_end"].where(short_rows, df["any_end"]))})
+        return _frame(out, ["provider", "start", "end"])
+
     def last_full_month(self, today: date | None = None) -> str | None:
-        """Latest month the data covers to its last day (coverage()), before today's month."""
-        today = today or datetime.now(UTC).date()
-        covered = self.coverage()
-        if covered is None:
-            return None
-        end = covered[1]
-        this_month = f"{today.year:04d}-{today.month:02d}"
-        full = []
-        for m in self.months():
-            y, mo = int(m[:4]), int(m[5:])
-            nxt = pd.Timestamp(year=y + mo // 12, month=mo % 12 + 1, day=1)
-            if nxt <= end and m < this_month:
-                full.append(m)
-        return full[-1] if full else None
+        """Latest month before today's that every provider it counts on covers to its last
+        day (coverage.last_complete_month)."""
+        from workbench.coverage import last_complete_month
+
+        return last_complete_month(self.months(), self.provider_coverage(), today)
 
     def _filtered(self, start=None, end=None, filters=None):
         return dm.apply_filters(self.table, self.config, start, end, filters)

@@ -138,21 +138,26 @@ def _sha256(path: Path) -> str:
 
 
 def gather(config: Config, data: list[str] | None, store: Path, month: str | None,
-           on_load=None) -> dict:
+           on_load=None, on_wait=None) -> dict:
     """Ingest (once) and read what the index and manifest need from the store; `on_load()`
-    is called when the data is loaded now (see open_store)."""
-    from workbench import overview
+    is called when the data is loaded now, `on_wait()` when another process is loading
+    it first (see open_store)."""
+    from workbench import coverage, overview
     from workbench.store import open_store
     from workbench.tables import exact_sum
 
-    with open_store(data=data, store=store, config=config, read_only=False,
-                    on_load=on_load) as s:
+    # Read-only: reports of the same data run side by side (a load, when the store lacks
+    # the data, builds a new file under the store's lock and renames it into place).
+    with open_store(data=data, store=store, config=config, read_only=True,
+                    on_load=on_load, on_wait=on_wait) as s:
         months = s.months()
         if not months:
             raise WorkbenchError(f"{store}: the store holds no charges")
         if month is not None and not month.strip():  # `--month ''`: a mistake, not "default"
             raise WorkbenchError("--month: '' is not a month like 2026-05")
-        month = month or config.report.month or s.last_full_month() or months[-1]
+        spans = s.provider_coverage()
+        month = (month or config.report.month or coverage.last_complete_month(months, spans)
+                 or months[-1])
         try:
             overview.check_month(month)
         except WorkbenchError as exc:
@@ -167,6 +172,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         periods = s.totals(exact=True)
         files = s.files()
         warnings = s.load_warnings()
+        covered = coverage.month_coverage(month, s.coverage(), spans, months)
     head = overview.headline(monthly, month)
     # What the month's invoices say: BilledCost of the billing period that starts in the month
     # (it includes corrections of earlier usage), beside the cost of the month's charges.
@@ -181,7 +187,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
     business, missing = business_inputs(config, data)
     inputs += business
     return {"month": month, "months": months, "headline": head, "inputs": inputs, "missing": missing,
-            "load_warnings": warnings}
+            "load_warnings": warnings, "coverage": covered}
 
 
 def business_inputs(config: Config, data: list[str] | None) -> tuple[list[dict], list[dict]]:
@@ -382,12 +388,18 @@ def run_report(args) -> int:
         loaded.append(True)
         print(f"loading {where} into {store}", file=sys.stderr, flush=True)
 
-    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading)
+    def say_waiting() -> None:
+        print(f"waiting for another process loading into {store} ...", file=sys.stderr, flush=True)
+
+    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
+                   on_wait=say_waiting)
     if not loaded:
         print(f"using the store {store}, already loaded from {where}", file=sys.stderr, flush=True)
     for line in warning_lines(facts["load_warnings"]):  # the index lists them too
         print(line, file=sys.stderr, flush=True)
     month = facts["month"]
+    for line in report_index.coverage_notes(facts["coverage"], month):  # the index says them first
+        print(f"note: {line}", file=sys.stderr, flush=True)
     out = Path(args.out) if getattr(args, "out", None) else (
         config.path(config.report.out) if config.report.out else config.path("reports") / month)
     out = out.resolve()
@@ -422,6 +434,7 @@ def run_report(args) -> int:
         "missing_inputs": facts["missing"],
         "load_warnings": facts["load_warnings"],
         "months_in_data": facts["months"],
+        "coverage": facts["coverage"],
         "started": started,
         "finished": finished,
         "seconds": round(time.perf_counter() - t0, 2),

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from workbench import render
+from workbench import coverage, overview, render
 from workbench.tables import NO_MATH, money, money_exact, percent, signed_money, wrap_class
 
 
@@ -115,6 +115,43 @@ def _load_warnings(manifest: dict, shown: int = 20) -> str:
     return f"<h2>Warnings from loading the data</h2>\n<ul class=\"wb-warnings\">{items}</ul>{more}"
 
 
+def _last_days(providers: list[dict]) -> str:
+    """'AWS (last day 2026-06-29) and Lexica AI (last day 2026-05-31)'."""
+    named = [f"{p['provider']} (last day {p['last_day']})" for p in providers]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def coverage_notes(cov: dict | None, month: str) -> list[str]:
+    """What the data lacks of the month (the manifest's `coverage`), as sentences: said
+    first, since a partial month's figures look low beside whole ones."""
+    if not cov:
+        return []
+    notes = []
+    start, stop = overview.month_range(month)
+    days = (cov["first_day"], cov["last_day"])
+    if days == (None, None):
+        notes.append(f"The data does not cover the days of {month}: its figures are incomplete.")
+    elif days != (coverage.first_day(start), coverage.last_day(stop)):
+        notes.append(f"The data for {month} covers {days[0]} to {days[1]} only, not the whole "
+                     "month: set against full months, its figures look low.")
+    lagging = [p for p in cov["providers"] if not p["complete"]]
+    if lagging:
+        others = "; the other providers' data does" if len(lagging) < len(cov["providers"]) else ""
+        after = "that day is" if len(lagging) == 1 else "those days are"
+        notes.append(f"The data of {_last_days(lagging)} stops before the end of {month}{others}. "
+                     f"What was charged after {after} missing from this report.")
+    if cov.get("ended_before"):
+        notes.append(f"No charges in {month} from {_last_days(cov['ended_before'])}: stopped "
+                     "being used, or an export more than a month late.")
+    later = cov.get("held_back")
+    if later:
+        notes.append(f"{later['month']} is not the default month yet: the data of "
+                     f"{_last_days(later['lagging'])} stops before its end, while the other "
+                     f"providers' reaches it. `workbench report --month {later['month']}` "
+                     "reports what there is.")
+    return notes
+
+
 def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
     """The index page; for the pack PDF, its `cover` (no inputs) and its `inputs` (the end)."""
     month = manifest["month"]
@@ -134,7 +171,10 @@ def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
         n = len(manifest["load_warnings"])
         notes.append(f'<div class="wb-notice">Loading the data gave {n:,} warning'
                      f'{"s" * (n > 1)}; see "Warnings from loading the data" with the inputs.</div>')
+    covered = "".join(f'<div class="wb-notice wb-coverage">{_e(n)}</div>'
+                      for n in coverage_notes(manifest.get("coverage"), month))
     summary = f"""<h1>Monthly report {_e(month)}</h1>
+{covered}
 {_figures(head)}
 {''.join(notes)}
 <h2>Pages</h2>

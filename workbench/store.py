@@ -813,10 +813,11 @@ class Store(Queries):
 
     def load_warnings(self) -> list[str]:
         """The warnings of the latest delivery, as `workbench ingest` printed them."""
-        row = self.con.execute(
+        # fetchall: a result left unfinished would refuse the next Ibis query on this connection
+        rows = self.con.execute(
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
-            "FROM deliveries)").fetchone()
-        return json.loads(row[0]) if row else []
+            "FROM deliveries)").fetchall()
+        return json.loads(rows[0][0]) if rows else []
 
 
 # -- opening the store from notebooks and apps -----------------------------------------
@@ -860,9 +861,11 @@ def _holds(path: Path, files: list[Path], config: Config) -> bool:
 
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
                config: Config | None = None, read_only: bool = True,
-               on_load: Callable[[], None] | None = None) -> Store:
+               on_load: Callable[[], None] | None = None,
+               on_wait: Callable[[], None] | None = None) -> Store:
     """The store for `data`, (re)built first when it lacks those files or they changed
-    (`on_load()` is called first, to say so).
+    (`on_load()` is called first, to say so; `on_wait()` when another process holds the
+    store's lock, loading it, and this one waits for it).
 
     Files are compared by sha256 (a file whose path, size and modification time match a
     loaded one is not hashed again). The store then mirrors `data` exactly: a rebuild loads
@@ -886,7 +889,7 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     path = Path(path)
     _check_duckdb_file(path)  # a rebuild replaces the file: never a user's export or other file
     if not _holds(path, files, config):
-        with file_lock(path):
+        with file_lock(path, on_wait):
             if not _holds(path, files, config):
                 from workbench.store_rebuild import remove_stale_builds
 

@@ -1,0 +1,160 @@
+"""How far each provider's data reaches: the report's default month, the manifest's
+`coverage` and the index's notices when a month is partial or a provider's export lags."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pandas as pd
+import pytest
+from focus_export import COLUMNS, write_export
+
+from workbench import coverage, report_index
+from workbench.config import Config
+from workbench.store import Store
+
+LATER = date(2026, 1, 15)  # "today", months after the data
+
+
+def spans(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    """Store.provider_coverage()'s frame: (provider, start, end exclusive)."""
+    return pd.DataFrame({"provider": [r[0] for r in rows],
+                         "start": [pd.Timestamp(r[1]) for r in rows],
+                         "end": [pd.Timestamp(r[2]) for r in rows]})
+
+
+def monthly_invoices(path, provider: str, months: list[str]) -> None:
+    """An API provider billed in one row a month (no daily rows at all)."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for m in months:
+            start, end = f"{m}-01T00:00:00Z", (pd.Timestamp(f"{m}-01") + pd.offsets.MonthBegin(1))
+            end = end.strftime("%Y-%m-%dT00:00:00Z")
+            w.writerow(["api-1", "Example Ltd", start, end, start, end, "EUR", "90.00", "90.00",
+                        "90.00", "90.00", "Usage", "", "Tokens", provider, provider, provider,
+                        "AI and Machine Learning", "Models API", "", "", "", "1", "Tokens",
+                        "sub-1", "production", ""])
+
+
+def test_each_provider_is_read_by_its_own_rows(tmp_path):
+    """A lagging export's monthly credit must not make its month look complete, and an API
+    billed only in monthly rows covers what those rows cover."""
+    write_export(tmp_path / "alpha.csv", months=3, providers=("Alpha Cloud",))
+    write_export(tmp_path / "beta.csv", months=3, providers=("Beta Cloud",), until=date(2025, 5, 21))
+    monthly_invoices(tmp_path / "gamma.csv", "Gamma API", ["2025-03", "2025-04", "2025-05"])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path)])
+        got = s.provider_coverage()
+        assert got.to_dict("records") == [
+            {"provider": "Alpha Cloud", "start": pd.Timestamp("2025-03-01"), "end": pd.Timestamp("2025-06-01")},
+            {"provider": "Beta Cloud", "start": pd.Timestamp("2025-03-01"), "end": pd.Timestamp("2025-05-21")},
+            {"provider": "Gamma API", "start": pd.Timestamp("2025-03-01"), "end": pd.Timestamp("2025-06-01")}]
+        # the whole data reaches May's end (Alpha), but Beta's export stops on the 20th
+        assert s.coverage()[1] == pd.Timestamp("2025-06-01")
+        assert s.last_full_month(LATER) == "2025-04"
+        cov = coverage.month_coverage("2025-05", s.coverage(), got, s.months(), LATER)
+    assert cov["month_complete"] is False
+    assert (cov["first_day"], cov["last_day"]) == ("2025-05-01", "2025-05-31")
+    assert cov["providers"] == [
+        {"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True},
+        {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False},
+        {"provider": "Gamma API", "last_day": "2025-05-31", "complete": True}]
+
+
+def test_a_lagging_provider_holds_the_default_month_back_and_is_named():
+    data = spans(("AWS", "2025-01-01", "2025-06-29"), ("Azure", "2025-01-01", "2025-07-02"))
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
+    assert coverage.last_complete_month(months, data, date(2025, 7, 3)) == "2025-05"
+    may = coverage.month_coverage("2025-05", (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-02")),
+                                  data, months, date(2025, 7, 3))
+    assert may["month_complete"] is True and may["ended_before"] == []
+    assert may["held_back"] == {"month": "2025-06",
+                                "lagging": [{"provider": "AWS", "last_day": "2025-06-28"}]}
+    # once AWS catches up, June is the default and nothing is held back
+    caught_up = spans(("AWS", "2025-01-01", "2025-07-01"), ("Azure", "2025-01-01", "2025-07-02"))
+    assert coverage.last_complete_month(months, caught_up, date(2025, 7, 3)) == "2025-06"
+    assert coverage.held_back(months, caught_up, "2025-06", date(2025, 7, 3)) is None
+
+
+def test_an_invoice_not_delivered_yet_holds_its_month_back():
+    """A monthly invoice arrives after its month: until then the API's data ends the day
+    before the month begins, and the month is not complete."""
+    data = spans(("AWS", "2025-01-01", "2025-07-02"), ("Lexica", "2025-01-01", "2025-06-01"))
+    months = ["2025-05", "2025-06", "2025-07"]
+    assert coverage.last_complete_month(months, data, date(2025, 7, 3)) == "2025-05"
+    june = coverage.month_coverage("2025-06", (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-02")),
+                                   data, months, date(2025, 7, 3))
+    assert june["month_complete"] is False
+    assert june["providers"][1] == {"provider": "Lexica", "last_day": "2025-05-31", "complete": False}
+
+
+def test_a_provider_no_longer_used_holds_back_only_the_month_it_stopped_in():
+    data = spans(("Old Cloud", "2024-01-01", "2025-03-15"), ("AWS", "2024-01-01", "2025-06-01"))
+    months = ["2025-02", "2025-03", "2025-04", "2025-05"]
+    assert coverage.last_complete_month(months, data, date(2025, 4, 2)) == "2025-02"
+    assert coverage.last_complete_month(months, data, date(2025, 6, 2)) == "2025-05"
+    whole = (pd.Timestamp("2024-01-01"), pd.Timestamp("2025-06-01"))
+    april = coverage.month_coverage("2025-04", whole, data, months, date(2025, 6, 2))
+    assert april["month_complete"] is True and [p["provider"] for p in april["providers"]] == ["AWS"]
+    # the month after it stopped still names it: it may be an export more than a month late
+    assert april["ended_before"] == [{"provider": "Old Cloud", "last_day": "2025-03-14"}]
+    assert coverage.month_coverage("2025-05", whole, data, months)["ended_before"] == []
+    # a provider taken on later is not missing from the months before it
+    newer = spans(("AWS", "2024-01-01", "2025-06-01"), ("New AI", "2025-05-10", "2025-06-01"))
+    assert coverage.last_complete_month(months, newer, date(2025, 6, 2)) == "2025-05"
+    assert [p["provider"] for p in coverage.month_coverage("2025-04", whole, newer, months)["providers"]] == ["AWS"]
+
+
+def test_the_current_month_is_never_the_default():
+    data = spans(("AWS", "2025-05-01", "2025-07-01"))
+    assert coverage.last_complete_month(["2025-05", "2025-06"], data, date(2025, 6, 30)) == "2025-05"
+    assert coverage.last_complete_month(["2025-06"], data, date(2025, 6, 30)) is None
+
+
+def test_a_month_the_data_starts_or_ends_inside_is_partial():
+    data = spans(("AWS", "2025-05-10", "2025-06-20 12:00"))
+    whole = (pd.Timestamp("2025-05-10"), pd.Timestamp("2025-06-20 12:00"))
+    may = coverage.month_coverage("2025-05", whole, data, ["2025-05", "2025-06"], LATER)
+    assert may["month_complete"] is False and (may["first_day"], may["last_day"]) == ("2025-05-10", "2025-05-31")
+    assert may["providers"] == [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}]
+    june = coverage.month_coverage("2025-06", whole, data, ["2025-05", "2025-06"], LATER)
+    assert (june["first_day"], june["last_day"]) == ("2025-06-01", "2025-06-20 12:00")
+    assert june["providers"] == [{"provider": "AWS", "last_day": "2025-06-20 12:00", "complete": False}]
+
+
+@pytest.mark.parametrize("cov, says", [
+    ({"month_complete": True, "first_day": "2025-05-01", "last_day": "2025-05-31",
+      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}],
+      "ended_before": [], "held_back": None}, []),
+    ({"month_complete": False, "first_day": "2025-05-10", "last_day": "2025-05-31",
+      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}],
+      "ended_before": [], "held_back": None},
+     ["The data for 2025-05 covers 2025-05-10 to 2025-05-31 only, not the whole month"]),
+    ({"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
+      "providers": [{"provider": "AWS", "last_day": "2025-05-20", "complete": False},
+                    {"provider": "Azure", "last_day": "2025-05-31", "complete": True}],
+      "ended_before": [{"provider": "Old <Cloud>", "last_day": "2025-04-14"}],
+      "held_back": {"month": "2025-06", "lagging": [{"provider": "AWS", "last_day": "2025-05-20"}]}},
+     ["The data of AWS (last day 2025-05-20) stops before the end of 2025-05; the other "
+      "providers' data does.",
+      "No charges in 2025-05 from Old <Cloud> (last day 2025-04-14)",
+      "2025-06 is not the default month yet: the data of AWS (last day 2025-05-20) stops"]),
+])
+def test_the_index_says_what_the_month_lacks_before_its_figures(cov, says):
+    head = pd.DataFrame([{"currency": "EUR", "month": "2025-05", "cost": 10.0, "previous_month": "2025-04",
+                          "previous": 5.0, "previous_change": 5.0, "previous_change_pct": 1.0,
+                          "last_year_month": "2024-05", "last_year": float("nan"),
+                          "last_year_change": float("nan"), "last_year_change_pct": float("nan"),
+                          "billed_cost": 10.0}])
+    manifest = {"month": "2025-05", "workbench_version": "0", "finished": "now",
+                "pdf": {"enabled": False, "warning": None}, "inputs": [], "missing_inputs": [],
+                "notebooks": [], "coverage": cov}
+    out = report_index.index_html(manifest, head)
+    notes = report_index.coverage_notes(cov, "2025-05")
+    assert len(notes) == len(says) and all(n.startswith(s) for n, s in zip(notes, says, strict=True))
+    assert out.count('class="wb-notice wb-coverage"') == len(says)
+    if says:  # read before the figures they qualify
+        assert out.index('class="wb-notice wb-coverage"') < out.index('<div class="wb-figures')
+    assert "<Cloud>" not in out and ("Old &lt;Cloud&gt;" in out) == (len(says) == 3)

@@ -1,0 +1,138 @@
+"""How far the data reaches into a month, provider by provider.
+
+Each provider's export arrives on its own schedule, so one can lag days behind the others
+while the whole data's end (Store.coverage) reaches the month's last day. A month is
+complete when every provider it counts on covers it to its last day.
+
+A month counts on a provider whose data reaches its first day: the provider has charges in
+it, or its data ends the day before it begins (a monthly invoice not delivered yet). A
+provider whose data ended earlier has stopped being used, or lags by more than a month:
+it holds no later month back, so an account closed mid-month holds back that month only,
+and the month after it names the provider (`ended_before`) instead of leaving it unsaid.
+
+Pure functions over the store's coverage frames (Store.coverage, Store.provider_coverage);
+the store layer uses them for its default month, so they import nothing above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import pandas as pd
+
+
+def _bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First moment of `month` and of the month after it (end exclusive)."""
+    start = pd.Timestamp(f"{month}-01")
+    return start, start + pd.offsets.MonthBegin(1)
+
+
+# Whole days by their dates; a bound inside a day with its time, or data one hour short
+# would read as the whole month.
+def first_day(start) -> str:
+    """The day data starting at `start` begins on ('2026-05-03', or '2026-05-03 14:00')."""
+    t = pd.Timestamp(start)
+    return t.strftime("%Y-%m-%d" if t == t.normalize() else "%Y-%m-%d %H:%M")
+
+
+def last_day(end) -> str:
+    """The last day of data ending at `end`, exclusive: at midnight, the day before."""
+    t = pd.Timestamp(end)
+    return first_day(t - pd.Timedelta(days=1) if t == t.normalize() else t)
+
+
+def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
+    """(first day, last day) of the data in `month` when the data starts or ends inside it.
+
+    `coverage` is the store's (start, end exclusive) of the time the data covers."""
+    if coverage is None:
+        return None
+    first, end = (pd.Timestamp(t) for t in coverage)
+    start, stop = _bounds(month)
+    if first <= start and end >= stop:
+        return None
+    lo, hi = max(first, start), min(end, stop)
+    if lo >= hi:
+        return None
+    return first_day(lo), last_day(hi)
+
+
+def counted(spans: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The providers `month` counts on: their data reaches its first day and starts before
+    its end (a provider taken on later is not missing from earlier months)."""
+    start, stop = _bounds(month)
+    return spans[(spans["end"] >= start) & (spans["start"] < stop)]
+
+
+def _this_month(today: date | None) -> str:
+    today = today or datetime.now(UTC).date()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def last_complete_month(months: Sequence[str], spans: pd.DataFrame,
+                        today: date | None = None) -> str | None:
+    """The latest month before today's that every provider it counts on covers to its end."""
+    now = _this_month(today)
+    for month in sorted(months, reverse=True):
+        on = counted(spans, month)
+        if month < now and len(on) and (on["end"] >= _bounds(month)[1]).all():
+            return month
+    return None
+
+
+def _lagging(on: pd.DataFrame, stop: pd.Timestamp) -> list[dict]:
+    return [{"provider": r.provider, "last_day": last_day(r.end)}
+            for r in on[on["end"] < stop].itertuples(index=False)]
+
+
+def held_back(months: Sequence[str], spans: pd.DataFrame, after: str,
+              today: date | None = None) -> dict | None:
+    """The latest month after `after` (and before today's) that some providers' data covers
+    to its end but not every one's: {"month", "lagging": [{"provider", "last_day"}]}."""
+    now = _this_month(today)
+    for month in sorted(months, reverse=True):
+        if not after < month < now:
+            continue
+        on = counted(spans, month)
+        lagging = _lagging(on, _bounds(month)[1])
+        if lagging and len(lagging) < len(on):
+            return {"month": month, "lagging": lagging}
+    return None
+
+
+def _days(coverage: tuple | None, on: pd.DataFrame, month: str) -> tuple:
+    """(first day, last day) of `month` the data covers, as the overview reads them (the
+    whole data, its hourly and daily rows first); when only monthly rows reach into the
+    month, the days those cover; (None, None) when nothing does."""
+    start, stop = _bounds(month)
+    if coverage is not None and coverage[0] <= start and coverage[1] >= stop:
+        return first_day(start), last_day(stop)
+    days = partial_month(coverage, month)
+    if days is None and len(on):
+        lo, hi = max(on["start"].min(), start), min(on["end"].max(), stop)
+        days = (first_day(lo), last_day(hi)) if lo < hi else None
+    return days or (None, None)
+
+
+def month_coverage(month: str, coverage: tuple | None, spans: pd.DataFrame,
+                   months: Sequence[str], today: date | None = None) -> dict:
+    """What the data covers of `month`, in the manifest's `coverage` shape (README);
+    `coverage` is Store.coverage(), `spans` Store.provider_coverage()."""
+    start, stop = _bounds(month)
+    on = counted(spans, month)
+    first, last = _days(coverage, on, month)
+    providers = [{"provider": r.provider, "last_day": last_day(min(r.end, stop)),
+                  "complete": bool(r.end >= stop)} for r in on.itertuples(index=False)]
+    before = start - pd.offsets.MonthBegin(1)
+    ended = spans[(spans["end"] < start) & (spans["end"] > before)]
+    whole = (first, last) == (first_day(start), last_day(stop))
+    return {
+        "month_complete": bool(whole and providers and all(p["complete"] for p in providers)),
+        "first_day": first,
+        "last_day": last,
+        "providers": providers,
+        "ended_before": [{"provider": r.provider, "last_day": last_day(r.end)}
+                         for r in ended.itertuples(index=False)],
+        "held_back": held_back(months, spans, month, today),
+    }
