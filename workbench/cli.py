@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
     r.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
-    r.add_argument("--month", metavar="YYYY-MM", type=_month, help="default: last full month in the data")
+    r.add_argument("--month", metavar="YYYY-MM", type=_month, help="default: the last month every provider's data covers to its end")
     r.add_argument("--out", metavar="DIR", type=_path, help="default: reports/<YYYY-MM>/")
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="default: every notebook")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")

@@ -133,7 +133,7 @@ DEFAULT_WORKLOAD_RULES = [
 
 
 class ReportConfig(_Section):
-    month: str | None = None  # YYYY-MM; default: last full month in the data
+    month: str | None = None  # YYYY-MM; default: the last month every provider's data covers
     out: str | None = None  # default: reports/<YYYY-MM>/
     notebooks: list[str] = Field(default_factory=list)  # default: every notebook in notebooks/
     pdf: bool = True
