@@ -35,6 +35,10 @@ class FakeStore:
         dates = pd.to_datetime(self._daily["date"])
         return (dates.min(), dates.max() + pd.Timedelta(days=1)) if len(dates) else None
 
+    def provider_coverage(self):
+        start, end = self.coverage() or (None, None)
+        return pd.DataFrame({"provider": ["AWS"], "start": [start], "end": [end]})
+
     def tag_keys(self):
         return ["team"]
 
@@ -391,3 +395,22 @@ def test_an_app_on_data_it_cannot_read_says_why_in_one_line(tmp_path, monkeypatc
     assert len(shown) == 1 and "The data cannot be read: " in shown[0] and "12,50" in shown[0]
     with pytest.raises(WorkbenchError, match="not a number"):
         pages.overview_page(data=[str(bad.parent)], mode="report")
+
+
+def test_a_provider_whose_export_lags_is_said_in_the_month_it_is_short():
+    t = pd.Timestamp
+    spans = pd.DataFrame({"provider": ["AWS", "Azure", "Old Cloud", "Late Co"],
+                          "start": [t("2026-01-01")] * 4,
+                          "end": [t("2026-07-01"), t("2026-06-28"), t("2026-03-10"), t("2026-06-01")]})
+    data = dataclasses.replace(base(), provider_spans=spans)
+    june = [n for n in pages.overview_notices(data, "2026-06") if "other providers" in n]
+    assert june == [
+        "Azure's data for 2026-06 ends on 2026-06-27, while other providers' data reaches the "
+        "month's end: its part of the month is incomplete (an export that lags).",
+        "Late Co has no data for 2026-06 yet (its data ends on 2026-05-31), while other "
+        "providers' data reaches the month's end: its part of the month is missing."]
+    # a month every provider covers, or one all of them fall short of, says nothing of it
+    assert not [n for n in pages.overview_notices(data, "2026-05") if "other providers" in n]
+    short = spans.assign(end=[t("2026-06-20")] * 4)
+    assert not [n for n in pages.overview_notices(dataclasses.replace(data, provider_spans=short),
+                                                  "2026-06") if "other providers" in n]

@@ -20,7 +20,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from workbench import charts, overview, tables
+from workbench import charts, coverage, overview, tables
 from workbench.errors import WorkbenchError
 from workbench.live_chart import LiveChart, split_spec
 
@@ -240,6 +240,7 @@ class OverviewData:
     tag_keys: list[str] = field(default_factory=list)  # the most common keys in the data
     keys_tried: dict[str, list[str]] = field(default_factory=dict)  # [tags] per dimension
     load_warnings: list[str] = field(default_factory=list)  # what loading the data warned about
+    provider_spans: pd.DataFrame | None = None  # Store.provider_coverage(): each provider's time
 
 
 def load_overview(store) -> OverviewData:
@@ -249,7 +250,7 @@ def load_overview(store) -> OverviewData:
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
     return OverviewData(monthly, daily, months, store.last_full_month(), store.coverage(),
-                        store.tag_keys(), tried, store.load_warnings())
+                        store.tag_keys(), tried, store.load_warnings(), store.provider_coverage())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -342,6 +343,24 @@ def full_names(shown: Mapping[str, pd.DataFrame]) -> tables.Html:
                         title="Names the charts above shorten, in full", exact=True)
 
 
+def _lagging_notices(spans: pd.DataFrame | None, month: str) -> list[str]:
+    """A provider whose data stops inside `month` while another's reaches its end: the
+    month's total reads as complete, but that provider's part is short."""
+    if spans is None or spans.empty:
+        return []
+    on = coverage.counted(spans, month)
+    start = pd.Timestamp(f"{month}-01")
+    short = on[on["end"] < start + pd.offsets.MonthBegin(1)]
+    if short.empty or len(short) == len(on):  # all short: the partial-month notice says it
+        return []
+    return [(f"{r.provider} has no data for {month} yet (its data ends on "
+             f"{coverage.last_day(r.end)}), while other providers' data reaches the month's end: "
+             "its part of the month is missing." if r.end <= start else
+             f"{r.provider}'s data for {month} ends on {coverage.last_day(r.end)}, while other "
+             "providers' data reaches the month's end: its part of the month is incomplete "
+             "(an export that lags).") for r in short.itertuples(index=False)]
+
+
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
@@ -364,6 +383,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if partial:
         out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
                    "month: set against full months, its figures look low.")
+    out.extend(_lagging_notices(data.provider_spans, month))
     if overview.shift_month(month, -1) not in data.months:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")
     if overview.shift_month(month, -12) not in data.months:
