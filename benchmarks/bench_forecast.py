@@ -4,9 +4,10 @@ Series: the sample's daily spend per workload class (when a sample store exists)
 cost series (trend, seasons, launches, campaigns, credits, spikes) at hourly, daily, weekly and
 monthly frequency, and simulated daily job spend (sporadic jobs, training campaigns, weekly
 jobs, a service launched part-way). For each group: mean MASE (scaled by the in-sample
-seasonal naive error), 80 % / 95 % interval coverage of the held-out actuals, the error of the
-horizon's total (what a budget is summed from: sum over series of |forecast total - actual
-total| / sum of actual totals), and seconds per series.
+seasonal naive error), 80 % / 95 % interval coverage of the held-out actuals, over the horizon
+and per band of steps (1-7, 8-30, 31-90: intervals should hold their level at each step, not
+only on average), the error of the horizon's total (what a budget is summed from: sum over
+series of |forecast total - actual total| / sum of actual totals), and seconds per series.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scipy.stats import norm
 from workbench.forecast import forecast_series
 
 LEVELS = (80, 95)
+BANDS = ((1, 7), (8, 30), (31, 90))  # steps over which coverage is also reported
 # frequency, season, history length, horizon, number of simulated series
 SIM = {
     "hourly": ("h", 24, 24 * 42, 48, 24),
@@ -106,6 +108,13 @@ def coverage(actual, lo, hi) -> float:
     return float(np.mean((actual >= lo) & (actual <= hi)))
 
 
+def band_coverage(inside: list[np.ndarray], h: int) -> dict:
+    """Share of actuals inside the interval per band of steps, over all series."""
+    a = np.array(inside)
+    return {f"{lo}-{min(hi, h)}": round(float(a[:, lo - 1:hi].mean()), 4)
+            for lo, hi in BANDS if lo <= h}
+
+
 def seasonal_naive(hist: np.ndarray, h: int, m: int) -> dict:
     m = m if len(hist) >= 2 * m else 1
     steps = np.arange(h)
@@ -137,7 +146,8 @@ def plain_ets(hist: pd.Series, h: int, m: int) -> dict:
 
 def evaluate(series: list[pd.Series], h: int, m: int) -> dict:
     """Engine, seasonal naive and plain ETS on the last h points of each series."""
-    rows = {k: {"mase": [], "cov80": [], "cov95": [], "sec": [], "total": [], "actual": []}
+    rows = {k: {"mase": [], "cov80": [], "cov95": [], "sec": [], "total": [], "actual": [],
+                "in80": [], "in95": []}
             for k in ("engine", "seasonal_naive", "plain_ets")}
     models = []
     for s in series:
@@ -159,12 +169,17 @@ def evaluate(series: list[pd.Series], h: int, m: int) -> dict:
             rows[name]["mase"].append(mase(actual, f["mean"], hist.to_numpy(), m))
             rows[name]["cov80"].append(coverage(actual, f["lo_80"], f["hi_80"]))
             rows[name]["cov95"].append(coverage(actual, f["lo_95"], f["hi_95"]))
+            for lv in LEVELS:
+                rows[name][f"in{lv}"].append((actual >= f[f"lo_{lv}"]) & (actual <= f[f"hi_{lv}"]))
             rows[name]["total"].append(abs(float(np.sum(f["mean"]) - np.sum(actual))))
             rows[name]["actual"].append(abs(float(np.sum(actual))))
     out = {}
     for name, r in rows.items():
         total, actual = r.pop("total"), r.pop("actual")
+        inside = {lv: r.pop(f"in{lv}") for lv in LEVELS}
         out[name] = {k: round(float(np.mean(v)), 4) if v else None for k, v in r.items()}
+        for lv in LEVELS:
+            out[name][f"cov{lv}_by_steps"] = band_coverage(inside[lv], h) if inside[lv] else None
         out[name]["total_err"] = round(sum(total) / sum(actual), 4) if sum(actual) else None
     out["n_series"] = len(series)
     out["horizon"] = h
@@ -199,6 +214,9 @@ def run() -> dict:
         res["sample_daily"] = evaluate(samples, h, 7)
     for kind, (_, m, _, h, count) in SIM.items():
         res[f"sim_{kind}"] = evaluate([simulate(kind, 1000 * i + 7) for i in range(count)], h, m)
+    # the same daily series with their last 90 days held out: coverage up to 90 steps ahead
+    res["sim_daily_h90"] = evaluate([simulate("daily", 1000 * i + 7) for i in range(SIM["daily"][4])],
+                                    90, 7)
     # speed: one daily series of 540 points, horizon 60; then 50 of them
     s = simulate("daily", 1)
     t0 = time.perf_counter()
@@ -223,6 +241,14 @@ def table(res: dict) -> str:
             x = r[name]
             lines.append(f"| {key} | {r['n_series']} | {r['horizon']} | {name} | {x['mase']} | "
                          f"{x['cov80']} | {x['cov95']} | {x.get('total_err')} | {x['sec']} |")
+    lines += ["", "| series | model | 80 % / 95 % coverage per band of steps |", "|---|---|---|"]
+    for key, r in res.items():
+        if not isinstance(r, dict) or "engine" not in r:
+            continue
+        for name in ("engine", "seasonal_naive", "plain_ets"):
+            c80, c95 = r[name].get("cov80_by_steps") or {}, r[name].get("cov95_by_steps") or {}
+            cells = "; ".join(f"steps {b}: {c80[b]} / {c95[b]}" for b in c80)
+            lines.append(f"| {key} | {name} | {cells} |")
     lines.append(f"one daily series (540 points, h=60): {res.get('one_daily_540_h60_s')} s; "
                  f"50 series: {res.get('fifty_daily_540_h60_s')} s")
     return "\n".join(lines)

@@ -32,11 +32,12 @@ COMBINATION = "combination"
 TOP_K = 3
 COMBINE_TOLERANCE = 1.05  # keep the combination unless one model beats it by more than 5 %
 CALIBRATION_WINDOWS = 8  # backtest origins behind each forecast
-# Error growth over the horizon is fitted as a * h^b. A few short backtest windows often show
-# errors that barely grow, yet a level that wanders (a random walk) makes them grow like
-# sqrt(h); below that floor the 95 % intervals of held-out simulated series came out too
-# narrow at long horizons, so the exponent is kept at or above it.
+# Error growth over the horizon is fitted as a * h^b (0 <= b <= 1) on the backtested steps.
+# Beyond them, a level that wanders (a random walk) makes errors grow like sqrt(h) though a few
+# short backtest windows barely show it, so the growth is kept at or above that there.
 MIN_GROWTH = 0.5
+BAND_ERRORS = 40  # backtest errors behind each band's quantile, at least
+MAX_TILT = 0.5  # the band multiplier changes at most like h^0.5 (a few bands can be noisy)
 GROWTH_FOR_LOG = 3.0  # level shifts are looked for on the log scale of series growing this much
 # A series with no spend on at least half of its recent steps (jobs now and then) is
 # intermittent: the candidates the backtest prefers there forecast the typical step, which
@@ -50,9 +51,15 @@ class Evaluation:
     names: list[str]
     errors: dict[str, np.ndarray]  # model -> (windows, steps) actual minus forecast
     mase_scale: np.ndarray  # (windows,) in-sample seasonal-naive MAE of each training window
-    width_scale: np.ndarray  # (windows,) recent seasonal-naive MAE at each origin
+    width_scale: np.ndarray  # (windows,) recent seasonal-naive MAE at each origin, no spikes
     origins: list[int]
     steps: int
+    left_out: np.ndarray  # (windows, steps) NaN where the actual is a one-off spike, else 0
+
+    def width_errors(self, name: str) -> np.ndarray:
+        """The model's errors with one-off spikes (winsorize's) left out as NaN: a runaway day
+        in a target window is not a forecast error the intervals should cover."""
+        return self.errors[name] + self.left_out
 
 
 # --- helpers shared by forecast_series and backtest ------------------------------------------
@@ -64,7 +71,8 @@ def _snaive_mae(v: np.ndarray, m: int, recent: int | None = None) -> float:
             d = np.abs(v[lag:] - v[:-lag])
             if recent:
                 d = d[-recent:]
-            s = float(d.mean())
+            d = d[np.isfinite(d)]  # NaN: a one-off spike left out
+            s = float(d.mean()) if len(d) else 0.0
             if s > 0:
                 return s
     return 0.0
@@ -96,8 +104,10 @@ def _unevenness(x: np.ndarray, span: int) -> float:
     return max(a / b, b / a)
 
 
-def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(target, fit values, notes): level shifts removed from both, spikes clipped in the fit."""
+def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(target, fit values, calibration values, notes): level shifts removed from all three,
+    spikes clipped in the fit values, one-off spikes NaN in the calibration values (the
+    intervals are sized without them)."""
     v = p.values
     seasonal = robust_seasonal(v, p.periods)
     # half a season after a launch is enough to see it (12 hours, 3 days, 6 months)
@@ -114,13 +124,14 @@ def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, dict]:
     else:
         d, shifts = remove_level_shifts(v - seasonal, w, k)
     target = d + seasonal
-    d_fit, n_clipped = winsorize(d)
+    d_fit, n_clipped, one_off = winsorize(d)
+    calib = np.where(one_off, np.nan, target)
     notes = {}
     if n_clipped:
         notes["winsorized_points"] = n_clipped
     if shifts:
         notes["level_shifts_at"] = [str(p.index[t]) for t in sorted(shifts)]
-    return target, d_fit + seasonal, notes
+    return target, d_fit + seasonal, calib, notes
 
 
 def _plan(n: int, m: int, horizon: int, windows: int, overlap: bool) -> tuple[list[int], int]:
@@ -155,7 +166,10 @@ def _origin_scales(v: np.ndarray, m: int, origins) -> tuple[np.ndarray, np.ndarr
     return _safe(np.array(mase_scale)), _safe(np.array(width_scale))
 
 
-def _evaluate(target, fit, periods, m, origins, steps) -> Evaluation:
+def _evaluate(target, fit, calib, periods, m, origins, steps) -> Evaluation:
+    """Every candidate's errors from each origin. Intervals are sized without one-off spikes
+    (`calib`): one runaway day (a retry loop billed 20 times over) neither inflates the
+    recent scale nor counts as a forecast error."""
     errors: dict[str, list] = {}
     for o in origins:
         paths = candidate_paths(fit[:o], steps, periods, log=bool(np.min(fit) > 0))
@@ -164,7 +178,10 @@ def _evaluate(target, fit, periods, m, origins, steps) -> Evaluation:
             errors.setdefault(name, []).append(actual - path)
     full = {k: np.array(v) for k, v in errors.items()
             if len(v) == len(origins) and np.isfinite(np.array(v)).all()}
-    return Evaluation(list(full), full, *_origin_scales(target, m, origins), origins, steps)
+    mase_scale, _ = _origin_scales(target, m, origins)
+    _, width_scale = _origin_scales(calib, m, origins)
+    left_out = np.array([calib[o:o + steps] - target[o:o + steps] for o in origins])
+    return Evaluation(list(full), full, mase_scale, width_scale, origins, steps, left_out)
 
 
 def _safe(scale: np.ndarray) -> np.ndarray:
@@ -193,42 +210,105 @@ def _rank(ev: Evaluation, recent: dict[str, float] | None = None
 
 
 # --- interval calibration --------------------------------------------------------------------
+#
+# Backtest errors are scaled by the recent seasonal-naive MAE at their origin. Their size per
+# step is fitted as a * h^b; each band of steps then gets the conformal quantile of its errors
+# over that size, and a curve through the bands' quantiles gives the multiplier at each step.
+# Intervals so hold their level step by step (band by band), not only over the horizon: a
+# floor of sqrt(h) growth inside the backtested steps made the first days' intervals too
+# narrow and the last days' too wide whenever errors barely grow (noise around a steady
+# season). Beyond the backtested steps nothing is seen, and the floor stays.
 
 def _profile(scaled: np.ndarray, horizon: int) -> np.ndarray:
-    """Smooth error size per step 1..horizon: a power law a * h^b (MIN_GROWTH <= b <= 1) fitted
-    to the mean scaled absolute error per step, so short backtests extrapolate to long horizons."""
-    per_step = np.abs(scaled).mean(axis=0)
-    h = np.arange(1, len(per_step) + 1)
+    """Smooth error size per step 1..horizon: a power law a * h^b (0 <= b <= 1) fitted to the
+    mean scaled absolute error per step (NaN errors, one-off spikes, left out). Beyond the
+    steps the backtest saw, it grows at least like h^MIN_GROWTH from the last of them."""
+    size = np.abs(scaled)
+    seen = np.isfinite(size).sum(axis=0)
+    per_step = np.where(seen > 0, np.nansum(size, axis=0) / np.maximum(seen, 1), 0.0)
+    steps = len(per_step)
+    h = np.arange(1, steps + 1)
     ok = per_step > 0
     if ok.sum() == 0:
         return np.zeros(horizon)
     if ok.sum() == 1:
-        b = 0.5
+        b = MIN_GROWTH
         a = per_step[ok][0] / h[ok][0] ** b
     else:
-        b, loga = np.polyfit(np.log(h[ok]), np.log(per_step[ok]), 1)
-        b = float(np.clip(b, MIN_GROWTH, 1.0))
+        b, _ = np.polyfit(np.log(h[ok]), np.log(per_step[ok]), 1)
+        b = float(np.clip(b, 0.0, 1.0))
         a = float(np.exp(np.mean(np.log(per_step[ok]) - b * np.log(h[ok]))))
-    return a * np.arange(1, horizon + 1) ** b
+    out = a * np.arange(1, horizon + 1, dtype=float) ** b
+    if horizon > steps:
+        far = np.arange(steps + 1, horizon + 1, dtype=float)
+        out[steps:] = out[steps - 1] * (far / steps) ** max(b, MIN_GROWTH)
+    return out
+
+
+def _bands(steps: int, windows: int) -> list[tuple[int, int]]:
+    """Bands of steps [start, end) for the per-band quantiles: the first holds BAND_ERRORS
+    errors at least, and each next one ends twice as far out (steps 1-5, 6-10, 11-20, 21-40,
+    41-80 with 8 windows); a last band with too few errors joins the one before."""
+    first = max(1, math.ceil(BAND_ERRORS / max(windows, 1)))
+    edges = [0]
+    end = first
+    while end < steps:
+        edges.append(end)
+        end *= 2
+    edges.append(steps)
+    if len(edges) > 2 and (edges[-1] - edges[-2]) * windows < BAND_ERRORS:
+        del edges[-2]
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def _conformal_quantile(z: np.ndarray, level: float) -> float:
-    """Split-conformal quantile: the ceil((N+1) L)-th smallest; beyond the sample, stretch the max."""
-    z = np.sort(z.ravel())
+    """Split-conformal quantile of the finite z: the ceil((N+1) L)-th smallest; beyond the
+    sample, stretch the max."""
+    z = np.sort(z[np.isfinite(z)].ravel())
     n = len(z)
+    if n == 0:
+        return 0.0
     k = math.ceil((n + 1) * level / 100)
     if k <= n:
         return float(z[k - 1])
     return float(z[-1] * (1 + (k - n) / n))
 
 
+def _band_multiplier(z: np.ndarray, level: float, length: int) -> np.ndarray:
+    """Multiplier of the error size at steps 1..length: the conformal quantile of z in each
+    band of steps, through which exp(c) * h^d is fitted (weighted by the band's errors), so
+    each band holds the level without a step at each band's edge from its few largest
+    errors. Past the backtested steps it stays at the last step's."""
+    steps = z.shape[1]
+    qs, centres, counts = [], [], []
+    for lo, hi in _bands(steps, z.shape[0]):
+        qs.append(_conformal_quantile(z[:, lo:hi], level))
+        centres.append(math.sqrt((lo + 1) * hi))  # geometric middle of steps lo+1..hi
+        counts.append(float(np.isfinite(z[:, lo:hi]).sum()))
+    q, x, w = np.array(qs), np.log(centres), np.sqrt(counts)
+    ok = q > 0
+    if ok.sum() < 2:
+        return np.full(length, _conformal_quantile(z, level))
+    d = float(np.clip(np.polyfit(x[ok], np.log(q[ok]), 1, w=w[ok])[0], -MAX_TILT, MAX_TILT))
+    c = float(np.average(np.log(q[ok]) - d * x[ok], weights=w[ok]))
+    h = np.minimum(np.arange(1, length + 1), steps)
+    return np.exp(c + d * np.log(h))
+
+
 def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale_now: float):
-    """Half width per level and step from backtest errors scaled by the origin's recent MAE."""
+    """Half width per level and step from backtest errors (NaN: left out) scaled by the
+    origin's recent MAE: the fitted error size at each step times its band's multiplier."""
     scaled = err / scale[:, None]
-    prof = _profile(scaled, max(horizon, err.shape[1]))  # a horizon of 1 is backtested on 2
-    ref = prof[:err.shape[1]]
+    steps = err.shape[1]
+    length = max(horizon, steps)  # a horizon of 1 is backtested on 2
+    prof = _profile(scaled, length)
+    ref = prof[:steps]
     z = np.abs(scaled) / np.where(ref > 0, ref, 1.0)[None, :]
-    return {lv: _conformal_quantile(z, lv) * prof[:horizon] * scale_now for lv in levels}
+    out, below = {}, np.zeros(horizon)
+    for lv in sorted(levels):  # a higher level is never narrower at any step
+        below = np.maximum(below, (_band_multiplier(z, lv, length) * prof)[:horizon] * scale_now)
+        out[lv] = below
+    return out
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -312,7 +392,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         widths = {lv: np.zeros(horizon) for lv in levels}
         model, why = "constant", "history is constant; forecast repeats it with zero width"
     else:
-        target, fit, notes = _clean(p)
+        target, fit, calib, notes = _clean(p)
         attrs.update(notes)
         # A forecast of one step is calibrated on backtests of two: _plan asks for two at
         # least, and one step per window gives too few errors to size an interval by.
@@ -329,7 +409,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 f"history of {len(target)} points is too short to backtest; fell back")
         else:
             mean, widths, model, why, mase = _select_and_fit(
-                p, target, fit, origins, steps, horizon, levels)
+                p, target, fit, calib, origins, steps, horizon, levels)
             attrs["backtest_mase"] = {k: round(v, 4) for k, v in mase.items()}
             attrs["backtest_windows"] = len(origins)
             attrs["backtest_steps"] = steps
@@ -411,8 +491,8 @@ def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
     return {k: v for k, v in out.items() if np.isfinite(v)}
 
 
-def _select_and_fit(p, target, fit, origins, steps, horizon, levels):
-    ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
+def _select_and_fit(p, target, fit, calib, origins, steps, horizon, levels):
+    ev = _evaluate(target, fit, calib, p.periods, p.m, origins, steps)
     mase, top = _rank(ev, _recent_mase(target, fit, p.periods, p.m))
     best = top[0]
     use_comb = COMBINATION in mase and mase[COMBINATION] <= mase[best] * COMBINE_TOLERANCE
@@ -420,8 +500,8 @@ def _select_and_fit(p, target, fit, origins, steps, horizon, levels):
     members = top if use_comb else [best]
     paths = candidate_paths(fit, horizon, p.periods, log=bool(np.min(fit) > 0))
     mean = np.mean([paths[k] for k in members], axis=0)
-    scale_now = _snaive_mae(target, p.m, _recent(p.m)) or float(ev.width_scale.mean())
-    widths = _half_widths(ev.errors[chosen], ev.width_scale, horizon, levels, scale_now)
+    scale_now = _snaive_mae(calib, p.m, _recent(p.m)) or float(ev.width_scale.mean())
+    widths = _half_widths(ev.width_errors(chosen), ev.width_scale, horizon, levels, scale_now)
     # The chosen model's backtest errors are optimistic because it was chosen on them; widen
     # by how much better it looked than the best three did on average.
     widen = float(np.clip(np.mean([mase[k] for k in top]) / max(mase[chosen], 1e-12), 1.0, 1.25))
@@ -452,7 +532,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
         raise WorkbenchError(f"backtest: windows must be an integer >= 2, got {windows!r}")
     _unit(p)
     p.values, _ = monthly_charges(p.values, p.index)  # as forecast_series: fees apart
-    target, fit, _ = _clean(p)
+    target, fit, calib, _ = _clean(p)
     origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
     if horizon < 2:
         raise WorkbenchError("backtest: a horizon of 1 step gives one error a window, too few "
@@ -461,7 +541,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
         raise WorkbenchError(
             f"backtest: {len(target)} points leave no room for {windows} windows "
             f"with a season of {p.m}")
-    ev = _evaluate(target, fit, p.periods, p.m, origins, steps)
+    ev = _evaluate(target, fit, calib, p.periods, p.m, origins, steps)
     mase, _ = _rank(ev)
     cycle, window = _intermittent(p)
     if window:  # what forecast_series uses for such a series
@@ -472,6 +552,8 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
     actual_totals = sum(abs(float(np.sum(target[o:o + steps]))) for o in origins)
     for name in sorted(mase, key=mase.get):
         err = ev.errors[name]
+        # sized as forecast_series sizes them (one-off spikes left out), judged on every actual
+        sized = err if name == "intermittent_rate" else ev.width_errors(name)
         row = {"model": name, "mase": mase[name],
                "total_error": float(np.abs(err.sum(axis=1)).sum() / actual_totals)
                if actual_totals else math.nan}
@@ -479,7 +561,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
             inside = []
             for w in range(len(origins)):
                 rest = [i for i in range(len(origins)) if i != w]
-                hw = _half_widths(err[rest], ev.width_scale[rest], steps, [lv],
+                hw = _half_widths(sized[rest], ev.width_scale[rest], steps, [lv],
                                   ev.width_scale[w])[lv]
                 inside.append(np.abs(err[w]) <= hw)
             row[f"coverage_{_fmt(lv)}"] = float(np.mean(inside))

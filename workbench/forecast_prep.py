@@ -268,21 +268,27 @@ def robust_seasonal(v: np.ndarray, periods: tuple[float, ...]) -> np.ndarray:
     return seasonal
 
 
-def winsorize(d: np.ndarray, k: float = 5.0) -> tuple[np.ndarray, int]:
+def winsorize(d: np.ndarray, k: float = 5.0) -> tuple[np.ndarray, int, np.ndarray]:
     """Clip one-off spikes of a deseasonalized series (beyond k robust sigmas of the deviation
-    from a 7-point rolling median) for fitting; returns (values, count)."""
+    from a 7-point rolling median) for fitting; returns (values, count, one-off mask).
+
+    The mask marks the spikes when they are few (one-off incidents: a retry loop, a mistaken
+    job), which interval sizing leaves out. When they are many, they are how the series
+    behaves: only the top 1 % is tamed, and the mask is empty, so the intervals keep them."""
+    none = np.zeros(len(d), dtype=bool)
     rem = d - _median_filter(d, 7)
     sig = max(robust_sigma(rem), robust_sigma(np.diff(d)) / np.sqrt(2))
     if sig == 0:
-        return d, 0
+        return d, 0, none
     # a few spikes are clipped; many are how the series behaves (jobs that come and go), which
     # the forecast and its intervals must keep, so then only the top 1 % is tamed
     lim = k * sig
-    if (np.abs(rem) > lim).sum() > max(3, 0.02 * len(d)):
+    many = (np.abs(rem) > lim).sum() > max(3, 0.02 * len(d))
+    if many:
         lim = max(lim, float(np.quantile(np.abs(rem), 0.99)))
     clipped = np.clip(rem, -lim, lim)
-    count = int((clipped != rem).sum())
-    return d - rem + clipped, count
+    hit = clipped != rem
+    return d - rem + clipped, int(hit.sum()), none if many else hit
 
 
 def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float] | None:
