@@ -507,6 +507,9 @@ class Store(Queries):
             con.execute(f"DROP TABLE IF EXISTS {FILE_TAGS}")
             if result is None:
                 con.execute(f"DELETE FROM charges WHERE {where}")
+            elif result.marked:  # rows of rounded amounts, marked for the check: unmarked
+                con.execute(f"UPDATE charges SET wb_source_row = NULL WHERE {where} "
+                            "AND wb_source_row IS NOT NULL")
             return result
         except duckdb.Error:
             raise _FastFailed(index) from None
