@@ -734,3 +734,77 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
     with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
         discover([str(tmp_path / "only")])
+
+
+def test_an_offset_no_time_zone_has_is_refused_by_both_readers(tmp_path, monkeypatch):
+    """Offsets run from -12:00 to +14:00; DuckDB reads +25:00 or +05:75 all the same and
+    shifts the time by them. Refused in every date column a total depends on, in CSV and
+    Parquet text, with the same line whichever reader reads the file."""
+    from workbench import focus, json_exact
+    offsets = {"+14:00": True, "-12:00": True, "+05:45": True, "-1400": True, "+13": True,
+               "+25:00": False, "+14:30": False, "-14:01": False, "+05:75": False,
+               "+0575": False, "+99": False, "+14:00:30": False}
+    paths, expected = [], []
+    for n, (offset, ok) in enumerate(offsets.items()):
+        when = f"2026-05-02T00:00:00{offset}"
+        for column in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart"):
+            rows = [row(), row(**{column: when})]
+            paths.append(write(tmp_path, rows, name=f"{n}-{column}.csv"))
+            paths.append(tmp_path / f"{n}-{column}.parquet")
+            pq.write_table(pa.table({h: [r[h] for r in rows] for h in HEADER}), paths[-1])
+            problem = [] if ok else [(2, column, "an offset from UTC beyond 14 hours, or of 60 "
+                                      f"minutes or more, which no time zone has: '{when}'")]
+            expected += [problem, problem]
+    fast = validate([str(p) for p in paths])
+    monkeypatch.setattr(focus, "VALIDATE_FAST", False)
+    precise = validate([str(p) for p in paths])
+    assert [json_exact.dumps(r.to_json()) for r in fast] == \
+        [json_exact.dumps(r.to_json()) for r in precise]
+    assert [[(e.row, e.column, e.message) for e in r.errors] for r in fast] == expected
+
+
+def test_a_period_end_with_an_offset_no_zone_has_reads_as_empty(tmp_path):
+    """BillingPeriodEnd dates nothing the workbench totals: an offset no zone has is warned
+    about and the value read as empty, as any other unreadable BillingPeriodEnd."""
+    report, con = scan(write(tmp_path, [row(BillingPeriodEnd="2026-06-01T00:00:00+25:00")]))
+    assert report.ok and [(w.row, w.column) for w in report.warnings] == [(1, "BillingPeriodEnd")]
+    assert "no time zone has: '2026-06-01T00:00:00+25:00'; read as empty" in \
+        report.warnings[0].message
+    assert con.execute('SELECT "BillingPeriodEnd" FROM t').fetchone() == (None,)
+
+
+def test_amounts_beyond_ten_decimal_places_are_rounded_with_a_warning(tmp_path, monkeypatch):
+    """Amounts keep 10 decimal places, rounded half away from zero: a finer one is said,
+    with its column, first row and count, by both readers; trailing zeros and floats whose
+    shortest form fits are not. A Parquet decimal of a larger scale and a float whose
+    shortest form is longer are rounded and said the same way."""
+    from workbench import focus, json_exact
+    rows = [row(), row(BilledCost="0.123456789012", ListCost="7.1234567890000"),
+            row(BilledCost="-1.25E-11"), row(EffectiveCost="2.00000000005"),
+            row(BilledCost="3_000.000000000049")]
+    csv_path = write(tmp_path, rows)
+    cols = {h: [r[h] or None for r in rows] for h in HEADER}
+    cols["BilledCost"] = pa.array([Decimal(v.replace("_", "")) for v in cols["BilledCost"]],
+                                  pa.decimal128(38, 15))
+    cols["EffectiveCost"] = pa.array([0.1, 1 / 3, 9.75, 2.5, 1e-12], pa.float64())
+    pq.write_table(pa.table(cols), tmp_path / "f.parquet")
+    paths = [str(csv_path), str(tmp_path / "f.parquet")]
+    fast = validate(paths)
+    monkeypatch.setattr(focus, "VALIDATE_FAST", False)
+    precise = validate(paths)
+    assert [json_exact.dumps(r.to_json()) for r in fast] == \
+        [json_exact.dumps(r.to_json()) for r in precise]
+    said = "more than 10 decimal places, read rounded half away from zero to 10"
+    csv_report, parquet_report = fast
+    assert [(w.row, w.column, w.message) for w in csv_report.warnings] == [
+        (2, "BilledCost", f"{said}: '0.123456789012'"),
+        (None, "BilledCost", f"{said}: 3 rows in all (first 1 listed)"),
+        (4, "EffectiveCost", f"{said}: '2.00000000005'")]
+    # -1.25E-11 rounds to 0, 3_000.000000000049 to 3000, 2.00000000005 to 2.0000000001
+    assert csv_report.currencies["USD"] == {
+        "billed_cost": Decimal("10.25") * 2 + Decimal("0.1234567890") + 3000,
+        "effective_cost": Decimal("9.75") * 4 + Decimal("2.0000000001")}
+    assert [(w.row, w.column) for w in parquet_report.warnings] == [
+        (2, "BilledCost"), (None, "BilledCost"), (2, "EffectiveCost"),
+        (None, "EffectiveCost")]
+    assert "'0.3333333333333333'" in parquet_report.warnings[2].message

@@ -471,3 +471,83 @@ def test_a_few_charges_of_an_earlier_month_to_date_run_are_counted_but_said(tmp_
             f"{day1}: 3 of its 3 charges of Cloud / acct-1 / 2026-05 are also in {day2}, which "
             "reaches further, at other amounts: too few to tell an earlier run of one export "
             "from a part of it, so both are counted; if it is an earlier run, load only the newer"]
+
+
+def _aws_export(root, parts: dict[str, list[dict]], listed: list[str]):
+    """An AWS Data Exports folder as `aws s3 sync` copies it: data/BILLING_PERIOD=.../ parts
+    and the run's metadata/BILLING_PERIOD=.../<export>-Manifest.json listing `listed`."""
+    data = root / "focus" / "data" / "BILLING_PERIOD=2026-05"
+    files = {name: frame_file(data, name, rows) for name, rows in parts.items()}
+    meta = root / "focus" / "metadata" / "BILLING_PERIOD=2026-05"
+    meta.mkdir(parents=True, exist_ok=True)
+    (meta / "focus-Manifest.json").write_text(json.dumps({
+        "executionId": "e-2", "exportArn": "arn:aws:bcm-data-exports:us-east-1:1:export/focus",
+        "dataFiles": [f"s3://bucket/cur/focus/data/BILLING_PERIOD=2026-05/{n}.parquet"
+                      for n in listed]}))
+    return files
+
+
+def test_a_stale_part_of_an_account_the_last_run_no_longer_bills_is_not_loaded(tmp_path):
+    """An export in parts per billing period, rewritten in place: the last run wrote two
+    parts, an earlier one three. The third, left behind, holds an account the last run no
+    longer bills (it moved to another export), so no other file repeats its charges; the
+    manifest of the run (AWS Data Exports' metadata/, or Azure's manifest.json) lists the
+    run's files, and the part is named as they are: it is set aside, said once."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    files = _aws_export(tmp_path / "aws", {
+        "focus-00001": rows[:10], "focus-00002": [dict(r, BillingAccountId="acct-2")
+                                                  for r in rows[10:]],
+        "focus-00003": [dict(r, BillingAccountId="acct-9") for r in rows[:5]],
+        "focus-00004": [dict(r, BilledCost="1.11") for r in rows[:10]]},  # acct-1 again
+        ["focus-00001", "focus-00002"])
+    stale, manifest = files["focus-00003"], (tmp_path / "aws" / "focus" / "metadata" /
+                                             "BILLING_PERIOD=2026-05" / "focus-Manifest.json")
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals([files["focus-00001"], files["focus-00002"]])
+        assert res.rows == 20 and res.warnings == [
+            f"{files['focus-00004']}: a part an earlier run left behind: {manifest} lists the "
+            f"last run's files ({files['focus-00001']}), not this one; its 10 rows of Cloud / "
+            "acct-1 / 2026-05 are not loaded (they would count twice)",
+            f"{stale}: a part an earlier run left behind: {manifest} lists the last run's files "
+            f"({files['focus-00001']} and 1 more), not this one, and they bill 2026-05 without "
+            "it; its 5 rows of Cloud / acct-9 / 2026-05 are not loaded (the export's last run "
+            "no longer holds them)"]
+    azure = tmp_path / "azure" / "focus" / "20260501-20260531" / "run-2"
+    parts = [frame_file(azure, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
+    left = frame_file(azure, "part_0_0003", [dict(r, BillingAccountId="acct-9") for r in rows])
+    (azure / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/run-2/{p.name}"} for p in parts]}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(azure)])
+        assert store_totals(s) == exact_totals(parts)
+        assert [w.split(": ")[:2] for w in res.warnings] == [
+            [str(left), "a part an earlier run left behind"]]
+
+
+def test_an_unlisted_file_that_may_be_data_of_its_own_is_loaded_and_named(tmp_path):
+    """A file beside a manifest that does not list it is set aside only beyond doubt. Named
+    otherwise than the export's parts (put there by hand), holding a month the last run does
+    not, or loaded without the files the manifest lists, it is loaded, with a warning."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(10)]
+    other = [dict(r, BillingAccountId="acct-9") for r in rows]
+    april = [dict(r, BillingPeriodStart="2026-04-01", ChargePeriodStart="2026-04-03",
+                  ChargePeriodEnd="2026-04-04") for r in other]
+    for name, extra, doubt, paths in [
+            ("by-hand", other, "its name differs from theirs by more than a part number",
+             None),
+            ("focus-00002", april, "it holds a billing period they do not", None),
+            ("focus-00002", other, "the listed files are not in this delivery", "alone")]:
+        root = tmp_path / f"{name}-{len(doubt)}"
+        files = _aws_export(root, {"focus-00001": rows, name: extra}, ["focus-00001"])
+        manifest = root / "focus" / "metadata" / "BILLING_PERIOD=2026-05" / "focus-Manifest.json"
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            res = s.ingest([str(files[name])] if paths else [str(root)])
+            loaded = [files[name]] if paths else list(files.values())
+            assert store_totals(s) == exact_totals(loaded), doubt
+            assert res.warnings == [
+                f"{files[name]}: not among the files {manifest} lists, while its folder holds "
+                f"them; loaded, since {doubt}: if it is a part an earlier run of the export "
+                "left behind, move it away and ingest again"]

@@ -1223,3 +1223,29 @@ def test_builds_left_by_a_killed_process_are_removed_by_the_next_rebuild(tmp_pat
     rebuild(store, cfg)
     assert not any(f.exists() for f in left) and running.exists()
     assert store_totals_of(store, cfg)["USD"][0] == Decimal("5")
+
+
+def test_ingest_refuses_an_offset_no_zone_has_and_says_rounded_amounts(cfg, monkeypatch):
+    """`ingest` refuses a time with an offset no zone has (+25:00) in one line, whichever
+    reader reads the file, and loads nothing; an amount of more than 10 decimal places is
+    loaded rounded, with the warning `validate` gives, and keeps the fast path."""
+    _real_reader(monkeypatch)
+    from corpus.build import csv_bytes, row
+    bad = _write_bytes(cfg.root / "bad.csv", csv_bytes(
+        [row(), row(ChargePeriodEnd="2026-05-03T00:00:00+25:00")]))
+    fine = _write_bytes(cfg.root / "fine.csv", csv_bytes([row(ChargePeriodEnd="2026-05-03T14:00:00+14:00")]))
+    rounded = _write_bytes(cfg.root / "rounded.csv", csv_bytes(
+        [row(BilledCost="1.00000000005"), row(), row(BilledCost="2.123456789012345")]))
+    for fast in (True, False):
+        line, _, _ = _load([fine, bad], cfg, fast)
+        assert line == (f"{bad}:2: ChargePeriodEnd: an offset from UTC beyond 14 hours, or of 60 "
+                        "minutes or more, which no time zone has: '2026-05-03T00:00:00+25:00'")
+        with Store(":memory:", cfg) as s:
+            s.fast_path = fast
+            res = s.ingest([str(rounded)])
+            assert res.files[0]["reader"] == ("fast" if fast else "precise")
+            said = "more than 10 decimal places, read rounded half away from zero to 10"
+            assert res.warnings == [f"{rounded}:1: BilledCost: {said}: '1.00000000005'",
+                                    f"{rounded}: BilledCost: {said}: 2 rows in all (first 1 listed)"]
+            assert s.con.execute("SELECT sum(BilledCost), count(wb_source_row) FROM charges"
+                                 ).fetchone() == (Decimal("13.3734567891"), 0 if fast else 3)

@@ -25,7 +25,7 @@ import duckdb
 
 from workbench import json_exact
 from workbench.errors import InputError, UsageError, plural
-from workbench.focus_checks import ERROR, Check, build_checks, structural_checks
+from workbench.focus_checks import ERROR, Check, build_checks, rounded_column, structural_checks
 from workbench.focus_columns import (
     PROVIDER_COLUMNS,
     detect_version,
@@ -44,12 +44,14 @@ from workbench.focus_header import (
 from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
+    can_round,
     count_true,
     derived_expr,
     finite_expr,
     ident,
     literal,
     parquet_source,
+    rounded_expr,
     tag_set_expr,
     tags_map_expr,
     typed_expr,
@@ -208,10 +210,11 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
     The inner SELECT converts each column once and keeps its text beside it; the outer one
     derives the bad values and the tag map from those, so no conversion runs twice.
     """
-    inner, outer, bad_columns = [], [], {}
+    inner, outer, bad_columns, rounded = [], [], {}, []
     for i, column in enumerate(FOCUS_COLUMNS):
         src_name = mapping.get(column)
-        converted, text = typed_expr(column, src_name, types.get(src_name, "VARCHAR"))
+        src_type = types.get(src_name, "VARCHAR")
+        converted, text = typed_expr(column, src_name, src_type)
         converted = derived_expr(column, mapping) or converted
         inner.append(f"{converted} AS {ident(column)}")
         if text is None:
@@ -222,6 +225,10 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         value = finite_expr(column, ident(column))
         outer.append(f"{value} AS {ident(column)}")
         bad_columns[column] = f"wb_bad_{column}"
+        if FOCUS_COLUMNS[column] == MONEY:  # its text where digits beyond the 10th were rounded
+            round_sql = (f"CASE WHEN {ident(column)} IS NOT NULL AND {rounded_expr(raw)} THEN "
+                         f"{raw} END" if can_round(src_type) else "CAST(NULL AS VARCHAR)")
+            rounded.append(f"{round_sql} AS {ident(rounded_column(column))}")
     inner_m, wb_tags = tags_map_expr(ident("Tags"))
     provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
     outer += [
@@ -237,6 +244,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         if column in bad_columns:
             value = finite_expr(column, ident(column))
             outer.append(f"{bad_expr(value, f'__raw{i}')} AS {ident(bad_columns[column])}")
+    outer += rounded
     sql = (f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT {', '.join(outer)} FROM "
            f"(SELECT {', '.join(inner)}, {inner_m} AS __m FROM {src})")
     return sql, bad_columns
@@ -289,7 +297,7 @@ def run_checks(con, table: str, checks: list[Check], report: FileReport) -> None
             continue
         target = report.errors if check.level == ERROR else report.warnings
         listed = con.execute(f"SELECT wb_source_row, {check.value} FROM {t} WHERE "
-                             f"{check.condition} ORDER BY wb_source_row LIMIT {LISTED_PER_CHECK}"
+                             f"{check.condition} ORDER BY wb_source_row LIMIT {check.listed}"
                              ).fetchall()
         for row, value in listed:
             message = check.message.replace("{value}", _fmt(value) if value is not None else "")
@@ -490,6 +498,8 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
         report.warnings.append(Problem(None, None, "no data rows (header only)"))
     for bad in bad_columns.values():
         con.execute(f"ALTER TABLE {t} DROP COLUMN {ident(bad)}")
+    for column in (c for c in bad_columns if FOCUS_COLUMNS[c] == MONEY):
+        con.execute(f"ALTER TABLE {t} DROP COLUMN {ident(rounded_column(column))}")
 
 
 # Besides the canonical columns, scan_file's table holds each row's parsed tags.

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from workbench.focus_columns import SERVICE_CATEGORIES
 from workbench.focus_sql import (
+    BAD_OFFSET_MESSAGE,
     EMPTY_TAGS_RE,
     FORMULA_PREFIX,
     PLAIN_NUMBER,
     ident,
     literal,
+    offset_beyond,
     tags_map_expr,
 )
 from workbench.schema import (
@@ -25,6 +27,7 @@ from workbench.schema import (
     COMMITMENT_STATUSES,
     MONEY,
     MONEY_DIGITS,
+    MONEY_SCALE,
     PRICING_CATEGORIES,
     TIME,
 )
@@ -39,6 +42,10 @@ class Check:
     condition: str  # SQL over the staged table, true for a bad row
     value: str  # SQL shown as {value} in the message
     message: str  # may hold {value}
+    listed: int = 5  # rows listed before a count line
+    # Reads the text as written (a ROUNDED column), which only the precise reader's table and
+    # the fast path's numbered re-read hold: the fast path counts such rows by its marker.
+    text: bool = False
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -73,8 +80,16 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
         kind = present[column]
         b = ident(bad)
         what = {MONEY: "a number", TIME: "an ISO-8601 date or timestamp"}.get(kind, "a finite number")
+        # An offset no zone has (+25:00, which DuckDB reads) is said so, not as 'not a date'.
+        seen = f"{b} IS NOT NULL"
+        if kind == TIME:
+            beyond = f"coalesce({offset_beyond(b)}, false)"
+            level, empty = (ERROR, "") if column in MUST_READ else (WARNING, "; read as empty")
+            checks.append(Check(level, column, f"{seen} AND {beyond}", b,
+                                f"{BAD_OFFSET_MESSAGE}: {{value}}{empty}"))
+            seen += f" AND NOT {beyond}"
         if column not in MUST_READ:
-            checks.append(Check(WARNING, column, f"{b} IS NOT NULL", b,
+            checks.append(Check(WARNING, column, seen, b,
                                 f"not {what}: {{value}}; read as empty"))
         elif kind == MONEY:
             checks.append(Check(ERROR, column, f"{b} IS NOT NULL AND lower(trim({b})) IN "
@@ -89,7 +104,7 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                                 f"{non_finite} AND NOT coalesce({too_large}, false)", b,
                                 "not a number: {value}; write amounts as plain decimals, like -1234.5"))
         else:
-            checks.append(Check(ERROR, column, f"{b} IS NOT NULL", b, f"not {what}: {{value}}"))
+            checks.append(Check(ERROR, column, seen, b, f"not {what}: {{value}}"))
     for column in NOT_EMPTY:
         if column in present:
             cond = f"{ident(column)} IS NULL"
@@ -155,7 +170,17 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
                         "a purchase of no commitment (CommitmentDiscountId empty) has "
                         "EffectiveCost 0 against BilledCost {value}: with no commitment to "
                         "amortize it over, effective-cost figures leave it out"))
+    for column in (c for c, kind in present.items() if kind == MONEY):
+        text = ident(rounded_column(column))
+        checks.append(Check(WARNING, column, f"{text} IS NOT NULL", text,
+                            f"more than {MONEY_SCALE} decimal places, read rounded half away from "
+                            f"zero to {MONEY_SCALE}: {{value}}", listed=1, text=True))
     return checks
+
+
+def rounded_column(column: str) -> str:
+    """The column that holds an amount's text where it had digits beyond MONEY_SCALE."""
+    return f"wb_round_{column}"
 
 
 def _no_tag_object(column: str, parsed: str) -> str:

@@ -6,9 +6,12 @@ A clean export, the common case, needs none of that. Here DuckDB reads the file 
 store types declared up front and the rows go unordered into the target table in one
 statement:
 
-- CSV: a typed `read_csv` (money DECIMAL(38, 10), timestamps TIMESTAMPTZ converted to
-  UTC, quantities DOUBLE) with the precise reader's dialect; a row with a value that does
-  not convert is recorded in a rejects table instead of failing the statement;
+- CSV: a typed `read_csv` (quantities DOUBLE) with the precise reader's dialect; a row
+  with a value that does not convert is recorded in a rejects table instead of failing
+  the statement. Times and amounts are read as text and converted here, as the precise
+  reader converts them, so that their text can be checked too (an offset no time zone has,
+  digits beyond the 10th decimal place): a time that does not read becomes the year 1 and
+  an amount that does not read marks its row (_marker), for the checks to find;
 - Parquet: `read_parquet` with the precise reader's conversions as plain casts, so a value
   that does not convert fails the statement.
 
@@ -18,7 +21,7 @@ error is found, or the statement failed, the caller removes the rows and runs th
 reader, which gives the located messages. Warnings are located here instead: only the
 columns their checks read are read again, numbered (_locate_warnings). Both paths
 therefore load the same values and report the same problems; only clean files skip the
-row numbering (wb_source_row stays NULL).
+row numbering (wb_source_row is NULL once the checks have read its marker).
 
 `validate` (scan_clean) runs the same checks on the typed read itself, streamed, and keeps
 no row: the file is read once, whatever its size.
@@ -34,21 +37,31 @@ from pathlib import Path
 import duckdb
 
 from workbench.focus import Header, read_header, run_checks
-from workbench.focus_checks import ERROR, WARNING, Check, build_checks
+from workbench.focus_checks import ERROR, WARNING, Check, build_checks, rounded_column
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
 from workbench.focus_sql import (
+    can_round,
     count_true,
-    csv_read_type,
     derived_expr,
+    fast_time_expr,
     ident,
     literal,
     parquet_source,
     parsed_tag_sets,
+    rounded_expr,
     tag_set_expr,
     typed_expr,
 )
-from workbench.schema import CANONICAL_COLUMNS, EXACT_DIGITS, FOCUS_COLUMNS, QUANTITY, TEXT, TIME
+from workbench.schema import (
+    CANONICAL_COLUMNS,
+    EXACT_DIGITS,
+    FOCUS_COLUMNS,
+    MONEY,
+    QUANTITY,
+    TEXT,
+    TIME,
+)
 
 PARTITION_KEY = ("wb_issuer", "BillingAccountId", "BillingPeriodStart")
 
@@ -70,6 +83,7 @@ class FastPlan:
 class FastResult:
     report: FileReport  # as the precise reader would give it for this clean file
     partitions: list[tuple]  # (wb_issuer, BillingAccountId, BillingPeriodStart, rows)
+    marked: int = 0  # rows whose wb_source_row holds ROUNDED: the loader sets it back to NULL
 
 
 def plan(con, path: Path, columns: list[str], delivery: int | None,
@@ -88,7 +102,10 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         src = parquet_source(str(path))
         rejects_table = None
     else:
-        wanted = {mapping[c]: csv_read_type(t) for c, t in FOCUS_COLUMNS.items() if c in mapping}
+        # Times and amounts are read as text and converted here, where their text can be
+        # checked: an offset no zone has, digits beyond the 10th decimal place.
+        wanted = {mapping[c]: TEXT if t in (TIME, MONEY) else t
+                  for c, t in FOCUS_COLUMNS.items() if c in mapping}
         cols = "{" + ", ".join(f"{literal(n)}: {literal(wanted.get(n, TEXT))}"
                                for n, _ in header.columns) + "}"
         compression = literal("gzip" if header.kind == "gzip" else "none")
@@ -100,15 +117,28 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         types = {n: wanted.get(n, TEXT) for n, _ in header.columns}
         rejects_table = rejects
     exprs = {}
+    unread, rounded = [], []  # SQL conditions of the row marker (_marker)
     for column, store_type in FOCUS_COLUMNS.items():
         name = mapping.get(column)
         if name is None:
             exprs[column] = derived_expr(column, mapping) or f"CAST(NULL AS {store_type})"
-        elif header.kind != "parquet":
-            exprs[column] = (f"timezone('UTC', {ident(name)})" if store_type == TIME
-                             else ident(name))
-        else:
+        elif header.kind == "parquet":
             exprs[column] = typed_expr(column, name, types[name], strict=True)[0]
+        elif store_type == TIME:
+            exprs[column] = fast_time_expr(ident(name))
+        elif store_type == MONEY:
+            exprs[column] = f"TRY_CAST({ident(name)} AS {MONEY})"
+            unread.append(f"({ident(name)} IS NOT NULL AND {exprs[column]} IS NULL "
+                          f"AND trim({ident(name)}) <> '')")
+        else:
+            exprs[column] = ident(name)
+        if name is not None and store_type == MONEY:
+            text = ident(name) if header.kind != "parquet" else f"CAST({ident(name)} AS VARCHAR)"
+            exprs[rounded_column(column)] = (
+                f"CASE WHEN {exprs[column]} IS NOT NULL AND {rounded_expr(text)} THEN {text} END"
+                if can_round(types[name]) else "CAST(NULL AS VARCHAR)")
+            if can_round(types[name]):
+                rounded.append(rounded_expr(text))
     provider = ", ".join(exprs[c] for c in PROVIDER_COLUMNS if c in mapping)
     exprs.update({
         "wb_provider": f"coalesce({provider})",
@@ -117,7 +147,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         "wb_alloc_tag_set": tag_set_expr(exprs["AllocatedTags"]),
         "wb_focus_version": literal(header.version),
         "wb_source_file": literal(str(path)),
-        "wb_source_row": "CAST(NULL AS BIGINT)",
+        "wb_source_row": _marker(unread, rounded),
         "wb_delivery_id": f"CAST({int(delivery)} AS BIGINT)" if delivery is not None
         else "CAST(NULL AS BIGINT)",
     })
@@ -126,6 +156,19 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         raise ValueError(f"no fast-path expression for {missing}")
     select = "SELECT " + ", ".join(f"{exprs[c]} AS {ident(c)}" for c in columns) + f" FROM {src}"
     return FastPlan(path, header, select, rejects_table, list(columns), src, exprs)
+
+
+# wb_source_row of a fast read, before the check: NULL, or one of these. An amount that does
+# not read is not a value a check can see; one rounded to 10 places reads like any other.
+UNREAD, ROUNDED = -2, -1
+
+
+def _marker(unread: list[str], rounded: list[str]) -> str:
+    """SQL of a fast-read row's wb_source_row: UNREAD, ROUNDED or NULL (the rounding test
+    runs only on rows whose amounts all read, and is cheap unless a text is long)."""
+    cases = [f"WHEN {' OR '.join(c)} THEN {m}" for c, m in ((unread, UNREAD), (rounded, ROUNDED))
+             if c]
+    return f"CAST(CASE {' '.join(cases)} END AS BIGINT)" if cases else "CAST(NULL AS BIGINT)"
 
 
 def refused_rows(con, p: FastPlan) -> int:
@@ -159,13 +202,16 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
     # precise reader, which reads the text, can say so; so can it of years no date holds.
     fatal += [f"NOT year({ident(c)}) BETWEEN 1000 AND 9999" for c, t in present.items()
               if t == TIME]
-    on_rows = [c for c in checks if c.level == WARNING and c.column != "Tags"]
+    fatal.append(f"wb_source_row = {UNREAD}")  # an amount that does not read (_marker)
+    on_rows = [c for c in checks if c.level == WARNING and c.column != "Tags" and not c.text]
     on_tags = [c for c in checks if c.level == WARNING and c.column == "Tags"]
+    on_text = [c for c in checks if c.text]  # found by the marker, located by a re-read
     by = ", ".join(ident(c) for c in (*PARTITION_KEY, "BillingCurrency"))
     sums = [("count(*)", "sum"), (" + ".join(count_true(c) for c in fatal) or "0", "sum"),
             ('min("ChargePeriodStart")', "min"), ('max("ChargePeriodEnd")', "max"),
             ('sum("BilledCost")', "sum"), ('sum("EffectiveCost")', "sum"),
-            *((count_true(c.condition), "sum") for c in on_rows)]
+            *((count_true(c.condition), "sum") for c in on_rows),
+            (count_true(f"wb_source_row = {ROUNDED}"), "sum")]
     if tag_sets_sql is None:
         # Grouped by Tags text too, so that one pass also gives the distinct Tags; every
         # column counted, so that the reader converts (or refuses) each value as a load
@@ -191,6 +237,8 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
                              + f" FROM ({tag_sets_sql})").fetchone()
         found.update(zip(on_tags, counts, strict=True))
     found.update((c, sum(g[10 + i] for g in groups)) for i, c in enumerate(on_rows))
+    marked = sum(g[10 + len(on_rows)] for g in groups)
+    found.update((c, marked) for c in on_text)
     report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
                         warnings=list(p.header.warnings))
     warnings = [c for c in checks if found.get(c)]  # in the precise reader's order
@@ -209,7 +257,7 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
     for g in groups:
         parts[g[:3]] = parts.get(g[:3], 0) + g[4]
     partitions = [(*k, n) for k, n in sorted(parts.items(), key=lambda kv: _sort_key(kv[0]))]
-    return FastResult(report, partitions)
+    return FastResult(report, partitions, marked)
 
 
 WARNED_ROWS = "wb_fast_warned_rows"
@@ -226,8 +274,9 @@ def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
     sql = " ".join(c.condition + " " + c.value for c in checks)
     columns = [c for c in FOCUS_COLUMNS if f'"{c}"' in sql or (c == "Tags" and "wb_tags" in sql)]
     picked = [f"{p.exprs[c]} AS {ident(c)}" for c in columns]
-    if "wb_provider" in sql:
-        picked.append(f"{p.exprs['wb_provider']} AS wb_provider")
+    picked += [f"{p.exprs[k]} AS {ident(k)}" for k in p.exprs
+               if k.startswith("wb_") and k not in FOCUS_COLUMNS and ident(k) in sql
+               or k == "wb_provider" and "wb_provider" in sql]
     rows = f"SELECT row_number() OVER () AS wb_source_row, {', '.join(picked)} FROM {p.source}"
     if "Tags" in columns:
         key = tag_set_expr('n."Tags"')

@@ -9,7 +9,7 @@ afterwards and never with Python loops. Nothing here depends on session settings
 from __future__ import annotations
 
 from workbench.focus_columns import PREVIEW_DERIVED, derived_from
-from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY, TEXT, TIME
+from workbench.schema import FOCUS_COLUMNS, MONEY, MONEY_SCALE, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
 JSON_COLUMNS = ("Tags", "AllocatedTags", "SkuPriceDetails")
@@ -42,6 +42,62 @@ def _money(src: str, src_type: str, cast: str) -> str:
     return f"{cast}({_text(src, src_type)} AS {MONEY})"
 
 
+def can_round(src_type: str) -> bool:
+    """Whether a source column of this type can hold an amount finer than MONEY's 10 decimal
+    places: text, a decimal of a greater scale, a float (by its shortest text form)."""
+    if src_type.startswith("DECIMAL"):
+        return int(src_type.rstrip(")").split(",")[-1]) > MONEY_SCALE
+    return src_type in ("VARCHAR", "DOUBLE", "FLOAT")
+
+
+def rounded_expr(text: str) -> str:
+    """SQL: the amount written as `text` has a non-zero digit beyond the 10th decimal place,
+    which MONEY rounds away. Exact, from the digits as written (exponents included); most
+    texts are told by their length alone, so the regular expressions rarely run."""
+    plain = (f"regexp_matches(replace({text}, '_', ''), "
+             f"'\\.[0-9]{{{MONEY_SCALE}}}[0-9]*[1-9]')")
+    # 1.25E-11: the mantissa's fraction digits, less the exponent, less its trailing zeros
+    # (parsed once, as the one element of a list, so the lambda can name its parts)
+    parts = (f"[regexp_extract(replace({text}, '_', ''), "
+             f"'^\\s*[+-]?([0-9]*)\\.?([0-9]*)[eE]([+-]?[0-9]+)\\s*$', ['i', 'f', 'x'])]")
+    places = ("length(p.f) - TRY_CAST(p.x AS HUGEINT) "
+              "- (length(p.i || p.f) - length(rtrim(p.i || p.f, '0')))")
+    exponent = (f"list_transform({parts}, lambda p: trim(p.i || p.f, '0') <> '' AND "
+                f"coalesce({places} > {MONEY_SCALE}, starts_with(p.x, '-')))[1]")
+    return (f"(CASE WHEN contains({text}, 'e') OR contains({text}, 'E') THEN {exponent} "
+            f"WHEN strlen({text}) - instr({text}, '.') > {MONEY_SCALE} THEN {plain} "
+            "ELSE false END)")
+
+
+# A numeric UTC offset after a time of day that no time zone has: beyond ±14:00, or 60 minutes
+# or seconds and more. DuckDB reads +25:00 or +05:75 all the same and shifts the time by them.
+_BAD_OFFSET = (r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.,][0-9]*)?\s*[+-]("
+               r"(1[5-9]|[2-9][0-9])(:?[0-9]{2})?(:?[0-9]{2})?"  # hours past 14
+               r"|14:?(0[1-9]|[1-9][0-9])(:?[0-9]{2})?|14:?00:?(0[1-9]|[1-9][0-9])"  # past 14:00
+               r"|[0-9]{2}:?[6-9][0-9](:?[0-9]{2})?|[0-9]{2}:?[0-9]{2}:?[6-9][0-9]"  # 60 or more
+               r")\s*$")
+# (no colon before the value: a count line is the message up to the first one)
+BAD_OFFSET_MESSAGE = ("an offset from UTC beyond 14 hours, or of 60 minutes or more, which "
+                      "no time zone has")
+
+
+def offset_beyond(text: str) -> str:
+    """SQL: the time `text` ends in a UTC offset no time zone has. Texts that end in Z or
+    +00:00, as most exports write them, skip the regular expression."""
+    return (f"(CASE WHEN suffix({text}, 'Z') OR suffix({text}, '+00:00') THEN false "
+            f"ELSE regexp_matches({text}, {literal(_BAD_OFFSET)}) END)")
+
+
+def fast_time_expr(text: str) -> str:
+    """The fast CSV read of a time column's text, as UTC. A text that does not read, or
+    with an offset no zone has, reads as the year 1, which the fast path's checks send to
+    the precise reader (it names the row and the problem)."""
+    unreadable = "TIMESTAMP '0001-01-01'"
+    read = (f"coalesce(timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)), "
+            f"CASE WHEN trim({text}) <> '' THEN {unreadable} END)")
+    return f"(CASE WHEN {offset_beyond(text)} THEN {unreadable} ELSE {read} END)"
+
+
 def _time(src: str, src_type: str, cast: str) -> str:
     if src_type == "TIMESTAMP WITH TIME ZONE":
         return _in_calendar(f"timezone('UTC', {src})", cast)
@@ -69,10 +125,12 @@ def _time(src: str, src_type: str, cast: str) -> str:
     # not a date (and fails the statement on the strict path).
     year_first = (f"regexp_matches({s}, '^\\s*[0-9]{{4}}[-/]') AND NOT "
                   f"regexp_matches({s}, '^\\s*0000')")  # no year 0 in the calendar
+    beyond = f"coalesce({offset_beyond(s)}, false)"
     if cast == "CAST":
-        return (f"(CASE WHEN {s} IS NULL OR trim({s}) = '' OR {year_first} THEN {typed} "
+        return (f"(CASE WHEN {beyond} THEN error({literal(BAD_OFFSET_MESSAGE)}) "
+                f"WHEN {s} IS NULL OR trim({s}) = '' OR {year_first} THEN {typed} "
                 f"ELSE error('not an ISO-8601 date') END)")
-    return f"(CASE WHEN {year_first} THEN {typed} END)"
+    return f"(CASE WHEN {year_first} AND NOT {beyond} THEN {typed} END)"
 
 
 def _in_calendar(typed: str, cast: str) -> str:
@@ -198,7 +256,8 @@ def tag_set_expr(tags_text: str) -> str:
 
 
 def csv_read_type(store_type: str) -> str:
-    """The type the fast path asks DuckDB's CSV reader for (timestamps with their offsets)."""
+    """The store type a fully typed CSV read asks for (timestamps with their offsets): the
+    benchmark's bare typed pass. The fast path reads times and amounts as text instead."""
     return "TIMESTAMPTZ" if store_type == TIME else store_type
 
 

@@ -14,7 +14,8 @@ lives once per distinct Tags value in the store's `tag_sets` table (see store.py
 from __future__ import annotations
 
 MONEY = "DECIMAL(38, 10)"
-MONEY_DIGITS = 38 - 10  # before the decimal point
+MONEY_SCALE = 10  # decimal places kept; finer amounts are rounded (with a warning)
+MONEY_DIGITS = 38 - MONEY_SCALE  # before the decimal point
 # Python Decimal precision for adding MONEY sums (the default 28 digits would round them).
 EXACT_DIGITS = 80
 QUANTITY = "DOUBLE"

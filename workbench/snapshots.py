@@ -44,7 +44,8 @@ The rule, per partition held by more than one file of a delivery:
   run may retag most rows (tag inheritance) or apply a reservation to them, so that its
   charges no longer match, and would otherwise count as another part. Files of one run are
   its parts and never copies of one another. A file beside a manifest that lists the
-  run's files ("blobs"), some of them there but not this one, is a part an earlier run
+  run's files (Azure's "blobs", or the dataFiles of the AWS Data Exports manifest of its
+  folder: manifests.py), some of them there but not this one, is a part an earlier run
   left behind (a run that overwrites the folder with fewer parts leaves the rest): it is
   not taken.
 """
@@ -58,6 +59,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workbench import manifests
 from workbench.schema import MONEY, QUANTITY
 
 # A run after the invoice fills InvoiceId on every row; a later run restates amounts, and
@@ -77,7 +79,6 @@ class Run:
     export: tuple[str, ...]  # export name, scope, dataset type: the same for every run; () unnamed
     run_id: str
     submitted: datetime | None
-    listed: frozenset[str] = frozenset()  # names of the files the run wrote (its "blobs")
 
 
 @dataclass(frozen=True)
@@ -105,24 +106,11 @@ def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int,
             distinct: int | None = None, last_start: datetime | None = None) -> FileSide:
     """A file's side of a partition, with what its run's manifest says."""
     run = run_of(path)
+    # Not among the files its run's manifest lists, while others are: a part an earlier run
+    # wrote that the last run did not overwrite (it wrote fewer parts); manifests.py.
     return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
                     run if run is not None and run.export else None, distinct, last_start,
-                    run is not None and _left_by_another_run(Path(path), run.listed))
-
-
-def _left_by_another_run(path: Path, listed: frozenset[str]) -> bool:
-    """Whether the manifest beside `path` lists the run's files, some of them are there, and
-    `path` is not one of them: a part an earlier run wrote that the last run did not
-    overwrite (it wrote fewer parts). A folder none of whose files are listed (renamed,
-    unpacked) says nothing."""
-    if not listed or _blob_name(path.name) in listed:
-        return False
-    return any(_blob_name(p.name) in listed for p in path.parent.iterdir() if p != path)
-
-
-def _blob_name(name: str) -> str:
-    """A file name as a manifest lists it, without .gz (files may have been unpacked)."""
-    return name[:-3] if name.lower().endswith(".gz") else name
+                    manifests.unlisted(path) is not None)
 
 
 @dataclass(frozen=True)
@@ -254,15 +242,11 @@ def run_of(path: str | Path) -> Run | None:
     if not isinstance(info, dict) or not isinstance(config, dict):
         return None
     submitted = _utc(info.get("submittedTime"))
-    blobs = text.get("blobs")
-    listed = frozenset(_blob_name(str(b["blobName"]).replace("\\", "/").rsplit("/", 1)[-1])
-                       for b in blobs if isinstance(b, dict) and b.get("blobName")) \
-        if isinstance(blobs, list) else frozenset()
     name = config.get("exportName")
     if not name:  # no export named: the run can only order files (by when it was submitted)
-        return Run((), "", submitted, listed)
+        return Run((), "", submitted)
     export = (str(name), str(config.get("resourceId") or ""), str(config.get("type") or ""))
-    return Run(export, str(info.get("runId") or Path(path).parent), submitted, listed)
+    return Run(export, str(info.get("runId") or Path(path).parent), submitted)
 
 
 def _utc(stamp) -> datetime | None:

@@ -16,7 +16,9 @@ Files with identical content (sha256) in one delivery are loaded once, with a wa
 Files of one delivery that are copies of the same partition (runs of an export kept side by
 side, told from parts by the charges they repeat: snapshots.py) load only the newest copy.
 One bill under two invoice issuer names (an export without InvoiceIssuerName, then one
-with it) counts once, told from two bills by its charges too (issuers.py).
+with it) counts once, told from two bills by its charges too (issuers.py). A part an earlier
+run of an export left beside the last run's files, which the run's manifest does not list,
+is set aside when that leaves no doubt, and named otherwise (manifests.py).
 A delivery is one transaction: a file with errors aborts it and the store is unchanged.
 The `deliveries`, `files` and `file_partitions` tables record what was loaded.
 
@@ -51,7 +53,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import issuers, json_exact, snapshots
+from workbench import issuers, json_exact, manifests, snapshots
 from workbench.config import Config, load_config
 from workbench.delivery import (
     IngestResult,
@@ -111,13 +113,17 @@ def _newer(why: snapshots.Superseded) -> str:
     return why.newer[0] + (f" and {more} more" if more > 0 else "") if why.newer else ""
 
 
-def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0) -> str:
-    """The warning for a file whose rows of a partition are not loaded (with `others` more
-    files of its export run, said in the same line)."""
+def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0,
+               path: str = "") -> str:
+    """The warning for the file `path` whose rows of a partition are not loaded (with
+    `others` more files of its export run, said in the same line)."""
     newer = _newer(why)
     if why.unlisted:
         files = f" ({newer})" if newer else ""
-        return (f"a part an earlier run left behind: the manifest.json beside it lists the last "
+        found = manifests.listing(path)
+        manifest = ("the manifest.json beside it" if found is None
+                    or found.manifest.parent == Path(path).parent else str(found.manifest))
+        return (f"a part an earlier run left behind: {manifest} lists the last "
                 f"run's files{files}, not this one; its {plural(rows, 'row')} of "
                 f"{_partition_label(part)} are not loaded (they would count twice)")
     if why.shared is None:
@@ -427,6 +433,10 @@ class Store(Queries):
                     meter.done(i, entry["rows"])
             copies = self._drop_copies(delivery, loaded)
             copies += issuers.within_delivery(con, delivery, loaded)
+            # what manifests say of the files left: parts no other file repeats
+            verdicts = manifests.judge(loaded)
+            copies += self._left_by_earlier_runs(delivery, loaded, verdicts)
+            copies += _unlisted_kept(loaded, verdicts)
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
@@ -507,6 +517,9 @@ class Store(Queries):
             con.execute(f"DROP TABLE IF EXISTS {FILE_TAGS}")
             if result is None:
                 con.execute(f"DELETE FROM charges WHERE {where}")
+            elif result.marked:  # rows of rounded amounts, marked for the check: unmarked
+                con.execute(f"UPDATE charges SET wb_source_row = NULL WHERE {where} "
+                            "AND wb_source_row IS NOT NULL")
             return result
         except duckdb.Error:
             raise _FastFailed(index) from None
@@ -702,6 +715,30 @@ class Store(Queries):
                 "the store and ingest the original files without the edited one")))
         return out
 
+    def _left_by_earlier_runs(self, delivery: int, loaded: list[dict],
+                              verdicts: dict[str, manifests.Verdict]) -> list[str]:
+        """Take out of the delivery the parts an earlier run left behind, beyond doubt
+        (manifests.judge), whose charges no other file holds (_drop_copies took those): the
+        last run of their export bills their periods without them. Warnings that name them."""
+        out = []
+        for entry in loaded:
+            why = verdicts.get(entry["path"])
+            if why is None or why.doubt:
+                continue
+            parts = self.con.execute(
+                f"SELECT {', '.join(PARTITION_KEY)} FROM file_partitions WHERE delivery_id = ? "
+                "AND sha256 = ? ORDER BY ALL", [delivery, entry["sha256"]]).fetchall()
+            rows = sum(drop_file_partition(self.con, delivery, entry, part) for part in parts)
+            more = f" and {plural(len(parts) - 1, 'more partition')}" if len(parts) > 1 else ""
+            months = sorted({month_label(p[2]) for p in parts})
+            out.append(format_problem(entry["path"], None, None, (
+                f"a part an earlier run left behind: {why.listing.manifest} lists the last run's "
+                f"files ({_first_of(why.listed)}), not this one, and they bill "
+                f"{', '.join(months)} without it; its {plural(rows, 'row')} of "
+                f"{_partition_label(parts[0])}{more} are not loaded (the export's last run no "
+                "longer holds them)")))
+        return out
+
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
         """Keep one export of each partition that several files of this delivery hold as
         copies (snapshots.py says how they are told from parts); warnings for the others.
@@ -774,7 +811,8 @@ class Store(Queries):
                     runs[run] = [path, 0, rows, why]
                     out.append(run)
                 else:
-                    out.append(format_problem(path, None, None, _set_aside(part, why, rows)))
+                    out.append(format_problem(path, None, None,
+                                              _set_aside(part, why, rows, path=path)))
         return [line if isinstance(line, str) else format_problem(
             runs[line][0], None, None, _set_aside(line[0], runs[line][3], runs[line][2],
                                                   runs[line][1])) for line in out]
@@ -818,6 +856,20 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchall()
         return json.loads(rows[0][0]) if rows else []
+
+
+def _first_of(paths: list[str]) -> str:
+    more = len(paths) - 1
+    return paths[0] + (f" and {more} more" if more > 0 else "") if paths else ""
+
+
+def _unlisted_kept(loaded: list[dict], verdicts: dict[str, manifests.Verdict]) -> list[str]:
+    """Warnings for the files still loaded that a manifest beside them does not list."""
+    return [format_problem(e["path"], None, None, (
+        f"not among the files {why.listing.manifest} lists, while its folder holds them; "
+        f"loaded, since {why.doubt}: if it is a part an earlier run of the export left behind, "
+        "move it away and ingest again"))
+        for e in loaded if (why := verdicts.get(e["path"])) is not None and e["rows"]]
 
 
 # -- opening the store from notebooks and apps -----------------------------------------

@@ -157,6 +157,23 @@ CASES: dict[str, tuple[Case, object]] = {
     "short_us_date": (Case("us_date.csv", False, "not an ISO-8601 date or timestamp: '10/1/25'",
                            row=2, column="ChargePeriodEnd"),
                       csv_bytes([row(), row(ChargePeriodEnd="10/1/25")])),
+    # DuckDB reads an offset no time zone has (+25:00, 75 minutes) and shifts the time by it.
+    "offset_beyond": (Case("offset.csv", False, "an offset from UTC beyond 14 hours, or of 60 "
+                           "minutes or more, which no time zone has: '2026-05-02T00:00:00+25:00'",
+                           row=2, column="ChargePeriodStart"),
+                      csv_bytes([row(), row(ChargePeriodStart="2026-05-02T00:00:00+25:00")])),
+    "offset_minutes": (Case("offset_minutes.csv", False, "which no time zone has: "
+                            "'2026-05-01T00:00:00-05:75'", row=1, column="BillingPeriodStart"),
+                       csv_bytes([row(BillingPeriodStart="2026-05-01T00:00:00-05:75"), row()])),
+    "offset_period_end": (Case("offset_end.csv", True, "which no time zone has: "
+                               "'2026-06-01T00:00:00+14:30'; read as empty", row=2,
+                               column="BillingPeriodEnd"),
+                          csv_bytes([row(), row(BillingPeriodEnd="2026-06-01T00:00:00+14:30")])),
+    # Amounts keep 10 decimal places: a finer one is rounded, and said so.
+    "rounded_cost": (Case("rounded.csv", True, "more than 10 decimal places, read rounded half "
+                          "away from zero to 10: '9.75000000005'", row=2, column="EffectiveCost"),
+                     csv_bytes([row(EffectiveCost="9.7500000000"), row(EffectiveCost="9.75000000005"),
+                                row(EffectiveCost="9.75E-11")])),
     # Other FOCUS 1.4 datasets beside a cost export: no charges, so nothing to load.
     "contract_commitment": (Case("contract_commitment.csv", True, "a FOCUS Contract Commitment "
                                  "dataset, not cost and usage"),

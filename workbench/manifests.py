@@ -1,0 +1,143 @@
+"""What a provider's manifest says about the files of an export run, and the parts it leaves.
+
+A provider that writes an export in parts also writes a manifest of each run: the files the
+run wrote. Two kinds are read, with the files laid out as the provider delivers them:
+
+- Azure cost exports: `manifest.json` beside the run's files, its `blobs` (blobName);
+- AWS Data Exports: `<export>/data/<partition>/<export>-00001.csv.gz` with
+  `<export>/metadata/<partition>/<export>-Manifest.json`, its `dataFiles` (S3 URIs), as a
+  sync of the bucket (`aws s3 sync`) copies them.
+
+A run that overwrites its folder with fewer parts than the last one (the month's data shrank,
+an account left the export) leaves the last run's remaining parts there. The manifest does
+not list them. When such a part holds the same account and period as a listed file, the
+copies rule sets it aside (snapshots.py). When it holds an account the last run no longer
+bills at all, nothing else in the delivery repeats its charges, and only the manifest tells
+it from data: `judge` sets it aside only when the evidence leaves no doubt, and names any
+other unlisted file beside a manifest with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def blob_name(name: str) -> str:
+    """A file name as a manifest lists it, without .gz (files may have been unpacked)."""
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def listed_names(uris) -> frozenset[str]:
+    """The file names of a manifest's list of paths or URIs (a malformed list: none)."""
+    if not isinstance(uris, list):
+        return frozenset()
+    return frozenset(blob_name(str(u).replace("\\", "/").rsplit("/", 1)[-1]) for u in uris if u)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files the manifest of a folder's last run lists."""
+
+    manifest: Path
+    names: frozenset[str]
+
+
+def listing(path: str | Path) -> Listing | None:
+    """The listing of the run whose files share `path`'s folder, or None without a manifest
+    that lists files."""
+    folder = Path(path).parent
+    azure = folder / "manifest.json"
+    text = _json(azure)
+    if isinstance(text, dict) and isinstance(text.get("blobs"), list):
+        names = listed_names([b.get("blobName") for b in text["blobs"] if isinstance(b, dict)])
+        return Listing(azure, names) if names else None
+    for data in (folder, *folder.parents):  # <export>/data/<partition>/ beside <export>/metadata/
+        if data.name == "data":
+            metadata = data.parent / "metadata" / folder.relative_to(data)
+            found = [m for m in _manifests(metadata)
+                     if isinstance(t := _json(m), dict) and isinstance(t.get("dataFiles"), list)]
+            names = frozenset().union(*(listed_names(_json(m)["dataFiles"]) for m in found))
+            return Listing(found[0], names) if names else None
+    return None
+
+
+def _manifests(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.lower().endswith("manifest.json"))
+    except OSError:
+        return []
+
+
+def _json(path: Path):
+    try:
+        return json.loads(path.read_text("utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+
+
+def unlisted(path: str | Path) -> Listing | None:
+    """The listing beside `path` when it lists files of the folder (some are there: a folder
+    renamed or unpacked elsewhere says nothing) but not `path` itself; else None."""
+    p = Path(path)
+    found = listing(p)
+    if found is None or blob_name(p.name) in found.names:
+        return None
+    return found if any(blob_name(q.name) in found.names for q in p.parent.iterdir()
+                        if q != p) else None
+
+
+def part_name(name: str) -> str:
+    """A file name with its part number (the last run of digits) left out: the parts of one
+    export share it (`focus-00001.csv.gz`, `focus-00003.csv.gz`)."""
+    return re.sub(r"[0-9]+(?=[^0-9]*$)", "#", blob_name(name))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the manifest beside a loaded file says of it."""
+
+    listing: Listing
+    listed: list[str]  # the loaded files it lists in that folder
+    doubt: str  # why it is loaded all the same; "" for a part an earlier run left behind
+
+
+def judge(loaded: list[dict]) -> dict[str, Verdict]:
+    """The loaded files (ingest entries: path, partitions) beside a manifest that does not list
+    them while it lists other files of the folder.
+
+    Such a file is a part an earlier run left behind (no doubt) only when all of this holds: files the manifest lists are loaded
+    in the same delivery, from the same folder; the file is named as they are but for its
+    part number (a part of the same export, not a file put there by hand); and every billing
+    period it holds is one the listed files hold (the last run billed that period, and
+    without this file's rows). Anything less is named, and loaded.
+    """
+    out, folders = {}, {}
+    for entry in loaded:
+        if not entry["partitions"]:
+            continue
+        here = Path(entry["path"]).parent
+        if here not in folders:  # each folder's manifest and files read once
+            found = listing(entry["path"])
+            there = {blob_name(q.name) for q in here.iterdir()} if found else set()
+            folders[here] = found, len(there & found.names) if found else 0
+        found, present = folders[here]
+        name = blob_name(Path(entry["path"]).name)
+        if found is None or name in found.names or not present:
+            continue
+        listed = [e for e in loaded if Path(e["path"]).parent == here and e["partitions"]
+                  and blob_name(Path(e["path"]).name) in found.names]
+        periods = {p["billing_period_start"] for e in listed for p in e["partitions"]}
+        named = part_name(Path(entry["path"]).name)
+        if not listed:
+            doubt = "the listed files are not in this delivery"
+        elif all(part_name(Path(e["path"]).name) != named for e in listed):
+            doubt = "its name differs from theirs by more than a part number"
+        elif any(p["billing_period_start"] not in periods for p in entry["partitions"]):
+            doubt = "it holds a billing period they do not"
+        else:
+            doubt = ""
+        out[entry["path"]] = Verdict(found, sorted(e["path"] for e in listed), doubt)
+    return out
