@@ -58,9 +58,9 @@ def test_each_provider_is_read_by_its_own_rows(tmp_path):
     assert cov["month_complete"] is False
     assert (cov["first_day"], cov["last_day"]) == ("2025-05-01", "2025-05-31")
     assert cov["providers"] == [
-        {"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True},
-        {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False},
-        {"provider": "Gamma API", "last_day": "2025-05-31", "complete": True}]
+        {"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True, "stopped": False},
+        {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False, "stopped": False},
+        {"provider": "Gamma API", "last_day": "2025-05-31", "complete": True, "stopped": False}]
 
 
 def test_a_lagging_provider_holds_the_default_month_back_and_is_named():
@@ -87,15 +87,24 @@ def test_an_invoice_not_delivered_yet_holds_its_month_back():
     june = coverage.month_coverage("2025-06", (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-02")),
                                    data, months, date(2025, 7, 3))
     assert june["month_complete"] is False
-    assert june["providers"][1] == {"provider": "Lexica", "last_day": "2025-05-31", "complete": False}
+    assert june["providers"][1] == {"provider": "Lexica", "last_day": "2025-05-31", "complete": False, "stopped": False}
 
 
-def test_a_provider_no_longer_used_holds_back_only_the_month_it_stopped_in():
-    data = spans(("Old Cloud", "2024-01-01", "2025-03-15"), ("AWS", "2024-01-01", "2025-06-01"))
+def test_a_provider_no_longer_used_holds_back_its_last_month_only_while_it_may_lag():
+    # 17 days behind the newest data: an export that may lag, so its month waits
+    lag = spans(("Old Cloud", "2024-01-01", "2025-03-15"), ("AWS", "2024-01-01", "2025-04-01"))
     months = ["2025-02", "2025-03", "2025-04", "2025-05"]
-    assert coverage.last_complete_month(months, data, date(2025, 4, 2)) == "2025-02"
+    assert coverage.last_complete_month(months, lag, date(2025, 4, 2)) == "2025-02"
+    # more than a month behind: taken as stopped, it holds back no month, and its last says so
+    data = spans(("Old Cloud", "2024-01-01", "2025-03-15"), ("AWS", "2024-01-01", "2025-06-01"))
+    assert coverage.last_complete_month(months, data, date(2025, 4, 2)) == "2025-03"
     assert coverage.last_complete_month(months, data, date(2025, 6, 2)) == "2025-05"
     whole = (pd.Timestamp("2024-01-01"), pd.Timestamp("2025-06-01"))
+    march = coverage.month_coverage("2025-03", whole, data, months, date(2025, 6, 2))
+    assert march["month_complete"] is True
+    assert march["providers"] == [
+        {"provider": "Old Cloud", "last_day": "2025-03-14", "complete": False, "stopped": True},
+        {"provider": "AWS", "last_day": "2025-03-31", "complete": True, "stopped": False}]
     april = coverage.month_coverage("2025-04", whole, data, months, date(2025, 6, 2))
     assert april["month_complete"] is True and [p["provider"] for p in april["providers"]] == ["AWS"]
     # the month after it stopped still names it: it may be an export more than a month late
@@ -118,23 +127,23 @@ def test_a_month_the_data_starts_or_ends_inside_is_partial():
     whole = (pd.Timestamp("2025-05-10"), pd.Timestamp("2025-06-20 12:00"))
     may = coverage.month_coverage("2025-05", whole, data, ["2025-05", "2025-06"], LATER)
     assert may["month_complete"] is False and (may["first_day"], may["last_day"]) == ("2025-05-10", "2025-05-31")
-    assert may["providers"] == [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}]
+    assert may["providers"] == [{"provider": "AWS", "last_day": "2025-05-31", "complete": True, "stopped": False}]
     june = coverage.month_coverage("2025-06", whole, data, ["2025-05", "2025-06"], LATER)
     assert (june["first_day"], june["last_day"]) == ("2025-06-01", "2025-06-20 12:00")
-    assert june["providers"] == [{"provider": "AWS", "last_day": "2025-06-20 12:00", "complete": False}]
+    assert june["providers"] == [{"provider": "AWS", "last_day": "2025-06-20 12:00", "complete": False, "stopped": False}]
 
 
 @pytest.mark.parametrize("cov, says", [
     ({"month_complete": True, "first_day": "2025-05-01", "last_day": "2025-05-31",
-      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}],
+      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True, "stopped": False}],
       "ended_before": [], "held_back": None}, []),
     ({"month_complete": False, "first_day": "2025-05-10", "last_day": "2025-05-31",
-      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True}],
+      "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True, "stopped": False}],
       "ended_before": [], "held_back": None},
      ["The data for 2025-05 covers 2025-05-10 to 2025-05-31 only, not the whole month"]),
     ({"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
-      "providers": [{"provider": "AWS", "last_day": "2025-05-20", "complete": False},
-                    {"provider": "Azure", "last_day": "2025-05-31", "complete": True}],
+      "providers": [{"provider": "AWS", "last_day": "2025-05-20", "complete": False, "stopped": False},
+                    {"provider": "Azure", "last_day": "2025-05-31", "complete": True, "stopped": False}],
       "ended_before": [{"provider": "Old <Cloud>", "last_day": "2025-04-14"}],
       "held_back": {"month": "2025-06", "lagging": [{"provider": "AWS", "last_day": "2025-05-20"}]}},
      ["The data of AWS (last day 2025-05-20) stops before the end of 2025-05; the other "
@@ -158,3 +167,42 @@ def test_the_index_says_what_the_month_lacks_before_its_figures(cov, says):
     if says:  # read before the figures they qualify
         assert out.index('class="wb-notice wb-coverage"') < out.index('<div class="wb-figures')
     assert "<Cloud>" not in out and ("Old &lt;Cloud&gt;" in out) == (len(says) == 3)
+
+
+def test_inclusive_ends_and_rows_with_no_provider_hold_no_month_back(tmp_path):
+    """An export that ends its days at 23:59:59 covers them, and a few rows with no provider
+    name (a blank cell, not an export) are no provider that lags."""
+    write_export(tmp_path / "alpha.csv", months=3, providers=("Alpha Cloud",))
+    write_export(tmp_path / "oci.csv", months=3, providers=("Oracle Cloud",))
+    oci = pd.read_csv(tmp_path / "oci.csv", dtype=str, keep_default_na=False)
+    end = pd.to_datetime(oci["ChargePeriodEnd"]) - pd.Timedelta(seconds=1)
+    oci["ChargePeriodEnd"] = end.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    oci.to_csv(tmp_path / "oci.csv", index=False)
+    alpha = pd.read_csv(tmp_path / "alpha.csv", dtype=str, keep_default_na=False)
+    early = alpha.index[alpha["ChargePeriodStart"].str.startswith("2025-04-1")][:2]
+    alpha.loc[early, ["ProviderName", "PublisherName", "InvoiceIssuerName"]] = ""
+    alpha.to_csv(tmp_path / "alpha.csv", index=False)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path)])
+        got = s.provider_coverage()
+        assert "(none)" in set(got["provider"])  # the blank rows are there, under no name
+        assert got.set_index("provider").loc["Oracle Cloud", "end"] == pd.Timestamp("2025-06-01")
+        assert s.coverage()[1] == pd.Timestamp("2025-06-01")
+        assert s.last_full_month(LATER) == "2025-05"
+        cov = coverage.month_coverage("2025-05", s.coverage(), got, s.months(), LATER)
+    assert cov["month_complete"] is True
+    assert [p["provider"] for p in cov["providers"]] == ["Alpha Cloud", "Oracle Cloud"]
+
+
+def test_a_later_month_held_back_is_said_on_the_default_month_only_and_a_month_in_progress_is():
+    data = spans(("AWS", "2025-01-01", "2025-06-29"), ("Azure", "2025-01-01", "2025-07-02"))
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
+    whole = (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-02"))
+    today = date(2025, 7, 3)
+    assert coverage.month_coverage("2025-05", whole, data, months, today)["held_back"]["month"] == "2025-06"
+    assert coverage.month_coverage("2025-03", whole, data, months, today)["held_back"] is None
+    july = coverage.month_coverage("2025-07", whole, data, months, today)
+    assert july["in_progress"] is True and july["month_complete"] is False
+    notes = report_index.coverage_notes(july, "2025-07")
+    assert notes[0] == "2025-07 is not over yet: the data runs to 2025-07-01, and its figures are month-to-date."
+    assert not coverage.month_coverage("2025-05", whole, data, months, today)["in_progress"]

@@ -407,8 +407,9 @@ def test_a_provider_whose_export_lags_is_said_in_the_month_it_is_short():
     assert june == [
         "Azure's data for 2026-06 ends on 2026-06-27, while other providers' data reaches the "
         "month's end: its part of the month is incomplete (an export that lags).",
-        "Late Co has no data for 2026-06 yet (its data ends on 2026-05-31), while other "
-        "providers' data reaches the month's end: its part of the month is missing."]
+        "Late Co has no daily data for 2026-06 (its data ends on 2026-05-31), while other "
+        "providers' data reaches the month's end: a monthly invoice not delivered yet, an export "
+        "a month late, or a provider renamed or no longer used."]
     # a month every provider covers, or one all of them fall short of, says nothing of it
     assert not [n for n in pages.overview_notices(data, "2026-05") if "other providers" in n]
     short = spans.assign(end=[t("2026-06-20")] * 4)

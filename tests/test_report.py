@@ -457,9 +457,12 @@ def test_a_lagging_provider_holds_the_month_back_and_the_pack_says_so(lagging_ru
     assert any(f"note: {says}" in r.stderr for r in lagging_runs["runs"])
 
     cov = json.loads((root / "may" / "manifest.json").read_text())["coverage"]
-    assert cov == {"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
-                   "providers": [{"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True},
-                                 {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False}],
+    assert cov == {"month_complete": False, "in_progress": False,
+                   "first_day": "2025-05-01", "last_day": "2025-05-31",
+                   "providers": [{"provider": "Alpha Cloud", "last_day": "2025-05-31", "complete": True,
+                                  "stopped": False},
+                                 {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False,
+                                  "stopped": False}],
                    "ended_before": [], "held_back": None}
     index = (root / "may" / "index.html").read_text()
     assert ("The data of Beta Cloud (last day 2025-05-20) stops before the end of 2025-05; the "

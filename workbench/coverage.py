@@ -7,8 +7,12 @@ complete when every provider it counts on covers it to its last day.
 A month counts on a provider whose data reaches its first day: the provider has charges in
 it, or its data ends the day before it begins (a monthly invoice not delivered yet). A
 provider whose data ended earlier has stopped being used, or lags by more than a month:
-it holds no later month back, so an account closed mid-month holds back that month only,
-and the month after it names the provider (`ended_before`) instead of leaving it unsaid.
+it holds no later month back, and the month after it names the provider (`ended_before`)
+instead of leaving it unsaid. One whose data ends more than STOPPED_AFTER before the newest
+data of any provider is taken as stopped: it holds back no month, not even the one it ended
+in (an account closed mid-month would otherwise hold that month back for good), and that
+month names it (`providers[].stopped`). Rows with no provider name count on no one while
+named providers are there: a few blank cells are not an export that lags.
 
 Pure functions over the store's coverage frames (Store.coverage, Store.provider_coverage);
 the store layer uses them for its default month, so they import nothing above it.
@@ -20,6 +24,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
+
+from workbench.dimensions import NONE as UNNAMED  # the provider of a row that names none
 
 
 def _bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -42,6 +48,30 @@ def last_day(end) -> str:
     return first_day(t - pd.Timedelta(days=1) if t == t.normalize() else t)
 
 
+STOPPED_AFTER = pd.Timedelta(days=31)
+
+
+def closing(end) -> pd.Timestamp:
+    """An end written as the last second of a day (23:59:59, 23:59:59.999: an export that
+    gives periods inclusive ends) read as the midnight after it, as FOCUS's exclusive ends
+    are; any other end as it is."""
+    t = pd.Timestamp(end)
+    midnight = t.normalize() + pd.Timedelta(days=1)
+    return midnight if midnight - t <= pd.Timedelta(seconds=1) else t
+
+
+def named(spans: pd.DataFrame) -> pd.DataFrame:
+    """Store.provider_coverage() without the rows of no provider name while some provider
+    is named."""
+    some = spans["provider"] != UNNAMED
+    return spans[some] if some.any() else spans
+
+
+def stopped(spans: pd.DataFrame) -> pd.Series:
+    """The providers whose data ends more than STOPPED_AFTER before anyone's newest data."""
+    return spans["end"] < spans["end"].max() - STOPPED_AFTER
+
+
 def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
     """(first day, last day) of the data in `month` when the data starts or ends inside it.
 
@@ -58,11 +88,17 @@ def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
     return first_day(lo), last_day(hi)
 
 
-def counted(spans: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The providers `month` counts on: their data reaches its first day and starts before
-    its end (a provider taken on later is not missing from earlier months)."""
+def _in(spans: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The named providers whose data reaches `month`'s first day and starts before its end
+    (a provider taken on later is not missing from earlier months)."""
     start, stop = _bounds(month)
     return spans[(spans["end"] >= start) & (spans["start"] < stop)]
+
+
+def counted(spans: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The providers `month` counts on: those of `_in` that have not stopped."""
+    spans = named(spans)
+    return _in(spans[~stopped(spans)], month)
 
 
 def _this_month(today: date | None) -> str:
@@ -120,19 +156,25 @@ def month_coverage(month: str, coverage: tuple | None, spans: pd.DataFrame,
     """What the data covers of `month`, in the manifest's `coverage` shape (README);
     `coverage` is Store.coverage(), `spans` Store.provider_coverage()."""
     start, stop = _bounds(month)
-    on = counted(spans, month)
-    first, last = _days(coverage, on, month)
+    spans = named(spans)
+    spans = spans.assign(stopped=stopped(spans))
+    first, last = _days(coverage, counted(spans, month), month)
     providers = [{"provider": r.provider, "last_day": last_day(min(r.end, stop)),
-                  "complete": bool(r.end >= stop)} for r in on.itertuples(index=False)]
+                  "complete": bool(r.end >= stop), "stopped": bool(r.stopped and r.end < stop)}
+                 for r in _in(spans, month).itertuples(index=False)]
     before = start - pd.offsets.MonthBegin(1)
     ended = spans[(spans["end"] < start) & (spans["end"] > before)]
     whole = (first, last) == (first_day(start), last_day(stop))
+    default = last_complete_month(months, spans, today)
     return {
-        "month_complete": bool(whole and providers and all(p["complete"] for p in providers)),
+        "month_complete": bool(whole and providers
+                               and all(p["complete"] or p["stopped"] for p in providers)),
+        "in_progress": month >= _this_month(today),
         "first_day": first,
         "last_day": last,
         "providers": providers,
         "ended_before": [{"provider": r.provider, "last_day": last_day(r.end)}
                          for r in ended.itertuples(index=False)],
-        "held_back": held_back(months, spans, month, today),
+        # a later month the default passed over, said when this month is that default
+        "held_back": held_back(months, spans, month, today) if month == default else None,
     }

@@ -353,9 +353,10 @@ def _lagging_notices(spans: pd.DataFrame | None, month: str) -> list[str]:
     short = on[on["end"] < start + pd.offsets.MonthBegin(1)]
     if short.empty or len(short) == len(on):  # all short: the partial-month notice says it
         return []
-    return [(f"{r.provider} has no data for {month} yet (its data ends on "
+    return [(f"{r.provider} has no daily data for {month} (its data ends on "
              f"{coverage.last_day(r.end)}), while other providers' data reaches the month's end: "
-             "its part of the month is missing." if r.end <= start else
+             "a monthly invoice not delivered yet, an export a month late, or a provider "
+             "renamed or no longer used." if r.end <= start else
              f"{r.provider}'s data for {month} ends on {coverage.last_day(r.end)}, while other "
              "providers' data reaches the month's end: its part of the month is incomplete "
              "(an export that lags).") for r in short.itertuples(index=False)]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from workbench import dimensions as dm
 from workbench.config import Config
+from workbench.coverage import closing, last_complete_month
 from workbench.errors import WorkbenchError
 from workbench.schema import COST_COLUMNS
 
@@ -100,7 +101,7 @@ class Queries:
             got = self._run(rows.aggregate(start=rows.ChargePeriodStart.min(),
                                            end=rows.ChargePeriodEnd.max())).iloc[0]
             if not pd.isna(got["end"]) and not pd.isna(got["start"]):
-                return pd.Timestamp(got["start"]), pd.Timestamp(got["end"])
+                return pd.Timestamp(got["start"]), closing(got["end"])
         return None
 
     def provider_coverage(self) -> pd.DataFrame:
@@ -120,14 +121,12 @@ class Queries:
         out = pd.DataFrame({
             "provider": df["provider"].astype(str),
             "start": pd.to_datetime(df["short_start"].where(short_rows, df["any_start"])),
-            "end": pd.to_datetime(df["short_end"].where(short_rows, df["any_end"]))})
+            "end": [closing(e) for e in pd.to_datetime(df["short_end"].where(short_rows, df["any_end"]))]})
         return _frame(out, ["provider", "start", "end"])
 
     def last_full_month(self, today: date | None = None) -> str | None:
         """Latest month before today's that every provider it counts on covers to its last
         day (coverage.last_complete_month)."""
-        from workbench.coverage import last_complete_month
-
         return last_complete_month(self.months(), self.provider_coverage(), today)
 
     def _filtered(self, start=None, end=None, filters=None):

@@ -131,15 +131,24 @@ def coverage_notes(cov: dict | None, month: str) -> list[str]:
     days = (cov["first_day"], cov["last_day"])
     if days == (None, None):
         notes.append(f"The data does not cover the days of {month}: its figures are incomplete.")
+    elif cov.get("in_progress"):
+        notes.append(f"{month} is not over yet: the data runs to {days[1]}, and its figures "
+                     "are month-to-date.")
     elif days != (coverage.first_day(start), coverage.last_day(stop)):
         notes.append(f"The data for {month} covers {days[0]} to {days[1]} only, not the whole "
                      "month: set against full months, its figures look low.")
-    lagging = [p for p in cov["providers"] if not p["complete"]]
+    lagging = [p for p in cov["providers"] if not p["complete"] and not p.get("stopped")]
     if lagging:
         others = "; the other providers' data does" if len(lagging) < len(cov["providers"]) else ""
         after = "that day is" if len(lagging) == 1 else "those days are"
         notes.append(f"The data of {_last_days(lagging)} stops before the end of {month}{others}. "
                      f"What was charged after {after} missing from this report.")
+    gone = [p for p in cov["providers"] if p.get("stopped")]
+    if gone:
+        notes.append(f"The data of {_last_days(gone)} ends inside {month}, more than a month "
+                     "before the other providers' newest data: taken as no longer used (or an "
+                     "export more than a month late), it does not hold the month back. Its "
+                     "charges up to that day are in this report.")
     if cov.get("ended_before"):
         notes.append(f"No charges in {month} from {_last_days(cov['ended_before'])}: stopped "
                      "being used, or an export more than a month late.")
