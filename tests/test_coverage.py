@@ -206,3 +206,15 @@ def test_a_later_month_held_back_is_said_on_the_default_month_only_and_a_month_i
     notes = report_index.coverage_notes(july, "2025-07")
     assert notes[0] == "2025-07 is not over yet: the data runs to 2025-07-01, and its figures are month-to-date."
     assert not coverage.month_coverage("2025-05", whole, data, months, today)["in_progress"]
+
+
+def test_a_provider_with_none_of_the_held_month_is_said_to_be_maybe_renamed_or_closed():
+    data = spans(("AWS", "2025-01-01", "2025-06-01"), ("Amazon Web Services", "2025-06-01", "2025-07-01"))
+    months = ["2025-04", "2025-05", "2025-06"]
+    whole = (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-01"))
+    may = coverage.month_coverage("2025-05", whole, data, months, date(2025, 7, 2))
+    assert may["held_back"] == {"month": "2025-06", "lagging": [{"provider": "AWS", "last_day": "2025-05-31"}]}
+    assert "renamed or no longer used" in report_index.coverage_notes(may, "2025-05")[-1]
+    # a month on, with no newer AWS data, the rename holds nothing back
+    later = pd.concat([data.iloc[:1], spans(("Amazon Web Services", "2025-06-01", "2025-08-02"))])
+    assert coverage.last_complete_month([*months, "2025-07"], later, date(2025, 8, 3)) == "2025-07"

@@ -157,7 +157,12 @@ def coverage_notes(cov: dict | None, month: str) -> list[str]:
         notes.append(f"{later['month']} is not the default month yet: the data of "
                      f"{_last_days(later['lagging'])} stops before its end, while the other "
                      f"providers' reaches it. `workbench report --month {later['month']}` "
-                     "reports what there is.")
+                     "reports what there is."
+                     + (" A provider with no data in that month may also be a monthly invoice "
+                        "not delivered yet, or a provider renamed or no longer used: after a "
+                        "month with no newer data it no longer holds the month back."
+                        if any(p["last_day"] < f"{later['month']}-01" for p in later["lagging"])
+                        else ""))
     return notes
 
 
