@@ -415,3 +415,17 @@ def test_a_provider_whose_export_lags_is_said_in_the_month_it_is_short():
     short = spans.assign(end=[t("2026-06-20")] * 4)
     assert not [n for n in pages.overview_notices(dataclasses.replace(data, provider_spans=short),
                                                   "2026-06") if "other providers" in n]
+
+
+def test_a_provider_no_longer_used_is_said_in_its_last_month_and_the_month_after():
+    t = pd.Timestamp
+    spans = pd.DataFrame({"provider": ["AWS", "Closed Cloud"], "start": [t("2026-01-01")] * 2,
+                          "end": [t("2026-07-01"), t("2026-04-21")]})
+    data = dataclasses.replace(base(), provider_spans=spans)
+    april = pages.overview_notices(data, "2026-04")
+    assert ("Closed Cloud's data ends on 2026-04-20, more than a month before the other providers' "
+            "newest data: taken as no longer used (or an export more than a month late). Its "
+            "charges up to that day are here.") in april
+    assert not [n for n in april if "other providers' data reaches" in n]  # not a lag
+    assert ("No charges in 2026-05 from Closed Cloud (its data ends on 2026-04-20): no longer "
+            "used, or an export more than a month late.") in pages.overview_notices(data, "2026-05")

@@ -343,23 +343,31 @@ def full_names(shown: Mapping[str, pd.DataFrame]) -> tables.Html:
                         title="Names the charts above shorten, in full", exact=True)
 
 
-def _lagging_notices(spans: pd.DataFrame | None, month: str) -> list[str]:
-    """A provider whose data stops inside `month` while another's reaches its end: the
-    month's total reads as complete, but that provider's part is short."""
+def _provider_notices(spans: pd.DataFrame | None, month: str, months: list[str]) -> list[str]:
+    """Providers whose data falls short of `month` while another's reaches its end (the
+    month's total reads as complete, but their part is short), and those taken as no longer
+    used (coverage.py's rules, as the report's index says them)."""
     if spans is None or spans.empty:
         return []
-    on = coverage.counted(spans, month)
-    start = pd.Timestamp(f"{month}-01")
-    short = on[on["end"] < start + pd.offsets.MonthBegin(1)]
-    if short.empty or len(short) == len(on):  # all short: the partial-month notice says it
-        return []
-    return [(f"{r.provider} has no daily data for {month} (its data ends on "
-             f"{coverage.last_day(r.end)}), while other providers' data reaches the month's end: "
-             "a monthly invoice not delivered yet, an export a month late, or a provider "
-             "renamed or no longer used." if r.end <= start else
-             f"{r.provider}'s data for {month} ends on {coverage.last_day(r.end)}, while other "
-             "providers' data reaches the month's end: its part of the month is incomplete "
-             "(an export that lags).") for r in short.itertuples(index=False)]
+    cov = coverage.month_coverage(month, None, spans, months)
+    start = f"{month}-01"
+    out = []
+    short = [p for p in cov["providers"] if not p["complete"] and not p["stopped"]]
+    if short and len(short) < len(cov["providers"]):  # all short: the partial notice says it
+        out += [(f"{p['provider']} has no daily data for {month} (its data ends on "
+                 f"{p['last_day']}), while other providers' data reaches the month's end: a "
+                 "monthly invoice not delivered yet, an export a month late, or a provider "
+                 "renamed or no longer used." if p["last_day"] < start else
+                 f"{p['provider']}'s data for {month} ends on {p['last_day']}, while other "
+                 "providers' data reaches the month's end: its part of the month is incomplete "
+                 "(an export that lags).") for p in short]
+    out += [f"{p['provider']}'s data ends on {p['last_day']}, more than a month before the "
+            "other providers' newest data: taken as no longer used (or an export more than a "
+            "month late). Its charges up to that day are here." for p in cov["providers"]
+            if p["stopped"]]
+    out += [f"No charges in {month} from {p['provider']} (its data ends on {p['last_day']}): "
+            "no longer used, or an export more than a month late." for p in cov["ended_before"]]
+    return out
 
 
 def overview_notices(data: OverviewData, month: str) -> list[str]:
@@ -384,7 +392,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if partial:
         out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
                    "month: set against full months, its figures look low.")
-    out.extend(_lagging_notices(data.provider_spans, month))
+    out.extend(_provider_notices(data.provider_spans, month, data.months))
     if overview.shift_month(month, -1) not in data.months:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")
     if overview.shift_month(month, -12) not in data.months:
