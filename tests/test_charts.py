@@ -1,5 +1,6 @@
 """Charts: one theme, titled questions, one chart per currency, real SVG marks offline."""
 
+import html
 import re
 
 import altair as alt
@@ -160,3 +161,70 @@ def test_a_single_day_of_data_still_shows_in_the_trend():
                           "cost": 10.0})
     out = svg(charts.trend(dense, "2026-06-01", "2026-07-01", "How did daily spend move?"))
     assert float(re.search(r'roledescription="point"[^>]*? d="M([0-9.]+),0', out).group(1)) < 2
+
+
+ALPHA = "arn:aws:iam::123456789012:role/team-alpha-inference-service-prod"
+BRAVO = "arn:aws:iam::123456789012:role/team-bravo-inference-service-prod"
+WIDE = "MACHINE-LEARNING-PLATFORM-INFRASTRUCTURE"  # 40 characters, but wider than the axis
+CJK = "機械学習プラットフォーム基盤チーム" * 2  # 34 characters of one em each
+
+
+def drawn_names(chart) -> list[str]:
+    """The row names a drawn bar chart shows on its axis (the text the SVG holds)."""
+    return [html.unescape(t) for t in
+            re.findall(r'<text text-anchor="end" transform="translate\(-?[\d.]+,[\d.]+\)"[^>]*>([^<]+)</text>',
+                       svg(chart)) if not re.fullmatch(r"[\d.,]+", t)]
+
+
+def test_names_that_shorten_alike_are_told_apart_on_the_axis():
+    teams = pd.DataFrame({"team": [ALPHA, BRAVO, "web"], "currency": "USD", "cost": [5.0, 5.0, 1.0]})
+    chart = charts.bar(teams, "team", "Which teams spent it?")
+    drawn = drawn_names(chart)
+    assert len(drawn) == 3 and len(set(drawn)) == 3, drawn  # two bars, two labels
+    assert "web" in drawn
+    alpha, bravo = charts.axis_labels([ALPHA, BRAVO])
+    assert {alpha, bravo} < set(drawn) and "alpha" in alpha and "bravo" in bravo
+    # the bars are drawn on the label, the tooltip and the data keep the full name
+    spec = chart.to_dict()
+    encoding = spec["spec"]["layer"][0]["encoding"]
+    assert encoding["y"]["field"] == charts.LABEL and encoding["y"]["sort"]["field"] == "rank"
+    assert encoding["tooltip"][0]["field"] == "team"
+    values = next(iter(spec["datasets"].values()))
+    assert {(v["team"], v[charts.LABEL]) for v in values} == {(ALPHA, alpha), (BRAVO, bravo), ("web", "web")}
+    # the changes chart as well
+    moved = pd.DataFrame({"label": [ALPHA, BRAVO], "currency": "USD", "previous": [1.0, 1.0],
+                          "change": [4.0, 4.0], "change_pct": [4.0, 4.0]})
+    assert sorted(drawn_names(charts.movers(moved, "label", "What changed?"))) == sorted([alpha, bravo])
+
+
+def test_no_label_is_cut_by_the_width_of_the_axis():
+    names = [WIDE, CJK, "W" * 30, "@" * 44, "AWS / Amazon Elastic Compute Cloud", ALPHA]
+    teams = pd.DataFrame({"team": names, "currency": "USD", "cost": [float(i + 1) for i in range(6)]})
+    drawn = drawn_names(charts.bar(teams, "team", "Which teams spent it?"))
+    # a name the axis shows other than whole is one the page lists in full (pages.full_names)
+    assert [n for n in names if n not in drawn and not charts.shortened(n)] == [], drawn
+    labels = charts.axis_labels(names)
+    assert sorted(drawn) == sorted(labels)  # as computed: the axis's labelLimit cut none
+    assert all(charts.label_width(label) <= charts.NAME_PX for label in labels)
+    assert labels[4] == "AWS / Amazon Elastic Compute Cloud" and labels[0] != WIDE
+
+
+def test_axis_labels_are_unique_and_depend_on_the_names_only():
+    assert charts.axis_labels(["web", "AWS / Amazon Bedrock"]) == ["web", "AWS / Amazon Bedrock"]
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/realtime-inference-fleet-of-team-search"
+    (label,) = charts.axis_labels([arn])
+    assert label == f"{arn[:23]}\u2026{arn[-15:]}" and charts.shortened(arn)  # start and end
+    # a name given twice (two currencies' panels) shows one label; order does not matter
+    names = [BRAVO, ALPHA, "web", ALPHA]
+    labels = charts.axis_labels(names)
+    assert labels[1] == labels[3] and len(set(labels)) == 3
+    assert charts.axis_labels(names[::-1]) == labels[::-1]
+    # names that differ only where neither start nor end shows are numbered
+    same_ends = ["x" * 60 + middle + "y" * 60 for middle in ("A", "B", "C")]
+    numbered = charts.axis_labels(same_ends)
+    assert len(set(numbered)) == 3 and [s[-4:] for s in numbered] == [" [1]", " [2]", " [3]"]
+    # a long name never takes the label of a name shown whole
+    taken = charts.axis_labels([ALPHA])[0]
+    assert charts.axis_labels([ALPHA, taken]).count(taken) == 1
+    for label in [*labels, *numbered]:
+        assert len(label) <= charts.NAME_CHARS and charts.label_width(label) <= charts.NAME_PX

@@ -429,3 +429,70 @@ def test_a_provider_no_longer_used_is_said_in_its_last_month_and_the_month_after
     assert not [n for n in april if "other providers' data reaches" in n]  # not a lag
     assert ("No charges in 2026-05 from Closed Cloud (its data ends on 2026-04-20): no longer "
             "used, or an export more than a month late.") in pages.overview_notices(data, "2026-05")
+
+
+ALPHA = "arn:aws:iam::123456789012:role/team-alpha-inference-service-prod"
+BRAVO = "arn:aws:iam::123456789012:role/team-bravo-inference-service-prod"
+WIDE = "MACHINE-LEARNING-PLATFORM-INFRASTRUCTURE"  # 40 characters, too wide for the axis
+ENDPOINTS = "Amazon SageMaker Real-Time Inference Endpoints with Provisioned Concurrency"
+
+
+def table_rows(fragment: str) -> list[list[str]]:
+    """The cells of each body row of the HTML tables in a fragment, as text."""
+    import html
+    import re
+
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", fragment, re.S) if "<td" in row]
+
+
+def long_names():
+    rows = [("2026-05", "AWS", f"{ENDPOINTS} (alpha)", ALPHA, "USD", 100.0),
+            ("2026-06", "AWS", f"{ENDPOINTS} (alpha)", ALPHA, "USD", 160.0),
+            ("2026-05", "AWS", f"{ENDPOINTS} (bravo)", BRAVO, "USD", 100.0),
+            ("2026-06", "AWS", f"{ENDPOINTS} (bravo)", BRAVO, "USD", 160.0),
+            ("2026-06", "AWS", "Amazon S3", WIDE, "USD", 15.0),
+            ("2026-06", "AWS", "Amazon S3", "web", "USD", 1.0)]
+    m = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "team", "currency", "effective_cost"])
+    m = m.assign(billed_cost=m["effective_cost"], ServiceCategory="Compute", workload_class="training",
+                 environment="prod", tagged="yes")
+    daily = pd.DataFrame([(d, "AWS", ALPHA, "USD", 10.0) for d in pd.date_range("2026-05-01", "2026-06-30")],
+                         columns=["date", "provider", "team", "currency", "cost"])
+    return pages.load_overview(FakeStore(m, daily))
+
+
+def test_every_name_a_chart_shows_otherwise_is_listed_with_the_label_it_shows():
+    from workbench import charts
+
+    sec = pages.overview_sections(long_names(), {"month": "2026-06", "filters": {}})
+    listed = table_rows(str(pages._html(sec["full_names"])).split("Names the chart of changes")[0])
+    teams = {row[2]: row for row in listed if row[0] == "team"}
+    # two ARNs that shorten alike show two labels, each listed beside its name and cost
+    assert set(teams) == {ALPHA, BRAVO, WIDE}  # "web" shows whole: not listed
+    assert teams[ALPHA][1] != teams[BRAVO][1] and teams[ALPHA][3:] == ["USD", "$160.00"]
+    # a name of 40 characters too wide for the axis is listed too
+    assert teams[WIDE][1] != WIDE and teams[WIDE][3:] == ["USD", "$15.00"]
+    # the labels listed are those the chart draws, one for each bar
+    values = next(iter(sec["team"].to_dict()["datasets"].values()))
+    drawn = {v["team"]: v[charts.LABEL] for v in values}
+    assert len(set(drawn.values())) == len(drawn) == 4
+    assert all(drawn[name] == row[1] for name, row in teams.items())
+
+
+def test_the_changes_chart_lists_its_names_with_the_change_its_bars_show():
+    sec = pages.overview_sections(long_names(), {"month": "2026-06", "filters": {}})
+    full = str(pages._html(sec["full_names"]))
+    assert "change since 2026-05" in full
+    changes = table_rows(full.split("Names the chart of changes")[1])
+    assert sorted(row[1] for row in changes) == [f"AWS / {ENDPOINTS} (alpha)", f"AWS / {ENDPOINTS} (bravo)"]
+    assert all(row[2:] == ["USD", "+$60.00"] for row in changes)  # the change, not the month's cost
+    assert len({row[0] for row in changes}) == 2
+    labels = {v["label"]: v["axis_label"] for v in next(iter(sec["movers"].to_dict()["datasets"].values()))}
+    assert all(labels[row[1]] == row[0] for row in changes)
+
+
+def test_filters_use_the_full_name_of_a_shortened_bar():
+    sec = pages.overview_sections(long_names(), {"month": "2026-06", "filters": {"team": ALPHA}})
+    values = next(iter(sec["team"].to_dict()["datasets"].values()))
+    assert [v["team"] for v in values] == [ALPHA] and "$160.00" in pages._html(sec["summary"])
+    assert BRAVO not in str(pages._html(sec["full_names"]))

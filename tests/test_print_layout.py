@@ -21,6 +21,7 @@ ARN = ("arn:aws:sagemaker:us-east-1:123456789012:endpoint/"
 AZURE = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml-production"
          "/providers/Microsoft.MachineLearningServices/workspaces/ws-chat-fine-tuning-westeurope")
 TAG = "environment-" + "x" * 140  # a 150-character tag value
+WIDE = "MACHINE-LEARNING-PLATFORM-INFRASTRUCTURE"  # 40 characters, too wide for a name axis
 PATH = "/srv/exports/" + "/".join(f"billing-account-{i:04d}-focus-1.3-daily-export" for i in range(3))
 AMOUNT = 1234567.89  # shown to the cent: must never be cut or broken
 RESOURCE_AMOUNT = 7654321.09  # in the resources table only, last but one column
@@ -39,7 +40,8 @@ def overview_data() -> pages.OverviewData:
             ("2026-06", "AWS", "Amazon SageMaker", ARN, "prod", AMOUNT, "USD"),
             ("2026-05", "Azure", AZURE, "chat", TAG, 300.0, "EUR"),
             ("2026-06", "Azure", AZURE, "chat", TAG, 240.0, "EUR"),
-            ("2026-06", "AWS", "Amazon S3", "search", "prod", 15.0, "USD")]
+            ("2026-06", "AWS", "Amazon S3", "search", "prod", 15.0, "USD"),
+            ("2026-06", "AWS", "Amazon S3", WIDE, "prod", 5.0, "USD")]
     m = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "team", "environment",
                                     "effective_cost", "currency"])
     m = m.assign(billed_cost=m["effective_cost"], ServiceCategory="AI and Machine Learning",
@@ -142,9 +144,14 @@ def test_the_pdf_holds_every_long_name_and_amount_in_full(printed):
     overview = squeezed("".join(p.extract_text() for p in PdfReader(printed["overview"][1]).pages))
     for text in (ARN, AZURE, TAG, "$1,234,567.89", "$7,654,321.09+99.0%", "Resources by cost"):
         assert squeezed(text) in overview, text
-    # a chart's axis shows a long name's start and end around an ellipsis (the table above
-    # the chart's page gives it in full)
-    assert squeezed(f"{ARN[:24]}\u2026{ARN[-15:]}") in overview
+    # a chart's axis shows a long or wide name's start and end around an ellipsis, and the
+    # table under the charts gives that label beside the name in full
+    for name in (ARN, WIDE):
+        (label,) = charts.axis_labels([name])
+        assert label.startswith(name[:10]) and label.endswith(name[-7:]) and label != name
+        assert squeezed(label) in overview and overview.count(squeezed(label)) >= 2, label
+    assert squeezed(f"{charts.axis_labels([ARN])[0]}{ARN}USD$1,234,567.89") in overview
+    assert squeezed(f"{charts.axis_labels([WIDE])[0]}{WIDE}USD$5.00") in overview
     index = squeezed("".join(p.extract_text() for p in PdfReader(printed["index"][1]).pages))
     for text in (f"{PATH}/part-1.csv.gz", f"failed: WorkbenchError: {PATH}/budgets.csv",
                  f"{PATH}/a.pdf", f"{ARN}: tags unreadable", "$1,234,567.89"):
@@ -171,13 +178,18 @@ def test_the_overview_lists_the_names_its_charts_shorten():
     assert ARN in names and AZURE in names and TAG in names and "$1,234,567.89" in names
     assert "Amazon S3" not in names  # a name the charts show whole is not repeated
     assert 'class="wb-wrap"' in names and '<td class="num">' in names
-    assert all(charts.shortened(n) for n in (ARN, f"Azure / {AZURE}", TAG))
+    assert all(charts.shortened(n) for n in (ARN, f"Azure / {AZURE}", TAG, WIDE))
+    # a name cut for its width, not its length, is listed with the label the chart shows
+    assert f">{charts.axis_labels([WIDE])[0]}</td>" in names and f">{WIDE}</td>" in names
+    # the chart of changes shows a change: so does its table (the Azure service: 300 -> 240)
+    changes = names.split("Names the chart of changes")[1]
+    assert f"Azure / {AZURE}" in changes and "-\u20ac60.00" in changes and "\u20ac240.00" not in changes
     assert not charts.shortened("AWS / Amazon Elastic Compute Cloud")
 
 
 def test_names_summed_into_other_are_not_listed():
     names = [f"arn:aws:bedrock:us-east-1:123456789012:provisioned-model/model-{i:03d}" for i in range(30)]
     rows = pd.DataFrame({"team": names, "currency": "USD", "cost": [float(i) for i in range(30)]})
-    listed = str(pages.full_names({"team": charts.bar_rows(rows)}))
+    listed = str(pages._html(pages.full_names({"team": charts.bar_rows(rows, "team")})))
     assert all(n in listed for n in names[-11:])  # eleven bars of their own, then "other"
     assert not any(n in listed for n in names[:-11])

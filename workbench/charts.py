@@ -34,18 +34,126 @@ SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # stay inside the chart) never runs into the one before it.
 AMOUNT_AXIS = alt.Axis(format="~s", tickCount=5)
 
-# Names on a bar axis: one longer than NAME_CHARS shows its start and its end around an
-# ellipsis (an ARN or a resource id differs at the end), and labelLimit (the theme) cuts any
-# label wider than the axis; the page lists such names in full (pages.full_names).
+# Names on a bar axis. The label a bar shows is computed here, in the data (column LABEL):
+# a name longer than NAME_CHARS, or wider than NAME_PX at the axis's font size, shows its
+# start and its end around an ellipsis (an ARN or a resource id differs at the end), and
+# two names that would show the same label are told apart (see axis_labels). The bars are
+# drawn on that column, so no two bars share a label; tooltips and filters keep the full
+# name, and the page lists every name shown otherwise in full (pages.full_names).
 NAME_CHARS, NAME_HEAD = 40, 24
-NAME_AXIS = alt.Axis(labelExpr=(
-    f"length(datum.label) > {NAME_CHARS} ? slice(datum.label, 0, {NAME_HEAD}) + '\u2026' + "
-    f"slice(datum.label, {NAME_HEAD + 1 - NAME_CHARS}) : datum.label"))
+NAME_PX, NAME_FONT_PX = 260, 11  # the y axes' labelLimit and label font size (the theme)
+LABEL = "axis_label"
+ELLIPSIS = "\u2026"
+NAME_AXIS = alt.Axis(labelLimit=NAME_PX)
+
+# Advance widths of Helvetica (Arial and Liberation Sans share them), in thousandths of an
+# em, from space to "~". Fonts differ (a page without Helvetica or Arial falls back to a
+# wider sans-serif such as DejaVu Sans), so a label's width is estimated generously from
+# these: 1.2 times, at least 0.34 em a character, and a full em for anything not ASCII (a
+# CJK character is one em wide). A label that fits by this estimate is never cut by
+# labelLimit, whatever the font.
+_HELVETICA = (
+    "278 278 355 556 556 889 667 191 333 333 389 584 278 333 278 278 556 556 556 556 556 556 556 "
+    "556 556 556 278 278 584 584 584 556 1015 667 667 722 722 667 611 778 722 278 500 667 556 833 "
+    "722 778 667 778 722 667 611 722 667 944 667 667 611 278 278 278 469 556 333 556 556 500 556 "
+    "556 278 556 556 222 222 500 222 833 556 556 556 556 333 500 278 556 500 722 500 500 500 334 "
+    "260 334 584")
+_EM = {chr(32 + i): max(1.2 * int(w) / 1000, 0.34) for i, w in enumerate(_HELVETICA.split())}
+
+
+def label_width(text: str) -> float:
+    """A generous estimate of `text`'s width in pixels on a name axis (see _HELVETICA)."""
+    return NAME_FONT_PX * sum(_EM.get(ch, 1.0) for ch in text)
+
+
+def _fits(label: str) -> bool:
+    return len(label) <= NAME_CHARS and label_width(label) <= NAME_PX
+
+
+def _cut(name: str, kept: int, head: int) -> str:
+    return name[:head] + ELLIPSIS + name[len(name) - (kept - head):]
+
+
+def _short(name: str, suffix: str = "") -> str:
+    """`name` as its axis shows it, `suffix` added: whole if it fits, else as many of its
+    first and last characters (NAME_HEAD to NAME_CHARS - NAME_HEAD - 1) as fit around an
+    ellipsis."""
+    if _fits(name + suffix):
+        return name + suffix
+    for kept in range(min(NAME_CHARS - 1 - len(suffix), len(name) - 1), 1, -1):
+        head = max(1, min(kept - 1, round(kept * NAME_HEAD / (NAME_CHARS - 1))))
+        if _fits(label := _cut(name, kept, head) + suffix):
+            return label
+    return name[:1] + ELLIPSIS + suffix
+
+
+def _told_apart(names: list[str], taken: set[str]) -> list[str] | None:
+    """Labels for names that shorten alike, each unique and none in `taken`: as many
+    characters as fit, split elsewhere between start and end so as to show as much as
+    possible of where the names differ, then nearest the usual split. None if no split
+    tells them apart."""
+    prefix = len(os.path.commonprefix(names))
+    suffix = len(os.path.commonprefix([n[::-1] for n in names]))
+    if min(prefix, suffix) >= NAME_CHARS - 2:  # neither a start nor an end shows a difference
+        return None
+
+    def differing_shown(kept: int, head: int) -> int:  # of each name's differing part
+        return min(max(0, min(head, len(n) - suffix) - prefix)
+                   + max(0, len(n) - suffix - max(len(n) - (kept - head), prefix, head))
+                   for n in names)
+
+    for kept in range(NAME_CHARS - 1, 1, -1):
+        usual = round(kept * NAME_HEAD / (NAME_CHARS - 1))
+        splits = []
+        for head in range(1, kept):
+            labels = [_cut(n, kept, head) for n in names]
+            if (all(map(_fits, labels)) and len(set(labels)) == len(labels)
+                    and not taken.intersection(labels)):
+                splits.append((-differing_shown(kept, head), abs(head - usual), head, labels))
+        if splits:
+            return min(splits)[3]
+    return None
+
+
+def axis_labels(names) -> list[str]:
+    """The label each name shows on a bar axis, in the order given (a name given twice, as
+    in two currencies' panels, shows the same label).
+
+    A name that fits shows whole; a longer or wider one its start and end around an
+    ellipsis (see _short). Names that would show the same label show other parts of
+    themselves, or, when only the part between their start and end differs, the label
+    followed by " [1]", " [2]", ... in the names' order. Labels depend on the set of
+    names only, so two charts of the same names label them alike.
+    """
+    names = [str(n) for n in names]
+    unique = sorted(set(names))
+    label = {n: _short(n) for n in unique}
+    taken = {n for n in unique if label[n] == n}  # names shown whole keep their label
+    groups: dict[str, list[str]] = {}
+    for n in unique:
+        if label[n] != n:
+            groups.setdefault(label[n], []).append(n)
+    for shown, group in groups.items():
+        if len(group) == 1 and shown not in taken:
+            taken.add(shown)
+            continue
+        others = taken | {s for s in groups if s != shown}
+        labels = _told_apart(group, others)
+        if labels is None:
+            labels, i = [], 0
+            for n in group:
+                while (candidate := _short(n, f" [{(i := i + 1)}]")) in others:
+                    pass
+                labels.append(candidate)
+        label.update(zip(group, labels, strict=True))
+        taken.update(labels)
+    return [label[n] for n in names]
 
 
 def shortened(name: str) -> bool:
-    """Whether a bar's axis shows `name` cut short (see NAME_AXIS)."""
-    return len(str(name)) > NAME_CHARS
+    """Whether a bar's axis shows `name` as anything but itself, on its own (see axis_labels:
+    names that would share a label are shown otherwise too)."""
+    return _short(str(name)) != str(name)
 
 
 # Bars in the order of a `rank` column; `min` because layered charts (bars + labels) merge
@@ -61,10 +169,10 @@ def _theme() -> alt.theme.ThemeConfig:
             "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
             "title": {"anchor": "start", "fontSize": 15, "fontWeight": 600, "offset": 10,
                       "subtitleColor": "#555", "subtitleFontSize": 12},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": False,
+            "axis": {"labelFontSize": NAME_FONT_PX, "titleFontSize": 12, "grid": False,
                      "domainColor": "#888", "tickColor": "#888"},
             # Provider / service names run long ("AWS / Amazon Elastic Compute Cloud").
-            "axisY": {"grid": True, "gridColor": "#eee", "labelLimit": 260},
+            "axisY": {"grid": True, "gridColor": "#eee", "labelLimit": NAME_PX},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
             "line": {"color": PALETTE[0], "strokeWidth": 2},
@@ -126,17 +234,20 @@ CURRENCY_HEADER = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=
 
 def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.DataFrame],
                   panel: alt.LayerChart, question: str, subtitle: str | None = None,
-                  shared_x: bool = False) -> alt.TopLevelMixin:
+                  shared_x: bool = False, name: str | None = None) -> alt.TopLevelMixin:
     """One panel per currency, headed by its code: amounts of two currencies never share an
     axis. The panels are one faceted chart, so the number of currencies is data: an app
     redraws a chart that goes from two currencies to one in place.
 
     `prepare(rows of one currency, currency)` gives the panel's rows; `panel` draws them.
+    `name`: the column of names the bars are labelled by (their axis labels become LABEL).
     """
     if df.empty:
         return empty(question, "no spend in this selection")
     data = pd.concat([prepare(sub, cur).assign(currency=cur)
                       for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
+    if name is not None:
+        data[LABEL] = axis_labels(data[name])
     # One constructor call: every chained method (resolve_scale, properties) deep-copies the
     # whole chart, which was a third of the time to build a view.
     scale = alt.ScaleResolveMap(x="shared" if shared_x else "independent", y="independent")
@@ -168,7 +279,7 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
         if len(sub) > limit:
             top = _own_bars(sub, value, limit)
             rest = sub.drop(top.index)
-            other = {dim: f"other ({len(rest):,} more)", value: exact_sum(rest[value])}
+            other = {dim: _other(rest), value: exact_sum(rest[value])}
             sub = pd.concat([top, pd.DataFrame([{**sub.iloc[0].to_dict(), **other}])],
                             ignore_index=True)
             other_row = limit - 1
@@ -180,7 +291,11 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
             sub.loc[other_row, "rank"] = len(sub) + 1
         return sub
 
-    return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle)
+    return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle, name=dim)
+
+
+def _other(rest: pd.DataFrame) -> str:
+    return f"other ({len(rest):,} more)"
 
 
 def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
@@ -188,10 +303,17 @@ def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
     return sub if len(sub) <= limit else sub.nlargest(limit - 1, value)
 
 
-def bar_rows(df: pd.DataFrame, value: str = "cost", limit: int = 12) -> pd.DataFrame:
-    """The rows `bar` draws as bars of their own (not those it sums into "other")."""
-    parts = [_own_bars(sub, value, limit) for _, sub in df.groupby("currency", sort=True)]
-    return pd.concat(parts, ignore_index=True) if parts else df
+def bar_rows(df: pd.DataFrame, dim: str, value: str = "cost", limit: int = 12) -> pd.DataFrame:
+    """The rows `bar` draws as bars of their own (not those it sums into "other"), as given,
+    with the label each shows on the axis (column LABEL)."""
+    parts, others = [], []
+    for _, sub in df.groupby("currency", sort=True):
+        parts.append(own := _own_bars(sub, value, limit))
+        if len(own) < len(sub):
+            others.append(_other(sub.drop(own.index)))
+    rows = pd.concat(parts, ignore_index=True) if parts else df.iloc[0:0].copy()
+    rows[LABEL] = axis_labels([*rows[dim], *others])[:len(rows)]  # as the chart labels them
+    return rows
 
 
 # Panels hold no data, so one per kind of chart serves every view (building one is most of
@@ -199,7 +321,7 @@ def bar_rows(df: pd.DataFrame, value: str = "cost", limit: int = 12) -> pd.DataF
 @functools.lru_cache(maxsize=64)
 def _bar_panel(dim: str, value: str) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y(f"{dim}:N", sort=RANK, title=None, axis=NAME_AXIS),
+        y=alt.Y(f"{LABEL}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X(f"{value}:Q", title="Effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
     # Labels start at the bar's end, or at zero for a negative bar (a credit): never on the bar.
@@ -226,13 +348,13 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
                                                    strict=True)]
         return sub
 
-    return _per_currency(df, prepare, _movers_panel(label), question, subtitle)
+    return _per_currency(df, prepare, _movers_panel(label), question, subtitle, name=label)
 
 
 @functools.lru_cache(maxsize=16)
 def _movers_panel(label: str) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y(f"{label}:N", sort=RANK, title=None, axis=NAME_AXIS),
+        y=alt.Y(f"{LABEL}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X("change:Q", title="Change in effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
                  alt.Tooltip("pct:N", title="change %")])

@@ -295,15 +295,14 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         checkpoint()
         rows = overview.breakdown(monthly, month, dim)
         out[dim] = charts.bar(rows, dim, question, subtitle=sub)
-        shown[dim] = charts.bar_rows(rows)
+        shown[dim] = charts.bar_rows(rows, dim)
     checkpoint()
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
                      if prev in data.months else
                      charts.empty(question, f"no data for {prev}: nothing to compare with"))
-    if prev in data.months:
-        shown["provider / service"] = movers.rename(columns={"label": "provider / service"})
-    out["full_names"] = full_names(shown)
+    changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
+    out["full_names"] = full_names(shown, changes if prev in data.months else None, prev)
     checkpoint()
     start, end = overview.month_range(month)
     out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage), start, end,
@@ -325,22 +324,45 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
 NAME_LABELS = {"ServiceCategory": "service category", "workload_class": "workload"}
 
 
-def full_names(shown: Mapping[str, pd.DataFrame]) -> tables.Html:
-    """The names the charts' axes show cut short (charts.NAME_AXIS), in full, with their
-    cost in the month: a printed page has no tooltip. Nothing when no name is cut.
+def full_names(shown: Mapping[str, pd.DataFrame], changes: pd.DataFrame | None = None,
+               since: str = "") -> list[tables.Html] | tables.Html:
+    """Every name a chart's axis shows as anything but itself (charts.axis_labels: cut
+    short, or told apart from another), in full beside the label the chart shows and the
+    amount its bar shows: a printed page has no tooltip. Nothing when every name shows whole.
 
-    shown: {the charts' name column: its rows (that column, currency, cost)}.
+    shown: {a breakdown chart's name column: the rows it draws as bars (that column,
+    charts.LABEL, currency, cost)}, as charts.bar_rows gives them.
+    changes: the movers chart's rows (label, charts.LABEL, currency, previous, cost), whose
+    bars show the change since the month `since`: a table of their own.
     """
-    rows = [{"chart": NAME_LABELS.get(col, col), "name": str(name), "currency": cur, "cost": cost}
+    out = []
+    rows = [{"chart": NAME_LABELS.get(col, col), "shown": shown_as, "name": str(name),
+             "currency": cur, "cost": cost}
             for col, df in shown.items()
-            for name, cur, cost in zip(df[col], df["currency"], df["cost"], strict=True)
-            if charts.shortened(name)]
-    if not rows:
-        return tables.Html("")
-    return tables.table(pd.DataFrame(rows).drop_duplicates(), money_cols=["cost"],
-                        labels={"chart": "bars by", "name": "full name",
-                                "cost": "effective cost"},
-                        title="Names the charts above shorten, in full", exact=True)
+            for name, shown_as, cur, cost in zip(df[col], df[charts.LABEL], df["currency"],
+                                                 df["cost"], strict=True)
+            if shown_as != str(name)]
+    if rows:
+        out.append(tables.table(
+            pd.DataFrame(rows).drop_duplicates(), money_cols=["cost"],
+            labels={"chart": "bars by", "shown": "shown as", "name": "full name",
+                    "cost": "effective cost"},
+            title="Names the charts above shorten, in full", exact=True))
+    if changes is not None:
+        moved = [{"shown": shown_as, "name": str(name), "currency": cur,
+                  "change": tables.exact_sum([cost, -previous])}
+                 for name, shown_as, cur, previous, cost in zip(
+                     changes["label"], changes[charts.LABEL], changes["currency"],
+                     changes["previous"], changes["cost"], strict=True)
+                 if shown_as != str(name)]
+        if moved:
+            out.append(tables.table(
+                pd.DataFrame(moved), signed_cols=["change"],
+                labels={"shown": "shown as", "name": "provider / service in full",
+                        "change": f"change since {since}" if since else "change"},
+                title="Names the chart of changes shortens, in full, with the change its "
+                      "bars show", exact=True))
+    return out or tables.Html("")
 
 
 def _provider_notices(spans: pd.DataFrame | None, month: str, months: list[str]) -> list[str]:
