@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import nbformat
@@ -483,3 +485,81 @@ def test_reports_of_a_loaded_store_run_side_by_side(lagging_runs):
         assert run.returncode == 0, run.stderr
         assert run.stderr.startswith(f"using the store {store}, already loaded"), run.stderr
         assert json.loads((root / run.args[-1] / "manifest.json").read_text())["month"] == month
+
+
+# An ingest that holds the store's lock until the test lets it load, then keeps the store
+# open a while after loading it (as reading the totals of a large store does).
+_HELD_INGEST = """
+import sys, time
+from pathlib import Path
+from workbench import store
+from workbench.cli import main
+
+locked, go = Path(sys.argv[1]), Path(sys.argv[2])
+load, totals = store.Store._ingest, store.Store.totals
+
+def held_load(self, *args, **kwargs):
+    locked.touch()
+    while not go.exists():
+        time.sleep(0.02)
+    return load(self, *args, **kwargs)
+
+def slow_totals(self, *args, **kwargs):
+    time.sleep(2)
+    return totals(self, *args, **kwargs)
+
+store.Store._ingest, store.Store.totals = held_load, slow_totals
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_a_report_that_waits_for_an_ingest_uses_what_it_loaded(tmp_path):
+    """A report started while `workbench ingest` loads its data waits for the load, then
+    reads the store the ingest made, though the ingest still reads its totals after the
+    load: it never loads the data again (minutes on a large export), nor counts it twice."""
+    root = tmp_path
+    (root / "notebooks").mkdir()
+    _months_notebook(root / "notebooks" / "00_months.ipynb")
+    write_export(root / "export" / "a.csv", months=2)
+    (root / "workbench.toml").write_text('[data]\nfocus = ["export"]\nstore = "store/wb.duckdb"\n')
+    store = root / "store" / "wb.duckdb"
+    locked, go = root / "locked", root / "go"
+    ingest = subprocess.Popen(
+        [sys.executable, "-c", _HELD_INGEST, str(locked), str(go),
+         "--config", str(root / "workbench.toml"), "ingest", "--json"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(locked, ingest)  # the ingest holds the lock, its load not begun
+        rep = subprocess.Popen(_report(root, "pack"), cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            first = rep.stderr.readline()
+            assert first == f"waiting for another process loading into {store} ...\n", first
+            go.touch()
+            out, err = rep.communicate(timeout=300)
+        finally:
+            rep.kill()
+        loaded, ingest_err = ingest.communicate(timeout=300)
+    finally:
+        ingest.kill()
+    assert ingest.returncode == 0, ingest_err
+    assert rep.returncode == 0, err
+    assert err.splitlines()[0] == (f"using the store {store}, already loaded from the [data] "
+                                   "focus paths of the config"), err
+    assert "loading" not in err
+    # The figures are the ingest's: the billing period's exact billed cost, to the digit.
+    manifest = json.loads((root / "pack" / "manifest.json").read_text(), parse_float=Decimal)
+    periods = json.loads(loaded, parse_float=Decimal)["periods"]
+    for head in manifest["headline"]:
+        period = [p for p in periods if p["billing_period_start"].startswith(head["month"])
+                  and p["currency"] == head["currency"]]
+        assert [p["billed_cost"] for p in period] == [head["billed_cost"]]
+
