@@ -563,3 +563,44 @@ def test_a_report_that_waits_for_an_ingest_uses_what_it_loaded(tmp_path):
                   and p["currency"] == head["currency"]]
         assert [p["billed_cost"] for p in period] == [head["billed_cost"]]
 
+
+def test_the_manifest_keeps_every_digit_of_the_headline(tmp_path, monkeypatch):
+    """Amounts past a float's 17 digits (an IDR or VND bill) are in manifest.json with every
+    digit the store holds: a float would write 123456789014508.35 for ...508.3523456789."""
+    import csv
+
+    import duckdb
+
+    from workbench import cli
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    export = tmp_path / "export" / "idr.csv"
+    write_export(export, months=2, currency="IDR")
+    rows = list(csv.reader(export.open()))
+    cols = rows[0].index("BilledCost"), rows[0].index("EffectiveCost")
+    big = {"2025-03": "123456789012345.0123456789", "2025-04": "223456789012345.9876543219"}
+    for month, amount in big.items():
+        first = next(r for r in rows[1:] if r[rows[0].index("ChargePeriodStart")].startswith(month))
+        for c in cols:
+            first[c] = amount
+    with export.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    (tmp_path / "workbench.toml").write_text('[data]\nfocus = ["export"]\nstore = "wb.duckdb"\n')
+    assert cli.main(["--config", str(tmp_path / "workbench.toml"), "report", "--no-pdf",
+                     "--month", "2025-04", "--out", str(tmp_path / "pack")]) == 0
+
+    with duckdb.connect(str(tmp_path / "wb.duckdb"), read_only=True) as con:
+        sums = dict(con.execute("SELECT strftime(ChargePeriodStart, '%Y-%m'), sum(EffectiveCost) "
+                                "FROM charges GROUP BY ALL").fetchall())
+        billed = con.execute("SELECT sum(BilledCost) FROM charges WHERE "
+                             "BillingPeriodStart = '2025-04-01'").fetchone()[0]
+    text = (tmp_path / "pack" / "manifest.json").read_text()
+    [head] = json.loads(text, parse_float=Decimal)["headline"]
+    assert (head["cost"], head["previous"], head["billed_cost"]) == (
+        sums["2025-04"], sums["2025-03"], billed)
+    assert head["previous_change"] == sums["2025-04"] - sums["2025-03"]
+    assert len(str(head["cost"]).replace(".", "")) > 17  # beyond what a float holds
+    assert f'"cost": {str(sums["2025-04"]).rstrip("0")}' in text  # written as a JSON number
