@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import nbformat
@@ -486,3 +488,122 @@ def test_reports_of_a_loaded_store_run_side_by_side(lagging_runs):
         assert run.returncode == 0, run.stderr
         assert run.stderr.startswith(f"using the store {store}, already loaded"), run.stderr
         assert json.loads((root / run.args[-1] / "manifest.json").read_text())["month"] == month
+
+
+# An ingest that holds the store's lock until the test lets it load, then keeps the store
+# open a while after loading it (as reading the totals of a large store does).
+_HELD_INGEST = """
+import sys, time
+from pathlib import Path
+from workbench import store
+from workbench.cli import main
+
+locked, go = Path(sys.argv[1]), Path(sys.argv[2])
+load, totals = store.Store._ingest, store.Store.totals
+
+def held_load(self, *args, **kwargs):
+    locked.touch()
+    while not go.exists():
+        time.sleep(0.02)
+    return load(self, *args, **kwargs)
+
+def slow_totals(self, *args, **kwargs):
+    time.sleep(2)
+    return totals(self, *args, **kwargs)
+
+store.Store._ingest, store.Store.totals = held_load, slow_totals
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_a_report_that_waits_for_an_ingest_uses_what_it_loaded(tmp_path):
+    """A report started while `workbench ingest` loads its data waits for the load, then
+    reads the store the ingest made, though the ingest still reads its totals after the
+    load: it never loads the data again (minutes on a large export), nor counts it twice."""
+    root = tmp_path
+    (root / "notebooks").mkdir()
+    _months_notebook(root / "notebooks" / "00_months.ipynb")
+    write_export(root / "export" / "a.csv", months=2)
+    (root / "workbench.toml").write_text('[data]\nfocus = ["export"]\nstore = "store/wb.duckdb"\n')
+    store = root / "store" / "wb.duckdb"
+    locked, go = root / "locked", root / "go"
+    ingest = subprocess.Popen(
+        [sys.executable, "-c", _HELD_INGEST, str(locked), str(go),
+         "--config", str(root / "workbench.toml"), "ingest", "--json"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(locked, ingest)  # the ingest holds the lock, its load not begun
+        rep = subprocess.Popen(_report(root, "pack"), cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            first = rep.stderr.readline()
+            assert first == f"waiting for another process loading into {store} ...\n", first
+            go.touch()
+            out, err = rep.communicate(timeout=300)
+        finally:
+            rep.kill()
+        loaded, ingest_err = ingest.communicate(timeout=300)
+    finally:
+        ingest.kill()
+    assert ingest.returncode == 0, ingest_err
+    assert rep.returncode == 0, err
+    assert err.splitlines()[0] == (f"using the store {store}, already loaded from the [data] "
+                                   "focus paths of the config"), err
+    assert "loading" not in err
+    # The figures are the ingest's: the billing period's exact billed cost, to the digit.
+    manifest = json.loads((root / "pack" / "manifest.json").read_text(), parse_float=Decimal)
+    periods = json.loads(loaded, parse_float=Decimal)["periods"]
+    for head in manifest["headline"]:
+        period = [p for p in periods if p["billing_period_start"].startswith(head["month"])
+                  and p["currency"] == head["currency"]]
+        assert [p["billed_cost"] for p in period] == [head["billed_cost"]]
+
+
+def test_the_manifest_keeps_every_digit_of_the_headline(tmp_path, monkeypatch):
+    """Amounts past a float's 17 digits (an IDR or VND bill) are in manifest.json with every
+    digit the store holds: a float would write 123456789014508.35 for ...508.3523456789."""
+    import csv
+
+    import duckdb
+
+    from workbench import cli
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    export = tmp_path / "export" / "idr.csv"
+    write_export(export, months=2, currency="IDR")
+    rows = list(csv.reader(export.open()))
+    cols = rows[0].index("BilledCost"), rows[0].index("EffectiveCost")
+    big = {"2025-03": "123456789012345.0123456789", "2025-04": "223456789012345.9876543219"}
+    for month, amount in big.items():
+        first = next(r for r in rows[1:] if r[rows[0].index("ChargePeriodStart")].startswith(month))
+        for c in cols:
+            first[c] = amount
+    with export.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    (tmp_path / "workbench.toml").write_text('[data]\nfocus = ["export"]\nstore = "wb.duckdb"\n')
+    assert cli.main(["--config", str(tmp_path / "workbench.toml"), "report", "--no-pdf",
+                     "--month", "2025-04", "--out", str(tmp_path / "pack")]) == 0
+
+    with duckdb.connect(str(tmp_path / "wb.duckdb"), read_only=True) as con:
+        sums = dict(con.execute("SELECT strftime(ChargePeriodStart, '%Y-%m'), sum(EffectiveCost) "
+                                "FROM charges GROUP BY ALL").fetchall())
+        billed = con.execute("SELECT sum(BilledCost) FROM charges WHERE "
+                             "BillingPeriodStart = '2025-04-01'").fetchone()[0]
+    text = (tmp_path / "pack" / "manifest.json").read_text()
+    [head] = json.loads(text, parse_float=Decimal)["headline"]
+    assert (head["cost"], head["previous"], head["billed_cost"]) == (
+        sums["2025-04"], sums["2025-03"], billed)
+    assert head["previous_change"] == sums["2025-04"] - sums["2025-03"]
+    assert len(str(head["cost"]).replace(".", "")) > 17  # beyond what a float holds
+    assert f'"cost": {str(sums["2025-04"]).rstrip("0")}' in text  # written as a JSON number

@@ -44,7 +44,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -249,6 +249,7 @@ class Store(Queries):
         self.path = str(path)
         memory = self.path == ":memory:"
         self.read_only = read_only and not memory
+        self._locked = False  # this process holds <store>.lock (see locked)
         if not memory:
             if self.read_only and not Path(self.path).is_file():
                 raise WorkbenchError(f"{self.path}: store not found; run `workbench ingest` first")
@@ -335,10 +336,28 @@ class Store(Queries):
                 raise WorkbenchError("no FOCUS files to load: pass PATH..., or list folders "
                                      "under [data] focus in workbench.toml")
             raise WorkbenchError(f"no FOCUS files found in {', '.join(map(str, paths))}")
-        lock = contextlib.nullcontext() if self.path == ":memory:" else file_lock(Path(self.path))
-        with lock:
-            self._reopen_if_replaced()
+        with self.locked():
             return self._ingest(files, progress, mtimes)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock file (`<store>.lock`) meanwhile, on the file now at the
+        store's path (see _reopen_if_replaced). An ingest inside it does not lock again.
+
+        Whoever gets the lock next (a report that waits for this load) opens the store at
+        once, read-only, and rebuilds it when it cannot: close the store inside this block
+        when it was written to, so that a reader gets what was just loaded.
+        """
+        if self.path == ":memory:" or self._locked:
+            yield
+            return
+        with file_lock(Path(self.path)):
+            self._locked = True
+            try:
+                self._reopen_if_replaced()
+                yield
+            finally:
+                self._locked = False
 
     def _reopen_if_replaced(self) -> None:
         """Open the store again when its file was replaced while this one waited for the lock
@@ -1006,16 +1025,30 @@ def run_ingest(args) -> int:
     made = target != ":memory:" and not Path(target).exists()
     # The folders the store would be the first thing in: gone again with it on failure.
     new_dirs = [d for d in Path(target).absolute().parents if not d.exists()] if made else []
-    opened = False  # a store another ingest made at the same moment is not ours to remove
+    mine = False  # a store another ingest made at the same moment is not ours to remove
     try:
         with _store_for_ingest(target, config, rebuild_only) as store:
-            opened = True
-            if not rebuild_only:
-                result = store.ingest(_data_paths(given, config), progress=sys.stderr.isatty())
-            totals = store.totals(exact=True)
+            mine = made
+            # Loaded, counted and closed before the lock goes: a report waiting for this load
+            # then opens the store it holds. Released with the store still open, the store
+            # would look in use to the report, which would load it all again (seconds to
+            # minutes) instead.
+            with store.locked():
+                try:
+                    if not rebuild_only:
+                        result = store.ingest(_data_paths(given, config),
+                                              progress=sys.stderr.isatty())
+                    totals = store.totals(exact=True)
+                except BaseException:
+                    store.close()
+                    if mine:  # the store stays as it was: not there (removed under the lock)
+                        _remove_store(Path(target))
+                        mine = False
+                    raise
+                store.close()
     except BaseException:
         if made:  # the store stays as it was: not there
-            if opened:
+            if mine:
                 _remove_store(Path(target))
             for d in new_dirs:  # innermost first; only while empty
                 with contextlib.suppress(OSError):
