@@ -634,3 +634,64 @@ def test_an_hourly_series_keeps_a_fee_at_its_hour():
     assert list(f.attrs["monthly_charges"]) == ["1 00:00"]
     assert abs(f.loc["2025-12-01 00:00", "mean"] - 3010) < 20 and f.loc["2025-12-01 01:00", "mean"] < 20
     assert abs(f["mean"].sum() - (24 * 40 * 10 + 2 * 3000)) < 0.02 * 15600
+
+
+# --- a level only a few days old --------------------------------------------------------------
+
+def _runaway(k: int, seed: int = 1, n: int = 240) -> pd.Series:
+    """About 1,000 a day with a weekly season, the last k days at 20,000 (a retry loop)."""
+    v = 1000 + 50 * np.sin(np.arange(n) * 2 * np.pi / 7) + np.random.default_rng(seed).normal(0, 20, n)
+    v[-k:] = 20000.0
+    return daily(v, start="2026-03-01")
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_a_level_a_few_days_old_keeps_both_levels_in_its_intervals(k):
+    """A runaway of k days (or a launch k days ago): whether it lasts is unknown. Two days
+    were clipped as a spike yet forecast 1,639 falling to 1,028 with a 95 % interval of
+    1,587-1,690 on day 1 (neither a normal day nor the runaway); three were a launch, 20,000 a
+    day with a 95 % interval of +-0.3 %. Every interval now spans the old level and the new."""
+    f = forecast_series(_runaway(k), 30)
+    for lv in (80, 95):
+        assert (f[f"lo_{lv}"] < 1050).all() and (f[f"hi_{lv}"] > 19_900).all(), (lv, f.head())
+    assert "only" in f.attrs["reason"] and f"{k} days old" in f.attrs["reason"]
+    assert "may not last" in f.attrs["reason"]
+    assert f.attrs["young_level"]["points"] == k
+    assert_ordered(f)
+
+
+def test_two_runaway_days_are_forecast_at_the_normal_level():
+    """Read as a spike, as one day is: the forecast is a normal day, not a remnant of it."""
+    f, one = forecast_series(_runaway(2), 30), forecast_series(_runaway(1), 30)
+    assert f.attrs["young_level"]["forecast_at"] == "level before it"
+    assert abs(f["mean"].iloc[:7].mean() - one["mean"].iloc[:7].mean()) < 30
+    assert "young_level" not in one.attrs  # one day is a spike, as before
+
+
+@pytest.mark.parametrize("k", [20, 30])
+def test_a_launch_weeks_old_keeps_tight_intervals(k):
+    f = forecast_series(_runaway(k), 30)
+    assert "young_level" not in f.attrs and "may not last" not in f.attrs["reason"]
+    assert abs(f["mean"].mean() - 20000) < 1000
+    assert ((f["hi_95"] - f["lo_95"]) < 0.15 * 20000).all()
+
+
+def test_a_step_a_few_days_before_the_end_is_placed_on_its_day():
+    """Fewer points after a step than the shift window: it was placed a day early, and the
+    first day of the new level aligned as an old one (a spike)."""
+    f = forecast_series(_runaway(6), 14)
+    assert f.attrs["level_shifts_at"] == [str(_runaway(6).index[-6])]
+    assert "winsorized_points" not in f.attrs
+
+
+@pytest.mark.parametrize("values,freq", [([3.0, 5.0], "D"), ([3.0, 5.0, 4.0, 6.0, 5.0], "D"),
+                                         ([1e5, 1.1e5, 1.05e5, 1.2e5], "MS")])
+def test_short_history_intervals_widen_with_the_step(values, freq):
+    """Too short to backtest: the interval around the recent mean was as wide on day 30 as on
+    day 1; it now grows like the square root of the step."""
+    f = forecast_series(daily(values, freq=freq), 30 if freq == "D" else 6)
+    assert f.attrs["model"] == "recent_mean"
+    w = (f["hi_80"] - f["mean"]).to_numpy()  # the lower end may stop at zero
+    assert (np.diff(w) > 0).all()
+    np.testing.assert_allclose(w[-1] / w[0], np.sqrt((len(w) + 1 / len(values)) / (1 + 1 / len(values))),
+                               rtol=1e-6)

@@ -18,6 +18,8 @@ from workbench.forecast_models import candidate_paths
 from workbench.forecast_prep import (
     Prepared,
     charges_on,
+    find_young_run,
+    level_before,
     monthly_charges,
     prepare,
     remove_level_shifts,
@@ -26,6 +28,7 @@ from workbench.forecast_prep import (
     shift_window,
     slot_label,
     winsorize,
+    young_points,
 )
 
 COMBINATION = "combination"
@@ -44,6 +47,17 @@ GROWTH_FOR_LOG = 3.0  # level shifts are looked for on the log scale of series g
 # is zero, and a budget summed from them would miss every job to come.
 INTERMITTENT_ZEROS = 0.5
 JOBS_FOR_RATE = 10  # spends the rate of an intermittent series is averaged over, at least
+
+
+@dataclass
+class YoungLevel:
+    """A level only a few points old at the end of the history (a launch, or a runaway that
+    may stop tomorrow): whether it lasts is unknown, so the intervals span it and the level
+    before it."""
+    start: int  # position of its first point
+    points: int
+    step: float  # new level minus old, in the series' units
+    forecast_at_new: bool  # the mean follows the new level (read as a launch), else the old
 
 
 @dataclass
@@ -104,10 +118,10 @@ def _unevenness(x: np.ndarray, span: int) -> float:
     return max(a / b, b / a)
 
 
-def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(target, fit values, calibration values, notes): level shifts removed from all three,
-    spikes clipped in the fit values, one-off spikes NaN in the calibration values (the
-    intervals are sized without them)."""
+def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, YoungLevel | None]:
+    """(target, fit values, calibration values, notes, young level): level shifts removed from
+    the first three, spikes clipped in the fit values, one-off spikes NaN in the calibration
+    values (the intervals are sized without them)."""
     v = p.values
     seasonal = robust_seasonal(v, p.periods)
     # half a season after a launch is enough to see it (12 hours, 3 days, 6 months)
@@ -126,12 +140,46 @@ def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     target = d + seasonal
     d_fit, n_clipped, one_off = winsorize(d)
     calib = np.where(one_off, np.nan, target)
+    # frequent big swings are how the series behaves: a run of them at the end is not a level
+    swings = n_clipped > 0 and not one_off.any()
+    # a level is young for a week (3 steps of a week or longer), and at least until it is
+    # long enough to be read as a launch (half a season, or the shift window's length)
+    span = max(young_points(p.index.freq), min(k, w))
+    young = None if swings else _young_level(v - seasonal, d, shifts, p.index, span)
+    if young is not None and not young.forecast_at_new:
+        # a run too short to be read as a launch is left out like a spike: the fit sees the
+        # level the history before it leads to, not a clipped remnant of the run
+        expect, _ = level_before(d, young.start, span)
+        d_fit = d_fit.copy()
+        d_fit[young.start:] = expect
+        calib[young.start:] = np.nan
     notes = {}
     if n_clipped:
         notes["winsorized_points"] = n_clipped
     if shifts:
         notes["level_shifts_at"] = [str(p.index[t]) for t in sorted(shifts)]
-    return target, d_fit + seasonal, calib, notes
+    return target, d_fit + seasonal, calib, notes, young
+
+
+def _young_level(raw: np.ndarray, d: np.ndarray, shifts: list[int], index: pd.DatetimeIndex,
+                 young: int) -> YoungLevel | None:
+    """The level at the end of the history when it is younger than `young` points: a launch
+    found fewer points ago (the mean follows it), or a run of points too short to be read
+    as one (the mean stays at the level before it). `raw`: deseasonalized, no shift removed;
+    `d`: with the shifts removed."""
+    n = len(raw)
+    recent = [t for t in shifts if n - t < young]
+    if recent:
+        t0 = max(recent)
+        before = level_before(raw, t0, young)
+        if before is None:
+            return None
+        step = float(np.median(raw[t0:] - before[0]))
+        return YoungLevel(t0, n - t0, step, True) if np.isfinite(step) else None
+    run = find_young_run(d, young)
+    if run is None:
+        return None
+    return YoungLevel(run[0], n - run[0], run[1], False)
 
 
 def _plan(n: int, m: int, horizon: int, windows: int, overlap: bool) -> tuple[list[int], int]:
@@ -313,15 +361,17 @@ def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale
 
 # --- public API ------------------------------------------------------------------------------
 
-def _frame(index, mean, widths, levels, nonneg: bool) -> pd.DataFrame:
+def _frame(index, mean, widths, levels, nonneg: bool, span=None) -> pd.DataFrame:
     # A history with no credits or refunds forecasts no negative spend. Where the model's mean
     # falls below zero (a decline run on past zero), the forecast is zero and the interval
     # keeps its width above it: "none, or up to this much", not "certainly none".
     centre = np.maximum(mean, 0.0) if nonneg else mean
+    # `span`: (below, above) added to every interval to reach a level that may or may not last
+    below, above = span if span is not None else (0.0, 0.0)
     cols = {"mean": centre}
     for lv in sorted(levels):
-        cols[f"lo_{_fmt(lv)}"] = mean - widths[lv]
-        cols[f"hi_{_fmt(lv)}"] = centre + widths[lv] if nonneg else mean + widths[lv]
+        cols[f"lo_{_fmt(lv)}"] = mean - widths[lv] - below
+        cols[f"hi_{_fmt(lv)}"] = (centre if nonneg else mean) + widths[lv] + above
     df = pd.DataFrame(cols, index=index)
     if nonneg:
         df = df.clip(lower=0.0)
@@ -353,8 +403,10 @@ def _fallback(p: Prepared, target, horizon, levels, why: str):
     else:
         k = min(len(v), 7)
         mean = np.full(horizon, v[-k:].mean())
-        sd = np.std(v, ddof=1) * np.sqrt(1 + 1 / k)
-        growth = np.ones(horizon)
+        # a level seen over a few points may wander: the error grows like a random walk's,
+        # sqrt(h) from the first step's (the spread of the points around their mean)
+        sd = np.std(v, ddof=1)
+        growth = np.sqrt(steps + 1 + 1 / k)
         model = "recent_mean"
     sd = 0.0 if not np.isfinite(sd) else sd
     widths = {lv: norm.ppf(0.5 + lv / 200) * sd * growth for lv in levels}
@@ -387,12 +439,13 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     nonneg = bool(np.min(p.values) >= 0)
     # fees billed on one day of every month are forecast apart, repeated on their day
     p.values, charges = monthly_charges(p.values, p.index)
+    young, span = None, None
     if np.ptp(p.values) == 0:
         mean = np.full(horizon, p.values[-1])
         widths = {lv: np.zeros(horizon) for lv in levels}
         model, why = "constant", "history is constant; forecast repeats it with zero width"
     else:
-        target, fit, calib, notes = _clean(p)
+        target, fit, calib, notes, young = _clean(p)
         attrs.update(notes)
         # A forecast of one step is calibrated on backtests of two: _plan asks for two at
         # least, and one step per window gives too few errors to size an interval by.
@@ -404,8 +457,9 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 p, origins, steps, horizon, levels, cycle, window)
             attrs.update(backtest_mase=mase, backtest_windows=len(origins), backtest_steps=steps)
         elif not origins:
+            # a run left out as a spike is left out of the fallback too
             mean, widths, model, why = _fallback(
-                p, target, horizon, levels,
+                p, fit if young and not young.forecast_at_new else target, horizon, levels,
                 f"history of {len(target)} points is too short to backtest; fell back")
         else:
             mean, widths, model, why, mase = _select_and_fit(
@@ -416,6 +470,13 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         if not np.isfinite(mean).all() or not all(np.isfinite(w).all() for w in widths.values()):
             mean, widths, model, why = _fallback(
                 p, target, horizon, levels, "chosen model produced non-finite values; fell back")
+        if young is not None and not (origins and window):
+            span = _young_span(young, horizon)
+            why += "; " + _young_reason(young, p, unit)
+            attrs["young_level"] = {
+                "since": str(p.index[young.start]), "points": young.points,
+                "step": young.step * unit,
+                "forecast_at": "new level" if young.forecast_at_new else "level before it"}
     if charges:
         mean = mean + charges_on(idx, charges)
         attrs["monthly_charges"] = {slot_label(key): amount * unit
@@ -423,9 +484,45 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     attrs.update({"model": model, "reason": why, "levels": list(levels)})
     if nonneg:
         attrs["clipped_at_zero"] = True
-    out = _frame(idx, mean * unit, {lv: w * unit for lv, w in widths.items()}, levels, nonneg)
+    out = _frame(idx, mean * unit, {lv: w * unit for lv, w in widths.items()}, levels, nonneg,
+                 None if span is None else (span[0] * unit, span[1] * unit))
     out.attrs = attrs
     return out
+
+
+def _young_span(young: YoungLevel, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """(below, above) the mean that the intervals add to reach the other level: the one
+    before a young level when the mean follows it, the young one when the mean stays at the
+    level before it. Whether the young level lasts is as unknown on day 30 as on day 1."""
+    to_other = -young.step if young.forecast_at_new else young.step
+    return np.full(horizon, max(0.0, -to_other)), np.full(horizon, max(0.0, to_other))
+
+
+def _unit_name(label: str) -> str:
+    names = {"D": "day", "h": "hour", "B": "business day", "MS": "month", "ME": "month"}
+    if label in names:
+        return names[label]
+    if label.startswith("W"):
+        return "week"
+    if label.endswith(("month", "months")):
+        return "month"
+    return "step"
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def _young_reason(young: YoungLevel, p: Prepared, unit: float) -> str:
+    name = _unit_name(p.notes.get("freq", ""))
+    k = young.points
+    ago = f"{k} {name}{'s' * (k != 1)}"
+    side = "higher" if young.step > 0 else "lower"
+    reading = ("forecast at the new level" if young.forecast_at_new
+               else "too short to be read as a launch, forecast at the level before it")
+    return (f"a level only {ago} old (since {p.index[young.start].date()}, "
+            f"{_amount(abs(young.step) * unit)} {side}): it may not last; {reading}, with intervals "
+            f"that span both levels")
 
 
 def _intermittent(p: Prepared) -> tuple[int, int]:
@@ -532,7 +629,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
         raise WorkbenchError(f"backtest: windows must be an integer >= 2, got {windows!r}")
     _unit(p)
     p.values, _ = monthly_charges(p.values, p.index)  # as forecast_series: fees apart
-    target, fit, calib, _ = _clean(p)
+    target, fit, calib, _, _ = _clean(p)
     origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
     if horizon < 2:
         raise WorkbenchError("backtest: a horizon of 1 step gives one error a window, too few "

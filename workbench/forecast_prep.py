@@ -315,9 +315,13 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     breaks = np.flatnonzero(np.diff(hits) > 1)
     run = hits[breaks[-1] + 1:] if len(breaks) else hits
     j = run[np.argmax(excess[run])]
+    # the step's day, even within w points of the end (the medians' last position is n - w)
     t0 = split_point(d, int(pos[j]), w)
-    j = int(np.clip(t0 - w, 0, len(delta) - 1))
-    t0, step = int(pos[j]), float(delta[j] - base)
+    j = t0 - w
+    if j < len(delta):
+        step = float(delta[max(j, 0)] - base)
+    else:  # fewer than w points after it: the step is theirs against the w points before
+        step = float(np.median(d[t0:]) - med[j] - base * (n - t0 + w) / (2 * w))
     # a shift persists: everything after it sits at the new level (minus the straight-line
     # drift), not a burst of jobs that came and went
     after = np.median(d[t0:]) - base * (n - t0) / (2 * w)
@@ -482,3 +486,61 @@ def charges_on(index: pd.DatetimeIndex, charges: dict) -> np.ndarray:
     last day of February at once: both apply)."""
     daily = bool(_steps_within_a_day(index))
     return np.array([sum(charges.get(key, 0.0) for key in _slot_keys(ts, daily)) for ts in index])
+
+
+def young_points(freq: pd.DateOffset) -> int:
+    """Points a new level needs before it is taken as lasting: a week's worth for steps of a
+    day or less (7 days, 168 hours, 5 business days), 3 for longer steps (weeks, months)."""
+    if _rule_code(freq) == "B":
+        return 5
+    try:
+        step = pd.Timedelta(freq)
+    except (TypeError, ValueError):
+        return 3
+    return max(3, int(7 * DAY / step)) if step <= DAY else 3
+
+
+def _robust_line(x: np.ndarray) -> tuple[float, float]:
+    """(intercept, slope) of a line through x at positions 0..len-1, from the medians of its
+    halves: a few points off the line (the first of a new level) barely move it."""
+    n = len(x)
+    h = n // 2
+    slope = (np.median(x[n - h:]) - np.median(x[:h])) / (n - h) if h >= 2 else 0.0
+    return float(np.median(x - slope * np.arange(n))), float(slope)
+
+
+def level_before(d: np.ndarray, t0: int, young: int) -> tuple[np.ndarray, float] | None:
+    """(level the history before t0 leads to at t0..end, its noise): a line through the 4
+    young spans before t0 (at least 6 points), and the robust sigma around it."""
+    ref = d[max(0, t0 - 4 * young):t0]
+    if len(ref) < 6:
+        return None
+    a, b = _robust_line(ref)
+    t = np.arange(len(ref))
+    expect = a + b * np.arange(len(ref), len(ref) + len(d) - t0)
+    return expect, robust_sigma(ref - (a + b * t))
+
+
+def find_young_run(d: np.ndarray, young: int, z: float = 5.0) -> tuple[int, float] | None:
+    """A run at the end of a deseasonalized series, 2 to young-1 points long, every point of
+    it more than z sigmas (and a tenth of the level) off the line the history before it
+    leads to, all on one side: (start, step from the old level to the run's), else None.
+
+    A run as long as `young` or longer is a level that has held: None."""
+    n = len(d)
+    best = None
+    for k in range(2, young + 1):
+        t0 = n - k
+        before = level_before(d, t0, young)
+        if before is None:
+            break
+        expect, sig = before
+        r = d[t0:] - expect
+        floor = 0.1 * float(np.median(np.abs(d[max(0, t0 - 4 * young):t0])))
+        thresh = max(z * sig, floor, 1e-12)
+        if not (np.all(np.abs(r) > thresh) and (np.all(r > 0) or np.all(r < 0))):
+            break
+        best = (t0, float(np.median(r)))
+    if best is None or n - best[0] >= young:
+        return None
+    return best
