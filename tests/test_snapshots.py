@@ -551,3 +551,109 @@ def test_an_unlisted_file_that_may_be_data_of_its_own_is_loaded_and_named(tmp_pa
                 f"{files[name]}: not among the files {manifest} lists, while its folder holds "
                 f"them; loaded, since {doubt}: if it is a part an earlier run of the export "
                 "left behind, move it away and ingest again"]
+
+
+def _tiers(folder, names=("part_0_0001", "part_0_0002")):
+    """Tiered pricing split over two parts of one run: every charge in each part, at other
+    amounts (the first tier in one file, the second in the other)."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    first = frame_file(folder, names[0], rows)
+    second = frame_file(folder, names[1], [dict(r, BilledCost=f"0.{i:02d}", EffectiveCost="0.10")
+                                           for i, r in enumerate(rows)])
+    os.utime(second, ns=(first.stat().st_mtime_ns - 10**9,) * 2)
+    return first, second
+
+
+def test_parts_one_manifest_lists_are_all_loaded_whatever_charges_they_share(tmp_path):
+    """Two parts of one run that bill the same charges at other amounts (tiers split over
+    files) look like a corrected re-export. The run's manifest lists both, Azure's blobs or
+    AWS's dataFiles, whether or not it names the export: they are parts, and both count."""
+    azure = tmp_path / "azure" / "focus" / "20260501-20260531" / "run-1"
+    parts = _tiers(azure)
+    (azure / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/run-1/{p.name}.gz"} for p in parts]}))
+    aws = _tiers(tmp_path / "aws" / "focus" / "data" / "BILLING_PERIOD=2026-05",
+                 ("focus-00001", "focus-00002"))
+    meta = tmp_path / "aws" / "focus" / "metadata" / "BILLING_PERIOD=2026-05"
+    meta.mkdir(parents=True)
+    (meta / "focus-Manifest.json").write_text(json.dumps({
+        "executionId": "e-1", "dataFiles": [
+            f"s3://bucket/focus/data/BILLING_PERIOD=2026-05/{p.name}" for p in aws]}))
+    for root, files in ((tmp_path / "azure", parts), (tmp_path / "aws", aws)):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            res = s.ingest([str(root)])
+            assert res.rows == 60 and res.warnings == [], root
+            assert store_totals(s) == exact_totals(list(files)), root
+
+
+def test_parts_without_a_manifest_still_read_as_a_copy_and_the_warning_says_how_to_tell(tmp_path):
+    """Without a manifest nothing tells tiers split over two files from a corrected
+    re-export: the older is set aside, as before, and the warning says what would keep it."""
+    first, second = _tiers(tmp_path / "dl")
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "dl")])
+        assert store_totals(s) == exact_totals([first]) and res.rows == 30
+        assert res.warnings == [
+            f"{second}: an older copy of Cloud / acct-1 / 2026-05: 30 of its 30 charges are also "
+            f"in {first}, which is newer; its 30 rows of that billing period are not loaded "
+            "(copies loaded together count twice); if they are parts of one export run, put "
+            "the run's manifest beside them (Azure's manifest.json, or the AWS export's "
+            "metadata/ folder) and ingest again: files one manifest lists are all loaded"]
+    (tmp_path / "dl" / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": first.name}, {"blobName": second.name}]}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "dl")])
+        assert store_totals(s) == exact_totals([first, second]) and res.warnings == []
+
+
+def test_runs_each_with_its_own_manifest_still_replace_one_another(tmp_path):
+    """Manifests of two runs do not make their files parts of one run: a re-export in a
+    later run folder replaces the earlier run, and so does a later run whose manifest sits
+    beside another run's in one AWS metadata folder."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    restated = [dict(r, BilledCost=f"{i}.30") for i, r in enumerate(rows)]
+    exp = tmp_path / "azure" / "focus" / "20260501-20260531"
+    early = frame_file(exp / "run-1", "part_0_0001", rows)
+    late = frame_file(exp / "run-2", "part_0_0001", restated)
+    os.utime(early, ns=(late.stat().st_mtime_ns - 10**9,) * 2)
+    for part in (early, late):
+        (part.parent / "manifest.json").write_text(json.dumps({"blobs": [
+            {"blobName": f"focus/20260501-20260531/{part.parent.name}/{part.name}"}]}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "azure")])
+        assert store_totals(s) == exact_totals([late]) and res.rows == 30
+        assert [w.split(": ")[:2] for w in res.warnings] == [[str(early), "an older copy of "
+                                                              "Cloud / acct-1 / 2026-05"]]
+    data = tmp_path / "aws" / "focus" / "data" / "BILLING_PERIOD=2026-05"
+    old = frame_file(data, "focus-e1-00001", rows)
+    new = frame_file(data, "focus-e2-00001", restated)
+    os.utime(old, ns=(new.stat().st_mtime_ns - 10**9,) * 2)
+    meta = tmp_path / "aws" / "focus" / "metadata" / "BILLING_PERIOD=2026-05"
+    meta.mkdir(parents=True)
+    for run, part in (("e1", old), ("e2", new)):
+        (meta / f"focus-{run}-Manifest.json").write_text(json.dumps({
+            "executionId": run,
+            "dataFiles": [f"s3://bucket/focus/data/BILLING_PERIOD=2026-05/{part.name}"]}))
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals([new]) and res.rows == 30
+        assert [w.split(":")[0] for w in res.warnings] == [str(old)]
+
+
+def test_one_listed_part_packed_and_unpacked_is_still_one_file():
+    """A manifest lists `part.csv.gz`; the folder holds it and the same part unpacked. Both
+    are that one listed file, not two parts: the older is a copy."""
+    listed = frozenset({"d/manifest.json"})
+    files = [FileSide("d/part.csv", 40, MAY_31, 1, listed_by=listed),
+             FileSide("d/part.csv.gz", 40, MAY_31, 2, listed_by=listed),
+             FileSide("d/other.csv", 40, MAY_31, 0, listed_by=listed)]
+    assert superseded(files, {("d/part.csv", "d/part.csv.gz"): 40,
+                              ("d/other.csv", "d/part.csv.gz"): 40}) == {
+        "d/part.csv": Superseded(["d/part.csv.gz"], 40, 40)}
+    # listed by two manifests (two runs), or by none: compared by their charges
+    one, two = frozenset({"m/e1-Manifest.json"}), frozenset({"m/e2-Manifest.json"})
+    files = [FileSide("d/a.csv", 40, MAY_31, 1, listed_by=one),
+             FileSide("d/b.csv", 40, MAY_31, 2, listed_by=two)]
+    assert set(superseded(files, {("d/a.csv", "d/b.csv"): 40})) == {"d/a.csv"}

@@ -1249,3 +1249,24 @@ def test_ingest_refuses_an_offset_no_zone_has_and_says_rounded_amounts(cfg, monk
                                     f"{rounded}: BilledCost: {said}: 2 rows in all (first 1 listed)"]
             assert s.con.execute("SELECT sum(BilledCost), count(wb_source_row) FROM charges"
                                  ).fetchone() == (Decimal("13.3734567891"), 0 if fast else 3)
+
+
+def test_issuers_of_parts_one_manifest_lists_are_two_bills(tmp_path, cfg):
+    """One run's parts billed by two issuers (the provider's charges and a reseller's bill of
+    the same usage): the export tells them apart, as one file's issuers are, whatever charges
+    they share. Without the run's manifest the older name reads as one bill renamed."""
+    run = tmp_path / "run"
+    provider = _bill(run, "part_0_0001", "Cloud Inc.", "3")
+    reseller = _bill(run, "part_0_0002", "Reseller Ltd.", "2")
+    os.utime(reseller, ns=(10**18, 10**18))
+    os.utime(provider, ns=(2 * 10**18, 2 * 10**18))
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(run)])
+        assert "one bill under two issuer names" in res.warnings[0]
+        assert store_totals(s)["USD"][0] == Decimal("75")
+    (run / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": provider.name}, {"blobName": reseller.name}]}))
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(run)])
+        assert res.warnings == [] and res.rows == 50
+        assert store_totals(s)["USD"][0] == Decimal("125")

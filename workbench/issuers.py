@@ -13,7 +13,8 @@ several issuers:
 - within one delivery, the issuers' rows are compared as the files of one partition are
   (snapshots.superseded: newest first, at least half of an issuer's rows' charges in the
   newer ones, beyond chance): the rows of the older name are not loaded. Two issuers one
-  file bills by are never compared: its export tells them apart (a marketplace bill);
+  file bills by are never compared: its export tells them apart (a marketplace bill); nor
+  are two issuers of files one manifest lists, the parts of one run (manifests.one_run);
 - across deliveries, earlier rows of the account and period kept under another issuer
   are replaced when at least half of their charges are in this delivery's rows of it (and
   at least MIN_EVIDENCE of them, or half equal in every amount too);
@@ -26,7 +27,7 @@ from datetime import datetime
 
 import duckdb
 
-from workbench import snapshots
+from workbench import manifests, snapshots
 from workbench.delivery import drop_file_partition, month_label
 from workbench.errors import format_problem, plural
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
@@ -86,12 +87,15 @@ def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,
     several = {part: files for part, files in by_part.items()
                if len({i for held in files.values() for i in held}) > 1}
     older = _older_names(con, delivery, several, entry_of)
+    together = _together(several)
     out = []
     for (account, start), files in several.items():
         for issuer, why in older.get((account, start), {}).items():
             out.append(_set_aside(con, delivery, account, start, issuer, why, files, entry_of))
-        if (account, start) in older or any(len(held) > 1 for held in files.values()):
-            continue  # the issuers left are other bills: their charges, or one file, say so
+        if (account, start) in older or any(len(held) > 1 for held in files.values()) or all(
+                (a, b) in together[(account, start)] for p in files.values() for q in
+                files.values() for a in p for b in q):
+            continue  # the issuers left are other bills: their charges, one file or one run say so
         (first, held), *others = sorted(files.items())
         named = "; ".join(f"by {_name(i)} in {path}" for path, h in others for i in h)
         out.append(format_problem(first, None, "InvoiceIssuerName", (
@@ -120,14 +124,23 @@ def _set_aside(con, delivery: int, account, start, issuer, why: snapshots.Supers
         "(they would count twice)"))
 
 
+def _together(parts: dict[tuple, dict[str, dict[str, int]]]) -> dict[tuple, set]:
+    """{(account, period start): {(issuer, issuer)}}: the issuers one export tells apart,
+    whatever charges they share. Those one file bills by (a marketplace bill), and those of
+    files one manifest lists, the parts of one run (manifests.one_run)."""
+    by = {path: manifests.listed_by(path) for files in parts.values() for path in files}
+    return {part: {(a, b) for p, held in files.items() for q, other in files.items()
+                   if p == q or manifests.one_run(p, q, by[p], by[q])
+                   for a in held for b in other}
+            for part, files in parts.items()}
+
+
 def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]]],
                  entry_of: dict[str, dict]) -> dict[tuple, dict]:
     """{(account, period start): {issuer: why}} for the issuers of an account's period whose
     rows in this delivery are an older copy of another issuer's (snapshots.superseded, one
     side per issuer); `parts` maps each (account, period start) to {path: {issuer: rows}}."""
-    # Issuers one file bills by are two bills its export tells apart, whatever they share.
-    together = {part: {(a, b) for held in files.values() for a in held for b in held}
-                for part, files in parts.items()}
+    together = _together(parts)
     apart = [part for part, files in parts.items()
              if any((a, b) not in together[part] for held in files.values() for a in held
                     for other in files.values() for b in other)]

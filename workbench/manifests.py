@@ -48,20 +48,45 @@ class Listing:
 def listing(path: str | Path) -> Listing | None:
     """The listing of the run whose files share `path`'s folder, or None without a manifest
     that lists files."""
-    folder = Path(path).parent
+    found = _listings(Path(path).parent)
+    names = frozenset().union(*(one.names for one in found))
+    return Listing(found[0].manifest, names) if names else None
+
+
+def _listings(folder: Path) -> list[Listing]:
+    """Each manifest of the runs whose files are in `folder`, with the files it lists."""
     azure = folder / "manifest.json"
     text = _json(azure)
     if isinstance(text, dict) and isinstance(text.get("blobs"), list):
         names = listed_names([b.get("blobName") for b in text["blobs"] if isinstance(b, dict)])
-        return Listing(azure, names) if names else None
+        return [Listing(azure, names)] if names else []
     for data in (folder, *folder.parents):  # <export>/data/<partition>/ beside <export>/metadata/
         if data.name == "data":
             metadata = data.parent / "metadata" / folder.relative_to(data)
-            found = [m for m in _manifests(metadata)
+            found = [(m, t["dataFiles"]) for m in _manifests(metadata)
                      if isinstance(t := _json(m), dict) and isinstance(t.get("dataFiles"), list)]
-            names = frozenset().union(*(listed_names(_json(m)["dataFiles"]) for m in found))
-            return Listing(found[0], names) if names else None
-    return None
+            return [Listing(m, names) for m, files in found if (names := listed_names(files))]
+    return []
+
+
+def listed_by(path: str | Path) -> frozenset[str]:
+    """The manifests of `path`'s folder that list `path`: the runs that wrote it.
+
+    Two files of one folder that one manifest lists, under two names, are parts of one run
+    (the provider wrote both in it): neither is a copy or an older export of the other,
+    whatever charges they share (tiered pricing split over parts bills one charge in each).
+    Under one name (`part.csv.gz` and the same part unpacked) they are one listed file."""
+    name = blob_name(Path(path).name)
+    return frozenset(str(one.manifest) for one in _listings(Path(path).parent)
+                     if name in one.names)
+
+
+def one_run(a: str | Path, b: str | Path, a_by: frozenset[str], b_by: frozenset[str]) -> bool:
+    """Whether files `a` and `b`, listed by the manifests `a_by` and `b_by` (listed_by), are
+    two parts one manifest lists: the files of one run, never copies of each other."""
+    a, b = Path(a), Path(b)
+    return (a.parent == b.parent and blob_name(a.name) != blob_name(b.name)
+            and not a_by.isdisjoint(b_by))
 
 
 def _manifests(folder: Path) -> list[Path]:

@@ -43,7 +43,10 @@ The rule, per partition held by more than one file of a delivery:
   id), only the run submitted last is taken for the partition, whatever its charges. A later
   run may retag most rows (tag inheritance) or apply a reservation to them, so that its
   charges no longer match, and would otherwise count as another part. Files of one run are
-  its parts and never copies of one another. A file beside a manifest that lists the
+  its parts and never copies of one another: so are two files (under two names) that one
+  manifest lists, Azure's blobs or AWS's dataFiles, whether or not it names the export
+  (tiered pricing split over parts bills one charge in two files at other amounts, which
+  would otherwise read as a corrected re-export). A file beside a manifest that lists the
   run's files (Azure's "blobs", or the dataFiles of the AWS Data Exports manifest of its
   folder: manifests.py), some of them there but not this one, is a part an earlier run
   left behind (a run that overwrites the folder with fewer parts leaves the rest): it is
@@ -94,6 +97,7 @@ class FileSide:
     distinct: int | None = None  # distinct charges (None: as many as rows)
     last_start: datetime | None = None  # latest ChargePeriodStart
     unlisted: bool = False  # beside a run's manifest that lists other files, not this one
+    listed_by: frozenset[str] = frozenset()  # the manifests of its folder that list it
 
     @property
     def repeats(self) -> int:
@@ -110,7 +114,7 @@ def side_of(path: str, charges: int, last_end: datetime | None, mtime_ns: int,
     # wrote that the last run did not overwrite (it wrote fewer parts); manifests.py.
     return FileSide(path, charges, last_end, mtime_ns, run.submitted if run else None,
                     run if run is not None and run.export else None, distinct, last_start,
-                    manifests.unlisted(path) is not None)
+                    manifests.unlisted(path) is not None, manifests.listed_by(path))
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def sort_out(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     common, common_rows, repeats, rows = 0, 0, 0, 0
     for f in order:
         # Files of one run are its parts, whatever they share (rows may differ only in the
-        # custom x_ columns the store does not keep).
+        # custom x_ columns the store does not keep; tiers of one charge split over parts
+        # differ only in amounts).
         pairs = {k.path: (min(f.path, k.path), max(f.path, k.path)) for k in taken
                  if not _same_run(f, k)}
         seen = {k: shared.get(pair, 0) for k, pair in pairs.items()}
@@ -213,7 +218,10 @@ def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:
 
 
 def _same_run(a: FileSide, b: FileSide) -> bool:
-    return a.run is not None and b.run is not None and a.run == b.run
+    """Whether a and b are files of one run: its manifest names the export and the run, or
+    one manifest lists them both (manifests.one_run)."""
+    return (a.run is not None and b.run is not None and a.run == b.run) or \
+        manifests.one_run(a.path, b.path, a.listed_by, b.listed_by)
 
 
 def _run_age(f: FileSide) -> tuple:

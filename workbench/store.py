@@ -133,10 +133,16 @@ def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 
                 f"{'their' if others else 'its'} {plural(rows, 'row')} of that billing "
                 "period are not loaded (runs loaded together count twice)")
     verb, newer_verb = ("is" if why.shared == 1 else "are"), ("are" if len(why.newer) > 1 else "is")
+    # Beside the files that hold its charges, it may be another part of their run (tiers of
+    # one charge split over parts, at other amounts): the run's manifest would say so.
+    beside = path and why.newer and all(Path(k).parent == Path(path).parent for k in why.newer)
+    hint = ("; if they are parts of one export run, put the run's manifest beside them "
+            "(Azure's manifest.json, or the AWS export's metadata/ folder) and ingest again: "
+            "files one manifest lists are all loaded") if beside else ""
     return (f"an older copy of {_partition_label(part)}: {why.shared:,} of its "
             f"{plural(why.charges, 'charge')} {verb} also in {newer}, which {newer_verb} newer; "
             f"its {plural(rows, 'row')} of that billing period are not loaded (copies loaded "
-            "together count twice)")
+            f"together count twice){hint}")
 
 
 def _file_rows(delivery: int, path: Path) -> str:
