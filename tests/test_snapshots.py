@@ -657,3 +657,76 @@ def test_one_listed_part_packed_and_unpacked_is_still_one_file():
     files = [FileSide("d/a.csv", 40, MAY_31, 1, listed_by=one),
              FileSide("d/b.csv", 40, MAY_31, 2, listed_by=two)]
     assert set(superseded(files, {("d/a.csv", "d/b.csv"): 40})) == {"d/a.csv"}
+
+
+def _age(path, days: float):
+    """Give `path` the time of a file written `days` ago."""
+    when = path.stat().st_mtime - days * 86400
+    os.utime(path, (when, when))
+
+
+def test_the_newest_of_two_manifests_speaks_for_the_folder(tmp_path):
+    """An older run's manifest kept beside the newest one (it listed three parts; the newest
+    run wrote two): the part only the older lists is left behind, not a part of the newest
+    run, and its charges, which the newest run bills again, count once."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    files = _aws_export(tmp_path / "aws", {"focus-00001": rows[:10], "focus-00002": rows[10:],
+                                           "focus-00003": [dict(r, BilledCost="9.99") for r in rows[10:15]]},
+                        ["focus-00001", "focus-00002"])
+    meta = tmp_path / "aws" / "focus" / "metadata" / "BILLING_PERIOD=2026-05"
+    (meta / "old-focus-Manifest.json").write_text(json.dumps({"dataFiles": [
+        f"s3://bucket/cur/focus/data/BILLING_PERIOD=2026-05/focus-0000{n}.parquet" for n in (1, 2, 3)]}))
+    for old in (files["focus-00003"], meta / "old-focus-Manifest.json"):
+        _age(old, 10)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals([files["focus-00001"], files["focus-00002"]])
+        assert [w.split(": ")[:2] for w in res.warnings] == [
+            [str(files["focus-00003"]), "a part an earlier run left behind"]]
+
+
+def test_parts_written_after_the_manifest_are_loaded_and_named(tmp_path):
+    """A sync that fetched a new run's parts before its manifest: the parts the manifest
+    does not list yet are newer than it, so they are data, never a part left behind."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(40)]
+    files = _aws_export(tmp_path / "aws", {f"focus-0000{n + 1}": rows[n * 10:n * 10 + 10]
+                                           for n in range(4)}, ["focus-00001", "focus-00002"])
+    meta = tmp_path / "aws" / "focus" / "metadata" / "BILLING_PERIOD=2026-05" / "focus-Manifest.json"
+    _age(meta, 1)
+    for name in ("focus-00001", "focus-00002"):
+        _age(files[name], 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals(list(files.values())) and res.rows == 40
+        assert sorted(w.split(": ")[0] for w in res.warnings) == [
+            str(files["focus-00003"]), str(files["focus-00004"])]
+        assert all("written after the manifest" in w for w in res.warnings)
+
+
+def test_a_file_put_beside_a_run_by_hand_is_loaded_and_names_match_as_a_disk_does(tmp_path):
+    """A file named otherwise (adjustments a user put there) that bills the account of the
+    run is data, not a part left behind; a manifest's names match the files whatever their
+    case, a URL's query (a SAS token) or blanks around them; a manifest nested deeper than
+    Python decodes says nothing, and the load goes on."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    run = tmp_path / "azure" / "focus" / "20260501-20260531" / "run-2"
+    first, second = _tiers(run)
+    extra = frame_file(run, "adjustments", [dict(r, ResourceId=f"adj{i}") for i, r in enumerate(rows[:3])])
+    (run / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"https://acct.blob.core.windows.net/c/focus/{p.name.upper()}?sv=2024&sig=x "}
+        for p in (first, second)]}))
+    _age(extra, 1)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(run)])
+        assert store_totals(s) == exact_totals([first, second, extra])
+        assert [w.split(": ", 1)[1] for w in res.warnings if "manifest" in w] == [
+            f"not among the files {run / 'manifest.json'} lists, while its folder holds them; "
+            "loaded, since its name differs from theirs by more than a part number: if it is a "
+            "part an earlier run of the export left behind, move it away and ingest again"]
+    (run / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(run)])  # no manifest to go by: the tiers read as a re-export, said
+        assert store_totals(s) == exact_totals([first, extra])

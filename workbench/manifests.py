@@ -26,15 +26,19 @@ from pathlib import Path
 
 
 def blob_name(name: str) -> str:
-    """A file name as a manifest lists it, without .gz (files may have been unpacked)."""
-    return name[:-3] if name.lower().endswith(".gz") else name
+    """A file name as a manifest's names are compared: without a URL's query (a SAS token),
+    surrounding blanks and .gz (files may have been unpacked), case folded (a disk that
+    ignores case, a manifest written by hand)."""
+    name = name.split("?", 1)[0].strip().casefold()
+    return name[:-3] if name.endswith(".gz") else name
 
 
 def listed_names(uris) -> frozenset[str]:
     """The file names of a manifest's list of paths or URIs (a malformed list: none)."""
     if not isinstance(uris, list):
         return frozenset()
-    return frozenset(blob_name(str(u).replace("\\", "/").rsplit("/", 1)[-1]) for u in uris if u)
+    return frozenset(blob_name(str(u).split("?", 1)[0].replace("\\", "/").rsplit("/", 1)[-1])
+                     for u in uris if u)
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,19 @@ def listing(path: str | Path) -> Listing | None:
 def _listings(folder: Path) -> list[Listing]:
     """Each manifest of the runs whose files are in `folder`, with the files it lists."""
     azure = folder / "manifest.json"
-    text = _json(azure)
+    text = read_json(azure)
     if isinstance(text, dict) and isinstance(text.get("blobs"), list):
         names = listed_names([b.get("blobName") for b in text["blobs"] if isinstance(b, dict)])
         return [Listing(azure, names)] if names else []
     for data in (folder, *folder.parents):  # <export>/data/<partition>/ beside <export>/metadata/
         if data.name == "data":
             metadata = data.parent / "metadata" / folder.relative_to(data)
-            found = [(m, t["dataFiles"]) for m in _manifests(metadata)
-                     if isinstance(t := _json(m), dict) and isinstance(t.get("dataFiles"), list)]
-            return [Listing(m, names) for m, files in found if (names := listed_names(files))]
+            found = [Listing(m, names) for m in _manifests(metadata)
+                     if isinstance(t := read_json(m), dict)
+                     and (names := listed_names(t.get("dataFiles")))]
+            # the newest run's manifest speaks for the folder: an older one left beside it
+            # describes files that run may have overwritten or left behind
+            return [max(found, key=lambda one: (_mtime(one.manifest), one.manifest.name))] if found else []
     return []
 
 
@@ -96,11 +103,27 @@ def _manifests(folder: Path) -> list[Path]:
         return []
 
 
-def _json(path: Path):
+def read_json(path: Path):
+    """A JSON file's value; None when it cannot be read (missing, not JSON, nested past
+    what Python decodes): a manifest that says nothing."""
     try:
         return json.loads(path.read_text("utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def newer(path: str | Path, one: Listing) -> bool:
+    """Whether `path` was written after its folder's manifest: a run the manifest does not
+    describe yet (a sync that fetched the new parts before the new manifest), never a part
+    an earlier run left behind, which predates the manifest that leaves it out."""
+    return _mtime(Path(path)) > _mtime(one.manifest)
 
 
 def unlisted(path: str | Path) -> Listing | None:
@@ -108,10 +131,11 @@ def unlisted(path: str | Path) -> Listing | None:
     renamed or unpacked elsewhere says nothing) but not `path` itself; else None."""
     p = Path(path)
     found = listing(p)
-    if found is None or blob_name(p.name) in found.names:
+    if found is None or blob_name(p.name) in found.names or newer(p, found):
         return None
-    return found if any(blob_name(q.name) in found.names for q in p.parent.iterdir()
-                        if q != p) else None
+    named = part_name(p.name)  # a part of the same export, not a file put there by hand
+    return found if any(blob_name(q.name) in found.names and part_name(q.name) == named
+                        for q in p.parent.iterdir() if q != p) else None
 
 
 def part_name(name: str) -> str:
@@ -158,6 +182,8 @@ def judge(loaded: list[dict]) -> dict[str, Verdict]:
         named = part_name(Path(entry["path"]).name)
         if not listed:
             doubt = "the listed files are not in this delivery"
+        elif newer(entry["path"], found):
+            doubt = "it was written after the manifest, by a run the manifest does not describe"
         elif all(part_name(Path(e["path"]).name) != named for e in listed):
             doubt = "its name differs from theirs by more than a part number"
         elif any(p["billing_period_start"] not in periods for p in entry["partitions"]):

@@ -55,7 +55,6 @@ The rule, per partition held by more than one file of a delivery:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -241,11 +240,11 @@ def run_of(path: str | Path) -> Run | None:
     """The export run that wrote `path`, from the manifest.json Azure writes beside each
     run's files (export name, scope and type; run id; submittedTime as naive UTC); None
     without a readable one."""
+    text = manifests.read_json(Path(path).parent / "manifest.json")
     try:
-        text = json.loads((Path(path).parent / "manifest.json").read_text("utf-8-sig"))
         info = text["runInfo"]
         config = text.get("exportConfig") or {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return None
     if not isinstance(info, dict) or not isinstance(config, dict):
         return None
