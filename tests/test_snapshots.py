@@ -730,3 +730,18 @@ def test_a_file_put_beside_a_run_by_hand_is_loaded_and_names_match_as_a_disk_doe
     with Store(":memory:", Config(root=tmp_path)) as s:
         s.ingest([str(run)])  # no manifest to go by: the tiers read as a re-export, said
         assert store_totals(s) == exact_totals([first, extra])
+
+
+def test_a_file_the_manifest_lists_but_the_folder_lacks_is_said(tmp_path):
+    """A sync cut short: the month loads what is there, and the manifest says what is not."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    files = _aws_export(tmp_path / "aws", {"focus-00001": rows[:10], "focus-00002": rows[10:]},
+                        ["focus-00001", "focus-00002", "focus-00003"])
+    meta = tmp_path / "aws" / "focus" / "metadata" / "BILLING_PERIOD=2026-05" / "focus-Manifest.json"
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals(list(files.values()))
+        assert [w for w in res.warnings if "manifest" in w.lower()] == [
+            f"{meta}: lists 1 file its folder does not hold (focus-00003.parquet): the run's data "
+            "is short of what it billed; fetch it and ingest again"]

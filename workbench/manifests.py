@@ -192,3 +192,24 @@ def judge(loaded: list[dict]) -> dict[str, Verdict]:
             doubt = ""
         out[entry["path"]] = Verdict(found, sorted(e["path"] for e in listed), doubt)
     return out
+
+
+def missing(loaded: list[dict]) -> list[tuple[Listing, list[str]]]:
+    """The manifests beside loaded files that list files their folder does not hold: a
+    sync cut short, a part deleted by hand. The month is short of what the run billed.
+    (A folder holding none of what its manifest lists, renamed or unpacked elsewhere, says
+    nothing, as in `unlisted`.)"""
+    out, seen = [], set()
+    for entry in loaded:
+        here = Path(entry["path"]).parent
+        if here in seen:
+            continue
+        seen.add(here)
+        found = listing(entry["path"])
+        if found is None:
+            continue
+        there = {blob_name(q.name) for q in here.iterdir()}
+        gone = sorted(found.names - there)
+        if gone and found.names & there:
+            out.append((found, gone))
+    return out

@@ -462,6 +462,11 @@ class Store(Queries):
             verdicts = manifests.judge(loaded)
             copies += self._left_by_earlier_runs(delivery, loaded, verdicts)
             copies += _unlisted_kept(loaded, verdicts)
+            copies += [format_problem(str(one.manifest), None, None, (
+                f"lists {len(gone):,} file{'s' * (len(gone) > 1)} its folder does not hold "
+                f"({_first_of(gone)}): the run's data is short of what it billed; fetch "
+                f"{'them' if len(gone) > 1 else 'it'} and ingest again"))
+                for one, gone in manifests.missing(loaded)]
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
