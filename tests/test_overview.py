@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from workbench import overview, tables
+from workbench import coverage, overview, tables
 from workbench.errors import WorkbenchError
 
 
@@ -171,18 +171,18 @@ def test_a_filter_that_leaves_no_spend_in_a_month_reads_zero_not_unknown():
 
 def test_a_month_the_data_starts_or_ends_in_is_partial():
     covered = (pd.Timestamp("2026-04-15"), pd.Timestamp("2026-06-11"))  # end exclusive
-    assert overview.partial_month(covered, "2026-06") == ("2026-06-01", "2026-06-10")
-    assert overview.partial_month(covered, "2026-04") == ("2026-04-15", "2026-04-30")
-    assert overview.partial_month(covered, "2026-05") is None
-    assert overview.partial_month(covered, "2026-09") is None
-    assert overview.partial_month(None, "2026-05") is None
+    assert coverage.partial_month(covered, "2026-06") == ("2026-06-01", "2026-06-10")
+    assert coverage.partial_month(covered, "2026-04") == ("2026-04-15", "2026-04-30")
+    assert coverage.partial_month(covered, "2026-05") is None
+    assert coverage.partial_month(covered, "2026-09") is None
+    assert coverage.partial_month(None, "2026-05") is None
     # hourly data one hour short, or starting in a day: the time says what is missing
     hourly = (pd.Timestamp("2026-05-01 06:00"), pd.Timestamp("2026-05-31 23:00"))
-    assert overview.partial_month(hourly, "2026-05") == ("2026-05-01 06:00", "2026-05-31 23:00")
+    assert coverage.partial_month(hourly, "2026-05") == ("2026-05-01 06:00", "2026-05-31 23:00")
     # a month billed in one row that runs to the next month's first instant is whole
     invoice = (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
-    assert overview.partial_month(invoice, "2026-05") is None
-    assert overview.partial_month(invoice, "2026-06") is None
+    assert coverage.partial_month(invoice, "2026-05") is None
+    assert coverage.partial_month(invoice, "2026-06") is None
 
 
 def test_a_change_from_a_month_of_net_credits_has_no_percentage():

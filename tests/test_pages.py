@@ -17,7 +17,7 @@ from workbench.live_chart import LiveChart
 
 
 class FakeStore:
-    """Answers like Store.monthly / daily / last_full_month / coverage for the frames given."""
+    """Answers like Store.monthly / daily / coverage / provider_coverage for the frames given."""
 
     def __init__(self, monthly, daily):
         self._monthly, self._daily = monthly, daily
@@ -27,9 +27,6 @@ class FakeStore:
 
     def daily(self, dims=()):
         return self._daily[["date", *dims, "currency", "cost"]]
-
-    def last_full_month(self):
-        return "2026-06"
 
     def coverage(self):
         dates = pd.to_datetime(self._daily["date"])

@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
-from workbench.coverage import partial_month  # noqa: F401  (the overview's name for it)
 from workbench.errors import WorkbenchError
 from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money

@@ -249,8 +249,9 @@ def load_overview(store) -> OverviewData:
     daily = store.daily(dims=overview.DAILY_DIMS)
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
-    return OverviewData(monthly, daily, months, store.last_full_month(), store.coverage(),
-                        store.tag_keys(), tried, store.load_warnings(), store.provider_coverage())
+    spans = store.provider_coverage()  # one query for the default month and the notices
+    return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
+                        store.coverage(), store.tag_keys(), tried, store.load_warnings(), spans)
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -410,7 +411,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if not data.monthly.empty and (data.monthly["workload_class"] == "unclassified").all():
         out.append("No AI workloads recognised: every cost is 'unclassified'. Tag resources "
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")
-    partial = overview.partial_month(data.coverage, month)
+    partial = coverage.partial_month(data.coverage, month)
     if partial:
         out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
                    "month: set against full months, its figures look low.")

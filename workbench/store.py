@@ -107,17 +107,11 @@ def _partition_label(part: tuple, account: bool = True) -> str:
     return " / ".join(names if account else names[::2])
 
 
-def _newer(why: snapshots.Superseded) -> str:
-    """The files that hold a file's charges, as a warning names them: the first and a count."""
-    more = len(why.newer) - 1
-    return why.newer[0] + (f" and {more} more" if more > 0 else "") if why.newer else ""
-
-
 def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 0,
                path: str = "") -> str:
     """The warning for the file `path` whose rows of a partition are not loaded (with
     `others` more files of its export run, said in the same line)."""
-    newer = _newer(why)
+    newer = _first_of(why.newer)
     if why.unlisted:
         files = f" ({newer})" if newer else ""
         found = manifests.listing(path)
@@ -826,7 +820,7 @@ class Store(Queries):
             for path, why in sorted(doubtful.items()):
                 out.append(format_problem(path, None, None, (
                     f"{why.shared} of its {why.charges} charges of {_partition_label(part)} "
-                    f"are also in {_newer(why)}"
+                    f"are also in {_first_of(why.newer)}"
                     ", which reaches further, at other amounts: too few to tell an earlier "
                     "run of one export from a part of it, so both are counted; if it is an "
                     "earlier run, load only the newer")))
