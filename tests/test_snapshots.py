@@ -745,3 +745,86 @@ def test_a_file_the_manifest_lists_but_the_folder_lacks_is_said(tmp_path):
         assert [w for w in res.warnings if "manifest" in w.lower()] == [
             f"{meta}: lists 1 file its folder does not hold (focus-00003.parquet): the run's data "
             "is short of what it billed; fetch it and ingest again"]
+
+
+def _older(path, seconds: int = 3600) -> None:
+    """Backdate a file: a part an earlier run wrote, before the last run's manifest."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def test_ingesting_again_after_a_run_dropped_a_part_withdraws_its_earlier_rows(tmp_path):
+    """The store holds a folder's three parts; the export's next run writes two, leaving the
+    third, an account it no longer bills. Ingested again, the store must hold what a fresh
+    store of the folder holds: the third part's rows an earlier ingest loaded are withdrawn,
+    and a later ingest of the same folder changes nothing."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    names = ["focus-00001", "focus-00002", "focus-00003"]
+    first = {names[0]: rows[:10], names[1]: [dict(r, BillingAccountId="acct-2") for r in rows[10:]],
+             names[2]: [dict(r, BillingAccountId="acct-9") for r in rows[:5]]}
+    store = tmp_path / "s.duckdb"
+    files = _aws_export(tmp_path / "aws", first, names)
+    with Store(store, Config(root=tmp_path)) as s:
+        assert s.ingest([str(tmp_path / "aws")]).rows == 25
+    stale = files[names[2]]
+    _older(stale)
+    files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BilledCost="2.50") for r in rows[:10]],
+                                           names[1]: first[names[1]]}, names[:2])
+    with Store(store, Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        want = exact_totals([files[names[0]], files[names[1]]])
+        assert store_totals(s) == want
+        left = [w for w in res.warnings if w.startswith(str(stale))]
+        assert len(left) == 1 and left[0].endswith(
+            "its 5 rows of Cloud / acct-9 / 2026-05 are not loaded (the export's last run no "
+            "longer holds them), and the 5 an earlier ingest loaded from it are withdrawn")
+        assert s.ingest([str(tmp_path / "aws")]).rows == 20 and store_totals(s) == want
+    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
+        fresh.ingest([str(tmp_path / "aws")])
+        assert store_totals(fresh) == want
+
+
+def test_a_backup_of_an_export_folder_does_not_bring_back_a_part_left_behind(tmp_path):
+    """A data-only copy of an export folder (no manifest), read first in the same ingest,
+    holds the same bytes as the folder's left-behind part: the content is set aside, whatever
+    path it was read from. A rename of the copy that differs in content is still data."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    run = tmp_path / "export" / "focus" / "20260501-20260531"
+    parts = [frame_file(run, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
+    stale = frame_file(run, "part_0_0003", [dict(r, BillingAccountId="acct-9") for r in rows[:5]])
+    (run / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/{p.name}"} for p in parts]}))
+    _older(stale)
+    backup = tmp_path / "a-backup"
+    backup.mkdir()
+    for p in (*parts, stale):
+        (backup / p.name).write_bytes(p.read_bytes())
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(backup), str(tmp_path / "export")])
+        assert store_totals(s) == exact_totals(parts) and res.rows == 20
+        assert [w.split(": ")[:2] for w in res.warnings if "left behind" in w] == [
+            [str(backup / stale.name), f"a part an earlier run left behind (the same file as {stale})"]]
+    with Store(":memory:", Config(root=tmp_path)) as s:  # the copy alone: data, as it says
+        assert s.ingest([str(backup)]).rows == 25
+
+
+def test_bytes_one_manifest_lists_are_loaded_though_another_folder_left_them_behind(tmp_path):
+    """The same part in two export folders: the run of one lists it, the other's last run
+    left it behind. It is a part of the first run, loaded once."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    a = tmp_path / "a" / "focus" / "20260501-20260531"
+    listed = [frame_file(a, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
+    (a / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/{p.name}"} for p in listed]}))
+    b = tmp_path / "b" / "focus" / "20260501-20260531"
+    own = frame_file(b, "part_0_0001", [dict(r, BillingAccountId="acct-7") for r in rows[:5]])
+    (b / "part_0_0002.parquet").write_bytes(listed[1].read_bytes())
+    (b / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/{own.name}"}]}))
+    _older(b / "part_0_0002.parquet")
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
+        assert store_totals(s) == exact_totals([*listed, own]) and res.rows == 25

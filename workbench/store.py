@@ -453,7 +453,7 @@ class Store(Queries):
             copies = self._drop_copies(delivery, loaded)
             copies += issuers.within_delivery(con, delivery, loaded)
             # what manifests say of the files left: parts no other file repeats
-            verdicts = manifests.judge(loaded)
+            verdicts = manifests.judge(_copies_as_their_file(loaded))
             copies += self._left_by_earlier_runs(delivery, loaded, verdicts)
             copies += _unlisted_kept(loaded, verdicts)
             copies += [format_problem(str(one.manifest), None, None, (
@@ -741,27 +741,64 @@ class Store(Queries):
 
     def _left_by_earlier_runs(self, delivery: int, loaded: list[dict],
                               verdicts: dict[str, manifests.Verdict]) -> list[str]:
-        """Take out of the delivery the parts an earlier run left behind, beyond doubt
+        """Take out of the store the parts an earlier run left behind, beyond doubt
         (manifests.judge), whose charges no other file holds (_drop_copies took those): the
-        last run of their export bills their periods without them. Warnings that name them."""
-        out = []
+        last run of their export bills their periods without them. Their rows are set aside
+        whatever copy of the bytes this delivery read first (a backup without the manifest),
+        and those an earlier ingest loaded from them are withdrawn, so the store holds what a
+        fresh one would. Warnings that name them."""
+        out, done = [], set()
+        by_path = {e["path"]: e for e in loaded}
         for entry in loaded:
             why = verdicts.get(entry["path"])
             if why is None or why.doubt:
                 continue
+            target = by_path[entry["duplicate_of"]] if entry["duplicate_of"] else entry
+            if target["path"] in done:
+                continue
+            done.add(target["path"])
+            if any(manifests.listed_by(e["path"]) for e in loaded
+                   if e["sha256"] == target["sha256"]):
+                continue  # another folder's manifest lists these bytes: a part of its run
             parts = self.con.execute(
                 f"SELECT {', '.join(PARTITION_KEY)} FROM file_partitions WHERE delivery_id = ? "
-                "AND sha256 = ? ORDER BY ALL", [delivery, entry["sha256"]]).fetchall()
-            rows = sum(drop_file_partition(self.con, delivery, entry, part) for part in parts)
+                "AND sha256 = ? ORDER BY ALL", [delivery, target["sha256"]]).fetchall()
+            if not parts:
+                continue
+            rows = sum(drop_file_partition(self.con, delivery, target, part) for part in parts)
+            gone = self._withdraw_earlier(delivery, target["sha256"],
+                                          {entry["path"], target["path"]}, parts)
             more = f" and {plural(len(parts) - 1, 'more partition')}" if len(parts) > 1 else ""
             months = sorted({month_label(p[2]) for p in parts})
-            out.append(format_problem(entry["path"], None, None, (
-                f"a part an earlier run left behind: {why.listing.manifest} lists the last run's "
-                f"files ({_first_of(why.listed)}), not this one, and they bill "
+            same = f" (the same file as {entry['path']})" if entry is not target else ""
+            out.append(format_problem(target["path"], None, None, (
+                f"a part an earlier run left behind{same}: {why.listing.manifest} lists the last "
+                f"run's files ({_first_of(why.listed)}), not this one, and they bill "
                 f"{', '.join(months)} without it; its {plural(rows, 'row')} of "
                 f"{_partition_label(parts[0])}{more} are not loaded (the export's last run no "
-                "longer holds them)")))
+                "longer holds them)" + (f", and the {gone:,} an earlier ingest loaded from it "
+                                        "are withdrawn" if gone else ""))))
         return out
+
+    def _withdraw_earlier(self, delivery: int, sha: str, paths: set[str],
+                          parts: list[tuple]) -> int:
+        """Delete the rows of `parts` earlier deliveries loaded from a file with these bytes or
+        at these paths (the same part as an earlier run wrote it), and record that they hold
+        none; the rows deleted."""
+        match = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
+        files = self.con.execute(
+            "SELECT delivery_id, path, sha256 FROM files WHERE delivery_id < ? AND "
+            "duplicate_of IS NULL AND (sha256 = ? OR list_contains(?, path))",
+            [delivery, sha, sorted(paths)]).fetchall()
+        gone = 0
+        for old, path, old_sha in files:
+            for part in parts:
+                gone += self.con.execute(
+                    f"DELETE FROM charges WHERE wb_delivery_id = ? AND wb_source_file = ? "
+                    f"AND {match}", [old, path, *part]).fetchone()[0]
+                self.con.execute(f"UPDATE file_partitions SET rows = 0 WHERE delivery_id = ? "
+                                 f"AND sha256 = ? AND {match}", [old, old_sha, *part])
+        return gone
 
     def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
         """Keep one export of each partition that several files of this delivery hold as
@@ -885,6 +922,14 @@ class Store(Queries):
 def _first_of(paths: list[str]) -> str:
     more = len(paths) - 1
     return paths[0] + (f" and {more} more" if more > 0 else "") if paths else ""
+
+
+def _copies_as_their_file(loaded: list[dict]) -> list[dict]:
+    """The entries, each copy (same bytes as a file read before it) with that file's
+    partitions: what a manifest beside the copy says of it holds for the bytes."""
+    parts = {e["path"]: e["partitions"] for e in loaded if not e["duplicate_of"]}
+    return [dict(e, partitions=parts[e["duplicate_of"]]) if e["duplicate_of"] else e
+            for e in loaded]
 
 
 def _unlisted_kept(loaded: list[dict], verdicts: dict[str, manifests.Verdict]) -> list[str]:
