@@ -100,7 +100,6 @@ def test_totals_months_and_coverage_match(engines):
     _same(duck.totals(), spark.totals())
     assert set(duck.totals().currency) == {"USD", "EUR", "JPY"}
     assert duck.months() == spark.months()
-    assert duck.last_full_month() == spark.last_full_month()
     assert duck.coverage() == spark.coverage()
     _same(duck.provider_coverage(), spark.provider_coverage())  # each provider's own rows
 

@@ -21,6 +21,7 @@ import pytest
 
 from workbench import store as store_mod
 from workbench.config import Config, parse_config
+from workbench.coverage import last_complete_month
 from workbench.errors import InputError, WorkbenchError
 from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
@@ -322,11 +323,17 @@ def test_resources_one_row_per_resource_and_currency(tiny):
         tiny.resources("2026-05-01")
 
 
+def _last_full_month(s: Store):
+    """The month a report defaults to, from what the store answers."""
+    return lambda today=None: last_complete_month(s.months(), s.provider_coverage(), today)
+
+
 def test_coverage_and_last_full_month(tiny):
+    last_full_month = _last_full_month(tiny)
     # June's data stops on the 3rd: only May is complete.
     assert tiny.coverage() == (pd.Timestamp("2026-05-03"), pd.Timestamp("2026-06-03"))
-    assert tiny.last_full_month(date(2026, 11, 1)) == "2026-05"
-    assert tiny.last_full_month(date(2026, 5, 20)) is None
+    assert last_full_month(date(2026, 11, 1)) == "2026-05"
+    assert last_full_month(date(2026, 5, 20)) is None
 
 
 def test_last_full_month_of_an_export_with_only_monthly_charges(tmp_path, cfg):
@@ -337,10 +344,10 @@ def test_last_full_month_of_an_export_with_only_monthly_charges(tmp_path, cfg):
     with Store(":memory:", cfg) as s:
         s.ingest([str(f)])
         assert s.coverage() == (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01"))
-        assert s.last_full_month(date(2026, 11, 1)) == "2026-05"
-        assert s.last_full_month(date(2026, 5, 20)) is None
+        assert _last_full_month(s)(date(2026, 11, 1)) == "2026-05"
+        assert _last_full_month(s)(date(2026, 5, 20)) is None
     with Store(":memory:", cfg) as empty:
-        assert empty.coverage() is None and empty.last_full_month() is None
+        assert empty.coverage() is None and _last_full_month(empty)() is None
 
 
 # -- idempotency --------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
 from decimal import Decimal
 
 import ibis
@@ -22,7 +21,7 @@ import pandas as pd
 
 from workbench import dimensions as dm
 from workbench.config import Config
-from workbench.coverage import closing, last_complete_month
+from workbench.coverage import closing
 from workbench.errors import WorkbenchError
 from workbench.schema import COST_COLUMNS
 
@@ -123,11 +122,6 @@ class Queries:
             "start": pd.to_datetime(df["short_start"].where(short_rows, df["any_start"])),
             "end": [closing(e) for e in pd.to_datetime(df["short_end"].where(short_rows, df["any_end"]))]})
         return _frame(out, ["provider", "start", "end"])
-
-    def last_full_month(self, today: date | None = None) -> str | None:
-        """Latest month before today's that every provider it counts on covers to its last
-        day (coverage.last_complete_month)."""
-        return last_complete_month(self.months(), self.provider_coverage(), today)
 
     def _filtered(self, start=None, end=None, filters=None):
         return dm.apply_filters(self.table, self.config, start, end, filters)
