@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's Chromium renders PDFs and drives the browser tests; Playwright's own download is not used.
+# Noto CJK gives it letters for names in Chinese, Japanese and Korean (else boxes).
 browser:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium (browser tests, PDF)"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium) >/dev/null; }
+	@fc-list :lang=ja 2>/dev/null | grep -q . || { echo "installing Debian's Noto CJK fonts (names in Chinese, Japanese, Korean)"; \
+	  (apt-get install -y -qq fonts-noto-cjk || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk) || \
+	   sudo apt-get install -y -qq fonts-noto-cjk) >/dev/null 2>&1 || \
+	  echo "could not install fonts-noto-cjk: names in those scripts print as boxes"; }
 
 # Spark (local mode) runs the analysis queries in the portability test; it needs a JRE.
 java:

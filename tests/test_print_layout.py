@@ -193,3 +193,22 @@ def test_names_summed_into_other_are_not_listed():
     listed = str(pages._html(pages.full_names({"team": charts.bar_rows(rows, "team")})))
     assert all(n in listed for n in names[-11:])  # eleven bars of their own, then "other"
     assert not any(n in listed for n in names[:-11])
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_names_in_japanese_chinese_and_korean_print_as_letters_not_boxes(tmp_path):
+    """A team named in CJK script prints with a font that has its letters (`make browser`
+    installs Debian's Noto CJK when no such font is there): not as empty boxes."""
+    names = ["検索チーム", "推荐系统", "검색팀"]
+    rows = "".join(f"<tr><td>{n}</td><td class='num'>{i + 1},000.00</td></tr>"
+                   for i, n in enumerate(names))
+    page = tmp_path / "cjk.html"
+    page.write_text(f"<!doctype html><meta charset='utf-8'><style>{render.css()}</style>"
+                    f"<table>{rows}</table>", encoding="utf-8")
+    render.print_pdf(page, tmp_path / "cjk.pdf", render.find_chromium())
+    pdf = PdfReader(tmp_path / "cjk.pdf").pages[0]
+    fonts = [str(font.get_object().get("/FontDescriptor", {}).get("/FontName"))
+             for font in pdf["/Resources"]["/Font"].values()]  # Type3 fonts too
+    assert any("CJK" in f for f in fonts), fonts
+    assert all(n in squeezed(pdf.extract_text()) for n in names)
