@@ -240,6 +240,24 @@ def test_a_step_is_placed_on_its_day_so_the_history_gains_no_spike(seed, before,
     assert abs(f["mean"].mean() - after) < 0.05 * after
 
 
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_intervals_after_a_step_are_sized_by_the_noise_since_it(factor):
+    """Spend halved 30 days ago (a commitment bought), its noise with it: sized by the weeks
+    before the step too, the 80 % / 95 % intervals covered 98 % / 100 % of the next month."""
+    inside = {80: [], 95: []}
+    for seed in range(12):
+        r = np.random.default_rng(seed)
+        idx = pd.date_range("2024-01-01", periods=395, freq="D")
+        y = 1000 * np.where(idx.day_of_week >= 5, 0.7, 1.0) * (1 + r.normal(0, 0.05, len(idx)))
+        y[335:] *= factor
+        y = pd.Series(y, idx)
+        f = forecast_series(y.iloc[:365], 30)
+        for lv in inside:
+            ok = (y.iloc[365:] >= f[f"lo_{lv}"]) & (y.iloc[365:] <= f[f"hi_{lv}"])
+            inside[lv].append(ok.mean())
+    assert 0.7 <= np.mean(inside[80]) <= 0.9 and 0.88 <= np.mean(inside[95]) <= 0.99
+
+
 def test_launch_a_few_days_ago_is_seen():
     v = weekly_pattern(200, level=100, amp=10, noise=3, seed=9)
     v[-4:] += 100.0

@@ -118,10 +118,12 @@ def _unevenness(x: np.ndarray, span: int) -> float:
     return max(a / b, b / a)
 
 
-def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, YoungLevel | None]:
-    """(target, fit values, calibration values, notes, young level): level shifts removed from
-    the first three, spikes clipped in the fit values, one-off spikes NaN in the calibration
-    values (the intervals are sized without them)."""
+def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, YoungLevel | None,
+                                  int]:
+    """(target, fit values, calibration values, notes, young level, position of the latest
+    level shift or 0): level shifts removed from the first three, spikes clipped in the fit
+    values, one-off spikes NaN in the calibration values (the intervals are sized without
+    them)."""
     v = p.values
     seasonal = robust_seasonal(v, p.periods)
     # half a season after a launch is enough to see it (12 hours, 3 days, 6 months)
@@ -158,7 +160,7 @@ def _clean(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, Young
         notes["winsorized_points"] = n_clipped
     if shifts:
         notes["level_shifts_at"] = [str(p.index[t]) for t in sorted(shifts)]
-    return target, d_fit + seasonal, calib, notes, young
+    return target, d_fit + seasonal, calib, notes, young, max(shifts, default=0)
 
 
 def _young_level(raw: np.ndarray, d: np.ndarray, shifts: list[int], index: pd.DatetimeIndex,
@@ -445,7 +447,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         widths = {lv: np.zeros(horizon) for lv in levels}
         model, why = "constant", "history is constant; forecast repeats it with zero width"
     else:
-        target, fit, calib, notes, young = _clean(p)
+        target, fit, calib, notes, young, since = _clean(p)
         attrs.update(notes)
         # A forecast of one step is calibrated on backtests of two: _plan asks for two at
         # least, and one step per window gives too few errors to size an interval by.
@@ -463,7 +465,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 f"history of {len(target)} points is too short to backtest; fell back")
         else:
             mean, widths, model, why, mase = _select_and_fit(
-                p, target, fit, calib, origins, steps, horizon, levels)
+                p, target, fit, calib, origins, steps, horizon, levels, since)
             attrs["backtest_mase"] = {k: round(v, 4) for k, v in mase.items()}
             attrs["backtest_windows"] = len(origins)
             attrs["backtest_steps"] = steps
@@ -601,7 +603,19 @@ def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
     return {k: v for k, v in out.items() if np.isfinite(v)}
 
 
-def _select_and_fit(p, target, fit, calib, origins, steps, horizon, levels):
+def _scale_now(calib: np.ndarray, m: int, since: int) -> float:
+    """The recent seasonal-naive MAE the intervals are sized by, over the points since the
+    latest level shift when they hold 2 seasons of differences (14 at least): the noise of a
+    level cut by a third (a commitment bought) shrinks with it, and the weeks before the
+    shift kept 80 % intervals covering 93 % of the next month."""
+    recent = _recent(m)
+    after = len(calib) - since - m  # seasonal differences wholly after the shift
+    if since > 0 and after >= max(2 * m, 14):
+        recent = min(recent, after)
+    return _snaive_mae(calib, m, recent)
+
+
+def _select_and_fit(p, target, fit, calib, origins, steps, horizon, levels, since=0):
     ev = _evaluate(target, fit, calib, p.periods, p.m, origins, steps)
     mase, top = _rank(ev, _recent_mase(target, fit, p.periods, p.m))
     best = top[0]
@@ -610,7 +624,7 @@ def _select_and_fit(p, target, fit, calib, origins, steps, horizon, levels):
     members = top if use_comb else [best]
     paths = candidate_paths(fit, horizon, p.periods, log=bool(np.min(fit) > 0))
     mean = np.mean([paths[k] for k in members], axis=0)
-    scale_now = _snaive_mae(calib, p.m, _recent(p.m)) or float(ev.width_scale.mean())
+    scale_now = _scale_now(calib, p.m, since) or float(ev.width_scale.mean())
     widths = _half_widths(ev.width_errors(chosen), ev.width_scale, horizon, levels, scale_now)
     # The chosen model's backtest errors are optimistic because it was chosen on them; widen
     # by how much better it looked than the best three did on average.
@@ -642,7 +656,7 @@ def backtest(y: pd.Series, horizon: int, windows: int = 3, levels=(80, 95),
         raise WorkbenchError(f"backtest: windows must be an integer >= 2, got {windows!r}")
     _unit(p)
     p.values, _, _ = monthly_charges(p.values, p.index)  # as forecast_series: fees apart
-    target, fit, calib, _, _ = _clean(p)
+    target, fit, calib, _, _, _ = _clean(p)
     origins, steps = _plan(len(target), p.m, horizon, windows, overlap=False)
     if horizon < 2:
         raise WorkbenchError("backtest: a horizon of 1 step gives one error a window, too few "
