@@ -393,15 +393,28 @@ def _future_index(p: Prepared, horizon: int) -> pd.DatetimeIndex:
 
 def _fallback(p: Prepared, target, horizon, levels, why: str):
     """Seasonal naive (or the recent mean without a full season) with textbook normal intervals."""
-    from scipy.stats import norm
+    from scipy.stats import norm, t
 
     v, m = target, p.m
     steps = np.arange(horizon)
+    q = {lv: norm.ppf(0.5 + lv / 200) for lv in levels}
+    c = p.one_cycle
     if m > 1 and len(v) >= 2 * m:
         mean = v[-m:][steps % m]
         sd = np.std(v[m:] - v[:-m], ddof=1)
         growth = np.sqrt(steps // m + 1)
         model = "seasonal_naive"
+    elif c > 1 and _repeats(v, c):
+        # Weekends in 10 days of spend: the recent mean missed every day by the weekday-weekend
+        # gap (a third of the spend, against 7 % for the last week repeated). Its few seasonal
+        # differences size the interval through Student's t, as an sd from 3 is uncertain.
+        d = v[c:] - v[:-c]
+        mean = v[-c:][steps % c]
+        sd = float(np.sqrt(np.mean(d ** 2)))
+        q = {lv: t.ppf(0.5 + lv / 200, df=len(d)) for lv in levels}
+        growth = np.sqrt(steps // c + 1)
+        model = "seasonal_naive"
+        why += f" to its last whole season ({c} points), which repeats closer than the points keep to their mean"
     else:
         k = min(len(v), 7)
         mean = np.full(horizon, v[-k:].mean())
@@ -411,8 +424,20 @@ def _fallback(p: Prepared, target, horizon, levels, why: str):
         growth = np.sqrt(steps + 1 + 1 / k)
         model = "recent_mean"
     sd = 0.0 if not np.isfinite(sd) else sd
-    widths = {lv: norm.ppf(0.5 + lv / 200) * sd * growth for lv in levels}
+    widths = {lv: q[lv] * sd * growth for lv in levels}
     return mean, widths, model, why
+
+
+REPEAT_SHARE = 0.7  # the seasonal differences' size, at most, as a share of the spread
+
+
+def _repeats(v: np.ndarray, c: int) -> bool:
+    """A season seen once repeats: 3 or more points a season apart differ by less than
+    REPEAT_SHARE of how far the points lie from their mean (a week of noise does not)."""
+    if len(v) < c + 3:
+        return False
+    spread = float(np.mean(np.abs(v - v.mean())))
+    return float(np.mean(np.abs(v[c:] - v[:-c]))) < REPEAT_SHARE * spread
 
 
 def _unit(p: Prepared) -> float:

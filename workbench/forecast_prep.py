@@ -25,6 +25,9 @@ class Prepared:
     index: pd.DatetimeIndex  # regular, with freq
     periods: tuple[float, ...]  # main season first (int), then longer ones (Fourier terms)
     notes: dict = field(default_factory=dict)
+    # the default main season when the history holds one cycle of it but not two (10 days of a
+    # daily series): too few to estimate a season, enough to see the last one repeat
+    one_cycle: int = 0
 
     @property
     def m(self) -> int:
@@ -94,7 +97,9 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
         notes["history_truncated_to"] = MAX_HISTORY
     idx = pd.DatetimeIndex(y.index, freq=freq, name=name)
     periods = season_periods(freq, len(y), season_length)
-    return Prepared(y.to_numpy(dtype=float), idx, periods, notes)
+    default = _default_periods(freq, len(y)) if season_length is None else ()
+    one_cycle = int(default[0]) if default and not periods and len(y) > default[0] else 0
+    return Prepared(y.to_numpy(dtype=float), idx, periods, notes, one_cycle)
 
 
 def _plain_months(freq: pd.DateOffset) -> int | None:
