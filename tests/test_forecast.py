@@ -672,6 +672,18 @@ def test_a_monthly_bill_that_varies_keeps_its_day_inside_the_interval():
     assert np.mean(inside[80]) >= 0.5 and np.mean(inside[95]) >= 0.8
 
 
+def test_the_reason_names_monthly_charges():
+    """A subscription billed on the 1st with nothing else was forecast with the reason
+    "history is constant", and a reason never said the fees were forecast apart."""
+    idx = pd.date_range("2024-01-01", periods=200, freq="D")
+    fee = pd.Series(np.where(idx.day == 1, 5000.0, 0.0), idx)
+    why = forecast_series(fee, 60).attrs["reason"]
+    assert why.startswith("history apart from its monthly charges is constant")
+    assert "charges on day 1 of every month repeat" in why
+    why = forecast_series(_with_fees(0, {1: 3000.0, "last": 500.0}), 30).attrs["reason"]
+    assert "charges on the last day and day 1 of every month" in why
+
+
 def test_jobs_that_run_some_days_are_not_taken_for_monthly_fees():
     found = 0
     for seed in range(20):

@@ -470,7 +470,8 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     if np.ptp(p.values) == 0:
         mean = np.full(horizon, p.values[-1])
         widths = {lv: np.zeros(horizon) for lv in levels}
-        model, why = "constant", "history is constant; forecast repeats it with zero width"
+        rest = "history apart from its monthly charges" if charges else "history"
+        model, why = "constant", f"{rest} is constant; forecast repeats it with zero width"
     else:
         target, fit, calib, notes, young, since = _clean(p)
         attrs.update(notes)
@@ -511,6 +512,9 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
         widths = {lv: np.hypot(w, extra[lv]) for lv, w in widths.items()}
         attrs["monthly_charges"] = {slot_label(key): amount * unit
                                     for key, amount in sorted(charges.items(), key=str)}
+        slots = " and ".join(_slot_words(k) for k in attrs["monthly_charges"])
+        why += (f"; charges on {slots} of every month repeat at the latest month's amount, "
+                f"their intervals widened by how much they changed from month to month")
     attrs.update({"model": model, "reason": why, "levels": list(levels)})
     if nonneg:
         attrs["clipped_at_zero"] = True
@@ -518,6 +522,12 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                  None if span is None else (span[0] * unit, span[1] * unit))
     out.attrs = attrs
     return out
+
+
+def _slot_words(label) -> str:
+    """1 -> "day 1", "last" -> "the last day", "1 00:00" -> "day 1 00:00"."""
+    day, _, time = str(label).partition(" ")
+    return ("the last day" if day == "last" else f"day {day}") + (f" {time}" if time else "")
 
 
 def _charge_widths(index: pd.DatetimeIndex, changes: dict, levels) -> dict:
