@@ -25,6 +25,9 @@ class Prepared:
     index: pd.DatetimeIndex  # regular, with freq
     periods: tuple[float, ...]  # main season first (int), then longer ones (Fourier terms)
     notes: dict = field(default_factory=dict)
+    # the default main season when the history holds one cycle of it but not two (10 days of a
+    # daily series): too few to estimate a season, enough to see the last one repeat
+    one_cycle: int = 0
 
     @property
     def m(self) -> int:
@@ -94,7 +97,9 @@ def prepare(y, horizon, levels, season_length=None) -> Prepared:
         notes["history_truncated_to"] = MAX_HISTORY
     idx = pd.DatetimeIndex(y.index, freq=freq, name=name)
     periods = season_periods(freq, len(y), season_length)
-    return Prepared(y.to_numpy(dtype=float), idx, periods, notes)
+    default = _default_periods(freq, len(y)) if season_length is None else ()
+    one_cycle = int(default[0]) if default and not periods and len(y) > default[0] else 0
+    return Prepared(y.to_numpy(dtype=float), idx, periods, notes, one_cycle)
 
 
 def _plain_months(freq: pd.DateOffset) -> int | None:
@@ -444,9 +449,10 @@ def _steps_within_a_day(index: pd.DatetimeIndex) -> bool | None:
 
 
 def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
-                    ) -> tuple[np.ndarray, dict]:
+                    ) -> tuple[np.ndarray, dict, dict]:
     """Charges billed at the same point of every month in a daily or hourly series (a support
-    plan, a subscription, a reservation paid monthly): (values without them, {slot: amount}).
+    plan, a subscription, a reservation paid monthly): (values without them, {slot: amount},
+    {slot: its changes from one month to the next}).
 
     A model of days or hours sees such a charge as a one-off spike: clipped, it forecasts
     none, and a month's forecast misses the fee. A slot (a day of the month, and below a day
@@ -454,11 +460,12 @@ def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
     the points around it, with the same sign, by more than k robust sigmas of the noise, and
     as one of the TOP_OF_MONTH points of its month that stand out most: jobs that run some
     days and not others land on one date three months running often enough, but rarely as
-    the month's largest. Its amount is the latest month's.
+    the month's largest. Its amount is the latest month's; how much it changed from month to
+    month (a bill that follows usage, such as an LLM API billed monthly) sizes its interval.
     """
     daily = _steps_within_a_day(index)
     if daily is None or len(values) < 7:
-        return values, {}
+        return values, {}, {}
     excess = values - _median_filter(values, 7)
     lim = k * max(robust_sigma(excess), 1e-12 * float(np.max(np.abs(values))))
     size = pd.Series(np.abs(excess))
@@ -469,7 +476,7 @@ def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
     for i, ts in enumerate(index):
         for key in _slot_keys(ts, daily):
             by_slot.setdefault(key, []).append(i)
-    out, charges = values.copy(), {}
+    out, charges, changes = values.copy(), {}, {}
     for key, rows in by_slot.items():
         recent = excess[rows[-MONTHS_FOR_CHARGE:]]
         if len(rows) < MONTHS_FOR_CHARGE or not (np.all(recent > lim) or np.all(recent < -lim)):
@@ -478,7 +485,8 @@ def monthly_charges(values: np.ndarray, index: pd.DatetimeIndex, k: float = 6.0
         hit = [i for i in rows if np.sign(excess[i]) == sign and abs(excess[i]) > lim]
         out[hit] -= excess[hit]
         charges[key] = float(excess[rows[-1]])
-    return out, charges
+        changes[key] = np.diff(excess[hit])
+    return out, charges, changes
 
 
 def charges_on(index: pd.DatetimeIndex, charges: dict) -> np.ndarray:
