@@ -59,6 +59,18 @@ def test_exact_sums_and_cents_hold_every_digit_the_store_keeps():
     assert tables.money_exact(widest, "USD") == "$10," + ",".join(["000"] * 9) + ".00"
 
 
+def test_signed_money_sign_follows_the_figure_shown():
+    # an IDR change past what a float holds to the cent is approximate: its sign follows the
+    # mark ("+≈-IDR" read as a rise)
+    assert tables.signed_money(-2222222202222240.06, "IDR", exact=True) == "≈-IDR 2,222.2T"
+    assert tables.signed_money(2222222202222240.06, "IDR", exact=True) == "≈+IDR 2,222.2T"
+    # a sign goes with the currency's own smallest unit, not with cents
+    assert tables.signed_money(0.004, "BHD") == "+BHD 0.004"
+    assert tables.signed_money(-0.004, "BHD", exact=True) == "-BHD 0.004"
+    assert tables.signed_money(0.4, "JPY") == "¥0"
+    assert tables.signed_money(0.004, "USD") == "$0.00"
+
+
 def test_signed_money_and_percent():
     assert tables.signed_money(1500, "USD") == "+$1.5k"
     assert tables.signed_money(-1500, "USD") == "-$1.5k"

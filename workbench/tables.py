@@ -104,11 +104,19 @@ def money_exact(amount, currency: str | None = "USD") -> str:
 
 
 def signed_money(amount, currency: str | None = "USD", exact: bool = False) -> str:
-    """A change in money with an explicit sign: +$1.2k, -$300 (exact: +$1,234.56)."""
+    """A change in money with an explicit sign: +$1.2k, -$300 (exact: +$1,234.56), ≈+IDR 2.2T.
+
+    The sign goes by the text shown, after an approximate figure's "≈": a change that shows
+    as zero in the currency's smallest unit (¥0.4) has none, and one that does not (BHD 0.004)
+    has one.
+    """
     if _missing(amount):
         return "n/a"
     text = (money_exact if exact else money)(amount, currency)
-    return text if text.startswith("-") or round(float(amount), 2) == 0 else "+" + text
+    approx, body = ("≈", text[1:]) if text.startswith("≈") else ("", text)
+    if body.startswith("-") or not any(ch in "123456789" for ch in body):
+        return text
+    return f"{approx}+{body}"
 
 
 def percent(ratio, digits: int = 1, signed: bool = False) -> str:
