@@ -228,3 +228,17 @@ def test_axis_labels_are_unique_and_depend_on_the_names_only():
     assert charts.axis_labels([ALPHA, taken]).count(taken) == 1
     for label in [*labels, *numbered]:
         assert len(label) <= charts.NAME_CHARS and charts.label_width(label) <= charts.NAME_PX
+
+
+def test_amount_axes_use_the_suffixes_of_the_bar_labels():
+    """Tick labels read as the amounts on the bars do: $0.20 is "0.2", not SI's "200m"
+    (taken for 200 million), and 2.5 billion is "2.5B", not "2.5G"."""
+    def ticks(costs):
+        rows = pd.DataFrame({"team": ["a", "b"], "currency": "USD", "cost": costs})
+        return re.findall(r'<text text-anchor="(?:middle|start|end)" transform="translate\([\d.,]+\)"'
+                          r'[^>]*>([^<]*)</text>', svg(charts.bar(rows, "team", "q")))
+
+    small, large = ticks([0.8, 0.3]), ticks([2.5e9, 1e9])
+    assert "0.2" in small and not any(t.endswith("m") for t in small), small
+    assert "2.5B" in large and not any(t.endswith("G") for t in large), large
+    assert "10,000T" in ticks([6.6e16, 2e16])  # IDR: as money() shows it, never "10P"
