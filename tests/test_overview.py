@@ -222,3 +222,15 @@ def test_billed_cost_apart_from_effective_cost_is_said_with_why():
         "a commitment purchase or prepayment is billed when bought, and its cost is spread "
         "over the usage it covers."]
     assert overview.billed_apart(monthly_frame(), "2026-06") == []
+
+
+def test_billed_cost_apart_goes_by_the_currency_smallest_unit():
+    """A gap a currency cannot show (a fraction of a yen) says nothing, where it read
+    "¥0 above effective cost"; one of a few fils (3 decimals) is said."""
+    def frame(cur, billed, effective):
+        return pd.DataFrame([{"month": "2026-06", "currency": cur, "billed_cost": billed,
+                              "effective_cost": effective}])
+
+    assert overview.billed_apart(frame("JPY", 1000000.0, 999999.6), "2026-06") == []
+    (said,) = overview.billed_apart(frame("BHD", 10.004, 10.0), "2026-06")
+    assert "BHD 0.004 above effective cost" in said

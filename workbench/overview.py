@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
+from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
 from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money
@@ -85,7 +86,7 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
     for cur, sub in monthly[monthly["month"] == month].groupby("currency", sort=True):
         billed, effective = exact_sum(sub["billed_cost"]), exact_sum(sub[COST])
         gap = exact_sum([billed, -effective])
-        if abs(gap) < 0.005:
+        if to_smallest_unit(gap, cur) == 0:  # ¥0.4 apart is "¥0 above"; 4 fils are BHD 0.004
             continue
         out.append(f"Billed cost (what the invoices charge) in {cur} was {money(billed, cur)}, "
                    f"{money(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective cost: "
