@@ -165,7 +165,10 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
-    wide = wide[wide["change"] != 0]
+    # a change the currency cannot show (a fraction of a cent, float noise) is no move
+    moved = [to_smallest_unit(ch, cur) != 0 for ch, cur in zip(wide["change"], wide["currency"],
+                                                               strict=True)]
+    wide = wide[pd.Series(moved, index=wide.index, dtype=bool)]
     wide = wide.assign(_abs=wide["change"].abs()).sort_values(["currency", "_abs"], ascending=[True, False])
     out = wide.groupby("currency", group_keys=False).head(n).drop(columns="_abs")
     return out[["label", *dims, "currency", "previous", "cost", "change", "change_pct"]].reset_index(drop=True)
@@ -232,7 +235,9 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
                 parts.append(f"with no data for {name} ({r[f'{key}_month']})")
             else:
                 ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
-                word = ("up" if ch > 0 else "down" if ch < 0 else "flat" if ch == 0
+                # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
+                shown = float("nan") if pd.isna(ch) else to_smallest_unit(ch, cur)
+                word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
                 parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
