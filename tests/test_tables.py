@@ -96,6 +96,7 @@ def test_signed_money_and_percent():
     assert tables.percent(0.1234) == "12.3%"
     assert tables.percent(0.1234, signed=True) == "+12.3%"
     assert tables.percent(float("inf")) == "n/a"
+    assert tables.percent(999999.0, signed=True) == "+99,999,900.0%"  # from $0.01 to $10k
     assert tables.percent(-0.00004, signed=True) == "0.0%" == tables.percent(0.00004, signed=True)
 
 

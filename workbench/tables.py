@@ -133,7 +133,7 @@ def percent(ratio, digits: int = 1, signed: bool = False) -> str:
     if _missing(ratio) or math.isinf(float(ratio)):
         return "n/a"
     value = round(float(ratio) * 100, digits) + 0.0  # + 0.0: no "-0.0%" for a tiny fall
-    text = f"{value:.{digits}f}%"
+    text = f"{value:,.{digits}f}%"  # a rise from a few cents runs to millions of percent
     return f"+{text}" if signed and value > 0 else text
 
 
