@@ -31,7 +31,6 @@ SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # string by hashing its whole schema, which made up half the time to build a chart.
 
 
-
 def _amount_label_expr() -> str:
     """A Vega expression for an amount axis's tick labels with the suffixes the bars' labels
     use (k, M, B, T: tables.money). SI prefixes would read 0.2 as "200m", taken for 200

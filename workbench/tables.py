@@ -89,8 +89,8 @@ def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
                 text = f"{scaled:,.{digits}f}{suffix}"
                 break
     else:
-        digits = 0 if a >= 100 else minor_units(currency)
-        text = f"{_half_up(a, digits):,.{digits}f}"
+        places = 0 if a >= 100 else minor_units(currency)
+        text = f"{_half_up(a, places):,.{places}f}"
     negative = value < 0 and text.strip("0.,") != ""
     return _with_currency(text, currency, negative)
 
