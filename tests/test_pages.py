@@ -118,6 +118,15 @@ def test_a_month_the_daily_data_does_not_reach_is_said_incomplete():
     assert not [n for n in pages.overview_notices(invoiced, "2026-07") if "does not cover" in n]
 
 
+def test_a_month_compared_with_that_the_data_covers_in_part_is_said():
+    data = dataclasses.replace(base(), coverage=(pd.Timestamp("2026-05-16"), pd.Timestamp("2026-07-01")))
+    assert ("The data for 2026-05, which 2026-06 is compared with, covers 2026-05-16 to "
+            "2026-05-31 only: a change against it is not one between whole months."
+            ) in pages.overview_notices(data, "2026-06")
+    whole = dataclasses.replace(data, coverage=(pd.Timestamp("2026-05-01"), pd.Timestamp("2026-07-01")))
+    assert not [n for n in pages.overview_notices(whole, "2026-06") if "compared with" in n]
+
+
 def test_resolve_month():
     data = base()
     assert pages.resolve_month("", data) == "2026-06"

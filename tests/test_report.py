@@ -477,7 +477,7 @@ def test_a_lagging_provider_holds_the_month_back_and_the_pack_says_so(lagging_ru
                                   "stopped": False},
                                  {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False,
                                   "stopped": False}],
-                   "ended_before": [], "held_back": None}
+                   "ended_before": [], "held_back": None, "partial_compared": []}
     index = (root / "may" / "index.html").read_text()
     assert ("The data of Beta Cloud (last day 2025-05-20) stops before the end of 2025-05; the "
             "other providers&#x27; data does." in index)

@@ -138,6 +138,13 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
                                        "change_pct"])
 
 
+def partial_compared_note(entry: dict, month: str) -> str:
+    """A month compared with that the data covers in part (coverage.partial_compared)."""
+    return (f"The data for {entry['month']}, which {month} is compared with, covers "
+            f"{entry['first_day']} to {entry['last_day']} only: a change against it is not one "
+            "between whole months.")
+
+
 def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) -> pd.DataFrame:
     """dim, currency, cost, share (of the currency's month total), largest first."""
     cur = monthly[monthly["month"] == month]

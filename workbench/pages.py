@@ -431,6 +431,8 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
                    f"{coverage.first_day(data.coverage[0])} to {coverage.last_day(data.coverage[1])}): "
                    "only charges billed for a whole month (a fee, a purchase, a credit) reach it, "
                    "so its figures are incomplete.")
+    out.extend(overview.partial_compared_note(e, month)
+               for e in coverage.partial_compared(data.coverage, month, data.months))
     out.extend(_provider_notices(data.provider_spans, month, data.months))
     if overview.shift_month(month, -1) not in data.months:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")
