@@ -452,5 +452,8 @@ def _comparison_panel(order: tuple[str, ...]) -> alt.LayerChart:
     bars = base.mark_bar().encode(color=alt.Color(
         "period:N", scale=alt.Scale(domain=list(order), range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
         legend=None))
-    text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text=alt.Text("amount:N"))
+    # As on the other bars: a month of net credits is labelled from zero, not on its dark bar.
+    text = base.transform_calculate(label_x="max(datum.cost, 0)").mark_text(
+        align="left", dx=4, fontSize=11, color="#222").encode(
+        x=alt.X("label_x:Q"), text=alt.Text("amount:N"))
     return alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))
