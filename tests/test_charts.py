@@ -228,3 +228,31 @@ def test_axis_labels_are_unique_and_depend_on_the_names_only():
     assert charts.axis_labels([ALPHA, taken]).count(taken) == 1
     for label in [*labels, *numbered]:
         assert len(label) <= charts.NAME_CHARS and charts.label_width(label) <= charts.NAME_PX
+
+
+def test_amount_axes_use_the_suffixes_of_the_bar_labels():
+    """Tick labels read as the amounts on the bars do: $0.20 is "0.2", not SI's "200m"
+    (taken for 200 million), and 2.5 billion is "2.5B", not "2.5G"."""
+    def ticks(costs):
+        rows = pd.DataFrame({"team": ["a", "b"], "currency": "USD", "cost": costs})
+        return re.findall(r'<text text-anchor="(?:middle|start|end)" transform="translate\([\d.,]+\)"'
+                          r'[^>]*>([^<]*)</text>', svg(charts.bar(rows, "team", "q")))
+
+    small, large = ticks([0.8, 0.3]), ticks([2.5e9, 1e9])
+    assert "0.2" in small and not any(t.endswith("m") for t in small), small
+    assert "2.5B" in large and not any(t.endswith("G") for t in large), large
+    assert "10,000T" in ticks([6.6e16, 2e16])  # IDR: as money() shows it, never "10P"
+
+
+def test_a_month_of_net_credits_is_labelled_beside_its_bar_not_on_it():
+    """The comparison's label of a negative month starts at zero, as the other bar charts'
+    do: at the bar's end it was dark text on the dark bar of this month."""
+    head = pd.DataFrame([{"currency": "USD", "month": "2025-03", "cost": -2907.5,
+                          "previous_month": "2025-02", "previous": 1890.0,
+                          "last_year_month": "2024-03", "last_year": float("nan")}])
+    out = svg(charts.comparison(head, "How does this month compare?"))
+    bar = re.search(r'aria-label="[^"]*this month \(2025-03\)[^"]*" role="graphics-symbol" '
+                    r'aria-roledescription="bar" d="M([\d.]+),[\d.]+h([\d.]+)', out)
+    zero = float(bar.group(1)) + float(bar.group(2))  # a negative bar ends at zero
+    label = re.search(r'transform="translate\(([\d.]+),[\d.]+\)"[^>]*>-\$2\.9k</text>', out)
+    assert float(label.group(1)) >= zero

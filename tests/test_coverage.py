@@ -133,6 +133,26 @@ def test_a_month_the_data_starts_or_ends_inside_is_partial():
     assert june["providers"] == [{"provider": "AWS", "last_day": "2025-06-20 12:00", "complete": False, "stopped": False}]
 
 
+def test_a_month_compared_with_that_the_data_covers_in_part_is_named():
+    """Data that starts inside the month before makes the month look like a rise: the
+    months compared with (the one before, the same a year before) that the data covers in
+    part are named, with the days it covers."""
+    months = ["2024-06", "2024-07", "2025-05", "2025-06", "2025-07"]
+    data = spans(("AWS", "2025-05-16", "2025-08-01"))
+    whole = (pd.Timestamp("2025-05-16"), pd.Timestamp("2025-08-01"))
+    june = coverage.month_coverage("2025-06", whole, data, months, LATER)
+    assert june["month_complete"] is True
+    assert june["partial_compared"] == [{"month": "2025-05", "first_day": "2025-05-16",
+                                         "last_day": "2025-05-31"}]
+    assert coverage.month_coverage("2025-07", whole, data, months, LATER)["partial_compared"] == []
+    year = (pd.Timestamp("2024-06-20"), pd.Timestamp("2025-08-01"))
+    assert coverage.partial_compared(year, "2025-06", months) == [
+        {"month": "2024-06", "first_day": "2024-06-20", "last_day": "2024-06-30"}]
+    notes = report_index.coverage_notes(june, "2025-06")
+    assert notes == ["The data for 2025-05, which 2025-06 is compared with, covers 2025-05-16 "
+                     "to 2025-05-31 only: a change against it is not one between whole months."]
+
+
 @pytest.mark.parametrize("cov, says", [
     ({"month_complete": True, "first_day": "2025-05-01", "last_day": "2025-05-31",
       "providers": [{"provider": "AWS", "last_day": "2025-05-31", "complete": True, "stopped": False}],

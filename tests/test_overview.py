@@ -169,6 +169,20 @@ def test_a_filter_that_leaves_no_spend_in_a_month_reads_zero_not_unknown():
     assert "flat" not in " ".join(unknown)
 
 
+def test_changes_go_by_the_currency_smallest_unit():
+    """A change of a fraction of a yen reads flat (not "up ... ¥0") and is no mover."""
+    m = pd.DataFrame({"month": ["2026-05", "2026-06", "2026-05", "2026-06"], "currency": "JPY",
+                      "provider": "Cloud", "ServiceName": ["VMs", "VMs", "GPU", "GPU"],
+                      "effective_cost": [1000.0, 1000.4, 500.0, 800.0]})
+    movers = overview.top_movers(m.assign(ServiceName=["VMs", "VMs", "GPU", "GPU"]), "2026-06")
+    assert list(movers["ServiceName"]) == ["GPU"]
+    vms = m[m["ServiceName"] == "VMs"]
+    (text,) = overview.narrative(overview.headline(vms, "2026-06"),
+                                 vms.iloc[:0].assign(untagged=[], total=[], share=[]),
+                                 movers.iloc[:0])
+    assert "flat on the previous month" in text and "up" not in text
+
+
 def test_a_month_the_data_starts_or_ends_in_is_partial():
     covered = (pd.Timestamp("2026-04-15"), pd.Timestamp("2026-06-11"))  # end exclusive
     assert coverage.partial_month(covered, "2026-06") == ("2026-06-01", "2026-06-10")
@@ -222,3 +236,15 @@ def test_billed_cost_apart_from_effective_cost_is_said_with_why():
         "a commitment purchase or prepayment is billed when bought, and its cost is spread "
         "over the usage it covers."]
     assert overview.billed_apart(monthly_frame(), "2026-06") == []
+
+
+def test_billed_cost_apart_goes_by_the_currency_smallest_unit():
+    """A gap a currency cannot show (a fraction of a yen) says nothing, where it read
+    "¥0 above effective cost"; one of a few fils (3 decimals) is said."""
+    def frame(cur, billed, effective):
+        return pd.DataFrame([{"month": "2026-06", "currency": cur, "billed_cost": billed,
+                              "effective_cost": effective}])
+
+    assert overview.billed_apart(frame("JPY", 1000000.0, 999999.6), "2026-06") == []
+    (said,) = overview.billed_apart(frame("BHD", 10.004, 10.0), "2026-06")
+    assert "BHD 0.004 above effective cost" in said

@@ -101,6 +101,32 @@ def test_missing_months_and_tags_are_said_not_hidden():
     assert summary.count("<li>run-") == 22 and "run-21/a.csv: an older copy of &lt;X&gt;" in summary
 
 
+def test_a_month_the_daily_data_does_not_reach_is_said_incomplete():
+    """A month only month-long rows reach (a fee or a purchase billed ahead of the daily
+    usage) is not silently shown as a whole month, as the index does not show it either."""
+    data = base()  # daily data 2026-04-01 to 2026-06-30
+    for month in ("2026-07", "2026-03"):
+        assert (f"The data does not cover the days of {month} (its daily charges run 2026-04-01 "
+                "to 2026-06-30): only charges billed for a whole month (a fee, a purchase, a "
+                "credit) reach it, so its figures are incomplete.") in pages.overview_notices(data, month)
+    assert not [n for n in pages.overview_notices(data, "2026-06") if "does not cover" in n]
+    # a provider billed by the month only (an API invoice) covers July: its providers' notices say it
+    t = pd.Timestamp
+    spans = pd.DataFrame({"provider": ["AWS", "Lexica AI"], "start": [t("2026-04-01")] * 2,
+                          "end": [t("2026-07-01"), t("2026-08-01")]})
+    invoiced = dataclasses.replace(data, provider_spans=spans)
+    assert not [n for n in pages.overview_notices(invoiced, "2026-07") if "does not cover" in n]
+
+
+def test_a_month_compared_with_that_the_data_covers_in_part_is_said():
+    data = dataclasses.replace(base(), coverage=(pd.Timestamp("2026-05-16"), pd.Timestamp("2026-07-01")))
+    assert ("The data for 2026-05, which 2026-06 is compared with, covers 2026-05-16 to "
+            "2026-05-31 only: a change against it is not one between whole months."
+            ) in pages.overview_notices(data, "2026-06")
+    whole = dataclasses.replace(data, coverage=(pd.Timestamp("2026-05-01"), pd.Timestamp("2026-07-01")))
+    assert not [n for n in pages.overview_notices(whole, "2026-06") if "compared with" in n]
+
+
 def test_resolve_month():
     data = base()
     assert pages.resolve_month("", data) == "2026-06"

@@ -29,7 +29,7 @@ from browser import (
 from focus_export import write_export
 from pypdf import PdfReader
 
-from workbench import render, report, report_index
+from workbench import render, report, report_index, tables
 from workbench.errors import WorkbenchError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +81,18 @@ def test_remote_references_found_and_scripts_stripped():
                      "https://f/font.css", "https://f/a.woff"]
     stripped = render.strip_scripts(page)
     assert "<script" not in stripped and "<link" not in stripped and "<img" in stripped
+
+
+def test_text_that_reads_like_a_url_is_not_a_remote_reference():
+    """Names from the data are escaped text: a team tagged "src=https://wiki/team" is shown,
+    never fetched, and must not fail the page as one that loads from the network."""
+    names = ["src=https://wiki.example.com/team", "see url(https://x.example/a)", "data=//cdn",
+             '<img src="https://evil.example/x.png">']
+    page = str(tables.table(pd.DataFrame({"team": names})))
+    assert render.remote_references(page) == []
+    markup = ('<img srcset="a.png 1x, https://x/b.png 2x"><svg><image xlink:href="//x/c.png"/></svg>'
+              '<div style="background: url(https://x/d.png)">url(https://x/e.png)</div>')
+    assert render.remote_references(markup) == ["https://x/b.png", "//x/c.png", "https://x/d.png"]
 
 
 def test_notebook_html_has_no_code_no_script_no_remote_reference():
@@ -465,7 +477,7 @@ def test_a_lagging_provider_holds_the_month_back_and_the_pack_says_so(lagging_ru
                                   "stopped": False},
                                  {"provider": "Beta Cloud", "last_day": "2025-05-20", "complete": False,
                                   "stopped": False}],
-                   "ended_before": [], "held_back": None}
+                   "ended_before": [], "held_back": None, "partial_compared": []}
     index = (root / "may" / "index.html").read_text()
     assert ("The data of Beta Cloud (last day 2025-05-20) stops before the end of 2025-05; the "
             "other providers&#x27; data does." in index)

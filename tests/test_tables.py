@@ -59,6 +59,27 @@ def test_exact_sums_and_cents_hold_every_digit_the_store_keeps():
     assert tables.money_exact(widest, "USD") == "$10," + ",".join(["000"] * 9) + ".00"
 
 
+def test_short_money_rounds_half_up_as_the_exact_figures_do():
+    # a float rounds half to even on its binary value: CHF 400.50 read "CHF 400" beside
+    # CHF 600.75 as "CHF 601"
+    assert tables.money(400.5, "CHF") == "CHF 401"
+    assert tables.money(1250, "USD") == "$1.3k" and tables.money(-1250, "USD") == "-$1.3k"
+    assert tables.money(2.675, "USD") == "$2.68" and tables.money(12.5, "JPY") == "¥13"
+    assert tables.money(999949, "USD") == "$999.9k" and tables.money(999950, "USD") == "$1.0M"
+
+
+def test_signed_money_sign_follows_the_figure_shown():
+    # an IDR change past what a float holds to the cent is approximate: its sign follows the
+    # mark ("+≈-IDR" read as a rise)
+    assert tables.signed_money(-2222222202222240.06, "IDR", exact=True) == "≈-IDR 2,222.2T"
+    assert tables.signed_money(2222222202222240.06, "IDR", exact=True) == "≈+IDR 2,222.2T"
+    # a sign goes with the currency's own smallest unit, not with cents
+    assert tables.signed_money(0.004, "BHD") == "+BHD 0.004"
+    assert tables.signed_money(-0.004, "BHD", exact=True) == "-BHD 0.004"
+    assert tables.signed_money(0.4, "JPY") == "¥0"
+    assert tables.signed_money(0.004, "USD") == "$0.00"
+
+
 def test_signed_money_and_percent():
     assert tables.signed_money(1500, "USD") == "+$1.5k"
     assert tables.signed_money(-1500, "USD") == "-$1.5k"
@@ -75,6 +96,7 @@ def test_signed_money_and_percent():
     assert tables.percent(0.1234) == "12.3%"
     assert tables.percent(0.1234, signed=True) == "+12.3%"
     assert tables.percent(float("inf")) == "n/a"
+    assert tables.percent(999999.0, signed=True) == "+99,999,900.0%"  # from $0.01 to $10k
     assert tables.percent(-0.00004, signed=True) == "0.0%" == tables.percent(0.00004, signed=True)
 
 

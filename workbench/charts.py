@@ -17,7 +17,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from workbench.tables import exact_sum, money, percent, signed_money
+from workbench.tables import UNITS, exact_sum, money, percent, signed_money
 
 THEME = "workbench"
 WIDTH = 560
@@ -30,9 +30,20 @@ SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
 # string by hashing its whole schema, which made up half the time to build a chart.
 
-# Axes of amounts: SI suffixes, and few enough ticks that the last label (flushed left to
+
+def _amount_label_expr() -> str:
+    """A Vega expression for an amount axis's tick labels with the suffixes the bars' labels
+    use (k, M, B, T: tables.money). SI prefixes would read 0.2 as "200m", taken for 200
+    million, and a billion as "1G"."""
+    v = "datum.value"
+    steps = [f"abs({v}) >= {size:.0f} ? format({v} / {size:.0f}, ',~r') + '{suffix}'"
+             for size, suffix in UNITS]
+    return " : ".join([*steps, f"format({v}, '~r')"])
+
+
+# Axes of amounts: short suffixes, and few enough ticks that the last label (flushed left to
 # stay inside the chart) never runs into the one before it.
-AMOUNT_AXIS = alt.Axis(format="~s", tickCount=5)
+AMOUNT_AXIS = alt.Axis(labelExpr=_amount_label_expr(), tickCount=5)
 
 # Names on a bar axis. The label a bar shows is computed here, in the data (column LABEL):
 # a name longer than NAME_CHARS, or wider than NAME_PX at the axis's font size, shows its
@@ -441,5 +452,8 @@ def _comparison_panel(order: tuple[str, ...]) -> alt.LayerChart:
     bars = base.mark_bar().encode(color=alt.Color(
         "period:N", scale=alt.Scale(domain=list(order), range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
         legend=None))
-    text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(text=alt.Text("amount:N"))
+    # As on the other bars: a month of net credits is labelled from zero, not on its dark bar.
+    text = base.transform_calculate(label_x="max(datum.cost, 0)").mark_text(
+        align="left", dx=4, fontSize=11, color="#222").encode(
+        x=alt.X("label_x:Q"), text=alt.Text("amount:N"))
     return alt.layer(bars, text).properties(width=WIDTH - 200, height=alt.Step(26))

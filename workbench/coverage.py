@@ -88,6 +88,20 @@ def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
     return first_day(lo), last_day(hi)
 
 
+def partial_compared(coverage: tuple | None, month: str, months: Sequence[str]) -> list[dict]:
+    """The months `month` is compared with (the one before, the same a year before) that the
+    data covers in part, as {"month", "first_day", "last_day"}: data that starts inside the
+    month before makes its spend look low, and the change against it a rise that is not."""
+    start = _bounds(month)[0]
+    out = []
+    for back in (1, 12):
+        other = (start - pd.DateOffset(months=back)).strftime("%Y-%m")
+        days = partial_month(coverage, other) if other in months else None
+        if days:
+            out.append({"month": other, "first_day": days[0], "last_day": days[1]})
+    return out
+
+
 def _in(spans: pd.DataFrame, month: str) -> pd.DataFrame:
     """The named providers whose data reaches `month`'s first day and starts before its end
     (a provider taken on later is not missing from earlier months)."""
@@ -177,4 +191,5 @@ def month_coverage(month: str, coverage: tuple | None, spans: pd.DataFrame,
                          for r in ended.itertuples(index=False)],
         # a later month the default passed over, said when this month is that default
         "held_back": held_back(months, spans, month, today) if month == default else None,
+        "partial_compared": partial_compared(coverage, month, months),
     }

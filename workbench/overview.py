@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
+from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
 from workbench.months import is_month
 from workbench.tables import exact_sum, money, percent, signed_money
@@ -85,7 +86,7 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
     for cur, sub in monthly[monthly["month"] == month].groupby("currency", sort=True):
         billed, effective = exact_sum(sub["billed_cost"]), exact_sum(sub[COST])
         gap = exact_sum([billed, -effective])
-        if abs(gap) < 0.005:
+        if to_smallest_unit(gap, cur) == 0:  # ¥0.4 apart is "¥0 above"; 4 fils are BHD 0.004
             continue
         out.append(f"Billed cost (what the invoices charge) in {cur} was {money(billed, cur)}, "
                    f"{money(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective cost: "
@@ -137,6 +138,13 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
                                        "change_pct"])
 
 
+def partial_compared_note(entry: dict, month: str) -> str:
+    """A month compared with that the data covers in part (coverage.partial_compared)."""
+    return (f"The data for {entry['month']}, which {month} is compared with, covers "
+            f"{entry['first_day']} to {entry['last_day']} only: a change against it is not one "
+            "between whole months.")
+
+
 def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) -> pd.DataFrame:
     """dim, currency, cost, share (of the currency's month total), largest first."""
     cur = monthly[monthly["month"] == month]
@@ -164,7 +172,10 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
-    wide = wide[wide["change"] != 0]
+    # a change the currency cannot show (a fraction of a cent, float noise) is no move
+    moved = [to_smallest_unit(ch, cur) != 0 for ch, cur in zip(wide["change"], wide["currency"],
+                                                               strict=True)]
+    wide = wide[pd.Series(moved, index=wide.index, dtype=bool)]
     wide = wide.assign(_abs=wide["change"].abs()).sort_values(["currency", "_abs"], ascending=[True, False])
     out = wide.groupby("currency", group_keys=False).head(n).drop(columns="_abs")
     return out[["label", *dims, "currency", "previous", "cost", "change", "change_pct"]].reset_index(drop=True)
@@ -231,7 +242,9 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
                 parts.append(f"with no data for {name} ({r[f'{key}_month']})")
             else:
                 ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
-                word = ("up" if ch > 0 else "down" if ch < 0 else "flat" if ch == 0
+                # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
+                shown = float("nan") if pd.isna(ch) else to_smallest_unit(ch, cur)
+                word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
                 parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")

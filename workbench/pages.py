@@ -393,6 +393,16 @@ def _provider_notices(spans: pd.DataFrame | None, month: str, months: list[str])
     return out
 
 
+def outside(span: tuple | None, month: str) -> bool:
+    """Whether a span of time the data covers (Store.coverage, or a provider's) misses
+    `month` altogether: a month that only month-long rows reach (a fee or a purchase billed
+    ahead of the daily usage)."""
+    if span is None:
+        return False
+    start, stop = (pd.Timestamp(t) for t in overview.month_range(month))
+    return pd.Timestamp(span[1]) <= start or pd.Timestamp(span[0]) >= stop
+
+
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
@@ -415,6 +425,14 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
     if partial:
         out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
                    "month: set against full months, its figures look low.")
+    elif outside(data.coverage, month) and (data.provider_spans is None or all(
+            outside((r.start, r.end), month) for r in data.provider_spans.itertuples())):
+        out.append(f"The data does not cover the days of {month} (its daily charges run "
+                   f"{coverage.first_day(data.coverage[0])} to {coverage.last_day(data.coverage[1])}): "
+                   "only charges billed for a whole month (a fee, a purchase, a credit) reach it, "
+                   "so its figures are incomplete.")
+    out.extend(overview.partial_compared_note(e, month)
+               for e in coverage.partial_compared(data.coverage, month, data.months))
     out.extend(_provider_notices(data.provider_spans, month, data.months))
     if overview.shift_month(month, -1) not in data.months:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
@@ -25,8 +26,10 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "goo
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-extensions", "--no-first-run", "--no-pdf-header-footer")
 
-# Anything that makes a browser fetch: src/href/srcset/data/poster attributes and CSS url()/@import.
-_REMOTE_ATTR = re.compile(r"""\b(src|href|srcset|data|poster|action)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+# Anything that makes a browser fetch: src/href/srcset/data/poster/action attributes and CSS
+# url()/@import (in <style> and style attributes).
+_FETCHING = {"src", "href", "srcset", "data", "poster", "action"}
+_REMOTE_URL = re.compile(r"\s*((?:https?:)?//\S+)", re.I)
 _REMOTE_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"')\s]+)""", re.I)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.I | re.S)
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
@@ -36,17 +39,47 @@ def css() -> str:
     return (ASSETS / "report.css").read_text(encoding="utf-8")
 
 
+class _Fetches(HTMLParser):
+    """Collects the URLs a page's markup fetches, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            name = name.rsplit(":", 1)[-1]  # xlink:href
+            if value is None:
+                continue
+            if name == "style":
+                self.found += _REMOTE_CSS.findall(value)
+            elif name in _FETCHING and not (name == "href" and tag == "a"):
+                # a hyperlink is fetched only when clicked; srcset lists candidates
+                for part in value.split(",") if name == "srcset" else [value]:
+                    if m := _REMOTE_URL.match(part):
+                        self.found.append(m.group(1))
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.found += _REMOTE_CSS.findall(data)
+
+
 def remote_references(page: str) -> list[str]:
-    """Every URL in `page` a browser would fetch by itself (links a reader clicks excluded)."""
-    found = []
-    for m in _REMOTE_ATTR.finditer(page):
-        start = page.rfind("<", 0, m.start())
-        tag = page[start:start + 3].lower()
-        if m.group(1).lower() == "href" and tag.startswith("<a"):
-            continue  # a hyperlink, fetched only when clicked
-        found.append(m.group(2))
-    found += [m.group(1) for m in _REMOTE_CSS.finditer(page)]
-    return found
+    """Every URL in `page` a browser would fetch by itself (links a reader clicks excluded).
+
+    Only markup counts: text on the page (a tag value reading "src=https://wiki/team") is
+    escaped data, shown and never fetched, and must not fail the page.
+    """
+    parser = _Fetches()
+    parser.feed(page)
+    parser.close()
+    return parser.found
 
 
 def strip_scripts(page: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 
@@ -68,6 +68,14 @@ def exact_sum(values) -> float | Decimal:
         return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
 
 
+def _half_up(value: float, digits: int) -> Decimal:
+    """`value` rounded half up as its shortest text reads, as exact amounts are
+    (to_smallest_unit): a float's own rounding is half even, on its binary value, so
+    CHF 400.50 read "CHF 400" beside CHF 600.75 as "CHF 601", and $1,250 "$1.2k"."""
+    with localcontext(prec=EXACT_DIGITS):
+        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
     """Short money: $1.2M, $34.5k, $950, $4.56, -EUR 2.0k; 'n/a' when missing."""
     if _missing(amount):
@@ -76,12 +84,13 @@ def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
     a = abs(value)
     if a >= 999.5:  # would print as 1000 or more: use the smallest unit that stays under 1000
         for size, suffix in reversed(UNITS):
-            scaled = round(a / size, digits)
+            scaled = _half_up(a / size, digits)
             if scaled < 1000 or suffix == "T":
                 text = f"{scaled:,.{digits}f}{suffix}"
                 break
     else:
-        text = f"{a:,.0f}" if a >= 100 else f"{a:,.{minor_units(currency)}f}"
+        places = 0 if a >= 100 else minor_units(currency)
+        text = f"{_half_up(a, places):,.{places}f}"
     negative = value < 0 and text.strip("0.,") != ""
     return _with_currency(text, currency, negative)
 
@@ -104,11 +113,19 @@ def money_exact(amount, currency: str | None = "USD") -> str:
 
 
 def signed_money(amount, currency: str | None = "USD", exact: bool = False) -> str:
-    """A change in money with an explicit sign: +$1.2k, -$300 (exact: +$1,234.56)."""
+    """A change in money with an explicit sign: +$1.2k, -$300 (exact: +$1,234.56), ≈+IDR 2.2T.
+
+    The sign goes by the text shown, after an approximate figure's "≈": a change that shows
+    as zero in the currency's smallest unit (¥0.4) has none, and one that does not (BHD 0.004)
+    has one.
+    """
     if _missing(amount):
         return "n/a"
     text = (money_exact if exact else money)(amount, currency)
-    return text if text.startswith("-") or round(float(amount), 2) == 0 else "+" + text
+    approx, body = ("≈", text[1:]) if text.startswith("≈") else ("", text)
+    if body.startswith("-") or not any(ch in "123456789" for ch in body):
+        return text
+    return f"{approx}+{body}"
 
 
 def percent(ratio, digits: int = 1, signed: bool = False) -> str:
@@ -116,7 +133,7 @@ def percent(ratio, digits: int = 1, signed: bool = False) -> str:
     if _missing(ratio) or math.isinf(float(ratio)):
         return "n/a"
     value = round(float(ratio) * 100, digits) + 0.0  # + 0.0: no "-0.0%" for a tiny fall
-    text = f"{value:.{digits}f}%"
+    text = f"{value:,.{digits}f}%"  # a rise from a few cents runs to millions of percent
     return f"+{text}" if signed and value > 0 else text
 
 
