@@ -53,7 +53,7 @@ def test_each_provider_is_read_by_its_own_rows(tmp_path):
             {"provider": "Gamma API", "start": pd.Timestamp("2025-03-01"), "end": pd.Timestamp("2025-06-01")}]
         # the whole data reaches May's end (Alpha), but Beta's export stops on the 20th
         assert s.coverage()[1] == pd.Timestamp("2025-06-01")
-        assert s.last_full_month(LATER) == "2025-04"
+        assert coverage.last_complete_month(s.months(), s.provider_coverage(), LATER) == "2025-04"
         cov = coverage.month_coverage("2025-05", s.coverage(), got, s.months(), LATER)
     assert cov["month_complete"] is False
     assert (cov["first_day"], cov["last_day"]) == ("2025-05-01", "2025-05-31")
@@ -208,7 +208,7 @@ def test_inclusive_ends_and_rows_with_no_provider_hold_no_month_back(tmp_path):
         assert "(none)" in set(got["provider"])  # the blank rows are there, under no name
         assert got.set_index("provider").loc["Oracle Cloud", "end"] == pd.Timestamp("2025-06-01")
         assert s.coverage()[1] == pd.Timestamp("2025-06-01")
-        assert s.last_full_month(LATER) == "2025-05"
+        assert coverage.last_complete_month(s.months(), s.provider_coverage(), LATER) == "2025-05"
         cov = coverage.month_coverage("2025-05", s.coverage(), got, s.months(), LATER)
     assert cov["month_complete"] is True
     assert [p["provider"] for p in cov["providers"]] == ["Alpha Cloud", "Oracle Cloud"]

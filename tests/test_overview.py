@@ -88,6 +88,16 @@ def test_untagged_share():
     text = " ".join(overview.narrative(overview.headline(credit, "2026-06"),
                                        un.reset_index(), credit.iloc[:0].assign(label=[])))
     assert "-$15.00 of USD spend has no team tag" in text and "total is -$200" in text
+    # Untagged credits under a positive total, or untagged spend beyond it (credits tagged):
+    # no share of the total, which would read -7.5% or 125%.
+    for untagged, tagged in ((-15.0, 200.0), (250.0, -50.0)):
+        m = pd.DataFrame({"month": "2026-06", "currency": "USD", "tagged": ["no", "yes"],
+                          "team": [overview.UNTAGGED, "a"], "effective_cost": [untagged, tagged]})
+        un = overview.untagged_share(m, "2026-06")
+        assert math.isnan(un.loc[0, "share"])
+        text = " ".join(overview.narrative(overview.headline(m, "2026-06"), un, m.iloc[:0].assign(label=[])))
+        assert f"{tables.money(untagged, 'USD')} of USD spend has no team tag" in text
+        assert "%" not in text and "the month's USD total is" in text
 
 
 def test_filters_and_empty_dimensions():

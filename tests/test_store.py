@@ -1277,3 +1277,19 @@ def test_issuers_of_parts_one_manifest_lists_are_two_bills(tmp_path, cfg):
         res = s.ingest([str(run)])
         assert res.warnings == [] and res.rows == 50
         assert store_totals(s)["USD"][0] == Decimal("125")
+
+
+def test_a_charge_of_no_length_does_not_stretch_the_coverage(tmp_path, cfg):
+    """A purchase written with its period's start and end at one moment covers no time: the
+    data still ends where its daily rows end, so May stays incomplete."""
+    days = [{"ChargePeriodStart": f"2026-05-{d:02d}", "ChargePeriodEnd": f"2026-05-{d + 1:02d}"}
+            for d in range(1, 21)]
+    buy = {"ChargePeriodStart": "2026-06-01", "ChargePeriodEnd": "2026-06-01",
+           "ChargeCategory": "Purchase", "BillingPeriodStart": "2026-06-01",
+           "BillingPeriodEnd": "2026-07-01", "BilledCost": "500"}
+    f = frame_file(tmp_path / "in", "zero", [*days, buy])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.coverage() == (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-05-21"))
+        assert s.provider_coverage()["end"].tolist() == [pd.Timestamp("2026-05-21")]
+        assert _last_full_month(s)(date(2026, 11, 1)) is None

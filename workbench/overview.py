@@ -191,8 +191,10 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
         total = exact_sum(sub[value])
         untagged = exact_sum(sub.loc[sub[dim].isin(list(untagged_values)), value])
         rows.append({"currency": c, "untagged": untagged, "total": total,
-                     # a share of a total that is not positive (credits) means nothing
-                     "share": _ratio(untagged, total) if total > 0 else float("nan")})
+                     # a share is a part of a positive total: credits on one side (a total
+                     # not above zero, untagged below zero or beyond it) make it mean nothing
+                     "share": _ratio(untagged, total) if 0 <= untagged <= total and total > 0
+                     else float("nan")})
     return pd.DataFrame(rows, columns=["currency", "untagged", "total", "share"])
 
 

@@ -95,7 +95,10 @@ class Queries:
         covers what those rows cover.
         """
         t = self.table
-        for rows in (t.filter(t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1)), t):
+        # a charge whose period starts and ends at one moment (a purchase) covers no time
+        timed = t.ChargePeriodEnd > t.ChargePeriodStart
+        for rows in (t.filter(timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))),
+                     t.filter(timed), t):
             # aggregate, not select: a selected reduction is a window, no row over no rows
             got = self._run(rows.aggregate(start=rows.ChargePeriodStart.min(),
                                            end=rows.ChargePeriodEnd.max())).iloc[0]
@@ -109,18 +112,24 @@ class Queries:
         (a monthly fee does not make a month look complete), else from all its rows."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
-        short = t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1)
+        timed = t.ChargePeriodEnd > t.ChargePeriodStart  # as in coverage()
+        short = timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
         expr = (t.group_by(provider=dm.dim_expr(t, "provider", self.config))
                 .aggregate(short_start=t.ChargePeriodStart.min(where=short),
                            short_end=t.ChargePeriodEnd.max(where=short),
+                           timed_start=t.ChargePeriodStart.min(where=timed),
+                           timed_end=t.ChargePeriodEnd.max(where=timed),
                            any_start=t.ChargePeriodStart.min(), any_end=t.ChargePeriodEnd.max())
                 .order_by("provider"))
         df = self._run(expr)
-        short_rows = df["short_end"].notna()
+        start, end = df["any_start"], df["any_end"]
+        for kind in ("timed", "short"):  # the first that has rows, from the last of these
+            has = df[f"{kind}_end"].notna()
+            start, end = df[f"{kind}_start"].where(has, start), df[f"{kind}_end"].where(has, end)
         out = pd.DataFrame({
             "provider": df["provider"].astype(str),
-            "start": pd.to_datetime(df["short_start"].where(short_rows, df["any_start"])),
-            "end": [closing(e) for e in pd.to_datetime(df["short_end"].where(short_rows, df["any_end"]))]})
+            "start": pd.to_datetime(start),
+            "end": [closing(e) for e in pd.to_datetime(end)]})
         return _frame(out, ["provider", "start", "end"])
 
     def _filtered(self, start=None, end=None, filters=None):
