@@ -33,6 +33,7 @@ from workbench.focus_columns import (
     other_dataset,
 )
 from workbench.focus_header import (
+    TRUNCATED_GZIP,
     bare_carriage_return,
     column_problems,
     csv_header,
@@ -399,7 +400,7 @@ def _located(path: Path, exc: Exception) -> Problem | None:
 def _read_error(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
-        return "truncated or corrupt gzip file; download the export again"
+        return TRUNCATED_GZIP
     if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
         return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
                 "no total can be kept exact")

@@ -49,10 +49,16 @@ def sniff(path: Path) -> tuple[str, bytes]:
     kind = "csv"
     if head[:2] == b"\x1f\x8b":
         kind = "gzip"
+        packed = head
+        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD_BYTES)
+            head = unpack.decompress(packed, HEAD_BYTES)
         except zlib.error as exc:
             raise Stop(f"corrupt gzip file ({exc})") from None
+        if len(head) < HEAD_BYTES and gzip_cut_short(unpack, len(packed)):
+            # what it holds is the start of a header at most: read on, it would be called
+            # empty or missing its columns
+            raise Stop(TRUNCATED_GZIP)
         if not head:
             raise Stop("empty file (the gzip holds no data); expected a FOCUS export")
     if head.startswith(b"\x89PNG"):
@@ -60,6 +66,15 @@ def sniff(path: Path) -> tuple[str, bytes]:
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
+
+
+def gzip_cut_short(unpack, read: int) -> bool:
+    """Whether a gzip whose first `read` bytes went through `unpack` ends before its stream
+    does: the whole file was read (less than HEAD_BYTES), all of it went in, no end seen."""
+    return read < HEAD_BYTES and not unpack.eof and not unpack.unconsumed_tail
 
 
 def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:

@@ -102,6 +102,9 @@ CASES: dict[str, tuple[Case, object]] = {
     "header_only": (Case("header_only.csv", True, "no data rows"), csv_bytes([])),
     "truncated_gzip": (Case("truncated.csv.gz", False, "truncated or corrupt gzip"),
                        gzip.compress(csv_bytes(GOOD * 400))[:600]),
+    # cut before its header line ends: not an empty file, nor one missing its columns
+    "truncated_gzip_in_header": (Case("truncated_head.csv.gz", False, "truncated or corrupt gzip"),
+                                 gzip.compress(csv_bytes(GOOD))[:40]),
     "aws_cur": (Case("cur.csv", False, "legacy AWS Cost and Usage Report"),
                 b"identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,"
                 b"lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/CurrencyCode\n"
