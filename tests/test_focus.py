@@ -244,6 +244,28 @@ def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
     assert report.ok and report.currencies["USD"]["billed_cost"] == Decimal("100000000000000000.0099999999")
 
 
+def test_a_parquet_float_amount_that_is_nan_is_said_so_whatever_the_column_holds(tmp_path):
+    """A NaN in a Parquet double column with no nulls: DuckDB's statistics say the column
+    converts without a NULL, so the NaN that does not convert went unseen (BilledCost said
+    "empty"; ListCost read as empty, and `validate` called the file ok while `ingest`
+    refused it); with a null elsewhere in the column, it was said."""
+    from workbench.config import Config
+    from workbench.store import Store
+    table = pa.Table.from_pylist([row(), row()])
+    for column in ("BilledCost", "ListCost"):
+        nan = table.set_column(table.schema.get_field_index(column), column,
+                               pa.array([float("nan"), 1.0], pa.float64()))
+        path = tmp_path / f"nan_{column}.parquet"
+        pq.write_table(nan, path)
+        for report in (scan(path)[0], validate([str(path)])[0]):  # precise, then fast first
+            assert not report.ok, column
+            assert (report.errors[0].row, report.errors[0].column, report.errors[0].message) == (
+                1, column, "not a finite amount: 'nan'")
+        with Store(":memory:", Config(root=tmp_path)) as s, pytest.raises(InputError) as err:
+            s.ingest([str(path)])
+        assert (err.value.row, err.value.column) == (1, column)
+
+
 def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
     """DuckDB's names ignore case: BilledCost and billedcost must not clash in the read."""
     path = tmp_path / "cased.csv"
