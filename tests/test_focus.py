@@ -595,11 +595,24 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
      (datetime(2026, 5, 1), datetime(2026, 5, 1, 4))),
     # RFC 3339 allows a lower-case t and z
     ("2026-05-01t00:00:00z", "2026-05-01t04:00:00+02:00", (datetime(2026, 5, 1), datetime(2026, 5, 1, 2))),
+    # UTC or GMT right after the time, without a space
+    ("2026-05-01T00:00:00UTC", "2026-05-01 04:00:00.5gmt",
+     (datetime(2026, 5, 1), datetime(2026, 5, 1, 4, 0, 0, 500000))),
 ])
 def test_zones_and_offsets_converted_to_utc(tmp_path, start, end, expected):
-    report, con = scan(write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)]))
+    from workbench.config import Config
+    from workbench.store import Store
+    path = write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)])
+    report, con = scan(path)
     assert report.ok, report.errors
     assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == expected
+    assert validate([str(path)])[0].period_start == expected[0].replace(tzinfo=UTC)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        files = s.ingest([str(path)]).files
+        assert s.con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM charges'
+                             ).fetchone() == expected
+    if "UTC" in start:  # read by the fast reader too, not handed to the precise one
+        assert [f["reader"] for f in files] == ["fast"]
 
 
 def test_folder_names_like_key_value_are_not_columns(tmp_path):

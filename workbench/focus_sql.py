@@ -95,12 +95,20 @@ def offset_beyond(text: str) -> str:
             f"ELSE regexp_matches({text}, {literal(_BAD_OFFSET)}) END)")
 
 
+def zone_spaced(text: str) -> str:
+    """SQL: the time `text` with a space before a UTC or GMT written right after the time
+    (`2026-05-01T00:00:00UTC`), which DuckDB reads only after a space."""
+    return f"regexp_replace({text}, '([0-9])(UTC|GMT)(\\s*)$', '\\1 \\2\\3', 'i')"
+
+
 def fast_time_expr(text: str) -> str:
     """The fast CSV read of a time column's text, as UTC. A text that does not read, or
     with an offset no zone has, reads as the year 1, which the fast path's checks send to
     the precise reader (it names the row and the problem)."""
     unreadable = "TIMESTAMP '0001-01-01'"
+    # (the second reading runs only for a text the first does not read)
     read = (f"coalesce(timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)), "
+            f"timezone('UTC', TRY_CAST({zone_spaced(text)} AS TIMESTAMPTZ)), "
             f"CASE WHEN trim({text}) <> '' THEN {unreadable} END)")
     return f"(CASE WHEN {offset_beyond(text)} THEN {unreadable} ELSE {read} END)"
 
@@ -124,7 +132,7 @@ def _time(src: str, src_type: str, cast: str) -> str:
                   f"OR regexp_matches(substr({s}, 12), '[A-Za-z]{{2}}')))")
     # Snowflake and others write a space before the offset ("... 00:00:00.000 +0000"),
     # which DuckDB does not read: the space goes.
-    joined = f"regexp_replace({s}, '\\s+([+-][0-9]{{2}}:?[0-9]{{2}})\\s*$', '\\1')"
+    joined = f"regexp_replace({zone_spaced(s)}, '\\s+([+-][0-9]{{2}}:?[0-9]{{2}})\\s*$', '\\1')"
     typed = (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({joined} AS TIMESTAMPTZ)) "
              f"ELSE {cast}({s} AS TIMESTAMP) END)")
     # DuckDB reads any date year first: '10/1/25' (1 October 2025 in a US spreadsheet) would
