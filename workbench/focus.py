@@ -38,6 +38,7 @@ from workbench.focus_header import (
     column_problems,
     csv_header,
     dedupe,
+    doubled_line_ends,
     match_columns,
     named_twice,
     sniff,
@@ -385,6 +386,10 @@ def _located(path: Path, exc: Exception) -> Problem | None:
         return None
     try:
         kind, head = sniff(path)
+        if kind != "parquet" and doubled_line_ends(head):
+            return Problem(None, None, "lines end in two carriage returns and a line feed "
+                           "(CR CR LF: a file with CRLF line ends written again as text on "
+                           "Windows); save it again with one kind of line end")
         found = bare_carriage_return(path, kind) if kind != "parquet" else None
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):

@@ -101,6 +101,14 @@ def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
     return None
 
 
+def doubled_line_ends(head: bytes) -> bool:
+    """Whether the first line ends in CR CR LF: a CRLF file written again by a writer that
+    turns each LF into CRLF (Python's csv module on Windows, without newline=''). DuckDB's
+    reader stops at such a file without saying why."""
+    first, newline, _ = head.partition(b"\n")
+    return bool(newline) and first.endswith(b"\r\r")
+
+
 def csv_header(head: bytes) -> list[str]:
     # Excel's "CSV (Macintosh)" ends lines with a carriage return alone (DuckDB reads those).
     line = head.split(b"\n", 1)[0].rstrip(b"\r").split(b"\r", 1)[0]

@@ -192,6 +192,9 @@ CASES: dict[str, tuple[Case, object]] = {
     "long_line": (Case("long_line.csv", False, "line too long (over 2 MB", row=2),
                   csv_bytes([row(), row(Tags=json.dumps({"k": "v" * 2_200_000})), row()])),
     "mac_cr": (Case("mac.csv", True, ""), csv_bytes(GOOD, newline="\r")),  # Excel for Mac
+    # a CRLF file written again as text on Windows (Python's csv without newline='')
+    "cr_cr_lf": (Case("crcrlf.csv", False, "lines end in two carriage returns and a line feed"),
+                 csv_bytes(GOOD, newline="\r\r\n")),
     "header_again": (Case("joined.csv", False, "this row repeats the header", row=3),
                      csv_bytes(GOOD[:2]) + csv_bytes(GOOD[2:])),
     "empty_rows": (Case("empty_rows.csv", False, "every field of this row is empty", row=4),
