@@ -61,6 +61,9 @@ def sniff(path: Path) -> tuple[str, bytes]:
             raise Stop(TRUNCATED_GZIP)
         if not head:
             raise Stop("empty file (the gzip holds no data); expected a FOCUS export")
+        if head[:2] == b"\x1f\x8b":  # saved still compressed by a server that sent it gzipped
+            raise Stop("compressed twice: the gzip holds another gzip; decompress it once "
+                       "(gunzip) and load the file that comes out")
     if head.startswith(b"\x89PNG"):
         raise Stop("a PNG image, not a CSV or Parquet FOCUS export")
     if b"\x00" in head[:65536]:

@@ -102,6 +102,8 @@ CASES: dict[str, tuple[Case, object]] = {
     "header_only": (Case("header_only.csv", True, "no data rows"), csv_bytes([])),
     "truncated_gzip": (Case("truncated.csv.gz", False, "truncated or corrupt gzip"),
                        gzip.compress(csv_bytes(GOOD * 400))[:600]),
+    "gzip_in_gzip": (Case("twice.csv.gz", False, "compressed twice"),
+                     gzip.compress(gzip.compress(csv_bytes(GOOD)))),
     # cut before its header line ends: not an empty file, nor one missing its columns
     "truncated_gzip_in_header": (Case("truncated_head.csv.gz", False, "truncated or corrupt gzip"),
                                  gzip.compress(csv_bytes(GOOD))[:40]),
