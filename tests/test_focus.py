@@ -344,6 +344,22 @@ def test_a_header_in_warehouse_spelling_reads_with_one_warning(tmp_path, spell):
     assert report.currencies == scan(write(tmp_path, [good]))[0].currencies
 
 
+def test_blanks_around_column_names_show_in_the_warning(tmp_path):
+    """A name with blanks around it reads as its column; the warning shows the blanks,
+    which printed bare were invisible, and says they are not part of a FOCUS name."""
+    spaced = {"BilledCost": " BilledCost ", "BillingCurrency": "BillingCurrency "}
+    p = tmp_path / "spaced.csv"
+    p.write_bytes(csv_bytes([{spaced.get(c, c): v for c, v in row().items()}],
+                            [spaced.get(c, c) for c in HEADER]))
+    report, _ = scan(p)
+    assert report.ok, report.errors
+    assert report.warnings[0].message == (
+        "2 column names differ from FOCUS spelling, read as FOCUS columns: 'BillingCurrency ' "
+        "as BillingCurrency, ' BilledCost ' as BilledCost (FOCUS names are case-sensitive, "
+        "without underscores or blanks around them)")
+    assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
+
+
 def test_a_providers_own_columns_give_one_warning(tmp_path):
     """OCI writes its extra columns as oci_*, not x_*: one line for the lot, none per column."""
     extra = [f"oci_Extra{i}" for i in range(6)]

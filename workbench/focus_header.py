@@ -200,15 +200,16 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
             mapping[focus] = name
             found = preview if _fold(written_as) in preview_names else respelled
             found.append((written_as, focus))
+    # blanks around a name do not show in a message: such names are quoted, and said
+    rule = "FOCUS names are case-sensitive, without underscores" + (
+        " or blanks around them" if any(n != n.strip() for n, _ in respelled) else "")
     if len(respelled) == 1:
         name, focus = respelled[0]
-        warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
-                                   "are case-sensitive, without underscores"))
+        warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; {rule}"))
     elif respelled:  # a whole header in another spelling: one line, not one per column
         warnings.insert(0, Problem(None, None, (
             f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
-            f"{_listed([f'{n} as {f}' for n, f in respelled])} "
-            "(FOCUS names are case-sensitive, without underscores)")))
+            f"{_listed([f'{_as_written(n)} as {f}' for n, f in respelled])} ({rule})")))
     if preview:
         warnings.insert(0, Problem(None, None, (
             "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their "
@@ -220,6 +221,11 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
         warnings.append(Problem(None, None, f"{len(unknown)} columns are not FOCUS columns "
                                 f"(custom columns start with x_); ignored: {_listed(unknown)}"))
     return mapping, warnings
+
+
+def _as_written(name: str) -> str:
+    """A column name as a message shows it: quoted when blanks surround it."""
+    return repr(name) if name != name.strip() else name
 
 
 def _listed(items: list[str], shown: int = 4) -> str:
