@@ -272,6 +272,10 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         lines.add(line)
         if len(problems) < LISTED_PER_CHECK * 4:
             text = reasons.get(kind) or message.splitlines()[0]
+            if kind == "UNQUOTED VALUE" and "unterminated" in message.lower():
+                # DuckDB files a quote that opens a field and never closes under the same kind
+                text = ("a quoted field that never ends (a quote opened and not closed: the "
+                        "file cut short, or a quote inside a value not doubled)")
             problems.append(Problem(int(line) - 1 if line else None,
                                     None if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS")
                                     else column, f"row not readable: {text}"))

@@ -102,6 +102,10 @@ CASES: dict[str, tuple[Case, object]] = {
     "header_only": (Case("header_only.csv", True, "no data rows"), csv_bytes([])),
     "truncated_gzip": (Case("truncated.csv.gz", False, "truncated or corrupt gzip"),
                        gzip.compress(csv_bytes(GOOD * 400))[:600]),
+    # a plain CSV download cut short inside a quoted field
+    "cut_in_quotes": (Case("cut.csv", False, "a quoted field that never ends", 6,
+                           "ChargeDescription"),
+                      csv_bytes(GOOD * 2).rsplit(b"GPU hours", 1)[0] + b'"GPU ho'),
     "gzip_in_gzip": (Case("twice.csv.gz", False, "compressed twice"),
                      gzip.compress(gzip.compress(csv_bytes(GOOD)))),
     # cut before its header line ends: not an empty file, nor one missing its columns
