@@ -125,6 +125,9 @@ def csv_header(head: bytes) -> list[str]:
     if text.strip().lower().startswith("sep=") and len(text.strip()) <= 5:
         raise Stop(f"the first line is a spreadsheet's separator hint ({text.strip()!r}), not the "
                    "header row; delete that line")
+    if text.startswith("#TYPE "):  # Windows PowerShell's Export-Csv writes it by default
+        raise Stop(f"the first line is PowerShell's type line ({text.strip()[:60]!r}), not the "
+                   "header row; delete that line (Export-Csv -NoTypeInformation leaves it out)")
     try:
         return next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

@@ -237,6 +237,9 @@ CASES: dict[str, tuple[Case, object]] = {
                                column="billedcost"),
                           csv_bytes([{**row(), "billedcost": "10.25"}],
                                     [("billedcost" if h == "BilledCost" else h) for h in HEADER])),
+    "powershell_type_line": (Case("ps.csv", False, "PowerShell's type line"),
+                             b'#TYPE System.Management.Automation.PSCustomObject\r\n'
+                             + csv_bytes(GOOD, newline="\r\n")),
     "excel_sep_hint": (Case("sep_hint.csv", False, "a spreadsheet's separator hint ('sep=,')"),
                        b"sep=,\r\n" + csv_bytes(GOOD, newline="\r\n")),
     "semicolons": (Case("semicolon.csv", False, "comma-separated"),
