@@ -165,6 +165,9 @@ def _source(con, path: Path, kind: str, head: bytes,
         try:
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
+            if "No magic bytes found at end of file" in str(exc):  # the footer is missing
+                raise Stop("a Parquet file cut short (it has no footer): export or download "
+                           "it again") from None
             raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
         # DuckDB renames a repeated column (BilledCost, BilledCost_1): the header as written
         # is the file's own schema, so a repeated cost column is refused as in a CSV.

@@ -89,6 +89,13 @@ def _parquet(path: Path, cost_type: str) -> None:
     pq.write_table(table, path)
 
 
+def _cut_parquet() -> bytes:
+    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(GOOD), buf)
+    return buf.getvalue()[:len(buf.getvalue()) // 2]
+
+
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
        b"\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -254,6 +261,7 @@ CASES: dict[str, tuple[Case, object]] = {
     "parquet_string": (Case("string.parquet", True, ""), "string"),
     "parquet_broken": (Case("broken.parquet", False, "not a readable Parquet file"),
                        b"PAR1" + bytes(range(200)) + b"PAR1"),
+    "parquet_cut_short": (Case("cut.parquet", False, "cut short"), _cut_parquet()),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
 }
 
