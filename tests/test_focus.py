@@ -569,6 +569,28 @@ def test_totals_exact_csv_and_parquet(tmp_path, data):
     assert scan(pq_path)[0].currencies == _expected(data)
 
 
+def test_a_parquet_map_of_tags_with_a_key_twice_keeps_its_first_value(tmp_path):
+    """As a list of key/value structs does: the map was written as a JSON object of
+    repeated keys, which holds no tags, and the row lost all of them (with a warning)."""
+    from workbench.config import Config
+    from workbench.store import Store
+    table = pa.Table.from_pylist([row(), row()]).drop_columns(["Tags"]).append_column(
+        "Tags", pa.array([[("team", "ml"), ("env", "prod"), ("team", "data")], [("Team", "a")]],
+                         pa.map_(pa.string(), pa.string())))
+    p = tmp_path / "twice.parquet"
+    pq.write_table(table, p)
+    report, con = scan(p)
+    assert report.ok and not [w for w in report.warnings if w.column == "Tags"], report.warnings
+    tags = con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall()
+    assert tags == [({"team": "ml", "env": "prod"},), ({"team": "a"},)]
+    assert not [w for w in validate([str(p)])[0].warnings if w.column == "Tags"]
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(p)])
+        assert s.con.execute("SELECT t.wb_tags FROM charges c JOIN tag_sets t USING (wb_tag_set) "
+                             "ORDER BY c.\"Tags\"").fetchall() == [
+            ({"team": "ml", "env": "prod"},), ({"team": "a"},)]
+
+
 def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     """Parquet exports often carry Tags as a MAP and periods as timestamps with a zone."""
     n = 2

@@ -234,7 +234,10 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
             round_sql = (f"CASE WHEN {ident(column)} IS NOT NULL AND {rounded_expr(raw)} THEN "
                          f"{raw} END" if can_round(src_type) else "CAST(NULL AS VARCHAR)")
             rounded.append(f"{round_sql} AS {ident(rounded_column(column))}")
-    inner_m, wb_tags = tags_map_expr(ident("Tags"))
+    # parsed from the text that is kept (a Parquet MAP as typed_expr writes it), not from the
+    # file's column, so that the tags read are those the store keeps
+    tags = mapping.get("Tags")
+    inner_m, wb_tags = tags_map_expr(typed_expr("Tags", tags, types.get(tags, "VARCHAR"))[0])
     provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
     outer += [
         f"coalesce({provider}) AS wb_provider",

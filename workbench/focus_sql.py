@@ -176,7 +176,13 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
         return f"CAST(NULL AS {store_type})", None
     src = ident(src_name)
     if store_type == TEXT:
-        if column in JSON_COLUMNS and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
+        if column in JSON_COLUMNS and src_type.startswith("MAP("):
+            # A map that holds a key twice (Parquet writers allow it) would be a JSON object
+            # of repeated keys, which holds no tags: written as its list of entries, the
+            # first value of the key is kept, as in a list of key/value structs.
+            return (f"CAST(CASE WHEN len(list_distinct(map_keys({src}))) < len(map_keys({src})) "
+                    f"THEN to_json(map_entries({src})) ELSE to_json({src}) END AS VARCHAR)"), None
+        if column in JSON_COLUMNS and src_type != "VARCHAR":  # e.g. a Parquet STRUCT
             return f"CAST(to_json({src}) AS VARCHAR)", None
         # An empty text is no value: the CSV reader already reads it as NULL, and Parquet
         # writers (pandas among them) often write '' where they mean null.
