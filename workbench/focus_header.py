@@ -49,16 +49,7 @@ def sniff(path: Path) -> tuple[str, bytes]:
     kind = "csv"
     if head[:2] == b"\x1f\x8b":
         kind = "gzip"
-        packed = head
-        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            head = unpack.decompress(packed, HEAD_BYTES)
-        except zlib.error as exc:
-            raise Stop(f"corrupt gzip file ({exc})") from None
-        if len(head) < HEAD_BYTES and gzip_cut_short(unpack, len(packed)):
-            # what it holds is the start of a header at most: read on, it would be called
-            # empty or missing its columns
-            raise Stop(TRUNCATED_GZIP)
+        head = gunzip_head(head)
         if not head:
             raise Stop("empty file (the gzip holds no data); expected a FOCUS export")
         if head[:2] == b"\x1f\x8b":  # saved still compressed by a server that sent it gzipped
@@ -74,10 +65,28 @@ def sniff(path: Path) -> tuple[str, bytes]:
 TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
 
 
-def gzip_cut_short(unpack, read: int) -> bool:
-    """Whether a gzip whose first `read` bytes went through `unpack` ends before its stream
-    does: the whole file was read (less than HEAD_BYTES), all of it went in, no end seen."""
-    return read < HEAD_BYTES and not unpack.eof and not unpack.unconsumed_tail
+def gunzip_head(packed: bytes) -> bytes:
+    """Up to HEAD_BYTES of the text the first bytes of a gzip file hold, read through every
+    member: a file compressed in pieces (streaming writers append a member per batch) reads
+    as one text, as gunzip and DuckDB read it, even when the first piece ends inside the
+    header. Stop when the file ends inside a member: cut short, it would be called empty or
+    missing its columns."""
+    whole = len(packed) < HEAD_BYTES  # the file ended within the bytes read
+    head = b""
+    while packed and len(head) < HEAD_BYTES:
+        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            head += unpack.decompress(packed, HEAD_BYTES - len(head))
+        except zlib.error as exc:
+            if head:  # bytes after a member: the read of the whole file says what they are
+                break
+            raise Stop(f"corrupt gzip file ({exc})") from None
+        if not unpack.eof:
+            if whole and not unpack.unconsumed_tail and len(head) < HEAD_BYTES:
+                raise Stop(TRUNCATED_GZIP)
+            break
+        packed = unpack.unused_data
+    return head
 
 
 def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:

@@ -113,6 +113,10 @@ CASES: dict[str, tuple[Case, object]] = {
     "cut_in_quotes": (Case("cut.csv", False, "a quoted field that never ends", 6,
                            "ChargeDescription"),
                       csv_bytes(GOOD * 2).rsplit(b"GPU hours", 1)[0] + b'"GPU ho'),
+    # compressed in pieces (a member per batch, as streaming writers append them), the first
+    # ending inside the header: gunzip and DuckDB read it as one text
+    "gzip_in_pieces": (Case("pieces.csv.gz", True, ""),
+                       gzip.compress(csv_bytes(GOOD)[:40]) + gzip.compress(csv_bytes(GOOD)[40:])),
     "gzip_in_gzip": (Case("twice.csv.gz", False, "compressed twice"),
                      gzip.compress(gzip.compress(csv_bytes(GOOD)))),
     # cut before its header line ends: not an empty file, nor one missing its columns
