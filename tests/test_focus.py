@@ -244,6 +244,28 @@ def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
     assert report.ok and report.currencies["USD"]["billed_cost"] == Decimal("100000000000000000.0099999999")
 
 
+def test_a_parquet_float_amount_that_is_nan_is_said_so_whatever_the_column_holds(tmp_path):
+    """A NaN in a Parquet double column with no nulls: DuckDB's statistics say the column
+    converts without a NULL, so the NaN that does not convert went unseen (BilledCost said
+    "empty"; ListCost read as empty, and `validate` called the file ok while `ingest`
+    refused it); with a null elsewhere in the column, it was said."""
+    from workbench.config import Config
+    from workbench.store import Store
+    table = pa.Table.from_pylist([row(), row()])
+    for column in ("BilledCost", "ListCost"):
+        nan = table.set_column(table.schema.get_field_index(column), column,
+                               pa.array([float("nan"), 1.0], pa.float64()))
+        path = tmp_path / f"nan_{column}.parquet"
+        pq.write_table(nan, path)
+        for report in (scan(path)[0], validate([str(path)])[0]):  # precise, then fast first
+            assert not report.ok, column
+            assert (report.errors[0].row, report.errors[0].column, report.errors[0].message) == (
+                1, column, "not a finite amount: 'nan'")
+        with Store(":memory:", Config(root=tmp_path)) as s, pytest.raises(InputError) as err:
+            s.ingest([str(path)])
+        assert (err.value.row, err.value.column) == (1, column)
+
+
 def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
     """DuckDB's names ignore case: BilledCost and billedcost must not clash in the read."""
     path = tmp_path / "cased.csv"
@@ -320,6 +342,22 @@ def test_a_header_in_warehouse_spelling_reads_with_one_warning(tmp_path, spell):
         f"{len(HEADER) - 1} column names differ from FOCUS spelling, read as FOCUS columns"]
     assert f"{spell('BillingAccountId')} as BillingAccountId" in report.warnings[0].message
     assert report.currencies == scan(write(tmp_path, [good]))[0].currencies
+
+
+def test_blanks_around_column_names_show_in_the_warning(tmp_path):
+    """A name with blanks around it reads as its column; the warning shows the blanks,
+    which printed bare were invisible, and says they are not part of a FOCUS name."""
+    spaced = {"BilledCost": " BilledCost ", "BillingCurrency": "BillingCurrency "}
+    p = tmp_path / "spaced.csv"
+    p.write_bytes(csv_bytes([{spaced.get(c, c): v for c, v in row().items()}],
+                            [spaced.get(c, c) for c in HEADER]))
+    report, _ = scan(p)
+    assert report.ok, report.errors
+    assert report.warnings[0].message == (
+        "2 column names differ from FOCUS spelling, read as FOCUS columns: 'BillingCurrency ' "
+        "as BillingCurrency, ' BilledCost ' as BilledCost (FOCUS names are case-sensitive, "
+        "without underscores or blanks around them)")
+    assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
 
 
 def test_a_providers_own_columns_give_one_warning(tmp_path):
@@ -531,6 +569,28 @@ def test_totals_exact_csv_and_parquet(tmp_path, data):
     assert scan(pq_path)[0].currencies == _expected(data)
 
 
+def test_a_parquet_map_of_tags_with_a_key_twice_keeps_its_first_value(tmp_path):
+    """As a list of key/value structs does: the map was written as a JSON object of
+    repeated keys, which holds no tags, and the row lost all of them (with a warning)."""
+    from workbench.config import Config
+    from workbench.store import Store
+    table = pa.Table.from_pylist([row(), row()]).drop_columns(["Tags"]).append_column(
+        "Tags", pa.array([[("team", "ml"), ("env", "prod"), ("team", "data")], [("Team", "a")]],
+                         pa.map_(pa.string(), pa.string())))
+    p = tmp_path / "twice.parquet"
+    pq.write_table(table, p)
+    report, con = scan(p)
+    assert report.ok and not [w for w in report.warnings if w.column == "Tags"], report.warnings
+    tags = con.execute("SELECT wb_tags FROM t ORDER BY wb_source_row").fetchall()
+    assert tags == [({"team": "ml", "env": "prod"},), ({"team": "a"},)]
+    assert not [w for w in validate([str(p)])[0].warnings if w.column == "Tags"]
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(p)])
+        assert s.con.execute("SELECT t.wb_tags FROM charges c JOIN tag_sets t USING (wb_tag_set) "
+                             "ORDER BY c.\"Tags\"").fetchall() == [
+            ({"team": "ml", "env": "prod"},), ({"team": "a"},)]
+
+
 def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
     """Parquet exports often carry Tags as a MAP and periods as timestamps with a zone."""
     n = 2
@@ -573,11 +633,24 @@ def test_parquet_native_types_tags_map_and_timestamps(tmp_path):
      (datetime(2026, 5, 1), datetime(2026, 5, 1, 4))),
     # RFC 3339 allows a lower-case t and z
     ("2026-05-01t00:00:00z", "2026-05-01t04:00:00+02:00", (datetime(2026, 5, 1), datetime(2026, 5, 1, 2))),
+    # UTC or GMT right after the time, without a space
+    ("2026-05-01T00:00:00UTC", "2026-05-01 04:00:00.5gmt",
+     (datetime(2026, 5, 1), datetime(2026, 5, 1, 4, 0, 0, 500000))),
 ])
 def test_zones_and_offsets_converted_to_utc(tmp_path, start, end, expected):
-    report, con = scan(write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)]))
+    from workbench.config import Config
+    from workbench.store import Store
+    path = write(tmp_path, [row(ChargePeriodStart=start, ChargePeriodEnd=end)])
+    report, con = scan(path)
     assert report.ok, report.errors
     assert con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM t').fetchone() == expected
+    assert validate([str(path)])[0].period_start == expected[0].replace(tzinfo=UTC)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        files = s.ingest([str(path)]).files
+        assert s.con.execute('SELECT "ChargePeriodStart", "ChargePeriodEnd" FROM charges'
+                             ).fetchone() == expected
+    if "UTC" in start:  # read by the fast reader too, not handed to the precise one
+        assert [f["reader"] for f in files] == ["fast"]
 
 
 def test_folder_names_like_key_value_are_not_columns(tmp_path):

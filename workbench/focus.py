@@ -33,10 +33,12 @@ from workbench.focus_columns import (
     other_dataset,
 )
 from workbench.focus_header import (
+    TRUNCATED_GZIP,
     bare_carriage_return,
     column_problems,
     csv_header,
     dedupe,
+    doubled_line_ends,
     match_columns,
     named_twice,
     sniff,
@@ -163,6 +165,9 @@ def _source(con, path: Path, kind: str, head: bytes,
         try:
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
+            if "No magic bytes found at end of file" in str(exc):  # the footer is missing
+                raise Stop("a Parquet file cut short (it has no footer): export or download "
+                           "it again") from None
             raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
         # DuckDB renames a repeated column (BilledCost, BilledCost_1): the header as written
         # is the file's own schema, so a repeated cost column is refused as in a CSV.
@@ -229,7 +234,10 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
             round_sql = (f"CASE WHEN {ident(column)} IS NOT NULL AND {rounded_expr(raw)} THEN "
                          f"{raw} END" if can_round(src_type) else "CAST(NULL AS VARCHAR)")
             rounded.append(f"{round_sql} AS {ident(rounded_column(column))}")
-    inner_m, wb_tags = tags_map_expr(ident("Tags"))
+    # parsed from the text that is kept (a Parquet MAP as typed_expr writes it), not from the
+    # file's column, so that the tags read are those the store keeps
+    tags = mapping.get("Tags")
+    inner_m, wb_tags = tags_map_expr(typed_expr("Tags", tags, types.get(tags, "VARCHAR"))[0])
     provider = ", ".join(ident(c) for c in PROVIDER_COLUMNS if c in mapping)
     outer += [
         f"coalesce({provider}) AS wb_provider",
@@ -270,6 +278,10 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         lines.add(line)
         if len(problems) < LISTED_PER_CHECK * 4:
             text = reasons.get(kind) or message.splitlines()[0]
+            if kind == "UNQUOTED VALUE" and "unterminated" in message.lower():
+                # DuckDB files a quote that opens a field and never closes under the same kind
+                text = ("a quoted field that never ends (a quote opened and not closed: the "
+                        "file cut short, or a quote inside a value not doubled)")
             problems.append(Problem(int(line) - 1 if line else None,
                                     None if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS")
                                     else column, f"row not readable: {text}"))
@@ -384,6 +396,10 @@ def _located(path: Path, exc: Exception) -> Problem | None:
         return None
     try:
         kind, head = sniff(path)
+        if kind != "parquet" and doubled_line_ends(head):
+            return Problem(None, None, "lines end in two carriage returns and a line feed "
+                           "(CR CR LF: a file with CRLF line ends written again as text on "
+                           "Windows); save it again with one kind of line end")
         found = bare_carriage_return(path, kind) if kind != "parquet" else None
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):
@@ -399,7 +415,7 @@ def _located(path: Path, exc: Exception) -> Problem | None:
 def _read_error(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
-        return "truncated or corrupt gzip file; download the export again"
+        return TRUNCATED_GZIP
     if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
         return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
                 "no total can be kept exact")

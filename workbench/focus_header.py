@@ -49,17 +49,44 @@ def sniff(path: Path) -> tuple[str, bytes]:
     kind = "csv"
     if head[:2] == b"\x1f\x8b":
         kind = "gzip"
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD_BYTES)
-        except zlib.error as exc:
-            raise Stop(f"corrupt gzip file ({exc})") from None
+        head = gunzip_head(head)
         if not head:
             raise Stop("empty file (the gzip holds no data); expected a FOCUS export")
+        if head[:2] == b"\x1f\x8b":  # saved still compressed by a server that sent it gzipped
+            raise Stop("compressed twice: the gzip holds another gzip; decompress it once "
+                       "(gunzip) and load the file that comes out")
     if head.startswith(b"\x89PNG"):
         raise Stop("a PNG image, not a CSV or Parquet FOCUS export")
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
+
+
+def gunzip_head(packed: bytes) -> bytes:
+    """Up to HEAD_BYTES of the text the first bytes of a gzip file hold, read through every
+    member: a file compressed in pieces (streaming writers append a member per batch) reads
+    as one text, as gunzip and DuckDB read it, even when the first piece ends inside the
+    header. Stop when the file ends inside a member: cut short, it would be called empty or
+    missing its columns."""
+    whole = len(packed) < HEAD_BYTES  # the file ended within the bytes read
+    head = b""
+    while packed and len(head) < HEAD_BYTES:
+        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            head += unpack.decompress(packed, HEAD_BYTES - len(head))
+        except zlib.error as exc:
+            if head:  # bytes after a member: the read of the whole file says what they are
+                break
+            raise Stop(f"corrupt gzip file ({exc})") from None
+        if not unpack.eof:
+            if whole and not unpack.unconsumed_tail and len(head) < HEAD_BYTES:
+                raise Stop(TRUNCATED_GZIP)
+            break
+        packed = unpack.unused_data
+    return head
 
 
 def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
@@ -86,6 +113,14 @@ def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
     return None
 
 
+def doubled_line_ends(head: bytes) -> bool:
+    """Whether the first line ends in CR CR LF: a CRLF file written again by a writer that
+    turns each LF into CRLF (Python's csv module on Windows, without newline=''). DuckDB's
+    reader stops at such a file without saying why."""
+    first, newline, _ = head.partition(b"\n")
+    return bool(newline) and first.endswith(b"\r\r")
+
+
 def csv_header(head: bytes) -> list[str]:
     # Excel's "CSV (Macintosh)" ends lines with a carriage return alone (DuckDB reads those).
     line = head.split(b"\n", 1)[0].rstrip(b"\r").split(b"\r", 1)[0]
@@ -99,6 +134,9 @@ def csv_header(head: bytes) -> list[str]:
     if text.strip().lower().startswith("sep=") and len(text.strip()) <= 5:
         raise Stop(f"the first line is a spreadsheet's separator hint ({text.strip()!r}), not the "
                    "header row; delete that line")
+    if text.startswith("#TYPE "):  # Windows PowerShell's Export-Csv writes it by default
+        raise Stop(f"the first line is PowerShell's type line ({text.strip()[:60]!r}), not the "
+                   "header row; delete that line (Export-Csv -NoTypeInformation leaves it out)")
     try:
         return next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
@@ -174,15 +212,16 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
             mapping[focus] = name
             found = preview if _fold(written_as) in preview_names else respelled
             found.append((written_as, focus))
+    # blanks around a name do not show in a message: such names are quoted, and said
+    rule = "FOCUS names are case-sensitive, without underscores" + (
+        " or blanks around them" if any(n != n.strip() for n, _ in respelled) else "")
     if len(respelled) == 1:
         name, focus = respelled[0]
-        warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; FOCUS names "
-                                   "are case-sensitive, without underscores"))
+        warnings.insert(0, Problem(None, name, f"read as FOCUS column {focus}; {rule}"))
     elif respelled:  # a whole header in another spelling: one line, not one per column
         warnings.insert(0, Problem(None, None, (
             f"{len(respelled)} column names differ from FOCUS spelling, read as FOCUS columns: "
-            f"{_listed([f'{n} as {f}' for n, f in respelled])} "
-            "(FOCUS names are case-sensitive, without underscores)")))
+            f"{_listed([f'{_as_written(n)} as {f}' for n, f in respelled])} ({rule})")))
     if preview:
         warnings.insert(0, Problem(None, None, (
             "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their "
@@ -194,6 +233,11 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
         warnings.append(Problem(None, None, f"{len(unknown)} columns are not FOCUS columns "
                                 f"(custom columns start with x_); ignored: {_listed(unknown)}"))
     return mapping, warnings
+
+
+def _as_written(name: str) -> str:
+    """A column name as a message shows it: quoted when blanks surround it."""
+    return repr(name) if name != name.strip() else name
 
 
 def _listed(items: list[str], shown: int = 4) -> str:

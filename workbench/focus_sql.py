@@ -39,7 +39,14 @@ def _money(src: str, src_type: str, cast: str) -> str:
     if src_type.startswith("DECIMAL") or src_type in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT"):
         return f"{cast}({src} AS {MONEY})"
     # Doubles go through their shortest text form, so 0.1 stays 0.1; NaN and inf fail the cast.
-    return f"{cast}({_text(src, src_type)} AS {MONEY})"
+    typed = f"{cast}({_text(src, src_type)} AS {MONEY})"
+    if src_type in ("DOUBLE", "FLOAT"):
+        # Parquet statistics leave NaN out, and DuckDB then takes the conversion of a column
+        # without nulls for one that gives no NULL and no error: `IS NULL` is answered
+        # without converting, and a NaN went unseen. A value tested first cannot be assumed.
+        other = "error('not a finite amount')" if cast == "CAST" else "NULL"
+        return f"(CASE WHEN NOT isfinite({src}) THEN {other} ELSE {typed} END)"
+    return typed
 
 
 def can_round(src_type: str) -> bool:
@@ -88,12 +95,20 @@ def offset_beyond(text: str) -> str:
             f"ELSE regexp_matches({text}, {literal(_BAD_OFFSET)}) END)")
 
 
+def zone_spaced(text: str) -> str:
+    """SQL: the time `text` with a space before a UTC or GMT written right after the time
+    (`2026-05-01T00:00:00UTC`), which DuckDB reads only after a space."""
+    return f"regexp_replace({text}, '([0-9])(UTC|GMT)(\\s*)$', '\\1 \\2\\3', 'i')"
+
+
 def fast_time_expr(text: str) -> str:
     """The fast CSV read of a time column's text, as UTC. A text that does not read, or
     with an offset no zone has, reads as the year 1, which the fast path's checks send to
     the precise reader (it names the row and the problem)."""
     unreadable = "TIMESTAMP '0001-01-01'"
+    # (the second reading runs only for a text the first does not read)
     read = (f"coalesce(timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)), "
+            f"timezone('UTC', TRY_CAST({zone_spaced(text)} AS TIMESTAMPTZ)), "
             f"CASE WHEN trim({text}) <> '' THEN {unreadable} END)")
     return f"(CASE WHEN {offset_beyond(text)} THEN {unreadable} ELSE {read} END)"
 
@@ -117,7 +132,7 @@ def _time(src: str, src_type: str, cast: str) -> str:
                   f"OR regexp_matches(substr({s}, 12), '[A-Za-z]{{2}}')))")
     # Snowflake and others write a space before the offset ("... 00:00:00.000 +0000"),
     # which DuckDB does not read: the space goes.
-    joined = f"regexp_replace({s}, '\\s+([+-][0-9]{{2}}:?[0-9]{{2}})\\s*$', '\\1')"
+    joined = f"regexp_replace({zone_spaced(s)}, '\\s+([+-][0-9]{{2}}:?[0-9]{{2}})\\s*$', '\\1')"
     typed = (f"(CASE WHEN {has_offset} THEN timezone('UTC', {cast}({joined} AS TIMESTAMPTZ)) "
              f"ELSE {cast}({s} AS TIMESTAMP) END)")
     # DuckDB reads any date year first: '10/1/25' (1 October 2025 in a US spreadsheet) would
@@ -161,7 +176,13 @@ def typed_expr(column: str, src_name: str | None, src_type: str,
         return f"CAST(NULL AS {store_type})", None
     src = ident(src_name)
     if store_type == TEXT:
-        if column in JSON_COLUMNS and src_type != "VARCHAR":  # e.g. a Parquet MAP or STRUCT
+        if column in JSON_COLUMNS and src_type.startswith("MAP("):
+            # A map that holds a key twice (Parquet writers allow it) would be a JSON object
+            # of repeated keys, which holds no tags: written as its list of entries, the
+            # first value of the key is kept, as in a list of key/value structs.
+            return (f"CAST(CASE WHEN len(list_distinct(map_keys({src}))) < len(map_keys({src})) "
+                    f"THEN to_json(map_entries({src})) ELSE to_json({src}) END AS VARCHAR)"), None
+        if column in JSON_COLUMNS and src_type != "VARCHAR":  # e.g. a Parquet STRUCT
             return f"CAST(to_json({src}) AS VARCHAR)", None
         # An empty text is no value: the CSV reader already reads it as NULL, and Parquet
         # writers (pandas among them) often write '' where they mean null.

@@ -89,6 +89,13 @@ def _parquet(path: Path, cost_type: str) -> None:
     pq.write_table(table, path)
 
 
+def _cut_parquet() -> bytes:
+    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(GOOD), buf)
+    return buf.getvalue()[:len(buf.getvalue()) // 2]
+
+
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
        b"\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -102,6 +109,19 @@ CASES: dict[str, tuple[Case, object]] = {
     "header_only": (Case("header_only.csv", True, "no data rows"), csv_bytes([])),
     "truncated_gzip": (Case("truncated.csv.gz", False, "truncated or corrupt gzip"),
                        gzip.compress(csv_bytes(GOOD * 400))[:600]),
+    # a plain CSV download cut short inside a quoted field
+    "cut_in_quotes": (Case("cut.csv", False, "a quoted field that never ends", 6,
+                           "ChargeDescription"),
+                      csv_bytes(GOOD * 2).rsplit(b"GPU hours", 1)[0] + b'"GPU ho'),
+    # compressed in pieces (a member per batch, as streaming writers append them), the first
+    # ending inside the header: gunzip and DuckDB read it as one text
+    "gzip_in_pieces": (Case("pieces.csv.gz", True, ""),
+                       gzip.compress(csv_bytes(GOOD)[:40]) + gzip.compress(csv_bytes(GOOD)[40:])),
+    "gzip_in_gzip": (Case("twice.csv.gz", False, "compressed twice"),
+                     gzip.compress(gzip.compress(csv_bytes(GOOD)))),
+    # cut before its header line ends: not an empty file, nor one missing its columns
+    "truncated_gzip_in_header": (Case("truncated_head.csv.gz", False, "truncated or corrupt gzip"),
+                                 gzip.compress(csv_bytes(GOOD))[:40]),
     "aws_cur": (Case("cur.csv", False, "legacy AWS Cost and Usage Report"),
                 b"identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,"
                 b"lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/CurrencyCode\n"
@@ -189,6 +209,9 @@ CASES: dict[str, tuple[Case, object]] = {
     "long_line": (Case("long_line.csv", False, "line too long (over 2 MB", row=2),
                   csv_bytes([row(), row(Tags=json.dumps({"k": "v" * 2_200_000})), row()])),
     "mac_cr": (Case("mac.csv", True, ""), csv_bytes(GOOD, newline="\r")),  # Excel for Mac
+    # a CRLF file written again as text on Windows (Python's csv without newline='')
+    "cr_cr_lf": (Case("crcrlf.csv", False, "lines end in two carriage returns and a line feed"),
+                 csv_bytes(GOOD, newline="\r\r\n")),
     "header_again": (Case("joined.csv", False, "this row repeats the header", row=3),
                      csv_bytes(GOOD[:2]) + csv_bytes(GOOD[2:])),
     "empty_rows": (Case("empty_rows.csv", False, "every field of this row is empty", row=4),
@@ -225,6 +248,9 @@ CASES: dict[str, tuple[Case, object]] = {
                                column="billedcost"),
                           csv_bytes([{**row(), "billedcost": "10.25"}],
                                     [("billedcost" if h == "BilledCost" else h) for h in HEADER])),
+    "powershell_type_line": (Case("ps.csv", False, "PowerShell's type line"),
+                             b'#TYPE System.Management.Automation.PSCustomObject\r\n'
+                             + csv_bytes(GOOD, newline="\r\n")),
     "excel_sep_hint": (Case("sep_hint.csv", False, "a spreadsheet's separator hint ('sep=,')"),
                        b"sep=,\r\n" + csv_bytes(GOOD, newline="\r\n")),
     "semicolons": (Case("semicolon.csv", False, "comma-separated"),
@@ -239,6 +265,7 @@ CASES: dict[str, tuple[Case, object]] = {
     "parquet_string": (Case("string.parquet", True, ""), "string"),
     "parquet_broken": (Case("broken.parquet", False, "not a readable Parquet file"),
                        b"PAR1" + bytes(range(200)) + b"PAR1"),
+    "parquet_cut_short": (Case("cut.parquet", False, "cut short"), _cut_parquet()),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
 }
 
