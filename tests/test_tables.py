@@ -129,3 +129,12 @@ def test_a_cell_with_a_long_unbroken_name_may_break_inside_it_and_amounts_never(
     assert '<td class="num">$1,234,567.89</td>' in out
     assert tables.wrap_class("/subscriptions/0000/resourceGroups/rg/providers/x") == "wb-wrap"
     assert tables.wrap_class("AWS / Amazon Elastic Compute Cloud") == ""
+
+
+def test_units_of_account_show_their_four_digits():
+    """Chile's UF (CLF) and Uruguay's UYW have four minor digits: a summary to the cent
+    would drop what they bill."""
+    from workbench.currencies import to_smallest_unit
+    assert str(to_smallest_unit("12.34567", "CLF")) == "12.3457"
+    assert str(to_smallest_unit("0.00005", "UYW")) == "0.0001"
+    assert str(to_smallest_unit("7.5", "UYI")) == "8"

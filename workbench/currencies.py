@@ -8,8 +8,9 @@ from workbench.schema import EXACT_DIGITS
 
 # ISO 4217 minor units where they are not 2.
 MINOR_UNITS = {**dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF",
-                                "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"), 0),
-               **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"), 3)}
+                                "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV", "UYI"), 0),
+               **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"), 3),
+               **dict.fromkeys(("CLF", "UYW"), 4)}  # units of account (Chile, Uruguay)
 
 
 def minor_units(currency: str | None) -> int:
