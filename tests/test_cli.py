@@ -218,6 +218,21 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"
 
 
+@pytest.mark.parametrize(("argv", "how"), [(["validate"], "PATH... (a file, folder or glob)"),
+                                           (["ingest"], "PATH..."), (["report"], "--data PATH...")])
+def test_no_exports_named_and_no_config_says_so(argv, how, tmp_path, monkeypatch, capsys):
+    """Run in a folder of one's own exports, a bare command read the default [data] focus,
+    the sample's folder, and said only that `data/sample/focus` was not there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"error: no exports named and no workbench.toml in {tmp_path} or a folder above it (the "
+        f"default [data] focus, {tmp_path / 'data/sample/focus'}, is not there): pass {how}, "
+        "or set [data] focus in a workbench.toml\n")
+    assert not (tmp_path / "data").exists()
+
+
 def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, monkeypatch, capsys):
     """The load line is true for a store built now and for one used as it is, and what the
     load warned about goes to stderr as ingest prints it, not only into the pack's index."""

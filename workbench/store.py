@@ -54,7 +54,7 @@ import ibis
 import pandas as pd
 
 from workbench import issuers, json_exact, manifests, snapshots
-from workbench.config import Config, load_config
+from workbench.config import Config, focus_paths, load_config
 from workbench.delivery import (
     IngestResult,
     Progress,
@@ -943,10 +943,10 @@ def _unlisted_kept(loaded: list[dict], verdicts: dict[str, manifests.Verdict]) -
 
 # -- opening the store from notebooks and apps -----------------------------------------
 
-def _data_paths(data: Sequence[str] | None, config: Config) -> list[str]:
+def _data_paths(data: Sequence[str] | None, config: Config, how: str = "--data PATH...") -> list[str]:
     if data:
         return [str(d) for d in data]
-    return [str(config.path(p)) for p in config.data.focus]
+    return focus_paths(config, how)
 
 
 def _stat_key(path: Path) -> tuple[str, int, int]:
@@ -1086,7 +1086,7 @@ def run_ingest(args) -> int:
             with store.locked():
                 try:
                     if not rebuild_only:
-                        result = store.ingest(_data_paths(given, config),
+                        result = store.ingest(_data_paths(given, config, "PATH..."),
                                               progress=sys.stderr.isatty())
                     totals = store.totals(exact=True)
                 except BaseException:
