@@ -258,6 +258,28 @@ def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, mon
         f"using the store {store}, already loaded from {export}", warning]
 
 
+@pytest.mark.parametrize(("setting", "option", "says"), [
+    ('month = "2025-01"', ["--month", "2025-02"], "no billing data for {}; the data covers 2026-05 to 2026-05"),
+    ('notebooks = ["overview"]', ["--notebooks", "nope"], "no notebook {!r}; available: "),
+])
+def test_a_report_setting_from_the_config_is_named_as_its_key(setting, option, says, tmp_path, monkeypatch,
+                                                              capsys):
+    """A [report] month or notebooks in workbench.toml that cannot be used was said as
+    `--month: ...` to a user who had passed no --month."""
+    monkeypatch.setenv("WORKBENCH_CONFIG", "")  # run_report sets it for its kernels
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    config = tmp_path / "workbench.toml"
+    config.write_text(f'[data]\nfocus = ["may.csv"]\nstore = "s.duckdb"\n[report]\n{setting}\n')
+    key = setting.split(" ")[0]
+    wrote = setting.split('"')[1]
+    assert cli.main(["--config", str(config), "report", "--no-pdf"]) == 1
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"error: {config}: report.{key}: " + says.format(wrote))
+    assert cli.main(["--config", str(config), "report", "--no-pdf", *option]) == 1  # the option wins
+    assert capsys.readouterr().err.splitlines()[-1].startswith(f"error: {option[0]}: " + says.format(option[1]))
+
+
 def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
     import duckdb
 

@@ -76,8 +76,9 @@ def notebooks_dir(config: Config) -> Path:
     raise WorkbenchError(f"{config.root / 'notebooks'}: notebooks folder not found")
 
 
-def select_notebooks(folder: Path, names: list[str] | None) -> list[Path]:
-    """Every notebook in `folder` (sorted), or the named ones (with or without .ipynb)."""
+def select_notebooks(folder: Path, names: list[str] | None, option: str = "--notebooks") -> list[Path]:
+    """Every notebook in `folder` (sorted), or the named ones (with or without .ipynb);
+    `option` is where the names came from, for the error."""
     available = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
     if not names:
         if not available:
@@ -88,10 +89,19 @@ def select_notebooks(folder: Path, names: list[str] | None) -> list[Path]:
         p = Path(name)
         cand = p if p.suffix == ".ipynb" and p.is_file() else folder / (p.stem + ".ipynb")
         if not cand.is_file():
-            raise WorkbenchError(f"--notebooks: no notebook {name!r}; available: "
+            raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
     return chosen
+
+
+def setting_name(config: Config, key: str, given) -> str:
+    """How to name a [report] setting in an error: its option when given on the command line,
+    else its key in the config file (a user who passed no --month looks for it there)."""
+    name = key.split(".")[1]
+    if given or config.file is None or not getattr(config.report, name):
+        return f"--{name}"
+    return f"{config.file}: {key}"
 
 
 def store_path(config: Config, data: list[str] | None) -> Path:
@@ -156,6 +166,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         if month is not None and not month.strip():  # `--month ''`: a mistake, not "default"
             raise WorkbenchError("--month: '' is not a month like 2026-05")
         spans = s.provider_coverage()
+        option = setting_name(config, "report.month", month)
         month = (month or config.report.month or coverage.last_complete_month(months, spans)
                  or months[-1])
         try:
@@ -163,7 +174,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         except WorkbenchError as exc:
             raise WorkbenchError(f"--{exc}") from None
         if month not in months:
-            raise WorkbenchError(f"--month: no billing data for {month}; the data covers "
+            raise WorkbenchError(f"{option}: no billing data for {month}; the data covers "
                                  f"{months[0]} to {months[-1]}")
         # Decimal amounts: the pack's headline is exact to the cent at any size (a float
         # holds the cent up to 1e13, which an IDR or VND bill can pass).
@@ -373,8 +384,9 @@ def run_report(args) -> int:
     if config_file:  # kernels load the same config (see config.load_config)
         os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
-    notebooks = select_notebooks(notebooks_dir(config),
-                                 getattr(args, "notebooks", None) or config.report.notebooks or None)
+    names = getattr(args, "notebooks", None)
+    notebooks = select_notebooks(notebooks_dir(config), names or config.report.notebooks or None,
+                                 setting_name(config, "report.notebooks", names))
     if getattr(args, "out", None):  # before a load that may take minutes
         make_folder(Path(args.out), "--out")
     store = store_path(config, data)
