@@ -300,3 +300,36 @@ def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
         'Could not read enough bytes from file "s.duckdb": attempted to read 4096 bytes from '
         "location 90112: the file is cut short; if it is the store, delete it and ingest again")
     assert _environment_error(ValueError("a bug of ours")) is None
+
+
+@pytest.mark.parametrize("limit", ["banana", "2 gigs", "1GB'"])
+def test_a_bad_memory_limit_is_named_not_an_internal_error(limit, tmp_path, monkeypatch, capsys):
+    """WORKBENCH_MEMORY_LIMIT=banana was `internal error (ParserException ...) ... report it`."""
+    from workbench import store
+
+    monkeypatch.setattr(store, "MEMORY_LIMIT", limit)
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store", str(tmp_path / "s.duckdb")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: WORKBENCH_MEMORY_LIMIT: {limit!r} is not a memory size like 2GB or 512MB\n")
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_chromium_set_to_no_file_says_so(tmp_path, monkeypatch, capsys):
+    """WORKBENCH_CHROMIUM naming no file was told to `set WORKBENCH_CHROMIUM`, as if unset."""
+    from workbench import report
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", str(tmp_path / "chrome"))
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    config = tmp_path / "workbench.toml"
+    config.write_text('[data]\nfocus = ["may.csv"]\nstore = "s.duckdb"\n')
+    assert cli.main(["--config", str(config), "report", "--out", str(tmp_path / "pack")]) == 0
+    assert (f"warning: WORKBENCH_CHROMIUM={tmp_path / 'chrome'}: no such file: PDFs skipped (point "
+            "it at a Chromium binary, or unset it to use the installed chromium)"
+            in capsys.readouterr().err.splitlines())

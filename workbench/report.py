@@ -422,8 +422,7 @@ def run_report(args) -> int:
     chromium = render.find_chromium() if pdf_wanted else None
     pdf_warning = None
     if pdf_wanted and not chromium:
-        pdf_warning = ("Chromium not found: PDFs skipped (install chromium, e.g. `make browser`, "
-                       "or set WORKBENCH_CHROMIUM)")
+        pdf_warning = render.no_chromium_warning()
         print(f"warning: {pdf_warning}", file=sys.stderr, flush=True)
 
     parameters = {"month": month, "data": data or [], "store": str(store), "mode": "report"}

@@ -201,7 +201,11 @@ def _configure(con: duckdb.DuckDBPyConnection, path: str) -> None:
     # the text "FloatProgress(...)"; the CLI draws its own progress line (delivery.Progress).
     con.execute("SET enable_progress_bar_print = false")
     # Bounded memory: big loads spill to a temp folder beside the store.
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT.replace(chr(39), chr(39) * 2)}'")
+    except duckdb.Error:  # the user's setting, not a bug of ours
+        raise WorkbenchError(f"WORKBENCH_MEMORY_LIMIT: {MEMORY_LIMIT!r} is not a memory size "
+                             "like 2GB or 512MB") from None
     if path != ":memory:":
         tmp = Path(path).parent / ".duckdb_tmp"
         con.execute(f"SET temp_directory = '{str(tmp).replace(chr(39), chr(39) * 2)}'")
