@@ -89,6 +89,17 @@ def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path
     assert list(tmp_path.iterdir()) == []  # nothing made, nothing loaded
 
 
+def test_a_large_sample_to_a_parquet_name_is_a_usage_error(tmp_path, capsys):
+    """`sample --rows N --out x.parquet` made a folder x.parquet holding a CSV."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["sample", "--rows", "10", "--out", str(tmp_path / "x.parquet")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("usage: workbench sample ")
+    assert err.splitlines()[-1] == (f"workbench sample: error: --out: {tmp_path / 'x.parquet'}: "
+                                    "--rows writes CSV; name a .csv or .csv.gz file, or a folder")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_store_that_names_an_export_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["ingest", "--store", str(tmp_path / "s.parquet"), str(tmp_path)])
