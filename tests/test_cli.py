@@ -66,6 +66,17 @@ def test_an_unknown_option_shows_the_commands_usage(argv, capsys):
     assert err.splitlines()[-1].startswith(f"workbench {argv[0]}: error: unrecognized arguments: ")
 
 
+@pytest.mark.parametrize("argv", [["report", "--config", "w.toml"], ["validate", "a.csv", "--config=w.toml"]])
+def test_config_after_the_command_says_where_it_goes(argv, capsys):
+    """`workbench report --config F` said only `unrecognized arguments: --config F`."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"workbench {argv[0]}: error: --config goes before the command: "
+        f"workbench --config FILE {argv[0]} ...")
+
+
 @pytest.mark.parametrize("argv, says", [
     (["report", "--month", "2025-13"], "argument --month: '2025-13' is not a month like 2026-05"),
     (["report", "--month", ""], "argument --month: '' is not a month like 2026-05"),

@@ -32,6 +32,10 @@ class _CommandParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
+        if any(e == "--config" or e.startswith("--config=") for e in extra):
+            # an option of `workbench` itself, which argparse reads only before the command
+            command = self.prog.split()[-1]
+            self.error(f"--config goes before the command: workbench --config FILE {command} ...")
         if extra:
             self.error(f"unrecognized arguments: {' '.join(extra)}")
         return namespace, extra
