@@ -71,6 +71,27 @@ def test_generated_config_keeps_every_key_and_makes_data_paths_absolute(tmp_path
         Path(path).unlink()
 
 
+def test_an_address_the_apps_cannot_be_served_at_is_one_line_before_the_load(tmp_path, capsys):
+    """A port in use or a host of no interface printed `serving the apps at ...`, then only
+    Voila's "no available port could be found" or "cannot assign requested address"."""
+    from workbench import cli
+
+    todo = "pass --host H and --port N, or set [app] host and port in workbench.toml"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        argv = ["app", "--data", str(tmp_path / "none.csv"), "--port", str(port)]
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == (
+            f"error: 127.0.0.1:{port}: cannot serve the apps there (the port is in use: is the "
+            f"app already running?); {todo}\n")
+    assert cli.main(["app", "--data", str(tmp_path / "none.csv"), "--host", "192.0.2.1"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: 192.0.2.1:8866: cannot serve the apps there (cannot assign requested address); "
+        f"{todo}\n")
+
+
 # -- the app, end to end -----------------------------------------------------------------------
 
 def free_port() -> int:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -78,6 +79,27 @@ def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[st
         argv += ["--VoilaConfiguration.preheat_kernel=True",
                  f"--VoilaConfiguration.default_pool_size={pool_size}"]
     return argv
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail in one line, before the data is loaded, when the apps cannot be served at
+    host:port; Voila would say only "name or service not known" or "no available port"."""
+    import socket
+
+    todo = "pass --host H and --port N, or set [app] host and port in workbench.toml"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        why = (getattr(exc, "strerror", None) or str(exc)).lower()
+        raise WorkbenchError(f"{host}: not a name or address to serve on ({why}); {todo}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = ("the port is in use: is the app already running?" if exc.errno == errno.EADDRINUSE
+                   else (exc.strerror or str(exc)).lower())
+            raise WorkbenchError(f"{host}:{port}: cannot serve the apps there ({why}); {todo}") from None
 
 
 def _toml_value(v) -> str:
@@ -147,6 +169,7 @@ def run_app(args) -> int:
     folder = notebooks_dir(config)
     if not any(folder.glob("*.ipynb")):
         raise WorkbenchError(f"{folder}: no notebooks to serve")
+    check_address(host, port)
 
     print("loading the billing data ...", file=sys.stderr, flush=True)
     with open_store(data=data, config=config) as s:  # ingest once, then close (read-only)
