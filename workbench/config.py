@@ -7,6 +7,7 @@ directory when there is no file).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -220,10 +221,18 @@ def parse_config(text: str, source: str = CONFIG_NAME, root: Path | None = None)
         return Config.model_validate({**raw, "root": root or Path.cwd(), "file": Path(source)})
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise ConfigError(f"{source}: {_key(err['loc'])}: {msg}") from None
+        raise ConfigError(f"{source}: {_key(err['loc'])}: {_message(err)}") from None
+
+
+def _message(err: dict) -> str:
+    """Pydantic's message in the file's terms: TOML tables and lists, not Python classes."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] in ("model_type", "dict_type"):  # "... or instance of DataConfig"
+        return "should be a table (a [section] or { key = value, ... })"
+    if err["type"] == "list_type" and isinstance(err.get("input"), str):
+        return f"should be a list, like [{json.dumps(err['input'])}]"
+    return err["msg"].removeprefix("Value error, ")
 
 
 def find_config(start: Path | None = None) -> Path | None:
