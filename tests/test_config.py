@@ -45,6 +45,8 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[tags]\nteam = "team"\n', 'tags.team: should be a list, like ["team"]'),
         ('[data]\nfocus = "exports"\n', 'data.focus: should be a list, like ["exports"]'),
         ("data = 1\n", "data: should be a table (a [section] or { key = value, ... })"),
+        ('[workloads]\nclass = "training"\nmatch = { ResourceName = "x" }\n',
+         "workloads: should be a list of tables: write each one as [[workloads]]"),
         ('[[workloads]]\nclass = "training"\nmatch = "(?i)train"\n', "workloads[0].match: should be a table"),
         ('[[workloads]]\nclass = "gaming"\nmatch = { ResourceName = "x" }\n', "workloads[0].class: unknown workload class 'gaming'"),
         ('[[workloads]]\nclass = "training"\nmatch = { Colour = "x" }\n', "workloads[0].match: cannot match on 'Colour'"),

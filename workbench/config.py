@@ -232,6 +232,8 @@ def _message(err: dict) -> str:
         return "should be a table (a [section] or { key = value, ... })"
     if err["type"] == "list_type" and isinstance(err.get("input"), str):
         return f"should be a list, like [{json.dumps(err['input'])}]"
+    if err["type"] == "list_type" and isinstance(err.get("input"), dict):  # [workloads]
+        return f"should be a list of tables: write each one as [[{_key(err['loc'])}]]"
     return err["msg"].removeprefix("Value error, ")
 
 
