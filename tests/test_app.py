@@ -21,7 +21,7 @@ from browser import ERROR_TEXT, browser, guarded_page, needs_chromium
 from focus_export import write_export
 
 from workbench import app
-from workbench.config import Config, parse_config
+from workbench.config import Config, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,6 +67,24 @@ def test_generated_config_keeps_every_key_and_makes_data_paths_absolute(tmp_path
     try:
         assert new.data.focus == [str(tmp_path / "x.csv")]
         assert parse_config(Path(path).read_text()).data.store == new.data.store
+    finally:
+        Path(path).unlink()
+
+
+def test_the_kernels_get_the_config_the_app_read(tmp_path, monkeypatch):
+    """The kernels run in notebooks/, where a workbench.toml of the working folder is not
+    found: they get the command's file, or its defaults written out with absolute paths."""
+    (tmp_path / "workbench.toml").write_text('[tags]\nteam = ["squad"]\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    assert app.kernel_config_file(load_config()) == (str(tmp_path / "workbench.toml"), False)
+    (tmp_path / "workbench.toml").unlink()
+    path, made = app.kernel_config_file(load_config())
+    try:
+        assert made
+        again = load_config(path)
+        assert again.path(again.data.store) == tmp_path / "data" / "workbench.duckdb"
+        assert again.tags == Config().tags
     finally:
         Path(path).unlink()
 

@@ -134,6 +134,22 @@ def config_toml(config: Config) -> str:
     return "\n".join(lines)
 
 
+def kernel_config_file(config: Config) -> tuple[str, bool]:
+    """The config file the notebooks' kernels load (WORKBENCH_CONFIG), and whether it was
+    written for them (to remove afterwards).
+
+    Kernels run in the notebooks' folder, where looking for workbench.toml finds the
+    checkout's, not the one the command found in the working folder (or no file): its pages
+    would show another config's data. So they get the file the command read, or, when it
+    read none, its defaults written out with absolute paths."""
+    if config.file is not None:
+        return str(Path(config.file).resolve()), False
+    fd, path = tempfile.mkstemp(prefix="workbench-config-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(config_toml(config))
+    return path, True
+
+
 def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | None]:
     """With --data: the same config reading those files into their own store, written to a
     file the kernels load (WORKBENCH_CONFIG). Returns (config, path or None)."""
@@ -156,14 +172,14 @@ def run_app(args) -> int:
     from workbench.report import ensure_kernel, notebooks_dir
     from workbench.store import open_store
 
-    config_file = getattr(args, "config", None)
-    config = load_config(config_file)
+    config = load_config(getattr(args, "config", None))
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
     config, generated = app_config(config, data)
-    if generated:
-        os.environ["WORKBENCH_CONFIG"] = generated
-    elif config_file:
-        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
+    kernel_file = generated
+    if not generated:  # without --data, the config this command read
+        kernel_file, made = kernel_config_file(config)
+        generated = kernel_file if made else None
+    os.environ["WORKBENCH_CONFIG"] = kernel_file
     host = getattr(args, "host", None) or config.app.host
     port = getattr(args, "port", None) or config.app.port
     folder = notebooks_dir(config)

@@ -375,14 +375,23 @@ def make_folder(path: Path, option: str) -> None:
 
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
+    from workbench.app import kernel_config_file
+
+    config = load_config(getattr(args, "config", None))
+    kernel_file, generated = kernel_config_file(config)
+    os.environ["WORKBENCH_CONFIG"] = kernel_file  # the kernels load the same config
+    try:
+        return _report(args, config)
+    finally:
+        if generated:
+            Path(kernel_file).unlink(missing_ok=True)
+
+
+def _report(args, config: Config) -> int:
     from workbench import render, report_index
     from workbench.delivery import warning_lines
 
     started, t0 = _now(), time.perf_counter()
-    config_file = getattr(args, "config", None)
-    config = load_config(config_file)
-    if config_file:  # kernels load the same config (see config.load_config)
-        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
     names = getattr(args, "notebooks", None)
     notebooks = select_notebooks(notebooks_dir(config), names or config.report.notebooks or None,
@@ -439,8 +448,8 @@ def run_report(args) -> int:
         "command": "workbench report",
         "month": month,
         "parameters": parameters,
-        "config": ({"path": str(Path(config_file).resolve()), "sha256": _sha256(Path(config_file))}
-                   if config_file else _found_config()),
+        "config": ({"path": str(Path(config.file).resolve()), "sha256": _sha256(Path(config.file))}
+                   if config.file else None),
         "inputs": facts["inputs"],
         "missing_inputs": facts["missing"],
         "load_warnings": facts["load_warnings"],
@@ -518,11 +527,3 @@ def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str
             print(f"warning: {exc.line()}", file=sys.stderr, flush=True)
             return {"path": None, "pages": None, "error": exc.line()}
     return {"path": pack.name, "pages": count, "error": None}
-
-
-def _found_config() -> dict | None:
-    from workbench.config import find_config
-
-    env = os.environ.get("WORKBENCH_CONFIG")
-    p = Path(env) if env else find_config()
-    return {"path": str(p), "sha256": _sha256(p)} if p and p.is_file() else None
