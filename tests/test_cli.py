@@ -137,6 +137,14 @@ def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
     assert notes.read_text() == "my notes\n"
 
 
+def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"error: {tmp_path}: a folder; the store is a DuckDB file: "
+                                       f"name one, such as {tmp_path / 'workbench.duckdb'}\n")
+
+
 def test_a_failed_ingest_into_a_new_store_leaves_no_file(tmp_path, capsys):
     """All or nothing: the store was not there, and is still not there (nor its lock)."""
     bad = tmp_path / "bad.csv"

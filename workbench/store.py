@@ -223,6 +223,9 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 def _check_duckdb_file(path: Path) -> None:
     """A file there must be a DuckDB database (its header says DUCK): DuckDB would open a
     Parquet export as a database of views, and other files fail with a long IO Error."""
+    if path.is_dir():  # `--store data/`: DuckDB says only "Is a directory"
+        raise WorkbenchError(f"{path}: a folder; the store is a DuckDB file: name one, such as "
+                             f"{path / 'workbench.duckdb'}")
     try:
         with open(path, "rb") as fh:
             head = fh.read(12)
