@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -645,6 +646,7 @@ def test_the_kernels_load_the_config_the_command_read(with_file, tmp_path, monke
         (tmp_path / "workbench.toml").write_text('[tags]\nteam = ["squad"]\n')
     monkeypatch.chdir(tmp_path)
     assert cli.main(["report", "--no-pdf"]) == 0
+    assert os.environ["WORKBENCH_CONFIG"] == ""  # as it was: a file written for them is gone
     config = seen["config"]
     assert config.tags.team == (["squad"] if with_file else report.Config().tags.team)
     assert config.path(config.data.store) == tmp_path / "data" / "workbench.duckdb"

@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.config import Config, load_config
@@ -150,6 +152,25 @@ def kernel_config_file(config: Config) -> tuple[str, bool]:
     return path, True
 
 
+@contextlib.contextmanager
+def kernels_config(config: Config, written: str | None = None) -> Iterator[str]:
+    """WORKBENCH_CONFIG for the notebooks' kernels while the block runs (see
+    kernel_config_file; `written`: a file already written for them), then as it was, and a
+    file written for them removed."""
+    path, made = (written, True) if written else kernel_config_file(config)
+    before = os.environ.get("WORKBENCH_CONFIG")
+    os.environ["WORKBENCH_CONFIG"] = path
+    try:
+        yield path
+    finally:
+        if before is None:
+            os.environ.pop("WORKBENCH_CONFIG", None)
+        else:
+            os.environ["WORKBENCH_CONFIG"] = before
+        if made:
+            Path(path).unlink(missing_ok=True)
+
+
 def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | None]:
     """With --data: the same config reading those files into their own store, written to a
     file the kernels load (WORKBENCH_CONFIG). Returns (config, path or None)."""
@@ -169,17 +190,17 @@ def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | No
 
 def run_app(args) -> int:
     """`workbench app [--port N] [--host H] [--data PATH...]`."""
-    from workbench.report import ensure_kernel, notebooks_dir
-    from workbench.store import open_store
-
     config = load_config(getattr(args, "config", None))
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
     config, generated = app_config(config, data)
-    kernel_file = generated
-    if not generated:  # without --data, the config this command read
-        kernel_file, made = kernel_config_file(config)
-        generated = kernel_file if made else None
-    os.environ["WORKBENCH_CONFIG"] = kernel_file
+    with kernels_config(config, generated):
+        return _serve(args, config, data)
+
+
+def _serve(args, config: Config, data: list[str] | None) -> int:
+    from workbench.report import ensure_kernel, notebooks_dir
+    from workbench.store import open_store
+
     host = getattr(args, "host", None) or config.app.host
     port = getattr(args, "port", None) or config.app.port
     folder = notebooks_dir(config)
@@ -206,9 +227,5 @@ def run_app(args) -> int:
     from voila.app import Voila
 
     hook = TraitletsConfig({"VoilaConfiguration": {"page_config_hook": landing_hook(catalog(folder))}})
-    try:
-        Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
-    finally:
-        if generated:
-            Path(generated).unlink(missing_ok=True)
+    Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
     return 0

@@ -375,16 +375,11 @@ def make_folder(path: Path, option: str) -> None:
 
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
-    from workbench.app import kernel_config_file
+    from workbench.app import kernels_config
 
     config = load_config(getattr(args, "config", None))
-    kernel_file, generated = kernel_config_file(config)
-    os.environ["WORKBENCH_CONFIG"] = kernel_file  # the kernels load the same config
-    try:
+    with kernels_config(config):  # the kernels load the config this command read
         return _report(args, config)
-    finally:
-        if generated:
-            Path(kernel_file).unlink(missing_ok=True)
 
 
 def _report(args, config: Config) -> int:
