@@ -52,4 +52,4 @@ sample: setup
 	$(BIN)/workbench sample
 
 clean:
-	rm -rf $(VENV) reports/*/ data/*.duckdb data/*.duckdb.wal data/*.lock data/bench
+	rm -rf $(VENV) reports/*/ data/*.duckdb data/*.duckdb.wal data/*.duckdb.old data/*.lock data/.duckdb_tmp data/bench

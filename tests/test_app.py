@@ -21,7 +21,7 @@ from browser import ERROR_TEXT, browser, guarded_page, needs_chromium
 from focus_export import write_export
 
 from workbench import app
-from workbench.config import Config, parse_config
+from workbench.config import Config, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +69,45 @@ def test_generated_config_keeps_every_key_and_makes_data_paths_absolute(tmp_path
         assert parse_config(Path(path).read_text()).data.store == new.data.store
     finally:
         Path(path).unlink()
+
+
+def test_the_kernels_get_the_config_the_app_read(tmp_path, monkeypatch):
+    """The kernels run in notebooks/, where a workbench.toml of the working folder is not
+    found: they get the command's file, or its defaults written out with absolute paths."""
+    (tmp_path / "workbench.toml").write_text('[tags]\nteam = ["squad"]\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    assert app.kernel_config_file(load_config()) == (str(tmp_path / "workbench.toml"), False)
+    (tmp_path / "workbench.toml").unlink()
+    path, made = app.kernel_config_file(load_config())
+    try:
+        assert made
+        again = load_config(path)
+        assert again.path(again.data.store) == tmp_path / "data" / "workbench.duckdb"
+        assert again.tags == Config().tags
+    finally:
+        Path(path).unlink()
+
+
+def test_an_address_the_apps_cannot_be_served_at_is_one_line_before_the_load(tmp_path, capsys):
+    """A port in use or a host of no interface printed `serving the apps at ...`, then only
+    Voila's "no available port could be found" or "cannot assign requested address"."""
+    from workbench import cli
+
+    todo = "pass --host H and --port N, or set [app] host and port in workbench.toml"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        argv = ["app", "--data", str(tmp_path / "none.csv"), "--port", str(port)]
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == (
+            f"error: 127.0.0.1:{port}: cannot serve the apps there (the port is in use: is the "
+            f"app already running?); {todo}\n")
+    assert cli.main(["app", "--data", str(tmp_path / "none.csv"), "--host", "192.0.2.1"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: 192.0.2.1:8866: cannot serve the apps there (cannot assign requested address); "
+        f"{todo}\n")
 
 
 # -- the app, end to end -----------------------------------------------------------------------

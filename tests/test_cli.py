@@ -66,6 +66,17 @@ def test_an_unknown_option_shows_the_commands_usage(argv, capsys):
     assert err.splitlines()[-1].startswith(f"workbench {argv[0]}: error: unrecognized arguments: ")
 
 
+@pytest.mark.parametrize("argv", [["report", "--config", "w.toml"], ["validate", "a.csv", "--config=w.toml"]])
+def test_config_after_the_command_says_where_it_goes(argv, capsys):
+    """`workbench report --config F` said only `unrecognized arguments: --config F`."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"workbench {argv[0]}: error: --config goes before the command: "
+        f"workbench --config FILE {argv[0]} ...")
+
+
 @pytest.mark.parametrize("argv, says", [
     (["report", "--month", "2025-13"], "argument --month: '2025-13' is not a month like 2026-05"),
     (["report", "--month", ""], "argument --month: '' is not a month like 2026-05"),
@@ -87,6 +98,17 @@ def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path
     assert exc.value.code == 2 and err.startswith(f"usage: workbench {argv[0]} ")
     assert says in err.splitlines()[-1]
     assert list(tmp_path.iterdir()) == []  # nothing made, nothing loaded
+
+
+def test_a_large_sample_to_a_parquet_name_is_a_usage_error(tmp_path, capsys):
+    """`sample --rows N --out x.parquet` made a folder x.parquet holding a CSV."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["sample", "--rows", "10", "--out", str(tmp_path / "x.parquet")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("usage: workbench sample ")
+    assert err.splitlines()[-1] == (f"workbench sample: error: --out: {tmp_path / 'x.parquet'}: "
+                                    "--rows writes CSV; name a .csv or .csv.gz file, or a folder")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_store_that_names_an_export_is_a_usage_error(tmp_path, capsys):
@@ -113,6 +135,14 @@ def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
     with pytest.raises(WorkbenchError, match="not a DuckDB database"):
         open_store([str(export)], notes, Config(root=tmp_path))
     assert notes.read_text() == "my notes\n"
+
+
+def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"error: {tmp_path}: a folder; the store is a DuckDB file: "
+                                       f"name one, such as {tmp_path / 'workbench.duckdb'}\n")
 
 
 def test_a_failed_ingest_into_a_new_store_leaves_no_file(tmp_path, capsys):
@@ -218,6 +248,21 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"
 
 
+@pytest.mark.parametrize(("argv", "how"), [(["validate"], "PATH... (a file, folder or glob)"),
+                                           (["ingest"], "PATH..."), (["report"], "--data PATH...")])
+def test_no_exports_named_and_no_config_says_so(argv, how, tmp_path, monkeypatch, capsys):
+    """Run in a folder of one's own exports, a bare command read the default [data] focus,
+    the sample's folder, and said only that `data/sample/focus` was not there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"error: no exports named and no workbench.toml in {tmp_path} or a folder above it (the "
+        f"default [data] focus, {tmp_path / 'data/sample/focus'}, is not there): pass {how}, "
+        "or set [data] focus in a workbench.toml\n")
+    assert not (tmp_path / "data").exists()
+
+
 def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, monkeypatch, capsys):
     """The load line is true for a store built now and for one used as it is, and what the
     load warned about goes to stderr as ingest prints it, not only into the pack's index."""
@@ -243,6 +288,28 @@ def test_report_says_whether_it_loads_and_prints_the_load_warnings(tmp_path, mon
         f"using the store {store}, already loaded from {export}", warning]
 
 
+@pytest.mark.parametrize(("setting", "option", "says"), [
+    ('month = "2025-01"', ["--month", "2025-02"], "no billing data for {}; the data covers 2026-05 to 2026-05"),
+    ('notebooks = ["overview"]', ["--notebooks", "nope"], "no notebook {!r}; available: "),
+])
+def test_a_report_setting_from_the_config_is_named_as_its_key(setting, option, says, tmp_path, monkeypatch,
+                                                              capsys):
+    """A [report] month or notebooks in workbench.toml that cannot be used was said as
+    `--month: ...` to a user who had passed no --month."""
+    monkeypatch.setenv("WORKBENCH_CONFIG", "")  # run_report sets it for its kernels
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    config = tmp_path / "workbench.toml"
+    config.write_text(f'[data]\nfocus = ["may.csv"]\nstore = "s.duckdb"\n[report]\n{setting}\n')
+    key = setting.split(" ")[0]
+    wrote = setting.split('"')[1]
+    assert cli.main(["--config", str(config), "report", "--no-pdf"]) == 1
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"error: {config}: report.{key}: " + says.format(wrote))
+    assert cli.main(["--config", str(config), "report", "--no-pdf", *option]) == 1  # the option wins
+    assert capsys.readouterr().err.splitlines()[-1].startswith(f"error: {option[0]}: " + says.format(option[1]))
+
+
 def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
     import duckdb
 
@@ -263,3 +330,36 @@ def test_what_the_machine_refuses_is_one_line_not_an_internal_error():
         'Could not read enough bytes from file "s.duckdb": attempted to read 4096 bytes from '
         "location 90112: the file is cut short; if it is the store, delete it and ingest again")
     assert _environment_error(ValueError("a bug of ours")) is None
+
+
+@pytest.mark.parametrize("limit", ["banana", "2 gigs", "1GB'"])
+def test_a_bad_memory_limit_is_named_not_an_internal_error(limit, tmp_path, monkeypatch, capsys):
+    """WORKBENCH_MEMORY_LIMIT=banana was `internal error (ParserException ...) ... report it`."""
+    from workbench import store
+
+    monkeypatch.setattr(store, "MEMORY_LIMIT", limit)
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store", str(tmp_path / "s.duckdb")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: WORKBENCH_MEMORY_LIMIT: {limit!r} is not a memory size like 2GB or 512MB\n")
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_chromium_set_to_no_file_says_so(tmp_path, monkeypatch, capsys):
+    """WORKBENCH_CHROMIUM naming no file was told to `set WORKBENCH_CHROMIUM`, as if unset."""
+    from workbench import report
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("WORKBENCH_CHROMIUM", str(tmp_path / "chrome"))
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    config = tmp_path / "workbench.toml"
+    config.write_text('[data]\nfocus = ["may.csv"]\nstore = "s.duckdb"\n')
+    assert cli.main(["--config", str(config), "report", "--out", str(tmp_path / "pack")]) == 0
+    assert (f"warning: WORKBENCH_CHROMIUM={tmp_path / 'chrome'}: no such file: PDFs skipped (point "
+            "it at a Chromium binary, or unset it to use the installed chromium)"
+            in capsys.readouterr().err.splitlines())

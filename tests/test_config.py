@@ -42,12 +42,27 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
     [
         ('[data]\nstroe = "x"\n', "data.stroe: unknown key"),
         ('[tags]\nteam = []\n', "tags.team:"),
-        ('[tags]\nteam = "team"\n', "tags.team:"),
+        ('[tags]\nteam = "team"\n', 'tags.team: should be a list, like ["team"]'),
+        ('[data]\nfocus = "exports"\n', 'data.focus: should be a list, like ["exports"]'),
+        ("data = 1\n", "data: should be a table (a [section] or { key = value, ... })"),
+        ('[workloads]\nclass = "training"\nmatch = { ResourceName = "x" }\n',
+         "workloads: should be a list of tables: write each one as [[workloads]]"),
+        ('[[workloads]]\nclass = "training"\nmatch = "(?i)train"\n', "workloads[0].match: should be a table"),
         ('[[workloads]]\nclass = "gaming"\nmatch = { ResourceName = "x" }\n', "workloads[0].class: unknown workload class 'gaming'"),
         ('[[workloads]]\nclass = "training"\nmatch = { Colour = "x" }\n', "workloads[0].match: cannot match on 'Colour'"),
         ('[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(" }\n', "bad regular expression"),
         ('[report]\nmonth = "2026-13"\n', "report.month: '2026-13' is not a month"),
         ('[app]\nport = 0\n', "app.port:"),
+        # an empty path would be the config's own folder: scanned as exports, or the store
+        ('[data]\nfocus = [""]\n', "data.focus[0]: an empty path"),
+        ('[data]\nstore = " "\n', "data.store: an empty path"),
+        ('[data]\ndrivers = ""\n', "data.drivers: an empty path"),
+        # an empty host serves on every interface
+        ('[app]\nhost = ""\n', "app.host: an empty host would serve on every interface"),
+        # sections this version does not read are not taken silently
+        ('[forecast]\nhorizon = 90\n', "forecast: unknown key"),
+        ('[budgets]\nmonthly = 1000\n', "budgets: unknown key"),
+        ('root = "/elsewhere"\n', "root: unknown key"),
         ("[data\n", "not valid TOML"),
     ],
 )

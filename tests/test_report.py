@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -619,3 +620,36 @@ def test_the_manifest_keeps_every_digit_of_the_headline(tmp_path, monkeypatch):
     assert head["previous_change"] == sums["2025-04"] - sums["2025-03"]
     assert len(str(head["cost"]).replace(".", "")) > 17  # beyond what a float holds
     assert f'"cost": {str(sums["2025-04"]).rstrip("0")}' in text  # written as a JSON number
+
+
+@pytest.mark.parametrize("with_file", [True, False])
+def test_the_kernels_load_the_config_the_command_read(with_file, tmp_path, monkeypatch):
+    """Run in a folder of its own with a workbench.toml and no notebooks/, the report took
+    the exports of that config while its kernels, in the checkout's notebooks/, found the
+    checkout's workbench.toml: the index gave the user's totals, the pages the sample's (and
+    the kernel loaded the sample into the user's store)."""
+    from workbench import cli
+
+    seen = {}
+
+    def kernels(jobs, workers):  # what load_config() reads in a kernel, in the notebooks' folder
+        monkeypatch.chdir(Path(jobs[0]["path"]).parent)
+        seen["config"] = report.load_config()
+        return []
+
+    monkeypatch.setattr(report, "run_all", kernels)
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):  # run_report sets them for its kernels
+        monkeypatch.setenv(name, "")
+    write_export(tmp_path / "data" / "sample" / "focus" / "may.csv")  # where defaults look
+    if with_file:
+        (tmp_path / "workbench.toml").write_text('[tags]\nteam = ["squad"]\n')
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", "--no-pdf"]) == 0
+    assert os.environ["WORKBENCH_CONFIG"] == ""  # as it was: a file written for them is gone
+    config = seen["config"]
+    assert config.tags.team == (["squad"] if with_file else report.Config().tags.team)
+    assert config.path(config.data.store) == tmp_path / "data" / "workbench.duckdb"
+    assert [config.path(p) for p in config.data.focus] == [tmp_path / "data" / "sample" / "focus"]
+    manifest = json.loads((tmp_path / "reports" / "2025-03" / "manifest.json").read_text())
+    assert (manifest["config"] or {}).get("path") == (str(tmp_path / "workbench.toml") if with_file else None)

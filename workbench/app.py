@@ -14,10 +14,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.config import Config, load_config
@@ -80,6 +83,27 @@ def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[st
     return argv
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail in one line, before the data is loaded, when the apps cannot be served at
+    host:port; Voila would say only "name or service not known" or "no available port"."""
+    import socket
+
+    todo = "pass --host H and --port N, or set [app] host and port in workbench.toml"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        why = (getattr(exc, "strerror", None) or str(exc)).lower()
+        raise WorkbenchError(f"{host}: not a name or address to serve on ({why}); {todo}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = ("the port is in use: is the app already running?" if exc.errno == errno.EADDRINUSE
+                   else (exc.strerror or str(exc)).lower())
+            raise WorkbenchError(f"{host}:{port}: cannot serve the apps there ({why}); {todo}") from None
+
+
 def _toml_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -112,6 +136,41 @@ def config_toml(config: Config) -> str:
     return "\n".join(lines)
 
 
+def kernel_config_file(config: Config) -> tuple[str, bool]:
+    """The config file the notebooks' kernels load (WORKBENCH_CONFIG), and whether it was
+    written for them (to remove afterwards).
+
+    Kernels run in the notebooks' folder, where looking for workbench.toml finds the
+    checkout's, not the one the command found in the working folder (or no file): its pages
+    would show another config's data. So they get the file the command read, or, when it
+    read none, its defaults written out with absolute paths."""
+    if config.file is not None:
+        return str(Path(config.file).resolve()), False
+    fd, path = tempfile.mkstemp(prefix="workbench-config-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(config_toml(config))
+    return path, True
+
+
+@contextlib.contextmanager
+def kernels_config(config: Config, written: str | None = None) -> Iterator[str]:
+    """WORKBENCH_CONFIG for the notebooks' kernels while the block runs (see
+    kernel_config_file; `written`: a file already written for them), then as it was, and a
+    file written for them removed."""
+    path, made = (written, True) if written else kernel_config_file(config)
+    before = os.environ.get("WORKBENCH_CONFIG")
+    os.environ["WORKBENCH_CONFIG"] = path
+    try:
+        yield path
+    finally:
+        if before is None:
+            os.environ.pop("WORKBENCH_CONFIG", None)
+        else:
+            os.environ["WORKBENCH_CONFIG"] = before
+        if made:
+            Path(path).unlink(missing_ok=True)
+
+
 def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | None]:
     """With --data: the same config reading those files into their own store, written to a
     file the kernels load (WORKBENCH_CONFIG). Returns (config, path or None)."""
@@ -131,22 +190,23 @@ def app_config(config: Config, data: list[str] | None) -> tuple[Config, str | No
 
 def run_app(args) -> int:
     """`workbench app [--port N] [--host H] [--data PATH...]`."""
+    config = load_config(getattr(args, "config", None))
+    data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
+    config, generated = app_config(config, data)
+    with kernels_config(config, generated):
+        return _serve(args, config, data)
+
+
+def _serve(args, config: Config, data: list[str] | None) -> int:
     from workbench.report import ensure_kernel, notebooks_dir
     from workbench.store import open_store
 
-    config_file = getattr(args, "config", None)
-    config = load_config(config_file)
-    data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
-    config, generated = app_config(config, data)
-    if generated:
-        os.environ["WORKBENCH_CONFIG"] = generated
-    elif config_file:
-        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
     host = getattr(args, "host", None) or config.app.host
     port = getattr(args, "port", None) or config.app.port
     folder = notebooks_dir(config)
     if not any(folder.glob("*.ipynb")):
         raise WorkbenchError(f"{folder}: no notebooks to serve")
+    check_address(host, port)
 
     print("loading the billing data ...", file=sys.stderr, flush=True)
     with open_store(data=data, config=config) as s:  # ingest once, then close (read-only)
@@ -167,9 +227,5 @@ def run_app(args) -> int:
     from voila.app import Voila
 
     hook = TraitletsConfig({"VoilaConfiguration": {"page_config_hook": landing_hook(catalog(folder))}})
-    try:
-        Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
-    finally:
-        if generated:
-            Path(generated).unlink(missing_ok=True)
+    Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
     return 0

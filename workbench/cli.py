@@ -32,6 +32,10 @@ class _CommandParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
+        if any(e == "--config" or e.startswith("--config=") for e in extra):
+            # an option of `workbench` itself, which argparse reads only before the command
+            command = self.prog.split()[-1]
+            self.error(f"--config goes before the command: workbench --config FILE {command} ...")
         if extra:
             self.error(f"unrecognized arguments: {' '.join(extra)}")
         return namespace, extra
@@ -40,7 +44,8 @@ class _CommandParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="AI FinOps workbench: FOCUS billing exports in, answers out.")
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
-    p.add_argument("--config", metavar="FILE", type=_path, help="workbench.toml to use (default: ./workbench.toml)")
+    p.add_argument("--config", metavar="FILE", type=_path, help="workbench.toml to use (default: $WORKBENCH_CONFIG, else the nearest "
+                        "workbench.toml in the working folder or a folder above it)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
     p.commands = sub.choices  # name -> parser, for usage errors found after parsing
 
@@ -57,10 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first load the store again from the files it records (after an upgrade)")
 
     s = sub.add_parser("sample", help="generate the AI-company sample dataset (FOCUS 1.3)")
-    s.add_argument("--out", metavar="DIR", type=_path, default="data/sample")
+    s.add_argument("--out", metavar="DIR", type=_path, default="data/sample",
+                   help="folder to write, from the working folder (default: data/sample)")
     s.add_argument("--months", metavar="N", type=_months, default=None,
                    help="months of billing (default: 18; 12 with --rows)")
-    s.add_argument("--seed", metavar="S", type=_seed, default=7)
+    s.add_argument("--seed", metavar="S", type=_seed, default=7, help="default: 7")
     s.add_argument("--end", metavar="YYYY-MM", type=_month, default=None,
                    help="last month of the sample (default: the last full month before today)")
     s.add_argument("--rows", metavar="N", type=_rows, default=None,
@@ -69,14 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
     r.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
-    r.add_argument("--month", metavar="YYYY-MM", type=_month, help="default: the last month every provider's data covers to its end")
-    r.add_argument("--out", metavar="DIR", type=_path, help="default: reports/<YYYY-MM>/")
-    r.add_argument("--notebooks", nargs="+", metavar="NAME", help="default: every notebook")
-    r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies")
+    r.add_argument("--month", metavar="YYYY-MM", type=_month,
+                   help="default: [report].month, else the last month every provider's data covers to its end")
+    r.add_argument("--out", metavar="DIR", type=_path,
+                   help="default: [report].out, else reports/<YYYY-MM>/ beside the config")
+    r.add_argument("--notebooks", nargs="+", metavar="NAME",
+                   help="default: [report].notebooks, else every notebook")
+    r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies (as [report].pdf = false does)")
 
     a = sub.add_parser("app", help="serve the notebooks as Voila apps")
-    a.add_argument("--port", type=_port, help="default: [app].port")
-    a.add_argument("--host", help="default: 127.0.0.1 (anything else exposes the apps)")
+    a.add_argument("--port", metavar="N", type=_port, help="default: [app].port, 8866")
+    a.add_argument("--host", metavar="H",
+                   help="default: [app].host, 127.0.0.1 (anything else exposes the apps)")
     a.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
     return p
 

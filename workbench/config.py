@@ -7,15 +7,16 @@ directory when there is no file).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, WorkbenchError
 from workbench.months import is_month
 
 CONFIG_NAME = "workbench.toml"
@@ -49,14 +50,25 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _no_blank_path(v: str | None) -> str | None:
+    # "" would resolve to the config's own folder: read as exports (every file under it) or
+    # as the store. The command line refuses an empty path for the same reason.
+    if v is not None and not v.strip():
+        raise ValueError("an empty path; name a file or folder, or leave the key out")
+    return v
+
+
+PathText = Annotated[str, AfterValidator(_no_blank_path)]
+
+
 class DataConfig(_Section):
-    focus: list[str] = Field(default_factory=lambda: ["data/sample/focus"])
-    store: str = "data/workbench.duckdb"
-    drivers: str | None = "data/sample/drivers.csv"
-    org: str | None = "data/sample/org.csv"
-    budgets: str | None = "data/sample/budgets.csv"
-    telemetry: str | None = "data/sample/telemetry.csv"
-    quality: str | None = "data/sample/quality.csv"
+    focus: list[PathText] = Field(default_factory=lambda: ["data/sample/focus"])
+    store: PathText = "data/workbench.duckdb"
+    drivers: PathText | None = "data/sample/drivers.csv"
+    org: PathText | None = "data/sample/org.csv"
+    budgets: PathText | None = "data/sample/budgets.csv"
+    telemetry: PathText | None = "data/sample/telemetry.csv"
+    quality: PathText | None = "data/sample/quality.csv"
 
 
 TagKeys = Annotated[list[str], Field(min_length=1)]
@@ -151,6 +163,16 @@ class AppConfig(_Section):
     port: int = Field(default=8866, ge=1, le=65535)
     pool_size: int = Field(default=2, ge=0, le=16)
 
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        # Voila reads an empty address as every interface: the apps, which have no login,
+        # would be open to anyone who can reach the machine.
+        if not v.strip():
+            raise ValueError("an empty host would serve on every interface; use 127.0.0.1 "
+                             "(this machine only) or name the address to serve on")
+        return v
+
 
 class Config(_Section):
     data: DataConfig = Field(default_factory=DataConfig)
@@ -158,18 +180,29 @@ class Config(_Section):
     workloads: list[WorkloadRule] = Field(default_factory=lambda: list(DEFAULT_WORKLOAD_RULES))
     report: ReportConfig = Field(default_factory=ReportConfig)
     app: AppConfig = Field(default_factory=AppConfig)
-    # Sections owned by later capabilities; kept as free tables until they land.
-    allocation: dict = Field(default_factory=dict)
-    budgets: dict = Field(default_factory=dict)
-    scenarios: dict = Field(default_factory=dict)
-    forecast: dict = Field(default_factory=dict)
 
     root: Path = Field(default_factory=Path.cwd, exclude=True)
+    file: Path | None = Field(default=None, exclude=True)  # None: no config file, defaults
 
     def path(self, value: str) -> Path:
         """A configured path, resolved against the config file's folder."""
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.root / p
+
+
+def focus_paths(config: Config, how: str) -> list[str]:
+    """The [data].focus paths, resolved; `how` says how to name exports instead ("PATH...").
+
+    Without a config file they are the default, the bundled sample's folder, which exists
+    only in a checkout: elsewhere, say that no config was found rather than only that a
+    folder the user never named is missing."""
+    paths = [str(config.path(p)) for p in config.data.focus]
+    if config.file is None and not any(Path(p).exists() for p in paths):
+        raise WorkbenchError(
+            f"no exports named and no {CONFIG_NAME} in {Path.cwd()} or a folder above it (the "
+            f"default [data] focus, {', '.join(paths)}, is not there): pass {how}, or set "
+            f"[data] focus in a {CONFIG_NAME}")
+    return paths
 
 
 def _key(loc: tuple) -> str:
@@ -181,14 +214,27 @@ def parse_config(text: str, source: str = CONFIG_NAME, root: Path | None = None)
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    for key in ("root", "file"):  # set below, never read from the file
+        if key in raw:
+            raise ConfigError(f"{source}: {key}: unknown key")
     try:
-        return Config.model_validate({**raw, "root": root or Path.cwd()})
+        return Config.model_validate({**raw, "root": root or Path.cwd(), "file": Path(source)})
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise ConfigError(f"{source}: {_key(err['loc'])}: {msg}") from None
+        raise ConfigError(f"{source}: {_key(err['loc'])}: {_message(err)}") from None
+
+
+def _message(err: dict) -> str:
+    """Pydantic's message in the file's terms: TOML tables and lists, not Python classes."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] in ("model_type", "dict_type"):  # "... or instance of DataConfig"
+        return "should be a table (a [section] or { key = value, ... })"
+    if err["type"] == "list_type" and isinstance(err.get("input"), str):
+        return f"should be a list, like [{json.dumps(err['input'])}]"
+    if err["type"] == "list_type" and isinstance(err.get("input"), dict):  # [workloads]
+        return f"should be a list of tables: write each one as [[{_key(err['loc'])}]]"
+    return err["msg"].removeprefix("Value error, ")
 
 
 def find_config(start: Path | None = None) -> Path | None:

@@ -567,9 +567,11 @@ def validate(paths: Sequence[str], missing_as_reports: bool = False) -> list[Fil
 
 def validate_paths(given: Sequence[str], config) -> list[str]:
     """What `validate` checks: the PATHs given, else the config's [data].focus paths."""
+    from workbench.config import focus_paths
+
     if given:
         return list(given)
-    paths = [str(config.path(p)) for p in config.data.focus]
+    paths = focus_paths(config, "PATH... (a file, folder or glob)")
     if not paths:
         raise UsageError("no PATH given, and [data] focus in the config lists none: pass "
                          "PATH... (a file, folder or glob)")

@@ -145,6 +145,16 @@ def find_chromium() -> str | None:
     return None
 
 
+def no_chromium_warning() -> str:
+    """Why PDFs are skipped when find_chromium finds none, and what to do."""
+    env = os.environ.get("WORKBENCH_CHROMIUM")
+    if env:  # set, but to no file: "set WORKBENCH_CHROMIUM" would not help
+        return (f"WORKBENCH_CHROMIUM={env}: no such file: PDFs skipped (point it at a Chromium "
+                "binary, or unset it to use the installed chromium)")
+    return ("Chromium not found: PDFs skipped (install chromium, e.g. `make browser`, "
+            "or set WORKBENCH_CHROMIUM)")
+
+
 def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 120) -> None:
     """Print a local HTML file to PDF with headless Chromium (its own throwaway profile)."""
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:

@@ -76,8 +76,9 @@ def notebooks_dir(config: Config) -> Path:
     raise WorkbenchError(f"{config.root / 'notebooks'}: notebooks folder not found")
 
 
-def select_notebooks(folder: Path, names: list[str] | None) -> list[Path]:
-    """Every notebook in `folder` (sorted), or the named ones (with or without .ipynb)."""
+def select_notebooks(folder: Path, names: list[str] | None, option: str = "--notebooks") -> list[Path]:
+    """Every notebook in `folder` (sorted), or the named ones (with or without .ipynb);
+    `option` is where the names came from, for the error."""
     available = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
     if not names:
         if not available:
@@ -88,10 +89,19 @@ def select_notebooks(folder: Path, names: list[str] | None) -> list[Path]:
         p = Path(name)
         cand = p if p.suffix == ".ipynb" and p.is_file() else folder / (p.stem + ".ipynb")
         if not cand.is_file():
-            raise WorkbenchError(f"--notebooks: no notebook {name!r}; available: "
+            raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
     return chosen
+
+
+def setting_name(config: Config, key: str, given) -> str:
+    """How to name a [report] setting in an error: its option when given on the command line,
+    else its key in the config file (a user who passed no --month looks for it there)."""
+    name = key.split(".")[1]
+    if given or config.file is None or not getattr(config.report, name):
+        return f"--{name}"
+    return f"{config.file}: {key}"
 
 
 def store_path(config: Config, data: list[str] | None) -> Path:
@@ -156,6 +166,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         if month is not None and not month.strip():  # `--month ''`: a mistake, not "default"
             raise WorkbenchError("--month: '' is not a month like 2026-05")
         spans = s.provider_coverage()
+        option = setting_name(config, "report.month", month)
         month = (month or config.report.month or coverage.last_complete_month(months, spans)
                  or months[-1])
         try:
@@ -163,7 +174,7 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         except WorkbenchError as exc:
             raise WorkbenchError(f"--{exc}") from None
         if month not in months:
-            raise WorkbenchError(f"--month: no billing data for {month}; the data covers "
+            raise WorkbenchError(f"{option}: no billing data for {month}; the data covers "
                                  f"{months[0]} to {months[-1]}")
         # Decimal amounts: the pack's headline is exact to the cent at any size (a float
         # holds the cent up to 1e13, which an IDR or VND bill can pass).
@@ -364,17 +375,22 @@ def make_folder(path: Path, option: str) -> None:
 
 def run_report(args) -> int:
     """`workbench report [--data PATH...] [--month YYYY-MM] [--out DIR] [--notebooks NAME...] [--no-pdf]`."""
+    from workbench.app import kernels_config
+
+    config = load_config(getattr(args, "config", None))
+    with kernels_config(config):  # the kernels load the config this command read
+        return _report(args, config)
+
+
+def _report(args, config: Config) -> int:
     from workbench import render, report_index
     from workbench.delivery import warning_lines
 
     started, t0 = _now(), time.perf_counter()
-    config_file = getattr(args, "config", None)
-    config = load_config(config_file)
-    if config_file:  # kernels load the same config (see config.load_config)
-        os.environ["WORKBENCH_CONFIG"] = str(Path(config_file).resolve())
     data = [str(Path(d).resolve()) for d in args.data] if getattr(args, "data", None) else None
-    notebooks = select_notebooks(notebooks_dir(config),
-                                 getattr(args, "notebooks", None) or config.report.notebooks or None)
+    names = getattr(args, "notebooks", None)
+    notebooks = select_notebooks(notebooks_dir(config), names or config.report.notebooks or None,
+                                 setting_name(config, "report.notebooks", names))
     if getattr(args, "out", None):  # before a load that may take minutes
         make_folder(Path(args.out), "--out")
     store = store_path(config, data)
@@ -410,8 +426,7 @@ def run_report(args) -> int:
     chromium = render.find_chromium() if pdf_wanted else None
     pdf_warning = None
     if pdf_wanted and not chromium:
-        pdf_warning = ("Chromium not found: PDFs skipped (install chromium, e.g. `make browser`, "
-                       "or set WORKBENCH_CHROMIUM)")
+        pdf_warning = render.no_chromium_warning()
         print(f"warning: {pdf_warning}", file=sys.stderr, flush=True)
 
     parameters = {"month": month, "data": data or [], "store": str(store), "mode": "report"}
@@ -428,8 +443,8 @@ def run_report(args) -> int:
         "command": "workbench report",
         "month": month,
         "parameters": parameters,
-        "config": ({"path": str(Path(config_file).resolve()), "sha256": _sha256(Path(config_file))}
-                   if config_file else _found_config()),
+        "config": ({"path": str(Path(config.file).resolve()), "sha256": _sha256(Path(config.file))}
+                   if config.file else None),
         "inputs": facts["inputs"],
         "missing_inputs": facts["missing"],
         "load_warnings": facts["load_warnings"],
@@ -507,11 +522,3 @@ def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str
             print(f"warning: {exc.line()}", file=sys.stderr, flush=True)
             return {"path": None, "pages": None, "error": exc.line()}
     return {"path": pack.name, "pages": count, "error": None}
-
-
-def _found_config() -> dict | None:
-    from workbench.config import find_config
-
-    env = os.environ.get("WORKBENCH_CONFIG")
-    p = Path(env) if env else find_config()
-    return {"path": str(p), "sha256": _sha256(p)} if p and p.is_file() else None

@@ -54,7 +54,7 @@ import ibis
 import pandas as pd
 
 from workbench import issuers, json_exact, manifests, snapshots
-from workbench.config import Config, load_config
+from workbench.config import Config, focus_paths, load_config
 from workbench.delivery import (
     IngestResult,
     Progress,
@@ -201,7 +201,11 @@ def _configure(con: duckdb.DuckDBPyConnection, path: str) -> None:
     # the text "FloatProgress(...)"; the CLI draws its own progress line (delivery.Progress).
     con.execute("SET enable_progress_bar_print = false")
     # Bounded memory: big loads spill to a temp folder beside the store.
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT.replace(chr(39), chr(39) * 2)}'")
+    except duckdb.Error:  # the user's setting, not a bug of ours
+        raise WorkbenchError(f"WORKBENCH_MEMORY_LIMIT: {MEMORY_LIMIT!r} is not a memory size "
+                             "like 2GB or 512MB") from None
     if path != ":memory:":
         tmp = Path(path).parent / ".duckdb_tmp"
         con.execute(f"SET temp_directory = '{str(tmp).replace(chr(39), chr(39) * 2)}'")
@@ -219,6 +223,9 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 def _check_duckdb_file(path: Path) -> None:
     """A file there must be a DuckDB database (its header says DUCK): DuckDB would open a
     Parquet export as a database of views, and other files fail with a long IO Error."""
+    if path.is_dir():  # `--store data/`: DuckDB says only "Is a directory"
+        raise WorkbenchError(f"{path}: a folder; the store is a DuckDB file: name one, such as "
+                             f"{path / 'workbench.duckdb'}")
     try:
         with open(path, "rb") as fh:
             head = fh.read(12)
@@ -943,10 +950,10 @@ def _unlisted_kept(loaded: list[dict], verdicts: dict[str, manifests.Verdict]) -
 
 # -- opening the store from notebooks and apps -----------------------------------------
 
-def _data_paths(data: Sequence[str] | None, config: Config) -> list[str]:
+def _data_paths(data: Sequence[str] | None, config: Config, how: str = "--data PATH...") -> list[str]:
     if data:
         return [str(d) for d in data]
-    return [str(config.path(p)) for p in config.data.focus]
+    return focus_paths(config, how)
 
 
 def _stat_key(path: Path) -> tuple[str, int, int]:
@@ -1086,7 +1093,7 @@ def run_ingest(args) -> int:
             with store.locked():
                 try:
                     if not rebuild_only:
-                        result = store.ingest(_data_paths(given, config),
+                        result = store.ingest(_data_paths(given, config, "PATH..."),
                                               progress=sys.stderr.isatty())
                     totals = store.totals(exact=True)
                 except BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.errors import plural
+from workbench.errors import UsageError, plural
 from workbench.sample.large import MONTHS, write_bench_csv
 
 SAMPLE_MONTHS = 18  # the bundled sample's length; the large CSV has MONTHS
@@ -39,6 +39,9 @@ def run_sample(args) -> int:
     months = getattr(args, "months", None)
     if args.rows is not None:
         out = Path("data/bench" if args.out == "data/sample" else args.out)  # never the committed sample
+        if out.suffix.lower() == ".parquet":  # else a folder of that name, holding a CSV
+            raise UsageError(f"--out: {args.out}: --rows writes CSV; name a .csv or .csv.gz "
+                             "file, or a folder")
         path = out if out.suffix in (".csv", ".gz") else out / f"focus-{args.rows}.csv"
         months = months or MONTHS
         write_bench_csv(path, args.rows, seed=args.seed, end=end, months=months)
