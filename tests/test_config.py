@@ -59,9 +59,10 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[data]\ndrivers = ""\n', "data.drivers: an empty path"),
         # an empty host serves on every interface
         ('[app]\nhost = ""\n', "app.host: an empty host would serve on every interface"),
-        # sections this version does not read are not taken silently
-        ('[forecast]\nhorizon = 90\n', "forecast: unknown key"),
-        ('[budgets]\nmonthly = 1000\n', "budgets: unknown key"),
+        # sections kept for later capabilities hold no key yet: none is taken silently
+        ('[forecast]\nhorizon = 90\n', "forecast.horizon: unknown key"),
+        ('[budgets]\nmonthly = 1000\n', "budgets.monthly: unknown key"),
+        ('[chargeback]\n', "chargeback: unknown key"),
         ('root = "/elsewhere"\n', "root: unknown key"),
         ("[data\n", "not valid TOML"),
     ],
@@ -87,3 +88,8 @@ def test_missing_file_is_one_line(tmp_path):
 def test_config_is_immutable():
     with pytest.raises(ValidationError, match="frozen"):
         Config().data.store = "elsewhere"
+
+
+def test_sections_kept_for_later_may_be_there_empty():
+    cfg = parse_config("[allocation]\n[budgets]\n[scenarios]\n[forecast]\n")
+    assert cfg.data.store == "data/workbench.duckdb"

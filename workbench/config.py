@@ -180,6 +180,12 @@ class Config(_Section):
     workloads: list[WorkloadRule] = Field(default_factory=lambda: list(DEFAULT_WORKLOAD_RULES))
     report: ReportConfig = Field(default_factory=ReportConfig)
     app: AppConfig = Field(default_factory=AppConfig)
+    # Places for the sections of capabilities still to come: the name is known, and a key
+    # written in one is an unknown key until the capability reads it (never ignored).
+    allocation: _Section = Field(default_factory=_Section)
+    budgets: _Section = Field(default_factory=_Section)
+    scenarios: _Section = Field(default_factory=_Section)
+    forecast: _Section = Field(default_factory=_Section)
 
     root: Path = Field(default_factory=Path.cwd, exclude=True)
     file: Path | None = Field(default=None, exclude=True)  # None: no config file, defaults
