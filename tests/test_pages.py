@@ -519,3 +519,14 @@ def test_filters_use_the_full_name_of_a_shortened_bar():
     values = next(iter(sec["team"].to_dict()["datasets"].values()))
     assert [v["team"] for v in values] == [ALPHA] and "$160.00" in pages._html(sec["summary"])
     assert BRAVO not in str(pages._html(sec["full_names"]))
+
+
+@pytest.mark.parametrize("filters", [{"provider": "Azure"}, {"provider": "Azure", "team": "search"}])
+def test_every_chart_names_the_selection_it_shows(filters):
+    """The daily trend is filtered like every other chart, and a selection with no spend is
+    still a selection: each chart's subtitle says which one, or a reader takes it for all."""
+    sec = pages.overview_sections(base(), {"month": "2026-06", "filters": filters})
+    where = "; ".join(f"{k} = {v}" for k, v in filters.items())
+    for name, content in sec.items():
+        if isinstance(content, alt.TopLevelMixin):
+            assert where in " ".join(content.to_dict()["title"].get("subtitle", [])), name

@@ -253,8 +253,8 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
     `prepare(rows of one currency, currency)` gives the panel's rows; `panel` draws them.
     `name`: the column of names the bars are labelled by (their axis labels become LABEL).
     """
-    if df.empty:
-        return empty(question, "no spend in this selection")
+    if df.empty:  # still subtitled: a reader must see which selection has no spend
+        return empty(question, "no spend in this selection", subtitle)
     data = pd.concat([prepare(sub, cur).assign(currency=cur)
                       for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
     if name is not None:
@@ -266,11 +266,11 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
                        resolve=alt.Resolve(scale=scale), title=_title(question, subtitle))
 
 
-def empty(question: str, reason: str) -> alt.Chart:
+def empty(question: str, reason: str, subtitle: str | None = None) -> alt.Chart:
     """A titled chart that says why there is nothing to show (still renders as a chart)."""
     data = pd.DataFrame({"text": [reason]})
     return (alt.Chart(data).mark_text(fontSize=13, color="#777")
-            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question)))
+            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question, subtitle)))
 
 
 def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
