@@ -167,12 +167,12 @@ def test_controls_drive_the_page_and_states_are_reused():
     all_spec = chart.spec
     box = widgets.controls(app, prefetch=False)
     month, provider, team = box.children[:3]
-    assert [o for o in provider.options] == ["All", "AWS", "Azure"]
+    assert [label for label, _ in provider.options] == ["All", "AWS", "Azure"]
     provider.value = "Azure"
     assert app.state["filters"] == {"provider": "Azure", "team": None}
     assert chart.spec != all_spec and "Azure" in json.dumps(chart.spec)
     assert "AWS" not in json.dumps(chart.spec["datasets"])
-    provider.value = "All"
+    provider.index = 0  # All
     assert chart.spec == all_spec  # back to the first view (served from the kept states)
     month.value = "2026-05"
     assert app.state["month"] == "2026-05" and app.sections["provider"].to_dict() != all_spec
@@ -530,3 +530,23 @@ def test_every_chart_names_the_selection_it_shows(filters):
     for name, content in sec.items():
         if isinstance(content, alt.TopLevelMixin):
             assert where in " ".join(content.to_dict()["title"].get("subtitle", [])), name
+
+
+def test_a_team_named_all_is_a_team_not_every_team():
+    """Shared spend is often tagged team=All: picking it filters to it, and "All" at the top
+    of the list still means no filter."""
+    from workbench import widgets
+
+    data = base()
+    data.monthly.loc[data.monthly["team"] == "chat", "team"] = "All"
+    data.daily.loc[data.daily["team"] == "chat", "team"] = "All"
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-06", "filters": {}}, "app",
+                     {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": ["All", "search"]})
+    box = widgets.controls(app, prefetch=False)
+    team = box.children[2]
+    team.index = 1  # the team called All
+    assert app.state["filters"] == {"provider": None, "team": "All"}
+    assert "team = All" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+    team.index = 0  # every team
+    assert app.state["filters"] == {"provider": None, "team": None}
