@@ -550,3 +550,20 @@ def test_a_team_named_all_is_a_team_not_every_team():
     assert "team = All" in app.sections["team"].to_dict()["title"]["subtitle"][0]
     team.index = 0  # every team
     assert app.state["filters"] == {"provider": None, "team": None}
+
+
+def test_a_selection_whose_spend_did_not_change_says_so_not_that_it_has_none():
+    """A flat monthly fee (a support plan) moves nothing: the chart of changes must not read
+    "no spend in this selection" beside the fee's bars."""
+    data = base()
+    flat = data.monthly.iloc[[0, 0]].assign(month=["2026-05", "2026-06"], provider="Support Co",
+                                            ServiceName="Support", effective_cost=70.0,
+                                            billed_cost=70.0)
+    data = dataclasses.replace(data, monthly=pd.concat([data.monthly, flat], ignore_index=True))
+    sec = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Support Co"}})
+    said = json.dumps(sec["movers"].to_dict()["datasets"])
+    assert "no spend" not in said and "no change since 2026-05" in said
+    assert "$70" in pages._html(sec["summary"])
+    nothing = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Azure",
+                                                                             "team": "search"}})
+    assert "no spend in this selection" in json.dumps(nothing["movers"].to_dict()["datasets"])

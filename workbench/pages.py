@@ -301,8 +301,8 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     checkpoint()
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
-                     if prev in data.months else
-                     charts.empty(question, f"no data for {prev}: nothing to compare with", sub))
+                     if not movers.empty else
+                     charts.empty(question, no_movers_reason(monthly, month, data.months), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
     out["full_names"] = full_names(shown, changes if prev in data.months else None, prev)
     checkpoint()
@@ -321,6 +321,17 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         labels={"untagged": "unallocated spend", "total": "total spend", "share": "share of spend"},
         title="Spend with no team tag (Unallocated), per currency", exact=True)
     return out
+
+
+def no_movers_reason(monthly: pd.DataFrame, month: str, months: list[str]) -> str:
+    """Why the chart of changes has no bar: no month to compare with, spend that did not
+    move (a flat monthly fee), or no spend at all in the selection."""
+    prev = overview.shift_month(month, -1)
+    if prev not in months:
+        return f"no data for {prev}: nothing to compare with"
+    if monthly["month"].isin([month, prev]).any():
+        return f"no change since {prev} in this selection"
+    return "no spend in this selection"
 
 
 NAME_LABELS = {"ServiceCategory": "service category", "workload_class": "workload"}
