@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from workbench import coverage, overview, tables
+from workbench import charts, coverage, overview, tables
 from workbench.errors import WorkbenchError
 
 
@@ -283,3 +283,19 @@ def test_a_breakdown_adds_its_rows_exactly():
     df = pd.DataFrame(rows, columns=["month", "team", "environment", "currency", "effective_cost"])
     cost = overview.breakdown(df, "2026-06", "team")["cost"].iloc[0]
     assert tables.money_exact(cost, "USD") == "$15.46"
+
+
+def test_a_month_the_data_lacks_is_a_gap_in_the_trend_not_zero_spend():
+    """Exports of January and March, February's file missing: February is not a month of no
+    spend. Its days are left empty (the line breaks), not drawn as 0."""
+    days = pd.date_range("2026-01-01", "2026-03-31", freq="D")
+    daily = pd.DataFrame({"date": days[days.month != 2], "currency": "USD", "cost": 4.0})
+    coverage = (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-01"))
+    win = overview.daily_window(daily, "2026-03", coverage=coverage,
+                                months=["2026-01", "2026-03"]).set_index("date")["cost"]
+    assert win[win.index.month == 2].isna().all() and len(win[win.index.month == 2]) == 28
+    assert (win[win.index.month != 2] == 4.0).all()
+    trend = charts.trend(win.reset_index().assign(currency="USD"), "2026-03-01", "2026-04-01", "q?")
+    rows = trend.to_dict()["datasets"]
+    drawn = [r["cost"] for rows_ in rows.values() for r in rows_ if r.get("kind") == "day"]
+    assert drawn.count(None) == 28 and 0 not in drawn

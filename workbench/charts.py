@@ -391,14 +391,16 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
             "end": pd.Timestamp(month_end) - pd.Timedelta(days=1)}
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
-        sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
+        # one currency: safe to add; a day the data lacks (NaN) stays a gap in the line
+        sub = sub.groupby("date", as_index=False)["cost"].sum(min_count=1)
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
         return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
     # A few days of data (a monthly invoice is one day) are points a reader must see; on a
     # dense series the line carries the shape and points stay small.
-    charged = daily[daily["cost"] != 0]  # days without charges are 0s (overview.daily_window)
+    # days without charges are 0s, days the data lacks NaN (overview.daily_window)
+    charged = daily[daily["cost"].notna() & (daily["cost"] != 0)]
     days = charged.groupby("currency")["date"].nunique().max() if len(charged) else 0
     panel = _trend_panel(days <= SPARSE_DAYS)
     return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)

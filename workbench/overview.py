@@ -212,13 +212,16 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
 
 
 def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
-                 coverage: tuple | None = None) -> pd.DataFrame:
+                 coverage: tuple | None = None, months: Collection[str] | None = None
+                 ) -> pd.DataFrame:
     """Cost per currency and day (date, currency, cost) from `months_before` months before
     the month to its end.
 
     A day the data covers (`coverage`: the store's start and exclusive end; without it, the
     days between the first and last row) with no charge of a currency is a 0 for it: a line
     drawn straight from one charge to the next would show spend on days that had none.
+    A day of a month with no charge at all in the data (`months`: the months it holds; an
+    export missing between two others) is NaN: a gap in the line, not spend of 0.
     """
     start = pd.Timestamp(f"{shift_month(month, -months_before)}-01")
     end = pd.Timestamp(month_range(month)[1])
@@ -234,8 +237,12 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
     days = pd.date_range(max(first, start), min(stop, end), freq="D", inclusive="left")
     full = pd.MultiIndex.from_product([sorted(set(per_day["currency"])), days],
                                       names=["currency", "date"])
+    charged = per_day.set_index(["currency", "date"]).index
     filled = per_day.set_index(["currency", "date"])["cost"].reindex(
-        full.union(per_day.set_index(["currency", "date"]).index), fill_value=0.0)
+        full.union(charged), fill_value=0.0)
+    if months is not None:
+        when = filled.index.get_level_values("date").strftime("%Y-%m")
+        filled[~when.isin(list(months)) & ~filled.index.isin(charged)] = float("nan")
     return filled.reset_index()[["date", "currency", "cost"]]
 
 

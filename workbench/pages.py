@@ -307,7 +307,8 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     out["full_names"] = full_names(shown, changes if prev in data.months else None, prev)
     checkpoint()
     start, end = overview.month_range(month)
-    out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage), start, end,
+    out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage,
+                                                     months=data.months), start, end,
                                 "How did daily spend move into this month?",
                                 f"daily effective cost{chosen}, {month} shaded")
     checkpoint()
