@@ -545,6 +545,8 @@ def test_a_team_named_all_is_a_team_not_every_team():
                      {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": ["All", "search"]})
     box = widgets.controls(app, prefetch=False)
     team = box.children[2]
+    assert [label for label, _ in team.options] == ["All (no filter)", "All", "search"]
+    assert [label for label, _ in box.children[1].options] == ["All", "AWS", "Azure"]
     team.index = 1  # the team called All
     assert app.state["filters"] == {"provider": None, "team": "All"}
     assert "team = All" in app.sections["team"].to_dict()["title"]["subtitle"][0]

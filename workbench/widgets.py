@@ -30,8 +30,8 @@ PREFETCH_LIMIT = 32  # views rendered ahead after each change (half the views a 
 def dropdown(name: str, options: list[str], value: str | None = None, everything: bool = True
              ) -> w.Dropdown:
     choices = [(str(o), o) for o in options]
-    if everything:
-        choices.insert(0, (ALL, EVERYTHING))
+    if everything:  # told apart from a team called "All" in the list too
+        choices.insert(0, (ALL if ALL not in options else f"{ALL} (no filter)", EVERYTHING))
     values = [v for _, v in choices]
     return w.Dropdown(options=choices, value=value if value in values else values[0],
                       description=LABELS.get(name, name), layout=w.Layout(width="260px"),
