@@ -71,6 +71,14 @@ def test_generated_config_keeps_every_key_and_makes_data_paths_absolute(tmp_path
         Path(path).unlink()
 
 
+def test_a_visitor_cannot_pick_another_template_or_theme():
+    """Voila lets a URL choose the page's template (`?template=lab`, classic, reveal): those
+    load Font Awesome, jQuery and reveal.js from CDNs, and bypass the preheated kernels."""
+    argv = app.voila_argv(Path("/nb"), "127.0.0.1", 8899, 2)
+    assert "--VoilaConfiguration.allow_template_override=NO" in argv
+    assert "--VoilaConfiguration.allow_theme_override=NO" in argv
+
+
 # -- the app, end to end -----------------------------------------------------------------------
 
 def free_port() -> int:
