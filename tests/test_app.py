@@ -110,6 +110,14 @@ def test_an_address_the_apps_cannot_be_served_at_is_one_line_before_the_load(tmp
         f"{todo}\n")
 
 
+def test_a_visitor_cannot_pick_another_template_or_theme():
+    """Voila lets a URL choose the page's template (`?template=lab`, classic, reveal): those
+    load Font Awesome, jQuery and reveal.js from CDNs, and bypass the preheated kernels."""
+    argv = app.voila_argv(Path("/nb"), "127.0.0.1", 8899, 2)
+    assert "--VoilaConfiguration.allow_template_override=NO" in argv
+    assert "--VoilaConfiguration.allow_theme_override=NO" in argv
+
+
 # -- the app, end to end -----------------------------------------------------------------------
 
 def free_port() -> int:

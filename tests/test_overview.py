@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from workbench import coverage, overview, tables
+from workbench import charts, coverage, overview, tables
 from workbench.errors import WorkbenchError
 
 
@@ -258,3 +258,44 @@ def test_billed_cost_apart_goes_by_the_currency_smallest_unit():
     assert overview.billed_apart(frame("JPY", 1000000.0, 999999.6), "2026-06") == []
     (said,) = overview.billed_apart(frame("BHD", 10.004, 10.0), "2026-06")
     assert "BHD 0.004 above effective cost" in said
+
+
+def test_a_movers_change_is_exact_as_the_headline_s():
+    """Bills carry sub-cent amounts: $100.00 against $100.145 is -$0.145, which shows as
+    -$0.15 in the headline; float subtraction (-0.14499999999999602) made the mover -$0.14,
+    and made a change of half a fils no change at all."""
+    rows = [("2026-05", "AWS", "EC2", "USD", 100.145), ("2026-06", "AWS", "EC2", "USD", 100.0),
+            ("2026-05", "Gulf", "VMs", "BHD", 0.0155), ("2026-06", "Gulf", "VMs", "BHD", 0.014)]
+    df = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "currency",
+                                     "effective_cost"])
+    mv = overview.top_movers(df, "2026-06").set_index("currency")
+    head = overview.headline(df, "2026-06").set_index("currency")
+    for cur in ("USD", "BHD"):
+        assert (tables.signed_money(mv.loc[cur, "change"], cur)
+                == tables.signed_money(head.loc[cur, "previous_change"], cur))
+    assert tables.signed_money(mv.loc["USD", "change"], "USD") == "-$0.15"
+
+
+def test_a_breakdown_adds_its_rows_exactly():
+    """$7.383 and $8.072 (two environments of one team) are $15.455, $15.46 to the cent; a
+    float sum (15.454999...) showed $15.45 on the bar and in the list of full names."""
+    rows = [("2026-06", "search", "prod", "USD", 7.383), ("2026-06", "search", "dev", "USD", 8.072)]
+    df = pd.DataFrame(rows, columns=["month", "team", "environment", "currency", "effective_cost"])
+    cost = overview.breakdown(df, "2026-06", "team")["cost"].iloc[0]
+    assert tables.money_exact(cost, "USD") == "$15.46"
+
+
+def test_a_month_the_data_lacks_is_a_gap_in_the_trend_not_zero_spend():
+    """Exports of January and March, February's file missing: February is not a month of no
+    spend. Its days are left empty (the line breaks), not drawn as 0."""
+    days = pd.date_range("2026-01-01", "2026-03-31", freq="D")
+    daily = pd.DataFrame({"date": days[days.month != 2], "currency": "USD", "cost": 4.0})
+    coverage = (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-01"))
+    win = overview.daily_window(daily, "2026-03", coverage=coverage,
+                                months=["2026-01", "2026-03"]).set_index("date")["cost"]
+    assert win[win.index.month == 2].isna().all() and len(win[win.index.month == 2]) == 28
+    assert (win[win.index.month != 2] == 4.0).all()
+    trend = charts.trend(win.reset_index().assign(currency="USD"), "2026-03-01", "2026-04-01", "q?")
+    rows = trend.to_dict()["datasets"]
+    drawn = [r["cost"] for rows_ in rows.values() for r in rows_ if r.get("kind") == "day"]
+    assert drawn.count(None) == 28 and 0 not in drawn

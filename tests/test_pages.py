@@ -167,12 +167,12 @@ def test_controls_drive_the_page_and_states_are_reused():
     all_spec = chart.spec
     box = widgets.controls(app, prefetch=False)
     month, provider, team = box.children[:3]
-    assert [o for o in provider.options] == ["All", "AWS", "Azure"]
+    assert [label for label, _ in provider.options] == ["All", "AWS", "Azure"]
     provider.value = "Azure"
     assert app.state["filters"] == {"provider": "Azure", "team": None}
     assert chart.spec != all_spec and "Azure" in json.dumps(chart.spec)
     assert "AWS" not in json.dumps(chart.spec["datasets"])
-    provider.value = "All"
+    provider.index = 0  # All
     assert chart.spec == all_spec  # back to the first view (served from the kept states)
     month.value = "2026-05"
     assert app.state["month"] == "2026-05" and app.sections["provider"].to_dict() != all_spec
@@ -519,3 +519,53 @@ def test_filters_use_the_full_name_of_a_shortened_bar():
     values = next(iter(sec["team"].to_dict()["datasets"].values()))
     assert [v["team"] for v in values] == [ALPHA] and "$160.00" in pages._html(sec["summary"])
     assert BRAVO not in str(pages._html(sec["full_names"]))
+
+
+@pytest.mark.parametrize("filters", [{"provider": "Azure"}, {"provider": "Azure", "team": "search"}])
+def test_every_chart_names_the_selection_it_shows(filters):
+    """The daily trend is filtered like every other chart, and a selection with no spend is
+    still a selection: each chart's subtitle says which one, or a reader takes it for all."""
+    sec = pages.overview_sections(base(), {"month": "2026-06", "filters": filters})
+    where = "; ".join(f"{k} = {v}" for k, v in filters.items())
+    for name, content in sec.items():
+        if isinstance(content, alt.TopLevelMixin):
+            assert where in " ".join(content.to_dict()["title"].get("subtitle", [])), name
+
+
+def test_a_team_named_all_is_a_team_not_every_team():
+    """Shared spend is often tagged team=All: picking it filters to it, and "All" at the top
+    of the list still means no filter."""
+    from workbench import widgets
+
+    data = base()
+    data.monthly.loc[data.monthly["team"] == "chat", "team"] = "All"
+    data.daily.loc[data.daily["team"] == "chat", "team"] = "All"
+    app = pages.Page(lambda st: pages.overview_sections(data, st),
+                     {"month": "2026-06", "filters": {}}, "app",
+                     {"month": ["2026-06"], "provider": ["AWS", "Azure"], "team": ["All", "search"]})
+    box = widgets.controls(app, prefetch=False)
+    team = box.children[2]
+    assert [label for label, _ in team.options] == ["All (no filter)", "All", "search"]
+    assert [label for label, _ in box.children[1].options] == ["All", "AWS", "Azure"]
+    team.index = 1  # the team called All
+    assert app.state["filters"] == {"provider": None, "team": "All"}
+    assert "team = All" in app.sections["team"].to_dict()["title"]["subtitle"][0]
+    team.index = 0  # every team
+    assert app.state["filters"] == {"provider": None, "team": None}
+
+
+def test_a_selection_whose_spend_did_not_change_says_so_not_that_it_has_none():
+    """A flat monthly fee (a support plan) moves nothing: the chart of changes must not read
+    "no spend in this selection" beside the fee's bars."""
+    data = base()
+    flat = data.monthly.iloc[[0, 0]].assign(month=["2026-05", "2026-06"], provider="Support Co",
+                                            ServiceName="Support", effective_cost=70.0,
+                                            billed_cost=70.0)
+    data = dataclasses.replace(data, monthly=pd.concat([data.monthly, flat], ignore_index=True))
+    sec = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Support Co"}})
+    said = json.dumps(sec["movers"].to_dict()["datasets"])
+    assert "no spend" not in said and "no change since 2026-05" in said
+    assert "$70" in pages._html(sec["summary"])
+    nothing = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Azure",
+                                                                             "team": "search"}})
+    assert "no spend in this selection" in json.dumps(nothing["movers"].to_dict()["datasets"])

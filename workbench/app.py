@@ -5,8 +5,8 @@
   is for; nothing else is browsable.
 - Visitors use the controls but cannot run code: the kernel websocket accepts only widget
   and kernel-info messages (no execute, complete or inspect requests); no static file is
-  served from the notebook folder; tracebacks are not sent to the browser. Voila has no
-  terminals and no file editor.
+  served from the notebook folder; tracebacks are not sent to the browser; a URL cannot pick
+  another template or theme. Voila has no terminals and no file editor.
 - Kernels are preheated (a pool per notebook that has already run the notebook with its
   defaults), so a visitor sees the first chart without waiting for a kernel.
 - The store is ingested once here, before Voila starts, so kernels open it read-only.
@@ -72,6 +72,9 @@ def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[st
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.classic_tree=True",  # our tree.html: the apps by title, no script
         "--VoilaConfiguration.template=workbench",  # assets/jupyter/voila/templates: no CDN
+        # and no other: a URL's ?template=lab (classic, reveal) would load from CDNs
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
         f"--MappingKernelManager.allowed_message_types={json.dumps(list(ALLOWED_MESSAGES))}",
         # a visitor who leaves must not keep a kernel (and its memory) forever
         "--MappingKernelManager.cull_idle_timeout=1800",

@@ -253,8 +253,8 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
     `prepare(rows of one currency, currency)` gives the panel's rows; `panel` draws them.
     `name`: the column of names the bars are labelled by (their axis labels become LABEL).
     """
-    if df.empty:
-        return empty(question, "no spend in this selection")
+    if df.empty:  # still subtitled: a reader must see which selection has no spend
+        return empty(question, "no spend in this selection", subtitle)
     data = pd.concat([prepare(sub, cur).assign(currency=cur)
                       for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
     if name is not None:
@@ -266,11 +266,11 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
                        resolve=alt.Resolve(scale=scale), title=_title(question, subtitle))
 
 
-def empty(question: str, reason: str) -> alt.Chart:
+def empty(question: str, reason: str, subtitle: str | None = None) -> alt.Chart:
     """A titled chart that says why there is nothing to show (still renders as a chart)."""
     data = pd.DataFrame({"text": [reason]})
     return (alt.Chart(data).mark_text(fontSize=13, color="#777")
-            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question)))
+            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question, subtitle)))
 
 
 def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
@@ -391,14 +391,16 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
             "end": pd.Timestamp(month_end) - pd.Timedelta(days=1)}
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
-        sub = sub.groupby("date", as_index=False)["cost"].sum()  # one currency: safe to add
+        # one currency: safe to add; a day the data lacks (NaN) stays a gap in the line
+        sub = sub.groupby("date", as_index=False)["cost"].sum(min_count=1)
         sub = _with_labels(sub, "cost", cur)
         sub["date"] = pd.to_datetime(sub["date"])
         return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
     # A few days of data (a monthly invoice is one day) are points a reader must see; on a
     # dense series the line carries the shape and points stay small.
-    charged = daily[daily["cost"] != 0]  # days without charges are 0s (overview.daily_window)
+    # days without charges are 0s, days the data lacks NaN (overview.daily_window)
+    charged = daily[daily["cost"].notna() & (daily["cost"] != 0)]
     days = charged.groupby("currency")["date"].nunique().max() if len(charged) else 0
     panel = _trend_panel(days <= SPARSE_DAYS)
     return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)

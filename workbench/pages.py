@@ -262,7 +262,8 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     daily = overview.apply_filters(data.daily, {k: v for k, v in filters.items()
                                                 if k in data.daily.columns})
     where = "; ".join(f"{k} = {v[0]}" for k, v in filters.items())
-    sub = f"{month}" + (f", {where}" if where else "") + ", effective cost"
+    chosen = f", {where}" if where else ""  # every chart names the selection it shows
+    sub = f"{month}{chosen}, effective cost"
 
     head = overview.headline(monthly, month, months=data.months)
     untagged = overview.untagged_share(monthly, month)
@@ -300,15 +301,16 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     checkpoint()
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
-                     if prev in data.months else
-                     charts.empty(question, f"no data for {prev}: nothing to compare with"))
+                     if not movers.empty else
+                     charts.empty(question, no_movers_reason(monthly, month, data.months), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
     out["full_names"] = full_names(shown, changes if prev in data.months else None, prev)
     checkpoint()
     start, end = overview.month_range(month)
-    out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage), start, end,
+    out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage,
+                                                     months=data.months), start, end,
                                 "How did daily spend move into this month?",
-                                f"daily effective cost, {month} shaded")
+                                f"daily effective cost{chosen}, {month} shaded")
     checkpoint()
     share = overview.breakdown(monthly, month, "tagged")
     out["untagged"] = charts.bar(share.assign(tagged=share["tagged"].map(
@@ -320,6 +322,17 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         labels={"untagged": "unallocated spend", "total": "total spend", "share": "share of spend"},
         title="Spend with no team tag (Unallocated), per currency", exact=True)
     return out
+
+
+def no_movers_reason(monthly: pd.DataFrame, month: str, months: list[str]) -> str:
+    """Why the chart of changes has no bar: no month to compare with, spend that did not
+    move (a flat monthly fee), or no spend at all in the selection."""
+    prev = overview.shift_month(month, -1)
+    if prev not in months:
+        return f"no data for {prev}: nothing to compare with"
+    if monthly["month"].isin([month, prev]).any():
+        return f"no change since {prev} in this selection"
+    return "no spend in this selection"
 
 
 NAME_LABELS = {"ServiceCategory": "service category", "workload_class": "workload"}

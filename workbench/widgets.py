@@ -12,14 +12,28 @@ import html
 import ipywidgets as w
 
 ALL = "All"
+
+
+class _Everything:
+    """The value of a dropdown's "All" choice: no string, since a team or provider may be
+    named "All" (shared spend often is) and must stay a choice of its own."""
+
+    def __repr__(self) -> str:
+        return ALL
+
+
+EVERYTHING = _Everything()
 LABELS = {"month": "Month", "provider": "Provider", "team": "Team"}
 PREFETCH_LIMIT = 32  # views rendered ahead after each change (half the views a page keeps)
 
 
 def dropdown(name: str, options: list[str], value: str | None = None, everything: bool = True
              ) -> w.Dropdown:
-    choices = [ALL, *options] if everything else list(options)
-    return w.Dropdown(options=choices, value=value if value in choices else choices[0],
+    choices = [(str(o), o) for o in options]
+    if everything:  # told apart from a team called "All" in the list too
+        choices.insert(0, (ALL if ALL not in options else f"{ALL} (no filter)", EVERYTHING))
+    values = [v for _, v in choices]
+    return w.Dropdown(options=choices, value=value if value in values else values[0],
                       description=LABELS.get(name, name), layout=w.Layout(width="260px"),
                       style={"description_width": "70px"})
 
@@ -37,14 +51,14 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
     status = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
 
     def chosen_filters() -> dict:
-        return {d: (p.value if p.value != ALL else None) for d, p in picks.items()}
+        return {d: (None if p.value is EVERYTHING else p.value) for d, p in picks.items()}
 
     def one_change_away() -> list[dict]:
         """The months either side of this one, back to "All", then other choices of one
         filter; at most PREFETCH_LIMIT views (a bill with hundreds of teams would otherwise
         keep a core busy after every click)."""
         now = chosen_filters()
-        months = list(month.options)
+        months = [v for _, v in month.options]
         at = months.index(month.value)
         near = [{"month": months[i]} for i in (at + 1, at - 1) if 0 <= i < len(months)]
         near += [{"filters": {**now, d: None}} for d in picks if now[d]]
