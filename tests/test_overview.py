@@ -299,3 +299,11 @@ def test_a_month_the_data_lacks_is_a_gap_in_the_trend_not_zero_spend():
     rows = trend.to_dict()["datasets"]
     drawn = [r["cost"] for rows_ in rows.values() for r in rows_ if r.get("kind") == "day"]
     assert drawn.count(None) == 28 and 0 not in drawn
+
+
+def test_spend_all_tagged_is_said_so():
+    m = pd.DataFrame({"month": "2026-06", "currency": "USD", "tagged": "yes", "team": ["a", "b"],
+                      "effective_cost": [10.0, 5.0]})
+    text = overview.narrative(overview.headline(m, "2026-06"), overview.untagged_share(m, "2026-06"),
+                              m.iloc[:0].assign(label=[]))
+    assert "All USD spend has a team tag." in text and not any("0.0%" in t for t in text)

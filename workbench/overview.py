@@ -275,6 +275,9 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
         cur = r["currency"]
         if pd.isna(r["share"]) and r["untagged"] == 0:
             continue  # nothing spent, nothing untagged: nothing to say
+        if r["untagged"] == 0:  # not "0.0% ... ($0.00) has no team tag"
+            out.append(f"All {cur} spend has a team tag.")
+            continue
         if pd.isna(r["share"]):
             out.append(f"{money(r['untagged'], cur)} of {cur} spend has no team tag and shows as "
                        f"{UNTAGGED} (the month's {cur} total is {money(r['total'], cur)}).")
