@@ -227,7 +227,8 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
     end = pd.Timestamp(month_range(month)[1])
     dates = pd.to_datetime(daily["date"])
     inside = daily[(dates >= start) & (dates < end)].assign(date=dates)
-    per_day = inside.groupby(["currency", "date"], as_index=False)["cost"].sum()
+    # summed exactly: a float sum puts a day of $0.105 + $0.30 at $0.40 (the tooltip's cent)
+    per_day = exact_sums(inside, ["currency", "date"], "cost")
     if per_day.empty:
         return per_day
     if coverage is None:
