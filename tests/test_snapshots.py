@@ -778,7 +778,8 @@ def test_ingesting_again_after_a_run_dropped_a_part_withdraws_its_earlier_rows(t
         left = [w for w in res.warnings if w.startswith(str(stale))]
         assert len(left) == 1 and left[0].endswith(
             "its 5 rows of Cloud / acct-9 / 2026-05 are not loaded (the export's last run no "
-            "longer holds them), and the 5 an earlier ingest loaded from it are withdrawn")
+            "longer holds them), and the 5 an earlier ingest loaded of that account and period "
+            "are withdrawn")
         assert s.ingest([str(tmp_path / "aws")]).rows == 20 and store_totals(s) == want
     with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
         fresh.ingest([str(tmp_path / "aws")])
@@ -828,3 +829,83 @@ def test_bytes_one_manifest_lists_are_loaded_though_another_folder_left_them_beh
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
         assert store_totals(s) == exact_totals([*listed, own]) and res.rows == 25
+
+
+def test_two_parts_left_behind_of_an_account_the_last_run_no_longer_bills(tmp_path):
+    """The last run no longer bills an account that an earlier run wrote in two parts: both
+    are left behind, and they hold the account's rows together, so neither is a copy of a
+    listed file. Ingested again, the store holds what a fresh store of the folder holds:
+    the rows an earlier ingest loaded from both parts are withdrawn."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    names = ["focus-00001", "focus-00002", "focus-00003"]
+    gone = [[dict(r, BillingAccountId="acct-9") for r in rows[n:n + 10]] for n in (10, 20)]
+    store = tmp_path / "s.duckdb"
+    files = _aws_export(tmp_path / "aws", dict(zip(names, [rows[:10], *gone], strict=True)), names)
+    with Store(store, Config(root=tmp_path)) as s:
+        assert s.ingest([str(tmp_path / "aws")]).rows == 30
+    for name in names[1:]:
+        _older(files[name])
+    files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BilledCost="2.50") for r in rows[:10]]},
+                        names[:1])
+    want = exact_totals([files[names[0]]])
+    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
+        fresh.ingest([str(tmp_path / "aws")])
+        assert store_totals(fresh) == want
+    with Store(store, Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == want and res.rows == 10
+        assert [w.split(": ")[1] for w in res.warnings if "left behind" in w] == [
+            "a part an earlier run left behind"] * 2
+        assert s.ingest([str(tmp_path / "aws")]).rows == 10 and store_totals(s) == want
+
+
+def test_a_part_left_behind_withdraws_its_account_from_the_parts_the_last_run_rewrote(tmp_path):
+    """An earlier run billed acct-1 in two parts; the last run bills acct-2 alone, in the
+    first part's name, and leaves the second behind. The store must not keep the acct-1
+    rows an earlier ingest loaded from the first part: a fresh store of the folder holds
+    none of acct-1, and half of them would be neither the old figure nor the new."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    names = ["focus-00001", "focus-00002"]
+    store = tmp_path / "s.duckdb"
+    files = _aws_export(tmp_path / "aws", {names[0]: rows[:10], names[1]: rows[10:]}, names)
+    with Store(store, Config(root=tmp_path)) as s:
+        assert s.ingest([str(tmp_path / "aws")]).rows == 20
+    _older(files[names[1]])
+    files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BillingAccountId="acct-2")
+                                                      for r in rows[:5]]}, names[:1])
+    want = exact_totals([files[names[0]]])
+    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
+        fresh.ingest([str(tmp_path / "aws")])
+        assert store_totals(fresh) == want
+    with Store(store, Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == want and res.rows == 5
+        assert [w for w in res.warnings if "left behind" in w][0].endswith(
+            "and the 20 an earlier ingest loaded of that account and period are withdrawn")
+        assert s.ingest([str(tmp_path / "aws")]).rows == 5 and store_totals(s) == want
+
+
+def test_a_part_left_behind_in_one_folder_leaves_the_same_bytes_another_run_lists(tmp_path):
+    """Folder b's last run left a part behind whose bytes folder a's run lists. Ingested
+    together, a keeps them; ingested one after the other, b must not withdraw a's rows."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(10)]
+    a = tmp_path / "a" / "focus" / "20260501-20260531"
+    listed = [frame_file(a, "part_0_0001", rows),
+              frame_file(a, "part_0_0002", [dict(r, BillingAccountId="acct-8") for r in rows])]
+    (a / "manifest.json").write_text(json.dumps({"blobs": [{"blobName": p.name} for p in listed]}))
+    b = tmp_path / "b" / "focus" / "20260501-20260531"
+    own = frame_file(b, "part_0_0001", [dict(r, BillingAccountId="acct-7") for r in rows])
+    (b / "part_0_0002.parquet").write_bytes(listed[1].read_bytes())
+    (b / "manifest.json").write_text(json.dumps({"blobs": [{"blobName": own.name}]}))
+    _older(b / "part_0_0002.parquet")
+    want = exact_totals([*listed, own])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
+        assert store_totals(s) == want
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path / "a")])
+        res = s.ingest([str(tmp_path / "b")])
+        assert store_totals(s) == want and res.rows == 10

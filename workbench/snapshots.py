@@ -49,8 +49,10 @@ The rule, per partition held by more than one file of a delivery:
   would otherwise read as a corrected re-export). A file beside a manifest that lists the
   run's files (Azure's "blobs", or the dataFiles of the AWS Data Exports manifest of its
   folder: manifests.py), some of them there but not this one, is a part an earlier run
-  left behind (a run that overwrites the folder with fewer parts leaves the rest): it is
-  not taken.
+  left behind (a run that overwrites the folder with fewer parts leaves the rest): where
+  files of the last run in its folder hold the partition, it is not taken; where none do
+  (an account the last run no longer bills, in one part or several), manifests.judge
+  decides on each.
 """
 
 from __future__ import annotations
@@ -147,10 +149,12 @@ def sort_out(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
     MIN_EVIDENCE (a small account's few rows a day). Parts of a paged export look so too
     when the amounts differ; both are counted, and the caller says so."""
     exact = shared if exact is None else exact
-    out = {f.path: Superseded(sorted(k.path for k in files if not k.unlisted
-                                     and Path(k.path).parent == Path(f.path).parent),
-                              None, f.charges, unlisted=True)
-           for f in files if f.unlisted}
+    out = {f.path: Superseded(newer, None, f.charges, unlisted=True)
+           for f in files if f.unlisted and (newer := _listed_beside(f, files))}
+    # Left behind where no file of the last run holds the partition: no copy of anything
+    # here, but the rows of an account the run no longer bills, one part or several;
+    # manifests.judge decides on each, as on a lone part, and the store withdraws what an
+    # earlier ingest loaded from them.
     files = [f for f in files if not f.unlisted]
     out.update(_older_runs(files))
     files = [f for f in files if f.path not in out]
@@ -197,6 +201,13 @@ def sort_out(files: Sequence[FileSide], shared: Mapping[tuple[str, str], int],
             repeats += f.repeats
             rows += f.charges
     return out, doubts
+
+
+def _listed_beside(f: FileSide, files: Sequence[FileSide]) -> list[str]:
+    """The files of `f`'s folder, not left behind, that hold its partition: the last run's
+    rows of it, which a part left behind would count twice."""
+    return sorted(k.path for k in files if not k.unlisted
+                  and Path(k.path).parent == Path(f.path).parent)
 
 
 def _older_runs(files: Sequence[FileSide]) -> dict[str, Superseded]:

@@ -774,7 +774,8 @@ class Store(Queries):
                 continue
             rows = sum(drop_file_partition(self.con, delivery, target, part) for part in parts)
             gone = self._withdraw_earlier(delivery, target["sha256"],
-                                          {entry["path"], target["path"]}, parts)
+                                          {entry["path"], target["path"]},
+                                          Path(entry["path"]).parent, parts)
             more = f" and {plural(len(parts) - 1, 'more partition')}" if len(parts) > 1 else ""
             months = sorted({month_label(p[2]) for p in parts})
             same = f" (the same file as {entry['path']})" if entry is not target else ""
@@ -783,20 +784,28 @@ class Store(Queries):
                 f"run's files ({_first_of(why.listed)}), not this one, and they bill "
                 f"{', '.join(months)} without it; its {plural(rows, 'row')} of "
                 f"{_partition_label(parts[0])}{more} are not loaded (the export's last run no "
-                "longer holds them)" + (f", and the {gone:,} an earlier ingest loaded from it "
+                "longer holds them)" + (f", and the {gone:,} an earlier ingest loaded of "
+                                        f"{'those' if more else 'that'} account and period "
                                         "are withdrawn" if gone else ""))))
         return out
 
-    def _withdraw_earlier(self, delivery: int, sha: str, paths: set[str],
+    def _withdraw_earlier(self, delivery: int, sha: str, paths: set[str], folder: Path,
                           parts: list[tuple]) -> int:
-        """Delete the rows of `parts` earlier deliveries loaded from a file with these bytes or
-        at these paths (the same part as an earlier run wrote it), and record that they hold
-        none; the rows deleted."""
+        """Delete the rows of `parts` earlier deliveries loaded from a file with these bytes,
+        at these paths or in the export's `folder`, and record that they hold none; the rows
+        deleted.
+
+        Any file of the folder: the export's earlier runs wrote these partitions there, maybe
+        in a part the last run rewrote with other accounts, and the last run bills the period
+        without them. Left there, they would be part of the partition's earlier rows, which
+        no fresh store of the folder holds. The same bytes elsewhere stay when the manifest
+        of their own folder lists them: a part of another export's run, as in one delivery."""
         match = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
-        files = self.con.execute(
+        files = [(old, path, old_sha) for old, path, old_sha in self.con.execute(
             "SELECT delivery_id, path, sha256 FROM files WHERE delivery_id < ? AND "
-            "duplicate_of IS NULL AND (sha256 = ? OR list_contains(?, path))",
-            [delivery, sha, sorted(paths)]).fetchall()
+            "duplicate_of IS NULL", [delivery]).fetchall()
+            if path in paths or Path(path).parent == folder
+            or old_sha == sha and not manifests.listed_by(path)]
         gone = 0
         for old, path, old_sha in files:
             for part in parts:
