@@ -747,6 +747,13 @@ def test_a_file_the_manifest_lists_but_the_folder_lacks_is_said(tmp_path):
             "is short of what it billed; fetch it and ingest again"]
 
 
+def _fresh_totals(folder) -> dict:
+    """What a fresh store of the folder holds (beside it, where the test's data lives)."""
+    with Store(folder.parent / "fresh.duckdb", Config(root=folder.parent)) as fresh:
+        fresh.ingest([str(folder)])
+        return store_totals(fresh)
+
+
 def _older(path, seconds: int = 3600) -> None:
     """Backdate a file: a part an earlier run wrote, before the last run's manifest."""
     st = path.stat()
@@ -781,9 +788,7 @@ def test_ingesting_again_after_a_run_dropped_a_part_withdraws_its_earlier_rows(t
             "longer holds them), and the 5 an earlier ingest loaded of that account and period "
             "are withdrawn")
         assert s.ingest([str(tmp_path / "aws")]).rows == 20 and store_totals(s) == want
-    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
-        fresh.ingest([str(tmp_path / "aws")])
-        assert store_totals(fresh) == want
+    assert _fresh_totals(tmp_path / "aws") == want
 
 
 def test_a_backup_of_an_export_folder_does_not_bring_back_a_part_left_behind(tmp_path):
@@ -849,9 +854,7 @@ def test_two_parts_left_behind_of_an_account_the_last_run_no_longer_bills(tmp_pa
     files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BilledCost="2.50") for r in rows[:10]]},
                         names[:1])
     want = exact_totals([files[names[0]]])
-    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
-        fresh.ingest([str(tmp_path / "aws")])
-        assert store_totals(fresh) == want
+    assert _fresh_totals(tmp_path / "aws") == want
     with Store(store, Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "aws")])
         assert store_totals(s) == want and res.rows == 10
@@ -876,9 +879,7 @@ def test_a_part_left_behind_withdraws_its_account_from_the_parts_the_last_run_re
     files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BillingAccountId="acct-2")
                                                       for r in rows[:5]]}, names[:1])
     want = exact_totals([files[names[0]]])
-    with Store(tmp_path / "fresh.duckdb", Config(root=tmp_path)) as fresh:
-        fresh.ingest([str(tmp_path / "aws")])
-        assert store_totals(fresh) == want
+    assert _fresh_totals(tmp_path / "aws") == want
     with Store(store, Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "aws")])
         assert store_totals(s) == want and res.rows == 5
