@@ -208,11 +208,13 @@ def _plan(n: int, m: int, horizon: int, windows: int, overlap: bool) -> tuple[li
     return [o for o in origins if o >= min_train], steps
 
 
-def _origin_scales(v: np.ndarray, m: int, origins) -> tuple[np.ndarray, np.ndarray]:
+def _origin_scales(v: np.ndarray, m: int, origins, calib: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(MASE scale, width scale) at each backtest origin: the seasonal-naive MAE of the
-    history before it, over all of it and over its recent part."""
+    history before it, over all of it and over its recent part (of `calib` when given)."""
+    w = v if calib is None else calib
     mase_scale = [_snaive_mae(v[:o], m) for o in origins]
-    width_scale = [_snaive_mae(v[:o], m, _recent(m)) for o in origins]
+    width_scale = [_snaive_mae(w[:o], m, _recent(m)) for o in origins]
     return _safe(np.array(mase_scale)), _safe(np.array(width_scale))
 
 
@@ -228,10 +230,9 @@ def _evaluate(target, fit, calib, periods, m, origins, steps) -> Evaluation:
             errors.setdefault(name, []).append(actual - path)
     full = {k: np.array(v) for k, v in errors.items()
             if len(v) == len(origins) and np.isfinite(np.array(v)).all()}
-    mase_scale, _ = _origin_scales(target, m, origins)
-    _, width_scale = _origin_scales(calib, m, origins)
     left_out = np.array([calib[o:o + steps] - target[o:o + steps] for o in origins])
-    return Evaluation(list(full), full, mase_scale, width_scale, origins, steps, left_out)
+    return Evaluation(list(full), full, *_origin_scales(target, m, origins, calib), origins, steps,
+                      left_out)
 
 
 def _safe(scale: np.ndarray) -> np.ndarray:
