@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, plural
 from workbench.forecast_models import candidate_paths
 from workbench.forecast_prep import (
     Prepared,
@@ -566,8 +566,7 @@ def _amount(x: float) -> str:
 
 def _young_reason(young: YoungLevel, p: Prepared, unit: float) -> str:
     name = _unit_name(p.notes.get("freq", ""))
-    k = young.points
-    ago = f"{k} {name}{'s' * (k != 1)}"
+    ago = plural(young.points, name)
     side = "higher" if young.step > 0 else "lower"
     reading = ("forecast at the new level" if young.forecast_at_new
                else "too short to be read as a launch, forecast at the level before it")
