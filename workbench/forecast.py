@@ -500,7 +500,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
             mean, widths, model, why = _fallback(
                 p, target, horizon, levels, "chosen model produced non-finite values; fell back")
         if young is not None and not (origins and window):
-            span = _young_span(young, horizon)
+            span = _young_span(young)
             why += "; " + _young_reason(young, p, unit)
             attrs["young_level"] = {
                 "since": str(p.index[young.start]), "points": young.points,
@@ -541,12 +541,12 @@ def _charge_widths(index: pd.DatetimeIndex, changes: dict, levels) -> dict:
             for lv in levels}
 
 
-def _young_span(young: YoungLevel, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+def _young_span(young: YoungLevel) -> tuple[float, float]:
     """(below, above) the mean that the intervals add to reach the other level: the one
     before a young level when the mean follows it, the young one when the mean stays at the
     level before it. Whether the young level lasts is as unknown on day 30 as on day 1."""
     to_other = -young.step if young.forecast_at_new else young.step
-    return np.full(horizon, max(0.0, -to_other)), np.full(horizon, max(0.0, to_other))
+    return max(0.0, -to_other), max(0.0, to_other)
 
 
 def _unit_name(label: str) -> str:
