@@ -436,8 +436,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")
     partial = coverage.partial_month(data.coverage, month)
     if partial:
-        out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
-                   "month: set against full months, its figures look low.")
+        out.append(overview.partial_month_note(month, *partial))
     elif outside(data.coverage, month) and (data.provider_spans is None or all(
             outside((r.start, r.end), month) for r in data.provider_spans.itertuples())):
         out.append(f"The data does not cover the days of {month} (its daily charges run "
