@@ -82,8 +82,10 @@ class Page:
             display(self.widget(name))
         else:
             c = self.content(name)
-            if isinstance(c, alt.TopLevelMixin) or str(_html(c)):  # nothing to say: no output
-                display(c if isinstance(c, alt.TopLevelMixin) else _html(c))
+            chart = isinstance(c, alt.TopLevelMixin)
+            shown = c if chart else _html(c)
+            if chart or shown:  # nothing to say: no output
+                display(shown)
 
     def show_controls(self, filters: tuple[str, ...] = ("provider", "team")) -> None:
         """The controls (app mode only: a report shows the state in each chart's subtitle)."""
