@@ -18,9 +18,14 @@ def minor_units(currency: str | None) -> int:
     return MINOR_UNITS.get((currency or "").upper(), 2)
 
 
+def half_up(amount, digits: int) -> Decimal:
+    """The amount rounded half up to `digits` places as its shortest text reads, exactly at
+    any size (a float's own rounding is half even, on its binary value)."""
+    with localcontext(prec=EXACT_DIGITS):
+        return Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def to_smallest_unit(amount, currency: str | None) -> Decimal:
     """The amount rounded half up to the currency's smallest unit, exactly at any size."""
-    with localcontext(prec=EXACT_DIGITS):
-        d = Decimal(str(amount)).quantize(Decimal(1).scaleb(-minor_units(currency)),
-                                          rounding=ROUND_HALF_UP)
+    d = half_up(amount, minor_units(currency))
     return d.copy_abs() if d == 0 else d  # no "-0.00"

@@ -138,6 +138,12 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
                                        "change_pct"])
 
 
+def partial_month_note(month: str, first_day: str, last_day: str) -> str:
+    """The data covers `month` from `first_day` to `last_day` only (coverage.partial_month)."""
+    return (f"The data for {month} covers {first_day} to {last_day} only, not the whole "
+            "month: set against full months, its figures look low.")
+
+
 def partial_compared_note(entry: dict, month: str) -> str:
     """A month compared with that the data covers in part (coverage.partial_compared)."""
     return (f"The data for {entry['month']}, which {month} is compared with, covers "

@@ -82,8 +82,10 @@ class Page:
             display(self.widget(name))
         else:
             c = self.content(name)
-            if isinstance(c, alt.TopLevelMixin) or str(_html(c)):  # nothing to say: no output
-                display(c if isinstance(c, alt.TopLevelMixin) else _html(c))
+            chart = isinstance(c, alt.TopLevelMixin)
+            shown = c if chart else _html(c)
+            if chart or shown:  # nothing to say: no output
+                display(shown)
 
     def show_controls(self, filters: tuple[str, ...] = ("provider", "team")) -> None:
         """The controls (app mode only: a report shows the state in each chart's subtitle)."""
@@ -304,7 +306,7 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
                      if not movers.empty else
                      charts.empty(question, no_movers_reason(monthly, month, data.months), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
-    out["full_names"] = full_names(shown, changes if prev in data.months else None, prev)
+    out["full_names"] = full_names(shown, changes, prev)  # no movers without `prev`
     checkpoint()
     start, end = overview.month_range(month)
     out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage,
@@ -346,8 +348,8 @@ def full_names(shown: Mapping[str, pd.DataFrame], changes: pd.DataFrame | None =
 
     shown: {a breakdown chart's name column: the rows it draws as bars (that column,
     charts.LABEL, currency, cost)}, as charts.bar_rows gives them.
-    changes: the movers chart's rows (label, charts.LABEL, currency, previous, cost), whose
-    bars show the change since the month `since`: a table of their own.
+    changes: the movers chart's rows (label, charts.LABEL, currency, change), whose bars
+    show the change since the month `since`: a table of their own.
     """
     out = []
     rows = [{"chart": NAME_LABELS.get(col, col), "shown": shown_as, "name": str(name),
@@ -363,11 +365,10 @@ def full_names(shown: Mapping[str, pd.DataFrame], changes: pd.DataFrame | None =
                     "cost": "effective cost"},
             title="Names the charts above shorten, in full", exact=True))
     if changes is not None:
-        moved = [{"shown": shown_as, "name": str(name), "currency": cur,
-                  "change": tables.exact_sum([cost, -previous])}
-                 for name, shown_as, cur, previous, cost in zip(
+        moved = [{"shown": shown_as, "name": str(name), "currency": cur, "change": change}
+                 for name, shown_as, cur, change in zip(
                      changes["label"], changes[charts.LABEL], changes["currency"],
-                     changes["previous"], changes["cost"], strict=True)
+                     changes["change"], strict=True)
                  if shown_as != str(name)]
         if moved:
             out.append(tables.table(
@@ -436,8 +437,7 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
                    "with a workload tag or add [[workloads]] rules in workbench.toml.")
     partial = coverage.partial_month(data.coverage, month)
     if partial:
-        out.append(f"The data for {month} covers {partial[0]} to {partial[1]} only, not the whole "
-                   "month: set against full months, its figures look low.")
+        out.append(overview.partial_month_note(month, *partial))
     elif outside(data.coverage, month) and (data.provider_spans is None or all(
             outside((r.start, r.end), month) for r in data.provider_spans.itertuples())):
         out.append(f"The data does not cover the days of {month} (its daily charges run "

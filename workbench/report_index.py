@@ -135,8 +135,7 @@ def coverage_notes(cov: dict | None, month: str) -> list[str]:
         notes.append(f"{month} is not over yet: the data runs to {days[1]}, and its figures "
                      "are month-to-date.")
     elif days != (coverage.first_day(start), coverage.last_day(stop)):
-        notes.append(f"The data for {month} covers {days[0]} to {days[1]} only, not the whole "
-                     "month: set against full months, its figures look low.")
+        notes.append(overview.partial_month_note(month, *days))
     notes += [overview.partial_compared_note(e, month) for e in cov.get("partial_compared") or []]
     lagging = [p for p in cov["providers"] if not p["complete"] and not p.get("stopped")]
     if lagging:

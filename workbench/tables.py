@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 import pandas as pd
 
-from workbench.currencies import minor_units, to_smallest_unit
+from workbench.currencies import half_up, minor_units, to_smallest_unit
 from workbench.schema import EXACT_DIGITS
 
 SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5", "INR": "\u20b9",
@@ -68,29 +68,23 @@ def exact_sum(values) -> float | Decimal:
         return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
 
 
-def _half_up(value: float, digits: int) -> Decimal:
-    """`value` rounded half up as its shortest text reads, as exact amounts are
-    (to_smallest_unit): a float's own rounding is half even, on its binary value, so
-    CHF 400.50 read "CHF 400" beside CHF 600.75 as "CHF 601", and $1,250 "$1.2k"."""
-    with localcontext(prec=EXACT_DIGITS):
-        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
 def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
     """Short money: $1.2M, $34.5k, $950, $4.56, -EUR 2.0k; 'n/a' when missing."""
     if _missing(amount):
         return "n/a"
     value = float(amount)
     a = abs(value)
+    # rounded half up, as exact amounts are: a float's own rounding read CHF 400.50 as
+    # "CHF 400" beside CHF 600.75 as "CHF 601", and $1,250 as "$1.2k"
     if a >= 999.5:  # would print as 1000 or more: use the smallest unit that stays under 1000
         for size, suffix in reversed(UNITS):
-            scaled = _half_up(a / size, digits)
+            scaled = half_up(a / size, digits)
             if scaled < 1000 or suffix == "T":
                 text = f"{scaled:,.{digits}f}{suffix}"
                 break
     else:
         places = 0 if a >= 100 else minor_units(currency)
-        text = f"{_half_up(a, places):,.{places}f}"
+        text = f"{half_up(a, places):,.{places}f}"
     negative = value < 0 and text.strip("0.,") != ""
     return _with_currency(text, currency, negative)
 
