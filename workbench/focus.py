@@ -46,14 +46,13 @@ from workbench.focus_header import (
 from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
-    can_round,
     count_true,
     derived_expr,
     finite_expr,
     ident,
     literal,
     parquet_source,
-    rounded_expr,
+    rounded_text,
     tag_set_expr,
     tags_map_expr,
     typed_expr,
@@ -231,9 +230,8 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         outer.append(f"{value} AS {ident(column)}")
         bad_columns[column] = f"wb_bad_{column}"
         if FOCUS_COLUMNS[column] == MONEY:  # its text where digits beyond the 10th were rounded
-            round_sql = (f"CASE WHEN {ident(column)} IS NOT NULL AND {rounded_expr(raw)} THEN "
-                         f"{raw} END" if can_round(src_type) else "CAST(NULL AS VARCHAR)")
-            rounded.append(f"{round_sql} AS {ident(rounded_column(column))}")
+            rounded.append(f"{rounded_text(ident(column), raw, src_type)} "
+                           f"AS {ident(rounded_column(column))}")
     # parsed from the text that is kept (a Parquet MAP as typed_expr writes it), not from the
     # file's column, so that the tags read are those the store keeps
     tags = mapping.get("Tags")
