@@ -25,7 +25,14 @@ import duckdb
 
 from workbench import json_exact
 from workbench.errors import InputError, UsageError, plural
-from workbench.focus_checks import ERROR, Check, build_checks, rounded_column, structural_checks
+from workbench.focus_checks import (
+    ERROR,
+    LISTED_PER_CHECK,
+    Check,
+    build_checks,
+    rounded_column,
+    structural_checks,
+)
 from workbench.focus_columns import (
     PROVIDER_COLUMNS,
     detect_version,
@@ -61,7 +68,6 @@ from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGI
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
-LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
 
