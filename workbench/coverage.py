@@ -26,12 +26,13 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from workbench.dimensions import NONE as UNNAMED  # the provider of a row that names none
+from workbench.months import month_range, shift_month
 
 
 def _bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First moment of `month` and of the month after it (end exclusive)."""
-    start = pd.Timestamp(f"{month}-01")
-    return start, start + pd.offsets.MonthBegin(1)
+    start, stop = month_range(month)
+    return pd.Timestamp(start), pd.Timestamp(stop)
 
 
 # Whole days by their dates; a bound inside a day with its time, or data one hour short
@@ -92,10 +93,9 @@ def partial_compared(coverage: tuple | None, month: str, months: Sequence[str]) 
     """The months `month` is compared with (the one before, the same a year before) that the
     data covers in part, as {"month", "first_day", "last_day"}: data that starts inside the
     month before makes its spend look low, and the change against it a rise that is not."""
-    start = _bounds(month)[0]
     out = []
     for back in (1, 12):
-        other = (start - pd.DateOffset(months=back)).strftime("%Y-%m")
+        other = shift_month(month, -back)
         days = partial_month(coverage, other) if other in months else None
         if days:
             out.append({"month": other, "first_day": days[0], "last_day": days[1]})

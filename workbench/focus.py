@@ -25,7 +25,14 @@ import duckdb
 
 from workbench import json_exact
 from workbench.errors import InputError, UsageError, plural
-from workbench.focus_checks import ERROR, Check, build_checks, rounded_column, structural_checks
+from workbench.focus_checks import (
+    ERROR,
+    LISTED_PER_CHECK,
+    Check,
+    build_checks,
+    rounded_column,
+    structural_checks,
+)
 from workbench.focus_columns import (
     PROVIDER_COLUMNS,
     detect_version,
@@ -46,14 +53,13 @@ from workbench.focus_header import (
 from workbench.focus_report import FileReport, Problem, Stop
 from workbench.focus_sql import (
     bad_expr,
-    can_round,
     count_true,
     derived_expr,
     finite_expr,
     ident,
     literal,
     parquet_source,
-    rounded_expr,
+    rounded_text,
     tag_set_expr,
     tags_map_expr,
     typed_expr,
@@ -62,7 +68,6 @@ from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGI
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
-LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
 
@@ -231,9 +236,8 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         outer.append(f"{value} AS {ident(column)}")
         bad_columns[column] = f"wb_bad_{column}"
         if FOCUS_COLUMNS[column] == MONEY:  # its text where digits beyond the 10th were rounded
-            round_sql = (f"CASE WHEN {ident(column)} IS NOT NULL AND {rounded_expr(raw)} THEN "
-                         f"{raw} END" if can_round(src_type) else "CAST(NULL AS VARCHAR)")
-            rounded.append(f"{round_sql} AS {ident(rounded_column(column))}")
+            rounded.append(f"{rounded_text(ident(column), raw, src_type)} "
+                           f"AS {ident(rounded_column(column))}")
     # parsed from the text that is kept (a Parquet MAP as typed_expr writes it), not from the
     # file's column, so that the tags read are those the store keeps
     tags = mapping.get("Tags")

@@ -33,6 +33,7 @@ from workbench.schema import (
 )
 
 ERROR, WARNING = "error", "warning"
+LISTED_PER_CHECK = 5  # rows listed per problem kind before a count
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Check:
     condition: str  # SQL over the staged table, true for a bad row
     value: str  # SQL shown as {value} in the message
     message: str  # may hold {value}
-    listed: int = 5  # rows listed before a count line
+    listed: int = LISTED_PER_CHECK  # rows listed before a count line
     # Reads the text as written (a ROUNDED column), which only the precise reader's table and
     # the fast path's numbered re-read hold: the fast path counts such rows by its marker.
     text: bool = False

@@ -50,6 +50,7 @@ from workbench.focus_sql import (
     parquet_source,
     parsed_tag_sets,
     rounded_expr,
+    rounded_text,
     tag_set_expr,
     typed_expr,
 )
@@ -134,9 +135,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
             exprs[column] = ident(name)
         if name is not None and store_type == MONEY:
             text = ident(name) if header.kind != "parquet" else f"CAST({ident(name)} AS VARCHAR)"
-            exprs[rounded_column(column)] = (
-                f"CASE WHEN {exprs[column]} IS NOT NULL AND {rounded_expr(text)} THEN {text} END"
-                if can_round(types[name]) else "CAST(NULL AS VARCHAR)")
+            exprs[rounded_column(column)] = rounded_text(exprs[column], text, types[name])
             if can_round(types[name]):
                 rounded.append(rounded_expr(text))
     provider = ", ".join(exprs[c] for c in PROVIDER_COLUMNS if c in mapping)

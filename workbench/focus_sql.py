@@ -76,6 +76,15 @@ def rounded_expr(text: str) -> str:
             "ELSE false END)")
 
 
+def rounded_text(value: str, text: str, src_type: str) -> str:
+    """SQL: the amount's `text` as written where its read `value` was rounded to MONEY_SCALE
+    places (a non-zero digit beyond them), else NULL; always NULL from a source column of a
+    type that cannot hold such an amount."""
+    if not can_round(src_type):
+        return "CAST(NULL AS VARCHAR)"
+    return f"CASE WHEN {value} IS NOT NULL AND {rounded_expr(text)} THEN {text} END"
+
+
 # A numeric UTC offset after a time of day that no time zone has: beyond ±14:00, or 60 minutes
 # or seconds and more. DuckDB reads +25:00 or +05:75 all the same and shifts the time by them.
 _BAD_OFFSET = (r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.,][0-9]*)?\s*[+-]("

@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import re
 
+from workbench.errors import WorkbenchError
+
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def is_month(text) -> bool:
     """'2026-05' is a month; '2026-5', '2025-13', '' and None are not."""
     return isinstance(text, str) and _MONTH.fullmatch(text) is not None
+
+
+def check_month(month: str) -> str:
+    if not is_month(month):
+        raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
+    return month
+
+
+def shift_month(month: str, n: int) -> str:
+    """'2026-01' shifted by n months (negative goes back)."""
+    y, m = map(int, check_month(month).split("-"))
+    k = y * 12 + (m - 1) + n
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def month_range(month: str) -> tuple[str, str]:
+    """First day of the month and of the next month (end exclusive, like FOCUS periods)."""
+    return f"{month}-01", f"{shift_month(month, 1)}-01"

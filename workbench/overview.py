@@ -16,7 +16,8 @@ import pandas as pd
 
 from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
-from workbench.months import is_month
+from workbench.months import check_month as check_month  # as pages and report call it
+from workbench.months import month_range, shift_month
 from workbench.tables import exact_sum, money, percent, signed_money
 
 UNTAGGED = "Unallocated"
@@ -35,24 +36,6 @@ MOVER_DIMS = ("provider", "ServiceName")
 MONTHLY_DIMS = ("provider", "ServiceCategory", "ServiceName", "workload_class", "team",
                 "environment", "tagged")
 DAILY_DIMS = ("provider", "team")
-
-
-def check_month(month: str) -> str:
-    if not is_month(month):
-        raise WorkbenchError(f"month: {month!r} is not a month like 2026-05")
-    return month
-
-
-def shift_month(month: str, n: int) -> str:
-    """'2026-01' shifted by n months (negative goes back)."""
-    y, m = map(int, check_month(month).split("-"))
-    k = y * 12 + (m - 1) + n
-    return f"{k // 12:04d}-{k % 12 + 1:02d}"
-
-
-def month_range(month: str) -> tuple[str, str]:
-    """First day of the month and of the next month (end exclusive, like FOCUS periods)."""
-    return f"{month}-01", f"{shift_month(month, 1)}-01"
 
 
 def apply_filters(df: pd.DataFrame, filters: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:

@@ -32,6 +32,14 @@ RESOURCE_ATTRS = ("provider", "ServiceCategory", "ServiceName", "ResourceName", 
                   "workload_class", "application", "model", "owner")
 
 
+def _timed_short(t):
+    """The rows whose period covers time (a charge whose period starts and ends at one
+    moment, a purchase, covers none), and of those the ones no longer than a day: what the
+    data's coverage is read from."""
+    timed = t.ChargePeriodEnd > t.ChargePeriodStart
+    return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
+
+
 class Queries:
     """Aggregated frames (totals, months, daily, monthly, resources) from an Ibis backend."""
 
@@ -95,10 +103,8 @@ class Queries:
         covers what those rows cover.
         """
         t = self.table
-        # a charge whose period starts and ends at one moment (a purchase) covers no time
-        timed = t.ChargePeriodEnd > t.ChargePeriodStart
-        for rows in (t.filter(timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))),
-                     t.filter(timed), t):
+        timed, short = _timed_short(t)
+        for rows in (t.filter(short), t.filter(timed), t):
             # aggregate, not select: a selected reduction is a window, no row over no rows
             got = self._run(rows.aggregate(start=rows.ChargePeriodStart.min(),
                                            end=rows.ChargePeriodEnd.max())).iloc[0]
@@ -112,8 +118,7 @@ class Queries:
         (a monthly fee does not make a month look complete), else from all its rows."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
-        timed = t.ChargePeriodEnd > t.ChargePeriodStart  # as in coverage()
-        short = timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
+        timed, short = _timed_short(t)
         expr = (t.group_by(provider=dm.dim_expr(t, "provider", self.config))
                 .aggregate(short_start=t.ChargePeriodStart.min(where=short),
                            short_end=t.ChargePeriodEnd.max(where=short),
