@@ -47,7 +47,12 @@ def test_headline_per_currency_with_missing_comparisons():
     assert math.isclose(usd["previous_change_pct"], 80 / 120)
     assert usd["last_year"] == 50.0 and usd["last_year_change"] == 150.0
     assert eur["cost"] == 200.0 and eur["previous"] == 300.0
-    # 2025-06 is in the data but had no EUR: a real zero, change pct undefined
+    # 2025-06 is in the data but holds no EUR (EUR starts later): no EUR data, not EUR 0
+    assert math.isnan(eur["last_year"]) and math.isnan(eur["last_year_change"])
+    assert math.isnan(eur["last_year_change_pct"])
+    # the months the data holds for EUR before a filter: a filter leaving none reads 0
+    held = {"EUR": ["2025-06", "2026-05", "2026-06"], "USD": ["2025-06"]}
+    eur = overview.headline(monthly_frame(), "2026-06", months=held).set_index("currency").loc["EUR"]
     assert eur["last_year"] == 0 and math.isnan(eur["last_year_change_pct"])
     # a comparison month outside the data is unknown, not zero
     one = overview.headline(monthly_frame(), "2026-05").set_index("currency")

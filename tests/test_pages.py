@@ -569,3 +569,49 @@ def test_a_selection_whose_spend_did_not_change_says_so_not_that_it_has_none():
     nothing = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Azure",
                                                                              "team": "search"}})
     assert "no spend in this selection" in json.dumps(nothing["movers"].to_dict()["datasets"])
+
+
+def gappy():
+    """USD in January to March; EUR in January and March only (February's EUR export
+    missing) and JPY from March on (a currency that starts later)."""
+    rows = [(m, c, v) for m, c, v in (("2026-01", "USD", 100.0), ("2026-02", "USD", 110.0),
+                                      ("2026-03", "USD", 120.0), ("2026-01", "EUR", 50.0),
+                                      ("2026-03", "EUR", 60.0), ("2026-03", "JPY", 7000.0))]
+    m = pd.DataFrame(rows, columns=["month", "currency", "effective_cost"]).assign(
+        provider="AWS", ServiceCategory="Compute", ServiceName="EC2", workload_class="training",
+        team="search", environment="prod", tagged="yes")
+    m["billed_cost"] = m["effective_cost"]
+    daily = pd.DataFrame([(d, c, 1.0) for d in pd.date_range("2026-01-01", "2026-03-31")
+                          for c in ("USD", "EUR", "JPY")
+                          if c == "USD" or (c == "EUR" and d.month != 2) or d.month == 3],
+                         columns=["date", "currency", "cost"]).assign(provider="AWS", team="search")
+    return pages.load_overview(FakeStore(m, daily))
+
+
+def test_a_month_one_currency_lacks_is_no_data_for_it_not_zero_spend():
+    sec = pages.overview_sections(gappy(), {"month": "2026-03", "filters": {}})
+    summary = pages._html(sec["summary"])
+    rows = {(r[0], r[2]): r for r in table_rows(summary.split("</table>")[0])}
+    # February has USD: EUR's February is no data, not EUR 0 (and no rise from it)
+    assert rows[("EUR", "2026-02 (previous month)")][3:] == ["n/a", "n/a", "n/a"]
+    assert rows[("JPY", "2026-02 (previous month)")][3:] == ["n/a", "n/a", "n/a"]
+    assert rows[("USD", "2026-02 (previous month)")][3:] == ["$110.00", "+$10.00", "+9.1%"]
+    assert "\u20ac0.00" not in summary and "¥0" not in summary
+    assert ("No EUR data for 2026-02, though other currencies have some: EUR month-on-month "
+            "changes are not available.") in summary
+    assert "No USD data for 2026-02" not in summary
+    # no EUR or JPY line reads as new against a month they have no data in
+    movers = json.dumps(sec["movers"].to_dict()["datasets"])
+    assert "(new)" not in movers and '"currency": "USD"' in movers
+    assert '"currency": "EUR"' not in movers and '"currency": "JPY"' not in movers
+    # the trend breaks EUR's line over February and leaves JPY's out before March
+    days = [r for rows_ in sec["trend"].to_dict()["datasets"].values() for r in rows_
+            if r.get("kind") == "day"]
+    feb = {c: [r["cost"] for r in days if r["currency"] == c and r["date"].startswith("2026-02")]
+           for c in ("USD", "EUR", "JPY")}
+    assert feb["USD"] == [1.0] * 28 and feb["EUR"] == [None] * 28 and feb["JPY"] == [None] * 28
+    # February itself: EUR's spend then is unknown, and said so
+    feb_sec = pages.overview_sections(gappy(), {"month": "2026-02", "filters": {}})
+    text = pages._html(feb_sec["summary"])
+    assert "No EUR data for 2026-02: its EUR spend is unknown, not 0 (the data holds €50.00 in 2026-01)." in text
+    assert "effective spend in EUR was" not in text

@@ -226,19 +226,22 @@ def check_overview(data: pages.OverviewData, m: pd.DataFrame, month: str) -> Non
     """Headline, breakdowns (parts add up to it, Unallocated included), untagged share,
     movers and the daily trend of one month, against the exact sums."""
     per_month = sums(m, ["month", "currency"])
-    head = overview.headline(data.monthly, month, months=data.months)
+    head = overview.headline(data.monthly, month, months=data.currency_months)
     prev, ly = overview.shift_month(month, -1), overview.shift_month(month, -12)
     want_currencies = sorted({c for (mo, c) in per_month if mo in (month, prev, ly)})
     assert list(head["currency"]) == want_currencies
     for r in head.to_dict("records"):
         cur = r["currency"]
-        cost = per_month.get((month, cur), Decimal(0))
+        if (month, cur) not in per_month:  # no charge of the currency: no data, not 0
+            assert pd.isna(r["cost"]) and pd.isna(r["previous_change"])
+            continue
+        cost = per_month[(month, cur)]
         assert unit(r["cost"], cur) == unit(cost, cur)
         for key, other in (("previous", prev), ("last_year", ly)):
-            if other not in data.months:
-                assert pd.isna(r[key])
+            if (other, cur) not in per_month:
+                assert pd.isna(r[key]) and pd.isna(r[f"{key}_change"])
                 continue
-            base = per_month.get((other, cur), Decimal(0))
+            base = per_month[(other, cur)]
             assert unit(r[key], cur) == unit(base, cur)
             assert unit(r[f"{key}_change"], cur) == unit(cost - base, cur)
         total = unit(r["cost"], cur)
@@ -269,7 +272,8 @@ def check_overview(data: pages.OverviewData, m: pd.DataFrame, month: str) -> Non
         then = pair.get((prev, r["provider"], r["ServiceName"], cur), Decimal(0))
         assert (unit(r["cost"], cur), unit(r["previous"], cur), unit(r["change"], cur)) == (
             unit(now, cur), unit(then, cur), unit(now - then, cur))
-    trend = overview.daily_window(data.daily, month, coverage=data.coverage, months=data.months)
+    trend = overview.daily_window(data.daily, month, coverage=data.coverage,
+                                  months=data.currency_months)
     per_day = sums(m, ["date", "currency"])
     for r in trend.to_dict("records"):
         day, cur = r["date"].strftime("%Y-%m-%d"), r["currency"]
@@ -305,9 +309,11 @@ def check_report(paths: list[Path], folder: Path, m: pd.DataFrame, month: str) -
     prev = overview.shift_month(month, -1)
     for r in records:
         cur = r["currency"]
-        assert Decimal(r["cost"]) == per_month.get((month, cur), Decimal(0))  # exact
-        if r["previous"] is not None:
-            assert Decimal(r["previous"]) == per_month.get((prev, cur), Decimal(0))
+        for key, when in (("cost", month), ("previous", prev)):  # exact; no charge: no data
+            if (when, cur) in per_month:
+                assert Decimal(r[key]) == per_month[(when, cur)]
+            else:
+                assert r[key] is None
         if (month, cur) in billed:
             assert Decimal(r["billed_cost"]) == billed[(month, cur)]
         else:
@@ -315,7 +321,8 @@ def check_report(paths: list[Path], folder: Path, m: pd.DataFrame, month: str) -
     figures = report_index._figures(head)
     for r in records:
         cur = r["currency"]
-        assert money_exact(per_month.get((month, cur), Decimal(0)), cur) in figures
+        if (month, cur) in per_month:
+            assert money_exact(per_month[(month, cur)], cur) in figures
 
 
 def check_all(charges_: list[dict]) -> None:

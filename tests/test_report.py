@@ -217,6 +217,13 @@ def test_index_lists_failures_with_their_error():
     eur = head.assign(currency="EUR", previous=0.0, previous_change=1500.0)
     out = report_index.index_html(manifest, eur)
     assert "+€1.5k vs 2026-04 (no EUR spend then)" in out and "(n/a)" not in out
+    # a currency with no charge in the month (its export missing): no data, no change
+    gap = head.assign(currency="EUR", cost=float("nan"), previous=300.0,
+                      previous_change=float("nan"), last_year_change=float("nan"),
+                      last_year_change_pct=float("nan"))
+    out = report_index.index_html(manifest, gap)
+    assert "no EUR data for 2026-05" in out and "€300.00 in 2026-04" in out
+    assert "credits then" not in out and "€1,000.00 in 2025-05" in out
     credits = head.assign(previous=-1500.0, previous_change=3000.0, previous_change_pct=float("nan"))
     out = report_index.index_html(manifest, credits)
     assert "+$3.0k vs 2026-04 (net USD credits then)" in out

@@ -56,6 +56,28 @@ def _ratio(num, den) -> float:
     return num / den if den > 0 else float("nan")
 
 
+# The months the data holds: one list for every currency alike, or per currency (a month
+# one currency has no charge in while another has is no data for it, not spend of 0).
+Months = Collection[str] | Mapping[str, Collection[str]]
+
+
+def currency_months(monthly: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """The months each currency has charges in: what `headline`, `daily_window` and
+    `holds` read as known, given the data before any filter."""
+    return {str(c): frozenset(map(str, sub)) - {NONE}
+            for c, sub in monthly.groupby("currency", sort=True)["month"]}
+
+
+def holds(months: Months | None, currency: str, month: str) -> bool:
+    """Whether the data holds `month` for `currency` (`months` as currency_months gives them,
+    or one collection for every currency)."""
+    if months is None:
+        return False
+    if isinstance(months, Mapping):
+        return month in months.get(currency, ())
+    return month in months
+
+
 def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     """month, currency, cost."""
     out = monthly.groupby(["month", "currency"], as_index=False)[value].agg(exact_sum)
@@ -79,27 +101,34 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
 
 
 def headline(monthly: pd.DataFrame, month: str, value: str = COST,
-             months: Collection[str] | None = None) -> pd.DataFrame:
+             months: Months | None = None) -> pd.DataFrame:
     """Per currency: the month's total, the previous month and the same month last year.
 
-    A comparison month absent from the data is NaN (shown as n/a), never 0. `months` are the
-    months the data holds before any filter: a month there with no rows in `monthly` (a
-    filter left none) is 0, not unknown.
+    A month the data holds no charge of a currency in is NaN for it (shown as n/a), never 0:
+    an export missing for one currency, or a currency that starts later. `months` are the
+    months the data holds before any filter (per currency: currency_months): a month there
+    with no rows in `monthly` (a filter left none) is 0, not unknown.
     """
     totals = month_totals(monthly, value)
     prev, ly = shift_month(month, -1), shift_month(month, -12)
     lookup = {(r.month, r.currency): r.cost for r in totals.itertuples()}
-    present = set(totals["month"]) | set(months or ())
     currencies = sorted(set(totals.loc[totals["month"].isin([month, prev, ly]), "currency"]))
+
+    def total(when: str, cur: str):
+        if (when, cur) in lookup:
+            return lookup[(when, cur)]
+        return 0 if holds(months, cur, when) else float("nan")
+
     rows = []
     for cur in currencies:
-        cost = lookup.get((month, cur), 0 if month in present else float("nan"))
+        cost = total(month, cur)
         row = {"currency": cur, "month": month, "cost": cost}
         for key, other in (("previous", prev), ("last_year", ly)):
-            base = lookup.get((other, cur), 0 if other in present else float("nan"))
+            base = total(other, cur)
             row[f"{key}_month"] = other
             row[key] = base
-            row[f"{key}_change"] = exact_sum([cost, -base])  # 292.115935, not ...49998
+            row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base)
+                                    else exact_sum([cost, -base]))  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
@@ -183,6 +212,15 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     return out[["label", *dims, "currency", "previous", "cost", "change", "change_pct"]].reset_index(drop=True)
 
 
+def comparable(movers: pd.DataFrame, month: str, months: Months | None) -> pd.DataFrame:
+    """The movers (top_movers) of the currencies the data holds both the month and the one
+    before for: without the month before every line would read as new, without the month
+    every line as a fall to 0."""
+    prev = shift_month(month, -1)
+    both = movers["currency"].map(lambda c: holds(months, c, month) and holds(months, c, prev))
+    return movers[both.astype(bool)]
+
+
 def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
                    untagged_values: Sequence[str] = ("no", UNTAGGED), value: str = COST
                    ) -> pd.DataFrame:
@@ -201,7 +239,7 @@ def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
 
 
 def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
-                 coverage: tuple | None = None, months: Collection[str] | None = None
+                 coverage: tuple | None = None, months: Months | None = None
                  ) -> pd.DataFrame:
     """Cost per currency and day (date, currency, cost) from `months_before` months before
     the month to its end.
@@ -209,8 +247,9 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
     A day the data covers (`coverage`: the store's start and exclusive end; without it, the
     days between the first and last row) with no charge of a currency is a 0 for it: a line
     drawn straight from one charge to the next would show spend on days that had none.
-    A day of a month with no charge at all in the data (`months`: the months it holds; an
-    export missing between two others) is NaN: a gap in the line, not spend of 0.
+    A day of a month the data holds no charge of the currency in (`months`: the months it
+    holds, per currency as currency_months gives them; an export missing between two others,
+    a currency that starts later) is NaN: a gap in its line, not spend of 0.
     """
     start = pd.Timestamp(f"{shift_month(month, -months_before)}-01")
     end = pd.Timestamp(month_range(month)[1])
@@ -232,7 +271,10 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
         full.union(charged), fill_value=0.0)
     if months is not None:
         when = filled.index.get_level_values("date").strftime("%Y-%m")
-        filled[~when.isin(list(months)) & ~filled.index.isin(charged)] = float("nan")
+        gap = [not (seen or holds(months, c, m)) for c, m, seen in zip(
+            filled.index.get_level_values("currency"), when, filled.index.isin(charged),
+            strict=True)]
+        filled[gap] = float("nan")
     return filled.reset_index()[["date", "currency", "cost"]]
 
 
@@ -247,6 +289,12 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
     out = []
     for r in head.to_dict("records"):
         cur = r["currency"]
+        if pd.isna(r["cost"]):  # a currency the month holds no charge of: nothing to compare
+            held = [f"{money(r[key], cur)} in {r[f'{key}_month']}"
+                    for key in ("previous", "last_year") if not pd.isna(r[key])]
+            out.append(f"No {cur} data for {r['month']}: its {cur} spend is unknown, not 0 "
+                       f"(the data holds {' and '.join(held)}).")
+            continue
         s = f"In {r['month']} effective spend in {cur} was {money(r['cost'], cur)}"
         parts = []
         for key, name in (("previous", "the previous month"), ("last_year", "the same month last year")):

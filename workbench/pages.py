@@ -243,6 +243,12 @@ class OverviewData:
     keys_tried: dict[str, list[str]] = field(default_factory=dict)  # [tags] per dimension
     load_warnings: list[str] = field(default_factory=list)  # what loading the data warned about
     provider_spans: pd.DataFrame | None = None  # Store.provider_coverage(): each provider's time
+    # the months each currency has charges in (overview.currency_months), read from
+    # `monthly` (so never stale after dataclasses.replace): a month one lacks is no data for it
+    currency_months: dict[str, frozenset[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currency_months", overview.currency_months(self.monthly))
 
 
 def load_overview(store) -> OverviewData:
@@ -267,12 +273,12 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     chosen = f", {where}" if where else ""  # every chart names the selection it shows
     sub = f"{month}{chosen}, effective cost"
 
-    head = overview.headline(monthly, month, months=data.months)
+    held = data.currency_months
+    head = overview.headline(monthly, month, months=held)
     untagged = overview.untagged_share(monthly, month)
     prev = overview.shift_month(month, -1)
-    movers = overview.top_movers(monthly, month)
-    if prev not in data.months:  # everything would look "new": no movers without a baseline
-        movers = movers.iloc[0:0]
+    # everything would look "new": no movers of a currency without a baseline
+    movers = overview.comparable(overview.top_movers(monthly, month), month, held)
     notes = [tables.notice(n) for n in overview_notices(data, month)]
     if len(data.load_warnings) > 1:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
@@ -304,13 +310,13 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     question = "What changed most since last month?"
     out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
                      if not movers.empty else
-                     charts.empty(question, no_movers_reason(monthly, month, data.months), sub))
+                     charts.empty(question, no_movers_reason(monthly, month, held), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
     out["full_names"] = full_names(shown, changes, prev)  # no movers without `prev`
     checkpoint()
     start, end = overview.month_range(month)
     out["trend"] = charts.trend(overview.daily_window(daily, month, coverage=data.coverage,
-                                                     months=data.months), start, end,
+                                                     months=held), start, end,
                                 "How did daily spend move into this month?",
                                 f"daily effective cost{chosen}, {month} shaded")
     checkpoint()
@@ -326,12 +332,16 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     return out
 
 
-def no_movers_reason(monthly: pd.DataFrame, month: str, months: list[str]) -> str:
-    """Why the chart of changes has no bar: no month to compare with, spend that did not
-    move (a flat monthly fee), or no spend at all in the selection."""
+def no_movers_reason(monthly: pd.DataFrame, month: str, months: overview.Months) -> str:
+    """Why the chart of changes has no bar: no month to compare with (for any currency of
+    the selection; `months` as overview.headline takes them), spend that did not move (a
+    flat monthly fee), or no spend at all in the selection."""
     prev = overview.shift_month(month, -1)
-    if prev not in months:
-        return f"no data for {prev}: nothing to compare with"
+    here = (set(monthly.loc[monthly["month"].isin([month, prev]), "currency"])
+            or set(months if isinstance(months, Mapping) else [""]))
+    if not any(overview.holds(months, c, month) and overview.holds(months, c, prev) for c in here):
+        missing = prev if any(overview.holds(months, c, month) for c in here) else month
+        return f"no data for {missing}: nothing to compare with"
     if monthly["month"].isin([month, prev]).any():
         return f"no change since {prev} in this selection"
     return "no spend in this selection"
@@ -451,6 +461,13 @@ def overview_notices(data: OverviewData, month: str) -> list[str]:
         out.append(f"No data for the month before {month}: month-on-month changes are not available.")
     if overview.shift_month(month, -12) not in data.months:
         out.append(f"No data for {overview.shift_month(month, -12)}: year-on-year comparison is not available.")
+    # a month other currencies have: the one lacking it has no data then, not spend of 0
+    for cur, held in sorted(data.currency_months.items()):
+        for other, what in ((overview.shift_month(month, -1), "month-on-month changes are"),
+                            (overview.shift_month(month, -12), "year-on-year comparison is")):
+            if month in held and other in data.months and other not in held:
+                out.append(f"No {cur} data for {other}, though other currencies have some: "
+                           f"{cur} {what} not available.")
     return out
 
 

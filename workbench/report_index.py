@@ -39,6 +39,8 @@ def _versus(r: dict, key: str, unknown: str) -> str:
     cur = r["currency"]
     if pd.isna(r[key]):
         return unknown
+    if pd.isna(r["cost"]):  # no charge of the currency in the month: no change to give
+        return f"{money_exact(r[key], cur)} in {r[f'{key}_month']}"
     change = signed_money(r[f"{key}_change"], cur)
     if pd.isna(r[f"{key}_change_pct"]):
         # no percentage of a zero or negative base (a month of net credits)
@@ -56,10 +58,12 @@ def _figures(head: pd.DataFrame) -> str:
         billed = (f"Billed in the {r['month']} billing period: "
                   + ("no such billing period" if pd.isna(r["billed_cost"])
                      else money_exact(r["billed_cost"], cur)))
+        exact = (f"no {cur} data for {r['month']}" if pd.isna(r["cost"])
+                 else money_exact(r["cost"], cur))
         cards.append(
             f'<div class="wb-figure"><div class="label">Effective cost, {_e(cur)}</div>'
             f'<div class="value">{_e(money(r["cost"], cur))}</div>'
-            f'<div class="label">{_e(money_exact(r["cost"], cur))}</div>'
+            f'<div class="label">{_e(exact)}</div>'
             f'<div class="label">{_e(prev)}</div><div class="label">{_e(ly)}</div>'
             f'<div class="label">{_e(billed)}</div></div>')
     return f'<div class="wb-figures {NO_MATH}">{"".join(cards)}</div>'
