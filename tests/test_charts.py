@@ -256,3 +256,38 @@ def test_a_month_of_net_credits_is_labelled_beside_its_bar_not_on_it():
     zero = float(bar.group(1)) + float(bar.group(2))  # a negative bar ends at zero
     label = re.search(r'transform="translate\(([\d.]+),[\d.]+\)"[^>]*>-\$2\.9k</text>', out)
     assert float(label.group(1)) >= zero
+
+
+def chart_rows(chart) -> list[dict]:
+    return [r for rows in chart.to_dict()["datasets"].values() for r in rows]
+
+
+def test_tooltips_give_the_exact_amounts_the_tables_print():
+    """A day charged $7.383 and $8.072 is $15.46 (15.455 half up); added as floats it is
+    15.454999999999998, which the trend's tooltip showed as $15.45. Every tooltip gives the
+    amount to the cent as the tables print it, not the bar's short label ($1.2k)."""
+    from workbench.tables import money_exact, signed_money
+
+    daily = pd.DataFrame({"date": pd.to_datetime(["2026-06-03"] * 2 + ["2026-06-04"] * 3),
+                          "currency": "USD", "cost": [7.383, 8.072, 0.105, 0.1, 0.2]})
+    trend = charts.trend(daily, "2026-06-01", "2026-07-01", "How did spend move?")
+    days = [r for r in chart_rows(trend) if r.get("kind") == "day"]
+    assert [r["amount"] for r in days] == ["$15.46", "$0.41"]  # the day's sum, exact
+    assert {r["date"][:10]: r["exact"] for r in days} == {"2026-06-03": "$15.46",
+                                                         "2026-06-04": "$0.41"}
+    encoding = trend.to_dict()["spec"]["layer"][1]["encoding"]["tooltip"]
+    assert {"field": "exact", "type": "nominal", "title": "cost"} in encoding
+    # bars, changes and comparisons: the tooltip's amount is the table's
+    rows = pd.DataFrame({"team": ["a", "b"], "currency": "USD", "cost": [1234.565, 15.455]})
+    bar = chart_rows(charts.bar(rows, "team", "Who?"))
+    assert {r["team"]: (r["amount"], r["exact"]) for r in bar} == {
+        "a": ("$1.2k", "$1,234.57"), "b": ("$15.46", "$15.46")}
+    moves = pd.DataFrame({"label": ["x"], "currency": "EUR", "previous": [100.0], "cost": [1334.565],
+                          "change": [1234.565], "change_pct": [12.34565]})
+    [mv] = chart_rows(charts.movers(moves, "label", "What moved?"))
+    assert mv["exact"] == signed_money(1234.565, "EUR", exact=True) == "+€1,234.57"
+    head = pd.DataFrame([{"currency": "USD", "month": "2026-06", "cost": 1234.565,
+                          "previous_month": "2026-05", "previous": float("nan"),
+                          "last_year_month": "2025-06", "last_year": 15.455}])
+    tips = {r["period"]: r["exact"] for r in chart_rows(charts.comparison(head, "How?"))}
+    assert tips == {"this month": money_exact(1234.565, "USD"), "same month last year": "$15.46"}

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from workbench.tables import UNITS, exact_sum, money, percent, signed_money
+from workbench.tables import UNITS, exact_sum, money, money_exact, percent, signed_money
 
 THEME = "workbench"
 WIDTH = 560
@@ -274,10 +274,25 @@ def empty(question: str, reason: str, subtitle: str | None = None) -> alt.Chart:
 
 
 def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
+    """`value` as a float to draw, with the texts shown from the exact amount: "amount" on
+    the chart, short ($1.2k), and "exact" in the tooltip, to the cent as the tables print it."""
     out = df.copy()
-    out[value] = out[value].astype(float)
     out["amount"] = [money(v, cur) for v in out[value]]
+    out["exact"] = [money_exact(v, cur) for v in out[value]]
+    out[value] = out[value].astype(float)
     return out
+
+
+def _exact_per_day(sub: pd.DataFrame) -> pd.DataFrame:
+    """date, cost: each day's costs added exactly (tables.exact_sum: a float sum put $7.383 +
+    $8.072 at $15.45); a day with no known cost (NaN: no data) stays NaN, a gap."""
+    days: dict = {}
+    for day, cost in zip(sub["date"], sub["cost"], strict=True):
+        days.setdefault(day, [])
+        if not pd.isna(cost):
+            days[day].append(cost)
+    return pd.DataFrame({"date": sorted(days), "cost": [exact_sum(days[d]) if days[d] else
+                                                      float("nan") for d in sorted(days)]})
 
 
 def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
@@ -334,7 +349,7 @@ def _bar_panel(dim: str, value: str) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y(f"{LABEL}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X(f"{value}:Q", title="Effective cost", axis=AMOUNT_AXIS),
-        tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("amount:N", title="cost")])
+        tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("exact:N", title="cost")])
     # Labels start at the bar's end, or at zero for a negative bar (a credit): never on the bar.
     text = base.transform_calculate(label_x=f"max(datum['{value}'], 0)").mark_text(
         align="left", dx=4, fontSize=11).encode(x=alt.X("label_x:Q"), text=alt.Text("amount:N"))
@@ -347,10 +362,11 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         sub = sub.copy()
-        sub["change"] = sub["change"].astype(float)
         sub["direction"] = ["up" if c > 0 else "down" for c in sub["change"]]
         sub["amount"] = [signed_money(c, cur) for c in sub["change"]]
+        sub["exact"] = [signed_money(c, cur, exact=True) for c in sub["change"]]
         sub["pct"] = [percent(p, signed=True) for p in sub["change_pct"]]
+        sub["change"] = sub["change"].astype(float)
         sub["rank"] = sub["change"].rank(ascending=False, method="first")
         # No percentage of a base of 0 (new) or below (a credit that ended): the base instead.
         sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else
@@ -367,7 +383,7 @@ def _movers_panel(label: str) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y(f"{LABEL}:N", sort=RANK, title=None, axis=NAME_AXIS),
         x=alt.X("change:Q", title="Change in effective cost", axis=AMOUNT_AXIS),
-        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("amount:N", title="change"),
+        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("exact:N", title="change"),
                  alt.Tooltip("pct:N", title="change %")])
     bars = base.mark_bar().encode(color=alt.Color(
         "direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None))
@@ -391,9 +407,7 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
             "end": pd.Timestamp(month_end) - pd.Timedelta(days=1)}
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
-        # one currency: safe to add; a day the data lacks (NaN) stays a gap in the line
-        sub = sub.groupby("date", as_index=False)["cost"].sum(min_count=1)
-        sub = _with_labels(sub, "cost", cur)
+        sub = _with_labels(_exact_per_day(sub), "cost", cur)  # one currency: safe to add
         sub["date"] = pd.to_datetime(sub["date"])
         return pd.concat([sub.assign(kind="day"), pd.DataFrame([band])], ignore_index=True)
 
@@ -417,7 +431,7 @@ def _trend_panel(sparse: bool = False) -> alt.LayerChart:
                                  color=PALETTE[0])).encode(
         x=alt.X("date:T", title=None),
         y=alt.Y("cost:Q", title="Effective cost per day", axis=AMOUNT_AXIS),
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:N", title="cost")])
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("exact:N", title="cost")])
     return alt.layer(shade, line).properties(width=WIDTH, height=220)
 
 
@@ -432,7 +446,7 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
                 rows.append({"currency": rec["currency"], "period": f"{period}",
                              "month": rec[{"cost": "month", "previous": "previous_month",
                                            "last_year": "last_year_month"}[col]],
-                             "cost": float(rec[col])})
+                             "cost": rec[col]})
     df = pd.DataFrame(rows, columns=["currency", "period", "month", "cost"])
     order = ["same month last year", "previous month", "this month"]
 
@@ -450,7 +464,7 @@ def _comparison_panel(order: tuple[str, ...]) -> alt.LayerChart:
     base = alt.Chart().encode(
         y=alt.Y("bar:N", sort=RANK, title=None),
         x=alt.X("cost:Q", title="Effective cost", axis=AMOUNT_AXIS),
-        tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("amount:N", title="cost")])
+        tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("exact:N", title="cost")])
     bars = base.mark_bar().encode(color=alt.Color(
         "period:N", scale=alt.Scale(domain=list(order), range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
         legend=None))
