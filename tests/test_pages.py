@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import time
+from decimal import Decimal
 
 import altair as alt
 import ipywidgets
@@ -16,17 +17,24 @@ from workbench.errors import WorkbenchError
 from workbench.live_chart import LiveChart
 
 
+def _exact(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Amounts as the store gives them with `exact`: Decimal, as their text reads."""
+    return df.assign(**{c: [Decimal(repr(v)) for v in df[c]] for c in columns})
+
+
 class FakeStore:
     """Answers like Store.monthly / daily / coverage / provider_coverage for the frames given."""
 
     def __init__(self, monthly, daily):
         self._monthly, self._daily = monthly, daily
 
-    def monthly(self, dims=()):
-        return self._monthly[["month", *dims, "currency", "billed_cost", "effective_cost"]]
+    def monthly(self, dims=(), exact=False):
+        df = self._monthly[["month", *dims, "currency", "billed_cost", "effective_cost"]]
+        return _exact(df, ["billed_cost", "effective_cost"]) if exact else df
 
-    def daily(self, dims=()):
-        return self._daily[["date", *dims, "currency", "cost"]]
+    def daily(self, dims=(), exact=False):
+        df = self._daily[["date", *dims, "currency", "cost"]]
+        return _exact(df, ["cost"]) if exact else df
 
     def coverage(self):
         dates = pd.to_datetime(self._daily["date"])

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from focus_export import COLUMNS
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -161,7 +160,7 @@ def unit(amount, currency: str) -> Decimal:
 
 
 def shown(values, currency: str) -> Decimal:
-    """The smallest-unit figure of float parts added as the pages add them."""
+    """The smallest-unit figure of parts added as the pages add them."""
     return unit(exact_sum(list(values)), currency)
 
 
@@ -199,7 +198,8 @@ def check_store(s: Store, m: pd.DataFrame) -> None:
 
 
 def check_frames(data: pages.OverviewData, m: pd.DataFrame) -> None:
-    """The overview's monthly and daily frames (floats), per month, day and dimension."""
+    """The overview's monthly and daily frames (the store's decimals), per month, day and
+    dimension."""
     for keys in (["month", "currency"], ["month", "provider", "currency"],
                  ["month", "team", "currency"], ["month", "environment", "currency"],
                  ["month", "tagged", "currency"], ["month", "ServiceName", "currency"]):
@@ -383,9 +383,8 @@ def test_a_day_charged_by_two_providers_shows_its_exact_cent():
     assert money_exact(trend["cost"].iloc[0], "USD") == "$0.41"
 
 
-@pytest.mark.xfail(strict=True, reason="the pages' frames are floats: a float holds 15-17 "
-                   "significant digits, and 1234567.0049999999 reads as 1234567.005")
-def test_a_float_cannot_tell_a_total_below_half_a_cent_from_one_on_it():
-    """$1,234,567.0049999999 is $1,234,567.00 in the report's index (exact decimals), but its
-    nearest float is 1234567.005, which the overview page shows as $1,234,567.01."""
+def test_a_total_just_below_half_a_cent_shows_the_cent_below_on_every_layer():
+    """$1,234,567.0049999999 is $1,234,567.00 in the report's index and on the overview page:
+    the pages' frames hold the store's decimals, where its nearest float, 1234567.005, showed
+    $1,234,567.01."""
     check_all([_charge(effective=Decimal("1234567.0049999999"))])

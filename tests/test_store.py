@@ -272,6 +272,9 @@ def test_exact_monthly_frames_keep_every_cent_of_a_huge_total(tmp_path, cfg):
         assert head["cost"] == Decimal("2858115771362327.43")
         assert head["previous_change"] == Decimal("2858115771362327.42")
         assert s.monthly()["effective_cost"].dtype == "float64"
+        # the daily frame too, as the pages read it
+        assert list(s.daily(exact=True)["cost"]) == [Decimal("0.01"), Decimal("2858115771362327.43")]
+        assert s.daily()["cost"].dtype == "float64"
 
 
 def test_unknown_dimension_names_the_valid_ones(tiny):

@@ -138,3 +138,15 @@ def test_units_of_account_show_their_four_digits():
     assert str(to_smallest_unit("12.34567", "CLF")) == "12.3457"
     assert str(to_smallest_unit("0.00005", "UYW")) == "0.0001"
     assert str(to_smallest_unit("7.5", "UYI")) == "8"
+
+
+def test_decimals_stay_exact_in_sums_and_short_money():
+    """The pages' frames hold the store's decimals: a 0 filled in beside them keeps a sum
+    exact, and short money reads the decimal, not its float ($0.0049999999999999999 is
+    0.005 as a float, which showed $0.01)."""
+    near = Decimal("1234567.0049999999")
+    assert tables.exact_sum([near, 0.0]) == near and isinstance(tables.exact_sum([near, 0.0]), Decimal)
+    assert tables.money(Decimal("0.0049999999999999999"), "USD") == "$0.00"
+    assert tables.money(Decimal("999.4999999999999999"), "USD") == "$999"
+    assert tables.money(Decimal("1249.9999999999999999"), "USD") == "$1.2k"
+    assert tables.money(Decimal("-2858115771362327.43"), "IDR") == "-IDR 2,858.1T"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from decimal import Decimal
 
 import altair as alt
 import pandas as pd
@@ -257,6 +258,9 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
         return empty(question, "no spend in this selection", subtitle)
     data = pd.concat([prepare(sub, cur).assign(currency=cur)
                       for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
+    for col in data.columns:  # amounts are drawn as floats (their texts were made exact)
+        if data[col].dtype == object and any(isinstance(v, Decimal) for v in data[col]):
+            data[col] = data[col].astype(float)
     if name is not None:
         data[LABEL] = axis_labels(data[name])
     # One constructor call: every chained method (resolve_scale, properties) deep-copies the
@@ -326,7 +330,7 @@ def _other(rest: pd.DataFrame) -> str:
 
 def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
     """The rows of one currency that `bar` draws as bars of their own."""
-    return sub if len(sub) <= limit else sub.nlargest(limit - 1, value)
+    return sub if len(sub) <= limit else sub.loc[sub[value].astype(float).nlargest(limit - 1).index]
 
 
 def bar_rows(df: pd.DataFrame, dim: str, value: str = "cost", limit: int = 12) -> pd.DataFrame:

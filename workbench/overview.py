@@ -3,7 +3,9 @@
 Inputs have the shapes `Store.monthly` and `Store.daily` return:
   monthly: month ('YYYY-MM'), *dims, currency, effective_cost, ...
   daily:   date, *dims, currency, cost
-Every result keeps `currency` as a key: amounts of two currencies are never added.
+Amounts are floats or, as the pages read them (exact=True), the store's Decimals; sums go
+through tables.exact_sum either way. Every result keeps `currency` as a key: amounts of two
+currencies are never added.
 Missing tags arrive as "Unallocated", missing FOCUS values as "(none)"; they are kept as
 their own lines so totals still reconcile.
 """
@@ -198,8 +200,8 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide = wide.rename(columns={prev: "previous", month: "cost"})
     wide.columns.name = None
     # as the headline's: -0.145, not -0.14499999999999602 (shown -$0.14, not -$0.15)
-    wide["change"] = [float(exact_sum([c, -p])) for c, p in zip(wide["cost"], wide["previous"],
-                                                               strict=True)]
+    wide["change"] = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"],
+                                                         strict=True)]
     wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
@@ -207,7 +209,8 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     moved = [to_smallest_unit(ch, cur) != 0 for ch, cur in zip(wide["change"], wide["currency"],
                                                                strict=True)]
     wide = wide[pd.Series(moved, index=wide.index, dtype=bool)]
-    wide = wide.assign(_abs=wide["change"].abs()).sort_values(["currency", "_abs"], ascending=[True, False])
+    wide = wide.assign(_abs=wide["change"].abs().astype(float)).sort_values(
+        ["currency", "_abs"], ascending=[True, False])
     out = wide.groupby("currency", group_keys=False).head(n).drop(columns="_abs")
     return out[["label", *dims, "currency", "previous", "cost", "change", "change_pct"]].reset_index(drop=True)
 

@@ -253,8 +253,10 @@ class OverviewData:
 
 def load_overview(store) -> OverviewData:
     """One monthly and one daily query; everything else is computed from these frames."""
-    monthly = store.monthly(dims=overview.MONTHLY_DIMS)
-    daily = store.daily(dims=overview.DAILY_DIMS)
+    # Decimal amounts: what the pages show is exact to the cent at any size (a float holds
+    # 15 to 17 digits: $1,234,567.0049999999 read as 1234567.005, shown $1,234,567.01)
+    monthly = store.monthly(dims=overview.MONTHLY_DIMS, exact=True)
+    daily = store.daily(dims=overview.DAILY_DIMS, exact=True)
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
     spans = store.provider_coverage()  # one query for the default month and the notices

@@ -7,7 +7,8 @@ runs them on Spark in local mode and compares every frame with DuckDB's; see spa
     Queries(ibis.pyspark.connect(spark), config).monthly(["team"])
 
 Every method returns a plain pandas frame with documented columns; amounts are summed
-exactly in the engine (DECIMAL) and converted to float64 once, at the end.
+exactly in the engine (DECIMAL) and converted to float64 once, at the end (or, with
+`exact`, kept as Decimal: what the pages show to the cent).
 """
 
 from __future__ import annotations
@@ -141,8 +142,10 @@ class Queries:
         return dm.apply_filters(self.table, self.config, start, end, filters)
 
     def daily(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
-              filters: Mapping[str, object] | None = None, cost: str = "EffectiveCost") -> pd.DataFrame:
-        """Cost per day (UTC, ChargePeriodStart) x dims x currency."""
+              filters: Mapping[str, object] | None = None, cost: str = "EffectiveCost",
+              exact: bool = False) -> pd.DataFrame:
+        """Cost per day (UTC, ChargePeriodStart) x dims x currency; float64 amounts, or with
+        `exact` Decimal ones."""
         dims = dm.check_dims(dims)
         if cost not in COST_COLUMNS:
             raise WorkbenchError(f"unknown cost column {cost!r}; use one of: {', '.join(COST_COLUMNS)}")
@@ -150,8 +153,11 @@ class Queries:
         keys = {"date": t.ChargePeriodStart.truncate("D"),
                 **{d: dm.dim_expr(t, d, self.config) for d in dims},
                 "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
-        expr = t.group_by(**keys).aggregate(cost=self._money(t, cost)).order_by(list(keys))
-        df = _frame(self._run(expr), ["date", *dims, "currency", "cost"])
+        expr = t.group_by(**keys).aggregate(cost=self._money(t, cost, exact)).order_by(list(keys))
+        df = self._run(expr)
+        if exact:
+            df["cost"] = df["cost"].map(Decimal)
+        df = _frame(df, ["date", *dims, "currency", "cost"], exact)
         df["date"] = pd.to_datetime(df["date"])
         return df
 

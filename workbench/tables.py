@@ -55,30 +55,36 @@ def _with_currency(text: str, currency: str | None, negative: bool) -> str:
 def exact_sum(values) -> float | Decimal:
     """The sum of money amounts as the store's exact sums would give it.
 
-    Amounts the store gave as decimals (and whole numbers) add up exactly, to a Decimal.
-    Otherwise each amount is an exact decimal sum the store turned into the nearest float;
-    adding floats can move a total that sits on a half cent to the wrong side of it
-    ($100.805 as 100.80499...), so the amounts are added as the decimals their shortest
-    text shows.
+    Amounts the store gave as decimals add up exactly, to a Decimal (whole numbers and
+    floats beside them, such as a 0 filled in, count as the decimals they show). Amounts
+    that are all floats are each an exact decimal sum the store turned into the nearest
+    float; adding floats can move a total that sits on a half cent to the wrong side of it
+    ($100.805 as 100.80499...), so they are added as the decimals their shortest text
+    shows, to a float.
     """
     values = list(values)
+    exact = [isinstance(v, Decimal | int) and not isinstance(v, bool) for v in values]
     with localcontext(prec=EXACT_DIGITS):
-        if values and all(isinstance(v, Decimal | int) and not isinstance(v, bool) for v in values):
-            return sum(values, Decimal(0))
-        return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
+        total = sum((v if e else Decimal(repr(float(v))) for v, e in zip(values, exact, strict=True)),
+                    Decimal(0))
+    if values and (all(exact) or any(isinstance(v, Decimal) for v in values)):
+        return total
+    return float(total)
 
 
 def money(amount, currency: str | None = "USD", digits: int = 1) -> str:
     """Short money: $1.2M, $34.5k, $950, $4.56, -EUR 2.0k; 'n/a' when missing."""
     if _missing(amount):
         return "n/a"
-    value = float(amount)
+    # a Decimal stays exact: $0.0049999999999999999 is $0.00, where its float reads $0.01
+    value = amount if isinstance(amount, Decimal) else float(amount)
     a = abs(value)
     # rounded half up, as exact amounts are: a float's own rounding read CHF 400.50 as
     # "CHF 400" beside CHF 600.75 as "CHF 601", and $1,250 as "$1.2k"
-    if a >= 999.5:  # would print as 1000 or more: use the smallest unit that stays under 1000
+    if a >= Decimal("999.5"):  # would print as 1000 or more: the smallest unit under 1000
         for size, suffix in reversed(UNITS):
-            scaled = half_up(a / size, digits)
+            with localcontext(prec=EXACT_DIGITS):
+                scaled = half_up(a / type(a)(size), digits)
             if scaled < 1000 or suffix == "T":
                 text = f"{scaled:,.{digits}f}{suffix}"
                 break
