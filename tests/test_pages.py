@@ -586,13 +586,15 @@ def gappy():
                                       ("2026-03", "USD", 120.0), ("2026-01", "EUR", 50.0),
                                       ("2026-03", "EUR", 60.0), ("2026-03", "JPY", 7000.0))]
     m = pd.DataFrame(rows, columns=["month", "currency", "effective_cost"]).assign(
-        provider="AWS", ServiceCategory="Compute", ServiceName="EC2", workload_class="training",
+        ServiceCategory="Compute", ServiceName="EC2", workload_class="training",
         team="search", environment="prod", tagged="yes")
+    m["provider"] = m["currency"].map({"EUR": "Azure"}).fillna("AWS")  # EUR: Azure's bill
     m["billed_cost"] = m["effective_cost"]
     daily = pd.DataFrame([(d, c, 1.0) for d in pd.date_range("2026-01-01", "2026-03-31")
                           for c in ("USD", "EUR", "JPY")
                           if c == "USD" or (c == "EUR" and d.month != 2) or d.month == 3],
-                         columns=["date", "currency", "cost"]).assign(provider="AWS", team="search")
+                         columns=["date", "currency", "cost"]).assign(team="search")
+    daily["provider"] = daily["currency"].map({"EUR": "Azure"}).fillna("AWS")
     return pages.load_overview(FakeStore(m, daily))
 
 
@@ -618,6 +620,10 @@ def test_a_month_one_currency_lacks_is_no_data_for_it_not_zero_spend():
     feb = {c: [r["cost"] for r in days if r["currency"] == c and r["date"].startswith("2026-02")]
            for c in ("USD", "EUR", "JPY")}
     assert feb["USD"] == [1.0] * 28 and feb["EUR"] == [None] * 28 and feb["JPY"] == [None] * 28
+    # Azure's EUR alone: nothing to compare with, not a chart of lines all "new"
+    azure = pages.overview_sections(gappy(), {"month": "2026-03", "filters": {"provider": "Azure"}})
+    assert "no data for 2026-02: nothing to compare with" in json.dumps(
+        azure["movers"].to_dict()["datasets"])
     # February itself: EUR's spend then is unknown, and said so
     feb_sec = pages.overview_sections(gappy(), {"month": "2026-02", "filters": {}})
     text = pages._html(feb_sec["summary"])
