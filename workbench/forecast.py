@@ -449,9 +449,10 @@ REPEAT_SHARE = 0.7  # the seasonal differences' size, at most, as a share of the
 
 
 def _repeats(v: np.ndarray, c: int) -> bool:
-    """A season seen once repeats: 3 or more points a season apart differ by less than
-    REPEAT_SHARE of how far the points lie from their mean (a week of noise does not)."""
-    if len(v) < c + 3:
+    """A season seen once repeats: the points a season apart (one pair or more: 8 days hold
+    one) differ by less than REPEAT_SHARE of how far the points lie from their mean (a week
+    of noise does not)."""
+    if c < 2 or len(v) < c + 1:
         return False
     spread = float(np.mean(np.abs(v - v.mean())))
     return float(np.mean(np.abs(v[c:] - v[:-c]))) < REPEAT_SHARE * spread
@@ -502,6 +503,10 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 p, origins, steps, horizon, levels, cycle, window)
             attrs.update(backtest_mase=mase, backtest_windows=len(origins), backtest_steps=steps)
         elif not origins:
+            if young is not None and _repeats(target, p.one_cycle):
+                # the dip at the end (a weekend) was there a season before: the season's, not
+                # a new level
+                young = None
             # a run left out as a spike is left out of the fallback too
             mean, widths, model, why = _fallback(
                 p, fit if young and not young.forecast_at_new else target, horizon, levels,
