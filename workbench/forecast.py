@@ -325,11 +325,17 @@ def _conformal_quantile(z: np.ndarray, level: float) -> float:
     return float(z[-1] * (1 + (k - n) / n))
 
 
-def _band_multiplier(z: np.ndarray, level: float, length: int) -> np.ndarray:
+def _band_multiplier(z: np.ndarray, level: float, length: int, growth: float = 0.0
+                     ) -> np.ndarray:
     """Multiplier of the error size at steps 1..length: the conformal quantile of z in each
     band of steps, through which exp(c) * h^d is fitted (weighted by the band's errors), so
     each band holds the level without a step at each band's edge from its few largest
-    errors. Past the backtested steps it stays at the last step's."""
+    errors. Past the backtested steps it stays at the last step's.
+
+    The error size it multiplies grows like h^growth, and d is kept at -growth or above: a
+    later band's quantile below an earlier one's comes from a few errors each, not from a
+    forecast that gets surer further out, so the interval never narrows with the step. The
+    fit with d held there is the weighted mean of the bands, which keeps their level."""
     steps = z.shape[1]
     qs, centres, counts = [], [], []
     for lo, hi in _bands(steps, z.shape[0]):
@@ -340,10 +346,18 @@ def _band_multiplier(z: np.ndarray, level: float, length: int) -> np.ndarray:
     ok = q > 0
     if ok.sum() < 2:
         return np.full(length, _conformal_quantile(z, level))
-    d = float(np.clip(np.polyfit(x[ok], np.log(q[ok]), 1, w=w[ok])[0], -MAX_TILT, MAX_TILT))
+    slope = np.polyfit(x[ok], np.log(q[ok]), 1, w=w[ok])[0]
+    d = float(np.clip(slope, max(-MAX_TILT, -growth), MAX_TILT))
     c = float(np.average(np.log(q[ok]) - d * x[ok], weights=w[ok]))
     h = np.minimum(np.arange(1, length + 1), steps)
     return np.exp(c + d * np.log(h))
+
+
+def _growth(ref: np.ndarray) -> float:
+    """Exponent b of the error size a * h^b over the backtested steps (_profile's)."""
+    if len(ref) < 2 or ref[0] <= 0:
+        return 0.0
+    return float(math.log(ref[-1] / ref[0]) / math.log(len(ref)))
 
 
 def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale_now: float):
@@ -355,9 +369,11 @@ def _half_widths(err: np.ndarray, scale: np.ndarray, horizon: int, levels, scale
     prof = _profile(scaled, length)
     ref = prof[:steps]
     z = np.abs(scaled) / np.where(ref > 0, ref, 1.0)[None, :]
+    growth = _growth(ref)
     out, below = {}, np.zeros(horizon)
     for lv in sorted(levels):  # a higher level is never narrower at any step
-        below = np.maximum(below, (_band_multiplier(z, lv, length) * prof)[:horizon] * scale_now)
+        mult = _band_multiplier(z, lv, length, growth)
+        below = np.maximum(below, (mult * prof)[:horizon] * scale_now)
         out[lv] = below
     return out
 
@@ -433,9 +449,10 @@ REPEAT_SHARE = 0.7  # the seasonal differences' size, at most, as a share of the
 
 
 def _repeats(v: np.ndarray, c: int) -> bool:
-    """A season seen once repeats: 3 or more points a season apart differ by less than
-    REPEAT_SHARE of how far the points lie from their mean (a week of noise does not)."""
-    if len(v) < c + 3:
+    """A season seen once repeats: the points a season apart (one pair or more: 8 days hold
+    one) differ by less than REPEAT_SHARE of how far the points lie from their mean (a week
+    of noise does not)."""
+    if c < 2 or len(v) < c + 1:
         return False
     spread = float(np.mean(np.abs(v - v.mean())))
     return float(np.mean(np.abs(v[c:] - v[:-c]))) < REPEAT_SHARE * spread
@@ -486,6 +503,10 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
                 p, origins, steps, horizon, levels, cycle, window)
             attrs.update(backtest_mase=mase, backtest_windows=len(origins), backtest_steps=steps)
         elif not origins:
+            if young is not None and _repeats(target, p.one_cycle):
+                # the dip at the end (a weekend) was there a season before: the season's, not
+                # a new level
+                young = None
             # a run left out as a spike is left out of the fallback too
             mean, widths, model, why = _fallback(
                 p, fit if young and not young.forecast_at_new else target, horizon, levels,
