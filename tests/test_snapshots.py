@@ -9,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from test_store import BASE, _real_reader, exact_totals, frame_file, frames_reader, store_totals  # noqa: F401
 
 from workbench.config import Config
@@ -910,3 +911,74 @@ def test_a_part_left_behind_in_one_folder_leaves_the_same_bytes_another_run_list
         s.ingest([str(tmp_path / "a")])
         res = s.ingest([str(tmp_path / "b")])
         assert store_totals(s) == want and res.rows == 10
+
+
+@pytest.mark.parametrize("again", ["absolute", "./aws/", "aws/../aws", "another folder",
+                                   "a symlink", "recorded as written"])
+def test_a_folder_ingested_again_under_another_spelling_is_the_same_folder(
+        tmp_path, monkeypatch, again):
+    """The folder first ingested as `aws` from its parent, then by its absolute path, with
+    `./` or `..` in it, from another working directory or through a symlink to it: the same
+    files (also in a store of an earlier version, which recorded `aws/...` as written, read
+    from the working directory it was loaded from). The last run rewrote the first part
+    with another account and left the second behind; the rows an earlier ingest loaded of
+    the account it no longer bills are withdrawn from both, and the store holds what a
+    fresh store of the folder holds."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    names = ["focus-00001", "focus-00002"]
+    store = tmp_path / "s.duckdb"
+    files = _aws_export(tmp_path / "aws", {names[0]: rows[:10], names[1]: rows[10:]}, names)
+    monkeypatch.chdir(tmp_path)
+    with Store(store, Config(root=tmp_path)) as s:
+        assert s.ingest(["aws"]).rows == 20
+        if again == "recorded as written":
+            for table, column in (("files", "path"), ("charges", "wb_source_file")):
+                s.con.execute(f"UPDATE {table} SET {column} = replace({column}, ?, '')",
+                              [f"{tmp_path}/"])
+            assert s.files().path.str.startswith("aws/").all()
+    stale = files[names[1]]
+    _older(stale)
+    files = _aws_export(tmp_path / "aws", {names[0]: [dict(r, BillingAccountId="acct-2")
+                                                      for r in rows[:5]]}, names[:1])
+    want = exact_totals([files[names[0]]])
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link").symlink_to(tmp_path / "aws", target_is_directory=True)
+    path = {"absolute": str(tmp_path / "aws"), "recorded as written": str(tmp_path / "aws"),
+            "another folder": "../aws", "a symlink": "link"}.get(again, again)
+    if again in ("another folder", "a symlink"):
+        monkeypatch.chdir(tmp_path / "elsewhere")
+    with Store(store, Config(root=tmp_path)) as s:
+        res = s.ingest([path])
+        assert store_totals(s) == want and res.rows == 5
+        left = [w for w in res.warnings if "left behind" in w]
+        assert left[0].endswith(
+            "and the 20 an earlier ingest loaded of that account and period are withdrawn")
+        # named as from the working directory: relative under it, else absolute
+        here = again not in ("another folder", "a symlink")
+        assert left[0].startswith(f"{stale.relative_to(tmp_path) if here else stale.resolve()}: ")
+    assert _fresh_totals(tmp_path / "aws") == want
+
+
+def test_files_that_are_symlinks_keep_their_names(tmp_path):
+    """An export folder whose files are symlinks into a content store (git-annex, DVC):
+    each file is known by its own name in its folder, which the manifest lists, not by
+    the object it points to. The part the last run left behind is still set aside."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    files = _aws_export(tmp_path / "aws", {
+        "focus-00001": rows[:10], "focus-00002": [dict(r, BillingAccountId="acct-2")
+                                                  for r in rows[10:]],
+        "focus-00003": [dict(r, BillingAccountId="acct-9") for r in rows[:5]]},
+        ["focus-00001", "focus-00002"])
+    objects = tmp_path / "objects"
+    objects.mkdir()
+    for n, f in enumerate(files.values()):
+        _older(f)
+        f.rename(objects / f"SHA256E-s{n}--{n}ab.parquet")
+        f.symlink_to(objects / f"SHA256E-s{n}--{n}ab.parquet")
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "aws")])
+        assert store_totals(s) == exact_totals([files["focus-00001"], files["focus-00002"]])
+        assert [w.split(": ")[:2] for w in res.warnings] == [
+            [str(files["focus-00003"]), "a part an earlier run left behind"]]

@@ -442,6 +442,38 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert s.totals().billed_cost.tolist() == [99.0]
 
 
+def test_a_file_is_the_same_file_however_its_path_is_written(tmp_path, cfg, monkeypatch):
+    """A period split over two files, loaded as `oct` from its parent, then by the folder's
+    absolute path with one part corrected: both parts are sent again, so nothing is said to
+    be gone. Files are named relative to the working directory under it, and the store,
+    which records them resolved, rebuilds from any other."""
+    from workbench.store_rebuild import rebuild
+    part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
+    rows = [{"BilledCost": "40", "ResourceId": "r2"}, {"BilledCost": "2", "ResourceId": "r3"}]
+    part2 = frame_file(tmp_path / "oct", "part-2", rows)
+    monkeypatch.chdir(tmp_path)
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        assert s.ingest(["oct"]).warnings == []
+        frame_file(tmp_path / "oct", "part-2", [rows[0], dict(rows[1], BilledCost="2.5")])
+        assert s.ingest([str(tmp_path / "oct")]).warnings == []
+        assert store_totals(s) == exact_totals([part1, part2])
+        assert s.ingest([str(part1)]).warnings == [
+            "oct/part-2.parquet: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
+            "its 2 rows of that billing period are gone (load every file of a billing period "
+            "in the same ingest, files of corrections too)"]
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert recorded_deliveries(tmp_path / "s.duckdb") == [{part1.resolve(): part1.stat().st_mtime_ns}]
+    # a store of an earlier version, paths as written: a rebuild where they were loaded
+    # records them resolved
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.con.execute("UPDATE files SET path = 'oct/part-1.parquet'")
+    monkeypatch.chdir(tmp_path)
+    rebuild(tmp_path / "s.duckdb", cfg)
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        assert s.files().path.tolist() == [str(part1.resolve())]
+
+
 def test_nothing_to_load_says_where_files_go(cfg):
     with Store(":memory:", cfg) as s, pytest.raises(WorkbenchError) as exc:
         s.ingest([])
@@ -805,8 +837,8 @@ def test_store_of_another_version_rebuilt_from_its_files(tmp_path, cfg):
     for args in ((str(jun),), ("--rebuild",)):  # an ingest rebuilds an older store first
         changed = run(*args)
         assert changed.returncode == 1 and changed.stderr.strip() == (
-            f"error: {jun}: changed since it was loaded in delivery 1; cannot rebuild the same "
-            "store (delete it and ingest again)")
+            f"error: {jun.relative_to(tmp_path)}: changed since it was loaded in delivery 1; "
+            "cannot rebuild the same store (delete it and ingest again)")
         assert not (tmp_path / "s.duckdb.old").exists()
     frame_file(tmp_path / "d1", "jun", [{"BilledCost": "50", "BillingPeriodStart": "2026-06-01",
                                         "ChargePeriodStart": "2026-06-02"}])

@@ -24,6 +24,30 @@ from workbench.errors import InputError, format_problem, plural
 from workbench.focus_report import in_row_order
 
 
+def source_path(path: str | Path) -> str:
+    """A source file as the store records it: its folder absolute, with `.`, `..` and
+    symlinks resolved, so that a folder named `exports/aws`, `./exports/aws/`, by its
+    absolute path, through a symlink or from another working directory is the same folder.
+    The file keeps its own name, even as a symlink (git-annex, DVC): manifests list names,
+    and the parts of an export are told by them. A relative path (recorded by an earlier
+    version) resolves from the working directory, the best guess at the one it was loaded
+    from."""
+    p = Path(path)
+    try:
+        return str(p.parent.resolve() / p.name)
+    except (OSError, RuntimeError):  # a symlink loop: as far as the path itself goes
+        return os.path.abspath(p)
+
+
+def shown(path: str | Path) -> str:
+    """A recorded source path as messages print it: relative to the working directory when
+    it is under it (as a user names files there), else as recorded."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except (ValueError, OSError):  # elsewhere, relative already, or no working directory
+        return str(path)
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """Content fingerprint of a file, read in blocks (bounded memory)."""
     h = hashlib.sha256()

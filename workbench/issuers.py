@@ -28,7 +28,7 @@ from datetime import datetime
 import duckdb
 
 from workbench import manifests, snapshots
-from workbench.delivery import drop_file_partition, month_label
+from workbench.delivery import drop_file_partition, month_label, shown
 from workbench.errors import format_problem, plural
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
 
@@ -97,8 +97,8 @@ def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,
                 files.values() for a in p for b in q):
             continue  # the issuers left are other bills: their charges, one file or one run say so
         (first, held), *others = sorted(files.items())
-        named = "; ".join(f"by {_name(i)} in {path}" for path, h in others for i in h)
-        out.append(format_problem(first, None, "InvoiceIssuerName", (
+        named = "; ".join(f"by {_name(i)} in {shown(path)}" for path, h in others for i in h)
+        out.append(format_problem(shown(first), None, "InvoiceIssuerName", (
             f"{account_month(account, start)} is billed by {_name(next(iter(held)))} here "
             f"and {named}, and both are counted: their charges differ, as two bills' do; if "
             "they are two exports of one bill, load only the newer")))
@@ -116,9 +116,9 @@ def _set_aside(con, delivery: int, account, start, issuer, why: snapshots.Supers
         if not files[path]:
             del files[path]
     newer = sorted(p for p, held in files.items() if why.newer[0] in held)
-    return format_problem(gone[0], None, "InvoiceIssuerName", (
+    return format_problem(shown(gone[0]), None, "InvoiceIssuerName", (
         f"{account_month(account, start)} billed by {_name(issuer)} here, is billed by "
-        f"{_name(why.newer[0])} in {', '.join(newer)}, which is newer and holds "
+        f"{_name(why.newer[0])} in {', '.join(map(shown, newer))}, which is newer and holds "
         f"{why.shared:,} of its {plural(why.charges, 'charge')}: one bill under two issuer "
         f"names; its {plural(rows, 'row')} here {'are' if rows != 1 else 'is'} not loaded "
         "(they would count twice)"))
@@ -294,13 +294,13 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
                 f"DELETE FROM charges WHERE wb_delivery_id < ? AND {SAME_GROUP}",
                 [delivery, issuer, account, start]).fetchone()[0]
             replaced.append((sha_of[path], issuer, account, start))
-            out.append(format_problem(path, None, "InvoiceIssuerName", (
+            out.append(format_problem(shown(path), None, "InvoiceIssuerName", (
                 f"{account_month(account, start)} is billed here by {new}, and holds "
                 f"{shared:,} of the {plural(n, 'charge')} an earlier delivery billed by "
                 f"{_name(issuer)} ({amounts}): one bill under two issuer names; those rows "
                 "are replaced")))
         else:
-            out.append(format_problem(path, None, "InvoiceIssuerName", (
+            out.append(format_problem(shown(path), None, "InvoiceIssuerName", (
                 f"{account_month(account, start)} is billed here by {new}; the store also "
                 f"keeps {plural(n, 'row')} of it from an earlier delivery billed by "
                 f"{_name(issuer)} ({amounts}), and both are counted: their charges differ, as "

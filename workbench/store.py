@@ -66,9 +66,11 @@ from workbench.delivery import (
     partition_dict,
     same_in_many_files,
     sha256_file,
+    shown,
+    source_path,
     warning_lines,
 )
-from workbench.errors import WorkbenchError, format_problem, plural
+from workbench.errors import InputError, WorkbenchError, format_problem, plural
 from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
@@ -116,7 +118,7 @@ def _set_aside(part: tuple, why: snapshots.Superseded, rows: int, others: int = 
         files = f" ({newer})" if newer else ""
         found = manifests.listing(path)
         manifest = ("the manifest.json beside it" if found is None
-                    or found.manifest.parent == Path(path).parent else str(found.manifest))
+                    or found.manifest.parent == Path(path).parent else shown(found.manifest))
         return (f"a part an earlier run left behind: {manifest} lists the last "
                 f"run's files{files}, not this one; its {plural(rows, 'row')} of "
                 f"{_partition_label(part)} are not loaded (they would count twice)")
@@ -377,6 +379,10 @@ class Store(Queries):
     def _ingest(self, files: list[Path], progress: bool,
                 mtimes: Mapping[str, int] | None = None) -> IngestResult:
         t0 = time.perf_counter()
+        # Recorded resolved: how a path was written, or where from, must not make a file
+        # that is already in the store another file (_left_behind, _withdraw_earlier).
+        files = [Path(source_path(f)) for f in files]
+        mtimes = {source_path(k): t for k, t in (mtimes or {}).items()}
         con = self.con
         meter = Progress(con, len(files)) if progress else None
         saved = con.execute("SELECT current_setting('preserve_insertion_order'), "
@@ -388,10 +394,13 @@ class Store(Queries):
                 digests = [pool.submit(sha256_file, f) for f in files]
                 while True:
                     try:
-                        out = self._deliver(files, digests, precise, meter, mtimes or {})
+                        out = self._deliver(files, digests, precise, meter, mtimes)
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
+        except InputError as exc:  # FILE:ROW: named as every message names a file (shown)
+            exc.path = exc.path and shown(exc.path)
+            raise
         finally:
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"SET preserve_insertion_order = {bool(saved[0])}")
@@ -428,7 +437,7 @@ class Store(Queries):
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                warnings += [(str(path), p)
+                warnings += [(shown(path), p)
                              for p in missing_in_one_line(in_row_order(report.warnings))]
                 digest = digests[i].result()
                 stat = path.stat()
@@ -440,8 +449,8 @@ class Store(Queries):
                          "reader": "fast" if fast is not None else "precise"}
                 if entry["duplicate_of"]:
                     warnings.append(format_problem(
-                        str(path), None, None,
-                        f"same content as {entry['duplicate_of']}; loaded once"))
+                        shown(path), None, None,
+                        f"same content as {shown(entry['duplicate_of'])}; loaded once"))
                     if fast is not None:
                         con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, path)}")
                 else:
@@ -463,7 +472,7 @@ class Store(Queries):
             verdicts = manifests.judge(_copies_as_their_file(loaded))
             copies += self._left_by_earlier_runs(delivery, loaded, verdicts)
             copies += _unlisted_kept(loaded, verdicts)
-            copies += [format_problem(str(one.manifest), None, None, (
+            copies += [format_problem(shown(one.manifest), None, None, (
                 f"lists {len(gone):,} file{'s' * (len(gone) > 1)} its folder does not hold "
                 f"({_first_of(gone)}): the run's data is short of what it billed; fetch "
                 f"{'them' if len(gone) > 1 else 'it'} and ingest again"))
@@ -653,14 +662,15 @@ class Store(Queries):
         renamed = []  # (part, path, rows, delivery) of periods none of whose files came again
         for part, files in before.items():
             again = sent.get(part, set())
+            # resolved: an earlier version recorded paths as they were written
             missing = [(path, n, old) for path, sha, n, old in files
-                       if path not in again and sha not in again]
+                       if source_path(path) not in again and sha not in again]
             if missing and len(missing) < len(files):
                 gone += [(part, path, n, "") for path, n, _ in missing]
             elif missing:
                 renamed += [(part, path, n, old) for path, n, old in missing if path not in said]
         gone += self._not_in_the_new_export(delivery, renamed)
-        return [(path, format_problem(path, None, None, (
+        return [(path, format_problem(shown(path), None, None, (
             f"not in this delivery, which replaces {_partition_label(part)}: its "
             f"{plural(n, 'row')} of that billing period are gone{why} (load every file of a "
             "billing period in the same ingest, files of corrections too)")))
@@ -710,7 +720,7 @@ class Store(Queries):
         out = []
         for path, *part, subs, n in rows:
             names = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
-            out.append((path, format_problem(path, None, "SubAccountId", (
+            out.append((path, format_problem(shown(path), None, "SubAccountId", (
                 f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
                 f"sub account{'s' * (len(subs) > 1)} {names}: its {plural(n, 'row')} of them "
                 "are gone (load every export of a billing period in the same ingest)"))))
@@ -739,7 +749,7 @@ class Store(Queries):
                 "wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId = ? AND "
                 "BillingPeriodStart IS NOT DISTINCT FROM ?", [delivery, issuer, mine, start]
             ).fetchone()[0]
-            out.append(format_problem(path, None, "BillingAccountId", (
+            out.append(format_problem(shown(path), None, "BillingAccountId", (
                 f"billing accounts {mine!r} and {other!r} of "
                 f"{_partition_label((issuer, mine, start), account=False)} differ only in "
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
@@ -778,9 +788,9 @@ class Store(Queries):
                                           Path(entry["path"]).parent, parts)
             more = f" and {plural(len(parts) - 1, 'more partition')}" if len(parts) > 1 else ""
             months = sorted({month_label(p[2]) for p in parts})
-            same = f" (the same file as {entry['path']})" if entry is not target else ""
-            out.append(format_problem(target["path"], None, None, (
-                f"a part an earlier run left behind{same}: {why.listing.manifest} lists the last "
+            same = f" (the same file as {shown(entry['path'])})" if entry is not target else ""
+            out.append(format_problem(shown(target["path"]), None, None, (
+                f"a part an earlier run left behind{same}: {shown(why.listing.manifest)} lists the last "
                 f"run's files ({_first_of(why.listed)}), not this one, and they bill "
                 f"{', '.join(months)} without it; its {plural(rows, 'row')} of "
                 f"{_partition_label(parts[0])}{more} are not loaded (the export's last run no "
@@ -801,11 +811,12 @@ class Store(Queries):
         no fresh store of the folder holds. The same bytes elsewhere stay when the manifest
         of their own folder lists them: a part of another export's run, as in one delivery."""
         match = " AND ".join(f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY)
+        # Compared resolved: a store of an earlier version records paths as written.
         files = [(old, path, old_sha) for old, path, old_sha in self.con.execute(
             "SELECT delivery_id, path, sha256 FROM files WHERE delivery_id < ? AND "
             "duplicate_of IS NULL", [delivery]).fetchall()
-            if path in paths or Path(path).parent == folder
-            or old_sha == sha and not manifests.listed_by(path)]
+            if (where := source_path(path)) in paths or Path(where).parent == folder
+            or old_sha == sha and not manifests.listed_by(where)]
         gone = 0
         for old, path, old_sha in files:
             for part in parts:
@@ -871,7 +882,7 @@ class Store(Queries):
             gone, doubtful = snapshots.sort_out(sides_of, shared.get(part, {}),
                                                 same.get(part, {}))
             for path, why in sorted(doubtful.items()):
-                out.append(format_problem(path, None, None, (
+                out.append(format_problem(shown(path), None, None, (
                     f"{why.shared} of its {why.charges} charges of {_partition_label(part)} "
                     f"are also in {_first_of(why.newer)}"
                     ", which reaches further, at other amounts: too few to tell an earlier "
@@ -888,10 +899,10 @@ class Store(Queries):
                     runs[run] = [path, 0, rows, why]
                     out.append(run)
                 else:
-                    out.append(format_problem(path, None, None,
+                    out.append(format_problem(shown(path), None, None,
                                               _set_aside(part, why, rows, path=path)))
         return [line if isinstance(line, str) else format_problem(
-            runs[line][0], None, None, _set_aside(line[0], runs[line][3], runs[line][2],
+            shown(runs[line][0]), None, None, _set_aside(line[0], runs[line][3], runs[line][2],
                                                   runs[line][1])) for line in out]
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:
@@ -937,7 +948,7 @@ class Store(Queries):
 
 def _first_of(paths: list[str]) -> str:
     more = len(paths) - 1
-    return paths[0] + (f" and {more} more" if more > 0 else "") if paths else ""
+    return shown(paths[0]) + (f" and {more} more" if more > 0 else "") if paths else ""
 
 
 def _copies_as_their_file(loaded: list[dict]) -> list[dict]:
@@ -950,8 +961,8 @@ def _copies_as_their_file(loaded: list[dict]) -> list[dict]:
 
 def _unlisted_kept(loaded: list[dict], verdicts: dict[str, manifests.Verdict]) -> list[str]:
     """Warnings for the files still loaded that a manifest beside them does not list."""
-    return [format_problem(e["path"], None, None, (
-        f"not among the files {why.listing.manifest} lists, while its folder holds them; "
+    return [format_problem(shown(e["path"]), None, None, (
+        f"not among the files {shown(why.listing.manifest)} lists, while its folder holds them; "
         f"loaded, since {why.doubt}: if it is a part an earlier run of the export left behind, "
         "move it away and ingest again"))
         for e in loaded if (why := verdicts.get(e["path"])) is not None and e["rows"]]
@@ -967,7 +978,7 @@ def _data_paths(data: Sequence[str] | None, config: Config, how: str = "--data P
 
 def _stat_key(path: Path) -> tuple[str, int, int]:
     st = path.stat()
-    return str(path), st.st_size, st.st_mtime_ns
+    return source_path(path), st.st_size, st.st_mtime_ns
 
 
 def _store_state(path: Path, config: Config) -> tuple[dict, set[str]] | None:
@@ -978,9 +989,10 @@ def _store_state(path: Path, config: Config) -> tuple[dict, set[str]] | None:
         with Store(path, config, read_only=True) as s:
             # Trust a stat only when the file is older than its load ("racy git"): a rewrite
             # within the file system's timestamp tick could otherwise keep size and mtime.
-            known = {(p, size, mtime): sha for p, size, mtime, sha, loaded in s.con.execute(
-                "SELECT path, size, mtime_ns, sha256, epoch(loaded_at) FROM files").fetchall()
-                if mtime is not None and mtime < (loaded - 2) * 1e9}
+            rows = s.con.execute("SELECT path, size, mtime_ns, sha256, epoch(loaded_at) "
+                                 "FROM files").fetchall()
+            known = {(source_path(p), size, mtime): sha for p, size, mtime, sha, loaded in rows
+                     if mtime is not None and mtime < (loaded - 2) * 1e9}
             return known, s.live_files()
     except WorkbenchError:
         return None

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from workbench.config import Config
-from workbench.delivery import file_lock, sha256_file
+from workbench.delivery import file_lock, sha256_file, shown
 from workbench.errors import WorkbenchError
 
 # Files some of whose rows are still in the store: a file whose every billing period a
@@ -59,10 +59,10 @@ def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
     for delivery, path, digest, mtime in rows:
         p = Path(path)
         if not p.is_file():
-            raise WorkbenchError(f"{path}: missing (loaded in delivery {delivery}); cannot "
+            raise WorkbenchError(f"{shown(path)}: missing (loaded in delivery {delivery}); cannot "
                                  "rebuild the store without it")
         if sha256_file(p) != digest:
-            raise WorkbenchError(f"{path}: changed since it was loaded in delivery {delivery}; "
+            raise WorkbenchError(f"{shown(path)}: changed since it was loaded in delivery {delivery}; "
                                  "cannot rebuild the same store (delete it and ingest again)")
         deliveries.setdefault(delivery, {})[p] = mtime
     if not deliveries:
