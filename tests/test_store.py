@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -1293,3 +1294,58 @@ def test_a_charge_of_no_length_does_not_stretch_the_coverage(tmp_path, cfg):
         assert s.coverage() == (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-05-21"))
         assert s.provider_coverage()["end"].tolist() == [pd.Timestamp("2026-05-21")]
         assert _last_full_month(s)(date(2026, 11, 1)) is None
+
+
+COMMITMENT = {"CommitmentDiscountId": "ri-1", "ResourceId": "", "Tags": ""}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_purchase_in_effective_cost_beside_its_amortized_usage_is_said(tmp_path, cfg,
+                                                                        monkeypatch, fast):
+    """FOCUS zeroes an amortized purchase's EffectiveCost; one that keeps its price while
+    usage rows carry the amortized share is counted twice: said, amounts kept as billed."""
+    _real_reader(monkeypatch)
+    bought = frame_file(tmp_path / "in", "purchase", [
+        {**COMMITMENT, "ChargeCategory": "Purchase", "BilledCost": "1200",
+         "EffectiveCost": "1200", "ChargePeriodStart": "2026-05-01",
+         "ChargePeriodEnd": "2026-05-01"}])
+    usage = frame_file(tmp_path / "in", "usage", [
+        {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Used",
+         "BilledCost": "0", "EffectiveCost": "30", "ResourceId": "i-1"},
+        {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Unused",
+         "BilledCost": "0", "EffectiveCost": "3.33"},
+        # amortized as FOCUS says: no warning for this one
+        {**COMMITMENT, "CommitmentDiscountId": "sp-1", "ChargeCategory": "Purchase",
+         "BilledCost": "500", "EffectiveCost": "0"},
+        {**COMMITMENT, "CommitmentDiscountId": "sp-1", "CommitmentDiscountStatus": "Used",
+         "BilledCost": "0", "EffectiveCost": "400"}])
+    with Store(":memory:", cfg) as s:
+        s.fast_path = fast
+        res = s.ingest([str(bought), str(usage)])
+        said = [w for w in res.warnings if "twice" in w]
+        assert said == [
+            f"{bought}: EffectiveCost: commitment 'ri-1': its purchase is in effective cost at "
+            "the price billed ($1,200.00) while its usage rows carry its amortized cost "
+            "($33.33), so effective-cost figures count it twice; FOCUS gives an amortized "
+            "purchase EffectiveCost 0: ask the provider for a corrected export"]
+        assert s.load_warnings() == res.warnings  # the report lists it too
+        # nothing is changed: the totals still reconcile to the files
+        assert s.totals(exact=True)["effective_cost"].tolist() == [Decimal("1633.33")]
+
+
+def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monkeypatch, capsys):
+    """The console table rounds as validate's summary does: half up (format's half even
+    would print 2,152.34) to the currency's smallest unit (no cents on yen)."""
+    _real_reader(monkeypatch)
+    export = frame_file(tmp_path / "in", "mixed", [
+        {"BilledCost": "2152.345", "EffectiveCost": "0.125"},
+        {"BillingCurrency": "JPY", "BilledCost": "1500", "EffectiveCost": "1499.5"},
+        {"BillingCurrency": "KWD", "BilledCost": "2.0015", "EffectiveCost": "2.0015"}])
+    monkeypatch.chdir(tmp_path)
+    args = SimpleNamespace(paths=[str(export)], store=str(tmp_path / "s.duckdb"), json=False,
+                           rebuild=False, config=None)
+    assert store_mod.run_ingest(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:] for line in lines[-3:]] == [
+        ["JPY", "1", "1,500", "1,500"], ["KWD", "1", "2.002", "2.002"],
+        ["USD", "1", "2,152.35", "0.13"]]
