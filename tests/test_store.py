@@ -1349,3 +1349,27 @@ def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monk
     assert [line.split()[1:] for line in lines[-3:]] == [
         ["JPY", "1", "1,500", "1,500"], ["KWD", "1", "2.002", "2.002"],
         ["USD", "1", "2,152.35", "0.13"]]
+
+
+def test_list_and_contracted_cost_leave_out_amortized_purchases(tmp_path, cfg):
+    """FOCUS: summing ListCost or ContractedCost leaves out purchase rows whose EffectiveCost
+    is 0, as the usage they cover carries the list price: else savings count twice."""
+    f = frame_file(tmp_path / "in", "ri", [
+        {**COMMITMENT, "ChargeCategory": "Purchase", "BilledCost": "1200", "EffectiveCost": "0",
+         "ListCost": "1500", "ContractedCost": "1400"},
+        {**COMMITMENT, "CommitmentDiscountStatus": "Used", "BilledCost": "0",
+         "EffectiveCost": "30", "ListCost": "50", "ContractedCost": "45", "ResourceId": "i-1"},
+        # a purchase with an effective cost of its own (no commitment to amortize) keeps its
+        # list price, and so does a charge of no category
+        {"ChargeCategory": "Purchase", "BilledCost": "7", "EffectiveCost": "7", "ListCost": "9",
+         "ContractedCost": "8"},
+        {"ChargeCategory": "", "BilledCost": "1", "EffectiveCost": "0", "ListCost": "2",
+         "ContractedCost": "2"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = s.monthly(exact=True).iloc[0]
+        assert (got.billed_cost, got.effective_cost, got.list_cost, got.contracted_cost) == (
+            Decimal("1208"), Decimal("37"), Decimal("61"), Decimal("55"))
+        assert s.daily(cost="ListCost")["cost"].sum() == 61.0
+        assert s.resources("2026-05").set_index("ResourceId")["list_cost"].to_dict() == {
+            "i-1": 50.0, "r1": 11.0, "(no resource)": 0.0}
