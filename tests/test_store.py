@@ -1373,3 +1373,24 @@ def test_list_and_contracted_cost_leave_out_amortized_purchases(tmp_path, cfg):
         assert s.daily(cost="ListCost")["cost"].sum() == 61.0
         assert s.resources("2026-05").set_index("ResourceId")["list_cost"].to_dict() == {
             "i-1": 50.0, "r1": 11.0, "(no resource)": 0.0}
+
+
+def test_a_marketplace_seller_in_a_clouds_export_goes_by_the_export(tmp_path, cfg):
+    """FOCUS 1.3 names a marketplace seller in ServiceProviderName; its charges come in the
+    cloud's export, on the cloud's invoice. The breakdown shows the seller, but how far the
+    data reaches is the export's: a seller with no charge after the 10th is no export that
+    lags, and holds no month back."""
+    aws = {"ServiceProviderName": "AWS", "ProviderName": "AWS", "InvoiceIssuerName": "AWS"}
+    days = [{**aws, "ChargePeriodStart": str(d.date()),
+             "ChargePeriodEnd": str((d + pd.Timedelta(days=1)).date())}
+            for d in pd.date_range("2026-05-01", "2026-05-31")]
+    seller = {**days[9], "ServiceProviderName": "Datadog", "BilledCost": "80",
+              "EffectiveCost": "80"}
+    f = frame_file(tmp_path / "in", "aws", [*days, seller])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.monthly(["provider"])[["provider", "effective_cost"]].values.tolist() == [
+            ["AWS", 31.0], ["Datadog", 80.0]]
+        assert s.provider_coverage().values.tolist() == [
+            ["AWS", pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01")]]
+        assert _last_full_month(s)(date(2026, 11, 1)) == "2026-05"

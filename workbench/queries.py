@@ -121,11 +121,15 @@ class Queries:
     def provider_coverage(self) -> pd.DataFrame:
         """(provider, start, end exclusive) of the time each provider's data covers, read as
         coverage() reads the whole data's: from its rows no longer than a day when it has any
-        (a monthly fee does not make a month look complete), else from all its rows."""
+        (a monthly fee does not make a month look complete), else from all its rows.
+
+        A provider here is whoever sends the export: the invoice issuer (wb_issuer), not the
+        seller. A marketplace seller (FOCUS 1.3 ServiceProviderName) comes in the cloud's
+        export, so a seller with no charge after the 10th is no export that lags."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
         timed, short = _timed_short(t)
-        expr = (t.group_by(provider=dm.dim_expr(t, "provider", self.config))
+        expr = (t.group_by(provider=dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE))
                 .aggregate(short_start=t.ChargePeriodStart.min(where=short),
                            short_end=t.ChargePeriodEnd.max(where=short),
                            timed_start=t.ChargePeriodStart.min(where=timed),
