@@ -12,10 +12,10 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
