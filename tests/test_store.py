@@ -1394,3 +1394,15 @@ def test_a_marketplace_seller_in_a_clouds_export_goes_by_the_export(tmp_path, cf
         assert s.provider_coverage().values.tolist() == [
             ["AWS", pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01")]]
         assert _last_full_month(s)(date(2026, 11, 1)) == "2026-05"
+
+
+def test_warnings_name_a_billing_period_in_a_zone_east_of_utc_by_its_month(tmp_path, cfg):
+    """A provider billing in UTC+8 starts May's period at 2026-04-30T16:00:00Z: warnings
+    call it 2026-05, as its invoice does, not 2026-04."""
+    east = {"BillingPeriodStart": "2026-04-30T16:00:00", "BillingPeriodEnd": "2026-05-31T16:00:00"}
+    edited = frame_file(tmp_path / "v1", "edited", [{**east, "BillingAccountId": "12345678901"}])
+    original = frame_file(tmp_path / "v2", "original", [{**east, "BillingAccountId": "012345678901"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(edited)])
+        (said,) = s.ingest([str(original)]).warnings
+        assert "'12345678901' of Cloud / 2026-05 differ only in leading zeros" in said

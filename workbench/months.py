@@ -49,4 +49,9 @@ def billing_month(start: str) -> str | None:
         when = datetime.fromisoformat(start)
     except (TypeError, ValueError):
         return None
-    return (when + _EAST_MOST).strftime("%Y-%m")
+    return period_month(when)
+
+
+def period_month(start: datetime) -> str:
+    """billing_month of a billing period's start as a (UTC) datetime."""
+    return (start + _EAST_MOST).strftime("%Y-%m")
