@@ -240,14 +240,16 @@ def test_comparisons_put_each_month_compared_with_on_its_own_row():
 
 def test_billed_cost_apart_from_effective_cost_is_said_with_why():
     """A reservation bought this month is billed now and costs 0 effective: the page says
-    what the invoices charge, per currency; a currency billed as it is spent says nothing."""
+    the billed cost of the month's charges, per currency, never as "what the invoices
+    charge", which is the billing period's figure (corrections of earlier months in it); a
+    currency billed as it is spent says nothing."""
     df = monthly_frame()
     purchase = {"month": "2026-06", "provider": "Azure", "ServiceName": "Reservations",
                 "team": "Unallocated", "tagged": "no", "currency": "USD", "effective_cost": 0.0,
                 "billed_cost": 84854.13, "ServiceCategory": "Compute"}
     df = pd.concat([df, pd.DataFrame([purchase])], ignore_index=True)
     assert overview.billed_apart(df, "2026-06") == [
-        "Billed cost (what the invoices charge) in USD was $85.1k, $84.9k above effective cost: "
+        "Billed cost of the month's charges in USD was $85.1k, $84.9k above effective cost: "
         "a commitment purchase or prepayment is billed when bought, and its cost is spread "
         "over the usage it covers."]
     assert overview.billed_apart(monthly_frame(), "2026-06") == []

@@ -660,3 +660,26 @@ def test_the_kernels_load_the_config_the_command_read(with_file, tmp_path, monke
     assert [config.path(p) for p in config.data.focus] == [tmp_path / "data" / "sample" / "focus"]
     manifest = json.loads((tmp_path / "reports" / "2025-03" / "manifest.json").read_text())
     assert (manifest["config"] or {}).get("path") == (str(tmp_path / "workbench.toml") if with_file else None)
+
+
+def test_a_billing_period_in_a_zone_east_of_utc_is_its_own_months(tmp_path):
+    """A provider billing in UTC+8 starts May's billing period at 2026-04-30T16:00:00Z: the
+    index's billed cost of May is that period's, not the one that starts on 31 May in UTC
+    (June's), and April's is not May's."""
+    from workbench.config import Config
+    from workbench.months import billing_month
+
+    assert [billing_month(s) for s in ("2026-04-30T16:00:00Z", "2026-05-01T00:00:00Z",
+                                       "2026-05-01T08:00:00Z", "2026-05-31T16:00:00Z",
+                                       "2026-05-31T12:00:00Z", "(none)")] == [
+        "2026-05", "2026-05", "2026-05", "2026-06", "2026-06", None]
+    path = tmp_path / "east.csv"
+    want = write_export(path, year=2025, month=3, months=3)["months"]
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("BillingPeriodStart", "BillingPeriodEnd"):  # local midnight in UTC+8
+        local = pd.to_datetime(df[column]) - pd.Timedelta(hours=8)
+        df[column] = local.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    df.to_csv(path, index=False)
+    for month in ("2025-04", "2025-05"):
+        facts = report.gather(Config(root=tmp_path), [str(path)], ":memory:", month)
+        assert facts["headline"]["billed_cost"].tolist() == [Decimal(str(want[month]))]

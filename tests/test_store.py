@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -1328,3 +1329,115 @@ def test_a_charge_of_no_length_does_not_stretch_the_coverage(tmp_path, cfg):
         assert s.coverage() == (pd.Timestamp("2026-05-01"), pd.Timestamp("2026-05-21"))
         assert s.provider_coverage()["end"].tolist() == [pd.Timestamp("2026-05-21")]
         assert _last_full_month(s)(date(2026, 11, 1)) is None
+
+
+COMMITMENT = {"CommitmentDiscountId": "ri-1", "ResourceId": "", "Tags": ""}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_purchase_in_effective_cost_beside_its_amortized_usage_is_said(tmp_path, cfg,
+                                                                        monkeypatch, fast):
+    """FOCUS zeroes an amortized purchase's EffectiveCost; one that keeps its price while
+    usage rows carry the amortized share is counted twice: said, amounts kept as billed."""
+    _real_reader(monkeypatch)
+    bought = frame_file(tmp_path / "in", "purchase", [
+        {**COMMITMENT, "ChargeCategory": "Purchase", "BilledCost": "1200",
+         "EffectiveCost": "1200", "ChargePeriodStart": "2026-05-01",
+         "ChargePeriodEnd": "2026-05-01"}])
+    usage = frame_file(tmp_path / "in", "usage", [
+        {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Used",
+         "BilledCost": "0", "EffectiveCost": "30", "ResourceId": "i-1"},
+        {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Unused",
+         "BilledCost": "0", "EffectiveCost": "3.33"},
+        # amortized as FOCUS says: no warning for this one
+        {**COMMITMENT, "CommitmentDiscountId": "sp-1", "ChargeCategory": "Purchase",
+         "BilledCost": "500", "EffectiveCost": "0"},
+        {**COMMITMENT, "CommitmentDiscountId": "sp-1", "CommitmentDiscountStatus": "Used",
+         "BilledCost": "0", "EffectiveCost": "400"}])
+    with Store(":memory:", cfg) as s:
+        s.fast_path = fast
+        res = s.ingest([str(bought), str(usage)])
+        said = [w for w in res.warnings if "twice" in w]
+        assert said == [
+            f"{bought}: EffectiveCost: commitment 'ri-1': its purchase is in effective cost at "
+            "the price billed ($1,200.00) while its usage rows carry its amortized cost "
+            "($33.33), so effective-cost figures count it twice; FOCUS gives an amortized "
+            "purchase EffectiveCost 0: ask the provider for a corrected export"]
+        assert s.load_warnings() == res.warnings  # the report lists it too
+        # nothing is changed: the totals still reconcile to the files
+        assert s.totals(exact=True)["effective_cost"].tolist() == [Decimal("1633.33")]
+
+
+def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monkeypatch, capsys):
+    """The console table rounds as validate's summary does: half up (format's half even
+    would print 2,152.34) to the currency's smallest unit (no cents on yen)."""
+    _real_reader(monkeypatch)
+    export = frame_file(tmp_path / "in", "mixed", [
+        {"BilledCost": "2152.345", "EffectiveCost": "0.125"},
+        {"BillingCurrency": "JPY", "BilledCost": "1500", "EffectiveCost": "1499.5"},
+        {"BillingCurrency": "KWD", "BilledCost": "2.0015", "EffectiveCost": "2.0015"}])
+    monkeypatch.chdir(tmp_path)
+    args = SimpleNamespace(paths=[str(export)], store=str(tmp_path / "s.duckdb"), json=False,
+                           rebuild=False, config=None)
+    assert store_mod.run_ingest(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:] for line in lines[-3:]] == [
+        ["JPY", "1", "1,500", "1,500"], ["KWD", "1", "2.002", "2.002"],
+        ["USD", "1", "2,152.35", "0.13"]]
+
+
+def test_list_and_contracted_cost_leave_out_amortized_purchases(tmp_path, cfg):
+    """FOCUS: summing ListCost or ContractedCost leaves out purchase rows whose EffectiveCost
+    is 0, as the usage they cover carries the list price: else savings count twice."""
+    f = frame_file(tmp_path / "in", "ri", [
+        {**COMMITMENT, "ChargeCategory": "Purchase", "BilledCost": "1200", "EffectiveCost": "0",
+         "ListCost": "1500", "ContractedCost": "1400"},
+        {**COMMITMENT, "CommitmentDiscountStatus": "Used", "BilledCost": "0",
+         "EffectiveCost": "30", "ListCost": "50", "ContractedCost": "45", "ResourceId": "i-1"},
+        # a purchase with an effective cost of its own (no commitment to amortize) keeps its
+        # list price, and so does a charge of no category
+        {"ChargeCategory": "Purchase", "BilledCost": "7", "EffectiveCost": "7", "ListCost": "9",
+         "ContractedCost": "8"},
+        {"ChargeCategory": "", "BilledCost": "1", "EffectiveCost": "0", "ListCost": "2",
+         "ContractedCost": "2"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = s.monthly(exact=True).iloc[0]
+        assert (got.billed_cost, got.effective_cost, got.list_cost, got.contracted_cost) == (
+            Decimal("1208"), Decimal("37"), Decimal("61"), Decimal("55"))
+        assert s.daily(cost="ListCost")["cost"].sum() == 61.0
+        assert s.resources("2026-05").set_index("ResourceId")["list_cost"].to_dict() == {
+            "i-1": 50.0, "r1": 11.0, "(no resource)": 0.0}
+
+
+def test_a_marketplace_seller_in_a_clouds_export_goes_by_the_export(tmp_path, cfg):
+    """FOCUS 1.3 names a marketplace seller in ServiceProviderName; its charges come in the
+    cloud's export, on the cloud's invoice. The breakdown shows the seller, but how far the
+    data reaches is the export's: a seller with no charge after the 10th is no export that
+    lags, and holds no month back."""
+    aws = {"ServiceProviderName": "AWS", "ProviderName": "AWS", "InvoiceIssuerName": "AWS"}
+    days = [{**aws, "ChargePeriodStart": str(d.date()),
+             "ChargePeriodEnd": str((d + pd.Timedelta(days=1)).date())}
+            for d in pd.date_range("2026-05-01", "2026-05-31")]
+    seller = {**days[9], "ServiceProviderName": "Datadog", "BilledCost": "80",
+              "EffectiveCost": "80"}
+    f = frame_file(tmp_path / "in", "aws", [*days, seller])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.monthly(["provider"])[["provider", "effective_cost"]].values.tolist() == [
+            ["AWS", 31.0], ["Datadog", 80.0]]
+        assert s.provider_coverage().values.tolist() == [
+            ["AWS", pd.Timestamp("2026-05-01"), pd.Timestamp("2026-06-01")]]
+        assert _last_full_month(s)(date(2026, 11, 1)) == "2026-05"
+
+
+def test_warnings_name_a_billing_period_in_a_zone_east_of_utc_by_its_month(tmp_path, cfg):
+    """A provider billing in UTC+8 starts May's period at 2026-04-30T16:00:00Z: warnings
+    call it 2026-05, as its invoice does, not 2026-04."""
+    east = {"BillingPeriodStart": "2026-04-30T16:00:00", "BillingPeriodEnd": "2026-05-31T16:00:00"}
+    edited = frame_file(tmp_path / "v1", "edited", [{**east, "BillingAccountId": "12345678901"}])
+    original = frame_file(tmp_path / "v2", "original", [{**east, "BillingAccountId": "012345678901"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(edited)])
+        (said,) = s.ingest([str(original)]).warnings
+        assert "'12345678901' of Cloud / 2026-05 differ only in leading zeros" in said

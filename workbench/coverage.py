@@ -1,5 +1,7 @@
 """How far the data reaches into a month, provider by provider.
 
+A provider here is whoever sends an export, its invoice issuer (InvoiceIssuerName, else the
+seller): a marketplace seller's charges come in the cloud's export, on its schedule.
 Each provider's export arrives on its own schedule, so one can lag days behind the others
 while the whole data's end (Store.coverage) reaches the month's last day. A month is
 complete when every provider it counts on covers it to its last day.

@@ -22,6 +22,7 @@ import pandas as pd
 
 from workbench.errors import InputError, format_problem, plural
 from workbench.focus_report import in_row_order
+from workbench.months import period_month
 
 
 def source_path(path: str | Path) -> str:
@@ -154,8 +155,9 @@ def iso_utc(value) -> str | None:
 
 
 def month_label(start: datetime | None) -> str:
-    """A billing period as warnings name it: YYYY-MM."""
-    return start.strftime("%Y-%m") if start is not None else "(no period)"
+    """A billing period as warnings name it: YYYY-MM, the month it bills (a period of a
+    provider in UTC+8 starts on the month before's last day in UTC: months.period_month)."""
+    return period_month(start) if start is not None else "(no period)"
 
 
 def partition_dict(row) -> dict:

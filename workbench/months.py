@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from workbench.errors import WorkbenchError
 
@@ -30,3 +31,27 @@ def shift_month(month: str, n: int) -> str:
 def month_range(month: str) -> tuple[str, str]:
     """First day of the month and of the next month (end exclusive, like FOCUS periods)."""
     return f"{month}-01", f"{shift_month(month, 1)}-01"
+
+
+# The zone furthest east is UTC+14: read that much later, a billing period that starts at
+# local midnight in any zone starts on its own month's date.
+_EAST_MOST = timedelta(hours=14)
+
+
+def billing_month(start: str) -> str | None:
+    """The month a billing period is billed for, from its start as the store writes it
+    (`2026-05-01T00:00:00Z`); None when it is no time (`(none)`).
+
+    A provider that bills in its own time zone starts May at 2026-04-30T16:00:00Z (UTC+8):
+    that period is May's, not April's, and the one starting 2026-05-31T16:00:00Z is June's.
+    """
+    try:
+        when = datetime.fromisoformat(start)
+    except (TypeError, ValueError):
+        return None
+    return period_month(when)
+
+
+def period_month(start: datetime) -> str:
+    """billing_month of a billing period's start as a (UTC) datetime."""
+    return (start + _EAST_MOST).strftime("%Y-%m")

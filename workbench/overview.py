@@ -87,15 +87,17 @@ def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
 
 
 def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
-    """Per currency whose billed cost differs from its effective cost in the month: what the
-    invoices charge, and why it differs (a purchase shows in the one, not the other)."""
+    """Per currency whose billed cost differs from its effective cost in the month: the billed
+    cost of the month's charges, and why it differs (a purchase shows in the one, not the
+    other). Not "what the invoices charge": a billing period's invoices also hold corrections
+    of earlier months, and may leave out charges of this one (the index gives that figure)."""
     out = []
     for cur, sub in monthly[monthly["month"] == month].groupby("currency", sort=True):
         billed, effective = exact_sum(sub["billed_cost"]), exact_sum(sub[COST])
         gap = exact_sum([billed, -effective])
         if to_smallest_unit(gap, cur) == 0:  # ¥0.4 apart is "¥0 above"; 4 fils are BHD 0.004
             continue
-        out.append(f"Billed cost (what the invoices charge) in {cur} was {money(billed, cur)}, "
+        out.append(f"Billed cost of the month's charges in {cur} was {money(billed, cur)}, "
                    f"{money(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective cost: "
                    "a commitment purchase or prepayment is billed when bought, and its cost is "
                    "spread over the usage it covers.")

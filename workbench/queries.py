@@ -65,7 +65,13 @@ class Queries:
         return self.backend.execute(expr)
 
     def _money(self, t, column: str, exact: bool = False):
-        total = t[column].sum().fill_null(0)
+        # ListCost and ContractedCost leave out amortized purchases (Purchase, EffectiveCost
+        # 0): the usage rows the commitment covers carry their list and contracted price, so
+        # counting the purchase's too would count the savings twice (FOCUS).
+        where = None
+        if column in LIST_PRICED:
+            where = ~((t.ChargeCategory == "Purchase") & (t.EffectiveCost == 0)).fill_null(False)
+        total = t[column].sum(where=where).fill_null(0)
         return total if exact else total.cast("float64")
 
     def totals(self, exact: bool = False) -> pd.DataFrame:
@@ -116,11 +122,15 @@ class Queries:
     def provider_coverage(self) -> pd.DataFrame:
         """(provider, start, end exclusive) of the time each provider's data covers, read as
         coverage() reads the whole data's: from its rows no longer than a day when it has any
-        (a monthly fee does not make a month look complete), else from all its rows."""
+        (a monthly fee does not make a month look complete), else from all its rows.
+
+        A provider here is whoever sends the export: the invoice issuer (wb_issuer), not the
+        seller. A marketplace seller (FOCUS 1.3 ServiceProviderName) comes in the cloud's
+        export, so a seller with no charge after the 10th is no export that lags."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
         timed, short = _timed_short(t)
-        expr = (t.group_by(provider=dm.dim_expr(t, "provider", self.config))
+        expr = (t.group_by(provider=dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE))
                 .aggregate(short_start=t.ChargePeriodStart.min(where=short),
                            short_end=t.ChargePeriodEnd.max(where=short),
                            timed_start=t.ChargePeriodStart.min(where=timed),
@@ -164,7 +174,8 @@ class Queries:
     def monthly(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
                 filters: Mapping[str, object] | None = None, exact: bool = False) -> pd.DataFrame:
         """All four cost columns and row counts per month x dims x currency; float64 amounts,
-        or with `exact` Decimal ones (figures printed to the cent at any size)."""
+        or with `exact` Decimal ones (figures printed to the cent at any size). list_cost and
+        contracted_cost leave out amortized purchases (see _money)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
         keys = {"month": dm.dim_expr(t, "month", self.config),
@@ -243,6 +254,8 @@ class Queries:
         return [str(k) for k in self._run(expr)["k"]]
 
 
+# Columns summed without amortized purchase rows (Queries._money).
+LIST_PRICED = ("ListCost", "ContractedCost")
 # The four cost columns of the frames, by the FOCUS column each sums.
 MONEY = {"billed_cost": "BilledCost", "effective_cost": "EffectiveCost", "list_cost": "ListCost",
          "contracted_cost": "ContractedCost"}

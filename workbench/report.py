@@ -24,6 +24,7 @@ from pathlib import Path
 from workbench import __version__, json_exact
 from workbench.config import Config, DataConfig, load_config
 from workbench.errors import WorkbenchError
+from workbench.months import billing_month
 
 KERNEL = "workbench"
 CELL_TIMEOUT = 900  # seconds for one cell; a pack on a large export may scan for minutes
@@ -186,8 +187,10 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         covered = coverage.month_coverage(month, s.coverage(), spans, months)
     head = overview.headline(monthly, month)
     # What the month's invoices say: BilledCost of the billing period that starts in the month
-    # (it includes corrections of earlier usage), beside the cost of the month's charges.
-    period = periods[periods["billing_period_start"].str.startswith(month)]
+    # (it includes corrections of earlier usage), beside the cost of the month's charges. A
+    # provider billing in a zone east of UTC starts it on the last day of the month before,
+    # in UTC (months.billing_month).
+    period = periods[[billing_month(start) == month for start in periods["billing_period_start"]]]
     billed = period.groupby("currency")["billed_cost"].agg(exact_sum)
     head["billed_cost"] = [billed[c] if c in billed else float("nan") for c in head["currency"]]
     files = files[files["duplicate_of"].isna()] if "duplicate_of" in files else files

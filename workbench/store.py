@@ -55,6 +55,7 @@ import pandas as pd
 
 from workbench import issuers, json_exact, manifests, snapshots
 from workbench.config import Config, focus_paths, load_config
+from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
     IngestResult,
     Progress,
@@ -485,6 +486,7 @@ class Store(Queries):
             warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
             replaced = self._replace_partitions(delivery)
             warnings += self._accounts_like_others(delivery)
+            warnings += self._purchases_counted_twice(delivery)
             kept, renamed, renamed_parts = issuers.across_deliveries(con, delivery, loaded)
             replaced += renamed
             warnings += kept
@@ -755,6 +757,36 @@ class Store(Queries):
                 "leading zeros, and both are counted: if a spreadsheet dropped the zeros, delete "
                 "the store and ingest the original files without the edited one")))
         return out
+
+    def _purchases_counted_twice(self, delivery: int) -> list[str]:
+        """Commitments of this delivery whose purchase is in effective cost at its full price
+        while their usage rows carry its amortized cost too: FOCUS zeroes an amortized
+        purchase's EffectiveCost, so an export that does not counts the commitment twice.
+        Read over the whole store, as a purchase and its usage often come in other files."""
+        rows = self.con.execute("""
+            WITH mine AS (SELECT DISTINCT BillingCurrency, CommitmentDiscountId FROM charges
+                          WHERE wb_delivery_id = $1 AND CommitmentDiscountId IS NOT NULL),
+                 bought AS (SELECT BillingCurrency, CommitmentDiscountId,
+                                   sum(EffectiveCost) AS cost, min(wb_source_file) AS path
+                            FROM charges WHERE ChargeCategory = 'Purchase'
+                              AND EffectiveCost <> 0 AND EffectiveCost = BilledCost
+                            GROUP BY ALL),
+                 used AS (SELECT BillingCurrency, CommitmentDiscountId, sum(EffectiveCost) AS cost
+                          FROM charges WHERE ChargeCategory <> 'Purchase'
+                            AND CommitmentDiscountStatus IN ('Used', 'Unused')
+                          GROUP BY ALL HAVING sum(EffectiveCost) <> 0)
+            SELECT b.path, b.CommitmentDiscountId, b.BillingCurrency, b.cost, u.cost
+            FROM bought b JOIN used u USING (BillingCurrency, CommitmentDiscountId)
+            JOIN mine m USING (BillingCurrency, CommitmentDiscountId)
+            ORDER BY b.path, b.CommitmentDiscountId, b.BillingCurrency""", [delivery]).fetchall()
+        from workbench.tables import money_exact  # presentation of amounts, as issuers does
+        return [format_problem(path, None, "EffectiveCost", (
+            f"commitment {commitment!r}: its purchase is in effective cost at the price billed "
+            f"({money_exact(bought, cur)}) while its usage rows carry its amortized cost "
+            f"({money_exact(used, cur)}), so effective-cost figures count it twice; FOCUS "
+            "gives an amortized purchase EffectiveCost 0: ask the provider for a corrected "
+            "export"))
+            for path, commitment, cur, bought, used in rows]
 
     def _left_by_earlier_runs(self, delivery: int, loaded: list[dict],
                               verdicts: dict[str, manifests.Verdict]) -> list[str]:
@@ -1144,6 +1176,10 @@ def run_ingest(args) -> int:
               f"{plural(len(result.partitions), 'partition')}; store {target}")
     print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
     for r in totals.itertuples(index=False):
+        # as validate's summary: half up to the currency's unit (2,152.345 is 2,152.35, not
+        # 2,152.34 as format's half even has it; JPY 1,500, not 1,500.00)
+        billed, effective = (f"{to_smallest_unit(v, r.currency):,}"
+                             for v in (r.billed_cost, r.effective_cost))
         print(f"{r.billing_period_start:<22} {r.currency:<8} {r.rows:>12,} "
-              f"{r.billed_cost:>18,.2f} {r.effective_cost:>18,.2f}")
+              f"{billed:>18} {effective:>18}")
     return 0
