@@ -417,7 +417,9 @@ def test_an_app_on_data_it_cannot_read_says_why_in_one_line(tmp_path, monkeypatc
     bad.write_bytes(csv_bytes([row(), row(BilledCost="12,50")]))
     page = pages.overview_page(data=[str(bad.parent)], mode="app")
     assert isinstance(page, pages.ProblemPage)
-    assert page.problem == f"{bad}:2: BilledCost: not a number: '12,50'; write amounts as plain " \
+    # named as every message names a file: relative to the working directory, under it
+    named = bad.relative_to(tmp_path)
+    assert page.problem == f"{named}:2: BilledCost: not a number: '12,50'; write amounts as plain " \
                            "decimals, like -1234.5"
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(str(obj)))
