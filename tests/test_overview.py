@@ -1,5 +1,6 @@
 """Overview analysis on small hand-made frames shaped like Store.monthly / Store.daily."""
 
+import json
 import math
 
 import pandas as pd
@@ -314,3 +315,15 @@ def test_spend_all_tagged_is_said_so():
     text = overview.narrative(overview.headline(m, "2026-06"), overview.untagged_share(m, "2026-06"),
                               m.iloc[:0].assign(label=[]))
     assert "All USD spend has a team tag." in text and not any("0.0%" in t for t in text)
+
+
+def test_a_selection_with_no_day_in_the_window_has_no_trend():
+    """A provider that starts in March, viewed in February: no day of its data falls in
+    the window, so the window is empty (the chart says so), not days of no currency."""
+    daily = pd.DataFrame({"date": pd.date_range("2026-03-01", "2026-03-31", freq="D"),
+                          "currency": "JPY", "cost": 1.0})
+    win = overview.daily_window(daily, "2026-02", coverage=(pd.Timestamp("2026-01-01"),
+                                                            pd.Timestamp("2026-04-01")))
+    assert win.empty
+    chart = charts.trend(win, "2026-02-01", "2026-03-01", "How did daily spend move?")
+    assert "no spend in this selection" in json.dumps(chart.to_dict())

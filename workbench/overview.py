@@ -259,7 +259,10 @@ def daily_window(daily: pd.DataFrame, month: str, months_before: int = 2,
     start = pd.Timestamp(f"{shift_month(month, -months_before)}-01")
     end = pd.Timestamp(month_range(month)[1])
     dates = pd.to_datetime(daily["date"])
-    inside = daily[(dates >= start) & (dates < end)].assign(date=dates)
+    window = (dates >= start) & (dates < end)
+    # the window's dates only: a Series assigned to an empty frame brings its whole index,
+    # rows of no currency that made a page fail on a selection with no day in the window
+    inside = daily[window].assign(date=dates[window])
     # summed exactly: a float sum puts a day of $0.105 + $0.30 at $0.40 (the tooltip's cent)
     per_day = exact_sums(inside, ["currency", "date"], "cost")
     if per_day.empty:
