@@ -1368,6 +1368,31 @@ def test_a_purchase_in_effective_cost_beside_its_amortized_usage_is_said(tmp_pat
         assert s.totals(exact=True)["effective_cost"].tolist() == [Decimal("1633.33")]
 
 
+def test_a_purchase_refunded_in_full_is_not_said_to_count_twice(tmp_path, cfg, monkeypatch):
+    """A purchase in effective cost and its refund there too add up to nothing: the usage's
+    amortized share is then the only count of it, and a net refund is no purchase counted.
+    A warning names its file as every message does: relative to the working directory."""
+    _real_reader(monkeypatch)
+    buy = {**COMMITMENT, "ChargeCategory": "Purchase", "ChargePeriodStart": "2026-05-01",
+           "ChargePeriodEnd": "2026-05-01"}
+    used = {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Used",
+            "BilledCost": "0", "EffectiveCost": "30", "ResourceId": "i-1"}
+    refunded = frame_file(tmp_path / "in", "refunded", [
+        {**buy, "BilledCost": "1200", "EffectiveCost": "1200"},
+        {**buy, "ChargeClass": "Correction", "BilledCost": "-1200", "EffectiveCost": "-1200"},
+        {**buy, "CommitmentDiscountId": "ri-2", "ChargeClass": "Correction",
+         "BilledCost": "-200", "EffectiveCost": "-200"},  # of an amortized purchase: no price
+        used, {**used, "CommitmentDiscountId": "ri-2"}])
+    with Store(":memory:", cfg) as s:
+        assert [w for w in s.ingest([str(refunded)]).warnings if "count it twice" in w] == []
+    twice = frame_file(tmp_path / "in", "twice", [{**buy, "BilledCost": "1200",
+                                                   "EffectiveCost": "1200"}, used])
+    monkeypatch.chdir(tmp_path)
+    with Store(":memory:", cfg) as s:
+        said = [w for w in s.ingest([str(twice)]).warnings if "count it twice" in w]
+        assert len(said) == 1 and said[0].startswith("in/twice.parquet: EffectiveCost: ")
+
+
 def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monkeypatch, capsys):
     """The console table rounds as validate's summary does: half up (format's half even
     would print 2,152.34) to the currency's smallest unit (no cents on yen)."""

@@ -762,7 +762,8 @@ class Store(Queries):
         """Commitments of this delivery whose purchase is in effective cost at its full price
         while their usage rows carry its amortized cost too: FOCUS zeroes an amortized
         purchase's EffectiveCost, so an export that does not counts the commitment twice.
-        Read over the whole store, as a purchase and its usage often come in other files."""
+        Read over the whole store, as a purchase and its usage often come in other files; a
+        purchase whose refunds leave nothing in effective cost counts nothing twice."""
         rows = self.con.execute("""
             WITH mine AS (SELECT DISTINCT BillingCurrency, CommitmentDiscountId FROM charges
                           WHERE wb_delivery_id = $1 AND CommitmentDiscountId IS NOT NULL),
@@ -770,7 +771,8 @@ class Store(Queries):
                                    sum(EffectiveCost) AS cost, min(wb_source_file) AS path
                             FROM charges WHERE ChargeCategory = 'Purchase'
                               AND EffectiveCost <> 0 AND EffectiveCost = BilledCost
-                            GROUP BY ALL),
+                            -- refunded in full, or a refund alone: no price counted again
+                            GROUP BY ALL HAVING sum(EffectiveCost) > 0),
                  used AS (SELECT BillingCurrency, CommitmentDiscountId, sum(EffectiveCost) AS cost
                           FROM charges WHERE ChargeCategory <> 'Purchase'
                             AND CommitmentDiscountStatus IN ('Used', 'Unused')
@@ -780,7 +782,7 @@ class Store(Queries):
             JOIN mine m USING (BillingCurrency, CommitmentDiscountId)
             ORDER BY b.path, b.CommitmentDiscountId, b.BillingCurrency""", [delivery]).fetchall()
         from workbench.tables import money_exact  # presentation of amounts, as issuers does
-        return [format_problem(path, None, "EffectiveCost", (
+        return [format_problem(shown(path), None, "EffectiveCost", (
             f"commitment {commitment!r}: its purchase is in effective cost at the price billed "
             f"({money_exact(bought, cur)}) while its usage rows carry its amortized cost "
             f"({money_exact(used, cur)}), so effective-cost figures count it twice; FOCUS "
