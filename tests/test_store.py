@@ -27,7 +27,7 @@ from workbench.errors import InputError, WorkbenchError
 from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
 from workbench.store import Store, open_store
-from workbench.store_rebuild import recorded_deliveries
+from workbench.store_rebuild import rebuild, recorded_deliveries
 
 BASE = {
     "BillingAccountId": "acct-1", "ProviderName": "Cloud", "ServiceProviderName": "Cloud",
@@ -448,7 +448,6 @@ def test_a_file_is_the_same_file_however_its_path_is_written(tmp_path, cfg, monk
     absolute path with one part corrected: both parts are sent again, so nothing is said to
     be gone. Files are named relative to the working directory under it, and the store,
     which records them resolved, rebuilds from any other."""
-    from workbench.store_rebuild import rebuild
     part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
     rows = [{"BilledCost": "40", "ResourceId": "r2"}, {"BilledCost": "2", "ResourceId": "r3"}]
     part2 = frame_file(tmp_path / "oct", "part-2", rows)
@@ -527,6 +526,26 @@ def test_open_store_builds_once_then_mirrors_changes(tmp_path, cfg, monkeypatch)
     with open_store([str(data)], p, cfg, read_only=False) as s:  # current: opened for writing
         assert not s.read_only and len(s.deliveries()) == 1
     assert not list(tmp_path.glob(".s.duckdb.*"))
+
+
+def test_a_store_behind_a_symlink_is_rebuilt_in_place(tmp_path, cfg):
+    """A store named through a symlink (on a bigger disk, say): a rebuild replaces the store
+    the link leads to, under its lock, and the link stays a link."""
+    data = tmp_path / "data"
+    frame_file(data, "a", [{"BilledCost": "1"}])
+    real = tmp_path / "disk" / "s.duckdb"
+    with open_store([str(data)], real, cfg):
+        pass
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(real)
+    frame_file(data, "a", [{"BilledCost": "3"}])  # corrected: the store is built again
+    with open_store([str(data)], link, cfg) as s:
+        assert s.totals().billed_cost.tolist() == [3.0]
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    with open_store([str(data)], real, cfg) as s:
+        assert s.totals().billed_cost.tolist() == [3.0]
+    assert rebuild(link, cfg) == (1, 1) and link.is_symlink()
+    assert (real.parent / "s.duckdb.old").is_file()
 
 
 def test_open_store_default_paths_from_config(tmp_path):

@@ -49,6 +49,14 @@ def shown(path: str | Path) -> str:
         return str(path)
 
 
+def store_file(path: str | Path) -> Path:
+    """The store's own file, a symlink to it followed: its lock and the file a rebuild renames
+    into place are then the store's, not the link's (which a rebuild would replace by a
+    file, leaving the store it leads to stale, and whose lock another name would not see)."""
+    p = Path(path)
+    return p.resolve() if p.is_symlink() else p
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """Content fingerprint of a file, read in blocks (bounded memory)."""
     h = hashlib.sha256()
@@ -79,7 +87,7 @@ def file_lock(target: Path, on_wait: Callable[[], None] | None = None) -> Iterat
     name still leads to the file it locked, and starts again when not: two processes never
     both hold the lock through two files of the same name.
     """
-    lock_path = Path(str(target) + ".lock")
+    lock_path = Path(str(store_file(target)) + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl

@@ -69,6 +69,7 @@ from workbench.delivery import (
     sha256_file,
     shown,
     source_path,
+    store_file,
     warning_lines,
 )
 from workbench.errors import InputError, WorkbenchError, format_problem, plural
@@ -1069,7 +1070,7 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
         s = Store(":memory:", config)
         s.ingest([str(f) for f in files])
         return s
-    path = Path(path)
+    path = store_file(path)
     _check_duckdb_file(path)  # a rebuild replaces the file: never a user's export or other file
     if not _holds(path, files, config):
         with file_lock(path, on_wait):

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from workbench.config import Config
-from workbench.delivery import file_lock, sha256_file, shown
+from workbench.delivery import file_lock, sha256_file, shown, store_file
 from workbench.errors import WorkbenchError
 
 # Files some of whose rows are still in the store: a file whose every billing period a
@@ -94,7 +94,7 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
     """
     from workbench.store import Store
 
-    store = Path(store)
+    store = store_file(store)
     with file_lock(store):
         remove_stale_builds(store)
         deliveries = recorded_deliveries(store)
