@@ -546,6 +546,10 @@ def test_a_store_behind_a_symlink_is_rebuilt_in_place(tmp_path, cfg):
         assert s.totals().billed_cost.tolist() == [3.0]
     assert rebuild(link, cfg) == (1, 1) and link.is_symlink()
     assert (real.parent / "s.duckdb.old").is_file()
+    loop = tmp_path / "loop.duckdb"
+    loop.symlink_to(loop)  # no file to follow it to: the store is built in the link's place
+    with open_store([str(data)], loop, cfg) as s:
+        assert s.totals().billed_cost.tolist() == [3.0]
 
 
 def test_open_store_default_paths_from_config(tmp_path):

@@ -54,7 +54,10 @@ def store_file(path: str | Path) -> Path:
     into place are then the store's, not the link's (which a rebuild would replace by a
     file, leaving the store it leads to stale, and whose lock another name would not see)."""
     p = Path(path)
-    return p.resolve() if p.is_symlink() else p
+    try:
+        return p.resolve() if p.is_symlink() else p
+    except (OSError, RuntimeError):  # a symlink loop: as named, which then fails to open
+        return p
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
