@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from workbench import dimensions as dm
 from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.coverage import last_complete_month
@@ -1214,6 +1215,30 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
             assert s.tag_keys() == ["team", "env", "namespace"]
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once
+
+
+def test_an_allocated_charges_workload_tag_decides_its_class_as_a_tag_does(tmp_path, cfg, monkeypatch):
+    """The workload tag is normalised once per tag set: an allocated charge's AllocatedTags
+    workload decides its class before the node's Tags, written as users write it; one that
+    names no class goes to the rules, never to the node's tagged class."""
+    _real_reader(monkeypatch)
+    node = {"ResourceId": "node-1", "ResourceName": "eval-runner",
+            "Tags": '{"team": "platform", "workload": " Batch Inference "}'}
+    f = frame_file(tmp_path / "in", "split", [
+        {**node, "BilledCost": "4", "EffectiveCost": "4"},
+        {**node, "BilledCost": "2", "EffectiveCost": "2", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-a", "AllocatedTags": '{"Workload": "Fine_Tuning"}'},
+        {**node, "BilledCost": "1", "EffectiveCost": "1", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-b", "AllocatedTags": '{"workload": "nonsense"}'}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = s.monthly(["workload_class"])
+        assert {r.workload_class: r.billed_cost for r in got.itertuples()} == {
+            "batch-inference": 4.0, "fine-tuning": 2.0, "evaluation": 1.0}
+        # the same classes as the expression reads them row by row, without tag sets
+        per_row = s.table.drop(dm.TAG_CLASS)
+        classes = s.backend.execute(per_row.select(c=dm.workload_class(per_row, cfg)))["c"]
+        assert sorted(classes) == ["batch-inference", "evaluation", "fine-tuning"]
 
 
 def test_builds_left_by_a_killed_process_are_removed_by_the_next_rebuild(tmp_path, cfg):
