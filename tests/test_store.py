@@ -316,6 +316,28 @@ def test_frames_have_documented_columns_and_types(tiny):
     assert tiny.months() == ["2026-05", "2026-06"]
 
 
+def test_months_and_billing_periods_are_named_as_their_charges_times_say(tmp_path, cfg, monkeypatch):
+    """Grouped by month or second, then named: a billing period that starts at 07:00 UTC
+    (Google Cloud's invoice month) keeps its hour, and a charge in the last second of May
+    counts in May, the one at midnight after it in June."""
+    _real_reader(monkeypatch)
+    gcp = {"BillingPeriodStart": "2026-05-01T07:00:00Z", "BillingPeriodEnd": "2026-06-01T07:00:00Z"}
+    f = frame_file(tmp_path / "in", "gcp", [
+        {**gcp, "ChargePeriodStart": "2026-05-31T23:59:59Z", "ChargePeriodEnd": "2026-06-01T00:00:00Z",
+         "BilledCost": "2.005", "EffectiveCost": "2.005"},
+        {**gcp, "ChargePeriodStart": "2026-06-01T00:00:00Z", "ChargePeriodEnd": "2026-06-01T01:00:00Z",
+         "BilledCost": "3", "EffectiveCost": "3"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.months() == ["2026-05", "2026-06"]
+        got = s.monthly(exact=True)
+        assert list(zip(got.month, got.effective_cost, strict=True)) == [
+            ("2026-05", Decimal("2.005")), ("2026-06", Decimal("3"))]
+        t = s.totals(exact=True)
+        assert t[["billing_period_start", "rows"]].values.tolist() == [["2026-05-01T07:00:00Z", 2]]
+        assert t.billed_cost.tolist() == [Decimal("5.005")]
+
+
 def test_resources_one_row_per_resource_and_currency(tiny):
     r = tiny.resources("2026-05")
     assert sorted(r.ResourceId) == ["(no resource)", "r1", "r2", "r4"]
