@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from workbench import dimensions as dm
 from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.coverage import last_complete_month
@@ -314,6 +315,28 @@ def test_frames_have_documented_columns_and_types(tiny):
     assert list(t.columns) == ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
     assert list(t.billing_period_start) == ["2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z"]
     assert tiny.months() == ["2026-05", "2026-06"]
+
+
+def test_months_and_billing_periods_are_named_as_their_charges_times_say(tmp_path, cfg, monkeypatch):
+    """Grouped by month or second, then named: a billing period that starts at 07:00 UTC
+    (Google Cloud's invoice month) keeps its hour, and a charge in the last second of May
+    counts in May, the one at midnight after it in June."""
+    _real_reader(monkeypatch)
+    gcp = {"BillingPeriodStart": "2026-05-01T07:00:00Z", "BillingPeriodEnd": "2026-06-01T07:00:00Z"}
+    f = frame_file(tmp_path / "in", "gcp", [
+        {**gcp, "ChargePeriodStart": "2026-05-31T23:59:59Z", "ChargePeriodEnd": "2026-06-01T00:00:00Z",
+         "BilledCost": "2.005", "EffectiveCost": "2.005"},
+        {**gcp, "ChargePeriodStart": "2026-06-01T00:00:00Z", "ChargePeriodEnd": "2026-06-01T01:00:00Z",
+         "BilledCost": "3", "EffectiveCost": "3"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.months() == ["2026-05", "2026-06"]
+        got = s.monthly(exact=True)
+        assert list(zip(got.month, got.effective_cost, strict=True)) == [
+            ("2026-05", Decimal("2.005")), ("2026-06", Decimal("3"))]
+        t = s.totals(exact=True)
+        assert t[["billing_period_start", "rows"]].values.tolist() == [["2026-05-01T07:00:00Z", 2]]
+        assert t.billed_cost.tolist() == [Decimal("5.005")]
 
 
 def test_resources_one_row_per_resource_and_currency(tiny):
@@ -1270,6 +1293,30 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
             assert s.tag_keys() == ["team", "env", "namespace"]
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once
+
+
+def test_an_allocated_charges_workload_tag_decides_its_class_as_a_tag_does(tmp_path, cfg, monkeypatch):
+    """The workload tag is normalised once per tag set: an allocated charge's AllocatedTags
+    workload decides its class before the node's Tags, written as users write it; one that
+    names no class goes to the rules, never to the node's tagged class."""
+    _real_reader(monkeypatch)
+    node = {"ResourceId": "node-1", "ResourceName": "eval-runner",
+            "Tags": '{"team": "platform", "workload": " Batch Inference "}'}
+    f = frame_file(tmp_path / "in", "split", [
+        {**node, "BilledCost": "4", "EffectiveCost": "4"},
+        {**node, "BilledCost": "2", "EffectiveCost": "2", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-a", "AllocatedTags": '{"Workload": "Fine_Tuning"}'},
+        {**node, "BilledCost": "1", "EffectiveCost": "1", "AllocatedMethodId": "even",
+         "AllocatedResourceId": "pod-b", "AllocatedTags": '{"workload": "nonsense"}'}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = s.monthly(["workload_class"])
+        assert {r.workload_class: r.billed_cost for r in got.itertuples()} == {
+            "batch-inference": 4.0, "fine-tuning": 2.0, "evaluation": 1.0}
+        # the same classes as the expression reads them row by row, without tag sets
+        per_row = s.table.drop(dm.TAG_CLASS)
+        classes = s.backend.execute(per_row.select(c=dm.workload_class(per_row, cfg)))["c"]
+        assert sorted(classes) == ["batch-inference", "evaluation", "fine-tuning"]
 
 
 def test_builds_left_by_a_killed_process_are_removed_by_the_next_rebuild(tmp_path, cfg):

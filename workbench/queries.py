@@ -78,13 +78,14 @@ class Queries:
         """Rows and billed/effective cost per billing period and currency, summed exactly;
         float64 amounts, or with `exact` the engine's decimals (for JSON and the console)."""
         t = self.table
-        # Date and time formatted apart: Spark has no pattern for a literal "T" inside one.
-        start = (t.BillingPeriodStart.strftime("%Y-%m-%d") + "T"
-                 + t.BillingPeriodStart.strftime("%H:%M:%S") + "Z")
-        expr = (t.group_by(billing_period_start=start.fill_null(dm.NONE),
-                           currency=dm.dim_expr(t, "BillingCurrency", self.config))
-                .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost", exact),
-                           effective_cost=self._money(t, "EffectiveCost", exact))
+        # Grouped by the second, formatted per group (not per row: the text cost more than
+        # the sums); date and time apart: Spark has no pattern for a literal "T" inside one.
+        agg = (t.group_by(start=t.BillingPeriodStart.truncate("s"),
+                          currency=dm.dim_expr(t, "BillingCurrency", self.config))
+               .aggregate(rows=t.count(), billed_cost=self._money(t, "BilledCost", exact),
+                          effective_cost=self._money(t, "EffectiveCost", exact)))
+        start = agg.start.strftime("%Y-%m-%d") + "T" + agg.start.strftime("%H:%M:%S") + "Z"
+        expr = (agg.mutate(billing_period_start=start.fill_null(dm.NONE))
                 .order_by(["billing_period_start", "currency"]))
         columns = ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
         if exact:
@@ -97,8 +98,9 @@ class Queries:
 
     def months(self) -> list[str]:
         t = self.table
-        expr = (t.filter(t.ChargePeriodStart.notnull())
-                .select(month=t.ChargePeriodStart.strftime("%Y-%m")).distinct().order_by("month"))
+        firsts = (t.filter(t.ChargePeriodStart.notnull())
+                  .select(first=t.ChargePeriodStart.truncate("M")).distinct())
+        expr = firsts.select(month=dm.month_text(firsts.first)).order_by("month")
         return [str(m) for m in self._run(expr)["month"]]
 
     def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -178,11 +180,12 @@ class Queries:
         contracted_cost leave out amortized purchases (see _money)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
-        keys = {"month": dm.dim_expr(t, "month", self.config),
+        keys = {"month": t.ChargePeriodStart.truncate("M"),  # formatted per group, below
                 **{d: dm.dim_expr(t, d, self.config) for d in dims},
                 "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
         money = {c: self._money(t, col, exact) for c, col in MONEY.items()}
-        expr = t.group_by(**keys).aggregate(**money, rows=t.count()).order_by(list(keys))
+        agg = t.group_by(**keys).aggregate(**money, rows=t.count())
+        expr = agg.mutate(month=dm.month_text(agg.month)).order_by(list(keys))
         df = self._run(expr)
         if exact:
             for c in money:
