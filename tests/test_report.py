@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from browser import (
     A4_PRINT_WIDTH,
+    ACCESSIBILITY_PROBLEMS,
     ERROR_TEXT,
     PRINT_OVERFLOW,
     browser,
@@ -53,14 +54,16 @@ def open_offline(pack: Path) -> dict:
         page, blocked = guarded_page(b, ("file://",))
         page.goto((pack / "index.html").as_uri())
         links = page.locator("a[href$='.html']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-        seen["index.html"] = {"text": page.inner_text("body"), "marks": chart_marks(page)}
+        seen["index.html"] = {"text": page.inner_text("body"), "marks": chart_marks(page),
+                              "accessibility": page.evaluate(ACCESSIBILITY_PROBLEMS)}
         for href in links:
             page.goto((pack / href).as_uri())
             seen[href] = {"text": page.inner_text("body"), "marks": chart_marks(page),
                           "code": page.locator(".jp-CodeCell .jp-InputArea, .jp-InputPrompt").count(),
                           "scripts": page.locator("script").count(),
                           # a chart left to JavaScript (the default Altair HTML) renders nothing here
-                          "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count()}
+                          "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count(),
+                          "accessibility": page.evaluate(ACCESSIBILITY_PROBLEMS)}
         # As printed on A4 (the width between the margins): nothing cut off, nothing scrolls.
         page.emulate_media(media="print")
         page.set_viewport_size({"width": A4_PRINT_WIDTH, "height": 1000})
@@ -249,6 +252,23 @@ def test_index_says_why_there_is_no_single_pdf():
     assert "No single PDF of the pack: pack.pdf: could not join" in report_index.index_html(manifest, head)
 
 
+def test_index_links_and_tables_are_named_for_a_screen_reader():
+    """Every page's PDF link read "PDF" alone, and the index's tables had no name."""
+    head = pd.DataFrame(columns=["currency"])
+    pages = [{"title": t, "status": "ok", "html": f"{n}.html", "pdf": f"{n}.pdf", "seconds": 1.0}
+             for n, t in (("00_overview", "Spend overview"), ("10_units", "Unit costs"))]
+    manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
+                "pdf": {"warning": None}, "inputs": [], "missing_inputs": [], "notebooks": pages}
+    page = report_index.index_html(manifest, head)
+    links = re.findall(r'<a href="([^"]+\.pdf)" aria-label="([^"]+)">PDF</a>', page)
+    assert links == [("00_overview.pdf", "Spend overview (PDF)"), ("10_units.pdf", "Unit costs (PDF)")]
+    for table in re.findall(r"<table\b[^>]*>.*?</table>", page, re.S):
+        named = re.search(r'aria-labelledby="([^"]+)"', table).group(1)
+        assert f'id="{named}"' in page
+        heads = re.findall(r"<th\b[^>]*>", table)
+        assert heads and all('scope="col"' in h for h in heads)
+
+
 # -- the pack, end to end -----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -323,6 +343,7 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
     assert page["code"] == 0 and page["scripts"] == 0 and "page.show(" not in page["text"]
     assert len(page["marks"]) >= 9 and all(m > 0 for m in page["marks"])
     assert not ERROR_TEXT.search(page["text"])
+    assert page["accessibility"] == [] and seen["index.html"]["accessibility"] == []
     assert ("No team tag in the billing data (keys tried: team, owner_team, squad, group)"
             in page["text"]) and "The data carries no tags at all." in page["text"]
     assert "No data for the month before 2025-03" in page["text"]
@@ -366,11 +387,13 @@ def test_sample_pack_renders_offline(sample_pack):
         assert page["code"] == 0 and page["scripts"] == 0 and page["unrendered"] == 0, name
         assert all(m > 0 for m in page["marks"]), name  # every chart drew its marks
         assert page["print_overflow"] == [], name
+        assert page["accessibility"] == [], name
         assert not ERROR_TEXT.search(page["text"]), (name, ERROR_TEXT.search(page["text"]))
     assert len(seen["00_overview.html"]["marks"]) >= 9
     overview = seen["00_overview.html"]["text"]
     assert "Which teams spent it?" in overview and "What changed most since last month?" in overview
     assert f"Monthly report {manifest['month']}" in seen["index.html"]["text"]
+    assert seen["index.html"]["accessibility"] == []
 
 
 def test_an_empty_month_is_refused_not_taken_as_the_default(third_party_pack):

@@ -67,7 +67,7 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
         return (near + others)[:PREFETCH_LIMIT]
 
     def changed(_=None) -> None:
-        status.value = "<span style='color:#777'>updating...</span>"
+        status.value = "<span style='color:#666'>updating...</span>"
         try:
             page.update(month=month.value, filters=chosen_filters())
         except Exception as exc:  # a visitor sees why, not a frozen page (tracebacks are hidden)
