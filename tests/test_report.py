@@ -231,9 +231,9 @@ def test_index_lists_failures_with_their_error():
     out = report_index.index_html(manifest, credits)
     assert "+$3.0k vs 2026-04 (net USD credits then)" in out
     # a pack made without PDFs has no PDF column, and says so
-    assert "<th>PDF</th>" in out
+    assert '<th scope="col">PDF</th>' in out
     out = report_index.index_html({**manifest, "pdf": {"enabled": False, "warning": None}}, head)
-    assert "<th>PDF</th>" not in out and "No PDFs: this pack was made without them" in out
+    assert ">PDF</th>" not in out and "No PDFs: this pack was made without them" in out
 
 
 def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):
@@ -242,6 +242,63 @@ def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):
         render.merge_pdfs([tmp_path / "a.pdf"], tmp_path / "pack.pdf")
     assert "could not join the PDFs" in exc.value.line() and "\n" not in exc.value.line()
     assert list(tmp_path.iterdir()) == [tmp_path / "a.pdf"]  # nothing half-written left
+
+
+def structure(reader: PdfReader) -> list[tuple[str, str]]:
+    """The tagged PDF's structure elements in reading order, as (type, alternative text)."""
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, dict) and node.get("/Type") not in ("/MCR", "/OBJR"):
+            if "/S" in node:
+                found.append((str(node["/S"]), str(node.get("/Alt", ""))))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    return found
+
+
+def page_structure_keys(reader: PdfReader) -> tuple[list[int], list[int]]:
+    """(every page's and link's structure key, the keys the parent tree holds)."""
+    used = [pg["/StructParents"] for pg in reader.pages if "/StructParents" in pg]
+    used += [a.get_object()["/StructParent"] for pg in reader.pages
+             for a in pg.get("/Annots", []) if "/StructParent" in a.get_object()]
+    held = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"][::2]
+    return sorted(used), sorted(held)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_pack_pdf_keeps_the_tags_of_its_parts(tmp_path):
+    """pypdf's append dropped the structure Chromium prints (headings, tables, figures with
+    their alternative text), the language and the title: the pack a reader gets by email
+    was untagged while each page's PDF was tagged."""
+    parts = []
+    for name, body in (("cover", '<h1>Monthly report 2026-05</h1><p><a href="a.html">a</a></p>'),
+                       ("page", '<h1>Spend overview</h1><svg role="img" aria-label="Which teams '
+                                'spent it? USD: search: $300.00" width="50" height="20"><rect width="50" '
+                                'height="20" fill="#1f4e79"/></svg>'
+                                '<h2>Inputs</h2><p><a href="b.html">b</a></p>')):
+        (tmp_path / f"{name}.html").write_text(f'<!DOCTYPE html><html lang="en"><head><title>'
+                                               f'{name.title()}</title></head><body>{body}</body></html>')
+        render.print_pdf(tmp_path / f"{name}.html", tmp_path / f"{name}.pdf", "/usr/bin/chromium")
+        parts.append(tmp_path / f"{name}.pdf")
+    render.merge_pdfs(parts, tmp_path / "pack.pdf")
+    pack = PdfReader(tmp_path / "pack.pdf")
+    root = pack.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
+    assert pack.metadata["/Title"] == "Cover" and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    tags = structure(pack)
+    assert [t for t, _ in tags if t in ("/Document", "/Part", "/H1", "/H2")] == [
+        "/Document", "/Part", "/H1", "/Part", "/H1", "/H2"]
+    assert ("/Figure", "Which teams spent it? USD: search: $300.00") in tags
+    used, held = page_structure_keys(pack)
+    assert len(used) == len(set(used)) == 4 and set(used) <= set(held)
 
 
 def test_index_says_why_there_is_no_single_pdf():
@@ -331,6 +388,11 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
                                             for pg in PdfReader(out / "00_overview.pdf").pages]
     assert "Monthly report 2025-03: inputs" in text[-1] and "focus.csv" in text[-1]  # the appendix
     assert 'href="pack-2025-03.pdf"' in (out / "index.html").read_text()
+    # tagged as its pages are: every chart a figure whose alternative text is its title
+    assert reader.trailer["/Root"]["/Lang"] == "en" and reader.metadata["/Title"] == "Monthly report 2025-03"
+    figures = [alt for tag, alt in structure(reader) if tag == "/Figure"]
+    titles = [alt for tag, alt in structure(PdfReader(out / "00_overview.pdf")) if tag == "/Figure"]
+    assert len(titles) >= 9 and figures == titles and "Which teams spent it?" in " ".join(titles)
 
     seen = open_offline(out)
     assert seen["blocked"] == []
