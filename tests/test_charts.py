@@ -117,6 +117,8 @@ def test_trend_marks_the_month():
                           "cost": 10.0})
     out = svg(charts.trend(daily, "2026-06-01", "2026-07-01", "How did daily spend move?"))
     assert "rect mark container" in out and "line mark container" in out
+    # not by its faint shade alone: a dashed line where it starts, and its name
+    assert re.search(r'<text[^>]*>2026-06</text>', out) and 'stroke-dasharray="4,3"' in out
 
 
 def test_comparison_skips_unknown_periods():
@@ -275,7 +277,8 @@ def test_tooltips_give_the_exact_amounts_the_tables_print():
     assert [r["amount"] for r in days] == ["$15.46", "$0.41"]  # the day's sum, exact
     assert {r["date"][:10]: r["exact"] for r in days} == {"2026-06-03": "$15.46",
                                                          "2026-06-04": "$0.41"}
-    encoding = trend.to_dict()["spec"]["layer"][1]["encoding"]["tooltip"]
+    encoding = next(layer["encoding"]["tooltip"] for layer in trend.to_dict()["spec"]["layer"]
+                    if "tooltip" in layer.get("encoding", {}))  # the line's
     assert {"field": "exact", "type": "nominal", "title": "cost"} in encoding
     # bars, changes and comparisons: the tooltip's amount is the table's
     rows = pd.DataFrame({"team": ["a", "b"], "currency": "USD", "cost": [1234.565, 15.455]})

@@ -366,6 +366,7 @@ def test_a_view_that_fails_is_reported_beside_the_controls():
     box.children[1].value = "Azure"
     status = box.children[-1].value
     assert "could not show this view" in status and "&lt;b&gt;no&lt;/b&gt; such view" in status
+    assert "role='alert'" in status  # said to a screen reader as well, not only shown in red
     box.children[1].value = "AWS"
     assert box.children[-1].value == "" and "provider = AWS" in app.sections["team"].to_dict()["title"]["subtitle"][0]
 
