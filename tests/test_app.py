@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from browser import ERROR_TEXT, browser, guarded_page, needs_chromium
+from browser import ACCESSIBILITY_PROBLEMS, ERROR_TEXT, browser, guarded_page, needs_chromium
 from focus_export import write_export
 
 from workbench import app
@@ -193,6 +193,19 @@ OUTSIDE = """() => {
 
 @pytest.mark.browser
 @needs_chromium
+def keyboard_focus(page) -> tuple[str, str, bool]:
+    """Press Tab: the element it focuses, its label, and whether its focus shows (an outline
+    or a ring)."""
+    page.keyboard.press("Tab")
+    return tuple(page.evaluate("""() => {
+      const e = document.activeElement, s = getComputedStyle(e);
+      const label = e.labels && e.labels.length ? e.labels[0].textContent.trim() : '';
+      const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) ||
+                    s.boxShadow !== 'none';
+      return [e.tagName, label, shown];
+    }"""))
+
+
 def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
     base = server["base"]
     with browser() as b:
@@ -204,6 +217,7 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         assert link.get_attribute("href").endswith("/voila/render/00_overview.ipynb")
         assert "What we spent in the month" in link.inner_text()
         assert page.locator("script").count() == 0
+        assert page.evaluate(ACCESSIBILITY_PROBLEMS) == []
         t0 = time.perf_counter()
         page.goto(base + "/voila/render/00_overview.ipynb")
         page.wait_for_selector(".vega-embed svg g.role-mark > *", timeout=60_000)
@@ -215,6 +229,12 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         before = page.evaluate(SVGS)
         assert "Alpha Cloud" in before and "Beta Cloud" in before
         assert page.title() == "Spend overview"  # the browser tab names the page, not its file
+        # every chart is named by its title and what it shows, every control by its label,
+        # and the keyboard reaches each control with a visible focus
+        assert page.evaluate(ACCESSIBILITY_PROBLEMS) == []
+        assert "Alpha Cloud: $" in page.locator(".vega-embed").nth(1).get_attribute("aria-label")
+        assert [keyboard_focus(page) for _ in range(3)] == [
+            ("SELECT", label, True) for label in ("Month", "Provider", "Team")]
         provider = page.locator(".wb-controls select").nth(1)
         assert options(provider) == ["All", "Alpha Cloud", "Beta Cloud"]
         t1 = time.perf_counter()
@@ -225,6 +245,8 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         page.wait_for_timeout(500)
         after = page.evaluate(SVGS)
         assert "provider = Beta Cloud" in after and "Alpha Cloud" not in after
+        named = page.locator(".vega-embed").evaluate_all("es => es.map(e => e.getAttribute('aria-label'))")
+        assert all("provider = Beta Cloud" in n for n in named[1:]), named  # said anew
         # charts of the same kind were redrawn in place (new data in the same view), not rebuilt
         kept = page.evaluate("() => document.querySelectorAll('.vega-embed svg[data-wb-before]').length")
         assert kept >= 6, kept

@@ -24,7 +24,7 @@ def by_team(currencies=("USD",)):
 def test_theme_is_registered_and_active():
     charts.use("report")
     assert alt.theme.active == charts.THEME
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == charts.SVG
     with pytest.raises(ValueError):
         charts.use("web")
 
@@ -117,6 +117,8 @@ def test_trend_marks_the_month():
                           "cost": 10.0})
     out = svg(charts.trend(daily, "2026-06-01", "2026-07-01", "How did daily spend move?"))
     assert "rect mark container" in out and "line mark container" in out
+    # not by its faint shade alone: a dashed line where it starts, and its name
+    assert re.search(r'<text[^>]*>2026-06</text>', out) and 'stroke-dasharray="4,3"' in out
 
 
 def test_comparison_skips_unknown_periods():
@@ -145,7 +147,7 @@ def test_mode_from_the_environment_makes_plain_charts_offline(monkeypatch):
     assert "application/vnd.jupyter.widget-view+json" in data  # a LiveChart, offline Vega
     monkeypatch.setenv("WORKBENCH_MODE", "report")
     importlib.reload(charts)
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == charts.SVG
     bundle = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x")._repr_mimebundle_()
     assert "image/svg+xml" in (bundle[0] if isinstance(bundle, tuple) else bundle)
 
@@ -275,7 +277,8 @@ def test_tooltips_give_the_exact_amounts_the_tables_print():
     assert [r["amount"] for r in days] == ["$15.46", "$0.41"]  # the day's sum, exact
     assert {r["date"][:10]: r["exact"] for r in days} == {"2026-06-03": "$15.46",
                                                          "2026-06-04": "$0.41"}
-    encoding = trend.to_dict()["spec"]["layer"][1]["encoding"]["tooltip"]
+    encoding = next(layer["encoding"]["tooltip"] for layer in trend.to_dict()["spec"]["layer"]
+                    if "tooltip" in layer.get("encoding", {}))  # the line's
     assert {"field": "exact", "type": "nominal", "title": "cost"} in encoding
     # bars, changes and comparisons: the tooltip's amount is the table's
     rows = pd.DataFrame({"team": ["a", "b"], "currency": "USD", "cost": [1234.565, 15.455]})
@@ -291,3 +294,83 @@ def test_tooltips_give_the_exact_amounts_the_tables_print():
                           "last_year_month": "2025-06", "last_year": 15.455}])
     tips = {r["period"]: r["exact"] for r in chart_rows(charts.comparison(head, "How?"))}
     assert tips == {"this month": money_exact(1234.565, "USD"), "same month last year": "$15.46"}
+
+
+# -- accessibility ---------------------------------------------------------------------------
+
+def report_svg(chart) -> str:
+    """The SVG a report page holds: what the report's renderer makes of the chart."""
+    charts.use("report")
+    bundle = chart._repr_mimebundle_()
+    return (bundle[0] if isinstance(bundle, tuple) else bundle)["image/svg+xml"]
+
+
+def accessible_name(svg_text: str) -> tuple[str | None, str]:
+    """The role and aria-label of a chart's root <svg> (its name to a screen reader)."""
+    root = re.search(r"<svg\b[^>]*>", svg_text).group(0)
+    role = re.search(r'\srole="([^"]*)"', root)
+    label = re.search(r'\saria-label="([^"]*)"', root)
+    return role and role.group(1), html.unescape(label.group(1)) if label else ""
+
+
+def test_a_report_chart_is_one_image_named_by_its_title_and_exact_amounts():
+    """Vega names each bar by a float ("cost: 300; axis_label: search") and the SVG itself not
+    at all: a screen reader, or a tagged PDF, had no title and no amount to the cent."""
+    df = pd.DataFrame({"team": ["chat", "search", "search"], "currency": ["USD", "USD", "EUR"],
+                       "cost": [120.5, 300.0, 5.0]})
+    role, name = accessible_name(report_svg(charts.bar(df, "team", "Which teams spent it?",
+                                                       subtitle="2026-06, effective cost")))
+    assert role == "img"
+    assert name == ("Which teams spent it? (2026-06, effective cost). EUR: search: €5.00. "
+                    "USD: search: $300.00, chat: $120.50.")  # largest first, as the bars run
+
+
+def test_a_chart_of_changes_says_up_and_down_in_words_not_colour_only():
+    df = pd.DataFrame({"label": ["AWS / EC2", "GCP / GKE", "Azure / VMs"], "currency": "USD",
+                       "change": [1234.567, -300.0, 50.0], "change_pct": [0.1, -0.5, float("nan")],
+                       "previous": [100.0, 600.0, 0.0]})
+    _, name = accessible_name(report_svg(charts.movers(df, "label", "What changed?")))
+    assert name.endswith("USD: AWS / EC2: up +$1,234.57 (+10.0%), Azure / VMs: up +$50.00 "
+                         "(new), GCP / GKE: down -$300.00 (-50.0%).")
+
+
+def test_a_trend_says_its_days_highest_lowest_and_last():
+    daily = pd.DataFrame({"date": pd.date_range("2026-06-01", periods=4).date, "currency": "EUR",
+                          "cost": [7.383, float("nan"), 0.5, 2.0]})
+    _, name = accessible_name(report_svg(charts.trend(daily, "2026-06-01", "2026-07-01",
+                                                      "How did daily spend move?")))
+    assert name == ("How did daily spend move? EUR: daily cost from 2026-06-01 to 2026-06-04, "
+                    "highest €7.38 on 2026-06-01, lowest €0.50 on 2026-06-03, last €2.00 on "
+                    "2026-06-04.")
+
+
+def test_an_empty_chart_is_named_by_why_it_is_empty():
+    role, name = accessible_name(report_svg(charts.empty("Which teams?", "no spend in this selection",
+                                                         "2026-06")))
+    assert (role, name) == ("img", "Which teams? (2026-06). no spend in this selection")
+
+
+def contrast(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2.1 contrast ratio of two colours (#rgb or #rrggbb)."""
+    def luminance(c: str) -> float:
+        c = c.lstrip("#")
+        c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
+        lin = [(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+               for v in (int(c[i:i + 2], 16) / 255 for i in (0, 2, 4))]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_chart_colours_meet_wcag_contrast_on_white():
+    """Bars need 3:1 against the page (WCAG 1.4.11), text 4.5:1 (1.4.3): the comparison's
+    earlier months were drawn at 1.7:1 and 2.6:1, an empty chart's reason at 4.48:1."""
+    head = pd.DataFrame([{"currency": "USD", "month": "2026-06", "cost": 3.0, "previous_month":
+                          "2026-05", "previous": 2.0, "last_year_month": "2025-06", "last_year": 1.0}])
+    spec = charts.comparison(head, "Q").to_dict()
+    bars = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["range"]
+    moves = charts.movers(pd.DataFrame({"label": ["a"], "currency": "USD", "change": [1.0],
+                                        "change_pct": [0.1], "previous": [9.0]}), "label", "Q")
+    bars += moves.to_dict()["spec"]["layer"][0]["encoding"]["color"]["scale"]["range"]
+    assert len(bars) == 5 and all(contrast(c) >= 3 for c in bars), bars
+    assert contrast(charts.empty("Q", "why").to_dict()["mark"]["color"]) >= 4.5

@@ -21,6 +21,9 @@ def test_same_kind_of_chart_with_other_data_has_the_same_shape():
     assert a["title"] == {"text": "Which teams spent it?", "subtitle": ["2026-06"]}
     assert b["title"]["subtitle"] == ["2026-05, provider = AWS"]
     assert "search" not in json.dumps(a["shape"]) and "Which teams" not in json.dumps(a["shape"])
+    # what the chart shows in words (its accessible name with the title) travels with the data
+    assert a["description"] == "USD: search: $300.00, chat: $120.00."
+    assert b["description"] == "USD: vision: $5.00."
 
 
 def test_every_data_reference_is_renamed():
@@ -45,11 +48,13 @@ def test_widget_sends_only_what_changed_and_gives_the_spec_back():
     assert chart.spec["title"] == spec["title"]
     assert list(chart.spec["datasets"].values()) == list(spec["datasets"].values())
     sent = []
-    chart.observe(lambda c: sent.append(c["name"]), names=["shape", "datasets", "title"])
-    chart.show(team_bars({"search": 10.0}))  # same kind, same subtitle: data only
-    assert sent == ["datasets"]
+    chart.observe(lambda c: sent.append(c["name"]), names=["shape", "datasets", "title",
+                                                           "description"])
+    chart.show(team_bars({"search": 10.0}))  # same kind, same subtitle: data (said in words)
+    assert sent == ["datasets", "description"]
+    assert chart.spec["description"] == "USD: search: $10.00."
     chart.show(team_bars({"search": 10.0}, subtitle="2026-05"))
-    assert sent == ["datasets", "title"]
+    assert sent == ["datasets", "description", "title"]
 
 
 def test_one_runtime_per_kernel_carries_the_offline_bundle():

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from test_overview import monthly_frame
 
-from workbench import pages
+from workbench import charts, pages
 from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.live_chart import LiveChart
@@ -150,7 +150,7 @@ def test_report_mode_shows_static_content_and_app_mode_updates_widgets_in_place(
         return pages.overview_sections(data, state)
 
     report = pages.Page(build, {"month": "2026-06", "filters": {}}, "report")
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == charts.SVG
     app = pages.Page(build, {"month": "2026-06", "filters": {}}, "app")
     chart, table = app.widget("team"), app.widget("summary")
     assert isinstance(chart, LiveChart) and isinstance(table, ipywidgets.HTML)
@@ -366,6 +366,7 @@ def test_a_view_that_fails_is_reported_beside_the_controls():
     box.children[1].value = "Azure"
     status = box.children[-1].value
     assert "could not show this view" in status and "&lt;b&gt;no&lt;/b&gt; such view" in status
+    assert "role='alert'" in status  # said to a screen reader as well, not only shown in red
     box.children[1].value = "AWS"
     assert box.children[-1].value == "" and "provider = AWS" in app.sections["team"].to_dict()["title"]["subtitle"][0]
 

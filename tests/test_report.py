@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from browser import (
     A4_PRINT_WIDTH,
+    ACCESSIBILITY_PROBLEMS,
     ERROR_TEXT,
     PRINT_OVERFLOW,
     browser,
@@ -53,14 +54,16 @@ def open_offline(pack: Path) -> dict:
         page, blocked = guarded_page(b, ("file://",))
         page.goto((pack / "index.html").as_uri())
         links = page.locator("a[href$='.html']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-        seen["index.html"] = {"text": page.inner_text("body"), "marks": chart_marks(page)}
+        seen["index.html"] = {"text": page.inner_text("body"), "marks": chart_marks(page),
+                              "accessibility": page.evaluate(ACCESSIBILITY_PROBLEMS)}
         for href in links:
             page.goto((pack / href).as_uri())
             seen[href] = {"text": page.inner_text("body"), "marks": chart_marks(page),
                           "code": page.locator(".jp-CodeCell .jp-InputArea, .jp-InputPrompt").count(),
                           "scripts": page.locator("script").count(),
                           # a chart left to JavaScript (the default Altair HTML) renders nothing here
-                          "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count()}
+                          "unrendered": page.locator("[id^='altair-viz'], .vega-embed").count(),
+                          "accessibility": page.evaluate(ACCESSIBILITY_PROBLEMS)}
         # As printed on A4 (the width between the margins): nothing cut off, nothing scrolls.
         page.emulate_media(media="print")
         page.set_viewport_size({"width": A4_PRINT_WIDTH, "height": 1000})
@@ -228,9 +231,9 @@ def test_index_lists_failures_with_their_error():
     out = report_index.index_html(manifest, credits)
     assert "+$3.0k vs 2026-04 (net USD credits then)" in out
     # a pack made without PDFs has no PDF column, and says so
-    assert "<th>PDF</th>" in out
+    assert '<th scope="col">PDF</th>' in out
     out = report_index.index_html({**manifest, "pdf": {"enabled": False, "warning": None}}, head)
-    assert "<th>PDF</th>" not in out and "No PDFs: this pack was made without them" in out
+    assert ">PDF</th>" not in out and "No PDFs: this pack was made without them" in out
 
 
 def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):
@@ -241,12 +244,86 @@ def test_pdfs_that_cannot_be_joined_give_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == [tmp_path / "a.pdf"]  # nothing half-written left
 
 
+def structure(reader: PdfReader) -> list[tuple[str, str]]:
+    """The tagged PDF's structure elements in reading order, as (type, alternative text)."""
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, dict) and node.get("/Type") not in ("/MCR", "/OBJR"):
+            if "/S" in node:
+                found.append((str(node["/S"]), str(node.get("/Alt", ""))))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    return found
+
+
+def page_structure_keys(reader: PdfReader) -> tuple[list[int], list[int]]:
+    """(every page's and link's structure key, the keys the parent tree holds)."""
+    used = [pg["/StructParents"] for pg in reader.pages if "/StructParents" in pg]
+    used += [a.get_object()["/StructParent"] for pg in reader.pages
+             for a in pg.get("/Annots", []) if "/StructParent" in a.get_object()]
+    held = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"][::2]
+    return sorted(used), sorted(held)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_pack_pdf_keeps_the_tags_of_its_parts(tmp_path):
+    """pypdf's append dropped the structure Chromium prints (headings, tables, figures with
+    their alternative text), the language and the title: the pack a reader gets by email
+    was untagged while each page's PDF was tagged."""
+    parts = []
+    for name, body in (("cover", '<h1>Monthly report 2026-05</h1><p><a href="a.html">a</a></p>'),
+                       ("page", '<h1>Spend overview</h1><svg role="img" aria-label="Which teams '
+                                'spent it? USD: search: $300.00" width="50" height="20"><rect width="50" '
+                                'height="20" fill="#1f4e79"/></svg>'
+                                '<h2>Inputs</h2><p><a href="b.html">b</a></p>')):
+        (tmp_path / f"{name}.html").write_text(f'<!DOCTYPE html><html lang="en"><head><title>'
+                                               f'{name.title()}</title></head><body>{body}</body></html>')
+        render.print_pdf(tmp_path / f"{name}.html", tmp_path / f"{name}.pdf", "/usr/bin/chromium")
+        parts.append(tmp_path / f"{name}.pdf")
+    render.merge_pdfs(parts, tmp_path / "pack.pdf")
+    pack = PdfReader(tmp_path / "pack.pdf")
+    root = pack.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"
+    assert pack.metadata["/Title"] == "Cover" and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    tags = structure(pack)
+    assert [t for t, _ in tags if t in ("/Document", "/Part", "/H1", "/H2")] == [
+        "/Document", "/Part", "/H1", "/Part", "/H1", "/H2"]
+    assert ("/Figure", "Which teams spent it? USD: search: $300.00") in tags
+    used, held = page_structure_keys(pack)
+    assert len(used) == len(set(used)) == 4 and set(used) <= set(held)
+
+
 def test_index_says_why_there_is_no_single_pdf():
     head = pd.DataFrame(columns=["currency"])
     manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
                 "pdf": {"warning": None}, "inputs": [], "missing_inputs": [], "notebooks": [],
                 "pack_pdf": {"path": None, "pages": None, "error": "pack.pdf: could not join"}}
     assert "No single PDF of the pack: pack.pdf: could not join" in report_index.index_html(manifest, head)
+
+
+def test_index_links_and_tables_are_named_for_a_screen_reader():
+    """Every page's PDF link read "PDF" alone, and the index's tables had no name."""
+    head = pd.DataFrame(columns=["currency"])
+    pages = [{"title": t, "status": "ok", "html": f"{n}.html", "pdf": f"{n}.pdf", "seconds": 1.0}
+             for n, t in (("00_overview", "Spend overview"), ("10_units", "Unit costs"))]
+    manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
+                "pdf": {"warning": None}, "inputs": [], "missing_inputs": [], "notebooks": pages}
+    page = report_index.index_html(manifest, head)
+    links = re.findall(r'<a href="([^"]+\.pdf)" aria-label="([^"]+)">PDF</a>', page)
+    assert links == [("00_overview.pdf", "Spend overview (PDF)"), ("10_units.pdf", "Unit costs (PDF)")]
+    for table in re.findall(r"<table\b[^>]*>.*?</table>", page, re.S):
+        named = re.search(r'aria-labelledby="([^"]+)"', table).group(1)
+        assert f'id="{named}"' in page
+        heads = re.findall(r"<th\b[^>]*>", table)
+        assert heads and all('scope="col"' in h for h in heads)
 
 
 # -- the pack, end to end -----------------------------------------------------------------------
@@ -311,6 +388,11 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
                                             for pg in PdfReader(out / "00_overview.pdf").pages]
     assert "Monthly report 2025-03: inputs" in text[-1] and "focus.csv" in text[-1]  # the appendix
     assert 'href="pack-2025-03.pdf"' in (out / "index.html").read_text()
+    # tagged as its pages are: every chart a figure whose alternative text is its title
+    assert reader.trailer["/Root"]["/Lang"] == "en" and reader.metadata["/Title"] == "Monthly report 2025-03"
+    figures = [alt for tag, alt in structure(reader) if tag == "/Figure"]
+    titles = [alt for tag, alt in structure(PdfReader(out / "00_overview.pdf")) if tag == "/Figure"]
+    assert len(titles) >= 9 and figures == titles and "Which teams spent it?" in " ".join(titles)
 
     seen = open_offline(out)
     assert seen["blocked"] == []
@@ -323,6 +405,7 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
     assert page["code"] == 0 and page["scripts"] == 0 and "page.show(" not in page["text"]
     assert len(page["marks"]) >= 9 and all(m > 0 for m in page["marks"])
     assert not ERROR_TEXT.search(page["text"])
+    assert page["accessibility"] == [] and seen["index.html"]["accessibility"] == []
     assert ("No team tag in the billing data (keys tried: team, owner_team, squad, group)"
             in page["text"]) and "The data carries no tags at all." in page["text"]
     assert "No data for the month before 2025-03" in page["text"]
@@ -366,11 +449,13 @@ def test_sample_pack_renders_offline(sample_pack):
         assert page["code"] == 0 and page["scripts"] == 0 and page["unrendered"] == 0, name
         assert all(m > 0 for m in page["marks"]), name  # every chart drew its marks
         assert page["print_overflow"] == [], name
+        assert page["accessibility"] == [], name
         assert not ERROR_TEXT.search(page["text"]), (name, ERROR_TEXT.search(page["text"]))
     assert len(seen["00_overview.html"]["marks"]) >= 9
     overview = seen["00_overview.html"]["text"]
     assert "Which teams spent it?" in overview and "What changed most since last month?" in overview
     assert f"Monthly report {manifest['month']}" in seen["index.html"]["text"]
+    assert seen["index.html"]["accessibility"] == []
 
 
 def test_an_empty_month_is_refused_not_taken_as_the_default(third_party_pack):

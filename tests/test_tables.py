@@ -105,7 +105,7 @@ def test_table_formats_each_row_in_its_own_currency():
                        "change": [-10.0, 20.0], "pct": [0.5, float("nan")]})
     out = tables.table(df, money_cols=["cost"], signed_cols=["change"], percent_cols=["pct"],
                        labels={"cost": "this month"}, title="A <title>")
-    assert '<th class="num">this month</th>' in out and "<th>currency</th>" in out
+    assert '<th scope="col" class="num">this month</th>' in out and '<th scope="col">currency</th>' in out
     assert "$1.5k" in out and "\u20ac2.5k" in out and "-$10.00" in out and "+\u20ac20.00" in out
     assert "+50.0%" in out and "n/a" in out
     assert "A &lt;title&gt;" in out  # escaped

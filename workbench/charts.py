@@ -11,7 +11,9 @@ redraws a chart of the same kind by swapping its data.
 from __future__ import annotations
 
 import functools
+import html
 import os
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -26,6 +28,9 @@ FONT = "Helvetica, Arial, sans-serif"
 PALETTE = ["#1f4e79", "#e07b39", "#3a9d8f", "#c44e52", "#8172b2", "#937860", "#da8bc3",
            "#8c8c8c", "#ccb974", "#64b5cd"]
 UP, DOWN = "#c44e52", "#3a9d8f"  # spend up is bad news, spend down is good news
+# Contrast on white (WCAG 2.1 AA): text at least 4.5:1, bars at least 3:1 (every colour here).
+MUTED = "#666"  # 5.7:1
+EARLIER = ("#7690b4", "#4a6d96")  # the comparison's last year and previous month: 3.3, 5.4:1
 MODES = ("report", "app")
 SPARSE_DAYS = 7  # a daily trend with this many days or fewer draws large points
 # Encodings are channel objects (alt.Text(...)), never shorthand strings: Altair resolves a
@@ -194,7 +199,8 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 def use(mode: str) -> None:
-    """Pick the offline renderer: 'report' -> inline SVG, 'app' -> a live chart widget.
+    """Pick the offline renderer: 'report' -> inline SVG with a text alternative, 'app' ->
+    a live chart widget.
 
     Either way any chart a notebook displays, even a plain `alt.Chart`, loads nothing
     from a CDN (Altair's default HTML output does).
@@ -203,12 +209,65 @@ def use(mode: str) -> None:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     alt.theme.enable(THEME)
     if mode == "report":
-        alt.renderers.enable("svg")
+        alt.renderers.enable(SVG)
     else:
         alt.renderers.enable(LIVE)
 
 
 LIVE = "workbench-live"
+SVG = "workbench-svg"
+
+
+def text_alternative(spec: dict) -> str:
+    """What a chart shows, in words: its title and subtitle, then its `description` (each
+    bar's name and exact amount, ...): "Which teams spent it? (2026-06, effective cost).
+    USD: search: $300.00, chat: $120.50." The accessible name of the chart, in a page and
+    in its PDF, where a reader who cannot see the bars hears the amounts instead; the apps
+    make the same text in the browser (assets/live_chart.js)."""
+    raw = spec.get("title")
+    params = raw if isinstance(raw, dict) else {"text": raw or ""}
+
+    def lines(value) -> str:
+        return " ".join(value) if isinstance(value, list) else str(value or "")
+
+    text, sub = lines(params.get("text")), lines(params.get("subtitle"))
+    head = f"{text} ({sub})" if sub else text
+    said = str(spec.get("description") or "")
+    if not (head and said):
+        return head or said
+    return f"{head}{'' if head.endswith(('.', '?', '!')) else '.'} {said}"
+
+
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+
+
+def accessible_svg(svg: str, label: str) -> str:
+    """`svg` as one image to assistive technology: role="img" and `label` on its root.
+
+    Vega marks each bar with a float ("cost: 1234.5599") and each axis with its scale; a
+    reader needs the question and the exact amounts instead. A chart's PDF keeps it as a
+    figure with `label` as its alternative text (Chromium tags the PDF from these roles).
+    """
+    root = _SVG_ROOT.search(svg)
+    if root is None or not label:
+        return svg
+    tag = root.group(0)
+    tag = tag[:-1].rstrip("/") + f' role="img" aria-label="{html.escape(label)}">'
+    return svg[:root.start()] + tag + svg[root.end():]
+
+
+def _svg_renderer(spec: dict, **metadata) -> dict:
+    """Altair's SVG (vl-convert, offline) with the chart's text alternative on it."""
+    import importlib
+
+    # Altair's own renderer, of the Vega-Lite version it speaks (altair.vegalite.v6, ...)
+    display = importlib.import_module(f"altair.vegalite.{alt.SCHEMA_VERSION.split('.')[0]}.display")
+    bundle = display.svg_renderer(spec, **metadata)
+    bundle["image/svg+xml"] = accessible_svg(bundle["image/svg+xml"], text_alternative(spec))
+    return bundle
+
+
+alt.renderers.register(SVG, _svg_renderer)
 
 
 def _live_renderer(spec: dict, **_) -> tuple[dict, dict]:
@@ -246,18 +305,23 @@ CURRENCY_HEADER = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=
 
 def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.DataFrame],
                   panel: alt.LayerChart, question: str, subtitle: str | None = None,
-                  shared_x: bool = False, name: str | None = None) -> alt.TopLevelMixin:
+                  shared_x: bool = False, name: str | None = None,
+                  say: Callable[[pd.DataFrame], str] | None = None) -> alt.TopLevelMixin:
     """One panel per currency, headed by its code: amounts of two currencies never share an
     axis. The panels are one faceted chart, so the number of currencies is data: an app
     redraws a chart that goes from two currencies to one in place.
 
     `prepare(rows of one currency, currency)` gives the panel's rows; `panel` draws them.
     `name`: the column of names the bars are labelled by (their axis labels become LABEL).
+    `say(prepared rows of one currency)`: what its panel shows in words, for the chart's
+    text alternative (its `description`: see accessible_svg).
     """
     if df.empty:  # still subtitled: a reader must see which selection has no spend
         return empty(question, "no spend in this selection", subtitle)
-    data = pd.concat([prepare(sub, cur).assign(currency=cur)
-                      for cur, sub in df.groupby("currency", sort=True)], ignore_index=True)
+    parts = [prepare(sub, cur).assign(currency=cur)
+             for cur, sub in df.groupby("currency", sort=True)]
+    data = pd.concat(parts, ignore_index=True)
+    description = " ".join(f"{p['currency'].iloc[0]}: {say(p)}." for p in parts) if say else ""
     for col in data.columns:  # amounts are drawn as floats (their texts were made exact)
         if data[col].dtype == object and any(isinstance(v, Decimal) for v in data[col]):
             data[col] = data[col].astype(float)
@@ -267,14 +331,16 @@ def _per_currency(df: pd.DataFrame, prepare: Callable[[pd.DataFrame, str], pd.Da
     # whole chart, which was a third of the time to build a view.
     scale = alt.ScaleResolveMap(x="shared" if shared_x else "independent", y="independent")
     return panel.facet(row=alt.Row("currency:N", title=None, header=CURRENCY_HEADER), data=data,
-                       resolve=alt.Resolve(scale=scale), title=_title(question, subtitle))
+                       resolve=alt.Resolve(scale=scale), title=_title(question, subtitle),
+                       description=description or alt.Undefined)
 
 
 def empty(question: str, reason: str, subtitle: str | None = None) -> alt.Chart:
     """A titled chart that says why there is nothing to show (still renders as a chart)."""
     data = pd.DataFrame({"text": [reason]})
-    return (alt.Chart(data).mark_text(fontSize=13, color="#777")
-            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question, subtitle)))
+    return (alt.Chart(data).mark_text(fontSize=13, color=MUTED)
+            .encode(text=alt.Text("text:N")).properties(width=WIDTH, height=60, title=_title(question, subtitle),
+                                                     description=reason))
 
 
 def _with_labels(df: pd.DataFrame, value: str, cur: str) -> pd.DataFrame:
@@ -321,7 +387,14 @@ def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
             sub.loc[other_row, "rank"] = len(sub) + 1
         return sub
 
-    return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle, name=dim)
+    return _per_currency(df, prepare, _bar_panel(dim, value), question, subtitle, name=dim,
+                         say=lambda sub: _listed(sub, dim))
+
+
+def _listed(sub: pd.DataFrame, name: str, amount: str = "exact") -> str:
+    """Each bar of a panel in its order, by its full name with its exact amount."""
+    rows = sub.sort_values("rank")
+    return ", ".join(f"{n}: {a}" for n, a in zip(rows[name], rows[amount], strict=True))
 
 
 def _other(rest: pd.DataFrame) -> str:
@@ -373,13 +446,24 @@ def movers(df: pd.DataFrame, label: str, question: str, subtitle: str | None = N
         sub["change"] = sub["change"].astype(float)
         sub["rank"] = sub["change"].rank(ascending=False, method="first")
         # No percentage of a base of 0 (new) or below (a credit that ended): the base instead.
-        sub["bar_text"] = [f"{a} ({p})" if p != "n/a" else
-                           f"{a} (new)" if before == 0 else f"{a} (was {money(before, cur)})"
-                           for a, p, before in zip(sub["amount"], sub["pct"], sub["previous"],
-                                                   strict=True)]
+        sub["bar_text"] = _changes(sub["amount"], sub["pct"], sub["previous"], cur)
+        # said in words too: a reader who cannot tell the bars' red from green hears "up"
+        sub["said"] = [f"{'up' if c > 0 else 'down'} {t}" for c, t in
+                       zip(sub["change"], _changes(sub["exact"], sub["pct"], sub["previous"], cur,
+                                                   exact=True), strict=True)]
         return sub
 
-    return _per_currency(df, prepare, _movers_panel(label), question, subtitle, name=label)
+    return _per_currency(df, prepare, _movers_panel(label), question, subtitle, name=label,
+                         say=lambda sub: _listed(sub, label, "said"))
+
+
+def _changes(amounts, pcts, previous, cur: str, exact: bool = False) -> list[str]:
+    """"+$1.2k (+4.0%)"; no percentage of a base of 0 (new) or below (a credit that ended):
+    the base instead."""
+    base = money_exact if exact else money
+    return [f"{a} ({p})" if p != "n/a" else f"{a} (new)" if before == 0
+            else f"{a} (was {base(before, cur)})"
+            for a, p, before in zip(amounts, pcts, previous, strict=True)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -402,13 +486,14 @@ def _movers_panel(label: str) -> alt.LayerChart:
 
 def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
           subtitle: str | None = None) -> alt.TopLevelMixin:
-    """Daily cost line with the report month shaded (end exclusive).
+    """Daily cost line with the report month shaded (end exclusive), its start marked by a
+    dashed line and its name: the shade alone (1.1:1 on white) is seen by few.
 
     The shaded band is one more row per currency (kind "month") beside the daily rows (kind
-    "day"), so that both layers draw from the panel's one data set.
+    "day"), so that every layer draws from the panel's one data set.
     """
     band = {"kind": "month", "start": pd.Timestamp(month_start),
-            "end": pd.Timestamp(month_end) - pd.Timedelta(days=1)}
+            "end": pd.Timestamp(month_end) - pd.Timedelta(days=1), "month": month_start[:7]}
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         sub = _with_labels(_exact_per_day(sub), "cost", cur)  # one currency: safe to add
@@ -421,14 +506,33 @@ def trend(daily: pd.DataFrame, month_start: str, month_end: str, question: str,
     charged = daily[daily["cost"].notna() & (daily["cost"] != 0)]
     days = charged.groupby("currency")["date"].nunique().max() if len(charged) else 0
     panel = _trend_panel(days <= SPARSE_DAYS)
-    return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True)
+    return _per_currency(daily, prepare, panel, question, subtitle, shared_x=True,
+                         say=_trend_said)
+
+
+def _trend_said(sub: pd.DataFrame) -> str:
+    """A daily line in words: the days it runs over, its highest and lowest day, and its
+    last day (each to the cent)."""
+    days = sub[(sub["kind"] == "day") & sub["cost"].notna()].sort_values("date")
+    if days.empty:
+        return "no charges"
+
+    def day(row) -> str:
+        return f"{row['exact']} on {row['date']:%Y-%m-%d}"
+
+    high, low = days.loc[days["cost"].idxmax()], days.loc[days["cost"].idxmin()]
+    return (f"daily cost from {days['date'].iloc[0]:%Y-%m-%d} to {days['date'].iloc[-1]:%Y-%m-%d}, "
+            f"highest {day(high)}, lowest {day(low)}, last {day(days.iloc[-1])}")
 
 
 @functools.lru_cache(maxsize=2)
 def _trend_panel(sparse: bool = False) -> alt.LayerChart:
-    shade = (alt.Chart().transform_filter("datum.kind == 'month'")
-             .mark_rect(color="#1f4e79", opacity=0.08)
-             .encode(x=alt.X("start:T", title=None), x2=alt.X2("end:T")))
+    month = alt.Chart().transform_filter("datum.kind == 'month'")
+    shade = month.mark_rect(color="#1f4e79", opacity=0.08).encode(
+        x=alt.X("start:T", title=None), x2=alt.X2("end:T"))
+    start = month.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.X("start:T"))  # 3.5:1
+    name = month.mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=11, color=MUTED).encode(
+        x=alt.X("start:T"), y=alt.value(0), text=alt.Text("month:N"))
     # Points as well: a single day of data is a point, where a line draws nothing.
     line = alt.Chart().transform_filter("datum.kind == 'day'").mark_line(
         point=alt.OverlayMarkDef(size=60 if sparse else 10, filled=True, clip=False,
@@ -436,7 +540,7 @@ def _trend_panel(sparse: bool = False) -> alt.LayerChart:
         x=alt.X("date:T", title=None),
         y=alt.Y("cost:Q", title="Effective cost per day", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip("date:T"), alt.Tooltip("exact:N", title="cost")])
-    return alt.layer(shade, line).properties(width=WIDTH, height=220)
+    return alt.layer(shade, start, name, line).properties(width=WIDTH, height=220)
 
 
 def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = None
@@ -460,7 +564,8 @@ def comparison(headline: pd.DataFrame, question: str, subtitle: str | None = Non
         sub["rank"] = sub["period"].map(order.index)
         return sub
 
-    return _per_currency(df, prepare, _comparison_panel(tuple(order)), question, subtitle)
+    return _per_currency(df, prepare, _comparison_panel(tuple(order)), question, subtitle,
+                         say=lambda sub: _listed(sub, "bar"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -470,7 +575,7 @@ def _comparison_panel(order: tuple[str, ...]) -> alt.LayerChart:
         x=alt.X("cost:Q", title="Effective cost", axis=AMOUNT_AXIS),
         tooltip=[alt.Tooltip("bar:N", title="period"), alt.Tooltip("exact:N", title="cost")])
     bars = base.mark_bar().encode(color=alt.Color(
-        "period:N", scale=alt.Scale(domain=list(order), range=["#b8c7d9", "#8aa3c0", PALETTE[0]]),
+        "period:N", scale=alt.Scale(domain=list(order), range=[*EARLIER, PALETTE[0]]),
         legend=None))
     # As on the other bars: a month of net credits is labelled from zero, not on its dark bar.
     text = base.transform_calculate(label_x="max(datum.cost, 0)").mark_text(

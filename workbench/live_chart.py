@@ -5,8 +5,9 @@ Altair's JupyterChart re-embeds the whole chart on every change and, offline, sh
 
 - `VegaRuntime`: one widget per kernel whose module is the offline Vega bundle; it hands
   Vega to the charts of the page, so the library is sent and parsed once.
-- `LiveChart`: a small widget holding a chart as three parts (`split_spec`): its shape,
-  its datasets under stable names, and its title. When only data or title change (a
+- `LiveChart`: a small widget holding a chart as four parts (`split_spec`): its shape,
+  its datasets under stable names, its title, and its description (the data in words,
+  its accessible name with the title). When only data, title or description change (a
   control moved), the browser updates the running view in place (assets/live_chart.js).
 
 Nothing is loaded from a CDN: the bundle is made by vl-convert from the libraries it ships.
@@ -40,15 +41,18 @@ export default { initialize() {} };
 
 
 def split_spec(spec: dict) -> dict[str, Any]:
-    """A Vega-Lite spec (dict) as {shape, datasets, title}.
+    """A Vega-Lite spec (dict) as {shape, datasets, title, description}.
 
     Datasets are renamed in order of appearance (wb_data_0, ...) so that two charts of the
     same kind with other data have the same shape; the title's text and subtitle move to
-    `title` and leave placeholders behind (the browser binds them to signals).
+    `title` and leave placeholders behind (the browser binds them to signals). The chart's
+    description (what it shows in words: it changes with the data) is a part of its own;
+    the browser makes title and description the chart's accessible name (live_chart.js).
     """
     datasets = spec.get("datasets") or {}
     names = {old: f"wb_data_{i}" for i, old in enumerate(datasets)}
-    shape = _renamed({k: v for k, v in spec.items() if k != "datasets"}, names)
+    shape = _renamed({k: v for k, v in spec.items() if k not in ("datasets", "description")},
+                     names)
     title: dict[str, Any] = {}
     raw = shape.get("title")
     if raw is not None:
@@ -60,7 +64,7 @@ def split_spec(spec: dict) -> dict[str, Any]:
             params["subtitle"] = TITLE_PLACEHOLDER
         shape["title"] = params
     return {"shape": shape, "datasets": {names[k]: v for k, v in datasets.items()},
-            "title": title}
+            "title": title, "description": str(spec.get("description") or "")}
 
 
 def _renamed(node, names: dict[str, str]):
@@ -132,6 +136,7 @@ class LiveChart(anywidget.AnyWidget):
     shape = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
     title = traitlets.Dict().tag(sync=True)
+    description = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, spec: dict | None = None, **kwargs):
         runtime()
@@ -155,6 +160,8 @@ class LiveChart(anywidget.AnyWidget):
         spec = json.loads(json.dumps(self.shape))
         if self.datasets:
             spec["datasets"] = self.datasets
+        if self.description:
+            spec["description"] = self.description
         if "title" in spec:
             spec["title"] = {**spec["title"], **self.title}
         return spec

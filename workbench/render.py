@@ -170,15 +170,24 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 1
 
 
 def merge_pdfs(parts: list[Path], out: Path) -> int:
-    """Concatenate PDFs into one (written beside, then moved into place); returns its pages."""
-    from pypdf import PdfWriter
+    """Concatenate PDFs into one (written beside, then moved into place); returns its pages.
+
+    When every part is tagged (Chromium tags what it prints: headings, tables, figures with
+    their alternative text), so is the whole: a screen reader reads the pack as it reads
+    each page, in order, in its language, under the first part's title.
+    """
+    from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PyPdfError
 
     tmp = out.with_name(f".{out.name}.partial")
     try:
+        readers = [PdfReader(str(part)) for part in parts]
         writer = PdfWriter()
-        for part in parts:
-            writer.append(str(part))
+        if readers and all("/StructTreeRoot" in r.trailer["/Root"] for r in readers):
+            _join_tagged(readers, writer)
+        else:
+            for reader in readers:
+                writer.append(reader)
         with open(tmp, "wb") as fh:
             writer.write(fh)
         pages = len(writer.pages)
@@ -189,3 +198,70 @@ def merge_pdfs(parts: list[Path], out: Path) -> int:
         tmp.unlink(missing_ok=True)
     return pages
 
+
+def _numbers(tree) -> list:
+    """A number tree's /Nums as one flat [key, value, ...] list (its /Kids walked in order)."""
+    tree = tree.get_object()
+    flat = list(tree.get("/Nums", []))
+    for kid in tree.get("/Kids", []):
+        flat += _numbers(kid)
+    return flat
+
+
+def _join_tagged(readers: list, writer) -> None:
+    """Every page of `readers` into `writer` with their structure trees as one: each part's
+    document element becomes a /Part of one /Document, and the keys by which pages and
+    links find their structure (/StructParents, /StructParent) move past the parts before."""
+    from pypdf.generic import (
+        ArrayObject,
+        BooleanObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+    )
+
+    document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
+                                 NameObject("/S"): NameObject("/Document")})
+    document_ref = writer._add_object(document)
+    nums, parts, offset = ArrayObject(), ArrayObject(), 0
+    for reader in readers:
+        tree = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+        for page in reader.pages:
+            added = writer.add_page(page)  # pypdf leaves /StructParents out: set it again
+            if "/StructParents" in page:
+                added[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
+            for annot in added.get("/Annots", []):
+                annot = annot.get_object()
+                if "/StructParent" in annot:
+                    annot[NameObject("/StructParent")] = NumberObject(annot["/StructParent"] + offset)
+        kids = tree.get("/K")
+        for elem in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            elem.get_object().pop("/P", None)  # not the part's own root: cloned, it is this one
+            part = elem.clone(writer)
+            part.get_object()[NameObject("/P")] = document_ref
+            if part.get_object().get("/S") == "/Document":
+                part.get_object()[NameObject("/S")] = NameObject("/Part")
+            parts.append(part.indirect_reference or part)
+        flat = _numbers(tree["/ParentTree"]) if "/ParentTree" in tree else []
+        for key, value in zip(flat[::2], flat[1::2], strict=True):
+            nums += [NumberObject(key + offset), value.clone(writer)]
+        offset += int(tree.get("/ParentTreeNextKey", max(flat[::2], default=-1) + 1))
+    root = DictionaryObject({
+        NameObject("/Type"): NameObject("/StructTreeRoot"), NameObject("/K"): document_ref,
+        NameObject("/ParentTree"): writer._add_object(DictionaryObject({NameObject("/Nums"): nums})),
+        NameObject("/ParentTreeNextKey"): NumberObject(offset)})
+    root_ref = writer._add_object(root)
+    document[NameObject("/P")] = root_ref
+    document[NameObject("/K")] = parts
+    first = readers[0].trailer["/Root"]
+    catalog = writer._root_object
+    catalog[NameObject("/StructTreeRoot")] = root_ref
+    catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+    catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    if "/Lang" in first:
+        catalog[NameObject("/Lang")] = first["/Lang"]
+        document[NameObject("/Lang")] = first["/Lang"]
+    title = (readers[0].metadata or {}).get("/Title")
+    if title:
+        writer.add_metadata({"/Title": title})

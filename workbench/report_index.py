@@ -80,14 +80,21 @@ def _pages(notebooks: list[dict], pdf: bool = True) -> str:
             page = _td(r["title"])
             error = f"failed: {r['error']}"
             status = _td(error, f'<span class="wb-failed">{_e(error)}</span>')
-        link = (_td("PDF", f'<a href="{_e(r["pdf"])}">PDF</a>') if r.get("pdf")
+        # every row's link reads "PDF": its name says which page it is
+        link = (_td("PDF", f'<a href="{_e(r["pdf"])}" aria-label="{_e(r["title"])} (PDF)">PDF</a>')
+                if r.get("pdf")
                 else _td(f"no PDF: {r['pdf_error']}") if r.get("pdf_error") else _td(""))
         secs = "" if r.get("seconds") is None else f"{r['seconds']:.1f} s"
         cell = link if pdf else ""
         rows.append(f'<tr>{page}{cell}{status}<td class="num">{_e(secs)}</td></tr>')
-    head = "<th>PDF</th>" if pdf else ""
-    return (f'<table class="wb-table"><thead><tr><th>page</th>{head}<th>status</th>'
-            f'<th>time</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    head = _heads(["page", "PDF", "status", "time"] if pdf else ["page", "status", "time"])
+    return (f'<table class="wb-table" aria-labelledby="wb-pages"><thead>{head}</thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _heads(names: list[str]) -> str:
+    """A table's header row: one column header (scope="col") per name."""
+    return "<tr>" + "".join(f'<th scope="col">{_e(n)}</th>' for n in names) + "</tr>"
 
 
 def _pack(pack: dict | None) -> str:
@@ -104,7 +111,8 @@ def _inputs(manifest: dict) -> str:
             f"<td><code>{_e(i['sha256'][:16])}</code></td></tr>" for i in manifest["inputs"]]
     rows += [f"<tr>{_td(m['kind'])}{_td(m['path'])}{_td(m['reason'])}</tr>"
              for m in manifest["missing_inputs"]]
-    return ('<table class="wb-table"><thead><tr><th>input</th><th>path</th><th>sha256 or what is missing</th></tr>'
+    return (f'<table class="wb-table" aria-labelledby="wb-inputs">'
+            f'<thead>{_heads(["input", "path", "sha256 or what is missing"])}'
             f'</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -195,10 +203,10 @@ def index_html(manifest: dict, head: pd.DataFrame, part: str = "index") -> str:
 {covered}
 {_figures(head)}
 {''.join(notes)}
-<h2>Pages</h2>
+<h2 id="wb-pages">Pages</h2>
 {_pack(manifest.get('pack_pdf')) if part == "index" else ""}
 {_pages(manifest['notebooks'], pdf)}"""
-    inputs = f"<h2>Inputs</h2>\n{_inputs(manifest)}\n{_load_warnings(manifest)}"
+    inputs = f'<h2 id="wb-inputs">Inputs</h2>\n{_inputs(manifest)}\n{_load_warnings(manifest)}'
     where = {"index": "listed above", "cover": "listed on the last pages",
              "inputs": "listed above"}[part]
     body = {"index": f"{summary}\n{inputs}", "cover": summary,

@@ -175,7 +175,7 @@ def table(df: pd.DataFrame, money_cols: Mapping[str, str] | Iterable[str] = (),
     labels = dict(labels or {})
     fmt = money_exact if exact else money
     numeric = set(money_cols) | percent_cols | signed_cols  # headed right, over their amounts
-    head = "".join(("<th class=\"num\">" if c in numeric else "<th>")
+    head = "".join(("<th scope=\"col\" class=\"num\">" if c in numeric else "<th scope=\"col\">")
                    + f"{html.escape(labels.get(c, str(c)))}</th>" for c in df.columns)
     rows = []
     for rec in df.to_dict("records"):

@@ -67,11 +67,12 @@ def controls(page, filters: tuple[str, ...] = ("provider", "team"), prefetch: bo
         return (near + others)[:PREFETCH_LIMIT]
 
     def changed(_=None) -> None:
-        status.value = "<span style='color:#777'>updating...</span>"
+        # roles make a screen reader say what sighted visitors see beside the controls
+        status.value = "<span role='status' style='color:#666'>updating...</span>"
         try:
             page.update(month=month.value, filters=chosen_filters())
         except Exception as exc:  # a visitor sees why, not a frozen page (tracebacks are hidden)
-            status.value = (f"<span style='color:#a33'>could not show this view: "
+            status.value = (f"<span role='alert' style='color:#a33'>could not show this view: "
                             f"{html.escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}</span>")
             return
         status.value = ""

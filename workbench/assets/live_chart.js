@@ -1,7 +1,8 @@
 // A live Vega-Lite chart that redraws by swapping its data, not by re-embedding.
 //
-// The kernel sends three parts (see live_chart.py): `shape` (the spec without its data and
-// title text), `datasets` (rows by stable name) and `title` ({text, subtitle}). A change of
+// The kernel sends four parts (see live_chart.py): `shape` (the spec without its data and
+// title text), `datasets` (rows by stable name), `title` ({text, subtitle}) and
+// `description` (what the chart shows in words). A change of
 // data or title only updates the running Vega view (view.data, title signals): no compile,
 // no parse, no new DOM. A change of shape (another kind of chart, such as "no spend in this
 // selection") embeds the chart again. Vega itself comes from the page's one runtime widget
@@ -35,6 +36,17 @@ function titleSignals(vg, title) {
   return true;
 }
 
+// The chart's accessible name: its title, subtitle and what it shows in words (the kernel's
+// `description`, charts.py). Vega puts it on the container, as role graphics-document.
+function label(model) {
+  const title = model.get("title") ?? {};
+  const sub = Array.isArray(title.subtitle) ? title.subtitle.join(" ") : (title.subtitle ?? "");
+  const head = sub ? `${title.text ?? ""} (${sub})` : (title.text ?? "");
+  const said = model.get("description") ?? "";
+  if (!(head && said)) return head || said;
+  return `${head}${/[.?!]$/.test(head) ? "" : "."} ${said}`;
+}
+
 function showError(el, error) {
   el.textContent = "This chart could not be drawn: " + (error?.message ?? error);
   el.style.color = "#a33";
@@ -66,7 +78,12 @@ async function render({ model, el }) {
     if (view) view.finalize();
     const result = await vegaEmbed(el, spec, {
       renderer: "svg", actions: false, mode: "vega-lite",
-      patch: (vg) => { resizable(vg); titled = titleSignals(vg, title); return vg; },
+      patch: (vg) => {
+        resizable(vg);
+        titled = titleSignals(vg, title);
+        vg.description = label(model);
+        return vg;
+      },
     });
     view = result.view;
     shown = JSON.stringify(shape);
@@ -80,6 +97,7 @@ async function render({ model, el }) {
       const title = model.get("title") ?? {};
       view.signal(TITLE, title.text ?? "").signal(SUBTITLE, title.subtitle ?? "");
     }
+    view.description(label(model));
     await view.runAsync();
   };
 
@@ -99,11 +117,13 @@ async function render({ model, el }) {
   model.on("change:shape", schedule);
   model.on("change:datasets", schedule);
   model.on("change:title", schedule);
+  model.on("change:description", schedule);
   schedule();
   return () => {
     model.off("change:shape", schedule);
     model.off("change:datasets", schedule);
     model.off("change:title", schedule);
+    model.off("change:description", schedule);
     if (view) view.finalize();
   };
 }
