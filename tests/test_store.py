@@ -1514,3 +1514,23 @@ def test_warnings_name_a_billing_period_in_a_zone_east_of_utc_by_its_month(tmp_p
         s.ingest([str(edited)])
         (said,) = s.ingest([str(original)]).warnings
         assert "'12345678901' of Cloud / 2026-05 differ only in leading zeros" in said
+
+
+def test_provider_months_are_the_months_its_exports_hold(tmp_path, cfg, monkeypatch):
+    """A seller on a cloud's invoice holds the months of that invoice's export: new in May
+    when the cloud's April is there; a cloud whose April is not loaded holds no April."""
+    _real_reader(monkeypatch)
+
+    def month(m: str, provider: str, seller: str | None = None) -> dict:
+        return {"ProviderName": provider, "ServiceProviderName": seller or provider,
+                "InvoiceIssuerName": provider,
+                "BillingPeriodStart": f"2026-{m}-01", "BillingPeriodEnd": f"2026-{m}-28",
+                "ChargePeriodStart": f"2026-{m}-03", "ChargePeriodEnd": f"2026-{m}-04"}
+    aws = frame_file(tmp_path / "in", "aws", [month("04", "AWS"), month("05", "AWS"),
+                                              month("05", "AWS", "Datadog")])
+    azure = frame_file(tmp_path / "in", "azure", [month("03", "Azure"), month("05", "Azure")])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(aws), str(azure)])
+        assert s.provider_months() == {"AWS": {"2026-04", "2026-05"},
+                                       "Datadog": {"2026-04", "2026-05"},
+                                       "Azure": {"2026-03", "2026-05"}}
