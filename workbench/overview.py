@@ -168,8 +168,9 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             base = total(other, cur)
             row[f"{key}_month"] = other
             row[key] = base
-            gone = lacking[key].get(cur, [])
-            row[f"{key}_without"] = gone  # [] when every provider holds `other`
+            # [] when every provider holds `other`, or none does (no data then: said apart)
+            gone = [] if pd.isna(base) else lacking[key].get(cur, [])
+            row[f"{key}_without"] = gone
             row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base) or gone
                                     else exact_sum([cost, -base]))  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
