@@ -327,3 +327,41 @@ def test_a_selection_with_no_day_in_the_window_has_no_trend():
     assert win.empty
     chart = charts.trend(win, "2026-02-01", "2026-03-01", "How did daily spend move?")
     assert "no spend in this selection" in json.dumps(chart.to_dict())
+
+
+def gap_frame():
+    """USD from AWS and Azure; Azure's April export is not loaded (it has March)."""
+    rows = [("2026-03", "Azure", "Azure OpenAI", 50.0),
+            ("2026-04", "AWS", "Amazon EC2", 100.0),
+            ("2026-05", "AWS", "Amazon EC2", 110.0),
+            ("2026-05", "AWS", "Amazon Bedrock", 30.0),  # new: AWS has April, not this line
+            ("2026-05", "Azure", "Azure OpenAI", 500.0)]
+    df = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "effective_cost"])
+    return df.assign(currency="USD", team="a", tagged="yes", billed_cost=df["effective_cost"])
+
+
+def test_a_provider_with_no_data_in_the_month_compared_is_not_compared_nor_new():
+    """Azure's May against an April its data lacks is no growth: the change is n/a with
+    the provider named, and its lines are no movers; AWS's new line stays new."""
+    df = gap_frame()
+    held = overview.provider_months(df)
+    assert held["Azure"] == {"2026-03", "2026-05"}
+    usd = overview.headline(df, "2026-05", providers=held).iloc[0]
+    assert usd["cost"] == 640.0 and usd["previous"] == 100.0  # totals kept whole
+    assert math.isnan(usd["previous_change"]) and math.isnan(usd["previous_change_pct"])
+    assert usd["previous_without"] == ["Azure"] and usd["last_year_without"] == []  # no data
+    text = " ".join(overview.narrative(overview.headline(df, "2026-05", providers=held),
+                                       df.iloc[:0], df.iloc[:0].assign(label=[])))
+    assert ("not comparable with the previous month (2026-04: $100), as Azure has no data "
+            "for 2026-04") in text and "up on the previous month" not in text
+    # the selection of AWS alone compares whole
+    aws = overview.apply_filters(df, {"provider": ["AWS"]})
+    assert overview.headline(aws, "2026-05", providers=held).iloc[0]["previous_change"] == 40.0
+    mv = overview.top_movers(df, "2026-05", providers=held)
+    assert list(mv["label"]) == ["AWS / Amazon Bedrock", "AWS / Amazon EC2"]
+    assert mv.iloc[0]["previous"] == 0 and math.isnan(mv.iloc[0]["change_pct"])  # new
+    assert overview.not_compared(df, "2026-05", held) == [
+        "Azure has no data for 2026-04: its USD charges of 2026-05 ($500) are not compared "
+        "(no data for the month compared), neither new nor grown, and left out of the changes."]
+    # a currency with no data at all the month before is said apart, not per provider
+    assert overview.not_compared(df, "2026-05", held, {"USD": {"2026-05"}}) == []

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from test_overview import monthly_frame
 
-from workbench import charts, pages
+from workbench import charts, overview, pages
 from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.live_chart import LiveChart
@@ -46,6 +46,9 @@ class FakeStore:
 
     def tag_keys(self):
         return ["team"]
+
+    def provider_months(self):  # each seller its own export
+        return overview.provider_months(self._monthly)
 
     def load_warnings(self):
         return ["a.csv: an older copy of x"]
@@ -632,3 +635,20 @@ def test_a_month_one_currency_lacks_is_no_data_for_it_not_zero_spend():
     text = pages._html(feb_sec["summary"])
     assert "No EUR data for 2026-02: its EUR spend is unknown, not 0 (the data holds €50.00 in 2026-01)." in text
     assert "effective spend in EUR was" not in text
+
+
+def test_lines_of_a_provider_with_no_data_in_the_month_compared_are_not_new():
+    """Azure's April not loaded: its May lines are no "(new)" bars and no growth; the page
+    names Azure and the month, and AWS's new line stays new."""
+    from test_overview import gap_frame
+    m = gap_frame().assign(ServiceCategory="AI", workload_class="training",
+                           environment="prod")
+    daily = pd.DataFrame({"date": pd.date_range("2026-03-01", "2026-05-31"), "provider": "AWS",
+                          "team": "a", "currency": "USD", "cost": 1.0})
+    data = pages.load_overview(FakeStore(m, daily))
+    sec = pages.overview_sections(data, {"month": "2026-05", "filters": {}})
+    chart = json.dumps(sec["movers"].to_dict())
+    assert "Amazon Bedrock" in chart and "(new)" in chart and "Azure OpenAI" not in chart
+    summary = pages._html(sec["summary"])
+    assert "Azure has no data for 2026-04: its USD charges of 2026-05 ($500) are not " in summary
+    assert "not comparable with the previous month" in summary and "$640.00" in summary

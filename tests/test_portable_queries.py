@@ -102,6 +102,7 @@ def test_totals_months_and_coverage_match(engines):
     assert duck.months() == spark.months()
     assert duck.coverage() == spark.coverage()
     _same(duck.provider_coverage(), spark.provider_coverage())  # each provider's own rows
+    assert duck.provider_months() == spark.provider_months() != {}
 
 
 @pytest.mark.parametrize("dim", DERIVED_DIMS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ from browser import (
 from focus_export import write_export
 from pypdf import PdfReader
 
-from workbench import render, report, report_index, tables
+from workbench import overview, render, report, report_index, tables
 from workbench.errors import WorkbenchError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -768,3 +769,28 @@ def test_a_billing_period_in_a_zone_east_of_utc_is_its_own_months(tmp_path):
     for month in ("2025-04", "2025-05"):
         facts = report.gather(Config(root=tmp_path), [str(path)], ":memory:", month)
         assert facts["headline"]["billed_cost"].tolist() == [Decimal(str(want[month]))]
+
+
+def test_the_index_compares_no_month_a_provider_has_no_data_for(tmp_path):
+    """The headline of a currency with a provider whose data lacks the month compared gives
+    no change (it would read as growth) but names the provider and the month."""
+    from test_overview import gap_frame
+    df = gap_frame()
+    head = overview.headline(df, "2026-05", providers=overview.provider_months(df))
+    head["billed_cost"] = head["cost"]
+    manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now", "pdf": {"warning": None},
+                "inputs": [], "missing_inputs": [], "load_warnings": [], "notebooks": []}
+    out = report_index.index_html(manifest, head)
+    assert "$100.00 in 2026-04, not comparable: Azure has no data for 2026-04" in out
+    assert "+$540" not in out and "$640.00" in out
+    # from the store: a second provider whose April export is not loaded, as gather reads it
+    from workbench.config import Config
+    aws = write_export(tmp_path / "aws.csv", year=2026, month=4, months=2, currency="USD",
+                       providers=("AWS",))["months"]
+    write_export(tmp_path / "azure.csv", year=2026, month=5, currency="USD",
+                 providers=("Azure",))
+    [usd] = report.gather(Config(root=tmp_path), [str(tmp_path / "aws.csv"),
+                                                  str(tmp_path / "azure.csv")],
+                          ":memory:", "2026-05")["headline"].to_dict("records")
+    assert usd["previous"] == Decimal(str(aws["2026-04"])) and usd["previous_without"] == ["Azure"]
+    assert math.isnan(usd["previous_change"]) and usd["cost"] > Decimal(str(aws["2026-05"]))

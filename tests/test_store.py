@@ -1463,6 +1463,31 @@ def test_a_purchase_refunded_in_full_is_not_said_to_count_twice(tmp_path, cfg, m
         assert len(said) == 1 and said[0].startswith("in/twice.parquet: EffectiveCost: ")
 
 
+def test_purchases_counted_twice_are_said_once_a_file(tmp_path, cfg):
+    """An export that gets every purchase wrong says so in one warning for its file: how
+    many commitments, the first ids and the amounts per currency, not one line each."""
+    buy = {**COMMITMENT, "ChargeCategory": "Purchase", "ChargePeriodStart": "2026-05-01",
+           "ChargePeriodEnd": "2026-05-01"}
+    used = {**COMMITMENT, "PricingCategory": "Committed", "CommitmentDiscountStatus": "Used",
+            "BilledCost": "0", "ResourceId": "i-1"}
+    rows = []
+    for i in range(200):
+        cur = {"BillingCurrency": "EUR"} if i % 2 else {}
+        ids = {"CommitmentDiscountId": f"ri-{i:03d}", **cur}
+        rows += [{**buy, **ids, "BilledCost": "1200.01", "EffectiveCost": "1200.01"},
+                 {**used, **ids, "EffectiveCost": "33.33"}]
+    f = frame_file(tmp_path / "in", "every", rows)
+    with Store(":memory:", cfg) as s:
+        said = [w for w in s.ingest([str(f)]).warnings if "twice" in w]
+        assert said == [
+            f"{f}: EffectiveCost: 200 commitments ('ri-000', 'ri-001', 'ri-002' and 197 more): "
+            "their purchases are in effective cost at the price billed (€120,001.00 and "
+            "$120,001.00 in all) while their usage rows carry their amortized cost (€3,333.00 "
+            "and $3,333.00), so effective-cost figures count them twice; FOCUS gives an "
+            "amortized purchase EffectiveCost 0: ask the provider for a corrected export"]
+        assert [w for w in s.load_warnings() if "twice" in w] == said  # the report's list too
+
+
 def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monkeypatch, capsys):
     """The console table rounds as validate's summary does: half up (format's half even
     would print 2,152.34) to the currency's smallest unit (no cents on yen)."""
@@ -1536,3 +1561,23 @@ def test_warnings_name_a_billing_period_in_a_zone_east_of_utc_by_its_month(tmp_p
         s.ingest([str(edited)])
         (said,) = s.ingest([str(original)]).warnings
         assert "'12345678901' of Cloud / 2026-05 differ only in leading zeros" in said
+
+
+def test_provider_months_are_the_months_its_exports_hold(tmp_path, cfg, monkeypatch):
+    """A seller on a cloud's invoice holds the months of that invoice's export: new in May
+    when the cloud's April is there; a cloud whose April is not loaded holds no April."""
+    _real_reader(monkeypatch)
+
+    def month(m: str, provider: str, seller: str | None = None) -> dict:
+        return {"ProviderName": provider, "ServiceProviderName": seller or provider,
+                "InvoiceIssuerName": provider,
+                "BillingPeriodStart": f"2026-{m}-01", "BillingPeriodEnd": f"2026-{m}-28",
+                "ChargePeriodStart": f"2026-{m}-03", "ChargePeriodEnd": f"2026-{m}-04"}
+    aws = frame_file(tmp_path / "in", "aws", [month("04", "AWS"), month("05", "AWS"),
+                                              month("05", "AWS", "Datadog")])
+    azure = frame_file(tmp_path / "in", "azure", [month("03", "Azure"), month("05", "Azure")])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(aws), str(azure)])
+        assert s.provider_months() == {"AWS": {"2026-04", "2026-05"},
+                                       "Datadog": {"2026-04", "2026-05"},
+                                       "Azure": {"2026-03", "2026-05"}}

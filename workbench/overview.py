@@ -80,6 +80,37 @@ def holds(months: Months | None, currency: str, month: str) -> bool:
     return month in months
 
 
+def provider_months(monthly: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """The months each provider has charges in, any currency (given the data before any
+    filter): a provider with none in a month has no data for it (an export not loaded), so
+    its lines there are not comparable, neither new nor grown."""
+    if "provider" not in monthly.columns:
+        return {}
+    return {str(p): frozenset(map(str, sub)) - {NONE}
+            for p, sub in monthly.groupby("provider", sort=True)["month"]}
+
+
+def without_data(monthly: pd.DataFrame, month: str, other: str,
+                 providers: Mapping[str, Collection[str]] | None) -> dict[str, list[str]]:
+    """Per currency: the providers with its charges in `month` whose data holds nothing in
+    `other`, the month compared with (`providers` as provider_months gives them)."""
+    if not providers or "provider" not in monthly.columns:
+        return {}
+    here = monthly[monthly["month"] == month]
+    out: dict[str, list[str]] = {}
+    for (cur, prov), _ in here.groupby(["currency", "provider"], sort=True):
+        if other not in providers.get(str(prov), ()):
+            out.setdefault(str(cur), []).append(str(prov))
+    return out
+
+
+def lacking_note(providers: Sequence[str], other: str) -> str:
+    """'Azure has no data for 2026-04' (or 'Azure and GCP have ...')."""
+    names = (providers[0] if len(providers) == 1
+             else f"{', '.join(providers[:-1])} and {providers[-1]}")
+    return f"{names} {'has' if len(providers) == 1 else 'have'} no data for {other}"
+
+
 def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     """month, currency, cost."""
     out = monthly.groupby(["month", "currency"], as_index=False)[value].agg(exact_sum)
@@ -105,13 +136,17 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
 
 
 def headline(monthly: pd.DataFrame, month: str, value: str = COST,
-             months: Months | None = None) -> pd.DataFrame:
+             months: Months | None = None,
+             providers: Mapping[str, Collection[str]] | None = None) -> pd.DataFrame:
     """Per currency: the month's total, the previous month and the same month last year.
 
     A month the data holds no charge of a currency in is NaN for it (shown as n/a), never 0:
     an export missing for one currency, or a currency that starts later. `months` are the
     months the data holds before any filter (per currency: currency_months): a month there
     with no rows in `monthly` (a filter left none) is 0, not unknown.
+    A currency of the month with charges of a provider whose data (`providers`, as
+    provider_months gives them) holds nothing in the month compared has no change against
+    it (NaN): those charges would read as growth. `{key}_without` names those providers.
     """
     totals = month_totals(monthly, value)
     prev, ly = shift_month(month, -1), shift_month(month, -12)
@@ -123,6 +158,8 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             return lookup[(when, cur)]
         return 0 if holds(months, cur, when) else float("nan")
 
+    lacking = {key: without_data(monthly, month, other, providers)
+               for key, other in (("previous", prev), ("last_year", ly))}
     rows = []
     for cur in currencies:
         cost = total(month, cur)
@@ -131,13 +168,16 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             base = total(other, cur)
             row[f"{key}_month"] = other
             row[key] = base
-            row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base)
+            # [] when every provider holds `other`, or none does (no data then: said apart)
+            gone = [] if pd.isna(base) else lacking[key].get(cur, [])
+            row[f"{key}_without"] = gone
+            row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base) or gone
                                     else exact_sum([cost, -base]))  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
-            "previous_change_pct", "last_year_month", "last_year", "last_year_change",
-            "last_year_change_pct"]
+            "previous_change_pct", "previous_without", "last_year_month", "last_year",
+            "last_year_change", "last_year_change_pct", "last_year_without"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -188,13 +228,19 @@ def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) ->
 
 
 def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DIMS, n: int = 10,
-               value: str = COST) -> pd.DataFrame:
+               value: str = COST, providers: Mapping[str, Collection[str]] | None = None
+               ) -> pd.DataFrame:
     """The n largest changes (either direction) against the previous month, per currency.
 
     label, *dims, currency, previous, cost, change, change_pct (NaN when new this month).
+    Lines of a provider whose data (`providers`, as provider_months gives them) holds
+    nothing in the previous month are left out: not comparable, not new (not_compared).
     """
     prev = shift_month(month, -1)
     keys = [*dims, "currency"]
+    if providers and "provider" in dims:
+        monthly = monthly[monthly["provider"].map(
+            lambda p: prev in providers.get(str(p), ())).astype(bool)]
     both = exact_sums(monthly[monthly["month"].isin([month, prev])], [*keys, "month"], value)
     wide = both.pivot_table(index=keys, columns="month", values=value, aggfunc="sum",
                             fill_value=0, observed=True)  # one row a cell: nothing left to add
@@ -224,6 +270,27 @@ def comparable(movers: pd.DataFrame, month: str, months: Months | None) -> pd.Da
     prev = shift_month(month, -1)
     both = movers["currency"].map(lambda c: holds(months, c, month) and holds(months, c, prev))
     return movers[both.astype(bool)]
+
+
+def not_compared(monthly: pd.DataFrame, month: str,
+                 providers: Mapping[str, Collection[str]] | None,
+                 months: Months | None = None) -> list[str]:
+    """Per currency, the providers of the month with no data in the month before, and what
+    their charges come to: left out of the changes (top_movers), as against nothing they
+    would all read as new. A currency with no data at all then (`months`) is said apart."""
+    prev = shift_month(month, -1)
+    here = monthly[monthly["month"] == month]
+    out = []
+    for cur, names in without_data(monthly, month, prev, providers).items():
+        if months is not None and not holds(months, cur, prev):
+            continue
+        spent = exact_sum(here.loc[(here["currency"] == cur) & here["provider"].isin(names),
+                                   COST])
+        their = "its" if len(names) == 1 else "their"
+        out.append(f"{lacking_note(names, prev)}: {their} {cur} charges of {month} "
+                   f"({money(spent, cur)}) are not compared (no data for the month compared), "
+                   "neither new nor grown, and left out of the changes.")
+    return out
 
 
 def untagged_share(monthly: pd.DataFrame, month: str, dim: str = "tagged",
@@ -308,6 +375,10 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
         for key, name in (("previous", "the previous month"), ("last_year", "the same month last year")):
             if pd.isna(r[key]):
                 parts.append(f"with no data for {name} ({r[f'{key}_month']})")
+            elif len(r.get(f"{key}_without") or ()):
+                parts.append(f"not comparable with {name} ({r[f'{key}_month']}: "
+                             f"{money(r[key], cur)}), as "
+                             f"{lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
             else:
                 ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
                 # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"

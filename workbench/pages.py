@@ -246,9 +246,14 @@ class OverviewData:
     # the months each currency has charges in (overview.currency_months), read from
     # `monthly` (so never stale after dataclasses.replace): a month one lacks is no data for it
     currency_months: dict[str, frozenset[str]] = field(init=False, repr=False)
+    # the months each provider's exports hold (Store.provider_months; without them, the
+    # months it has charges in): a month they lack is no data for its lines, not 0
+    provider_months: dict[str, frozenset[str]] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency_months", overview.currency_months(self.monthly))
+        if self.provider_months is None:
+            object.__setattr__(self, "provider_months", overview.provider_months(self.monthly))
 
 
 def load_overview(store) -> OverviewData:
@@ -261,7 +266,8 @@ def load_overview(store) -> OverviewData:
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
     spans = store.provider_coverage()  # one query for the default month and the notices
     return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
-                        store.coverage(), store.tag_keys(), tried, store.load_warnings(), spans)
+                        store.coverage(), store.tag_keys(), tried, store.load_warnings(), spans,
+                        store.provider_months())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -276,12 +282,16 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     sub = f"{month}{chosen}, effective cost"
 
     held = data.currency_months
-    head = overview.headline(monthly, month, months=held)
+    by_provider = data.provider_months
+    head = overview.headline(monthly, month, months=held, providers=by_provider)
     untagged = overview.untagged_share(monthly, month)
     prev = overview.shift_month(month, -1)
-    # everything would look "new": no movers of a currency without a baseline
-    movers = overview.comparable(overview.top_movers(monthly, month), month, held)
-    notes = [tables.notice(n) for n in overview_notices(data, month)]
+    # everything would look "new": no movers of a currency without a baseline, nor lines of
+    # a provider without one
+    movers = overview.comparable(overview.top_movers(monthly, month, providers=by_provider),
+                                 month, held)
+    notes = [tables.notice(n) for n in overview_notices(data, month)
+             + overview.not_compared(monthly, month, by_provider, held)]
     if len(data.load_warnings) > 1:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))

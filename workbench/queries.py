@@ -150,6 +150,22 @@ class Queries:
             "end": [closing(e) for e in pd.to_datetime(end)]})
         return _frame(out, ["provider", "start", "end"])
 
+    def provider_months(self) -> dict[str, frozenset[str]]:
+        """{provider (the overview's seller): the months the exports that bill it hold}.
+
+        A month its export holds with no charge of it is 0 for it (a seller on a cloud's
+        invoice that starts in May is new in May); a month no export of it holds is no data
+        (an export not loaded): its lines there are not comparable (overview.headline)."""
+        t = self.table
+        t = t.filter(t.ChargePeriodStart.notnull())
+        issuer = dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE)
+        sellers = t.select(provider=dm.dim_expr(t, "provider", self.config),
+                           issuer=issuer).distinct()
+        held = t.select(issuer=issuer, month=t.ChargePeriodStart.strftime("%Y-%m")).distinct()
+        pairs = self._run(sellers.join(held, "issuer").select("provider", "month").distinct())
+        return {str(p): frozenset(map(str, sub))
+                for p, sub in pairs.groupby("provider", sort=True)["month"]}
+
     def _filtered(self, start=None, end=None, filters=None):
         return dm.apply_filters(self.table, self.config, start, end, filters)
 

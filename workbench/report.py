@@ -177,15 +177,17 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         if month not in months:
             raise WorkbenchError(f"{option}: no billing data for {month}; the data covers "
                                  f"{months[0]} to {months[-1]}")
-        # Decimal amounts: the pack's headline is exact to the cent at any size (a float
-        # holds the cent up to 1e13, which an IDR or VND bill can pass).
-        monthly = s.monthly(start=f"{overview.shift_month(month, -12)}-01",
-                            end=overview.month_range(month)[1], exact=True)
         periods = s.totals(exact=True)
         files = s.files()
         warnings = s.load_warnings()
         covered = coverage.month_coverage(month, s.coverage(), spans, months)
-    head = overview.headline(monthly, month)
+        # Decimal amounts: the pack's headline is exact to the cent at any size (a float
+        # holds the cent up to 1e13, which an IDR or VND bill can pass). Per provider: one
+        # with no data in a month compared has no change against it (not growth).
+        monthly = s.monthly(dims=("provider",), start=f"{overview.shift_month(month, -12)}-01",
+                            end=overview.month_range(month)[1], exact=True)
+        by_provider = s.provider_months()
+    head = overview.headline(monthly, month, providers=by_provider)
     # What the month's invoices say: BilledCost of the billing period that starts in the month
     # (it includes corrections of earlier usage), beside the cost of the month's charges. A
     # provider billing in a zone east of UTC starts it on the last day of the month before,

@@ -41,6 +41,9 @@ def _versus(r: dict, key: str, unknown: str) -> str:
         return unknown
     if pd.isna(r["cost"]):  # no charge of the currency in the month: no change to give
         return f"{money_exact(r[key], cur)} in {r[f'{key}_month']}"
+    if len(r.get(f"{key}_without") or ()):  # some of the month's spend has nothing to compare
+        return (f"{money_exact(r[key], cur)} in {r[f'{key}_month']}, not comparable: "
+                f"{overview.lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
     change = signed_money(r[f"{key}_change"], cur)
     if pd.isna(r[f"{key}_change_pct"]):
         # no percentage of a zero or negative base (a month of net credits)

@@ -782,14 +782,12 @@ class Store(Queries):
             FROM bought b JOIN used u USING (BillingCurrency, CommitmentDiscountId)
             JOIN mine m USING (BillingCurrency, CommitmentDiscountId)
             ORDER BY b.path, b.CommitmentDiscountId, b.BillingCurrency""", [delivery]).fetchall()
-        from workbench.tables import money_exact  # presentation of amounts, as issuers does
-        return [format_problem(shown(path), None, "EffectiveCost", (
-            f"commitment {commitment!r}: its purchase is in effective cost at the price billed "
-            f"({money_exact(bought, cur)}) while its usage rows carry its amortized cost "
-            f"({money_exact(used, cur)}), so effective-cost figures count it twice; FOCUS "
-            "gives an amortized purchase EffectiveCost 0: ask the provider for a corrected "
-            "export"))
-            for path, commitment, cur, bought, used in rows]
+        by_file: dict[str, list[tuple]] = {}
+        for path, *commitment in rows:
+            by_file.setdefault(path, []).append(tuple(commitment))
+        # one warning a file: an export that gets every purchase wrong says it once
+        return [format_problem(shown(path), None, "EffectiveCost", _counted_twice(items))
+                for path, items in by_file.items()]
 
     def _left_by_earlier_runs(self, delivery: int, loaded: list[dict],
                               verdicts: dict[str, manifests.Verdict]) -> list[str]:
@@ -979,6 +977,40 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchall()
         return json.loads(rows[0][0]) if rows else []
+
+
+COMMITMENTS_NAMED = 3  # ids a grouped counted-twice warning names before "and N more"
+
+
+def _counted_twice(items: list[tuple]) -> str:
+    """What a file's purchases counted twice come to: (commitment, currency, bought, used)
+    each; one commitment with its amounts, several by count, first ids and totals per
+    currency (never added across currencies)."""
+    from workbench.tables import money_exact  # presentation of amounts, as issuers does
+    fix = ("FOCUS gives an amortized purchase EffectiveCost 0: ask the provider for a "
+           "corrected export")
+    if len(items) == 1:
+        commitment, cur, bought, used = items[0]
+        return (f"commitment {commitment!r}: its purchase is in effective cost at the price "
+                f"billed ({money_exact(bought, cur)}) while its usage rows carry its amortized "
+                f"cost ({money_exact(used, cur)}), so effective-cost figures count it twice; "
+                + fix)
+    totals: dict[str, list] = {}
+    for _, cur, bought, used in items:
+        sums = totals.setdefault(cur, [0, 0])
+        sums[0] += bought
+        sums[1] += used
+    ids = list(dict.fromkeys(c for c, *_ in items))
+    more = len(ids) - COMMITMENTS_NAMED
+    named = ", ".join(repr(c) for c in ids[:COMMITMENTS_NAMED]) + (
+        f" and {more:,} more" if more > 0 else "")
+
+    def per_currency(i: int) -> str:
+        return " and ".join(money_exact(sums[i], cur) for cur, sums in sorted(totals.items()))
+    return (f"{len(ids):,} commitments ({named}): their purchases are in effective cost at "
+            f"the price billed ({per_currency(0)} in all) while their usage rows carry their "
+            f"amortized cost ({per_currency(1)}), so effective-cost figures count them twice; "
+            + fix)
 
 
 def _first_of(paths: list[str]) -> str:
