@@ -365,3 +365,16 @@ def test_a_provider_with_no_data_in_the_month_compared_is_not_compared_nor_new()
         "(no data for the month compared), neither new nor grown, and left out of the changes."]
     # a currency with no data at all the month before is said apart, not per provider
     assert overview.not_compared(df, "2026-05", held, {"USD": {"2026-05"}}) == []
+
+
+def test_a_provider_whose_data_starts_after_the_month_compared_is_new_not_missing():
+    """Azure onboarded in May (no month of its data before): its spend is growth and its
+    lines are new movers; a gap reads only inside a provider's months."""
+    df = gap_frame()
+    df = df[df["month"] != "2026-03"]  # Azure's first month is now May
+    held = overview.provider_months(df)
+    usd = overview.headline(df, "2026-05", providers=held).iloc[0]
+    assert usd["previous_change"] == 540.0 and usd["previous_without"] == []
+    mv = overview.top_movers(df, "2026-05", providers=held)
+    assert "Azure / Azure OpenAI" in list(mv["label"])
+    assert overview.not_compared(df, "2026-05", held) == []

@@ -93,15 +93,23 @@ def provider_months(monthly: pd.DataFrame) -> dict[str, frozenset[str]]:
 def without_data(monthly: pd.DataFrame, month: str, other: str,
                  providers: Mapping[str, Collection[str]] | None) -> dict[str, list[str]]:
     """Per currency: the providers with its charges in `month` whose data holds nothing in
-    `other`, the month compared with (`providers` as provider_months gives them)."""
+    `other`, the month compared with, though it holds a month before it: a gap in their
+    exports (`providers` as provider_months gives them). A provider whose data starts after
+    `other` is new, and its lines are new."""
     if not providers or "provider" not in monthly.columns:
         return {}
     here = monthly[monthly["month"] == month]
     out: dict[str, list[str]] = {}
     for (cur, prov), _ in here.groupby(["currency", "provider"], sort=True):
-        if other not in providers.get(str(prov), ()):
+        if has_gap(providers.get(str(prov), ()), other):
             out.setdefault(str(cur), []).append(str(prov))
     return out
+
+
+def has_gap(held: Collection[str], month: str) -> bool:
+    """Whether a provider's months (`held`) lack `month` though they hold one before it: an
+    export not loaded. Data that starts after `month` is a new provider, not a gap."""
+    return month not in held and any(m < month for m in held)
 
 
 def lacking_note(providers: Sequence[str], other: str) -> str:
@@ -233,14 +241,14 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     """The n largest changes (either direction) against the previous month, per currency.
 
     label, *dims, currency, previous, cost, change, change_pct (NaN when new this month).
-    Lines of a provider whose data (`providers`, as provider_months gives them) holds
-    nothing in the previous month are left out: not comparable, not new (not_compared).
+    Lines of a provider whose data (`providers`, as provider_months gives them) has a gap
+    in the previous month (has_gap) are left out: not comparable, not new (not_compared).
     """
     prev = shift_month(month, -1)
     keys = [*dims, "currency"]
     if providers and "provider" in dims:
-        monthly = monthly[monthly["provider"].map(
-            lambda p: prev in providers.get(str(p), ())).astype(bool)]
+        monthly = monthly[~monthly["provider"].map(
+            lambda p: has_gap(providers.get(str(p), ()), prev)).astype(bool)]
     both = exact_sums(monthly[monthly["month"].isin([month, prev])], [*keys, "month"], value)
     wide = both.pivot_table(index=keys, columns="month", values=value, aggfunc="sum",
                             fill_value=0, observed=True)  # one row a cell: nothing left to add
