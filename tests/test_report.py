@@ -302,6 +302,64 @@ def test_the_pack_pdf_keeps_the_tags_of_its_parts(tmp_path):
     assert len(used) == len(set(used)) == 4 and set(used) <= set(held)
 
 
+def test_a_printed_link_keeps_no_path_of_the_machine_that_printed_it(tmp_path):
+    folder = tmp_path / "pack"
+    assert render.local_href((folder / "index.html").as_uri(), folder) == "index.html"
+    assert render.local_href((folder / "a b.html").as_uri() + "#top", folder) == "a%20b.html#top"
+    assert render.local_href((folder / "executed" / "x.log").as_uri(), folder) == "executed/x.log"
+    assert render.local_href((tmp_path / "secret.html").as_uri(), folder) is None
+    assert render.local_href(folder.as_uri(), folder) is None
+    assert render.local_href("https://example.com/a?b=1", folder) == "https://example.com/a?b=1"
+    starts = {"index.html": 0, "a b.html": 3}
+    assert render.part_start("a%20b.html#top", starts) == 3
+    assert render.part_start("manifest.json", starts) is None
+    assert render.part_start("https://example.com/index.html", starts) is None
+
+
+def links(reader: PdfReader) -> list[tuple[int, str | int | None]]:
+    """Every link as (its page, the URI it opens or the page it jumps to)."""
+    found = []
+    for number, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []):
+            action = annot.get_object().get("/A")
+            if action is None:
+                found.append((number, None))
+            elif action["/S"] == "/GoTo":
+                found.append((number, reader.get_page_number(action["/D"][0].get_object())))
+            else:
+                found.append((number, str(action["/URI"])))
+    return found
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_links_in_the_pdfs_are_relative_and_the_packs_jump_to_its_pages(tmp_path):
+    """Chromium printed every link as a file: URI of the machine that built the pack (a
+    temporary folder, for the pack's index): broken for whoever gets the PDF by email."""
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Index</title></head><body><h1>Index</h1>'
+        '<p><a href="page.html">page</a> <a href="page.pdf">PDF</a> <a href="manifest.json">'
+        'manifest</a> <a href="https://example.com/a?b=1">elsewhere</a> <a href="../x.html">'
+        'outside</a></p></body></html>')
+    (tmp_path / "page.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Page</title></head><body>'
+        '<p><a href="index.html">Monthly report</a></p><h1>Page</h1>'
+        '<p style="break-before: page">more</p></body></html>')
+    for name in ("index", "page"):
+        render.print_pdf(tmp_path / f"{name}.html", tmp_path / f"{name}.pdf", "/usr/bin/chromium")
+    assert links(PdfReader(tmp_path / "index.pdf")) == [
+        (0, "page.html"), (0, "page.pdf"), (0, "manifest.json"), (0, "https://example.com/a?b=1"),
+        (0, None)]
+    assert links(PdfReader(tmp_path / "page.pdf")) == [(0, "index.html")]
+    render.merge_pdfs([tmp_path / "index.pdf", tmp_path / "page.pdf"], tmp_path / "pack.pdf")
+    pack = PdfReader(tmp_path / "pack.pdf")
+    assert len(pack.pages) == 3
+    assert links(pack) == [(0, 1), (0, 1), (0, "manifest.json"), (0, "https://example.com/a?b=1"),
+                           (0, None), (1, 0)]
+    used, held = page_structure_keys(pack)  # the links keep their tags
+    assert len(used) == len(set(used)) == 3 + 6 and set(used) <= set(held)
+
+
 def test_index_says_why_there_is_no_single_pdf():
     head = pd.DataFrame(columns=["currency"])
     manifest = {"month": "2026-05", "workbench_version": "0", "finished": "now",
@@ -411,6 +469,25 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
             in page["text"]) and "The data carries no tags at all." in page["text"]
     assert "No data for the month before 2025-03" in page["text"]
     assert expected in page["text"]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_packs_links_lead_inside_it_and_no_pdf_names_a_local_path(third_party_pack):
+    out = third_party_pack["out"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    reader = PdfReader(out / manifest["pack_pdf"]["path"])
+    page = PdfReader(out / "00_overview.pdf")
+    for pdf in (reader, page):
+        assert not [uri for _, uri in links(pdf) if isinstance(uri, str) and uri.startswith("file:")]
+    assert (0, "index.html") in links(page)  # its header: the index beside it
+    text = [pg.extract_text() for pg in reader.pages]
+    first = next(i for i, t in enumerate(text) if "Spend overview" in t and i > 0)
+    cover = [target for number, target in links(reader) if number == 0]
+    assert cover == [first, first, "manifest.json"]  # the page, its PDF, then the footer's
+    headers = [target for number, target in links(reader) if first <= number < len(text) - 1]
+    assert headers and set(headers) == {0}  # each page's header jumps to the cover
+    assert [target for number, target in links(reader) if number == len(text) - 1] == ["manifest.json"]
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import tempfile
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+from urllib.request import url2pathname
 
 import nbformat
 
@@ -167,10 +169,100 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 1
     if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise WorkbenchError(f"{pdf_path}: Chromium could not print the page ({last})")
+    relative_links(pdf_path, Path(html_path).resolve().parent)
+
+
+def local_href(uri: str, folder: Path) -> str | None:
+    """What a printed link should keep of `uri`: a file: URI inside `folder` (where the
+    page and the rest of its pack lie) as a path relative to it, any other file: URI None,
+    any other URI as it is.
+
+    Chromium writes every link as an absolute URI, so a link to the page beside it names a
+    path of the machine that printed it: broken for whoever gets the PDF, and a leak.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme.lower() != "file":
+        return uri
+    try:
+        rel = Path(url2pathname(parts.path)).resolve().relative_to(folder.resolve())
+    except ValueError:
+        return None
+    if not rel.parts:
+        return None
+    return quote(rel.as_posix()) + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def relative_links(pdf_path: Path, folder: Path) -> None:
+    """Rewrite the PDF's link URIs with local_href; a link it gives None keeps its area
+    (and its tag) but goes nowhere."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import NameObject, TextStringObject
+
+    tmp = pdf_path.with_name(f".{pdf_path.name}.partial")
+    try:
+        writer = PdfWriter(clone_from=PdfReader(str(pdf_path)))
+        changed = False
+        for annot, uri in _uri_links(writer):
+            href = local_href(uri, folder)
+            if href is None:
+                del annot["/A"]
+            elif href != uri:
+                annot["/A"].get_object()[NameObject("/URI")] = TextStringObject(href)
+            changed |= href != uri
+        if changed:
+            with open(tmp, "wb") as fh:
+                writer.write(fh)
+            os.replace(tmp, pdf_path)
+    except (PyPdfError, OSError) as exc:
+        raise WorkbenchError(f"{pdf_path}: could not make its links relative ({exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _uri_links(writer) -> list[tuple]:
+    """(annotation, URI) of every link of `writer` that opens a URI."""
+    found = []
+    for page in writer.pages:
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if action is not None and action.get_object().get("/S") == "/URI":
+                found.append((annot, str(action.get_object()["/URI"])))
+    return found
+
+
+def part_start(href: str, starts: dict[str, int]) -> int | None:
+    """The page where the part a relative link names begins, from `starts` (file name ->
+    page); None for a URI with a scheme or a file that is not a part."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    return starts.get(unquote(parts.path))
+
+
+def _internal_links(writer, starts: dict[str, int]) -> None:
+    """Links to a part of the joined PDF jump to its first page instead: whoever gets the
+    pack by email has no file beside it."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject
+
+    for annot, uri in _uri_links(writer):
+        page = part_start(uri, starts)
+        if page is None:
+            continue
+        target = writer.pages[page]
+        annot[NameObject("/A")] = DictionaryObject({
+            NameObject("/S"): NameObject("/GoTo"),
+            NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/XYZ"),
+                                           FloatObject(0), FloatObject(target.mediabox.top),
+                                           NullObject()])})
 
 
 def merge_pdfs(parts: list[Path], out: Path) -> int:
     """Concatenate PDFs into one (written beside, then moved into place); returns its pages.
+
+    A relative link to a part (`name.html` or `name.pdf` for a part `name.pdf`, as print_pdf
+    leaves links to pages beside the page) jumps to that part's first page.
 
     When every part is tagged (Chromium tags what it prints: headings, tables, figures with
     their alternative text), so is the whole: a screen reader reads the pack as it reads
@@ -188,6 +280,12 @@ def merge_pdfs(parts: list[Path], out: Path) -> int:
         else:
             for reader in readers:
                 writer.append(reader)
+        starts, first = {}, 0
+        for part, reader in zip(parts, readers, strict=True):  # a part answers to its page's names
+            for name in (f"{Path(part).stem}.html", Path(part).name):
+                starts.setdefault(name, first)
+            first += len(reader.pages)
+        _internal_links(writer, starts)
         with open(tmp, "wb") as fh:
             writer.write(fh)
         pages = len(writer.pages)

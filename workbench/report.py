@@ -513,14 +513,17 @@ def _pack_pdf(html: dict[str, str], pages: list[Path], pack: Path, chromium: str
     inputs, every page, then the inputs (a long list of files is an appendix, not a cover)."""
     from workbench import render
 
+    # The cover is printed as index.html: in the pack, the pages' links to the index (and
+    # the cover's to the pages) jump to it (render.merge_pdfs goes by the parts' names).
+    files = {"cover": "index", "inputs": "inputs"}
     with tempfile.TemporaryDirectory(prefix="wb-pack-") as tmp:
-        printed = {part: Path(tmp) / f"{part}.pdf" for part in html}
+        printed = {part: Path(tmp) / f"{files[part]}.pdf" for part in html}
         for part, text in html.items():
-            (Path(tmp) / f"{part}.html").write_text(text, encoding="utf-8")
+            printed[part].with_suffix(".html").write_text(text, encoding="utf-8")
         try:
             with ThreadPoolExecutor(max_workers=len(html)) as pool:  # one Chromium each
-                for done in [pool.submit(render.print_pdf, Path(tmp) / f"{part}.html", pdf, chromium)
-                             for part, pdf in printed.items()]:
+                for done in [pool.submit(render.print_pdf, pdf.with_suffix(".html"), pdf, chromium)
+                             for pdf in printed.values()]:
                     done.result()
             count = render.merge_pdfs([printed["cover"], *pages, printed["inputs"]], pack)
         except WorkbenchError as exc:
