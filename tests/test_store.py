@@ -1094,8 +1094,7 @@ def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg
     rows = [{"BilledCost": f"{i}.25", "ResourceId": f"r{i % 7}"} for i in range(3000)]
     rows[1199]["EffectiveCost"] = "n/a"
     bad_pq = frame_file(tmp_path / "c", "bad_pq", rows)
-    # a row of one field too many fails the fast load's statement (no rejects table): the
-    # delivery starts again and the precise reader locates it
+    # a row of one field too many: the fast read refuses it, the precise reader locates it
     wide_lines = list(lines)
     wide_lines[1499] += ",extra"
     wide = csv_file(tmp_path / "d" / "wide.csv", wide_lines)

@@ -7,13 +7,11 @@ store types declared up front and the rows go unordered into the target table in
 statement:
 
 - CSV: a typed `read_csv` (quantities DOUBLE) with the precise reader's dialect; a row
-  that does not read (a quantity that does not convert, a wrong number of fields) fails
-  the statement (recording such rows in a rejects table instead costs every clean file's
-  read about 6 % more CPU time). Times and amounts are read as text and converted here,
-  as the precise reader converts them, so that their text can be checked too (an offset
-  no time zone has, digits beyond the 10th decimal place): a time that does not read
-  becomes the year 1 and an amount that does not read marks its row (_marker), for the
-  checks to find;
+  with a value that does not convert is recorded in a rejects table instead of failing
+  the statement. Times and amounts are read as text and converted here, as the precise
+  reader converts them, so that their text can be checked too (an offset no time zone has,
+  digits beyond the 10th decimal place): a time that does not read becomes the year 1 and
+  an amount that does not read marks its row (_marker), for the checks to find;
 - Parquet: `read_parquet` with the precise reader's conversions as plain casts, so a value
   that does not convert fails the statement.
 
@@ -76,6 +74,7 @@ class FastPlan:
     path: Path
     header: Header
     select: str  # SELECT of the canonical columns (wb_delivery_id last) FROM the file
+    rejects: str | None  # CSV: the table of rows the reader refused
     columns: list[str] = field(default_factory=list)  # the SELECT's columns, in order
     source: str = ""  # the FROM of `select`: the typed read of the file
     exprs: dict[str, str] = field(default_factory=dict)  # column -> its expression over source
@@ -88,12 +87,13 @@ class FastResult:
     marked: int = 0  # rows whose wb_source_row holds ROUNDED: the loader sets it back to NULL
 
 
-def plan(con, path: Path, columns: list[str], delivery: int | None) -> FastPlan | None:
+def plan(con, path: Path, columns: list[str], delivery: int | None,
+         rejects: str) -> FastPlan | None:
     """The fast read of `path` into `columns` (canonical names), or None when its header
     has anything to say beyond warnings (the precise path reports it)."""
     path = Path(path)
     try:
-        header, _ = read_header(con, path, FAST_REJECTS)  # (the precise FROM is not used)
+        header, _ = read_header(con, path, rejects)
     except Stop:
         return None
     if header.errors or header.other_dataset:
@@ -101,6 +101,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None) -> FastPlan 
     mapping, types = header.mapping, dict(header.columns)
     if header.kind == "parquet":
         src = parquet_source(str(path))
+        rejects_table = None
     else:
         # Times and amounts are read as text and converted here, where their text can be
         # checked: an offset no zone has, digits beyond the 10th decimal place.
@@ -111,8 +112,11 @@ def plan(con, path: Path, columns: list[str], delivery: int | None) -> FastPlan 
         compression = literal("gzip" if header.kind == "gzip" else "none")
         src = (f"read_csv({literal(str(path))}, columns={cols}, header=true, auto_detect=false, "
                f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
-               f"encoding='utf-8', compression={compression}, hive_partitioning=false)")
+               f"encoding='utf-8', compression={compression}, store_rejects=true, "
+               f"rejects_table={literal(rejects)}, rejects_scan={literal(rejects + '_scan')}, "
+               "rejects_limit=0, hive_partitioning=false)")
         types = {n: wanted.get(n, TEXT) for n, _ in header.columns}
+        rejects_table = rejects
     exprs = {}
     unread, rounded = [], []  # SQL conditions of the row marker (_marker)
     for column, store_type in FOCUS_COLUMNS.items():
@@ -150,7 +154,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None) -> FastPlan 
     if missing:
         raise ValueError(f"no fast-path expression for {missing}")
     select = "SELECT " + ", ".join(f"{exprs[c]} AS {ident(c)}" for c in columns) + f" FROM {src}"
-    return FastPlan(path, header, select, list(columns), src, exprs)
+    return FastPlan(path, header, select, rejects_table, list(columns), src, exprs)
 
 
 # wb_source_row of a fast read, before the check: NULL, or one of these. An amount that does
@@ -164,6 +168,19 @@ def _marker(unread: list[str], rounded: list[str]) -> str:
     cases = [f"WHEN {' OR '.join(c)} THEN {m}" for c, m in ((unread, UNREAD), (rounded, ROUNDED))
              if c]
     return f"CAST(CASE {' '.join(cases)} END AS BIGINT)" if cases else "CAST(NULL AS BIGINT)"
+
+
+def refused_rows(con, p: FastPlan) -> int:
+    """Rows the CSV reader recorded as unreadable (0 for Parquet)."""
+    if p.rejects is None:
+        return 0
+    return con.execute(f"SELECT count(DISTINCT line) FROM {ident(p.rejects)}").fetchone()[0]
+
+
+def drop_rejects(con, p: FastPlan) -> None:
+    if p.rejects is not None:
+        for name in (p.rejects, p.rejects + "_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
 
 
 def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResult | None:
@@ -211,7 +228,7 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
     else:
         groups = con.execute(f"SELECT {by}, {', '.join(expr for expr, _ in sums)} "
                              f"FROM ({rows_sql}) GROUP BY ALL").fetchall()
-    if not groups or any(g[5] for g in groups):
+    if not groups or any(g[5] for g in groups) or refused_rows(con, p):
         return None  # header only, or an error: the precise path says which
     found: dict[Check, int] = {}
     if on_tags:
@@ -286,7 +303,7 @@ def scan_clean(con, path: Path) -> FileReport | None:
     """`validate` on the fast path: the report of a clean file, the same as the precise
     reader's, or None when the file has anything beyond warnings to say (then the precise
     reader, which locates every problem, reads it)."""
-    p = plan(con, path, list(CANONICAL_COLUMNS), None)
+    p = plan(con, path, list(CANONICAL_COLUMNS), None, FAST_REJECTS)
     if p is None:
         return None
     keep = con.execute("SELECT current_setting('preserve_insertion_order'), "
@@ -299,6 +316,7 @@ def scan_clean(con, path: Path) -> FileReport | None:
     except duckdb.Error:  # a value that does not convert, a read error: the precise reader
         return None
     finally:
+        drop_rejects(con, p)
         for table in (FAST_GROUPS, FAST_TAG_SETS):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"SET preserve_insertion_order = {bool(keep[0])}")

@@ -77,6 +77,7 @@ from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
 
 STORE_VERSION = "6"
 SCAN_TABLE = "wb_scan"
+FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
 PARTITION_KEY = ("wb_issuer", "BillingAccountId", "BillingPeriodStart")
 MEMORY_LIMIT = os.environ.get("WORKBENCH_MEMORY_LIMIT", "1GB")
@@ -527,15 +528,14 @@ class Store(Queries):
         """Load a file the fast way (focus_fast.py): a FastResult, or None after removing its
         rows when the file has anything to report (the precise reader then says what).
 
-        A statement that fails (a Parquet value that does not convert, a CSV row that does not
-        read, a read error) leaves the transaction unusable: _FastFailed makes the caller
-        roll back and start again.
+        A statement that fails (a Parquet value that does not convert, a read error) leaves
+        the transaction unusable: _FastFailed makes the caller roll back and start again.
         """
         from workbench import focus_fast
         con = self.con
         where = _file_rows(delivery, path)
         try:
-            plan = focus_fast.plan(con, path, list(CANONICAL_COLUMNS), delivery)
+            plan = focus_fast.plan(con, path, list(CANONICAL_COLUMNS), delivery, FAST_REJECTS)
             if plan is None:
                 # The precise reader reports the header's problem; a statement that failed
                 # reading it (a broken Parquet footer) aborted the transaction: start again.
@@ -553,6 +553,7 @@ class Store(Queries):
             result = focus_fast.check(
                 con, plan, f"SELECT * FROM charges WHERE {where}",
                 f"SELECT s.* FROM tag_sets s JOIN {FILE_TAGS} f USING (wb_tag_set)")
+            focus_fast.drop_rejects(con, plan)
             con.execute(f"DROP TABLE IF EXISTS {FILE_TAGS}")
             if result is None:
                 con.execute(f"DELETE FROM charges WHERE {where}")
