@@ -1141,6 +1141,10 @@ def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg
     rows = [{"BilledCost": f"{i}.25", "ResourceId": f"r{i % 7}"} for i in range(3000)]
     rows[1199]["EffectiveCost"] = "n/a"
     bad_pq = frame_file(tmp_path / "c", "bad_pq", rows)
+    # a row of one field too many: the fast read refuses it, the precise reader locates it
+    wide_lines = list(lines)
+    wide_lines[1499] += ",extra"
+    wide = csv_file(tmp_path / "d" / "wide.csv", wide_lines)
     with Store(tmp_path / "s.duckdb", cfg) as s:
         first = s.ingest([str(good)])
         assert [f["reader"] for f in first.files] == ["fast"]
@@ -1152,6 +1156,9 @@ def test_one_bad_value_deep_in_a_file_is_located_and_nothing_loads(tmp_path, cfg
         with pytest.raises(InputError) as exc:
             s.ingest([str(good), str(bad_pq)])
         assert exc.value.line() == f"{bad_pq}:1200: EffectiveCost: not a number: 'n/a'{hint}"
+        with pytest.raises(InputError) as exc:
+            s.ingest([str(good), str(wide)])
+        assert exc.value.line() == f"{wide}:1500: row not readable: too many fields in this row"
         assert (store_totals(s), s.con.execute("SELECT count(*) FROM tag_sets").fetchone()) == (
             before[0], before[2])
         pd.testing.assert_frame_equal(s.files(), before[1])
