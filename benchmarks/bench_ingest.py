@@ -24,14 +24,13 @@ RSS < 2 GB. Set BENCH_ROWS to try another size, BENCH_CSV to use another file.
 
 from __future__ import annotations
 
-import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.child import measure, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_ROWS", 5_000_000))
@@ -185,11 +184,6 @@ PASSES = {"ingest": pass_ingest, "duckdb": pass_duckdb, "scan": pass_scan,
 NAMES = tuple(PASSES)
 
 
-def _child(name: str, csv: str) -> None:
-    out = PASSES[name](Path(csv))
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(json.dumps(out))
-
 
 def warm_cache(path: Path, block: int = 8 << 20) -> float:
     """Read the file once so that every pass finds it in the page cache (the first pass
@@ -201,13 +195,6 @@ def warm_cache(path: Path, block: int = 8 << 20) -> float:
     return time.perf_counter() - t0
 
 
-def _measure(name: str, csv: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_ingest", name, str(csv)],
-                          cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{name} pass failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
 
 def run() -> dict:
     t0 = time.perf_counter()
@@ -218,7 +205,7 @@ def run() -> dict:
     res["warm_read_s"] = round(warm_cache(csv), 2)
     for name in ("duckdb", *(n for n in NAMES if n != "duckdb")):
         warm_cache(csv)
-        r = _measure(name, csv)
+        r = measure("benchmarks.bench_ingest", name, csv)
         r["rows_per_s"] = round(r["rows"] / r["wall_s"])
         r["wall_s"] = round(r["wall_s"], 2)
         res[name] = r
@@ -255,7 +242,7 @@ def table(res: dict) -> str:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3:
-        _child(sys.argv[1], sys.argv[2])
+        serve(PASSES, sys.argv[1], sys.argv[2])
     else:
         r = run()
         print(table(r))

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_ingest import CSV, ROWS, make_csv
+from benchmarks.child import measure, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE = Path(os.environ.get("BENCH_SCALE_STORE") or ROOT / "data" / "bench" / f"{CSV.stem}.duckdb")
@@ -135,18 +136,6 @@ PASSES = {"queries": pass_queries, "overview": pass_overview, "app": pass_app,
           "report": pass_report}
 
 
-def _child(name: str, config: str) -> None:
-    out = PASSES[name](Path(config))
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print(json.dumps(out))
-
-
-def _measure(name: str, config: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", name, str(config)],
-                          cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{name} pass failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _load(config: Path) -> float:
@@ -170,7 +159,7 @@ def run() -> dict:
         res: dict = {"rows": ROWS, "csv": str(csv), "store": str(STORE),
                      "load_or_reuse_s": _load(config)}
         for name in PASSES:
-            res[name] = _measure(name, config)
+            res[name] = measure("benchmarks.bench_scale", name, config)
     return res
 
 
@@ -199,6 +188,6 @@ def table(res: dict) -> str:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3:
-        _child(sys.argv[1], sys.argv[2])
+        serve(PASSES, sys.argv[1], sys.argv[2])
     else:
         print(table(run()))
