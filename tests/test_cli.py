@@ -111,6 +111,15 @@ def test_a_large_sample_to_a_parquet_name_is_a_usage_error(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name, gzipped", [("x.CSV", False), ("x.Csv.GZ", True)])
+def test_a_large_sample_to_an_upper_case_csv_name_is_that_file(tmp_path, name, gzipped):
+    """`--out x.CSV` made a folder x.CSV holding focus-10.csv (the case of .parquet did not
+    count either way); a .GZ name is gzipped as .gz is."""
+    assert cli.main(["sample", "--rows", "10", "--out", str(tmp_path / name)]) == 0
+    out = tmp_path / name
+    assert out.is_file() and (out.read_bytes()[:2] == b"\x1f\x8b") == gzipped
+
+
 def test_store_that_names_an_export_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["ingest", "--store", str(tmp_path / "s.parquet"), str(tmp_path)])
@@ -249,7 +258,8 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("argv", "how"), [(["validate"], "PATH... (a file, folder or glob)"),
-                                           (["ingest"], "PATH..."), (["report"], "--data PATH...")])
+                                           (["ingest"], "PATH... (a file, folder or glob)"),
+                                           (["report"], "--data PATH...")])
 def test_no_exports_named_and_no_config_says_so(argv, how, tmp_path, monkeypatch, capsys):
     """Run in a folder of one's own exports, a bare command read the default [data] focus,
     the sample's folder, and said only that `data/sample/focus` was not there."""

@@ -167,18 +167,21 @@ def test_streams_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "s.duckdb").exists()
 
 
-def test_usage_error_exit_2(tmp_path, capsys):
-    """No PATH and no [data].focus paths to fall back on: say what to pass."""
+@pytest.mark.parametrize("command", ["validate", "ingest"])
+def test_usage_error_exit_2(tmp_path, capsys, command):
+    """No PATH and no [data].focus paths to fall back on: say what to pass (ingest said it
+    with exit 1, as if the data were bad), and make no store."""
     config = tmp_path / "workbench.toml"
     config.write_text("[data]\nfocus = []\n")
     with pytest.raises(SystemExit) as exc:
-        main(["--config", str(config), "validate"])
+        main(["--config", str(config), command])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: workbench validate")
+    assert err.startswith(f"usage: workbench {command}")
     assert err.strip().splitlines()[-1] == (
-        "workbench validate: error: no PATH given, and [data] focus in the config lists none: "
+        f"workbench {command}: error: no PATH given, and [data] focus in the config lists none: "
         "pass PATH... (a file, folder or glob)")
+    assert list(tmp_path.iterdir()) == [config]
 
 
 def test_json_names_a_path_that_matches_nothing(corpus, tmp_path, capsys):

@@ -1159,6 +1159,10 @@ def run_ingest(args) -> int:
     target = getattr(args, "store", None) or config.path(config.data.store)
     given = getattr(args, "paths", None)
     rebuild_only = getattr(args, "rebuild", False) and not given
+    if not rebuild_only:  # before any store is made, as `validate` says it
+        from workbench.focus import validate_paths
+
+        given = validate_paths(given, config)
     if getattr(args, "rebuild", False):
         from workbench.store_rebuild import rebuild
 

@@ -42,7 +42,7 @@ def run_sample(args) -> int:
         if out.suffix.lower() == ".parquet":  # else a folder of that name, holding a CSV
             raise UsageError(f"--out: {args.out}: --rows writes CSV; name a .csv or .csv.gz "
                              "file, or a folder")
-        path = out if out.suffix in (".csv", ".gz") else out / f"focus-{args.rows}.csv"
+        path = out if out.suffix.lower() in (".csv", ".gz") else out / f"focus-{args.rows}.csv"
         months = months or MONTHS
         write_bench_csv(path, args.rows, seed=args.seed, end=end, months=months)
         print(f"wrote {path}: {plural(args.rows, 'FOCUS row')}, {months} months ending {end}, "

@@ -162,7 +162,7 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
     with raw:
         # gzip level 1: the file is for speed tests, and level 6 would triple the run time
         out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) \
-            if path.name.endswith(".gz") else raw
+            if path.name.lower().endswith(".gz") else raw
 
         def emit(k: int, t: pa.Table) -> None:  # runs beside the next chunk's build (Arrow frees the GIL)
             buf = pa.BufferOutputStream()
