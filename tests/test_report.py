@@ -860,14 +860,16 @@ def test_the_index_compares_no_month_a_provider_has_no_data_for(tmp_path):
     out = report_index.index_html(manifest, head)
     assert "$100.00 in 2026-04, not comparable: Azure has no data for 2026-04" in out
     assert "+$540" not in out and "$640.00" in out
-    # from the store: a second provider whose April export is not loaded, as gather reads it
+    # from the store: a second provider whose April export is not loaded (its March and May
+    # are), as gather reads it
     from workbench.config import Config
     aws = write_export(tmp_path / "aws.csv", year=2026, month=4, months=2, currency="USD",
                        providers=("AWS",))["months"]
-    write_export(tmp_path / "azure.csv", year=2026, month=5, currency="USD",
-                 providers=("Azure",))
-    [usd] = report.gather(Config(root=tmp_path), [str(tmp_path / "aws.csv"),
-                                                  str(tmp_path / "azure.csv")],
-                          ":memory:", "2026-05")["headline"].to_dict("records")
+    for month in (3, 5):
+        write_export(tmp_path / f"azure-{month}.csv", year=2026, month=month, currency="USD",
+                     providers=("Azure",))
+    paths = [str(tmp_path / f) for f in ("aws.csv", "azure-3.csv", "azure-5.csv")]
+    [usd] = report.gather(Config(root=tmp_path), paths, ":memory:",
+                          "2026-05")["headline"].to_dict("records")
     assert usd["previous"] == Decimal(str(aws["2026-04"])) and usd["previous_without"] == ["Azure"]
     assert math.isnan(usd["previous_change"]) and usd["cost"] > Decimal(str(aws["2026-05"]))
