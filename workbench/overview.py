@@ -98,11 +98,14 @@ def without_data(monthly: pd.DataFrame, month: str, other: str,
     `other` is new, and its lines are new."""
     if not providers or "provider" not in monthly.columns:
         return {}
-    here = monthly[monthly["month"] == month]
+    here = monthly["month"] == month
+    # the pairs of the month as a set, not a groupby: its per-group cost showed in every view
+    pairs = sorted({(str(c), str(p)) for c, p in zip(monthly.loc[here, "currency"],
+                                                     monthly.loc[here, "provider"], strict=True)})
     out: dict[str, list[str]] = {}
-    for (cur, prov), _ in here.groupby(["currency", "provider"], sort=True):
-        if has_gap(providers.get(str(prov), ()), other):
-            out.setdefault(str(cur), []).append(str(prov))
+    for cur, prov in pairs:
+        if has_gap(providers.get(prov, ()), other):
+            out.setdefault(cur, []).append(prov)
     return out
 
 
@@ -247,8 +250,9 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     prev = shift_month(month, -1)
     keys = [*dims, "currency"]
     if providers and "provider" in dims:
-        monthly = monthly[~monthly["provider"].map(
-            lambda p: has_gap(providers.get(str(p), ()), prev)).astype(bool)]
+        gapped = [p for p in monthly["provider"].unique()  # per provider, not per row
+                  if has_gap(providers.get(str(p), ()), prev)]
+        monthly = monthly[~monthly["provider"].isin(gapped)]
     both = exact_sums(monthly[monthly["month"].isin([month, prev])], [*keys, "month"], value)
     wide = both.pivot_table(index=keys, columns="month", values=value, aggfunc="sum",
                             fill_value=0, observed=True)  # one row a cell: nothing left to add
