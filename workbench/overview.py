@@ -254,11 +254,14 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
                   if has_gap(providers.get(str(p), ()), prev)]
         monthly = monthly[~monthly["provider"].isin(gapped)]
     both = exact_sums(monthly[monthly["month"].isin([month, prev])], [*keys, "month"], value)
-    wide = both.pivot_table(index=keys, columns="month", values=value, aggfunc="sum",
-                            fill_value=0, observed=True)  # one row a cell: nothing left to add
-    wide = wide.reindex(columns=[prev, month], fill_value=0).reset_index()
-    wide = wide.rename(columns={prev: "previous", month: "cost"})
-    wide.columns.name = None
+    # one row a cell, sorted by key: spread into the two months in Python, as pivot_table
+    # would but without its sums over Decimal objects (a line absent in a month is 0)
+    cells: dict[tuple, dict[str, object]] = {}
+    for *key, when, amount in zip(*(both[k] for k in keys), both["month"], both[value],
+                                  strict=True):
+        cells.setdefault(tuple(key), {})[when] = amount
+    wide = pd.DataFrame([(*k, v.get(prev, 0), v.get(month, 0)) for k, v in cells.items()],
+                        columns=[*keys, "previous", "cost"])
     # as the headline's: -0.145, not -0.14499999999999602 (shown -$0.14, not -$0.15)
     wide["change"] = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"],
                                                          strict=True)]
