@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from workbench.errors import WorkbenchError
@@ -55,3 +56,17 @@ def billing_month(start: str) -> str | None:
 def period_month(start: datetime) -> str:
     """billing_month of a billing period's start as a (UTC) datetime."""
     return (start + _EAST_MOST).strftime("%Y-%m")
+
+
+def months_by(keys: Iterable, months: Iterable, skip: str | None = None) -> dict[str, frozenset[str]]:
+    """{key: the months it has rows in}, from a key column and a month column side by side,
+    keys in order; a month equal to `skip` (such as "(none)") is no month, and a key that is
+    missing (None, NaN) no key."""
+    out: dict[str, set[str]] = {}
+    for key, month in zip(keys, months, strict=True):
+        if key is None or key != key:  # NaN is not equal to itself
+            continue
+        held = out.setdefault(str(key), set())
+        if str(month) != skip:
+            held.add(str(month))
+    return {k: frozenset(out[k]) for k in sorted(out)}

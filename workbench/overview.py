@@ -19,7 +19,7 @@ import pandas as pd
 from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
 from workbench.months import check_month as check_month  # as pages and report call it
-from workbench.months import month_range, shift_month
+from workbench.months import month_range, months_by, shift_month
 from workbench.tables import exact_sum, money, percent, signed_money
 
 UNTAGGED = "Unallocated"
@@ -66,8 +66,7 @@ Months = Collection[str] | Mapping[str, Collection[str]]
 def currency_months(monthly: pd.DataFrame) -> dict[str, frozenset[str]]:
     """The months each currency has charges in: what `headline`, `daily_window` and
     `holds` read as known, given the data before any filter."""
-    return {str(c): frozenset(map(str, sub)) - {NONE}
-            for c, sub in monthly.groupby("currency", sort=True)["month"]}
+    return months_by(monthly["currency"], monthly["month"], skip=NONE)
 
 
 def holds(months: Months | None, currency: str, month: str) -> bool:
@@ -86,8 +85,7 @@ def provider_months(monthly: pd.DataFrame) -> dict[str, frozenset[str]]:
     its lines there are not comparable, neither new nor grown."""
     if "provider" not in monthly.columns:
         return {}
-    return {str(p): frozenset(map(str, sub)) - {NONE}
-            for p, sub in monthly.groupby("provider", sort=True)["month"]}
+    return months_by(monthly["provider"], monthly["month"], skip=NONE)
 
 
 def without_data(monthly: pd.DataFrame, month: str, other: str,

@@ -24,6 +24,7 @@ from workbench import dimensions as dm
 from workbench.config import Config
 from workbench.coverage import closing
 from workbench.errors import WorkbenchError
+from workbench.months import months_by
 from workbench.schema import COST_COLUMNS
 
 QUERY_TABLES = ("charges", "tag_sets")  # all a backend needs to hold
@@ -163,8 +164,7 @@ class Queries:
                            issuer=issuer).distinct()
         held = t.select(issuer=issuer, month=t.ChargePeriodStart.strftime("%Y-%m")).distinct()
         pairs = self._run(sellers.join(held, "issuer").select("provider", "month").distinct())
-        return {str(p): frozenset(map(str, sub))
-                for p, sub in pairs.groupby("provider", sort=True)["month"]}
+        return months_by(pairs["provider"], pairs["month"])
 
     def _filtered(self, start=None, end=None, filters=None):
         return dm.apply_filters(self.table, self.config, start, end, filters)
