@@ -378,3 +378,24 @@ def test_a_provider_whose_data_starts_after_the_month_compared_is_new_not_missin
     mv = overview.top_movers(df, "2026-05", providers=held)
     assert "Azure / Azure OpenAI" in list(mv["label"])
     assert overview.not_compared(df, "2026-05", held) == []
+
+
+def test_months_of_other_lengths_are_also_compared_per_day():
+    """A fee of the same amount each day reads +3.3% from September to October; per day it
+    is flat, and a real rise shows at its size per day."""
+    from decimal import Decimal
+    m = pd.DataFrame({"month": ["2026-09", "2026-10", "2026-09", "2026-10"],
+                      "currency": ["EUR", "EUR", "USD", "USD"],
+                      "effective_cost": [Decimal("2938.80"), Decimal("3036.76"),
+                                         Decimal("3000"), Decimal("3410")]})
+    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    assert note == ("2026-10 has 31 days and 2026-09 30, so part of the change is the calendar. "
+                    "Per day, EUR spend was flat (€97.96 a day in both); USD spend rose 10.0% "
+                    "($110.00 a day against $100.00).")
+    # same lengths, or nothing comparable: no note
+    same = m.assign(month=m["month"].map({"2026-09": "2026-07", "2026-10": "2026-08"}))
+    assert overview.per_day_note(overview.headline(same, "2026-08")) is None
+    assert overview.per_day_note(overview.headline(m[m["month"] == "2026-10"], "2026-10")) is None
+    feb = m.assign(month=m["month"].map({"2026-09": "2026-02", "2026-10": "2026-03"}))
+    assert "2026-03 has 31 days and 2026-02 28" in overview.per_day_note(
+        overview.headline(feb, "2026-03"))

@@ -12,6 +12,7 @@ their own lines so totals still reconcile.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
@@ -20,7 +21,7 @@ from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
 from workbench.months import check_month as check_month  # as pages and report call it
 from workbench.months import month_range, months_by, shift_month
-from workbench.tables import exact_sum, money, percent, signed_money
+from workbench.tables import exact_sum, money, money_exact, percent, signed_money
 
 UNTAGGED = "Unallocated"
 NONE = "(none)"
@@ -201,6 +202,42 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
             for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
     return pd.DataFrame(rows, columns=["currency", "cost", "against", "then", "change",
                                        "change_pct"])
+
+
+def days_in(month: str) -> int:
+    """Calendar days of a 'YYYY-MM' month."""
+    year, mon = (int(x) for x in month.split("-"))
+    return calendar.monthrange(year, mon)[1]
+
+
+def per_day_note(head: pd.DataFrame) -> str | None:
+    """Against the previous month, per day, when the two months differ in length (31 days
+    against 30, or 28): part of any change between whole months is the calendar (a fee of
+    the same amount each day reads +3.3% from September to October). None when the lengths
+    agree, or no currency has a comparable previous month (see headline)."""
+    parts = []
+    for r in head.to_dict("records"):
+        cur, cost, then = r["currency"], r["cost"], r["previous"]
+        if (pd.isna(cost) or pd.isna(then) or len(r.get("previous_without") or ())
+                or days_in(r["month"]) == days_in(r["previous_month"])):
+            continue
+        now_day = cost / days_in(r["month"])  # a Decimal stays one: shown to the cent
+        then_day = then / days_in(r["previous_month"])
+        shown = to_smallest_unit(now_day, cur) - to_smallest_unit(then_day, cur)
+        if shown == 0:
+            parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both)")
+            continue
+        word = "rose" if shown > 0 else "fell"
+        pct = _ratio(float(now_day) - float(then_day), then_day)
+        by = f" {percent(abs(pct))}" if not pd.isna(pct) else ""
+        parts.append(f"{cur} spend {word}{by} ({money_exact(now_day, cur)} a day against "
+                     f"{money_exact(then_day, cur)})")
+    if not parts:
+        return None
+    r = head.iloc[0]
+    return (f"{r['month']} has {days_in(r['month'])} days and {r['previous_month']} "
+            f"{days_in(r['previous_month'])}, so part of the change is the calendar. Per day, "
+            + "; ".join(parts) + ".")
 
 
 def partial_month_note(month: str, first_day: str, last_day: str) -> str:

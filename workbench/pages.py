@@ -295,7 +295,12 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     if len(data.load_warnings) > 1:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))
-    story = (overview.narrative(head, untagged, movers) + overview.billed_apart(monthly, month)
+    # a month the data covers in part has its own note; per day of the calendar would mislead
+    partial = coverage.partial_month(data.coverage, month) or any(
+        e["month"] == prev for e in coverage.partial_compared(data.coverage, month, data.months))
+    per_day = None if partial else overview.per_day_note(head)
+    story = (overview.narrative(head, untagged, movers) + ([per_day] if per_day else [])
+             + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
