@@ -59,6 +59,7 @@ from workbench.focus_sql import (
     ident,
     literal,
     parquet_source,
+    renamed_values_expr,
     rounded_text,
     tag_set_expr,
     tags_map_expr,
@@ -225,7 +226,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         src_name = mapping.get(column)
         src_type = types.get(src_name, "VARCHAR")
         converted, text = typed_expr(column, src_name, src_type)
-        converted = derived_expr(column, mapping) or converted
+        converted = derived_expr(column, mapping) or renamed_values_expr(column, converted)
         inner.append(f"{converted} AS {ident(column)}")
         if text is None:
             outer.append(ident(column))
