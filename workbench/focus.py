@@ -293,7 +293,7 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     if len(lines) > len(problems):
         problems.append(Problem(None, None, f"{len(lines)} rows in all are not readable "
                                 f"(first {len(problems)} listed); nothing was loaded",
-                                len(lines) - len(problems)))
+                                len(lines) - len(problems), counts_rows=True))
     return problems, len(lines)
 
 
@@ -324,7 +324,8 @@ def run_checks(con, table: str, checks: list[Check], report: FileReport) -> None
             first = re.split(r"[:;]|\{value\}", check.message)[0].rstrip(" ,(")
             first = re.sub(r",? not$", "", first)
             target.append(Problem(None, check.column, f"{first}: {n:,} rows in all "
-                                  f"(first {len(listed)} listed)", n - len(listed)))
+                                  f"(first {len(listed)} listed)", n - len(listed),
+                                  counts_rows=True))
 
 
 def _summarise(con, table: str, report: FileReport) -> None:

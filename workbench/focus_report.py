@@ -19,6 +19,7 @@ class Problem:
     # How many problems the line stands for: a "N rows in all" line counts the rows not
     # listed, so the counts of a file's lines add up to its problems.
     count: int = 1
+    counts_rows: bool = False  # a "N rows in all" line, which goes with its file's listed rows
 
     def to_json(self) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message}
