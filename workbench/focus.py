@@ -50,7 +50,7 @@ from workbench.focus_header import (
     named_twice,
     sniff,
 )
-from workbench.focus_report import FileReport, Problem, Stop
+from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
     bad_expr,
     count_true,
@@ -596,8 +596,8 @@ def run_validate(args) -> int:
         print(json_exact.dumps({"files": [r.to_json() for r in reports]}, indent=2,
                                ensure_ascii=False))
     else:
-        for r in reports:
-            print("\n".join(r.lines()))
+        for line in report_lines(reports):
+            print(line)
         bad = sum(not r.ok for r in reports)
         print(f"{plural(len(reports), 'file')} checked: {len(reports) - bad} usable, "
               f"{bad} with errors")
