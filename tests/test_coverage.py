@@ -189,6 +189,18 @@ def test_the_index_says_what_the_month_lacks_before_its_figures(cov, says):
     assert "<Cloud>" not in out and ("Old &lt;Cloud&gt;" in out) == (len(says) == 3)
 
 
+@pytest.mark.parametrize("lagging, says", [
+    (["AWS"], "What was charged after that day is missing from this report."),
+    (["AWS", "OCI"], "What was charged after those days is missing from this report."),
+])
+def test_what_lagging_providers_leave_out_is_said_in_one_sentence(lagging, says):
+    cov = {"month_complete": False, "first_day": "2025-05-01", "last_day": "2025-05-31",
+           "providers": [{"provider": p, "last_day": "2025-05-20", "complete": p not in lagging,
+                          "stopped": False} for p in ("AWS", "Azure", "OCI")],
+           "ended_before": [], "held_back": None}
+    assert report_index.coverage_notes(cov, "2025-05")[0].endswith(says)
+
+
 def test_inclusive_ends_and_rows_with_no_provider_hold_no_month_back(tmp_path):
     """An export that ends its days at 23:59:59 covers them, and a few rows with no provider
     name (a blank cell, not an export) are no provider that lags."""

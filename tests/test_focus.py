@@ -710,6 +710,29 @@ def test_focus_preview_names_as_oci_writes_them(tmp_path):
     assert sorted(got, key=lambda r: r[4] or "") == sorted(wanted, key=lambda r: r[4] or "")
 
 
+def test_preview_pricing_categories_read_as_their_focus_10_values(tmp_path):
+    """OCI's reports write 1.0-preview PricingCategory values, which 1.0 renamed: they read as
+    the 1.0 values, in both readers, with no warning on every on-demand row."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [*HEADER, "PricingCategory"]
+    values = ["On-Demand", "Commitment-Based", "Dynamic", "Standard", ""]
+    path = write(tmp_path, [row(PricingCategory=v) for v in values], header)
+    wanted = ["Standard", "Committed", "Dynamic", "Standard", None]
+    report, con = scan(path)
+    assert report.ok and not [w for w in report.warnings if w.column == "PricingCategory"]
+    got = con.execute('SELECT "PricingCategory" FROM t ORDER BY wb_source_row').fetchall()
+    assert [g for (g,) in got] == wanted
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            res = s.ingest([str(path)])
+            assert [f["reader"] for f in res.files] == ["fast" if fast else "precise"]
+            assert not res.warnings, res.warnings
+            got = s.con.execute('SELECT "PricingCategory" FROM charges').fetchall()
+        assert sorted(g or "" for (g,) in got) == sorted(w or "" for w in wanted)
+
+
 def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
     p = tmp_path / "two.csv"
     p.write_text("BilledCost,EffectiveCost\n1,2\n")

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from focus_export import COLUMNS
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -388,3 +389,199 @@ def test_a_total_just_below_half_a_cent_shows_the_cent_below_on_every_layer():
     the pages' frames hold the store's decimals, where its nearest float, 1234567.005, showed
     $1,234,567.01."""
     check_all([_charge(effective=Decimal("1234567.0049999999"))])
+
+
+# -- each provider's own export shape, end to end -------------------------------------------
+
+def _charge_rows(provider: str, currencies: tuple[str, ...], periods: list[str]) -> list[dict]:
+    """Two billing periods of one provider's charges, as the tests below write them: usage
+    with and without a team tag, a commitment amortized per FOCUS (purchase billed with
+    EffectiveCost 0, covered usage at EffectiveCost only, the unused rest), a credit and tax."""
+    rows = []
+    gpu, api = ("Compute", "GPU VMs"), ("AI and Machine Learning", "Model API")
+    for p, period in enumerate(periods):
+        start = pd.Timestamp(period)
+        month = (start + pd.Timedelta(hours=12)).strftime("%Y-%m")
+        nxt = pd.Timestamp(f"{overview.shift_month(month, 1)}-01") + (start - start.normalize())
+        for cur in currencies:
+            base = {"period": start, "next": nxt, "currency": cur, "provider": provider,
+                    "scale": Decimal(150) if cur == "JPY" else Decimal(1)}
+            mine = []
+            for d in range(0, 20, 3):
+                at = start + pd.Timedelta(days=d, hours=2)
+                mine += [_one_charge(base, "Usage", f"{12 + d + p}.4375", f"{12 + d + p}.4375", at, 1,
+                                 api, team=("assistant", "search")[d % 2],
+                                 env="prod" if d % 3 else None),
+                         _one_charge(base, "Usage", "0", f"{30 + d}.125", at, 24, gpu,
+                                 team="ml-research", status="Used"),
+                         _one_charge(base, "Usage", "0.0000000005", "0.0000000005", at, 1, api)]
+            fee = Decimal(400) * base["scale"]
+            used = sum(r["effective"] for r in mine if r["status"] == "Used")
+            month_long = (nxt - start) / pd.Timedelta(hours=1)
+            mine += [_one_charge(base, "Purchase", fee, "0", start, month_long, gpu, scaled=False),
+                     _one_charge(base, "Usage", "0", fee - used, start, month_long, gpu,
+                             status="Unused", scaled=False),
+                     _one_charge(base, "Credit", "-25.005", "-25.005", start, 24, api),
+                     _one_charge(base, "Tax", "3.3333333333", "3.3333333333", start, 24, (None, "Tax"))]
+            rows += mine
+    return rows
+
+
+def _one_charge(base: dict, category: str, billed, effective, at, hours, service, team=None,
+            env=None, status=None, scaled=True) -> dict:
+    scale = base["scale"] if scaled else Decimal(1)
+    return {**base, "category": category, "billed": Decimal(billed) * scale,
+            "effective": Decimal(effective) * scale, "start": at,
+            "end": at + pd.Timedelta(hours=hours), "service": service, "team": team,
+            "env": env, "status": status}
+
+
+def _provider_model(rows: list[dict]) -> pd.DataFrame:
+    """What each layer must show, from the rows alone (UTC day and month of the charge)."""
+    return pd.DataFrame([{
+        "month": r["start"].strftime("%Y-%m"), "date": r["start"].strftime("%Y-%m-%d"),
+        "period": r["period"].strftime("%Y-%m-%dT%H:%M:%SZ"), "currency": r["currency"],
+        "provider": r["provider"], "ServiceCategory": r["service"][0] or "(none)",
+        "ServiceName": r["service"][1], "team": r["team"] or UNALLOCATED,
+        "environment": r["env"] or UNALLOCATED, "tagged": "yes" if r["team"] else "no",
+        "billed": r["billed"], "effective": r["effective"]} for r in rows])
+
+
+def _aws_parquet(folder: Path) -> tuple[list[Path], list[dict]]:
+    """AWS Data Exports FOCUS 1.2: Parquet, UTC timestamps, double amounts, Tags and
+    x_CostCategories as MAPs with `user:` keys, a Savings Plan, x_ columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    rows = _charge_rows("AWS", ("USD",), ["2026-03-01", "2026-04-01"])
+    ts = pa.timestamp("ms", tz="UTC")
+    tags = [[(f"user:{k}", v) for k, v in (("team", r["team"]), ("env", r["env"])) if v]
+            + [("aws:createdBy", "IAMUser:alice")] for r in rows]
+    table = pa.table({
+        "BilledCost": pa.array([float(r["billed"]) for r in rows]),
+        "EffectiveCost": pa.array([float(r["effective"]) for r in rows]),
+        "BillingAccountId": ["123456789012"] * len(rows), "BillingAccountType": ["Billing Account"] * len(rows),
+        "BillingCurrency": [r["currency"] for r in rows],
+        "BillingPeriodStart": pa.array([r["period"].to_pydatetime() for r in rows], ts),
+        "BillingPeriodEnd": pa.array([r["next"].to_pydatetime() for r in rows], ts),
+        "ChargePeriodStart": pa.array([r["start"].tz_localize("UTC").to_pydatetime() for r in rows], ts),
+        "ChargePeriodEnd": pa.array([r["end"].tz_localize("UTC").to_pydatetime() for r in rows], ts),
+        "ChargeCategory": [r["category"] for r in rows],
+        "CommitmentDiscountId": ["arn:aws:savingsplans::123456789012:savingsplan/sp-1"
+                                 if r["status"] or r["category"] == "Purchase" else None for r in rows],
+        "CommitmentDiscountStatus": [r["status"] for r in rows],
+        "PricingCategory": [("Committed" if r["status"] else "Standard")
+                            if r["category"] in ("Usage", "Purchase") else None for r in rows],
+        "InvoiceIssuerName": ["Amazon Web Services, Inc."] * len(rows),
+        "ProviderName": [r["provider"] for r in rows], "PublisherName": ["Amazon Web Services, Inc."] * len(rows),
+        "ServiceCategory": [r["service"][0] for r in rows], "ServiceName": [r["service"][1] for r in rows],
+        "SkuPriceDetails": ['{"ModelId": "claude-3-5-sonnet"}'] * len(rows),
+        "Tags": pa.array(tags, pa.map_(pa.string(), pa.string())),
+        "x_CostCategories": pa.array([[("BusinessUnit", "AI")]] * len(rows), pa.map_(pa.string(), pa.string())),
+        "x_UsageType": ["USE1-BoxUsage:p4d.24xlarge"] * len(rows)})
+    path = folder / "focus-export-00001.snappy.parquet"
+    pq.write_table(table, path)
+    return [path], rows
+
+
+def _azure_csv(folder: Path) -> tuple[list[Path], list[dict]]:
+    """Azure Cost Management FOCUS 1.0r2: CSV with CRLF, timestamps with seven fractional
+    digits (1.0) or none (1.0r2), Tags without braces, EUR and USD, x_ columns."""
+    rows = _charge_rows("Microsoft", ("EUR", "USD"), ["2026-03-01", "2026-04-01"])
+    paths = []
+    for i, cur in enumerate(("EUR", "USD")):
+        def ts(t, frac=".0000000" if i == 0 else ""):
+            return t.strftime("%Y-%m-%dT%H:%M:%S") + frac + "Z"
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(["BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd",
+                    "BillingPeriodStart", "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart",
+                    "CommitmentDiscountId", "CommitmentDiscountStatus", "EffectiveCost",
+                    "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory",
+                    "ServiceName", "Tags", "x_BilledCostInUsd", "x_ResourceGroupName"])
+        for r in (r for r in rows if r["currency"] == cur):
+            tags = json.dumps({k: v for k, v in (("team", r["team"]), ("env", r["env"])) if v})
+            w.writerow([r["billed"], "/providers/Microsoft.Billing/billingAccounts/1234", cur,
+                        ts(r["next"]), ts(r["period"]), r["category"], ts(r["end"]), ts(r["start"]),
+                        "ri-1" if r["status"] or r["category"] == "Purchase" else "",
+                        r["status"] or "", r["effective"], "Microsoft", r["provider"], "Microsoft",
+                        r["service"][0] or "", r["service"][1], tags[1:-1], r["billed"], "rg-ai"])
+        paths.append(folder / f"part_{i}_0001.csv")
+        paths[-1].write_bytes(out.getvalue().encode())
+    return paths, rows
+
+
+def _gcp_csv(folder: Path) -> tuple[list[Path], list[dict]]:
+    """Google Cloud's FOCUS view exported to CSV: `... UTC` timestamps, the invoice month
+    from midnight Pacific time (08:00 UTC in March, 07:00 in April), labels as a JSON list
+    of key/value, USD and JPY, x_ columns."""
+    rows = _charge_rows("Google Cloud", ("USD", "JPY"), ["2026-03-01T08:00", "2026-04-01T07:00"])
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd",
+                "BillingPeriodStart", "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart",
+                "CommitmentDiscountId", "CommitmentDiscountStatus", "EffectiveCost",
+                "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory",
+                "ServiceName", "Tags", "x_Credits", "x_ExportTime"])
+    for r in rows:
+        def ts(t):
+            return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+        labels = [{"key": k, "value": v} for k, v in (("team", r["team"]), ("env", r["env"])) if v]
+        w.writerow([r["billed"], f"01AB23-{r['currency']}", r["currency"], ts(r["next"]),
+                    ts(r["period"]), r["category"], ts(r["end"]), ts(r["start"]),
+                    "cud-1" if r["status"] or r["category"] == "Purchase" else "", r["status"] or "",
+                    r["effective"], "Google", r["provider"], "Google", r["service"][0] or "",
+                    r["service"][1], json.dumps(labels), "[]", ts(r["next"])])
+    path = folder / "focus_export.csv"
+    path.write_bytes(out.getvalue().encode())
+    return [path], rows
+
+
+def _oci_csv_gz(folder: Path) -> tuple[list[Path], list[dict]]:
+    """OCI FOCUS reports: gzip CSV, FOCUS 1.0-preview names and PricingCategory values,
+    ChargeSubcategory for the commitment status, oci_ columns, defined tags (FinOps.Team),
+    `2026-03-01T02:00Z` timestamps, several files a day."""
+    rows = _charge_rows("Oracle", ("GBP",), ["2026-03-01", "2026-04-01"])
+    header = ["BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodEnd",
+              "BillingPeriodStart", "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart",
+              "ChargeSubcategory", "CommitmentDiscountId", "EffectiveCost", "InvoiceIssuer",
+              "PricingCategory", "Provider",
+              "Publisher", "ServiceCategory", "ServiceName", "Tags", "oci_CompartmentName"]
+    def ts(t):
+        return t.strftime("%Y-%m-%dT%H:%MZ")
+    outs = [io.StringIO() for _ in range(4)]  # each day's rows spread over the files
+    for out in outs:
+        csv.writer(out, lineterminator="\n").writerow(header)
+    for n, r in enumerate(rows):
+        tags = {f"FinOps.{k}": v for k, v in (("Team", r["team"]), ("env", r["env"])) if v}
+        sub = {"Used": "Used Commitment", "Unused": "Unused Commitment"}.get(r["status"], "On-Demand")
+        csv.writer(outs[n % 4], lineterminator="\n").writerow([r["billed"], "ocid1.tenancy.oc1..aaaa", r["currency"], ts(r["next"]),
+                    ts(r["period"]), r["category"], ts(r["end"]), ts(r["start"]), sub,
+                    "ocid1.subscription.oc1..ucm" if r["status"] or r["category"] == "Purchase"
+                    else "", r["effective"], "Oracle", "Commitment-Based" if r["status"] else "On-Demand",
+                    r["provider"], "Oracle", r["service"][0] or "", r["service"][1],
+                    json.dumps({**tags, "Oracle-Tags.CreatedBy": "alice"}), "ai"])
+    paths = [folder / f"00010000010000{n}-00001.csv.gz" for n in range(len(outs))]
+    for path, out in zip(paths, outs, strict=True):
+        path.write_bytes(gzip.compress(out.getvalue().encode()))
+    return paths, rows
+
+
+@pytest.mark.parametrize("write", [_aws_parquet, _azure_csv, _gcp_csv, _oci_csv_gz],
+                         ids=["aws", "azure", "gcp", "oci"])
+def test_a_providers_own_export_reconciles_on_every_layer(write, tmp_path):
+    paths, rows = write(tmp_path)
+    m = _provider_model(rows)
+    got = validate_totals(paths, tmp_path)
+    assert got == {**{(c, "billed_cost"): v for (c,), v in sums(m, ["currency"], "billed").items()},
+                   **{(c, "effective_cost"): v for (c,), v in sums(m, ["currency"]).items()}}
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(p) for p in paths])
+        row_warnings = [w for w in res.warnings if re.search(r":\d+: ", w)]
+        assert not row_warnings, row_warnings  # a normal export: nothing about its rows
+        check_store(s, m)
+        data = pages.load_overview(s)
+    assert data.months == ["2026-03", "2026-04"]
+    check_frames(data, m)
+    for month in data.months:
+        check_overview(data, m, month)
+    assert UNALLOCATED in set(overview.breakdown(data.monthly, "2026-04", "team")["team"])

@@ -1196,6 +1196,21 @@ def test_a_problem_many_files_share_is_said_once():
         "d/1.csv:4: Tags: malformed", "d/2.csv: same content", "d/3.csv:4: Tags: malformed"]
 
 
+def test_each_files_count_of_rows_is_said_with_its_rows(cfg, monkeypatch):
+    """A "N rows in all" line goes with its own file's listed rows, even when two files'
+    read alike (two days of one export with the same bad Tags)."""
+    _real_reader(monkeypatch)
+    from corpus.build import csv_bytes, row
+    paths = [_write_bytes(cfg.root / f"day-{d}.csv", csv_bytes(
+        [row(ChargePeriodStart=f"2026-05-0{d}T00:00:00Z", ChargePeriodEnd=f"2026-05-0{d}T01:00:00Z",
+             Tags='{"team": "ml"', ChargeDescription=f"GPU {i}") for i in range(7)])) for d in (2, 3)]
+    with Store(":memory:", cfg) as s:
+        warnings = s.ingest([str(p) for p in paths]).warnings
+    counts = [w for w in warnings if "rows in all" in w]
+    assert [c.split(":")[0] for c in counts] == [str(p) for p in paths], warnings
+    assert not any("the same in" in c for c in counts)
+
+
 def test_direction_overrides_in_names_do_not_reach_the_page(tmp_path, cfg):
     f = frame_file(tmp_path / "in", "rtl", [{"Tags": '{"team": "\u202eevil"}'}])
     with Store(":memory:", cfg) as s:

@@ -61,6 +61,29 @@ def test_missing_optional_columns_are_one_line_and_json_keeps_each(tmp_path, cap
         (c, "column required by FOCUS 1.0 is missing") for c in ("ChargeClass", "ListCost", "PricingUnit")]
 
 
+def test_a_warning_many_files_share_is_said_once(tmp_path, capsys):
+    """OCI writes several files a day, each with the same extra columns: a warning about a
+    whole file is said at the first file that has it, with how many more have it; each
+    file's summary still counts it, its rows' warnings stay its own, and --json lists all."""
+    from corpus.build import HEADER
+    header = [*HEADER, "oci_CompartmentName"]
+    paths = []
+    for day, tags in ((2, '{"team": "ml"}'), (3, '{"team"'), (4, '{"team": "ml"}')):
+        paths.append(tmp_path / f"0001-{day}.csv")
+        paths[-1].write_bytes(csv_bytes([row(ChargePeriodStart=f"2026-05-0{day}T00:00:00Z",
+                                             ChargePeriodEnd=f"2026-05-0{day}T01:00:00Z", Tags=tags, oci_CompartmentName="ai")], header))
+    code, out, _ = run(capsys, str(tmp_path))
+    extra = "oci_CompartmentName: not a FOCUS column (custom columns start with x_); ignored"
+    assert code == 0 and [line for line in out.splitlines() if line.startswith("warning:")] == [
+        f"warning: {paths[0]}: {extra} (the same in 2 more files)",
+        f"warning: {paths[1]}:1: Tags: not a JSON object of unique keys; row kept without tags: "
+        "'{\"team\"'"]
+    summaries = [line for line in out.splitlines() if ": ok: " in line]
+    assert [s.rsplit(", ", 1)[1] for s in summaries] == ["1 warning", "2 warnings", "1 warning"]
+    _, out, _ = run(capsys, str(tmp_path), "--json")
+    assert [len(f["warnings"]) for f in json.loads(out)["files"]] == [1, 2, 1]
+
+
 def test_problem_lines_and_exit_1(corpus, capsys):
     code, out, _ = run(capsys, str(corpus["good"]), str(corpus["non_numeric"]),
                        str(corpus["malformed_tags"]))

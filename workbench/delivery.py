@@ -205,11 +205,12 @@ def same_in_many_files(found: list) -> list[str]:
             lines.append(item)
             continue
         path, p = item
-        if p.row is None and (p.column, p.message) in first:
+        shared = p.row is None and not p.counts_rows
+        if shared and (p.column, p.message) in first:
             first[(p.column, p.message)][1] += 1
             continue
         line = [format_problem(path, p.row, p.column, p.message), 0]
-        if p.row is None:
+        if shared:
             first[(p.column, p.message)] = line
         lines.append(line)
     return [x if isinstance(x, str) else x[0] + (

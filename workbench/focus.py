@@ -50,7 +50,7 @@ from workbench.focus_header import (
     named_twice,
     sniff,
 )
-from workbench.focus_report import FileReport, Problem, Stop
+from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
     bad_expr,
     count_true,
@@ -59,6 +59,7 @@ from workbench.focus_sql import (
     ident,
     literal,
     parquet_source,
+    renamed_values_expr,
     rounded_text,
     tag_set_expr,
     tags_map_expr,
@@ -225,7 +226,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
         src_name = mapping.get(column)
         src_type = types.get(src_name, "VARCHAR")
         converted, text = typed_expr(column, src_name, src_type)
-        converted = derived_expr(column, mapping) or converted
+        converted = derived_expr(column, mapping) or renamed_values_expr(column, converted)
         inner.append(f"{converted} AS {ident(column)}")
         if text is None:
             outer.append(ident(column))
@@ -292,7 +293,7 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     if len(lines) > len(problems):
         problems.append(Problem(None, None, f"{len(lines)} rows in all are not readable "
                                 f"(first {len(problems)} listed); nothing was loaded",
-                                len(lines) - len(problems)))
+                                len(lines) - len(problems), counts_rows=True))
     return problems, len(lines)
 
 
@@ -323,7 +324,8 @@ def run_checks(con, table: str, checks: list[Check], report: FileReport) -> None
             first = re.split(r"[:;]|\{value\}", check.message)[0].rstrip(" ,(")
             first = re.sub(r",? not$", "", first)
             target.append(Problem(None, check.column, f"{first}: {n:,} rows in all "
-                                  f"(first {len(listed)} listed)", n - len(listed)))
+                                  f"(first {len(listed)} listed)", n - len(listed),
+                                  counts_rows=True))
 
 
 def _summarise(con, table: str, report: FileReport) -> None:
@@ -594,8 +596,8 @@ def run_validate(args) -> int:
         print(json_exact.dumps({"files": [r.to_json() for r in reports]}, indent=2,
                                ensure_ascii=False))
     else:
-        for r in reports:
-            print("\n".join(r.lines()))
+        for line in report_lines(reports):
+            print(line)
         bad = sum(not r.ok for r in reports)
         print(f"{plural(len(reports), 'file')} checked: {len(reports) - bad} usable, "
               f"{bad} with errors")

@@ -47,6 +47,11 @@ PREVIEW_DERIVED = {"CommitmentDiscountStatus": (
     "ChargeSubcategory", {"Used Commitment": "Used", "Unused Commitment": "Unused"})}
 
 
+# 1.0-preview values that 1.0 renamed, read as their 1.0 values in any file (no 1.0 value is
+# spelled so, and OCI's reports write them on every on-demand or committed row).
+PREVIEW_VALUES = {"PricingCategory": {"On-Demand": "Standard", "Commitment-Based": "Committed"}}
+
+
 def derived_from(column: str, mapping: dict[str, str]) -> str | None:
     """The preview column that fills `column` in a file whose columns are `mapping`, or None
     (the file has the column itself, or nothing to fill it from)."""

@@ -49,6 +49,7 @@ from workbench.focus_sql import (
     literal,
     parquet_source,
     parsed_tag_sets,
+    renamed_values_expr,
     rounded_expr,
     rounded_text,
     tag_set_expr,
@@ -124,7 +125,8 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         if name is None:
             exprs[column] = derived_expr(column, mapping) or f"CAST(NULL AS {store_type})"
         elif header.kind == "parquet":
-            exprs[column] = typed_expr(column, name, types[name], strict=True)[0]
+            exprs[column] = renamed_values_expr(
+                column, typed_expr(column, name, types[name], strict=True)[0])
         elif store_type == TIME:
             exprs[column] = fast_time_expr(ident(name))
         elif store_type == MONEY:
@@ -132,7 +134,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
             unread.append(f"({ident(name)} IS NOT NULL AND {exprs[column]} IS NULL "
                           f"AND trim({ident(name)}) <> '')")
         else:
-            exprs[column] = ident(name)
+            exprs[column] = renamed_values_expr(column, ident(name))
         if name is not None and store_type == MONEY:
             text = ident(name) if header.kind != "parquet" else f"CAST({ident(name)} AS VARCHAR)"
             exprs[rounded_column(column)] = rounded_text(exprs[column], text, types[name])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ class Problem:
     # How many problems the line stands for: a "N rows in all" line counts the rows not
     # listed, so the counts of a file's lines add up to its problems.
     count: int = 1
+    counts_rows: bool = False  # a "N rows in all" line, which goes with its file's listed rows
 
     def to_json(self) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message}
@@ -49,12 +51,24 @@ class FileReport:
             "warnings": [p.to_json() for p in in_row_order(self.warnings)],
         }
 
-    def lines(self) -> list[str]:
-        """Human output: one line per problem, then a summary of the file."""
+    def shown_warnings(self) -> list[Problem]:
+        """The warnings as their lines list them (missing columns in one line)."""
+        return missing_in_one_line(in_row_order(self.warnings))
+
+    def lines(self, shared: dict[tuple, int] | None = None, said: set | None = None) -> list[str]:
+        """Human output: one line per problem, then a summary of the file. A warning about
+        the whole file that `shared` counts in more files is said once (`said` keeps which
+        were), with how many more files have it; the summary still counts it."""
         out = [f"error: {format_problem(self.path, p.row, p.column, p.message)}"
                for p in in_row_order(self.errors)]
-        out += [f"warning: {format_problem(self.path, p.row, p.column, p.message)}"
-                for p in missing_in_one_line(in_row_order(self.warnings))]
+        for p in self.shown_warnings():
+            more = (shared or {}).get(_shared_key(p), 1) - 1
+            if more and said is not None:
+                if _shared_key(p) in said:
+                    continue
+                said.add(_shared_key(p))
+            suffix = f" (the same in {more:,} more file{'s' * (more > 1)})" if more else ""
+            out.append(f"warning: {format_problem(self.path, p.row, p.column, p.message)}{suffix}")
         status = "ok" if self.ok else "NOT USABLE"
         version = f"FOCUS {self.focus_version}" if self.focus_version else "not FOCUS"
         if self.dataset != "cost and usage":
@@ -72,6 +86,23 @@ class FileReport:
         if self.currencies and not self.ok:
             out.append("  (totals of the rows that could be read; this file will not be loaded)")
         return out
+
+
+def _shared_key(p: Problem) -> tuple | None:
+    """What makes a warning the same in another file: a whole file's, worded alike. A
+    "N rows in all" line goes with its file's rows, never shared."""
+    return None if p.row is not None or p.counts_rows else (p.column, p.message)
+
+
+def report_lines(reports: list[FileReport]) -> list[str]:
+    """`workbench validate` output for many files: a warning about a whole file that later
+    files share word for word (a provider's own columns, in each of its files a day) is
+    said at the first one, with how many more have it."""
+    shared: Counter = Counter()
+    for r in reports:
+        shared.update({_shared_key(p) for p in r.shown_warnings()} - {None})
+    said: set = set()
+    return [line for r in reports for line in r.lines(shared, said)]
 
 
 def _count(problems: list[Problem], word: str) -> str:

@@ -8,7 +8,7 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
-from workbench.focus_columns import PREVIEW_DERIVED, derived_from
+from workbench.focus_columns import PREVIEW_DERIVED, PREVIEW_VALUES, derived_from
 from workbench.schema import FOCUS_COLUMNS, MONEY, MONEY_SCALE, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
@@ -215,6 +215,15 @@ def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
     cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
                      for k, v in PREVIEW_DERIVED[column][1].items())
     return f"(CASE trim(CAST({ident(mapping[source])} AS VARCHAR)) {cases} END)"
+
+
+def renamed_values_expr(column: str, expr: str) -> str:
+    """`expr` with the 1.0-preview values of `column` read as their 1.0 values (PREVIEW_VALUES)."""
+    renamed = PREVIEW_VALUES.get(column)
+    if not renamed:
+        return expr
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in renamed.items())
+    return f"(CASE {expr} {cases} ELSE {expr} END)"
 
 
 def count_true(condition: str) -> str:

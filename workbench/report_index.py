@@ -155,9 +155,9 @@ def coverage_notes(cov: dict | None, month: str) -> list[str]:
     lagging = [p for p in cov["providers"] if not p["complete"] and not p.get("stopped")]
     if lagging:
         others = "; the other providers' data does" if len(lagging) < len(cov["providers"]) else ""
-        after = "that day is" if len(lagging) == 1 else "those days are"
+        after = "that day" if len(lagging) == 1 else "those days"
         notes.append(f"The data of {_last_days(lagging)} stops before the end of {month}{others}. "
-                     f"What was charged after {after} missing from this report.")
+                     f"What was charged after {after} is missing from this report.")
     gone = [p for p in cov["providers"] if p.get("stopped")]
     if gone:
         notes.append(f"The data of {_last_days(gone)} ends inside {month}, more than a month "
