@@ -250,3 +250,24 @@ def test_a_provider_with_none_of_the_held_month_is_said_to_be_maybe_renamed_or_c
     # a month on, with no newer AWS data, the rename holds nothing back
     later = pd.concat([data.iloc[:1], spans(("Amazon Web Services", "2025-06-01", "2025-08-02"))])
     assert coverage.last_complete_month([*months, "2025-07"], later, date(2025, 8, 3)) == "2025-07"
+
+
+def test_an_export_is_named_by_its_issuer_with_the_sellers_the_charts_show():
+    assert coverage.export_label("AWS", ["AWS", "Datadog"]) == "AWS"
+    assert coverage.export_label("Amazon Web Services, Inc.", ["AWS"]) == "Amazon Web Services, Inc. (AWS)"
+    assert coverage.export_label("Google", ["Google Cloud", "(none)"]) == "Google (Google Cloud)"
+    assert (coverage.export_label("Big Marketplace", list("EDCBA"))
+            == "Big Marketplace (A, B, C, 2 more)")
+    assert coverage.export_label("(none)", ["AWS"]) == "(none)"
+
+
+def test_notes_name_an_issuer_with_the_provider_its_charts_show(tmp_path):
+    """An export whose invoice issuer is named otherwise than its provider: a lagging export's
+    note says which provider of the charts it is about."""
+    write_export(tmp_path / "aws.csv", months=3, providers=("AWS",))
+    aws = pd.read_csv(tmp_path / "aws.csv", dtype=str, keep_default_na=False)
+    aws["InvoiceIssuerName"] = "Amazon Web Services, Inc."
+    aws.to_csv(tmp_path / "aws.csv", index=False)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path)])
+        assert s.provider_coverage()["provider"].tolist() == ["Amazon Web Services, Inc. (AWS)"]

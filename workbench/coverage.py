@@ -63,6 +63,17 @@ def closing(end) -> pd.Timestamp:
     return midnight if midnight - t <= pd.Timedelta(seconds=1) else t
 
 
+def export_label(issuer: str, sellers: Sequence[str], most: int = 3) -> str:
+    """How notes name an issuer's export: by the issuer, with the sellers it bills when the
+    charts show none of them by the issuer's name ("Amazon Web Services, Inc. (AWS)"), so a
+    note and a chart of one export can be told to be about the same provider."""
+    others = sorted({s for s in sellers if s != UNNAMED})
+    if issuer == UNNAMED or issuer in others or not others:
+        return issuer
+    shown = others[:most] + ([f"{len(others) - most} more"] if len(others) > most else [])
+    return f"{issuer} ({', '.join(shown)})"
+
+
 def named(spans: pd.DataFrame) -> pd.DataFrame:
     """Store.provider_coverage() without the rows of no provider name while some provider
     is named."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from workbench import dimensions as dm
 from workbench.config import Config
-from workbench.coverage import closing
+from workbench.coverage import closing, export_label
 from workbench.errors import WorkbenchError
 from workbench.months import months_by
 from workbench.schema import COST_COLUMNS
@@ -129,7 +129,8 @@ class Queries:
 
         A provider here is whoever sends the export: the invoice issuer (wb_issuer), not the
         seller. A marketplace seller (FOCUS 1.3 ServiceProviderName) comes in the cloud's
-        export, so a seller with no charge after the 10th is no export that lags."""
+        export, so a seller with no charge after the 10th is no export that lags. It is
+        named with the sellers it bills when they are named otherwise (export_label)."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
         timed, short = _timed_short(t)
@@ -145,8 +146,13 @@ class Queries:
         for kind in ("timed", "short"):  # the first that has rows, from the last of these
             has = df[f"{kind}_end"].notna()
             start, end = df[f"{kind}_start"].where(has, start), df[f"{kind}_end"].where(has, end)
+        sellers = t.select(issuer=dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE),
+                           seller=dm.dim_expr(t, "provider", self.config)).distinct()
+        billed: dict[str, list[str]] = {}
+        for issuer, seller in self._run(sellers).itertuples(index=False):
+            billed.setdefault(str(issuer), []).append(str(seller))
         out = pd.DataFrame({
-            "provider": df["provider"].astype(str),
+            "provider": [export_label(p, billed.get(p, [])) for p in df["provider"].astype(str)],
             "start": pd.to_datetime(start),
             "end": [closing(e) for e in pd.to_datetime(end)]})
         return _frame(out, ["provider", "start", "end"])
