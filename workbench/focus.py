@@ -588,7 +588,7 @@ def _warn_counted_twice(con, reports: list[FileReport]) -> None:
     as ingest would; the fast reader numbers no row, so its file's first purchase row of
     them is looked for then."""
     from workbench import focus_fast
-    usable = {r.path: r for r in reports if r.ok and r.commitments}
+    usable = {r.path: r for r in reports if r.ok and r.commitments is not None}
     found = commitments.counted_twice({path: r.commitments for path, r in usable.items()})
     for twice in found:
         row = twice.row
