@@ -765,6 +765,45 @@ def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, 
         assert focus_fast.scan_clean(con, bad) is None
 
 
+def test_both_readers_say_a_commitment_counted_twice_at_its_first_purchase_row(tmp_path,
+                                                                               monkeypatch):
+    """Several commitments of a file, in two currencies, are one warning on the file of
+    their purchases, at its first purchase row of them: the precise reader numbers its rows,
+    the fast one (which numbers none) finds it, in CSV and Parquet alike."""
+    from workbench import focus, focus_fast, json_exact
+    header = HEADER + ["CommitmentDiscountId", "CommitmentDiscountStatus"]
+    buy = {"ChargeCategory": "Purchase", "Tags": ""}
+    use = {"CommitmentDiscountStatus": "Unused", "BilledCost": "0", "Tags": ""}
+    bought = [row(), row(**buy, CommitmentDiscountId="sp-0", EffectiveCost="0"),  # amortized
+              row(**buy, CommitmentDiscountId="ri-'b", BilledCost="7.5", EffectiveCost="7.5"),
+              row(**buy, CommitmentDiscountId="ri-a", BillingCurrency="EUR", BilledCost="5",
+                  EffectiveCost="5")]
+    used = [row(**use, CommitmentDiscountId=c, EffectiveCost="0.25", BillingCurrency=cur)
+            for c, cur in (("ri-'b", "USD"), ("ri-a", "EUR"), ("ri-a", "USD"), ("sp-0", "USD"))]
+    said = ("2 commitments (\"ri-'b\", 'ri-a'): their purchases are in effective cost at the "
+            "price billed (€5.00 and $7.50 in all) while their usage rows carry their amortized "
+            "cost (€0.25 and $0.25), so effective-cost figures count them twice")
+    for kind in ("csv", "parquet"):
+        paths = []
+        for rows, name in ((bought, f"a.{kind}"), (used, f"b.{kind}")):
+            paths.append(str(tmp_path / name))
+            if kind == "csv":
+                write(tmp_path, rows, header, name)
+            else:
+                pq.write_table(pa.table({h: [r.get(h) or None for r in rows] for h in header}),
+                               paths[-1])
+        with duckdb.connect() as con:  # clean files: the fast reader serves them
+            assert all(focus_fast.scan_clean(con, p) is not None for p in paths)
+        monkeypatch.setattr(focus, "VALIDATE_FAST", True)
+        fast = validate(paths)
+        monkeypatch.setattr(focus, "VALIDATE_FAST", False)
+        precise = validate(paths)
+        assert [json_exact.dumps(r.to_json()) for r in fast] == \
+            [json_exact.dumps(r.to_json()) for r in precise]
+        assert [[(w.row, w.column, w.message.split("; ")[0]) for w in r.warnings]
+                for r in fast] == [[(3, "EffectiveCost", said)], []], kind
+
+
 def test_validate_streams_and_still_reads_every_column(tmp_path):
     """validate's fast path keeps nothing but the distinct Tags: a value no check reads
     (ListCost) is still converted, so a bad one sends the file to the precise reader."""

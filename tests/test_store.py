@@ -1485,6 +1485,27 @@ def test_a_purchase_refunded_in_full_is_not_said_to_count_twice(tmp_path, cfg, m
         assert len(said) == 1 and said[0].startswith("in/twice.parquet: EffectiveCost: ")
 
 
+def test_a_purchase_counted_twice_is_said_of_its_file_not_its_refunds(tmp_path, cfg,
+                                                                       monkeypatch):
+    """A part refund of the purchase in another file leaves the rest counted twice: the
+    warning goes to the file of the purchase, whatever the refund's file is named."""
+    _real_reader(monkeypatch)
+    buy = {**COMMITMENT, "ChargeCategory": "Purchase", "ChargePeriodStart": "2026-05-01",
+           "ChargePeriodEnd": "2026-05-01"}
+    refund = frame_file(tmp_path / "in", "a-refund", [
+        {**buy, "ChargeClass": "Correction", "BilledCost": "-200", "EffectiveCost": "-200"}])
+    bought = frame_file(tmp_path / "in", "b-purchase", [
+        {**buy, "BilledCost": "1200", "EffectiveCost": "1200"}])
+    used = frame_file(tmp_path / "in", "c-usage", [
+        {**COMMITMENT, "CommitmentDiscountStatus": "Used", "BilledCost": "0",
+         "EffectiveCost": "30", "ResourceId": "i-1"}])
+    with Store(":memory:", cfg) as s:
+        said = [w for w in s.ingest([str(refund), str(bought), str(used)]).warnings
+                if "count it twice" in w]
+        assert [w.split(": ")[0] for w in said] == [str(bought)]
+        assert "price billed ($1,000.00)" in said[0]
+
+
 def test_purchases_counted_twice_are_said_once_a_file(tmp_path, cfg):
     """An export that gets every purchase wrong says so in one warning for its file: how
     many commitments, the first ids and the amounts per currency, not one line each."""

@@ -315,3 +315,68 @@ def test_console_script_never_shows_a_traceback(corpus):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr and proc.stderr == ""
     assert f"{len(corpus)} files checked" in proc.stdout.splitlines()[-1]
+
+
+# -- a commitment counted twice over the files given together -------------------------------
+
+COMMITTED = ["CommitmentDiscountId", "CommitmentDiscountStatus"]
+RI = {"CommitmentDiscountId": "ri-1", "Tags": ""}
+BUY = row(**RI, ChargeCategory="Purchase", BilledCost="1200", EffectiveCost="1200")
+USE = row(**RI, CommitmentDiscountStatus="Used", BilledCost="0", EffectiveCost="33.33")
+TWICE = ("EffectiveCost: commitment 'ri-1': its purchase is in effective cost at the price "
+         "billed ($1,200.00) while its usage rows carry its amortized cost ($33.33), so "
+         "effective-cost figures count it twice; FOCUS gives an amortized purchase "
+         "EffectiveCost 0: ask the provider for a corrected export")
+
+
+def committed(path, rows):
+    from corpus.build import HEADER
+    path.write_bytes(csv_bytes(rows, HEADER + COMMITTED))
+    return str(path)
+
+
+def test_a_purchase_and_its_usage_in_two_files_are_said_counted_twice(tmp_path, capsys):
+    """The purchase month's file keeps the purchase in effective cost, a later month's the
+    amortized usage: validated together, the purchase's file is warned as ingest warns it,
+    at its row; alone, neither file can tell. The figures stay as the export has them."""
+    bought = committed(tmp_path / "2026-05.csv", [row(), BUY])
+    used = committed(tmp_path / "2026-06.csv", [USE, row()])
+    code, out, _ = run(capsys, bought, used)
+    warned = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert code == 0 and warned == [f"warning: {bought}:2: {TWICE}"]
+    assert f"{bought}: ok: FOCUS 1.0, 2 rows" in out and "0 errors, 1 warning" in out
+    code, out, _ = run(capsys, "--json", bought, used)
+    first, second = json.loads(out)["files"]
+    assert code == 0 and second["warnings"] == []
+    assert first["warnings"] == [{"row": 2, "column": "EffectiveCost",
+                                  "message": TWICE.split(": ", 1)[1]}]
+    assert first["currencies"]["USD"]["effective_cost"] == 1209.75
+    for alone in (bought, used):
+        code, out, _ = run(capsys, alone)
+        assert code == 0 and "warning:" not in out
+    # both in one file: said too
+    code, out, _ = run(capsys, committed(tmp_path / "both.csv", [USE, row(), BUY]))
+    assert out.splitlines()[0] == f"warning: {tmp_path / 'both.csv'}:3: {TWICE}"
+
+
+def test_a_purchase_refunded_in_full_in_another_file_is_not_said(tmp_path, capsys):
+    """A refund of the purchase in a later file leaves nothing of it in effective cost: the
+    usage's amortized share is the only count, so nothing is said; nor of a refund alone."""
+    refund = {**BUY, "ChargeClass": "Correction", "BilledCost": "-1200",
+              "EffectiveCost": "-1200"}
+    paths = [committed(tmp_path / "may.csv", [BUY]), committed(tmp_path / "jun.csv", [refund]),
+             committed(tmp_path / "use.csv", [USE])]
+    code, out, _ = run(capsys, *paths)
+    assert code == 0 and "warning:" not in out
+    code, out, _ = run(capsys, *paths[1:])
+    assert code == 0 and "warning:" not in out
+    code, out, _ = run(capsys, paths[0], paths[2])  # without the refund it counts twice
+    assert "warning:" in out and "count it twice" in out
+
+
+def test_a_file_with_errors_takes_no_part_in_counted_twice(tmp_path, capsys):
+    """A file that will not be loaded counts nothing twice in the store: its purchases and
+    usage are not weighed against the others'."""
+    bad = committed(tmp_path / "bad.csv", [BUY, row(BilledCost="x")])
+    code, out, _ = run(capsys, bad, committed(tmp_path / "use.csv", [USE]))
+    assert code == 1 and "count it twice" not in out

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from workbench import json_exact
+from workbench import commitments, json_exact
 from workbench.errors import InputError, UsageError, plural
 from workbench.focus_checks import (
     ERROR,
@@ -344,6 +344,14 @@ def _summarise(con, table: str, report: FileReport) -> None:
                                   else Decimal(0)}
 
 
+def _commitments(con, table: str) -> commitments.Held:
+    """The sums commitments.counted_twice needs, with the first row of each purchase."""
+    return commitments.held(con.execute(
+        f'SELECT "BillingCurrency", "CommitmentDiscountId", {commitments.KIND} AS kind, '
+        'sum("EffectiveCost"), min(wb_source_row) FILTER (WHERE "EffectiveCost" > 0) '
+        f"FROM {ident(table)} WHERE kind IS NOT NULL GROUP BY ALL").fetchall())
+
+
 def _create_in_file_order(con, sql: str) -> None:
     """Run the CREATE with insertion order kept, so rowid follows the file's rows.
 
@@ -545,7 +553,8 @@ VALIDATE_FAST = True  # False: every file through the precise reader (tests comp
 
 
 def validate(paths: Sequence[str], missing_as_reports: bool = False) -> list[FileReport]:
-    """Scan every file under `paths` with a private in-memory DuckDB connection.
+    """Scan every file under `paths` with a private in-memory DuckDB connection, then look
+    for commitments counted twice over the usable ones together, as ingest does.
 
     A path that matches nothing raises its InputError, or with `missing_as_reports` stands
     in the result as a report that is not ok (`validate --json` still prints a document).
@@ -563,12 +572,35 @@ def validate(paths: Sequence[str], missing_as_reports: bool = False) -> list[Fil
                     continue
                 # A clean file, the common case, is streamed with its types (focus_fast);
                 # anything to report sends it to the precise reader, which locates it.
-                fast = focus_fast.scan_clean(con, f) if VALIDATE_FAST else None
-                reports.append(fast or scan_file(con, f, "wb_validate"))
+                report = focus_fast.scan_clean(con, f) if VALIDATE_FAST else None
+                if report is None:
+                    report = scan_file(con, f, "wb_validate")
+                    if report.ok:  # its rows, numbered, are in the table
+                        report.commitments = _commitments(con, "wb_validate")
+                reports.append(report)
                 con.execute("DROP TABLE IF EXISTS wb_validate")
+            _warn_counted_twice(con, reports)
             return reports
         finally:
             con.close()
+
+
+def _warn_counted_twice(con, reports: list[FileReport]) -> None:
+    """Warn on the file of each purchase counted twice over the usable files given together,
+    as ingest would; the fast reader numbers no row, so its file's first purchase row of
+    them is looked for then."""
+    from workbench import focus_fast
+    usable = {r.path: r for r in reports if r.ok and r.commitments is not None}
+    found = commitments.counted_twice({path: r.commitments for path, r in usable.items()})
+    for twice in found:
+        row = twice.row
+        if row is None:
+            keys = ", ".join(f"({literal(cur)}, {literal(c)})" for c, cur, *_ in twice.items)
+            row = focus_fast.first_row(con, Path(twice.path), (
+                f'{commitments.BOUGHT} AND "EffectiveCost" > 0 AND '
+                f'("BillingCurrency", "CommitmentDiscountId") IN ({keys})'))
+        usable[twice.path].warnings.append(
+            Problem(row, "EffectiveCost", commitments.said(twice.items)))
 
 
 def validate_paths(given: Sequence[str], config) -> list[str]:

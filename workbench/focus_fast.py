@@ -24,7 +24,8 @@ therefore load the same values and report the same problems; only clean files sk
 row numbering (wb_source_row is NULL once the checks have read its marker).
 
 `validate` (scan_clean) runs the same checks on the typed read itself, streamed, and keeps
-no row: the file is read once, whatever its size.
+no row, only sums (among them those of commitments.counted_twice): the file is read once,
+whatever its size.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from workbench import commitments
 from workbench.focus import Header, read_header, run_checks
 from workbench.focus_checks import ERROR, WARNING, Check, build_checks, rounded_column
 from workbench.focus_columns import PROVIDER_COLUMNS
@@ -213,12 +215,17 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
             ('sum("BilledCost")', "sum"), ('sum("EffectiveCost")', "sum"),
             *((count_true(c.condition), "sum") for c in on_rows),
             (count_true(f"wb_source_row = {ROUNDED}"), "sum")]
-    if tag_sets_sql is None:
+    streamed = tag_sets_sql is None
+    if streamed:
         # Grouped by Tags text too, so that one pass also gives the distinct Tags; every
         # column counted, so that the reader converts (or refuses) each value as a load
         # does instead of skipping the columns no check reads.
         every = " + ".join(f"CAST({ident(c)} IS NULL AS INTEGER)" for c in p.columns)
+        # and by commitment, on the rows of one (few), for commitments.counted_twice
+        kind = f"({commitments.KIND})"
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_GROUPS} AS SELECT {by}, \"Tags\", "
+                    f"{kind} AS wb_bought, CASE WHEN {kind} IS NOT NULL THEN "
+                    "\"CommitmentDiscountId\" END AS wb_commitment, "
                     + ", ".join(f"{expr} AS a{i}" for i, (expr, _) in enumerate(sums))
                     + f", sum({every}) AS empty FROM ({rows_sql}) GROUP BY ALL")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {FAST_TAG_SETS} AS " + parsed_tag_sets(
@@ -242,6 +249,11 @@ def check(con, p: FastPlan, rows_sql: str, tag_sets_sql: str | None) -> FastResu
     found.update((c, marked) for c in on_text)
     report = FileReport(path=str(p.path), ok=True, focus_version=p.header.version,
                         warnings=list(p.header.warnings))
+    if streamed:  # rows not numbered: each purchase's row is found when a warning needs it
+        report.commitments = commitments.held(con.execute(
+            # a5: sum("EffectiveCost"), as g[9] below
+            f'SELECT "BillingCurrency", wb_commitment, wb_bought, sum(a5), NULL '
+            f"FROM {FAST_GROUPS} WHERE wb_commitment IS NOT NULL GROUP BY ALL").fetchall())
     warnings = [c for c in checks if found.get(c)]  # in the precise reader's order
     if warnings:
         _locate_warnings(con, p, warnings, tag_sets_sql, report)
@@ -291,6 +303,28 @@ def _locate_warnings(con, p: FastPlan, checks: list[Check], tag_sets_sql: str,
     con.execute(f"SET preserve_insertion_order = {bool(keep)}")
     run_checks(con, WARNED_ROWS, checks, report)
     con.execute(f"DROP TABLE {WARNED_ROWS}")
+
+
+def first_row(con, path: Path, condition: str) -> int | None:
+    """The first data row (1-based, as the precise reader numbers them) of a clean file that
+    meets `condition` (SQL over canonical columns). Only the columns it reads are read again,
+    and the read stops at that row."""
+    p = plan(con, Path(path), list(CANONICAL_COLUMNS), None, FAST_REJECTS)
+    if p is None:
+        return None
+    picked = ", ".join(f"{p.exprs[c]} AS {ident(c)}" for c in FOCUS_COLUMNS
+                       if f'"{c}"' in condition)
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")  # row_number() follows the file
+    try:
+        found = con.execute(f"SELECT n FROM (SELECT row_number() OVER () AS n, {picked} "
+                            f"FROM {p.source}) WHERE {condition} LIMIT 1").fetchone()
+    except duckdb.Error:  # changed since it was read: the warning goes without its row
+        found = None
+    finally:
+        con.execute(f"SET preserve_insertion_order = {bool(keep)}")
+        drop_rejects(con, p)
+    return found[0] if found else None
 
 
 def _sort_key(key: tuple) -> tuple:

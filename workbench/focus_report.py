@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from workbench.commitments import Held
 from workbench.currencies import to_smallest_unit
 from workbench.errors import format_problem, plural
 
@@ -39,6 +40,9 @@ class FileReport:
     warnings: list[Problem] = field(default_factory=list)
     dataset: str = "cost and usage"  # FOCUS dataset; only cost and usage holds charges
     rows_read: bool = True  # False: the file stopped before its rows (`rows` is not a count)
+    # What its rows hold of commitments, for a warning that looks at every file given
+    # (validate); not part of the JSON.
+    commitments: Held | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         """The `workbench validate --json` shape; amounts are Decimals, for json_exact.dumps."""

@@ -53,7 +53,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import issuers, json_exact, manifests, snapshots
+from workbench import commitments, issuers, json_exact, manifests, snapshots
 from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
@@ -760,34 +760,24 @@ class Store(Queries):
         return out
 
     def _purchases_counted_twice(self, delivery: int) -> list[str]:
-        """Commitments of this delivery whose purchase is in effective cost at its full price
-        while their usage rows carry its amortized cost too: FOCUS zeroes an amortized
-        purchase's EffectiveCost, so an export that does not counts the commitment twice.
-        Read over the whole store, as a purchase and its usage often come in other files; a
-        purchase whose refunds leave nothing in effective cost counts nothing twice."""
-        rows = self.con.execute("""
+        """Commitments of this delivery counted twice (commitments.counted_twice), one
+        warning a file: an export that gets every purchase wrong says it once. Read over the
+        whole store, as a purchase and its usage often come in other files."""
+        rows = self.con.execute(f"""
             WITH mine AS (SELECT DISTINCT BillingCurrency, CommitmentDiscountId FROM charges
-                          WHERE wb_delivery_id = $1 AND CommitmentDiscountId IS NOT NULL),
-                 bought AS (SELECT BillingCurrency, CommitmentDiscountId,
-                                   sum(EffectiveCost) AS cost, min(wb_source_file) AS path
-                            FROM charges WHERE ChargeCategory = 'Purchase'
-                              AND EffectiveCost <> 0 AND EffectiveCost = BilledCost
-                            -- refunded in full, or a refund alone: no price counted again
-                            GROUP BY ALL HAVING sum(EffectiveCost) > 0),
-                 used AS (SELECT BillingCurrency, CommitmentDiscountId, sum(EffectiveCost) AS cost
-                          FROM charges WHERE ChargeCategory <> 'Purchase'
-                            AND CommitmentDiscountStatus IN ('Used', 'Unused')
-                          GROUP BY ALL HAVING sum(EffectiveCost) <> 0)
-            SELECT b.path, b.CommitmentDiscountId, b.BillingCurrency, b.cost, u.cost
-            FROM bought b JOIN used u USING (BillingCurrency, CommitmentDiscountId)
-            JOIN mine m USING (BillingCurrency, CommitmentDiscountId)
-            ORDER BY b.path, b.CommitmentDiscountId, b.BillingCurrency""", [delivery]).fetchall()
+                          WHERE wb_delivery_id = $1 AND CommitmentDiscountId IS NOT NULL)
+            SELECT wb_source_file, BillingCurrency, CommitmentDiscountId, {commitments.KIND},
+                   sum(EffectiveCost), NULL
+            FROM charges JOIN mine USING (BillingCurrency, CommitmentDiscountId)
+            WHERE {commitments.BOUGHT} OR {commitments.USED}
+            GROUP BY ALL""", [delivery]).fetchall()
         by_file: dict[str, list[tuple]] = {}
-        for path, *commitment in rows:
-            by_file.setdefault(path, []).append(tuple(commitment))
-        # one warning a file: an export that gets every purchase wrong says it once
-        return [format_problem(shown(path), None, "EffectiveCost", _counted_twice(items))
-                for path, items in by_file.items()]
+        for path, *held in rows:
+            by_file.setdefault(path, []).append(held)
+        found = commitments.counted_twice(
+            {path: commitments.held(held) for path, held in by_file.items()})
+        return [format_problem(shown(f.path), None, "EffectiveCost", commitments.said(f.items))
+                for f in found]
 
     def _left_by_earlier_runs(self, delivery: int, loaded: list[dict],
                               verdicts: dict[str, manifests.Verdict]) -> list[str]:
@@ -977,40 +967,6 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchall()
         return json.loads(rows[0][0]) if rows else []
-
-
-COMMITMENTS_NAMED = 3  # ids a grouped counted-twice warning names before "and N more"
-
-
-def _counted_twice(items: list[tuple]) -> str:
-    """What a file's purchases counted twice come to: (commitment, currency, bought, used)
-    each; one commitment with its amounts, several by count, first ids and totals per
-    currency (never added across currencies)."""
-    from workbench.tables import money_exact  # presentation of amounts, as issuers does
-    fix = ("FOCUS gives an amortized purchase EffectiveCost 0: ask the provider for a "
-           "corrected export")
-    if len(items) == 1:
-        commitment, cur, bought, used = items[0]
-        return (f"commitment {commitment!r}: its purchase is in effective cost at the price "
-                f"billed ({money_exact(bought, cur)}) while its usage rows carry its amortized "
-                f"cost ({money_exact(used, cur)}), so effective-cost figures count it twice; "
-                + fix)
-    totals: dict[str, list] = {}
-    for _, cur, bought, used in items:
-        sums = totals.setdefault(cur, [0, 0])
-        sums[0] += bought
-        sums[1] += used
-    ids = list(dict.fromkeys(c for c, *_ in items))
-    more = len(ids) - COMMITMENTS_NAMED
-    named = ", ".join(repr(c) for c in ids[:COMMITMENTS_NAMED]) + (
-        f" and {more:,} more" if more > 0 else "")
-
-    def per_currency(i: int) -> str:
-        return " and ".join(money_exact(sums[i], cur) for cur, sums in sorted(totals.items()))
-    return (f"{len(ids):,} commitments ({named}): their purchases are in effective cost at "
-            f"the price billed ({per_currency(0)} in all) while their usage rows carry their "
-            f"amortized cost ({per_currency(1)}), so effective-cost figures count them twice; "
-            + fix)
 
 
 def _first_of(paths: list[str]) -> str:
