@@ -473,6 +473,46 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
 
 @pytest.mark.browser
 @needs_chromium
+def test_the_keyboard_stops_at_links_and_at_tables_that_scroll(third_party_pack):
+    """nbconvert made every cell and output a Tab stop (each heading, chart and note came
+    before the next link), and a table too wide for a narrow window was cut off by its
+    output's box instead of scrolling in it."""
+    built = third_party_pack["out"] / "00_overview.html"
+    with browser() as b:
+        page = b.new_page(viewport={"width": 380, "height": 900})
+        page.goto(built.as_uri())
+        links = page.locator("a[href]").count()
+        tables = page.locator("table").evaluate_all("ts => ts.map(t => t.caption.textContent.trim())")
+        assert links >= 1 and len(tables) >= 2
+        stops = []
+        for _ in range(links + len(tables) + 1):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate("""() => {
+              const e = document.activeElement, s = getComputedStyle(e);
+              const by = e.getAttribute('aria-labelledby');
+              const name = by ? document.getElementById(by).textContent.trim() : e.textContent.trim();
+              return [e.tagName, e.getAttribute('role'), name, s.outlineStyle !== 'none'];
+            }"""))
+        # every link and every table's box once, in page order, each named and showing focus
+        assert stops[-1][0] == "BODY"
+        regions = [name for tag, role, name, _ in stops if role == "region"]
+        assert regions == tables
+        assert [tag for tag, role, *_ in stops[:-1] if role != "region"] == ["A"] * links
+        assert all(shown for *_, shown in stops[:-1])
+        # the widest table scrolls in its box, from the keyboard, and the page does not
+        boxes = page.locator("[role=region]")
+        widths = boxes.evaluate_all("bs => bs.map(b => b.scrollWidth - b.clientWidth)")
+        wide = boxes.nth(max(range(len(widths)), key=widths.__getitem__))
+        assert max(widths) > 0
+        wide.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("b => b.scrollLeft > 0", arg=wide.element_handle(), timeout=5_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 380
+
+
+@pytest.mark.browser
+@needs_chromium
 def test_the_packs_links_lead_inside_it_and_no_pdf_names_a_local_path(third_party_pack):
     out = third_party_pack["out"]
     manifest = json.loads((out / "manifest.json").read_text())

@@ -89,6 +89,38 @@ def strip_scripts(page: str) -> str:
     return _LINK.sub("", _SCRIPT.sub("", page))
 
 
+# The blocks nbconvert makes Tab stops (tabindex="0"): every cell's input and every output.
+_NBCONVERT_STOPS = ".jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output"
+
+
+def keyboard_stops(page: str) -> str:
+    """`page` with Tab stops at its links and its tables' scrolling boxes only.
+
+    nbconvert makes every cell and output a Tab stop, so the keyboard stops at each heading,
+    chart and note before it reaches a link. A table too wide for a narrow window needs a
+    box that scrolls sideways (JupyterLab's layout of an output cuts it off), and that box a
+    stop, since the keyboard scrolls what has focus: a region named by the table's caption.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for block in soup.select(_NBCONVERT_STOPS):
+        del block["tabindex"]
+    for n, table in enumerate(soup.select(".jp-Notebook table")):
+        if table.find_parent("table"):
+            continue  # scrolls with the table around it
+        box = table.wrap(soup.new_tag("div", attrs={"class": "wb-scroll", "role": "region",
+                                                     "tabindex": "0"}))
+        by, caption = table.get("aria-labelledby"), table.find("caption", recursive=False)
+        if not by and caption is not None:
+            by = caption["id"] = caption.get("id") or f"wb-caption-{n}"
+        if by:
+            box["aria-labelledby"] = by
+        else:
+            box["aria-label"] = "Table"
+    return str(soup)
+
+
 def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
     """The first markdown heading of the notebook."""
     for cell in nb.cells:
@@ -122,7 +154,7 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", foote
     nb.metadata.pop("widgets", None)  # widget state needs a widget manager from a CDN
     body, _ = exporter.from_notebook_node(
         nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer})
-    body = strip_scripts(body)
+    body = strip_scripts(keyboard_stops(body))
     remote = remote_references(body)
     if remote:
         raise WorkbenchError(f"{title}: page would load {remote[0]} from the network")
