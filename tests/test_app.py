@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -142,6 +143,11 @@ def server(tmp_path_factory):
                  providers=("Alpha Cloud", "Beta Cloud"), tags=True)
     (root / "workbench.toml").write_text(
         f'[data]\nfocus = []\nstore = "{root}/store.duckdb"\n[app]\npool_size = 1\n')
+    # the checkout's notebooks beside the config (the app serves these), and a folder a
+    # visitor must not browse
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".*"))
+    (root / "notebooks" / "drafts").mkdir()
+    (root / "notebooks" / "drafts" / "notes.txt").write_text("not for visitors")
     port = free_port()
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
@@ -218,6 +224,10 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
         assert "What we spent in the month" in link.inner_text()
         assert page.locator("script").count() == 0
         assert page.evaluate(ACCESSIBILITY_PROBLEMS) == []
+        apps = page.locator(".wb-apps a").all_inner_texts()
+        page.goto(base + "/?classic-tree=false")  # asks for Voila's file browser: the same list
+        assert page.locator(".wb-apps a").all_inner_texts() == apps
+        assert page.locator("script").count() == 0
         t0 = time.perf_counter()
         page.goto(base + "/voila/render/00_overview.ipynb")
         page.wait_for_selector(".vega-embed svg g.role-mark > *", timeout=60_000)
@@ -268,8 +278,19 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
 def visitors_cannot_read_files_or_run_code(server):
     base, root = server["base"], server["root"]
     for path in ("/voila/files/00_overview.ipynb", "/voila/files/../workbench.toml",
-                 "/api/contents/", "/terminals/websocket/1", "/lab", "/tree"):
+                 "/api/contents/", "/terminals/websocket/1", "/lab", "/tree",
+                 # Voila's own file browser reads the folder from its contents API
+                 "/voila/api/contents", "/voila/api/contents/", "/voila/api/contents/00_overview.ipynb",
+                 "/voila/api/contents/drafts", "/voila/tree/drafts", "/voila/tree/drafts?classic-tree=true",
+                 "/voila/tree/00_overview.ipynb"):
         assert get(base + path)[0] in (403, 404), path
+    # the query string picks Voila's file browser (`tree-lab.html`, a script that lists the
+    # folder) over the landing page: every one still gets the list of apps, with no script
+    for query in ("/?classic-tree=false", "/voila/tree?classic-tree=false", "/voila/tree/?classic-tree=FALSE",
+                  "/?classic-tree=false&theme=dark&template=lab", "/voila/tree?classic-tree=true"):
+        status, html = get(base + query)
+        assert status == 200 and 'class="wb-apps"' in html and "Spend overview" in html, query
+        assert "<script" not in html and "00_overview.ipynb</" not in html, query
     status, html = get(base + "/voila/render/00_overview.ipynb")
     assert status == 200
     kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html)

@@ -310,10 +310,12 @@ def test_a_printed_link_keeps_no_path_of_the_machine_that_printed_it(tmp_path):
     assert render.local_href((tmp_path / "secret.html").as_uri(), folder) is None
     assert render.local_href(folder.as_uri(), folder) is None
     assert render.local_href("https://example.com/a?b=1", folder) == "https://example.com/a?b=1"
-    starts = {"index.html": 0, "a b.html": 3}
-    assert render.part_start("a%20b.html#top", starts) == 3
-    assert render.part_start("manifest.json", starts) is None
-    assert render.part_start("https://example.com/index.html", starts) is None
+    parts = {"index.html": render.Part(0), "a b.html": render.Part(3, {"top": (4, 6, 700)})}
+    assert render.link_target("a%20b.html#top", parts) == (4, 6, 700)
+    assert render.link_target("a%20b.html", parts) == (3, 0, None)
+    assert render.link_target("a%20b.html#elsewhere", parts) == (3, 0, None)  # not named: its start
+    assert render.link_target("manifest.json", parts) is None
+    assert render.link_target("https://example.com/index.html", parts) is None
 
 
 def links(reader: PdfReader) -> list[tuple[int, str | int | None]]:
@@ -358,6 +360,68 @@ def test_links_in_the_pdfs_are_relative_and_the_packs_jump_to_its_pages(tmp_path
                            (0, None), (1, 0)]
     used, held = page_structure_keys(pack)  # the links keep their tags
     assert len(used) == len(set(used)) == 3 + 6 and set(used) <= set(held)
+
+
+def _markdown_notebook(path: Path, *cells: str) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(cells[0]),
+        nbformat.v4.new_code_cell('month = ""', metadata={"tags": ["parameters"]}),
+        *(nbformat.v4.new_markdown_cell(c) for c in cells[1:])])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _goto(reader: PdfReader, annot) -> tuple[int, float] | None:
+    """The page a link of the pack jumps to and how far down (the top of its view); None
+    for a link that jumps to no page of the pack."""
+    action = annot.get_object().get("/A")
+    if action is None or action["/S"] != "/GoTo":
+        return None
+    return reader.get_page_number(action["/D"][0].get_object()), float(action["/D"][3])
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_packs_links_to_a_section_jump_to_it(tmp_path):
+    """A link to a section of a page (`#id` in it, `other.html#id`) went nowhere in the pack,
+    or to the other page's first page: Chromium writes a name for each section the page's
+    own links lead to, and the pack did not keep them."""
+    (tmp_path / "notebooks").mkdir()
+    _markdown_notebook(tmp_path / "notebooks" / "10_a.ipynb",
+                       "# Part A\n\n[The end of A](#a-end), [details of B](20_b.html#b-details), "
+                       "[a part of B no link of B leads to](20_b.html#b-unlinked).",
+                       '<h2 id="a-end" style="break-before: page">Where A ends</h2>')
+    _markdown_notebook(tmp_path / "notebooks" / "20_b.ipynb",
+                       "# Part B\n\n[The details](#b-details).",
+                       '<h2 id="b-details" style="break-before: page">Details of B</h2>',
+                       '<p id="b-unlinked" style="break-before: page">Unlinked part of B</p>')
+    (tmp_path / "workbench.toml").write_text('[data]\nfocus = []\nstore = "store/workbench.duckdb"\n')
+    export = tmp_path / "export" / "focus.csv"
+    write_export(export)
+    out = tmp_path / "pack"
+    proc = workbench("--config", str(tmp_path / "workbench.toml"), "report", "--data", str(export),
+                     "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    pack = PdfReader(out / manifest["pack_pdf"]["path"])
+    text = [page.extract_text() for page in pack.pages]
+
+    def page_of(words: str) -> int:
+        return next(i for i, t in enumerate(text) if words in t)
+
+    def top_of(name: str, anchor: str) -> float:  # where the page's own PDF puts the section
+        return float(PdfReader(out / f"{name}.pdf").named_destinations[f"/{anchor}"].top)
+
+    a, b = page_of("The end of A"), page_of("The details.")  # the parts' first pages
+    body = [_goto(pack, annot) for annot in pack.pages[a]["/Annots"]][1:]  # the header's first
+    assert body == [(page_of("Where A ends"), top_of("10_a", "a-end")),
+                    (page_of("Details of B"), top_of("20_b", "b-details")),
+                    (b, float(pack.pages[b].mediabox.top))]  # unnamed in B's PDF: B's start
+    assert [_goto(pack, annot) for annot in pack.pages[b]["/Annots"]][1:] == [
+        (page_of("Details of B"), top_of("20_b", "b-details"))]
+    assert page_of("Where A ends") > a and page_of("Details of B") > b
+    assert not [annot for page in pack.pages for annot in page.get("/Annots", [])
+                if "/Dest" in annot.get_object()]  # no name left that the pack does not hold
 
 
 def test_index_says_why_there_is_no_single_pdf():
@@ -469,6 +533,46 @@ def test_third_party_export_completes_with_what_is_missing(third_party_pack):
             in page["text"]) and "The data carries no tags at all." in page["text"]
     assert "No data for the month before 2025-03" in page["text"]
     assert expected in page["text"]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_keyboard_stops_at_links_and_at_tables_that_scroll(third_party_pack):
+    """nbconvert made every cell and output a Tab stop (each heading, chart and note came
+    before the next link), and a table too wide for a narrow window was cut off by its
+    output's box instead of scrolling in it."""
+    built = third_party_pack["out"] / "00_overview.html"
+    with browser() as b:
+        page = b.new_page(viewport={"width": 380, "height": 900})
+        page.goto(built.as_uri())
+        links = page.locator("a[href]").count()
+        tables = page.locator("table").evaluate_all("ts => ts.map(t => t.caption.textContent.trim())")
+        assert links >= 1 and len(tables) >= 2
+        stops = []
+        for _ in range(links + len(tables) + 1):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate("""() => {
+              const e = document.activeElement, s = getComputedStyle(e);
+              const by = e.getAttribute('aria-labelledby');
+              const name = by ? document.getElementById(by).textContent.trim() : e.textContent.trim();
+              return [e.tagName, e.getAttribute('role'), name, s.outlineStyle !== 'none'];
+            }"""))
+        # every link and every table's box once, in page order, each named and showing focus
+        assert stops[-1][0] == "BODY"
+        regions = [name for tag, role, name, _ in stops if role == "region"]
+        assert regions == tables
+        assert [tag for tag, role, *_ in stops[:-1] if role != "region"] == ["A"] * links
+        assert all(shown for *_, shown in stops[:-1])
+        # the widest table scrolls in its box, from the keyboard, and the page does not
+        boxes = page.locator("[role=region]")
+        widths = boxes.evaluate_all("bs => bs.map(b => b.scrollWidth - b.clientWidth)")
+        wide = boxes.nth(max(range(len(widths)), key=widths.__getitem__))
+        assert max(widths) > 0
+        wide.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("b => b.scrollLeft > 0", arg=wide.element_handle(), timeout=5_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 380
 
 
 @pytest.mark.browser

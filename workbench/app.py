@@ -2,7 +2,8 @@
 
 - Listens on 127.0.0.1 unless --host says otherwise.
 - The landing page `/` lists the apps (the notebooks of notebooks/) by title, with what each
-  is for; nothing else is browsable.
+  is for, whatever the query string (`?classic-tree=false` asks Voila for its file browser);
+  nothing else is browsable: no contents API, no tree of a subfolder.
 - Visitors use the controls but cannot run code: the kernel websocket accepts only widget
   and kernel-info messages (no execute, complete or inspect requests); no static file is
   served from the notebook folder; tracebacks are not sent to the browser; a URL cannot pick
@@ -56,6 +57,34 @@ def landing_hook(apps: dict[str, dict[str, str]]):
         return page_config  # the notebook page uses what the hook returns
 
     return hook
+
+
+def locked_handlers(handlers: list) -> list:
+    """Voila's routes less those that list the notebook folder: the contents API (which
+    Voila's own file browser reads) and the tree of a subfolder. `/` and `/voila/tree` stay,
+    and render the landing page (tree.html; tree-lab.html is the same page)."""
+    from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+    out = []
+    for pattern, handler, *rest in handlers:
+        if handler is VoilaContentsHandler:
+            continue
+        if handler is TornadoVoilaTreeHandler and "(?P<path>" in pattern:
+            pattern = pattern[:pattern.index("(?P<path>")] + "/?"  # the root folder only
+        out.append((pattern, handler, *rest))
+    return out
+
+
+def locked_voila():
+    """Voila's application class, serving only the routes of locked_handlers."""
+    from voila.app import Voila
+
+    class LockedVoila(Voila):
+        def init_handlers(self) -> list:
+            return locked_handlers(super().init_handlers())
+
+    return LockedVoila
 
 
 def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[str]:
@@ -227,8 +256,7 @@ def _serve(args, config: Config, data: list[str] | None) -> int:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(ASSETS_JUPYTER), *filter(None, [os.environ.get("JUPYTER_PATH")])])
     from traitlets.config import Config as TraitletsConfig
-    from voila.app import Voila
 
     hook = TraitletsConfig({"VoilaConfiguration": {"page_config_hook": landing_hook(catalog(folder))}})
-    Voila.launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
+    locked_voila().launch_instance(argv=voila_argv(folder, host, port, config.app.pool_size), config=hook)
     return 0

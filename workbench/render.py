@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -89,6 +90,38 @@ def strip_scripts(page: str) -> str:
     return _LINK.sub("", _SCRIPT.sub("", page))
 
 
+# The blocks nbconvert makes Tab stops (tabindex="0"): every cell's input and every output.
+_NBCONVERT_STOPS = ".jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output"
+
+
+def keyboard_stops(page: str) -> str:
+    """`page` with Tab stops at its links and its tables' scrolling boxes only.
+
+    nbconvert makes every cell and output a Tab stop, so the keyboard stops at each heading,
+    chart and note before it reaches a link. A table too wide for a narrow window needs a
+    box that scrolls sideways (JupyterLab's layout of an output cuts it off), and that box a
+    stop, since the keyboard scrolls what has focus: a region named by the table's caption.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for block in soup.select(_NBCONVERT_STOPS):
+        del block["tabindex"]
+    for n, table in enumerate(soup.select(".jp-Notebook table")):
+        if table.find_parent("table"):
+            continue  # scrolls with the table around it
+        box = table.wrap(soup.new_tag("div", attrs={"class": "wb-scroll", "role": "region",
+                                                     "tabindex": "0"}))
+        by, caption = table.get("aria-labelledby"), table.find("caption", recursive=False)
+        if not by and caption is not None:
+            by = caption["id"] = caption.get("id") or f"wb-caption-{n}"
+        if by:
+            box["aria-labelledby"] = by
+        else:
+            box["aria-label"] = "Table"
+    return str(soup)
+
+
 def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
     """The first markdown heading of the notebook."""
     for cell in nb.cells:
@@ -122,7 +155,7 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", foote
     nb.metadata.pop("widgets", None)  # widget state needs a widget manager from a CDN
     body, _ = exporter.from_notebook_node(
         nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer})
-    body = strip_scripts(body)
+    body = strip_scripts(keyboard_stops(body))
     remote = remote_references(body)
     if remote:
         raise WorkbenchError(f"{title}: page would load {remote[0]} from the network")
@@ -232,37 +265,81 @@ def _uri_links(writer) -> list[tuple]:
     return found
 
 
-def part_start(href: str, starts: dict[str, int]) -> int | None:
-    """The page where the part a relative link names begins, from `starts` (file name ->
-    page); None for a URI with a scheme or a file that is not a part."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc:
+@dataclass(frozen=True)
+class Part:
+    """A part of the joined PDF: its first page there, and its anchors as anchor -> (page of
+    the joined PDF, left, top). Chromium writes a named destination only for an anchor the
+    page's own links lead to, so another part's link to any other anchor jumps to the part's
+    first page."""
+
+    first: int
+    anchors: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+
+    def place(self, anchor: str) -> tuple[int, float, float | None]:
+        """(page, left, top) of `anchor`, else of the part's start (top None: the page's top)."""
+        return self.anchors.get(anchor) or (self.first, 0, None)
+
+
+def link_target(href: str, parts: dict[str, Part]) -> tuple[int, float, float | None] | None:
+    """Where a relative link to a part (`name.html`, `name.html#section`) leads in the
+    joined PDF (see Part.place); None for a URI with a scheme or a file that is not a part."""
+    url = urlsplit(href)
+    if url.scheme or url.netloc or unquote(url.path) not in parts:
         return None
-    return starts.get(unquote(parts.path))
+    return parts[unquote(url.path)].place(unquote(url.fragment))
 
 
-def _internal_links(writer, starts: dict[str, int]) -> None:
-    """Links to a part of the joined PDF jump to its first page instead: whoever gets the
-    pack by email has no file beside it."""
+def _anchor(name) -> str:
+    """A destination's name as a URL's fragment says it: Chromium's `/Dests` keys are PDF
+    names (`/later`), which pypdf's append turns into strings that keep the slash."""
+    return str(name).removeprefix("/")
+
+
+def _anchors(reader, first: int) -> dict[str, tuple[int, float, float]]:
+    """The named destinations of a part that starts at page `first` of the joined PDF."""
+    out = {}
+    for name, dest in reader.named_destinations.items():
+        page = reader.get_destination_page_number(dest)
+        if page >= 0:
+            out[_anchor(name)] = (first + page, dest.left or 0, dest.top)
+    return out
+
+
+def _internal_links(writer, parts: dict[str, Part], owners: list[Part]) -> None:
+    """Links to a part of the joined PDF, or to an anchor of a part, jump there: whoever gets
+    the pack by email has no file beside it, and the parts' named destinations are not
+    joined (a page's names would clash with another's). `owners`: the part of each page."""
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject
 
-    for annot, uri in _uri_links(writer):
-        page = part_start(uri, starts)
-        if page is None:
-            continue
+    def goto(page: int, left: float, top: float | None) -> DictionaryObject:
         target = writer.pages[page]
-        annot[NameObject("/A")] = DictionaryObject({
+        return DictionaryObject({
             NameObject("/S"): NameObject("/GoTo"),
             NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/XYZ"),
-                                           FloatObject(0), FloatObject(target.mediabox.top),
+                                           FloatObject(left), FloatObject(target.mediabox.top if top is None else top),
                                            NullObject()])})
+
+    for number, page in enumerate(writer.pages):
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            dest, action = annot.get("/Dest"), annot.get("/A")
+            if dest is not None and not isinstance(dest.get_object(), list):
+                # an anchor of the page's own part, named in the part's /Dests
+                annot[NameObject("/A")] = goto(*owners[number].place(_anchor(dest.get_object())))
+                del annot["/Dest"]
+            elif action is not None and action.get_object().get("/S") == "/URI":
+                target = link_target(str(action.get_object()["/URI"]), parts)
+                if target is not None:
+                    annot[NameObject("/A")] = goto(*target)
 
 
 def merge_pdfs(parts: list[Path], out: Path) -> int:
     """Concatenate PDFs into one (written beside, then moved into place); returns its pages.
 
     A relative link to a part (`name.html` or `name.pdf` for a part `name.pdf`, as print_pdf
-    leaves links to pages beside the page) jumps to that part's first page.
+    leaves links to pages beside the page) jumps to that part's first page; one to a section
+    (`name.html#id`, or `#id` within a page) to the section when the part's PDF names it,
+    else to the part's first page (see Part).
 
     When every part is tagged (Chromium tags what it prints: headings, tables, figures with
     their alternative text), so is the whole: a screen reader reads the pack as it reads
@@ -280,12 +357,13 @@ def merge_pdfs(parts: list[Path], out: Path) -> int:
         else:
             for reader in readers:
                 writer.append(reader)
-        starts, first = {}, 0
-        for part, reader in zip(parts, readers, strict=True):  # a part answers to its page's names
-            for name in (f"{Path(part).stem}.html", Path(part).name):
-                starts.setdefault(name, first)
-            first += len(reader.pages)
-        _internal_links(writer, starts)
+        named, owners = {}, []
+        for path, reader in zip(parts, readers, strict=True):  # a part answers to its page's names
+            part = Part(len(owners), _anchors(reader, len(owners)))
+            for name in (f"{Path(path).stem}.html", Path(path).name):
+                named.setdefault(name, part)
+            owners += [part] * len(reader.pages)
+        _internal_links(writer, named, owners)
         with open(tmp, "wb") as fh:
             writer.write(fh)
         pages = len(writer.pages)
