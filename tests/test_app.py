@@ -197,8 +197,6 @@ OUTSIDE = """() => {
 }"""
 
 
-@pytest.mark.browser
-@needs_chromium
 def keyboard_focus(page) -> tuple[str, str, bool]:
     """Press Tab: the element it focuses, its label, and whether its focus shows (an outline
     or a ring)."""
@@ -212,6 +210,8 @@ def keyboard_focus(page) -> tuple[str, str, bool]:
     }"""))
 
 
+@pytest.mark.browser
+@needs_chromium
 def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
     base = server["base"]
     with browser() as b:
