@@ -409,8 +409,10 @@ def empty_dimensions(monthly: pd.DataFrame, dims: Sequence[str]) -> list[str]:
             and not monthly.empty and monthly[d].isin([UNTAGGED, NONE]).all()]
 
 
-def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) -> list[str]:
-    """Sentences generated from the computed figures, one currency at a time."""
+def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
+              per_day: str | None = None) -> list[str]:
+    """Sentences generated from the computed figures, one currency at a time; `per_day`
+    (per_day_note) follows the changes it qualifies."""
     out = []
     for r in head.to_dict("records"):
         cur = r["currency"]
@@ -438,6 +440,8 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame) 
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
                 parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
         out.append(s + ", " + ", and ".join(parts) + ".")
+    if per_day:
+        out.append(per_day)
     for r in untagged.to_dict("records"):
         cur = r["currency"]
         if pd.isna(r["share"]) and r["untagged"] == 0:

@@ -299,8 +299,7 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     partial = coverage.partial_month(data.coverage, month) or any(
         e["month"] == prev for e in coverage.partial_compared(data.coverage, month, data.months))
     per_day = None if partial else overview.per_day_note(head)
-    story = (overview.narrative(head, untagged, movers) + ([per_day] if per_day else [])
-             + overview.billed_apart(monthly, month)
+    story = (overview.narrative(head, untagged, movers, per_day) + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
