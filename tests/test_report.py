@@ -119,18 +119,20 @@ def test_notebook_html_has_no_code_no_script_no_remote_reference():
 
 def test_inline_html_in_markdown_keeps_its_text_and_images_are_embedded(tmp_path, monkeypatch):
     """Markdown's inline HTML wraps its text (a link, an abbreviation) and a block of HTML
-    holds markdown (details), while every image, markdown or HTML, is embedded."""
+    holds markdown (details), while every image beside the notebook, markdown or HTML, is
+    embedded."""
     from bs4 import BeautifulSoup
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "file.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    monkeypatch.chdir(tmp_path)  # the images are beside the notebook, not here
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "file.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     text = ('# Title\n\nSee <a href="#costs">the costs</a> below, in <abbr title="FinOps Open Cost '
             'and Usage Specification">FOCUS</abbr> terms: <strong>effective</strong> '
             '<span class="x">cost</span>.\n\n![a chart](file.png) <img src="file.png" alt="a logo">'
             '\n\n<details>\n<summary>More</summary>\n\nSome **markdown** inside\n\n</details>'
             '\n\n<script>alert(1)</script>')
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
-    soup = BeautifulSoup(render.notebook_html(nb, "Title"), "html.parser")
+    soup = BeautifulSoup(render.notebook_html(nb, "Title", folder=tmp_path / "notebooks"), "html.parser")
     cell = soup.select_one(".jp-RenderedMarkdown")
     assert cell.select_one('a[href="#costs"]').get_text() == "the costs"
     assert cell.select_one("abbr").get_text() == "FOCUS"

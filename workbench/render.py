@@ -168,8 +168,11 @@ def _page_exporter():
     return PageExporter
 
 
-def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "") -> str:
-    """A self-contained page of the notebook's outputs and markdown, without code."""
+def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "",
+                  folder: Path | None = None) -> str:
+    """A self-contained page of the notebook's outputs and markdown, without code. `folder`:
+    the notebook's, where its markdown's images are (else the working folder), as for
+    `jupyter nbconvert --embed-images`."""
     exporter = _page_exporter()(
         extra_template_basedirs=[str(ASSETS)], template_name="report",
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -178,7 +181,8 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", foote
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)  # widget state needs a widget manager from a CDN
     body, _ = exporter.from_notebook_node(
-        nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer})
+        nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer,
+                       "metadata": {"path": str(folder or "")}})
     body = strip_scripts(keyboard_stops(body))
     remote = remote_references(body)
     if remote:
