@@ -111,6 +111,16 @@ def test_an_address_the_apps_cannot_be_served_at_is_one_line_before_the_load(tmp
         f"{todo}\n")
 
 
+def test_only_a_file_of_a_templates_static_folder_is_a_template_file():
+    assert app.template_file("workbench/static/index.css")
+    assert app.template_file("lab/static/fonts/a.woff2")
+    for path in ("", "workbench", "workbench/", "workbench/static", "workbench/static/",
+                 "workbench/conf.json", "workbench/static/a/..", "workbench/static/../../../etc/passwd",
+                 "workbench//static/index.css", "workbench/static/./index.css", "../static/x.css",
+                 "/etc/static/passwd"):
+        assert not app.template_file(path), path
+
+
 def test_a_visitor_cannot_pick_another_template_or_theme():
     """Voila lets a URL choose the page's template (`?template=lab`, classic, reveal): those
     load Font Awesome, jQuery and reveal.js from CDNs, and bypass the preheated kernels."""
@@ -282,8 +292,15 @@ def visitors_cannot_read_files_or_run_code(server):
                  # Voila's own file browser reads the folder from its contents API
                  "/voila/api/contents", "/voila/api/contents/", "/voila/api/contents/00_overview.ipynb",
                  "/voila/api/contents/drafts", "/voila/tree/drafts", "/voila/tree/drafts?classic-tree=true",
-                 "/voila/tree/00_overview.ipynb"):
+                 "/voila/tree/00_overview.ipynb",
+                 # folders of the templates' files, and paths out of them: Voila's handler fails
+                 # on them with a 500; and a logout page with no login
+                 "/voila/templates/", "/voila/templates/workbench", "/voila/templates/workbench/",
+                 "/voila/templates/workbench/static", "/voila/templates/workbench/static/",
+                 "/voila/templates/workbench/static/nothing.css", "/voila/templates/lab/static/a/..",
+                 "/voila/templates/lab/static/../../../../../../etc/passwd", "/logout"):
         assert get(base + path)[0] in (403, 404), path
+    assert get(base + "/voila/templates/workbench/static/index.css")[0] == 200  # the page's styles
     # the query string picks Voila's file browser (`tree-lab.html`, a script that lists the
     # folder) over the landing page: every one still gets the list of apps, with no script
     for query in ("/?classic-tree=false", "/voila/tree?classic-tree=false", "/voila/tree/?classic-tree=FALSE",

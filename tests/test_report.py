@@ -116,6 +116,36 @@ def test_notebook_html_has_no_code_no_script_no_remote_reference():
     assert "<title>Title of the page</title>" in out
 
 
+
+def test_inline_html_in_markdown_keeps_its_text_and_images_are_embedded(tmp_path, monkeypatch):
+    """Markdown's inline HTML wraps its text (a link, an abbreviation) and a block of HTML
+    holds markdown (details), while every image beside the notebook, markdown or HTML, is
+    embedded."""
+    from bs4 import BeautifulSoup
+
+    monkeypatch.chdir(tmp_path)  # the images are beside the notebook, not here
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "file.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    text = ('# Title\n\nSee <a href="#costs">the costs</a> below, in <abbr title="FinOps Open Cost '
+            'and Usage Specification">FOCUS</abbr> terms: <strong>effective</strong> '
+            '<span class="x">cost</span>.\n\n![a chart](file.png) <img src="file.png" alt="a logo">'
+            '\n\n<details>\n<summary>More</summary>\n\nSome **markdown** inside\n\n</details>'
+            '\n\n<script>alert(1)</script>')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    soup = BeautifulSoup(render.notebook_html(nb, "Title", folder=tmp_path / "notebooks"), "html.parser")
+    cell = soup.select_one(".jp-RenderedMarkdown")
+    assert cell.select_one('a[href="#costs"]').get_text() == "the costs"
+    assert cell.select_one("abbr").get_text() == "FOCUS"
+    assert [cell.select_one(t).get_text() for t in ("strong", "span.x")] == ["effective", "cost"]
+    assert cell.select_one("details p").get_text() == "Some markdown inside"
+    assert [(i["alt"], i["src"]) for i in cell.select("img")] == [
+        ("a chart", "data:image/png;base64,iVBORw0KGgo="), ("a logo", "data:image/png;base64,iVBORw0KGgo=")]
+    assert soup.find("script") is None and "alert(1)" not in str(soup)
+    remote = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        'A <a href="#x">logo</a>: <img src="https://cdn.example/logo.png" alt="logo">')])
+    with pytest.raises(WorkbenchError, match="cdn.example/logo.png from the network"):
+        render.notebook_html(remote, "Title")
+
 def test_chromium_is_found_or_reported_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBENCH_CHROMIUM", str(tmp_path / "no-such-chromium"))
     assert render.find_chromium() is None

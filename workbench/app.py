@@ -7,7 +7,8 @@
 - Visitors use the controls but cannot run code: the kernel websocket accepts only widget
   and kernel-info messages (no execute, complete or inspect requests); no static file is
   served from the notebook folder; tracebacks are not sent to the browser; a URL cannot pick
-  another template or theme. Voila has no terminals and no file editor.
+  another template or theme. Voila has no terminals and no file editor. An address that
+  serves nothing answers 404 or 403, not 500.
 - Kernels are preheated (a pool per notebook that has already run the notebook with its
   defaults), so a visitor sees the first chart without waiting for a kernel.
 - The store is ingested once here, before Voila starts, so kernels open it read-only.
@@ -19,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import posixpath
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -59,19 +61,50 @@ def landing_hook(apps: dict[str, dict[str, str]]):
     return hook
 
 
+def template_file(path: str) -> bool:
+    """Whether `path` (what follows `/voila/templates/`) is a file of a template's static
+    folder, `TEMPLATE/static/FILE`, written plainly (no `.`, `..`, `//` or final slash).
+
+    Voila's handler of these addresses takes every path to be so: a folder
+    (`workbench/static/`) or a path that climbs out of one fails in it with a 500."""
+    template, static, file = (path.split("/", 2) + ["", ""])[:3]
+    return (posixpath.normpath(path) == path and template not in ("", "..")
+            and static == "static" and file != "")
+
+
+def template_files_handler():
+    """Voila's handler of template files, answering 404 to what template_file refuses."""
+    from tornado.web import HTTPError
+    from voila.static_file_handler import TemplateStaticFileHandler
+
+    class TemplateFiles(TemplateStaticFileHandler):
+        def parse_url_path(self, path):
+            if not template_file(path):
+                raise HTTPError(404)
+            return super().parse_url_path(path)
+
+    return TemplateFiles
+
+
 def locked_handlers(handlers: list) -> list:
     """Voila's routes less those that list the notebook folder: the contents API (which
     Voila's own file browser reads) and the tree of a subfolder. `/` and `/voila/tree` stay,
-    and render the landing page (tree.html; tree-lab.html is the same page)."""
+    and render the landing page (tree.html; tree-lab.html is the same page). `/logout` goes
+    too (there is no login, and its page fails with a 500), and template files are served
+    by template_files_handler."""
+    from jupyter_server.auth.logout import LogoutHandler
+    from voila.static_file_handler import TemplateStaticFileHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
     out = []
     for pattern, handler, *rest in handlers:
-        if handler is VoilaContentsHandler:
+        if handler is VoilaContentsHandler or (isinstance(handler, type) and issubclass(handler, LogoutHandler)):
             continue
         if handler is TornadoVoilaTreeHandler and "(?P<path>" in pattern:
             pattern = pattern[:pattern.index("(?P<path>")] + "/?"  # the root folder only
+        if handler is TemplateStaticFileHandler:
+            handler = template_files_handler()
         out.append((pattern, handler, *rest))
     return out
 

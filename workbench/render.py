@@ -7,6 +7,7 @@ mode renders Altair with vl-convert. PDFs are printed by headless Chromium.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -142,19 +143,46 @@ def summary_of(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
-def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "") -> str:
-    """A self-contained page of the notebook's outputs and markdown, without code."""
-    from nbconvert import HTMLExporter
+@functools.cache
+def _page_exporter():
+    """nbconvert's HTMLExporter, with the images of each markdown cell (or markdown output)
+    embedded once its HTML is whole.
 
-    exporter = HTMLExporter(
+    nbconvert's own embed_images parses each piece of inline HTML alone, one tag at a time:
+    `<a href="#x">text</a>` comes out as `<a href="#x"></a>text`, a link with no name, and a
+    `<details>` block loses the markdown inside it. Here markdown renders as without
+    embed_images, then nbconvert embeds the images of the cell's HTML in one pass, by its own
+    rules.
+    """
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer
+
+    class PageExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            whole = super().markdown2html(context, source)
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            return IPythonRenderer(embed_images=True, path=path)._html_embed_images(whole)
+
+    return PageExporter
+
+
+def notebook_html(nb: nbformat.NotebookNode, title: str, header: str = "", footer: str = "",
+                  folder: Path | None = None) -> str:
+    """A self-contained page of the notebook's outputs and markdown, without code. `folder`:
+    the notebook's, where its markdown's images are (else the working folder), as for
+    `jupyter nbconvert --embed-images`."""
+    exporter = _page_exporter()(
         extra_template_basedirs=[str(ASSETS)], template_name="report",
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        exclude_anchor_links=True, embed_images=True)
+        exclude_anchor_links=True)
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)  # widget state needs a widget manager from a CDN
     body, _ = exporter.from_notebook_node(
-        nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer})
+        nb, resources={"wb_css": css(), "wb_header": header, "wb_footer": footer,
+                       "metadata": {"path": str(folder or "")}})
     body = strip_scripts(keyboard_stops(body))
     remote = remote_references(body)
     if remote:

@@ -264,7 +264,8 @@ def execute_one(job: dict) -> dict:
                 config=_kernel_config(sockets.name))
         result["title"] = render.title_of(nb, stem)
         page = render.notebook_html(nb, result["title"],
-                                    header=render.header_html(result["title"], job["month"]))
+                                    header=render.header_html(result["title"], job["month"]),
+                                    folder=src.parent)
         (out / f"{stem}.html").write_text(page, encoding="utf-8")
         result["html"] = f"{stem}.html"
     except PapermillExecutionError as exc:
