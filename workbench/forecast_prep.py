@@ -349,6 +349,11 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     sig = robust_sigma(np.diff(d)) / np.sqrt(2)
     base = np.median(delta)
     thresh = max(k * 1.25 * np.sqrt(2) * sig / np.sqrt(w), 0.1 * np.median(np.abs(d)), 1e-12)
+    if len(delta) >= 8 * w:
+        # a level that wanders (unemployment, interest rates) moves the window medians apart
+        # everywhere; a step must stand out from how far they usually move, not only from the
+        # point-to-point noise. A launch's bump spans 2w positions, too few to move this.
+        thresh = max(thresh, k * robust_sigma(delta - base))
     excess = np.abs(delta - base)
     hits = np.flatnonzero(excess > thresh)
     if len(hits) == 0:
