@@ -473,7 +473,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     `season_length`, `freq`, `levels`, `backtest_mase` (every candidate and the combination),
     `backtest_windows`, `backtest_steps`, and what was done to the input when it was:
     `filled_gaps`, `leading_zeros_dropped`, `winsorized_points`, `level_shifts_at`,
-    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`. Invalid input raises
+    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`, `season_absent`. Invalid input raises
     WorkbenchError naming the problem.
     """
     p = prepare(y, horizon, levels, season_length)
