@@ -824,3 +824,56 @@ def test_short_history_intervals_widen_with_the_step(values, freq):
     assert (np.diff(w) > 0).all()
     np.testing.assert_allclose(w[-1] / w[0], np.sqrt((len(w) + 1 / len(values)) / (1 + 1 / len(values))),
                                rtol=1e-6)
+
+
+
+def _months(values) -> pd.Series:
+    return pd.Series(values, index=pd.date_range("2021-01-01", periods=len(values), freq="MS"))
+
+
+def test_a_yearly_season_the_history_does_not_show_is_left_out():
+    """Monthly spend growing 1 % a month with noise and no yearly cycle: a season fitted from
+    four years of noise missed the next year by 1.7 times as much as no season (20 series:
+    mean absolute error 83 against 48)."""
+    fitted, plain, absent = [], [], 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        y = _months(1000 * (1 + 0.01 * np.arange(60)) + rng.normal(0, 50, 60))
+        hist, actual = y.iloc[:48], y.to_numpy()[48:]
+        f = forecast_series(hist, 12)
+        assert f.attrs["season_length"] == [12]
+        absent += "season_absent" in f.attrs
+        fitted.append(np.mean(np.abs(f["mean"].to_numpy() - actual)))
+        plain.append(np.mean(np.abs(forecast_series(hist, 12, season_length=1)["mean"].to_numpy()
+                                    - actual)))
+    assert absent >= 10
+    assert np.mean(fitted) <= 1.05 * np.mean(plain)
+
+
+def test_a_yearly_season_the_history_shows_is_kept():
+    rng = np.random.default_rng(1)
+    season = np.array([60.0, -20, -70, 30])
+    y = pd.Series(1000 + 3 * np.arange(80) + np.tile(season, 20) + rng.normal(0, 15, 80),
+                  index=pd.date_range("1990-01-01", periods=80, freq="QS"))
+    f = forecast_series(y, 8)
+    assert "season_absent" not in f.attrs and f.attrs["season_length"] == [4]
+    mean = f["mean"].to_numpy()[:4]
+    np.testing.assert_allclose(mean - mean.mean(), season, atol=15)
+
+
+def test_a_wandering_level_is_not_read_as_level_shifts():
+    """Quarterly series whose growth persists (unemployment, interest rates): window medians
+    a few quarters apart differ everywhere, and every recession was aligned away as a launch
+    (12 series in 12), the forecast missing by 1.6 times the last value's error on average."""
+    from scipy.signal import lfilter
+
+    shifted, ratio = 0, []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        v = 100 + np.cumsum(lfilter([1.0], [1.0, -0.7], rng.normal(0, 1, 208)))
+        y = pd.Series(v[:200], index=pd.date_range("1960-01-01", periods=200, freq="QS"))
+        f = forecast_series(y, 8)
+        shifted += "level_shifts_at" in f.attrs
+        ratio.append(np.mean(np.abs(f["mean"].to_numpy() - v[200:])) / np.mean(np.abs(v[199] - v[200:])))
+    assert shifted <= 2
+    assert np.mean(ratio) < 1.2

@@ -473,14 +473,16 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     `season_length`, `freq`, `levels`, `backtest_mase` (every candidate and the combination),
     `backtest_windows`, `backtest_steps`, and what was done to the input when it was:
     `filled_gaps`, `leading_zeros_dropped`, `winsorized_points`, `level_shifts_at`,
-    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`. Invalid input raises
+    `clipped_at_zero`, `history_truncated_to`, `monthly_charges`, `season_absent`. Invalid input raises
     WorkbenchError naming the problem.
     """
     p = prepare(y, horizon, levels, season_length)
     unit = _unit(p)
     levels = tuple(float(lv) if float(lv) != int(lv) else int(lv) for lv in levels)
     idx = _future_index(p, horizon)
-    attrs = {"season_length": [int(s) if s == int(s) else s for s in p.periods], **p.notes}
+    # the frequency's season, also when the history does not show it (`season_absent`)
+    seasons = p.periods or (p.notes.get("season_absent"),) * ("season_absent" in p.notes)
+    attrs = {"season_length": [int(s) if s == int(s) else s for s in seasons], **p.notes}
     nonneg = bool(np.min(p.values) >= 0)
     # fees billed on one day of every month are forecast apart, repeated on their day
     p.values, charges, changes = monthly_charges(p.values, p.index)
