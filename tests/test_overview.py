@@ -399,3 +399,16 @@ def test_months_of_other_lengths_are_also_compared_per_day():
     feb = m.assign(month=m["month"].map({"2026-09": "2026-02", "2026-10": "2026-03"}))
     assert "2026-03 has 31 days and 2026-02 28" in overview.per_day_note(
         overview.headline(feb, "2026-03"))
+
+
+def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
+    """A filter's team that spent only a year before: $0.00 in both months is no change the
+    calendar is part of."""
+    from decimal import Decimal
+    m = pd.DataFrame({"month": ["2025-10", "2026-09", "2026-10", "2026-09", "2026-10"],
+                      "currency": ["USD", "USD", "USD", "EUR", "EUR"],
+                      "effective_cost": [Decimal("310"), Decimal("0"), Decimal("0"),
+                                         Decimal("3000"), Decimal("3100")]})
+    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    assert note.endswith("Per day, EUR spend was flat (€100.00 a day in both).")
+    assert overview.per_day_note(overview.headline(m[m["currency"] == "USD"], "2026-10")) is None

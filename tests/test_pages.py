@@ -148,6 +148,25 @@ def test_a_month_compared_per_day_only_when_the_data_covers_both_whole():
     assert "Per day" not in pages._html(pages.overview_sections(part, {"month": "2026-06"})["summary"])
 
 
+def test_no_per_day_comparison_of_a_month_only_month_long_rows_reach_or_a_provider_lags():
+    """Daily data that ends before June (its fee and credit reach it) or one provider's that
+    stops inside it: June's notices call its figures incomplete, so no per-day sentence."""
+    def summary(data):
+        return pages._html(pages.overview_sections(data, {"month": "2026-06"})["summary"])
+    whole = base()
+    assert "Per day" in summary(whole)
+    daily_to_may = dataclasses.replace(whole, coverage=(pd.Timestamp("2026-04-01"),
+                                                        pd.Timestamp("2026-06-01")))
+    assert "Per day" not in summary(daily_to_may)
+    spans = pd.DataFrame({"provider": ["AWS", "Azure"],
+                          "start": pd.to_datetime(["2026-04-01", "2026-04-01"]),
+                          "end": pd.to_datetime(["2026-07-01", "2026-06-21"])})
+    lagging = dataclasses.replace(whole, provider_spans=spans)
+    assert any("its part of the month is incomplete" in n
+               for n in pages.overview_notices(lagging, "2026-06"))
+    assert "Per day" not in summary(lagging)
+
+
 def test_resolve_month():
     data = base()
     assert pages.resolve_month("", data) == "2026-06"

@@ -348,6 +348,27 @@ def test_a_printed_link_keeps_no_path_of_the_machine_that_printed_it(tmp_path):
     assert render.link_target("https://example.com/index.html", parts) is None
 
 
+def test_a_section_whose_id_is_not_ascii_is_found_in_the_pack(tmp_path):
+    """Chromium names a section `coût` in a page's PDF as the URL does, `co%C3%BBt`; a link
+    of another page to `b.html#coût` or `b.html#co%C3%BBt` jumps to it, not to b's start."""
+    from pypdf import PdfWriter
+    from pypdf.annotations import Link
+
+    b = PdfWriter()
+    for _ in range(2):
+        b.add_blank_page(200, 200)
+    b.add_named_destination("co%C3%BBt-d%C3%A9tails", 1)  # as Chromium writes it
+    b.write(tmp_path / "b.pdf")
+    a = PdfWriter()
+    a.add_blank_page(200, 200)
+    for n, href in enumerate(("b.html#co%C3%BBt-d%C3%A9tails", "b.html#coût-détails")):
+        a.add_annotation(0, Link(rect=(10, 10 + 30 * n, 90, 30 + 30 * n), url=href))
+    a.write(tmp_path / "a.pdf")
+    render.merge_pdfs([tmp_path / "a.pdf", tmp_path / "b.pdf"], tmp_path / "pack.pdf")
+    pack = PdfReader(tmp_path / "pack.pdf")
+    assert [_goto(pack, annot)[0] for annot in pack.pages[0]["/Annots"]] == [2, 2]
+
+
 def links(reader: PdfReader) -> list[tuple[int, str | int | None]]:
     """Every link as (its page, the URI it opens or the page it jumps to)."""
     found = []

@@ -380,3 +380,19 @@ def test_a_file_with_errors_takes_no_part_in_counted_twice(tmp_path, capsys):
     bad = committed(tmp_path / "bad.csv", [BUY, row(BilledCost="x")])
     code, out, _ = run(capsys, bad, committed(tmp_path / "use.csv", [USE]))
     assert code == 1 and "count it twice" not in out
+
+
+def test_a_copy_of_a_file_counts_its_commitments_once(tmp_path, capsys):
+    """Ingest loads a file's byte-for-byte copy (`2026-05 (1).csv`) once: its purchase is
+    said at its price, not twice it, on the first of the two as ingest keeps it."""
+    import shutil
+    bought = committed(tmp_path / "2026-05.csv", [row(), BUY])
+    copy = tmp_path / "2026-05 (1).csv"
+    shutil.copy(bought, copy)
+    used = committed(tmp_path / "2026-06.csv", [USE, row()])
+    code, out, _ = run(capsys, str(tmp_path))
+    warned = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert code == 0 and warned == [f"warning: {copy}:2: {TWICE}"]
+    code, out, _ = run(capsys, bought, str(copy), used, used)  # a path named twice is one file
+    assert [line for line in out.splitlines() if line.startswith("warning:")] == [
+        f"warning: {bought}:2: {TWICE}"]

@@ -88,28 +88,27 @@ def counted_twice(files: Mapping[str, Held]) -> list[CountedTwice]:
 
 def said(items: list[tuple]) -> str:
     """The warning for a file's commitments counted twice: one with its amounts, several by
-    count, first ids and totals per currency (never added across currencies)."""
+    count, first ids and totals per currency (never added across currencies). One id in two
+    currencies is one commitment."""
     from workbench.tables import money_exact  # presentation of amounts, loaded when needed
     fix = ("FOCUS gives an amortized purchase EffectiveCost 0: ask the provider for a "
            "corrected export")
-    if len(items) == 1:
-        commitment, cur, bought, used = items[0]
-        return (f"commitment {commitment!r}: its purchase is in effective cost at the price "
-                f"billed ({money_exact(bought, cur)}) while its usage rows carry its amortized "
-                f"cost ({money_exact(used, cur)}), so effective-cost figures count it twice; "
-                + fix)
     totals: dict[str, list] = {}
     with localcontext(prec=EXACT_DIGITS):
         for _, cur, bought, used in items:
             sums = totals.setdefault(cur, [Decimal(0), Decimal(0)])
             sums[0] += bought
             sums[1] += used
-    ids = list(dict.fromkeys(c for c, *_ in items))
-    more = len(ids) - NAMED
-    named = ", ".join(repr(c) for c in ids[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
 
     def per_currency(i: int) -> str:
         return " and ".join(money_exact(sums[i], cur) for cur, sums in sorted(totals.items()))
+    ids = list(dict.fromkeys(c for c, *_ in items))
+    if len(ids) == 1:
+        return (f"commitment {ids[0]!r}: its purchase is in effective cost at the price "
+                f"billed ({per_currency(0)}) while its usage rows carry its amortized cost "
+                f"({per_currency(1)}), so effective-cost figures count it twice; " + fix)
+    more = len(ids) - NAMED
+    named = ", ".join(repr(c) for c in ids[:NAMED]) + (f" and {more:,} more" if more > 0 else "")
     return (f"{len(ids):,} commitments ({named}): their purchases are in effective cost at "
             f"the price billed ({per_currency(0)} in all) while their usage rows carry their "
             f"amortized cost ({per_currency(1)}), so effective-cost figures count them twice; "

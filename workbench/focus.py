@@ -591,7 +591,11 @@ def _warn_counted_twice(con, reports: list[FileReport]) -> None:
     them is looked for then."""
     from workbench import focus_fast
     usable = {r.path: r for r in reports if r.ok and r.commitments is not None}
-    found = commitments.counted_twice({path: r.commitments for path, r in usable.items()})
+    held = {path: r.commitments for path, r in usable.items()
+            if r.commitments.bought or r.commitments.used}
+    for copy in _copies(list(held)):  # ingest loads a file's copy once: its sums count once
+        del held[copy]
+    found = commitments.counted_twice(held)
     for twice in found:
         row = twice.row
         if row is None:
@@ -601,6 +605,27 @@ def _warn_counted_twice(con, reports: list[FileReport]) -> None:
                 f'("BillingCurrency", "CommitmentDiscountId") IN ({keys})'))
         usable[twice.path].warnings.append(
             Problem(row, "EffectiveCost", commitments.said(twice.items)))
+
+
+def _copies(paths: list[str]) -> set[str]:
+    """The files of `paths` with the same bytes as one before them. Only files of one size
+    are hashed: a copy is rare, and reading a large export again is not."""
+    from workbench.delivery import sha256_file
+    by_size: dict[int, list[str]] = {}
+    for path in paths:
+        with contextlib.suppress(OSError):  # gone since it was read: no copy of anything
+            by_size.setdefault(os.stat(path).st_size, []).append(path)
+    seen, out = set(), set()
+    for same in (group for group in by_size.values() if len(group) > 1):
+        for path in same:
+            try:
+                digest = sha256_file(Path(path))
+            except OSError:
+                continue
+            if digest in seen:
+                out.add(path)
+            seen.add(digest)
+    return out
 
 
 def validate_paths(given: Sequence[str], config) -> list[str]:

@@ -214,7 +214,8 @@ def per_day_note(head: pd.DataFrame) -> str | None:
     """Against the previous month, per day, when the two months differ in length (31 days
     against 30, or 28): part of any change between whole months is the calendar (a fee of
     the same amount each day reads +3.3% from September to October). None when the lengths
-    agree, or no currency has a comparable previous month (see headline)."""
+    agree, or no currency has a comparable previous month (see headline) with spend in
+    either month."""
     parts = []
     for r in head.to_dict("records"):
         cur, cost, then = r["currency"], r["cost"], r["previous"]
@@ -223,6 +224,8 @@ def per_day_note(head: pd.DataFrame) -> str | None:
             continue
         now_day = cost / days_in(r["month"])  # a Decimal stays one: shown to the cent
         then_day = then / days_in(r["previous_month"])
+        if to_smallest_unit(cost, cur) == 0 == to_smallest_unit(then, cur):
+            continue  # no spend in either (a filter's team spent only a year before)
         shown = to_smallest_unit(now_day, cur) - to_smallest_unit(then_day, cur)
         if shown == 0:
             parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both)")

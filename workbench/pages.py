@@ -296,9 +296,8 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))
     # a month the data covers in part has its own note; per day of the calendar would mislead
-    partial = coverage.partial_month(data.coverage, month) or any(
-        e["month"] == prev for e in coverage.partial_compared(data.coverage, month, data.months))
-    per_day = None if partial else overview.per_day_note(head)
+    per_day = (overview.per_day_note(head)
+               if covers_whole(data, month) and covers_whole(data, prev) else None)
     story = (overview.narrative(head, untagged, movers, per_day) + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
@@ -441,6 +440,19 @@ def outside(span: tuple | None, month: str) -> bool:
         return False
     start, stop = (pd.Timestamp(t) for t in overview.month_range(month))
     return pd.Timestamp(span[1]) <= start or pd.Timestamp(span[0]) >= stop
+
+
+def covers_whole(data: OverviewData, month: str) -> bool:
+    """Whether the data covers every day of `month`, each provider's part too: not a month
+    it starts or ends in, one only month-long rows reach, or one a provider's export falls
+    short of (overview_notices says each)."""
+    if (data.coverage is None or coverage.partial_month(data.coverage, month)
+            or outside(data.coverage, month)):
+        return False
+    if data.provider_spans is None or data.provider_spans.empty:
+        return True
+    cov = coverage.month_coverage(month, data.coverage, data.provider_spans, data.months)
+    return all(p["complete"] or p["stopped"] for p in cov["providers"])
 
 
 def overview_notices(data: OverviewData, month: str) -> list[str]:

@@ -318,9 +318,10 @@ def link_target(href: str, parts: dict[str, Part]) -> tuple[int, float, float | 
 
 
 def _anchor(name) -> str:
-    """A destination's name as a URL's fragment says it: Chromium's `/Dests` keys are PDF
-    names (`/later`), which pypdf's append turns into strings that keep the slash."""
-    return str(name).removeprefix("/")
+    """A destination's name as link_target reads a URL's fragment: Chromium's `/Dests` keys
+    are PDF names (`/later`), which pypdf's append turns into strings that keep the slash,
+    and an id beyond ASCII or with a space is written percent-encoded (`/co%C3%BBt`)."""
+    return unquote(str(name).removeprefix("/"))
 
 
 def _anchors(reader, first: int) -> dict[str, tuple[int, float, float]]:
