@@ -389,7 +389,7 @@ def test_months_of_other_lengths_are_also_compared_per_day():
                       "effective_cost": [Decimal("2938.80"), Decimal("3036.76"),
                                          Decimal("3000"), Decimal("3410")]})
     note = overview.per_day_note(overview.headline(m, "2026-10"))
-    assert note == ("2026-10 has 31 days and 2026-09 30, so part of the change is the calendar. "
+    assert note == ("2026-10 has 31 days and 2026-09 30. "
                     "Per day, EUR spend was flat (€97.96 a day in both); USD spend rose 10.0% "
                     "($110.00 a day against $100.00).")
     # same lengths, or nothing comparable: no note

@@ -141,9 +141,9 @@ def test_a_month_compared_with_that_the_data_covers_in_part_is_said():
 def test_a_month_compared_per_day_only_when_the_data_covers_both_whole():
     """June (30 days) against May (31): per day too, unless the data covers May in part."""
     summary = pages._html(pages.overview_sections(base(), {"month": "2026-06"})["summary"])
-    assert "2026-06 has 30 days and 2026-05 31, so part of the change is the calendar." in summary
+    assert "2026-06 has 30 days and 2026-05 31. Per day, " in summary
     # right after the changes it qualifies
-    assert summary.index("is the calendar") < summary.index("has no team tag")
+    assert summary.index("30 days and 2026-05 31") < summary.index("has no team tag")
     part = dataclasses.replace(base(), coverage=(pd.Timestamp("2026-05-16"), pd.Timestamp("2026-07-01")))
     assert "Per day" not in pages._html(pages.overview_sections(part, {"month": "2026-06"})["summary"])
 

@@ -239,7 +239,7 @@ def per_day_note(head: pd.DataFrame) -> str | None:
         return None
     r = head.iloc[0]
     return (f"{r['month']} has {days_in(r['month'])} days and {r['previous_month']} "
-            f"{days_in(r['previous_month'])}, so part of the change is the calendar. Per day, "
+            f"{days_in(r['previous_month'])}. Per day, "
             + "; ".join(parts) + ".")
 
 
