@@ -648,9 +648,12 @@ def _intermittent_fit(p, origins, steps, horizon, levels, cycle: int, window: in
 
 
 def _recent_mase(target, fit, periods, m: int) -> dict[str, float]:
-    """Each candidate's MASE forecasting the last season from the history before it. The
-    backtest windows end a horizon before the data does; a ramp that began since shows here."""
-    h = max(m, 7)
+    """Each candidate's MASE forecasting the last season (7 steps without one) from the
+    history before it. The backtest windows end a horizon before the data does; a ramp that
+    began since shows here. Seven quarters (nearly two years) reached back before a turn in
+    Danish real money, where models anchored on older cycles looked as if they had seen the
+    rise coming."""
+    h = m if m > 1 else 7
     o = len(target) - h
     if o < max(2 * m, 10):
         return {}
