@@ -149,6 +149,20 @@ def plain_ets(hist: pd.Series, h: int, m: int) -> dict:
     return out
 
 
+def predict(name: str, hist: pd.Series, h: int, m: int, baseline) -> tuple[dict | None, str]:
+    """One model's forecast as arrays by column, and the engine's model name: the engine,
+    seasonal naive, or `baseline` (an ETS); None for a baseline that fails (scored missing)."""
+    if name == "engine":
+        f = forecast_series(hist, h)
+        return {c: f[c].to_numpy() for c in f.columns}, f.attrs["model"]
+    if name == "seasonal_naive":
+        return seasonal_naive(hist.to_numpy(), h, m), ""
+    try:
+        return baseline(hist, h, m), ""
+    except Exception:  # noqa: BLE001 - a baseline that fails scores as missing
+        return None, ""
+
+
 def evaluate(series: list[pd.Series], h: int, m: int) -> dict:
     """Engine, seasonal naive and plain ETS on the last h points of each series."""
     rows = {k: {"mase": [], "cov80": [], "cov95": [], "sec": [], "total": [], "actual": [],
@@ -159,17 +173,11 @@ def evaluate(series: list[pd.Series], h: int, m: int) -> dict:
         hist, actual = s.iloc[:-h], s.to_numpy()[-h:]
         for name in rows:
             t0 = time.perf_counter()
+            f, model = predict(name, hist, h, m, plain_ets)
+            if f is None:
+                continue
             if name == "engine":
-                f = forecast_series(hist, h)
-                models.append(f.attrs["model"])
-                f = {c: f[c].to_numpy() for c in f.columns}
-            elif name == "seasonal_naive":
-                f = seasonal_naive(hist.to_numpy(), h, m)
-            else:
-                try:
-                    f = plain_ets(hist, h, m)
-                except Exception:  # noqa: BLE001 - a baseline that fails scores as missing
-                    continue
+                models.append(model)
             rows[name]["sec"].append(time.perf_counter() - t0)
             rows[name]["mase"].append(mase(actual, f["mean"], hist.to_numpy(), m))
             rows[name]["cov80"].append(coverage(actual, f["lo_80"], f["hi_80"]))
@@ -260,17 +268,10 @@ def evaluate_real(series: list[pd.Series], m: int, h: int, origins: int, step: i
             filled = hist.asfreq(infer_freq(hist.index)).interpolate()  # for the baselines
             for name in names:
                 t0 = time.perf_counter()
-                if name == "engine":
-                    f = forecast_series(hist, h)
-                    model = f.attrs["model"]
-                    f = {c: f[c].to_numpy() for c in f.columns}
-                elif name == "seasonal_naive":
-                    f = seasonal_naive(filled.to_numpy(), h, m)
-                else:
-                    try:
-                        f = damped_ets(filled, h, m)
-                    except Exception:  # noqa: BLE001 - a baseline that fails scores as missing
-                        continue
+                # the engine reads the history as it is; the baselines need it regular
+                f, model = predict(name, hist if name == "engine" else filled, h, m, damped_ets)
+                if f is None:
+                    continue
                 sec = time.perf_counter() - t0
                 r = rows[name]
                 r["sec"].append(sec)
