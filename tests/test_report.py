@@ -1028,3 +1028,32 @@ def test_the_index_compares_no_month_a_provider_has_no_data_for(tmp_path):
                           "2026-05")["headline"].to_dict("records")
     assert usd["previous"] == Decimal(str(aws["2026-04"])) and usd["previous_without"] == ["Azure"]
     assert math.isnan(usd["previous_change"]) and usd["cost"] > Decimal(str(aws["2026-05"]))
+
+
+def test_markdown_images_are_found_by_their_file_name_and_only_inside_the_folder(tmp_path):
+    """A markdown src is a URL: a space or a letter beyond ASCII comes percent-encoded, and
+    names the file all the same. A file out of the folder, by `..` or by a link, is not read;
+    attachments and images of code cells' outputs are as nbconvert writes them."""
+    from bs4 import BeautifulSoup
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    png = b"\x89PNG\r\n\x1a\n"
+    for name in ("my chart.png", "café.png"):
+        (folder / name).write_bytes(png)
+    (folder / "mark.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (tmp_path / "secret.png").write_bytes(b"secret")
+    (folder / "link.png").symlink_to(tmp_path / "secret.png")
+    text = ("# Title\n\n![a](<my chart.png>) ![b](my%20chart.png) ![c](café.png) ![d](mark.svg) "
+            "![e](../secret.png) ![f](link.png) ![g](attachment:x.png) ![h](café.png)")
+    cell = nbformat.v4.new_markdown_cell(text, attachments={"x.png": {"image/png": "AAAA"}})
+    code = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": '<img src="my%20chart.png" alt="out">'})])
+    nb = nbformat.v4.new_notebook(cells=[cell, code])
+    soup = BeautifulSoup(render.notebook_html(nb, "Title", folder=folder), "html.parser")
+    srcs = {i["alt"]: i["src"] for i in soup.select("img")}
+    data = "data:image/png;base64,iVBORw0KGgo="
+    assert srcs == {"a": data, "b": data, "c": data, "h": data,
+                    "d": "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
+                    "e": "../secret.png", "f": "link.png", "g": "data:image/png;base64,AAAA",
+                    "out": "my%20chart.png"}

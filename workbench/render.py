@@ -7,8 +7,10 @@ mode renders Altair with vl-convert. PDFs are printed by headless Chromium.
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
+import mimetypes
 import os
 import re
 import shutil
@@ -143,6 +145,34 @@ def summary_of(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
+def embedded_images(cell: str, folder: Path) -> str:
+    """`cell` (a markdown cell's HTML) with every image whose file lies in `folder` or below
+    it written into the page as a data: URL; any other image is left as it is.
+
+    A src is a URL: `my%20chart.png` names the file `my chart.png` (markdown writes spaces and
+    letters beyond ASCII so). The file is found by its real path, so neither `..` nor a link
+    in the folder reads a file outside it.
+    """
+    from bs4 import BeautifulSoup
+
+    root = folder.resolve()
+    soup = BeautifulSoup(cell, "html.parser")
+    for img in soup.find_all("img", src=True):
+        url = urlsplit(img["src"])
+        if url.scheme or url.netloc or not url.path:
+            continue  # data:, attachments (already data:), the web, a link within the page
+        path = (root / unquote(url.path)).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            continue
+        try:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        except OSError as exc:
+            raise WorkbenchError(f"{path}: cannot read the image ({exc.strerror})") from None
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        img["src"] = f"data:{mime};base64,{data}"
+    return str(soup)
+
+
 @functools.cache
 def _page_exporter():
     """nbconvert's HTMLExporter, with the images of each markdown cell (or markdown output)
@@ -151,19 +181,17 @@ def _page_exporter():
     nbconvert's own embed_images parses each piece of inline HTML alone, one tag at a time:
     `<a href="#x">text</a>` comes out as `<a href="#x"></a>text`, a link with no name, and a
     `<details>` block loses the markdown inside it. Here markdown renders as without
-    embed_images, then nbconvert embeds the images of the cell's HTML in one pass, by its own
-    rules.
+    embed_images, then embedded_images embeds the images of the cell's HTML in one pass.
     """
     from jinja2 import pass_context
     from nbconvert import HTMLExporter
-    from nbconvert.filters.markdown_mistune import IPythonRenderer
 
     class PageExporter(HTMLExporter):
         @pass_context
         def markdown2html(self, context, source):
             whole = super().markdown2html(context, source)
             path = context.get("resources", {}).get("metadata", {}).get("path", "")
-            return IPythonRenderer(embed_images=True, path=path)._html_embed_images(whole)
+            return embedded_images(whole, Path(path or "."))
 
     return PageExporter
 
