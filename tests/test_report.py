@@ -1057,3 +1057,5 @@ def test_markdown_images_are_found_by_their_file_name_and_only_inside_the_folder
                     "d": "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
                     "e": "../secret.png", "f": "link.png", "g": "data:image/png;base64,AAAA",
                     "out": "my%20chart.png"}
+    for src in ("a%00.png", "a" * 5000 + ".png"):  # no file has such a name
+        assert render.embedded_images(f'<img src="{src}">', folder) == f'<img src="{src}"/>'

@@ -161,8 +161,11 @@ def embedded_images(cell: str, folder: Path) -> str:
         url = urlsplit(img["src"])
         if url.scheme or url.netloc or not url.path:
             continue  # data:, attachments (already data:), the web, a link within the page
-        path = (root / unquote(url.path)).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        try:  # a name no file has (a NUL, too long) is left as it is, as a missing file
+            path = (root / unquote(url.path)).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                continue
+        except (OSError, ValueError):
             continue
         try:
             data = base64.b64encode(path.read_bytes()).decode("ascii")
