@@ -1059,3 +1059,22 @@ def test_markdown_images_are_found_by_their_file_name_and_only_inside_the_folder
                     "out": "my%20chart.png"}
     for src in ("a%00.png", "a" * 5000 + ".png"):  # no file has such a name
         assert render.embedded_images(f'<img src="{src}">', folder) == f'<img src="{src}"/>'
+
+
+def test_a_tables_box_is_named_by_its_caption_else_table():
+    """Two tables of one caption are two boxes named each by its own; a caption's markup is
+    part of its name; an empty caption names nothing, so the box is "Table" as with none."""
+    from bs4 import BeautifulSoup
+
+    page = ('<div class="jp-Notebook"><table><caption>Spend <b>by</b> team</caption></table>'
+            '<table><caption>Spend <b>by</b> team</caption></table><table></table>'
+            '<table><caption> </caption></table></div>')
+    soup = BeautifulSoup(render.keyboard_stops(page), "html.parser")
+
+    def name(box):
+        by = box.get("aria-labelledby")
+        return soup.find(id=by).get_text() if by else box["aria-label"]
+
+    boxes = soup.select("div.wb-scroll[role=region][tabindex='0']")
+    assert [name(b) for b in boxes] == ["Spend by team", "Spend by team", "Table", "Table"]
+    assert len({b.get("aria-labelledby") for b in boxes[:2]}) == 2

@@ -116,7 +116,7 @@ def keyboard_stops(page: str) -> str:
         box = table.wrap(soup.new_tag("div", attrs={"class": "wb-scroll", "role": "region",
                                                      "tabindex": "0"}))
         by, caption = table.get("aria-labelledby"), table.find("caption", recursive=False)
-        if not by and caption is not None:
+        if not by and caption is not None and caption.get_text(strip=True):  # else no name
             by = caption["id"] = caption.get("id") or f"wb-caption-{n}"
         if by:
             box["aria-labelledby"] = by
