@@ -118,22 +118,25 @@ def shows_season(v: np.ndarray, m: int) -> bool:
     the white-noise limit SEASON_Z / sqrt(n). The mean takes out a steep trend, which a
     median follows point by point; the median keeps a launch's step out of the deviations,
     which a mean spreads over a cycle. Seasonally adjusted series (US GDP, payrolls) stay
-    below the limit; housing starts, CO2 and electricity demand reach 0.5-0.95."""
+    below the limit; housing starts, CO2 and electricity demand reach 0.5-0.95. Deviations
+    are clipped (a few one-off spikes do not hide a season), and also not: a spike that
+    comes back a year later (a commitment bought every year) is the season itself."""
     trims = (pd.Series(v).rolling(m + 1 - m % 2, center=True).mean().to_numpy(),
              _cycle_median(v, m))
-    return any(_lag_correlation((v - t)[m // 2:len(v) - m // 2], m) > SEASON_Z / math.sqrt(
-        max(len(v) - 2 * (m // 2), 1)) for t in trims)
+    return any(_lag_correlation((v - t)[m // 2:len(v) - m // 2], m, clip) > SEASON_Z / math.sqrt(
+        max(len(v) - 2 * (m // 2), 1)) for t in trims for clip in (True, False))
 
 
-def _lag_correlation(d: np.ndarray, m: int) -> float:
-    """Autocorrelation at lag m, deviations clipped at 3 robust sigmas first so that a few
-    spikes do not hide a season; 1 when there are too few points to tell (the season is kept)."""
+def _lag_correlation(d: np.ndarray, m: int, clip: bool = True) -> float:
+    """Autocorrelation at lag m, deviations clipped at 3 robust sigmas first (with clip) so
+    that a few spikes do not hide a season; 1 when there are too few points to tell (the
+    season is kept)."""
     d = d[np.isfinite(d)]
     if len(d) <= m:
         return 1.0
     d = d - np.median(d)
     lim = 3 * robust_sigma(d)
-    d = np.clip(d, -lim, lim) if lim > 0 else d
+    d = np.clip(d, -lim, lim) if clip and lim > 0 else d
     d = d - d.mean()
     den = float(d @ d)
     return float(d[m:] @ d[:-m]) / den if den > 0 else 0.0
