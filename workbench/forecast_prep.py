@@ -352,21 +352,36 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     sig = robust_sigma(np.diff(d)) / np.sqrt(2)
     base = np.median(delta)
     thresh = max(k * 1.25 * np.sqrt(2) * sig / np.sqrt(w), 0.1 * np.median(np.abs(d)), 1e-12)
+    excess = np.abs(delta - base)
     if len(delta) >= 8 * w:
         # a level that wanders (unemployment, interest rates) moves the window medians apart
         # everywhere; a step must stand out from how far they usually move, not only from the
         # point-to-point noise. A launch's bump spans 2w positions, too few to move this.
-        thresh = max(thresh, k * robust_sigma(delta - base))
-    excess = np.abs(delta - base)
+        wander = k * robust_sigma(delta - base)
+        # A step fewer than w points before the end moves the last medians only partly (2
+        # quarters of 7 at a doubled level, by a fifth of the level): there the step itself,
+        # its points against the w before them, must stand out from the wander.
+        tail = np.flatnonzero(excess[-w:] > thresh) + len(delta) - w
+        if wander > thresh and len(tail):
+            found = _step_at(d, w, med, delta, base, int(pos[tail[np.argmax(excess[tail])]]))
+            if found is not None and abs(found[1]) > wander:
+                return found
+        thresh = max(thresh, wander)
     hits = np.flatnonzero(excess > thresh)
     if len(hits) == 0:
         return None
     # last run of consecutive hits, then its peak
     breaks = np.flatnonzero(np.diff(hits) > 1)
     run = hits[breaks[-1] + 1:] if len(breaks) else hits
-    j = run[np.argmax(excess[run])]
+    return _step_at(d, w, med, delta, base, int(pos[run[np.argmax(excess[run])]]))
+
+
+def _step_at(d, w, med, delta, base, t) -> tuple[int, float] | None:
+    """The step near position t (window medians differing most there): (its day, its size),
+    or None when the points after it do not all sit at the new level."""
+    n = len(d)
     # the step's day, even within w points of the end (the medians' last position is n - w)
-    t0 = split_point(d, int(pos[j]), w)
+    t0 = split_point(d, t, w)
     j = t0 - w
     if j < len(delta):
         step = float(delta[max(j, 0)] - base)
