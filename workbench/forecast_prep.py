@@ -118,22 +118,25 @@ def shows_season(v: np.ndarray, m: int) -> bool:
     the white-noise limit SEASON_Z / sqrt(n). The mean takes out a steep trend, which a
     median follows point by point; the median keeps a launch's step out of the deviations,
     which a mean spreads over a cycle. Seasonally adjusted series (US GDP, payrolls) stay
-    below the limit; housing starts, CO2 and electricity demand reach 0.5-0.95."""
+    below the limit; housing starts, CO2 and electricity demand reach 0.5-0.95. Deviations
+    are clipped (a few one-off spikes do not hide a season), and also not: a spike that
+    comes back a year later (a commitment bought every year) is the season itself."""
     trims = (pd.Series(v).rolling(m + 1 - m % 2, center=True).mean().to_numpy(),
              _cycle_median(v, m))
-    return any(_lag_correlation((v - t)[m // 2:len(v) - m // 2], m) > SEASON_Z / math.sqrt(
-        max(len(v) - 2 * (m // 2), 1)) for t in trims)
+    return any(_lag_correlation((v - t)[m // 2:len(v) - m // 2], m, clip) > SEASON_Z / math.sqrt(
+        max(len(v) - 2 * (m // 2), 1)) for t in trims for clip in (True, False))
 
 
-def _lag_correlation(d: np.ndarray, m: int) -> float:
-    """Autocorrelation at lag m, deviations clipped at 3 robust sigmas first so that a few
-    spikes do not hide a season; 1 when there are too few points to tell (the season is kept)."""
+def _lag_correlation(d: np.ndarray, m: int, clip: bool = True) -> float:
+    """Autocorrelation at lag m, deviations clipped at 3 robust sigmas first (with clip) so
+    that a few spikes do not hide a season; 1 when there are too few points to tell (the
+    season is kept)."""
     d = d[np.isfinite(d)]
     if len(d) <= m:
         return 1.0
     d = d - np.median(d)
     lim = 3 * robust_sigma(d)
-    d = np.clip(d, -lim, lim) if lim > 0 else d
+    d = np.clip(d, -lim, lim) if clip and lim > 0 else d
     d = d - d.mean()
     den = float(d @ d)
     return float(d[m:] @ d[:-m]) / den if den > 0 else 0.0
@@ -349,21 +352,36 @@ def find_level_shift(d: np.ndarray, w: int, k: float = 6.0) -> tuple[int, float]
     sig = robust_sigma(np.diff(d)) / np.sqrt(2)
     base = np.median(delta)
     thresh = max(k * 1.25 * np.sqrt(2) * sig / np.sqrt(w), 0.1 * np.median(np.abs(d)), 1e-12)
+    excess = np.abs(delta - base)
     if len(delta) >= 8 * w:
         # a level that wanders (unemployment, interest rates) moves the window medians apart
         # everywhere; a step must stand out from how far they usually move, not only from the
         # point-to-point noise. A launch's bump spans 2w positions, too few to move this.
-        thresh = max(thresh, k * robust_sigma(delta - base))
-    excess = np.abs(delta - base)
+        wander = k * robust_sigma(delta - base)
+        # A step fewer than w points before the end moves the last medians only partly (2
+        # quarters of 7 at a doubled level, by a fifth of the level): there the step itself,
+        # its points against the w before them, must stand out from the wander.
+        tail = np.flatnonzero(excess[-w:] > thresh) + len(delta) - w
+        if wander > thresh and len(tail):
+            found = _step_at(d, w, med, delta, base, int(pos[tail[np.argmax(excess[tail])]]))
+            if found is not None and abs(found[1]) > wander:
+                return found
+        thresh = max(thresh, wander)
     hits = np.flatnonzero(excess > thresh)
     if len(hits) == 0:
         return None
     # last run of consecutive hits, then its peak
     breaks = np.flatnonzero(np.diff(hits) > 1)
     run = hits[breaks[-1] + 1:] if len(breaks) else hits
-    j = run[np.argmax(excess[run])]
+    return _step_at(d, w, med, delta, base, int(pos[run[np.argmax(excess[run])]]))
+
+
+def _step_at(d, w, med, delta, base, t) -> tuple[int, float] | None:
+    """The step near position t (window medians differing most there): (its day, its size),
+    or None when the points after it do not all sit at the new level."""
+    n = len(d)
     # the step's day, even within w points of the end (the medians' last position is n - w)
-    t0 = split_point(d, int(pos[j]), w)
+    t0 = split_point(d, t, w)
     j = t0 - w
     if j < len(delta):
         step = float(delta[max(j, 0)] - base)
