@@ -132,6 +132,16 @@ def seasonal_naive(hist: np.ndarray, h: int, m: int) -> dict:
     return out
 
 
+def ets_forecast(res, n: int, h: int) -> dict:
+    """A fitted ETSModel's mean and prediction intervals for the `h` steps after `n` points."""
+    pred = res.get_prediction(start=n, end=n + h - 1)
+    out = {"mean": np.asarray(pred.predicted_mean)}
+    for lv in LEVELS:
+        sf = pred.summary_frame(alpha=1 - lv / 100)
+        out[f"lo_{lv}"], out[f"hi_{lv}"] = sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy()
+    return out
+
+
 def plain_ets(hist: pd.Series, h: int, m: int) -> dict:
     """statsmodels ETSModel, additive error, trend and season, defaults otherwise."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -141,12 +151,7 @@ def plain_ets(hist: pd.Series, h: int, m: int) -> dict:
         warnings.simplefilter("ignore")
         res = ETSModel(hist.reset_index(drop=True), error="add", trend="add", seasonal=seasonal,
                        seasonal_periods=m if seasonal else None).fit(disp=False)
-        pred = res.get_prediction(start=len(hist), end=len(hist) + h - 1)
-        out = {"mean": np.asarray(pred.predicted_mean)}
-        for lv in LEVELS:
-            sf = pred.summary_frame(alpha=1 - lv / 100)
-            out[f"lo_{lv}"], out[f"hi_{lv}"] = sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy()
-    return out
+        return ets_forecast(res, len(hist), h)
 
 
 def predict(name: str, hist: pd.Series, h: int, m: int, baseline) -> tuple[dict | None, str]:
@@ -243,12 +248,7 @@ def damped_ets(hist: pd.Series, h: int, m: int) -> dict:
                        seasonal_periods=m if seasonal else None,
                        initialization_method="heuristic" if seasonal else "estimated"
                        ).fit(disp=False)
-        pred = res.get_prediction(start=len(hist), end=len(hist) + h - 1)
-        out = {"mean": np.asarray(pred.predicted_mean)}
-        for lv in LEVELS:
-            sf = pred.summary_frame(alpha=1 - lv / 100)
-            out[f"lo_{lv}"], out[f"hi_{lv}"] = sf["pi_lower"].to_numpy(), sf["pi_upper"].to_numpy()
-    return out
+        return ets_forecast(res, len(hist), h)
 
 
 def rolling_windows(s: pd.Series, h: int, origins: int, step: int):
