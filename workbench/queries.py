@@ -34,6 +34,11 @@ RESOURCE_ATTRS = ("provider", "ServiceCategory", "ServiceName", "ResourceName", 
                   "workload_class", "application", "model", "owner")
 
 
+def _issuer(t):
+    """Who sends a row's export: its invoice issuer (wb_issuer), "(none)" when blank."""
+    return dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE)
+
+
 def _timed_short(t):
     """The rows whose period covers time (a charge whose period starts and ends at one
     moment, a purchase, covers none), and of those the ones no longer than a day: what the
@@ -134,7 +139,7 @@ class Queries:
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
         timed, short = _timed_short(t)
-        expr = (t.group_by(provider=dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE))
+        expr = (t.group_by(provider=_issuer(t))
                 .aggregate(short_start=t.ChargePeriodStart.min(where=short),
                            short_end=t.ChargePeriodEnd.max(where=short),
                            timed_start=t.ChargePeriodStart.min(where=timed),
@@ -146,10 +151,9 @@ class Queries:
         for kind in ("timed", "short"):  # the first that has rows, from the last of these
             has = df[f"{kind}_end"].notna()
             start, end = df[f"{kind}_start"].where(has, start), df[f"{kind}_end"].where(has, end)
-        sellers = t.select(issuer=dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE),
-                           seller=dm.dim_expr(t, "provider", self.config)).distinct()
         billed: dict[str, list[str]] = {}
-        for issuer, seller in self._run(sellers).itertuples(index=False):
+        pairs = self._run(self._sellers(t))
+        for issuer, seller in zip(pairs["issuer"], pairs["provider"], strict=True):
             billed.setdefault(str(issuer), []).append(str(seller))
         out = pd.DataFrame({
             "provider": [export_label(p, billed.get(p, [])) for p in df["provider"].astype(str)],
@@ -165,12 +169,14 @@ class Queries:
         (an export not loaded): its lines there are not comparable (overview.headline)."""
         t = self.table
         t = t.filter(t.ChargePeriodStart.notnull())
-        issuer = dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE)
-        sellers = t.select(provider=dm.dim_expr(t, "provider", self.config),
-                           issuer=issuer).distinct()
-        held = t.select(issuer=issuer, month=t.ChargePeriodStart.strftime("%Y-%m")).distinct()
-        pairs = self._run(sellers.join(held, "issuer").select("provider", "month").distinct())
+        held = t.select(issuer=_issuer(t), month=t.ChargePeriodStart.strftime("%Y-%m")).distinct()
+        pairs = self._run(self._sellers(t).join(held, "issuer").select("provider", "month").distinct())
         return months_by(pairs["provider"], pairs["month"])
+
+    def _sellers(self, t):
+        """The distinct (issuer, provider) pairs of `t`: each export's issuer and the sellers
+        (the overview's provider) it bills."""
+        return t.select(issuer=_issuer(t), provider=dm.dim_expr(t, "provider", self.config)).distinct()
 
     def _filtered(self, start=None, end=None, filters=None):
         return dm.apply_filters(self.table, self.config, start, end, filters)
