@@ -481,7 +481,7 @@ def forecast_series(y: pd.Series, horizon: int, levels=(80, 95), season_length=N
     levels = tuple(float(lv) if float(lv) != int(lv) else int(lv) for lv in levels)
     idx = _future_index(p, horizon)
     # the frequency's season, also when the history does not show it (`season_absent`)
-    seasons = p.periods or (p.notes.get("season_absent"),) * ("season_absent" in p.notes)
+    seasons = p.periods or ([p.notes["season_absent"]] if "season_absent" in p.notes else [])
     attrs = {"season_length": [int(s) if s == int(s) else s for s in seasons], **p.notes}
     nonneg = bool(np.min(p.values) >= 0)
     # fees billed on one day of every month are forecast apart, repeated on their day
