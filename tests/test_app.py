@@ -37,6 +37,7 @@ def test_catalog_lists_apps_by_title_and_purpose(tmp_path):
         nbformat.v4.new_code_cell("x = 1")])
     nbformat.write(nb, tmp_path / "10_units.ipynb")
     (tmp_path / "20_broken.ipynb").write_text("{not json")
+    nbformat.write(nb, tmp_path / ".30_hidden.ipynb")
     apps = app.catalog(tmp_path)
     assert apps == {"10_units.ipynb": {"title": "Unit costs",
                                        "summary": "What one inference costs, per model."}}
@@ -121,6 +122,13 @@ def test_only_a_file_of_a_templates_static_folder_is_a_template_file():
         assert not app.template_file(path), path
 
 
+def test_only_a_notebook_of_the_app_folder_itself_renders():
+    assert app.listed_app("00_overview.ipynb") and app.listed_app("spend by team.ipynb")
+    for path in ("", "drafts/draft.ipynb", "drafts\\draft.ipynb", "../notebooks/00_overview.ipynb",
+                 ".hidden.ipynb", "notes.txt", "drafts/"):
+        assert not app.listed_app(path), path
+
+
 def test_a_visitor_cannot_pick_another_template_or_theme():
     """Voila lets a URL choose the page's template (`?template=lab`, classic, reveal): those
     load Font Awesome, jQuery and reveal.js from CDNs, and bypass the preheated kernels."""
@@ -158,6 +166,9 @@ def server(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".*"))
     (root / "notebooks" / "drafts").mkdir()
     (root / "notebooks" / "drafts" / "notes.txt").write_text("not for visitors")
+    # a draft notebook and a hidden one: neither is an app, so neither renders
+    shutil.copy(root / "notebooks" / "00_overview.ipynb", root / "notebooks" / "drafts" / "draft.ipynb")
+    shutil.copy(root / "notebooks" / "00_overview.ipynb", root / "notebooks" / ".hidden.ipynb")
     port = free_port()
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
@@ -298,7 +309,10 @@ def visitors_cannot_read_files_or_run_code(server):
                  "/voila/templates/", "/voila/templates/workbench", "/voila/templates/workbench/",
                  "/voila/templates/workbench/static", "/voila/templates/workbench/static/",
                  "/voila/templates/workbench/static/nothing.css", "/voila/templates/lab/static/a/..",
-                 "/voila/templates/lab/static/../../../../../../etc/passwd", "/logout"):
+                 "/voila/templates/lab/static/../../../../../../etc/passwd", "/logout",
+                 # notebooks the landing page does not list
+                 "/voila/render/drafts/draft.ipynb", "/voila/render/drafts%2Fdraft.ipynb",
+                 "/voila/render/.hidden.ipynb", "/voila/render/drafts/notes.txt"):
         assert get(base + path)[0] in (403, 404), path
     assert get(base + "/voila/templates/workbench/static/index.css")[0] == 200  # the page's styles
     # the query string picks Voila's file browser (`tree-lab.html`, a script that lists the

@@ -3,7 +3,8 @@
 - Listens on 127.0.0.1 unless --host says otherwise.
 - The landing page `/` lists the apps (the notebooks of notebooks/) by title, with what each
   is for, whatever the query string (`?classic-tree=false` asks Voila for its file browser);
-  nothing else is browsable: no contents API, no tree of a subfolder.
+  nothing else is browsable: no contents API, no tree of a subfolder, and only those apps
+  render (a notebook kept in a subfolder, a draft say, does not).
 - Visitors use the controls but cannot run code: the kernel websocket accepts only widget
   and kernel-info messages (no execute, complete or inspect requests); no static file is
   served from the notebook folder; tracebacks are not sent to the browser; a URL cannot pick
@@ -43,6 +44,8 @@ def catalog(folder: Path) -> dict[str, dict[str, str]]:
 
     out = {}
     for path in sorted(folder.glob("*.ipynb")):
+        if not listed_app(path.name):  # a hidden notebook is not for visitors
+            continue
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception:  # listed by name; opening it shows the problem
@@ -86,15 +89,37 @@ def template_files_handler():
     return TemplateFiles
 
 
+def listed_app(path: str) -> bool:
+    """Whether `path` (what follows `/voila/render/`, decoded) names a notebook of the app
+    folder itself, as the landing page lists them: Voila renders any notebook under its
+    folder, a draft kept in a subfolder included, and `%2F` in an address is a slash."""
+    return "/" not in path and "\\" not in path and path.endswith(".ipynb") and not path.startswith(".")
+
+
+def render_handler():
+    """Voila's notebook handler, answering 404 to what listed_app refuses."""
+    from tornado.web import HTTPError
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class ListedApps(TornadoVoilaHandler):
+        async def get(self, path=None):
+            if not listed_app(path or ""):
+                raise HTTPError(404)
+            return await super().get(path)
+
+    return ListedApps
+
+
 def locked_handlers(handlers: list) -> list:
     """Voila's routes less those that list the notebook folder: the contents API (which
     Voila's own file browser reads) and the tree of a subfolder. `/` and `/voila/tree` stay,
     and render the landing page (tree.html; tree-lab.html is the same page). `/logout` goes
     too (there is no login, and its page fails with a 500), and template files are served
-    by template_files_handler."""
+    by template_files_handler and notebooks by render_handler."""
     from jupyter_server.auth.logout import LogoutHandler
     from voila.static_file_handler import TemplateStaticFileHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
     out = []
@@ -105,6 +130,8 @@ def locked_handlers(handlers: list) -> list:
             pattern = pattern[:pattern.index("(?P<path>")] + "/?"  # the root folder only
         if handler is TemplateStaticFileHandler:
             handler = template_files_handler()
+        if handler is TornadoVoilaHandler:
+            handler = render_handler()
         out.append((pattern, handler, *rest))
     return out
 
