@@ -975,3 +975,15 @@ def test_a_null_written_as_the_word_null_is_no_value(tmp_path):
     report, _ = scan(nulls)
     assert [(p.row, p.column, p.message) for p in report.errors + report.warnings] == [
         (3, "BilledCost", "empty; a value is required")]
+
+
+def test_focus_14_columns_are_focus_and_invoice_detail_id_is_conditional(tmp_path):
+    """1.4 adds CommitmentProgramEligibilityDetails and InvoiceDetailId, both conditional, and
+    drops ProviderName and PublisherName for ServiceProviderName and HostProviderName."""
+    header = [h for h in HEADER if h not in ("ProviderName", "PublisherName")]
+    header += ["ServiceProviderName", "HostProviderName", "CommitmentProgramEligibilityDetails"]
+    eligible = json.dumps({"Elements": [{"CommitmentProgramId": "sp-1"}]})
+    report, _ = scan(write(tmp_path, [row(ServiceProviderName="Example Cloud",
+                                          CommitmentProgramEligibilityDetails=eligible)], header))
+    assert report.ok and report.focus_version == "1.4"
+    assert report.warnings == []
