@@ -943,3 +943,47 @@ def test_amounts_beyond_ten_decimal_places_are_rounded_with_a_warning(tmp_path, 
         (2, "BilledCost"), (None, "BilledCost"), (2, "EffectiveCost"),
         (None, "EffectiveCost")]
     assert "'0.3333333333333333'" in parquet_report.warnings[2].message
+
+
+def _bare_nulls(rows: list[dict]) -> bytes:
+    """The rows as SQL tools write them: text quoted, a null as the bare word NULL."""
+    def field(v):
+        return "NULL" if v is None else '"' + v.replace('"', '""') + '"'
+    lines = [",".join(f'"{c}"' for c in HEADER)]
+    lines += [",".join(field(r.get(c)) for c in HEADER) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+NULLED = ("ChargeClass", "ListCost", "ContractedCost", "PricingQuantity", "ServiceCategory",
+          "Tags", "x_Note")
+
+
+def test_a_null_written_as_the_word_null_is_no_value(tmp_path):
+    """SQL exports (the FinOps Foundation's FOCUS samples among them) write NULL for a null."""
+    rows = [row(**dict.fromkeys(NULLED)), row(ChargeClass="Correction")]
+    nulls = tmp_path / "nulls.csv"
+    nulls.write_bytes(_bare_nulls(rows))
+    report, con = scan(nulls)
+    assert report.ok and not report.warnings, report.warnings
+    got = con.execute('SELECT "ChargeClass", "ListCost", "ContractedCost", "PricingQuantity", '
+                      '"ServiceCategory", "Tags" FROM t ORDER BY wb_source_row').fetchall()
+    assert got[0] == (None,) * 6 and got[1][0] == "Correction"
+    empty = write(tmp_path, [row(**dict.fromkeys(NULLED, "")), rows[1]], name="empty.csv")
+    assert report.currencies == scan(empty)[0].currencies
+    # a file with an error is read again by the precise reader: NULL is no value there too
+    nulls.write_bytes(_bare_nulls(rows + [row(BilledCost=None)]))
+    report, _ = scan(nulls)
+    assert [(p.row, p.column, p.message) for p in report.errors + report.warnings] == [
+        (3, "BilledCost", "empty; a value is required")]
+
+
+def test_focus_14_columns_are_focus_and_invoice_detail_id_is_conditional(tmp_path):
+    """1.4 adds CommitmentProgramEligibilityDetails and InvoiceDetailId, both conditional, and
+    drops ProviderName and PublisherName for ServiceProviderName and HostProviderName."""
+    header = [h for h in HEADER if h not in ("ProviderName", "PublisherName")]
+    header += ["ServiceProviderName", "HostProviderName", "CommitmentProgramEligibilityDetails"]
+    eligible = json.dumps({"Elements": [{"CommitmentProgramId": "sp-1"}]})
+    report, _ = scan(write(tmp_path, [row(ServiceProviderName="Example Cloud",
+                                          CommitmentProgramEligibilityDetails=eligible)], header))
+    assert report.ok and report.focus_version == "1.4"
+    assert report.warnings == []

@@ -982,3 +982,24 @@ def test_files_that_are_symlinks_keep_their_names(tmp_path):
         assert store_totals(s) == exact_totals([files["focus-00001"], files["focus-00002"]])
         assert [w.split(": ")[:2] for w in res.warnings] == [
             [str(files["focus-00003"]), "a part an earlier run left behind"]]
+
+
+def test_a_re_export_in_a_later_focus_version_replaces_the_older_export(tmp_path):
+    """Moving an export to a later FOCUS version (a new export, backfilled) bills the same
+    charges with the columns that version adds filled: the two are copies, compared on the
+    columns both fill, and the newer is loaded alone."""
+    rows = [{"ResourceId": f"r{i}", "ChargePeriodStart": f"2026-05-{i % 28 + 1:02d}",
+             "BilledCost": f"{i}.10", "EffectiveCost": f"{i}.05"} for i in range(30)]
+    later = {"BillingAccountType": "Payer Account", "SubAccountType": "Linked Account",
+             "ServiceSubcategory": "Virtual Machines", "SkuMeter": "Compute"}
+    old = frame_file(tmp_path / "focus-1.0", "2026-05", rows)
+    new = frame_file(tmp_path / "focus-1.2", "2026-05", [{**r, **later} for r in rows])
+    os.utime(old, ns=(new.stat().st_mtime_ns - 10**9,) * 2)
+    # a part of the old export that the new one does not hold is a part, not a copy
+    other = frame_file(tmp_path / "focus-1.0", "2026-05-part2",
+                       [dict(r, ResourceId=f"x{i}") for i, r in enumerate(rows)])
+    os.utime(other, ns=(new.stat().st_mtime_ns - 10**9,) * 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert store_totals(s) == exact_totals([new, other])
+        assert [w.split(":")[0] for w in res.warnings] == [str(old)]

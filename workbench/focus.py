@@ -52,6 +52,7 @@ from workbench.focus_header import (
 )
 from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
+    CSV_DIALECT,
     bad_expr,
     count_true,
     derived_expr,
@@ -201,8 +202,7 @@ def _source(con, path: Path, kind: str, head: bytes,
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-    src = (f"read_csv({p}, columns={columns}, header=true, auto_detect=false, delim=',', "
-           f"quote='\"', escape='\"', strict_mode=true, null_padding=false, encoding='utf-8', "
+    src = (f"read_csv({p}, columns={columns}, header=true, auto_detect=false, {CSV_DIALECT}, "
            f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
            f"store_rejects=true, rejects_table={literal(rejects)}, "
            f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")

@@ -31,7 +31,7 @@ INTRODUCED: dict[str, tuple[str, ...]] = {
     "1.3": ("ServiceProviderName", "HostProviderName", "ContractApplied", "AllocatedMethodId",
             "AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName",
             "AllocatedTags"),
-    "1.4": ("InvoiceDetailId", "TagDetails"),
+    "1.4": ("InvoiceDetailId", "CommitmentProgramEligibilityDetails", "TagDetails"),
 }
 
 
@@ -83,7 +83,8 @@ MANDATORY: dict[str, tuple[str, ...]] = {
     "1.2": (*_MANDATORY_1_0, "PublisherName"),
     # 1.3 deprecates ProviderName and PublisherName in favour of ServiceProviderName.
     "1.3": _MANDATORY_1_0,
-    "1.4": (*_MANDATORY_1_0, "InvoiceDetailId"),
+    # 1.4's InvoiceDetailId is conditional: only an export of payable invoices has it.
+    "1.4": _MANDATORY_1_0,
 }
 
 

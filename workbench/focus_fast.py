@@ -43,6 +43,7 @@ from workbench.focus_checks import ERROR, WARNING, Check, build_checks, rounded_
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
 from workbench.focus_sql import (
+    CSV_DIALECT,
     can_round,
     count_true,
     derived_expr,
@@ -114,8 +115,7 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
                                for n, _ in header.columns) + "}"
         compression = literal("gzip" if header.kind == "gzip" else "none")
         src = (f"read_csv({literal(str(path))}, columns={cols}, header=true, auto_detect=false, "
-               f"delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
-               f"encoding='utf-8', compression={compression}, store_rejects=true, "
+               f"{CSV_DIALECT}, compression={compression}, store_rejects=true, "
                f"rejects_table={literal(rejects)}, rejects_scan={literal(rejects + '_scan')}, "
                "rejects_limit=0, hive_partitioning=false)")
         types = {n: wanted.get(n, TEXT) for n, _ in header.columns}

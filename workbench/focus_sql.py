@@ -300,6 +300,13 @@ def csv_read_type(store_type: str) -> str:
     return "TIMESTAMPTZ" if store_type == TIME else store_type
 
 
+# The dialect of every CSV read. A field that is empty or the word NULL is no value: SQL
+# tools write a null so (the FinOps Foundation's FOCUS sample exports among them), and read
+# as text it would be a resource, a tag or an amount named "NULL".
+CSV_DIALECT = ("delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+               "nullstr=['', 'NULL'], encoding='utf-8'")
+
+
 FORMULA_PREFIX = r"^[=+\-@\t\r]"  # spreadsheet formula injection (OWASP CSV injection)
 # A number a spreadsheet shows as itself ("-1.5", "1,234", "2e3"); "-2+3" it would compute.
 PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,]*([eE][+-]?[0-9]+)?$"

@@ -37,7 +37,7 @@ ID_COLUMNS = tuple(c for c, t in FOCUS_COLUMNS.items() if c not in snapshots.NOT
                    and t not in (MONEY, QUANTITY) and c != "InvoiceIssuerName")
 AMOUNTS = snapshots.amounts_sql(FOCUS_COLUMNS)
 TAGS = snapshots.tag_joins("c")  # what _identity reads tags from
-FILLED = ", ".join(f'count(c."{col}") > 0' for col in ID_COLUMNS)
+FILLED = snapshots.filled_sql(ID_COLUMNS)
 SAME_GROUP = ("wb_issuer IS NOT DISTINCT FROM ? AND BillingAccountId IS NOT DISTINCT FROM ? "
               "AND BillingPeriodStart IS NOT DISTINCT FROM ?")
 SAME_MONTH = ("BillingAccountId IS NOT DISTINCT FROM ? AND "
@@ -58,18 +58,13 @@ def _name(issuer: str | None) -> str:
 
 
 def _columns(flags: tuple[bool, ...]) -> frozenset[str]:
-    return frozenset(c for c, filled in zip(ID_COLUMNS, flags, strict=True) if filled)
+    return snapshots.filled_columns(ID_COLUMNS, flags)
 
 
 def _identity(sets: list[frozenset[str]], number: str) -> str:
-    """SQL: a charge of `c` known by the identity columns of column set `number` (an SQL
-    expression): the columns both sides fill. An export without InvoiceIssuerName is often of
-    an older FOCUS version, without the columns a later one adds (NULL in its rows)."""
-    def one(cols: frozenset[str]) -> str:
-        names = [snapshots.column_sql(col, "c") for col in ID_COLUMNS if col in cols]
-        return f"hash({', '.join(names)})" if names else "NULL"  # NULL: equal to none
-    return f"CASE {number} " + " ".join(f"WHEN {k} THEN {one(cols)}"
-                                        for k, cols in enumerate(sets)) + " END"
+    """SQL: a charge of `c` known by the identity columns (without InvoiceIssuerName) both
+    sides fill (snapshots.identity_by_sets)."""
+    return snapshots.identity_by_sets(ID_COLUMNS, sets, number)
 
 
 def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,

@@ -13,9 +13,10 @@ The rule, per partition held by more than one file of a delivery:
   columns but its amounts (costs, unit prices, quantities, which a later run may restate),
   how it was paid (PricingCategory and the commitment discount columns, which a refresh
   restates once a Savings Plan or reservation is applied) and InvoiceId (which a run after
-  the invoice adds to every row). Rows of two parts that
-  differ in tags (one node's cost split by namespace, one API key's usage split by
-  project) are different charges;
+  the invoice adds to every row), among the columns every file of the partition fills (a
+  re-export in a later FOCUS version fills columns the earlier one lacks). Rows of two
+  parts that differ in tags (one node's cost split by namespace, one API key's usage split
+  by project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
   furthest: latest ChargePeriodStart, then latest ChargePeriodEnd; then the run submitted
   last, when the folder holds the manifest.json Azure writes beside each run's files;
@@ -283,11 +284,38 @@ def _utc(stamp) -> datetime | None:
 TAG_KEYS = {"Tags": "wb_tag_set", "AllocatedTags": "wb_alloc_tag_set"}
 
 
+def identity_columns(columns: Mapping[str, str]) -> tuple[str, ...]:
+    """The columns of the store's FOCUS `columns` (name -> type) a charge is known by."""
+    return tuple(c for c, t in columns.items() if c not in NOT_IDENTITY and t not in (MONEY, QUANTITY))
+
+
 def identity_sql(columns: Mapping[str, str], row: str = "c") -> str:
     """SQL hash of a charge's identity over the store's FOCUS `columns` (name -> type) of
     the charges row aliased `row`."""
-    return "hash(" + ", ".join(column_sql(c, row) for c, t in columns.items()
-                               if c not in NOT_IDENTITY and t not in (MONEY, QUANTITY)) + ")"
+    return "hash(" + ", ".join(column_sql(c, row) for c in identity_columns(columns)) + ")"
+
+
+def filled_sql(ids: Sequence[str], row: str = "c") -> str:
+    """SQL flags, one per column of `ids`: whether any row of the group fills it."""
+    return ", ".join(f'count({row}."{c}") > 0' for c in ids)
+
+
+def filled_columns(ids: Sequence[str], flags: Sequence[bool]) -> frozenset[str]:
+    """The columns of `ids` whose filled_sql flag is set."""
+    return frozenset(c for c, filled in zip(ids, flags, strict=True) if filled)
+
+
+def identity_by_sets(ids: Sequence[str], sets: Sequence[frozenset[str]], number: str,
+                     row: str = "c") -> str:
+    """SQL: a charge of `row` known by the columns of `ids` in column set `number` (an SQL
+    expression indexing `sets`), the columns both sides compared fill. An export of an older
+    FOCUS version lacks the columns a later one adds (NULL in its rows), and an export
+    without InvoiceIssuerName often is one."""
+    def one(cols: frozenset[str]) -> str:
+        names = [column_sql(c, row) for c in ids if c in cols]
+        return f"hash({', '.join(names)})" if names else "NULL"  # NULL: equal to none
+    return f"CASE {number} " + " ".join(f"WHEN {k} THEN {one(cols)}"
+                                        for k, cols in enumerate(sets)) + " END"
 
 
 def column_sql(column: str, row: str) -> str:

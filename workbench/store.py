@@ -864,16 +864,31 @@ class Store(Queries):
                            [delivery]).fetchone()[0]
         if not many:
             return []
+        con.execute(f"CREATE OR REPLACE TEMP TABLE wb_many AS SELECT {key}, 0 AS cs FROM "
+                    "file_partitions WHERE delivery_id = ? GROUP BY ALL HAVING count(*) > 1",
+                    [delivery])
+        # The files of a partition are compared on the columns all of them fill: a re-export
+        # in a later FOCUS version fills columns the earlier version's rows leave NULL.
+        ids = snapshots.identity_columns(FOCUS_COLUMNS)
+        filled: dict[tuple, frozenset[str]] = {}
+        for *part, _, flags in con.execute(
+                f"SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file, "
+                f"[{snapshots.filled_sql(ids)}] FROM charges c SEMI JOIN wb_many m ON {match} "
+                "WHERE c.wb_delivery_id = ? GROUP BY ALL", [delivery]).fetchall():
+            cols = snapshots.filled_columns(ids, flags)
+            filled[tuple(part)] = filled.get(tuple(part), cols) & cols
+        sets = sorted(set(filled.values()), key=sorted)
+        con.executemany("UPDATE wb_many SET cs = ? WHERE " + " AND ".join(
+            f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY),
+            [[sets.index(cols), *part] for part, cols in filled.items()])
         # Each file's rows of a shared partition, counted per charge (h) and amounts (a).
         con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
-                   {snapshots.identity_sql(FOCUS_COLUMNS)} AS h,
+                   {snapshots.identity_by_sets(ids, sets, 'm.cs')} AS h,
                    {snapshots.amounts_sql(FOCUS_COLUMNS)} AS a,
                    count(*) AS n, max(c."ChargePeriodEnd") AS last_end,
                    max(c."ChargePeriodStart") AS last_start
-            FROM charges c {snapshots.tag_joins("c")}
-            SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
-                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
+            FROM charges c {snapshots.tag_joins("c")} JOIN wb_many m ON {match}
             WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
         sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end), count(DISTINCT h), "
                             "max(last_start) FROM wb_charge_ids GROUP BY ALL").fetchall()
@@ -888,6 +903,7 @@ class Store(Queries):
             f"JOIN wb_charge_ids b ON {shared_key} AND a.h = b.h AND a.a = b.a AND a.f < b.f "
             "GROUP BY ALL").fetchall()
         con.execute("DROP TABLE wb_charge_ids")
+        con.execute("DROP TABLE wb_many")
         entry_of = {e["path"]: e for e in loaded}
         files: dict[tuple, list] = {}
         for *part, path, n, last_end, distinct, last_start in sides:
