@@ -57,6 +57,12 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[data]\nfocus = [""]\n', "data.focus[0]: an empty path"),
         ('[data]\nstore = " "\n', "data.store: an empty path"),
         ('[data]\ndrivers = ""\n', "data.drivers: an empty path"),
+        ('[report]\nout = ""\n', "report.out: an empty path"),
+        # TOML has types: a value of another is named, never converted
+        ('[report]\npdf = "no"\n', 'report.pdf: should be true or false, not "no"'),
+        ('[app]\npool_size = true\n', "app.pool_size: should be a whole number, not true"),
+        ('[app]\nport = "8866"\n', 'app.port: should be a whole number, not "8866"'),
+        ('[report]\nmonth = 2026-05-01\n', "report.month: should be a quoted string, not 2026-05-01"),
         # an empty host serves on every interface
         ('[app]\nhost = ""\n', "app.host: an empty host would serve on every interface"),
         # sections kept for later capabilities hold no key yet: none is taken silently
