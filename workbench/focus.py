@@ -512,9 +512,10 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     t = ident(table)
     if kind != "parquet":
         problems, refused = _rejects(con, rejects)
-        if problems:
+        if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems
-            report.rows = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] + refused
+            _summarise(con, table, report)
+            report.rows += refused
             return
     con.execute(f"ALTER TABLE {t} ADD COLUMN wb_source_row BIGINT")
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.
