@@ -239,6 +239,17 @@ def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path
         assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"
 
 
+def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_any_load(tmp_path, capsys):
+    """[report] out is checked as --out is, before the load, and the line names the key in
+    its file (it named `workbench.toml: report.out` only after the data was loaded)."""
+    (tmp_path / "taken").write_text("a file\n")
+    config = tmp_path / "workbench.toml"
+    config.write_text('[report]\nout = "taken"\npdf = false\n')
+    assert cli.main(["--config", str(config), "report", "--data", str(tmp_path / "none")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {config}: report.out: {tmp_path / 'taken'}: a file is in the way of this folder")
+
+
 @pytest.mark.parametrize("argv", [["validate", ""], ["validate", "a.csv", " "], ["ingest", "--store", ""],
                                   ["report", "--out", ""], ["report", "--data", ""],
                                   ["sample", "--out", ""], ["app", "--data", ""], ["--config", "", "validate", "a.csv"]])

@@ -397,8 +397,12 @@ def _report(args, config: Config) -> int:
     names = getattr(args, "notebooks", None)
     notebooks = select_notebooks(notebooks_dir(config), names or config.report.notebooks or None,
                                  setting_name(config, "report.notebooks", names))
-    if getattr(args, "out", None):  # before a load that may take minutes
-        make_folder(Path(args.out), "--out")
+    given_out = getattr(args, "out", None)
+    out_option = setting_name(config, "report.out", given_out)
+    chosen_out = Path(given_out) if given_out else (
+        config.path(config.report.out) if config.report.out else None)
+    if chosen_out:  # before a load that may take minutes
+        make_folder(chosen_out, out_option)
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
@@ -422,10 +426,8 @@ def _report(args, config: Config) -> int:
     month = facts["month"]
     for line in report_index.coverage_notes(facts["coverage"], month):  # the index says them first
         print(f"note: {line}", file=sys.stderr, flush=True)
-    out = Path(args.out) if getattr(args, "out", None) else (
-        config.path(config.report.out) if config.report.out else config.path("reports") / month)
-    out = out.resolve()
-    make_folder(out / "executed", "--out" if getattr(args, "out", None) else "workbench.toml: report.out")
+    out = (chosen_out or config.path("reports") / month).resolve()
+    make_folder(out / "executed", out_option)
     clear_previous_pack(out)
 
     pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
