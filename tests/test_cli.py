@@ -250,6 +250,14 @@ def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_a
         f"error: {config}: report.out: {tmp_path / 'taken'}: a file is in the way of this folder")
 
 
+def test_rebuilding_a_store_that_is_not_there_leaves_nothing_behind(tmp_path, capsys):
+    """The lock was taken first: its folder stayed, empty, beside the error."""
+    store = tmp_path / "data" / "workbench.duckdb"
+    assert cli.main(["ingest", "--rebuild", "--store", str(store)]) == 1
+    assert capsys.readouterr().err == f"error: {store}: store not found: nothing to rebuild\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("argv", [["validate", ""], ["validate", "a.csv", " "], ["ingest", "--store", ""],
                                   ["report", "--out", ""], ["report", "--data", ""],
                                   ["sample", "--out", ""], ["app", "--data", ""], ["--config", "", "validate", "a.csv"]])
