@@ -250,6 +250,19 @@ def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_a
         f"error: {config}: report.out: {tmp_path / 'taken'}: a file is in the way of this folder")
 
 
+def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_path, capsys):
+    """`--out exports/2026-05` (where a provider keeps its export's manifest.json) replaced
+    that manifest with the pack's, though other files of the folder stay."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"reportKeys": ["x.csv.gz"]}')
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: --out: {folder}: its manifest.json was not written by a report, and the pack "
+        "would replace it; choose another folder")
+    assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
+
+
 def test_rebuilding_a_store_that_is_not_there_leaves_nothing_behind(tmp_path, capsys):
     """The lock was taken first: its folder stayed, empty, beside the error."""
     store = tmp_path / "data" / "workbench.duckdb"

@@ -403,6 +403,7 @@ def _report(args, config: Config) -> int:
         config.path(config.report.out) if config.report.out else None)
     if chosen_out:  # before a load that may take minutes
         make_folder(chosen_out, out_option)
+        check_pack_folder(chosen_out, out_option)
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
@@ -428,6 +429,7 @@ def _report(args, config: Config) -> int:
         print(f"note: {line}", file=sys.stderr, flush=True)
     out = (chosen_out or config.path("reports") / month).resolve()
     make_folder(out / "executed", out_option)
+    check_pack_folder(out, out_option)
     clear_previous_pack(out)
 
     pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
@@ -484,6 +486,19 @@ def _report(args, config: Config) -> int:
         print(f"error: {r['name']}: {r['error']}", file=sys.stderr)
     print(out / "index.html")
     return 1 if failed else 0
+
+
+def check_pack_folder(out: Path, option: str) -> None:
+    """Refuse a folder whose manifest.json no report wrote (a provider's export manifest,
+    say): the pack writes its own under that name. One that does not read is taken as a
+    pack's, cut short."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not (isinstance(old, dict) and old.get("command") == "workbench report"):
+        raise WorkbenchError(f"{option}: {out}: its manifest.json was not written by a report, "
+                             "and the pack would replace it; choose another folder")
 
 
 def clear_previous_pack(out: Path) -> None:
