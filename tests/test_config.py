@@ -86,6 +86,13 @@ def test_user_rules_replace_defaults():
     assert cfg.workloads[0].workload_class == "training"
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads(tmp_path):
+    """Notepad may save UTF-8 with a BOM: TOML read it as a statement it did not know."""
+    path = tmp_path / "workbench.toml"
+    path.write_bytes(b"\xef\xbb\xbf[app]\r\nport = 8870\r\n")
+    assert load_config(path).app.port == 8870
+
+
 def test_missing_file_is_one_line(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
