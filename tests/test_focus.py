@@ -225,6 +225,8 @@ def test_parquet_durations_and_times_are_not_amounts(tmp_path):
         report, _ = scan(tmp_path / f"odd{i}.parquet")
         assert not report.ok and report.errors[0].column == "BilledCost"
         assert report.errors[0].message == f"a Parquet {kind} column, not an amount"
+        # a FOCUS file with a column of the wrong type, not a file that is no FOCUS
+        assert report.focus_version == "1.0" and " NOT USABLE: FOCUS 1.0, " in report.lines()[-1]
 
 
 def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
@@ -238,6 +240,7 @@ def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
     report, _ = scan(tmp_path / "wide.parquet")
     assert not report.ok and report.errors[0].column == "BilledCost"
     assert report.errors[0].message.startswith("a Parquet decimal256(76, 38) column: more digits")
+    assert report.focus_version == "1.0"
     exact = table.set_column(at, "BilledCost", pa.array(values, pa.decimal128(38, 10)))
     pq.write_table(exact, tmp_path / "exact.parquet")
     report, _ = scan(tmp_path / "exact.parquet")
