@@ -155,6 +155,7 @@ def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
     report, _ = scan(tmp_path / "twice.parquet")
     assert not report.ok and report.errors[0].message == (
         "the header names BilledCost more than once; which one to read is ambiguous")
+    assert report.focus_version == "1.0"  # a FOCUS file with a header at fault, not "not FOCUS"
 
 
 def test_a_damaged_parquet_page_and_an_unnamed_column_are_said_plainly(tmp_path):
@@ -189,6 +190,7 @@ def test_a_cost_column_named_twice_in_another_spelling_is_refused(tmp_path):
     assert not report.ok and report.errors[0].column == "BilledCost"
     assert report.errors[0].message == ("the header names BilledCost more than once (as "
                                         "billed_cost, billed_cost); which one to read is ambiguous")
+    assert report.focus_version == "1.0" and len(report.errors) == 1
     beside = tmp_path / "beside.csv"
     beside.write_bytes(csv_bytes([{**row(), "billed_cost": "999"}], [*HEADER, "billed_cost"]))
     report, _ = scan(beside)

@@ -466,11 +466,11 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     src, columns, header, refused = _source(con, path, kind, head, rejects)
     names = [c for c, _ in columns]
     repeated = named_twice(header)
-    if repeated:
+    if repeated:  # said with the file's FOCUS version, as the header's error
         focus, spellings = repeated[0]
         written = "" if set(spellings) == {focus} else f" (as {', '.join(spellings)})"
-        raise Stop(f"the header names {focus} more than once{written}; which one to read is "
-                   "ambiguous", column=focus)
+        refused = [*refused, Problem(None, focus, f"the header names {focus} more than once"
+                                     f"{written}; which one to read is ambiguous")]
     legacy = legacy_format(names)
     if legacy:
         raise Stop(legacy)
