@@ -263,6 +263,15 @@ def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_
     assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
 
 
+def test_a_repeated_data_or_notebooks_option_adds_to_the_list():
+    """`--data may.csv --data june.csv` read june.csv alone: the last option replaced the first."""
+    parser = cli.build_parser()
+    args = parser.parse_args(["report", "--data", "a.csv", "--data", "b.csv", "c.csv",
+                              "--notebooks", "x", "--notebooks", "y"])
+    assert args.data == ["a.csv", "b.csv", "c.csv"] and args.notebooks == ["x", "y"]
+    assert parser.parse_args(["app", "--data", "a.csv", "--data", "b.csv"]).data == ["a.csv", "b.csv"]
+
+
 def test_rebuilding_a_store_that_is_not_there_leaves_nothing_behind(tmp_path, capsys):
     """The lock was taken first: its folder stayed, empty, beside the error."""
     store = tmp_path / "data" / "workbench.duckdb"
