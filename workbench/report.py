@@ -93,7 +93,8 @@ def select_notebooks(folder: Path, names: list[str] | None, option: str = "--not
             raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
-    return chosen
+    # once each: two runs of one notebook would write the same page at the same time
+    return list(dict.fromkeys(chosen))
 
 
 def setting_name(config: Config, key: str, given) -> str:
