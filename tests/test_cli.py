@@ -239,6 +239,47 @@ def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path
         assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"
 
 
+def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_any_load(tmp_path, capsys):
+    """[report] out is checked as --out is, before the load, and the line names the key in
+    its file (it named `workbench.toml: report.out` only after the data was loaded)."""
+    (tmp_path / "taken").write_text("a file\n")
+    config = tmp_path / "workbench.toml"
+    config.write_text('[report]\nout = "taken"\npdf = false\n')
+    assert cli.main(["--config", str(config), "report", "--data", str(tmp_path / "none")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {config}: report.out: {tmp_path / 'taken'}: a file is in the way of this folder")
+
+
+def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_path, capsys):
+    """`--out exports/2026-05` (where a provider keeps its export's manifest.json) replaced
+    that manifest with the pack's, though other files of the folder stay."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"reportKeys": ["x.csv.gz"]}')
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: --out: {folder}: its manifest.json was not written by a report, and the pack "
+        "would replace it; choose another folder")
+    assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
+
+
+def test_a_repeated_data_or_notebooks_option_adds_to_the_list():
+    """`--data may.csv --data june.csv` read june.csv alone: the last option replaced the first."""
+    parser = cli.build_parser()
+    args = parser.parse_args(["report", "--data", "a.csv", "--data", "b.csv", "c.csv",
+                              "--notebooks", "x", "--notebooks", "y"])
+    assert args.data == ["a.csv", "b.csv", "c.csv"] and args.notebooks == ["x", "y"]
+    assert parser.parse_args(["app", "--data", "a.csv", "--data", "b.csv"]).data == ["a.csv", "b.csv"]
+
+
+def test_rebuilding_a_store_that_is_not_there_leaves_nothing_behind(tmp_path, capsys):
+    """The lock was taken first: its folder stayed, empty, beside the error."""
+    store = tmp_path / "data" / "workbench.duckdb"
+    assert cli.main(["ingest", "--rebuild", "--store", str(store)]) == 1
+    assert capsys.readouterr().err == f"error: {store}: store not found: nothing to rebuild\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("argv", [["validate", ""], ["validate", "a.csv", " "], ["ingest", "--store", ""],
                                   ["report", "--out", ""], ["report", "--data", ""],
                                   ["sample", "--out", ""], ["app", "--data", ""], ["--config", "", "validate", "a.csv"]])

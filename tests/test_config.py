@@ -57,6 +57,12 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[data]\nfocus = [""]\n', "data.focus[0]: an empty path"),
         ('[data]\nstore = " "\n', "data.store: an empty path"),
         ('[data]\ndrivers = ""\n', "data.drivers: an empty path"),
+        ('[report]\nout = ""\n', "report.out: an empty path"),
+        # TOML has types: a value of another is named, never converted
+        ('[report]\npdf = "no"\n', 'report.pdf: should be true or false, not "no"'),
+        ('[app]\npool_size = true\n', "app.pool_size: should be a whole number, not true"),
+        ('[app]\nport = "8866"\n', 'app.port: should be a whole number, not "8866"'),
+        ('[report]\nmonth = 2026-05-01\n', "report.month: should be a quoted string, not 2026-05-01"),
         # an empty host serves on every interface
         ('[app]\nhost = ""\n', "app.host: an empty host would serve on every interface"),
         # sections kept for later capabilities hold no key yet: none is taken silently
@@ -78,6 +84,13 @@ def test_user_rules_replace_defaults():
     cfg = parse_config('[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(?i)gpu" }\n')
     assert len(cfg.workloads) == 1
     assert cfg.workloads[0].workload_class == "training"
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads(tmp_path):
+    """Notepad may save UTF-8 with a BOM: TOML read it as a statement it did not know."""
+    path = tmp_path / "workbench.toml"
+    path.write_bytes(b"\xef\xbb\xbf[app]\r\nport = 8870\r\n")
+    assert load_config(path).app.port == 8870
 
 
 def test_missing_file_is_one_line(tmp_path):

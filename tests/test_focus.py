@@ -155,6 +155,7 @@ def test_parquet_with_a_repeated_cost_column_is_refused_as_a_csv_is(tmp_path):
     report, _ = scan(tmp_path / "twice.parquet")
     assert not report.ok and report.errors[0].message == (
         "the header names BilledCost more than once; which one to read is ambiguous")
+    assert report.focus_version == "1.0"  # a FOCUS file with a header at fault, not "not FOCUS"
 
 
 def test_a_damaged_parquet_page_and_an_unnamed_column_are_said_plainly(tmp_path):
@@ -189,6 +190,7 @@ def test_a_cost_column_named_twice_in_another_spelling_is_refused(tmp_path):
     assert not report.ok and report.errors[0].column == "BilledCost"
     assert report.errors[0].message == ("the header names BilledCost more than once (as "
                                         "billed_cost, billed_cost); which one to read is ambiguous")
+    assert report.focus_version == "1.0" and len(report.errors) == 1
     beside = tmp_path / "beside.csv"
     beside.write_bytes(csv_bytes([{**row(), "billed_cost": "999"}], [*HEADER, "billed_cost"]))
     report, _ = scan(beside)
@@ -225,6 +227,8 @@ def test_parquet_durations_and_times_are_not_amounts(tmp_path):
         report, _ = scan(tmp_path / f"odd{i}.parquet")
         assert not report.ok and report.errors[0].column == "BilledCost"
         assert report.errors[0].message == f"a Parquet {kind} column, not an amount"
+        # a FOCUS file with a column of the wrong type, not a file that is no FOCUS
+        assert report.focus_version == "1.0" and " NOT USABLE: FOCUS 1.0, " in report.lines()[-1]
 
 
 def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
@@ -238,6 +242,7 @@ def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
     report, _ = scan(tmp_path / "wide.parquet")
     assert not report.ok and report.errors[0].column == "BilledCost"
     assert report.errors[0].message.startswith("a Parquet decimal256(76, 38) column: more digits")
+    assert report.focus_version == "1.0"
     exact = table.set_column(at, "BilledCost", pa.array(values, pa.decimal128(38, 10)))
     pq.write_table(exact, tmp_path / "exact.parquet")
     report, _ = scan(tmp_path / "exact.parquet")

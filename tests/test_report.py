@@ -186,6 +186,9 @@ def test_select_notebooks(tmp_path):
         nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)
     assert [p.name for p in report.select_notebooks(tmp_path, None)] == ["00_a.ipynb", "10_b.ipynb"]
     assert [p.name for p in report.select_notebooks(tmp_path, ["10_b"])] == ["10_b.ipynb"]
+    # named twice (`--notebooks 10_b --notebooks 10_b.ipynb`): run once
+    assert [p.name for p in report.select_notebooks(tmp_path, ["10_b", "00_a", "10_b.ipynb"])] == [
+        "10_b.ipynb", "00_a.ipynb"]
     with pytest.raises(WorkbenchError, match="available: 00_a, 10_b"):
         report.select_notebooks(tmp_path, ["nope"])
 

@@ -386,6 +386,28 @@ def test_cli_writes_a_sample_and_rejects_bad_arguments(tmp_path, capsys):
         write_bench_csv(tmp_path / "file" / "c.csv", 10)
 
 
+def test_a_bench_csv_stopped_half_way_leaves_no_file_and_an_earlier_one_intact(tmp_path, monkeypatch):
+    """Ctrl-C in `workbench sample --rows` left the rows written so far, whole rows with a
+    header: a file that reads as a smaller export of the name asked for."""
+    from workbench.sample import large
+
+    path = tmp_path / "focus-30.csv"
+    path.write_text("an earlier export\n")
+    chunk = large._chunk
+
+    def stop_at_the_second(n, seed, k, *rest):
+        if k == 1:
+            raise KeyboardInterrupt
+        return chunk(n, seed, k, *rest)
+
+    monkeypatch.setattr(large, "CHUNK", 10)
+    monkeypatch.setattr(large, "_chunk", stop_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        write_bench_csv(path, 30, end="2026-10")
+    assert path.read_text() == "an earlier export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["focus-30.csv"]
+
+
 def test_cli_rows_honour_months(tmp_path, capsys):
     """--rows with --months: the export spans those months (12 without)."""
     for months, end, first in (("3", "2026-03", "2026-01"), (None, "2026-10", "2025-11")):

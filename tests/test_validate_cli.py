@@ -274,6 +274,24 @@ def test_a_row_with_too_few_fields_has_no_column(corpus, capsys):
                        "message": "row not readable: too few fields in this row"}
 
 
+def test_a_file_with_unreadable_rows_totals_the_rows_read(tmp_path, capsys):
+    """As for any file with errors, the summary gives the span and the totals of the rows
+    that could be read, not "no charge period" and nothing."""
+    path = tmp_path / "ragged.csv"
+    text = csv_bytes([row(), row(BilledCost="1.75", ChargePeriodStart="2026-05-04T00:00:00Z",
+                                 ChargePeriodEnd="2026-05-05T00:00:00Z")]).decode()
+    path.write_text(text + "acct-1,Example,2026-05-01T00:00:00Z\n")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1
+    assert (f"{path}: NOT USABLE: FOCUS 1.0, 3 rows, charges 2026-05-02T00:00:00Z to "
+            "2026-05-05T00:00:00Z, 1 error, 0 warnings") in out
+    assert "  USD  billed 12.00  effective 19.50" in out
+    assert "(totals of the rows that could be read; this file will not be loaded)" in out
+    code, out, _ = run(capsys, "--json", str(path))
+    assert json.loads(out, parse_float=Decimal)["files"][0]["currencies"] == {
+        "USD": {"billed_cost": Decimal("12.00"), "effective_cost": Decimal("19.50")}}
+
+
 def test_no_path_validates_the_configured_exports(tmp_path, monkeypatch, capsys):
     """Like every command, validate reads [data].focus, relative to the config's folder."""
     project = tmp_path / "project"

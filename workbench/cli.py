@@ -74,12 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "or to --out when it names a .csv/.csv.gz file or another folder")
 
     r = sub.add_parser("report", help="execute the notebooks into an offline HTML/PDF pack")
-    r.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
+    # extend: `--data a.csv --data b.csv` reads both (a repeated option would keep the last)
+    r.add_argument("--data", nargs="+", action="extend", metavar="PATH", type=_path,
+                   help="FOCUS exports (default: config)")
     r.add_argument("--month", metavar="YYYY-MM", type=_month,
                    help="default: [report].month, else the last month every provider's data covers to its end")
     r.add_argument("--out", metavar="DIR", type=_path,
                    help="default: [report].out, else reports/<YYYY-MM>/ beside the config")
-    r.add_argument("--notebooks", nargs="+", metavar="NAME",
+    r.add_argument("--notebooks", nargs="+", action="extend", metavar="NAME",
                    help="default: [report].notebooks, else every notebook")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies (as [report].pdf = false does)")
 
@@ -87,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", metavar="N", type=_port, help="default: [app].port, 8866")
     a.add_argument("--host", metavar="H",
                    help="default: [app].host, 127.0.0.1 (anything else exposes the apps)")
-    a.add_argument("--data", nargs="+", metavar="PATH", type=_path, help="FOCUS exports (default: config)")
+    a.add_argument("--data", nargs="+", action="extend", metavar="PATH", type=_path,
+                   help="FOCUS exports (default: config)")
     return p
 
 

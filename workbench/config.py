@@ -146,7 +146,7 @@ DEFAULT_WORKLOAD_RULES = [
 
 class ReportConfig(_Section):
     month: str | None = None  # YYYY-MM; default: the last month every provider's data covers
-    out: str | None = None  # default: reports/<YYYY-MM>/
+    out: PathText | None = None  # default: reports/<YYYY-MM>/
     notebooks: list[str] = Field(default_factory=list)  # default: every notebook in notebooks/
     pdf: bool = True
 
@@ -224,10 +224,17 @@ def parse_config(text: str, source: str = CONFIG_NAME, root: Path | None = None)
         if key in raw:
             raise ConfigError(f"{source}: {key}: unknown key")
     try:
-        return Config.model_validate({**raw, "root": root or Path.cwd(), "file": Path(source)})
+        # strict: TOML has types, and a value of another (pdf = "no", pool_size = true) is a
+        # mistake to name, not to convert
+        return Config.model_validate({**raw, "root": root or Path.cwd(), "file": Path(source)},
+                                     strict=True)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError(f"{source}: {_key(err['loc'])}: {_message(err)}") from None
+
+
+_TYPES = {"bool_type": "true or false", "int_type": "a whole number",
+          "string_type": "a quoted string"}
 
 
 def _message(err: dict) -> str:
@@ -236,6 +243,10 @@ def _message(err: dict) -> str:
         return "unknown key"
     if err["type"] in ("model_type", "dict_type"):  # "... or instance of DataConfig"
         return "should be a table (a [section] or { key = value, ... })"
+    if err["type"] in _TYPES:
+        value = err.get("input")  # as TOML writes it; a date or a table as itself
+        shown = json.dumps(value) if isinstance(value, str | bool | int | float) else value
+        return f"should be {_TYPES[err['type']]}, not {shown}"
     if err["type"] == "list_type" and isinstance(err.get("input"), str):
         return f"should be a list, like [{json.dumps(err['input'])}]"
     if err["type"] == "list_type" and isinstance(err.get("input"), dict):  # [workloads]
@@ -263,7 +274,7 @@ def load_config(path: str | Path | None = None) -> Config:
             return Config()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors may write
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -164,8 +164,9 @@ def _matches(raw: str) -> list[Path]:
 # -- staging ----------------------------------------------------------------------------------
 
 def _source(con, path: Path, kind: str, head: bytes,
-            rejects: str) -> tuple[str, list[tuple[str, str]], list[str]]:
-    """(FROM clause, [(unique column name, type)], header as written) for the file."""
+            rejects: str) -> tuple[str, list[tuple[str, str]], list[str], list[Problem]]:
+    """(FROM clause, [(unique column name, type)], header as written, columns refused for
+    their Parquet type) for the file."""
     p = literal(str(path))
     if kind == "parquet":
         src = parquet_source(str(path))
@@ -183,22 +184,24 @@ def _source(con, path: Path, kind: str, head: bytes,
         try:
             schema = pq.read_schema(path)
         except Exception:  # DuckDB read it; its names will do
-            return src, cols, [c for c, _ in cols]
-        # DuckDB reads a duration or a time as plain integers: 1 day would cost 86400.
+            return src, cols, [c for c, _ in cols], []
+        refused = []  # said as the header's errors, once its FOCUS version is known
         for field in schema:
-            if FOCUS_COLUMNS.get(field.name) == MONEY and (
-                    pa.types.is_duration(field.type) or pa.types.is_temporal(field.type)):
-                raise Stop(f"a Parquet {field.type} column, not an amount", column=field.name)
+            if FOCUS_COLUMNS.get(field.name) != MONEY:
+                continue
+            # DuckDB reads a duration or a time as plain integers: 1 day would cost 86400.
+            if pa.types.is_duration(field.type) or pa.types.is_temporal(field.type):
+                refused.append(Problem(None, field.name, f"a Parquet {field.type} column, not an amount"))
             # DuckDB reads a decimal of more than 38 digits (BigQuery's BIGNUMERIC) as a
             # double, which keeps about 16: the cents of a large amount would be lost.
-            if (FOCUS_COLUMNS.get(field.name) == MONEY and pa.types.is_decimal(field.type)
-                    and field.type.precision > 38):
-                raise Stop(f"a Parquet {field.type} column: more digits than an amount is read "
-                           "with exactly (38); write it as a decimal of at most 38 digits "
-                           "(BigQuery NUMERIC) or as text", column=field.name)
+            elif pa.types.is_decimal(field.type) and field.type.precision > 38:
+                refused.append(Problem(None, field.name, (
+                    f"a Parquet {field.type} column: more digits than an amount is read "
+                    "with exactly (38); write it as a decimal of at most 38 digits "
+                    "(BigQuery NUMERIC) or as text")))
         # a column without a name is shown by its place, as in a CSV (DuckDB calls it C9)
         return src, cols, [n if n.strip() else f"(unnamed column {i + 1})"
-                           for i, n in enumerate(schema.names)]
+                           for i, n in enumerate(schema.names)], refused
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -206,7 +209,7 @@ def _source(con, path: Path, kind: str, head: bytes,
            f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
            f"store_rejects=true, rejects_table={literal(rejects)}, "
            f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")
-    return src, [(n, "VARCHAR") for n in names], header
+    return src, [(n, "VARCHAR") for n in names], header, []
 
 
 def _first_line(exc: Exception) -> str:
@@ -460,14 +463,14 @@ class Header:
 def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     """(the header, the precise path's FROM clause); Stop when the file is not FOCUS at all."""
     kind, head = sniff(path)
-    src, columns, header = _source(con, path, kind, head, rejects)
+    src, columns, header, refused = _source(con, path, kind, head, rejects)
     names = [c for c, _ in columns]
     repeated = named_twice(header)
-    if repeated:
+    if repeated:  # said with the file's FOCUS version, as the header's error
         focus, spellings = repeated[0]
         written = "" if set(spellings) == {focus} else f" (as {', '.join(spellings)})"
-        raise Stop(f"the header names {focus} more than once{written}; which one to read is "
-                   "ambiguous", column=focus)
+        refused = [*refused, Problem(None, focus, f"the header names {focus} more than once"
+                                     f"{written}; which one to read is ambiguous")]
     legacy = legacy_format(names)
     if legacy:
         raise Stop(legacy)
@@ -487,7 +490,7 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
                     f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
     version = detect_version(set(mapping))
     errors, missing = column_problems(mapping, version, names)
-    return Header(kind, head, columns, mapping, version, warnings + missing, errors), src
+    return Header(kind, head, columns, mapping, version, warnings + missing, refused + errors), src
 
 
 def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None:
@@ -512,9 +515,10 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     t = ident(table)
     if kind != "parquet":
         problems, refused = _rejects(con, rejects)
-        if problems:
+        if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems
-            report.rows = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] + refused
+            _summarise(con, table, report)
+            report.rows += refused
             return
     con.execute(f"ALTER TABLE {t} ADD COLUMN wb_source_row BIGINT")
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.

@@ -93,7 +93,8 @@ def select_notebooks(folder: Path, names: list[str] | None, option: str = "--not
             raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
-    return chosen
+    # once each: two runs of one notebook would write the same page at the same time
+    return list(dict.fromkeys(chosen))
 
 
 def setting_name(config: Config, key: str, given) -> str:
@@ -397,8 +398,13 @@ def _report(args, config: Config) -> int:
     names = getattr(args, "notebooks", None)
     notebooks = select_notebooks(notebooks_dir(config), names or config.report.notebooks or None,
                                  setting_name(config, "report.notebooks", names))
-    if getattr(args, "out", None):  # before a load that may take minutes
-        make_folder(Path(args.out), "--out")
+    given_out = getattr(args, "out", None)
+    out_option = setting_name(config, "report.out", given_out)
+    chosen_out = Path(given_out) if given_out else (
+        config.path(config.report.out) if config.report.out else None)
+    if chosen_out:  # before a load that may take minutes
+        make_folder(chosen_out, out_option)
+        check_pack_folder(chosen_out, out_option)
     store = store_path(config, data)
     if data:
         retire_data_stores(config, store)
@@ -422,10 +428,9 @@ def _report(args, config: Config) -> int:
     month = facts["month"]
     for line in report_index.coverage_notes(facts["coverage"], month):  # the index says them first
         print(f"note: {line}", file=sys.stderr, flush=True)
-    out = Path(args.out) if getattr(args, "out", None) else (
-        config.path(config.report.out) if config.report.out else config.path("reports") / month)
-    out = out.resolve()
-    make_folder(out / "executed", "--out" if getattr(args, "out", None) else "workbench.toml: report.out")
+    out = (chosen_out or config.path("reports") / month).resolve()
+    make_folder(out / "executed", out_option)
+    check_pack_folder(out, out_option)
     clear_previous_pack(out)
 
     pdf_wanted = config.report.pdf and not getattr(args, "no_pdf", False)
@@ -482,6 +487,19 @@ def _report(args, config: Config) -> int:
         print(f"error: {r['name']}: {r['error']}", file=sys.stderr)
     print(out / "index.html")
     return 1 if failed else 0
+
+
+def check_pack_folder(out: Path, option: str) -> None:
+    """Refuse a folder whose manifest.json no report wrote (a provider's export manifest,
+    say): the pack writes its own under that name. One that does not read is taken as a
+    pack's, cut short."""
+    try:
+        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not (isinstance(old, dict) and old.get("command") == "workbench report"):
+        raise WorkbenchError(f"{option}: {out}: its manifest.json was not written by a report, "
+                             "and the pack would replace it; choose another folder")
 
 
 def clear_previous_pack(out: Path) -> None:

@@ -42,8 +42,7 @@ ORDER BY f.delivery_id, f.path
 def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
     """The files of each delivery that still count, in load order, as the store records them,
     each with the modification time it was loaded with (None where it was not recorded)."""
-    if not store.is_file():
-        raise WorkbenchError(f"{store}: store not found: nothing to rebuild")
+    _must_exist(store)
     try:
         with duckdb.connect(str(store), read_only=True) as con:
             have = {r[0] for r in con.execute("DESCRIBE file_partitions").fetchall()}
@@ -68,6 +67,11 @@ def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
     if not deliveries:
         raise WorkbenchError(f"{store}: the store records no files: nothing to rebuild")
     return list(deliveries.values())
+
+
+def _must_exist(store: Path) -> None:
+    if not store.is_file():
+        raise WorkbenchError(f"{store}: store not found: nothing to rebuild")
 
 
 def remove_stale_builds(store: Path) -> None:
@@ -95,6 +99,7 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
     from workbench.store import Store
 
     store = store_file(store)
+    _must_exist(store)  # before the lock, which would leave its folder behind
     with file_lock(store):
         remove_stale_builds(store)
         deliveries = recorded_deliveries(store)

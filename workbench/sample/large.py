@@ -9,6 +9,7 @@ stays bounded by the chunk size whatever the row count.
 from __future__ import annotations
 
 import gzip
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -154,11 +155,25 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
     cat, nums = _catalogue_table(win)
     strings = _day_strings(win)
     replicas = max(1, rows * REPLICAS_PER_MILLION // 1_000_000)
+    # Written beside it, then renamed: a run stopped half way (Ctrl-C, a full disk) leaves no
+    # file of whole rows that would read as the export asked for, and an earlier one intact.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        raw = open(path, "wb")  # closed by the `with` below
+        raw = open(tmp, "wb")  # closed by the `with` below
     except OSError as exc:
         raise WorkbenchError(f"{path}: cannot write: {exc.strerror}") from None
+    try:
+        _stream(raw, path, rows, seed, win, cat, nums, strings, replicas)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _stream(raw, path: Path, rows: int, seed: int, win: Window, cat: pa.Table, nums: dict,
+            strings, replicas: int) -> None:
+    """Write the CSV's chunks to the open file `raw` (gzipped when `path` ends with .gz)."""
     with raw:
         # gzip level 1: the file is for speed tests, and level 6 would triple the run time
         out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) \
@@ -182,4 +197,3 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
         finally:
             if out is not raw:
                 out.close()
-    return path
