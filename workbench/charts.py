@@ -378,7 +378,8 @@ def _exact_per_day(sub: pd.DataFrame) -> pd.DataFrame:
 def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
         subtitle: str | None = None, limit: int = 12) -> alt.TopLevelMixin:
     """Horizontal bars of `value` by `dim`, largest first, per currency. Past `limit` bars
-    the rest is one bar, "other (N more)", so that the bars still add up to the total."""
+    the rest (the smallest in size) is one bar, "other (N more)", so that the bars still add
+    up to the total."""
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         other_row = None
@@ -413,8 +414,12 @@ def _other(rest: pd.DataFrame) -> str:
 
 
 def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
-    """The rows of one currency that `bar` draws as bars of their own."""
-    return sub if len(sub) <= limit else sub.loc[sub[value].astype(float).nlargest(limit - 1).index]
+    """The rows of one currency that `bar` draws as bars of their own: the largest in size,
+    so a big credit (a team's refund, untagged credits as Unallocated) is not netted away
+    unseen in "other"."""
+    if len(sub) <= limit:
+        return sub
+    return sub.loc[sub[value].astype(float).abs().nlargest(limit - 1).index]
 
 
 def bar_rows(df: pd.DataFrame, dim: str, value: str = "cost", limit: int = 12) -> pd.DataFrame:
