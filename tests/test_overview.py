@@ -388,17 +388,38 @@ def test_months_of_other_lengths_are_also_compared_per_day():
                       "currency": ["EUR", "EUR", "USD", "USD"],
                       "effective_cost": [Decimal("2938.80"), Decimal("3036.76"),
                                          Decimal("3000"), Decimal("3410")]})
-    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    m["by_day_cost"] = m["effective_cost"]  # billed by the day
+
+    def per_day_note(df, month):
+        return overview.per_day_note(overview.headline(df, month), df)
+
+    note = per_day_note(m, "2026-10")
     assert note == ("2026-10 has 31 days and 2026-09 30. "
                     "Per day, EUR spend was flat (€97.96 a day in both); USD spend rose 10.0% "
                     "($110.00 a day against $100.00).")
     # same lengths, or nothing comparable: no note
     same = m.assign(month=m["month"].map({"2026-09": "2026-07", "2026-10": "2026-08"}))
-    assert overview.per_day_note(overview.headline(same, "2026-08")) is None
-    assert overview.per_day_note(overview.headline(m[m["month"] == "2026-10"], "2026-10")) is None
+    assert per_day_note(same, "2026-08") is None
+    assert per_day_note(m[m["month"] == "2026-10"], "2026-10") is None
     feb = m.assign(month=m["month"].map({"2026-09": "2026-02", "2026-10": "2026-03"}))
-    assert "2026-03 has 31 days and 2026-02 28" in overview.per_day_note(
-        overview.headline(feb, "2026-03"))
+    assert "2026-03 has 31 days and 2026-02 28" in per_day_note(feb, "2026-03")
+
+
+def test_per_day_leaves_out_what_a_months_length_does_not_drive():
+    """A $1,000 subscription each month is flat, not 9.7% lower a day in March than in
+    February; beside usage, a monthly credit is left out of the per-day figures, and said."""
+    from decimal import Decimal
+    fee = pd.DataFrame({"month": ["2026-02", "2026-03"], "currency": "USD",
+                        "effective_cost": [Decimal("1000"), Decimal("1000")],
+                        "by_day_cost": [Decimal("0"), Decimal("0")]})
+    assert overview.per_day_note(overview.headline(fee, "2026-03"), fee) is None
+    # $100 a day of usage and a $500 credit each month: per day, usage is flat
+    usage = pd.DataFrame({"month": ["2026-02", "2026-03"], "currency": "USD",
+                          "effective_cost": [Decimal("2300"), Decimal("2600")],
+                          "by_day_cost": [Decimal("2800"), Decimal("3100")]})
+    assert overview.per_day_note(overview.headline(usage, "2026-03"), usage) == (
+        "2026-03 has 31 days and 2026-02 28. Per day, USD spend was flat ($100.00 a day in "
+        "both, not counting month-long and one-off charges).")
 
 
 def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
@@ -409,6 +430,8 @@ def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
                       "currency": ["USD", "USD", "USD", "EUR", "EUR"],
                       "effective_cost": [Decimal("310"), Decimal("0"), Decimal("0"),
                                          Decimal("3000"), Decimal("3100")]})
-    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    m["by_day_cost"] = m["effective_cost"]
+    note = overview.per_day_note(overview.headline(m, "2026-10"), m)
     assert note.endswith("Per day, EUR spend was flat (€100.00 a day in both).")
-    assert overview.per_day_note(overview.headline(m[m["currency"] == "USD"], "2026-10")) is None
+    usd = m[m["currency"] == "USD"]
+    assert overview.per_day_note(overview.headline(usd, "2026-10"), usd) is None

@@ -210,31 +210,40 @@ def days_in(month: str) -> int:
     return calendar.monthrange(year, mon)[1]
 
 
-def per_day_note(head: pd.DataFrame) -> str | None:
+def per_day_note(head: pd.DataFrame, monthly: pd.DataFrame) -> str | None:
     """Against the previous month, per day, when the two months differ in length (31 days
     against 30, or 28): part of any change between whole months is the calendar (a fee of
-    the same amount each day reads +3.3% from September to October). None when the lengths
-    agree, or no currency has a comparable previous month (see headline) with spend in
-    either month."""
+    the same amount each day reads +3.3% from September to October). Only spend billed by
+    the hour or day (monthly's by_day_cost) is: a monthly fee, a credit or a purchase is the
+    same whatever the month's length, so a flat $1,000 subscription does not "fall 9.7%" a
+    day. None when the lengths agree, or no currency has a comparable previous month (see
+    headline) with such spend in either month."""
     parts = []
     for r in head.to_dict("records"):
         cur, cost, then = r["currency"], r["cost"], r["previous"]
         if (pd.isna(cost) or pd.isna(then) or len(r.get("previous_without") or ())
                 or days_in(r["month"]) == days_in(r["previous_month"])):
             continue
-        now_day = cost / days_in(r["month"])  # a Decimal stays one: shown to the cent
-        then_day = then / days_in(r["previous_month"])
-        if to_smallest_unit(cost, cur) == 0 == to_smallest_unit(then, cur):
-            continue  # no spend in either (a filter's team spent only a year before)
+        mine = monthly[monthly["currency"] == cur]
+        now, before = (exact_sum(mine.loc[mine["month"] == m, "by_day_cost"])
+                       for m in (r["month"], r["previous_month"]))
+        if to_smallest_unit(now, cur) == 0 == to_smallest_unit(before, cur):
+            continue  # none billed by the day (a subscription; a team that spent a year before)
+        now_day = now / days_in(r["month"])  # a Decimal stays one: shown to the cent
+        then_day = before / days_in(r["previous_month"])
+        # the figures a reader checks against the totals: say when they are not all of them
+        whole = all(to_smallest_unit(a, cur) == to_smallest_unit(b, cur)
+                    for a, b in ((now, cost), (before, then)))
+        apart = "" if whole else ", not counting month-long and one-off charges"
         shown = to_smallest_unit(now_day, cur) - to_smallest_unit(then_day, cur)
         if shown == 0:
-            parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both)")
+            parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both{apart})")
             continue
         word = "rose" if shown > 0 else "fell"
         pct = _ratio(float(now_day) - float(then_day), then_day)
         by = f" {percent(abs(pct))}" if not pd.isna(pct) else ""
         parts.append(f"{cur} spend {word}{by} ({money_exact(now_day, cur)} a day against "
-                     f"{money_exact(then_day, cur)})")
+                     f"{money_exact(then_day, cur)}{apart})")
     if not parts:
         return None
     r = head.iloc[0]
