@@ -174,6 +174,23 @@ def test_tag_keys_case_folded_first_key_wins_blank_is_untagged(tiny):
                    ("2026-05", "Unallocated", "USD"): 1.0, ("2026-06", "Unallocated", "EUR"): 7.10}
 
 
+def test_a_team_tag_of_unallocated_is_no_team_in_the_untagged_share_too(tmp_path, cfg):
+    """The team chart shows a team tag "Unallocated" and untagged spend as one bar: the
+    share of spend with no team must count both, or two charts of a page disagree."""
+    rows = [{"Tags": '{"team": "Unallocated"}', "EffectiveCost": "5"}, {"Tags": "{}", "EffectiveCost": "3"},
+            {"Tags": '{"team": "search"}', "EffectiveCost": "2"}]
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "literal", rows))])
+    try:
+        teams, share = s.monthly(["team"]), s.monthly(["tagged"])
+        by_team = dict(zip(teams.team, teams.effective_cost, strict=True))
+        tagged = dict(zip(share.tagged, share.effective_cost, strict=True))
+        assert by_team == {"Unallocated": 8.0, "search": 2.0}
+        assert tagged == {"no": by_team["Unallocated"], "yes": 2.0}
+    finally:
+        s.close()
+
+
 def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
     """AWS writes user:team, OCI defined tags FinOps.Team: read as team when no plain key is."""
     tags = ['{"user:team": "search", "aws:createdBy": "x"}', '{"FinOps.Team": "ads"}',
