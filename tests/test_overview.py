@@ -155,6 +155,32 @@ def test_narrative_is_generated_from_figures():
     assert "no data for the same month last year (2025-05)" in " ".join(one)
 
 
+def test_a_change_is_that_of_the_amounts_shown_so_the_figures_foot():
+    """Exports carry fractions of a cent: $6.1418665 against $5.4460116 show as $6.14 and
+    $5.45, and the change beside them must read +$0.69 (not the exact change's +$0.70)
+    in the table, the sentences, the chart of changes and the index; ¥1,880.795 against
+    ¥1,618.396 show as ¥1,881 and ¥1,618, a change of +¥263 (not +¥262)."""
+    from decimal import Decimal
+
+    from workbench import report_index
+    m = pd.DataFrame({"month": ["2026-02", "2026-03", "2026-02", "2026-03"],
+                      "provider": "AWS", "ServiceName": "EC2", "currency": ["USD", "USD", "JPY", "JPY"],
+                      "effective_cost": [Decimal("5.4460115835"), Decimal("6.1418665316"),
+                                         Decimal("1618.3960"), Decimal("1880.7950")]})
+    head = overview.headline(m, "2026-03")
+    table = overview.comparisons(head).dropna(subset=["change"])
+    assert dict(zip(table["currency"], table["change"], strict=True)) == {
+        "JPY": Decimal("263"), "USD": Decimal("0.69")}
+    assert head["previous_change"].tolist() == [Decimal("262.3990"), Decimal("0.6958549481")]  # exact
+    movers = overview.top_movers(m, "2026-03")
+    said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]), movers))
+    assert "(2026-02: $5.45; +$0.69, +12.8%)" in said and "+¥263" in said
+    assert "rose by $0.69 from $5.45 to $6.14" in said
+    assert sorted(movers["change"]) == [Decimal("0.69"), Decimal("263")]
+    index = report_index._figures(head.assign(billed_cost=head["cost"]))
+    assert "+$0.69 (+12.8%) vs 2026-02" in index and "+¥263 (+16.2%) vs 2026-02" in index
+
+
 def test_top_movers_of_an_empty_selection_is_empty_not_an_error():
     m = monthly_frame()
     out = overview.top_movers(overview.apply_filters(m, {"team": ["nobody"]}), "2026-06")

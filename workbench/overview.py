@@ -191,13 +191,25 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
     return pd.DataFrame(rows, columns=cols)
 
 
+def shown_change(now, then, currency: str):
+    """The change from `then` to `now` as they are shown, each rounded to the currency's
+    smallest unit, so that the figures foot: $6.14 against $5.45 is +$0.69, where the exact
+    change of 6.1418665 and 5.4460116 would show +$0.70. NaN when either is unknown."""
+    if pd.isna(now) or pd.isna(then):
+        return float("nan")
+    return to_smallest_unit(now, currency) - to_smallest_unit(then, currency)
+
+
 def comparisons(head: pd.DataFrame) -> pd.DataFrame:
     """The headline in long form, one row per currency and month compared with (currency,
     cost, against, then, change, change_pct): exact amounts in one row each stay within a
-    printed page, where one wide row per currency does not."""
+    printed page, where one wide row per currency does not. The change is the one shown
+    (shown_change), so each row foots; its percentage is of the exact amounts."""
     rows = [{"currency": r["currency"], "cost": r["cost"],
              "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
-             "change": r[f"{key}_change"], "change_pct": r[f"{key}_change_pct"]}
+             "change": (float("nan") if pd.isna(r[f"{key}_change"])
+                        else shown_change(r["cost"], r[key], r["currency"])),
+             "change_pct": r[f"{key}_change_pct"]}
             for r in head.to_dict("records")
             for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
     return pd.DataFrame(rows, columns=["currency", "cost", "against", "then", "change",
@@ -310,9 +322,11 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide = pd.DataFrame([(*k, v.get(prev, 0), v.get(month, 0)) for k, v in cells.items()],
                         columns=[*keys, "previous", "cost"])
     # as the headline's: -0.145, not -0.14499999999999602 (shown -$0.14, not -$0.15)
-    wide["change"] = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"],
-                                                         strict=True)]
-    wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
+    exact = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"], strict=True)]
+    # the change shown is that of the amounts shown, as in the headline (shown_change)
+    wide["change"] = [shown_change(c, p, cur) for c, p, cur in
+                      zip(wide["cost"], wide["previous"], wide["currency"], strict=True)]
+    wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(exact, wide["previous"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
     # a change the currency cannot show (a fraction of a cent, float noise) is no move
@@ -444,9 +458,10 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
                              f"{money(r[key], cur)}), as "
                              f"{lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
             else:
-                ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
+                pct = r[f"{key}_change_pct"]
                 # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
-                shown = float("nan") if pd.isna(ch) else to_smallest_unit(ch, cur)
+                ch = shown = (float("nan") if pd.isna(r[f"{key}_change"])
+                              else shown_change(r["cost"], r[key], cur))
                 word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
