@@ -181,6 +181,28 @@ def test_a_change_is_that_of_the_amounts_shown_so_the_figures_foot():
     assert "+$0.69 (+12.8%) vs 2026-02" in index and "+¥263 (+16.2%) vs 2026-02" in index
 
 
+def test_no_percentage_of_a_base_that_shows_as_zero():
+    """A service billed $0.004 in February (it shows as $0.00) and $500 in March is new
+    spend, not +12,499,900%: in the table, the sentences, the chart of changes and the
+    index."""
+    from decimal import Decimal
+
+    from workbench import report_index
+    m = pd.DataFrame({"month": ["2026-02", "2026-03"], "provider": "AWS", "ServiceName": "S3",
+                      "currency": "USD", "effective_cost": [Decimal("0.004"), Decimal("500")]})
+    head = overview.headline(m, "2026-03")
+    assert math.isnan(head["previous_change_pct"][0])
+    assert head["previous_change"][0] == Decimal("499.996")  # the exact change is kept
+    said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]),
+                                       overview.top_movers(m, "2026-03")))
+    assert "(2026-02: $0.00; +$500)" in said and "%" not in said
+    movers = overview.top_movers(m, "2026-03")
+    assert math.isnan(movers["change_pct"][0])
+    assert "+$500.00 (new)" in json.dumps(charts.movers(movers, "label", "Q?").to_dict()["datasets"])
+    index = report_index._figures(head.assign(billed_cost=head["cost"]))
+    assert "+$500 vs 2026-02 (no USD spend then)" in index
+
+
 def test_top_movers_of_an_empty_selection_is_empty_not_an_error():
     m = monthly_frame()
     out = overview.top_movers(overview.apply_filters(m, {"team": ["nobody"]}), "2026-06")

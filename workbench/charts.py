@@ -21,6 +21,7 @@ import altair as alt
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from workbench.currencies import to_smallest_unit
 from workbench.tables import UNITS, exact_sum, money, money_exact, percent, signed_money
 
 THEME = "workbench"
@@ -477,9 +478,14 @@ def _changes(amounts, pcts, previous, cur: str, exact: bool = False) -> list[str
     """"+$1.2k (+4.0%)"; no percentage of a base of 0 (new) or below (a credit that ended):
     the base instead."""
     base = money_exact if exact else money
-    return [f"{a} ({p})" if p != "n/a" else f"{a} (new)" if before == 0
+    return [f"{a} ({p})" if p != "n/a" else f"{a} (new)" if _shows_zero(before, cur)
             else f"{a} (was {base(before, cur)})"
             for a, p, before in zip(amounts, pcts, previous, strict=True)]
+
+
+def _shows_zero(amount, cur: str) -> bool:
+    """A base that reads 0 in the currency's smallest unit ($0.004): a change from it is new."""
+    return not pd.isna(amount) and to_smallest_unit(amount, cur) == 0
 
 
 @functools.lru_cache(maxsize=16)
