@@ -47,6 +47,21 @@ def test_bars_past_the_limit_are_one_other_bar_so_the_total_stays():
     assert values[-1]["team"] == "other (16 more)"
 
 
+def test_a_large_credit_keeps_a_bar_of_its_own_past_the_limit():
+    """Twenty teams of $300-$395 and two credits larger than any of them: the credits are
+    what a reader must see, not netted unseen into "other"."""
+    teams = pd.DataFrame({"team": [f"t{i:02d}" for i in range(20)] + ["research", "Unallocated"],
+                          "currency": "USD", "cost": [300.0 + 5 * i for i in range(20)] + [-2500.0, -3000.0]})
+    chart = charts.bar(teams, "team", "Q?")
+    values = next(iter(chart.to_dict()["datasets"].values()))
+    assert {"research", "Unallocated"} <= {v["team"] for v in values}
+    assert sum(v["cost"] for v in values) == teams["cost"].sum()
+    drawn = bar_labels_top_down(chart, {"t19", "research", "Unallocated", "other (11 more)"})
+    assert drawn == ["t19", "research", "Unallocated", "other (11 more)"]  # credits below charges
+    assert set(charts.bar_rows(teams, "team")["team"]) == \
+        {v["team"] for v in values} - {"other (11 more)"}  # the full names list agrees
+
+
 def bar_labels_top_down(chart, labels) -> list[str]:
     """The row names of a drawn bar chart, top to bottom (as a reader sees them)."""
     found = re.findall(r'<text text-anchor="end" transform="translate\(-?[\d.]+,([\d.]+)\)"[^>]*>([^<]+)</text>',

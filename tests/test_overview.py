@@ -155,6 +155,54 @@ def test_narrative_is_generated_from_figures():
     assert "no data for the same month last year (2025-05)" in " ".join(one)
 
 
+def test_a_change_is_that_of_the_amounts_shown_so_the_figures_foot():
+    """Exports carry fractions of a cent: $6.1418665 against $5.4460116 show as $6.14 and
+    $5.45, and the change beside them must read +$0.69 (not the exact change's +$0.70)
+    in the table, the sentences, the chart of changes and the index; ¥1,880.795 against
+    ¥1,618.396 show as ¥1,881 and ¥1,618, a change of +¥263 (not +¥262)."""
+    from decimal import Decimal
+
+    from workbench import report_index
+    m = pd.DataFrame({"month": ["2026-02", "2026-03", "2026-02", "2026-03"],
+                      "provider": "AWS", "ServiceName": "EC2", "currency": ["USD", "USD", "JPY", "JPY"],
+                      "effective_cost": [Decimal("5.4460115835"), Decimal("6.1418665316"),
+                                         Decimal("1618.3960"), Decimal("1880.7950")]})
+    head = overview.headline(m, "2026-03")
+    table = overview.comparisons(head).dropna(subset=["change"])
+    assert dict(zip(table["currency"], table["change"], strict=True)) == {
+        "JPY": Decimal("263"), "USD": Decimal("0.69")}
+    assert head["previous_change"].tolist() == [Decimal("262.3990"), Decimal("0.6958549481")]  # exact
+    movers = overview.top_movers(m, "2026-03")
+    said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]), movers))
+    assert "(2026-02: $5.45; +$0.69, +12.8%)" in said and "+¥263" in said
+    assert "rose by $0.69 from $5.45 to $6.14" in said
+    assert sorted(movers["change"]) == [Decimal("0.69"), Decimal("263")]
+    index = report_index._figures(head.assign(billed_cost=head["cost"]))
+    assert "+$0.69 (+12.8%) vs 2026-02" in index and "+¥263 (+16.2%) vs 2026-02" in index
+
+
+def test_no_percentage_of_a_base_that_shows_as_zero():
+    """A service billed $0.004 in February (it shows as $0.00) and $500 in March is new
+    spend, not +12,499,900%: in the table, the sentences, the chart of changes and the
+    index."""
+    from decimal import Decimal
+
+    from workbench import report_index
+    m = pd.DataFrame({"month": ["2026-02", "2026-03"], "provider": "AWS", "ServiceName": "S3",
+                      "currency": "USD", "effective_cost": [Decimal("0.004"), Decimal("500")]})
+    head = overview.headline(m, "2026-03")
+    assert math.isnan(head["previous_change_pct"][0])
+    assert head["previous_change"][0] == Decimal("499.996")  # the exact change is kept
+    said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]),
+                                       overview.top_movers(m, "2026-03")))
+    assert "(2026-02: $0.00; +$500)" in said and "%" not in said
+    movers = overview.top_movers(m, "2026-03")
+    assert math.isnan(movers["change_pct"][0])
+    assert "+$500.00 (new)" in json.dumps(charts.movers(movers, "label", "Q?").to_dict()["datasets"])
+    index = report_index._figures(head.assign(billed_cost=head["cost"]))
+    assert "+$500 vs 2026-02 (no USD spend then)" in index
+
+
 def test_top_movers_of_an_empty_selection_is_empty_not_an_error():
     m = monthly_frame()
     out = overview.top_movers(overview.apply_filters(m, {"team": ["nobody"]}), "2026-06")
@@ -388,17 +436,38 @@ def test_months_of_other_lengths_are_also_compared_per_day():
                       "currency": ["EUR", "EUR", "USD", "USD"],
                       "effective_cost": [Decimal("2938.80"), Decimal("3036.76"),
                                          Decimal("3000"), Decimal("3410")]})
-    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    m["by_day_cost"] = m["effective_cost"]  # billed by the day
+
+    def per_day_note(df, month):
+        return overview.per_day_note(overview.headline(df, month), df)
+
+    note = per_day_note(m, "2026-10")
     assert note == ("2026-10 has 31 days and 2026-09 30. "
                     "Per day, EUR spend was flat (€97.96 a day in both); USD spend rose 10.0% "
                     "($110.00 a day against $100.00).")
     # same lengths, or nothing comparable: no note
     same = m.assign(month=m["month"].map({"2026-09": "2026-07", "2026-10": "2026-08"}))
-    assert overview.per_day_note(overview.headline(same, "2026-08")) is None
-    assert overview.per_day_note(overview.headline(m[m["month"] == "2026-10"], "2026-10")) is None
+    assert per_day_note(same, "2026-08") is None
+    assert per_day_note(m[m["month"] == "2026-10"], "2026-10") is None
     feb = m.assign(month=m["month"].map({"2026-09": "2026-02", "2026-10": "2026-03"}))
-    assert "2026-03 has 31 days and 2026-02 28" in overview.per_day_note(
-        overview.headline(feb, "2026-03"))
+    assert "2026-03 has 31 days and 2026-02 28" in per_day_note(feb, "2026-03")
+
+
+def test_per_day_leaves_out_what_a_months_length_does_not_drive():
+    """A $1,000 subscription each month is flat, not 9.7% lower a day in March than in
+    February; beside usage, a monthly credit is left out of the per-day figures, and said."""
+    from decimal import Decimal
+    fee = pd.DataFrame({"month": ["2026-02", "2026-03"], "currency": "USD",
+                        "effective_cost": [Decimal("1000"), Decimal("1000")],
+                        "by_day_cost": [Decimal("0"), Decimal("0")]})
+    assert overview.per_day_note(overview.headline(fee, "2026-03"), fee) is None
+    # $100 a day of usage and a $500 credit each month: per day, usage is flat
+    usage = pd.DataFrame({"month": ["2026-02", "2026-03"], "currency": "USD",
+                          "effective_cost": [Decimal("2300"), Decimal("2600")],
+                          "by_day_cost": [Decimal("2800"), Decimal("3100")]})
+    assert overview.per_day_note(overview.headline(usage, "2026-03"), usage) == (
+        "2026-03 has 31 days and 2026-02 28. Per day, USD spend was flat ($100.00 a day in "
+        "both, not counting month-long and one-off charges).")
 
 
 def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
@@ -409,6 +478,8 @@ def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
                       "currency": ["USD", "USD", "USD", "EUR", "EUR"],
                       "effective_cost": [Decimal("310"), Decimal("0"), Decimal("0"),
                                          Decimal("3000"), Decimal("3100")]})
-    note = overview.per_day_note(overview.headline(m, "2026-10"))
+    m["by_day_cost"] = m["effective_cost"]
+    note = overview.per_day_note(overview.headline(m, "2026-10"), m)
     assert note.endswith("Per day, EUR spend was flat (€100.00 a day in both).")
-    assert overview.per_day_note(overview.headline(m[m["currency"] == "USD"], "2026-10")) is None
+    usd = m[m["currency"] == "USD"]
+    assert overview.per_day_note(overview.headline(usd, "2026-10"), usd) is None

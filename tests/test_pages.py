@@ -29,8 +29,12 @@ class FakeStore:
         self._monthly, self._daily = monthly, daily
 
     def monthly(self, dims=(), exact=False):
-        df = self._monthly[["month", *dims, "currency", "billed_cost", "effective_cost"]]
-        return _exact(df, ["billed_cost", "effective_cost"]) if exact else df
+        money = ["billed_cost", "effective_cost", "by_day_cost"]
+        df = self._monthly
+        if "by_day_cost" not in df:  # a frame that does not say: all of it billed by the day
+            df = df.assign(by_day_cost=df["effective_cost"])
+        df = df[["month", *dims, "currency", *money]]
+        return _exact(df, money) if exact else df
 
     def daily(self, dims=(), exact=False):
         df = self._daily[["date", *dims, "currency", "cost"]]
@@ -603,12 +607,14 @@ def test_a_selection_whose_spend_did_not_change_says_so_not_that_it_has_none():
     data = base()
     flat = data.monthly.iloc[[0, 0]].assign(month=["2026-05", "2026-06"], provider="Support Co",
                                             ServiceName="Support", effective_cost=70.0,
-                                            billed_cost=70.0)
+                                            billed_cost=70.0, by_day_cost=0.0)
     data = dataclasses.replace(data, monthly=pd.concat([data.monthly, flat], ignore_index=True))
     sec = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Support Co"}})
     said = json.dumps(sec["movers"].to_dict()["datasets"])
     assert "no spend" not in said and "no change since 2026-05" in said
     assert "$70" in pages._html(sec["summary"])
+    # June has 30 days and May 31: the same fee is not "3.2% more a day"
+    assert "Per day" not in pages._html(sec["summary"])
     nothing = pages.overview_sections(data, {"month": "2026-06", "filters": {"provider": "Azure",
                                                                              "team": "search"}})
     assert "no spend in this selection" in json.dumps(nothing["movers"].to_dict()["datasets"])

@@ -31,7 +31,7 @@ from workbench.cli import main
 from workbench.config import Config
 from workbench.currencies import to_smallest_unit
 from workbench.store import Store
-from workbench.tables import exact_sum, money_exact
+from workbench.tables import exact_sum, money_exact, signed_money
 
 # About 2 s an example (two loads of the export, every layer). Shrinking is left out: at that
 # pace it runs for minutes; a failure prints its example, and an @example keeps it.
@@ -271,8 +271,9 @@ def check_overview(data: pages.OverviewData, m: pd.DataFrame, month: str) -> Non
         cur = r["currency"]
         now = pair.get((month, r["provider"], r["ServiceName"], cur), Decimal(0))
         then = pair.get((prev, r["provider"], r["ServiceName"], cur), Decimal(0))
+        # the change is that of the amounts as shown, so a line foots (overview.shown_change)
         assert (unit(r["cost"], cur), unit(r["previous"], cur), unit(r["change"], cur)) == (
-            unit(now, cur), unit(then, cur), unit(now - then, cur))
+            unit(now, cur), unit(then, cur), unit(now, cur) - unit(then, cur))
     trend = overview.daily_window(data.daily, month, coverage=data.coverage,
                                   months=data.currency_months)
     per_day = sums(m, ["date", "currency"])
@@ -282,6 +283,12 @@ def check_overview(data: pages.OverviewData, m: pd.DataFrame, month: str) -> Non
             assert unit(r["cost"], cur) == unit(per_day[(day, cur)], cur), (day, cur)
         elif not pd.isna(r["cost"]):
             assert r["cost"] == 0
+
+
+def money_value(text: str) -> Decimal:
+    """The amount a money_exact text shows ("-$1,234.50", "KWD 0.125", "¥1,500")."""
+    amount = Decimal(re.sub(r"[^\d.]", "", text))  # no currency code holds a digit
+    return -amount if text.startswith("-") else amount
 
 
 def cells(fragment: str) -> list[list[str]]:
@@ -297,6 +304,11 @@ def check_page(data: pages.OverviewData, m: pd.DataFrame, month: str) -> None:
     printed = {(r[0], r[1]) for r in cells(table)}
     for cur in {c for (mo, c) in per_month if mo == month}:
         assert (cur, money_exact(per_month[(month, cur)], cur)) in printed, (cur, printed)
+    # each row foots: the change printed is the month shown less the month compared shown
+    for cur, now, against, then, change, _ in cells(table):
+        if change != "n/a":
+            assert change == signed_money(money_value(now) - money_value(then), cur,
+                                          exact=True), (cur, against)
 
 
 def check_report(paths: list[Path], folder: Path, m: pd.DataFrame, month: str) -> None:

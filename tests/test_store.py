@@ -174,6 +174,23 @@ def test_tag_keys_case_folded_first_key_wins_blank_is_untagged(tiny):
                    ("2026-05", "Unallocated", "USD"): 1.0, ("2026-06", "Unallocated", "EUR"): 7.10}
 
 
+def test_a_team_tag_of_unallocated_is_no_team_in_the_untagged_share_too(tmp_path, cfg):
+    """The team chart shows a team tag "Unallocated" and untagged spend as one bar: the
+    share of spend with no team must count both, or two charts of a page disagree."""
+    rows = [{"Tags": '{"team": "Unallocated"}', "EffectiveCost": "5"}, {"Tags": "{}", "EffectiveCost": "3"},
+            {"Tags": '{"team": "search"}', "EffectiveCost": "2"}]
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "literal", rows))])
+    try:
+        teams, share = s.monthly(["team"]), s.monthly(["tagged"])
+        by_team = dict(zip(teams.team, teams.effective_cost, strict=True))
+        tagged = dict(zip(share.tagged, share.effective_cost, strict=True))
+        assert by_team == {"Unallocated": 8.0, "search": 2.0}
+        assert tagged == {"no": by_team["Unallocated"], "yes": 2.0}
+    finally:
+        s.close()
+
+
 def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
     """AWS writes user:team, OCI defined tags FinOps.Team: read as team when no plain key is."""
     tags = ['{"user:team": "search", "aws:createdBy": "x"}', '{"FinOps.Team": "ads"}',
@@ -305,12 +322,34 @@ def test_filters_and_date_range(tiny):
     assert tiny.monthly(filters={"team": []}).empty
 
 
+def test_monthly_by_day_cost_is_what_is_billed_by_the_hour_or_day(tmp_path, cfg):
+    """A month's length drives its hourly and daily usage, not a monthly fee, a month-long
+    credit or a purchase of no duration: the per-day comparison reads by_day_cost."""
+    rows = [{"EffectiveCost": "2.50"},  # a day
+            {"EffectiveCost": "0.25", "ChargePeriodStart": "2026-05-03T05:00:00Z",
+             "ChargePeriodEnd": "2026-05-03T06:00:00Z"},  # an hour
+            {"EffectiveCost": "100", "ChargePeriodStart": "2026-05-01",
+             "ChargePeriodEnd": "2026-06-01"},  # a monthly fee
+            {"EffectiveCost": "-40", "ChargeCategory": "Credit", "ChargePeriodStart": "2026-05-01",
+             "ChargePeriodEnd": "2026-06-01"},
+            {"EffectiveCost": "7", "ChargeCategory": "Purchase", "ChargePeriodStart": "2026-05-09",
+             "ChargePeriodEnd": "2026-05-09"}]
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "mixed", rows))])
+    try:
+        m = s.monthly(exact=True)
+        assert m["effective_cost"].tolist() == [Decimal("69.75")]
+        assert m["by_day_cost"].tolist() == [Decimal("2.75")]
+    finally:
+        s.close()
+
+
 def test_frames_have_documented_columns_and_types(tiny):
     d = tiny.daily(["team"])
     assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"
     m = tiny.monthly(["ServiceName"])
     assert list(m.columns) == ["month", "ServiceName", "currency", "billed_cost", "effective_cost",
-                               "list_cost", "contracted_cost", "rows"]
+                               "list_cost", "contracted_cost", "by_day_cost", "rows"]
     t = tiny.totals()
     assert list(t.columns) == ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
     assert list(t.billing_period_start) == ["2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z"]

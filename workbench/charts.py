@@ -21,6 +21,7 @@ import altair as alt
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from workbench.currencies import to_smallest_unit
 from workbench.tables import UNITS, exact_sum, money, money_exact, percent, signed_money
 
 THEME = "workbench"
@@ -378,7 +379,8 @@ def _exact_per_day(sub: pd.DataFrame) -> pd.DataFrame:
 def bar(df: pd.DataFrame, dim: str, question: str, value: str = "cost",
         subtitle: str | None = None, limit: int = 12) -> alt.TopLevelMixin:
     """Horizontal bars of `value` by `dim`, largest first, per currency. Past `limit` bars
-    the rest is one bar, "other (N more)", so that the bars still add up to the total."""
+    the rest (the smallest in size) is one bar, "other (N more)", so that the bars still add
+    up to the total."""
 
     def prepare(sub: pd.DataFrame, cur: str) -> pd.DataFrame:
         other_row = None
@@ -413,8 +415,12 @@ def _other(rest: pd.DataFrame) -> str:
 
 
 def _own_bars(sub: pd.DataFrame, value: str, limit: int) -> pd.DataFrame:
-    """The rows of one currency that `bar` draws as bars of their own."""
-    return sub if len(sub) <= limit else sub.loc[sub[value].astype(float).nlargest(limit - 1).index]
+    """The rows of one currency that `bar` draws as bars of their own: the largest in size,
+    so a big credit (a team's refund, untagged credits as Unallocated) is not netted away
+    unseen in "other"."""
+    if len(sub) <= limit:
+        return sub
+    return sub.loc[sub[value].astype(float).abs().nlargest(limit - 1).index]
 
 
 def bar_rows(df: pd.DataFrame, dim: str, value: str = "cost", limit: int = 12) -> pd.DataFrame:
@@ -472,9 +478,14 @@ def _changes(amounts, pcts, previous, cur: str, exact: bool = False) -> list[str
     """"+$1.2k (+4.0%)"; no percentage of a base of 0 (new) or below (a credit that ended):
     the base instead."""
     base = money_exact if exact else money
-    return [f"{a} ({p})" if p != "n/a" else f"{a} (new)" if before == 0
+    return [f"{a} ({p})" if p != "n/a" else f"{a} (new)" if _shows_zero(before, cur)
             else f"{a} (was {base(before, cur)})"
             for a, p, before in zip(amounts, pcts, previous, strict=True)]
+
+
+def _shows_zero(amount, cur: str) -> bool:
+    """A base that reads 0 in the currency's smallest unit ($0.004): a change from it is new."""
+    return not pd.isna(amount) and to_smallest_unit(amount, cur) == 0
 
 
 @functools.lru_cache(maxsize=16)

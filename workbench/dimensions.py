@@ -11,7 +11,8 @@ RegionId, ...) or a derived one:
 - workload_class: the workload tag when it names a known class, else the first
   matching [[workloads]] rule, else "unclassified";
 - month: 'YYYY-MM' of ChargePeriodStart;
-- tagged: "yes" when the team tag resolves, else "no".
+- tagged: "yes" when the team tag resolves to a team, else "no" (a value of "Unallocated"
+  is none).
 
 Tags are parsed once per distinct Tags value at ingest: the store keeps them in a small
 `tag_sets` table (tag-set key, Tags text, wb_tags map with case-folded keys) and each
@@ -168,7 +169,10 @@ def dim_expr(t: ir.Table, dim: str, config: Config) -> ir.StringValue:
     if dim == "month":
         return month_text(t.ChargePeriodStart)
     if dim == "tagged":
-        return ibis.ifelse(_tag_dim(t, "team", config).notnull(), "yes", "no")
+        # a team tag of "Unallocated" shows in the team chart as untagged spend does (one
+        # bar): it counts as no team here too, so the two charts of a page agree
+        team = _tag_dim(t, "team", config)
+        return ibis.ifelse(team.notnull() & (team != UNTAGGED), "yes", "no")
     check_dims([dim])
     return _blank_to_null(t[dim]).fill_null(NONE)
 

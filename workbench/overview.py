@@ -59,6 +59,13 @@ def _ratio(num, den) -> float:
     return num / den if den > 0 else float("nan")
 
 
+def change_ratio(change, base, currency: str) -> float:
+    """A change in money as a share of its base, against a base that shows as more than 0
+    in the currency's smallest unit only: one of $0.004 reads $0.00, and a rise from it to
+    $500 is new spend, not +12,499,900%."""
+    return _ratio(change, base) if to_smallest_unit(base, currency) > 0 else float("nan")
+
+
 # The months the data holds: one list for every currency alike, or per currency (a month
 # one currency has no charge in while another has is no data for it, not spend of 0).
 Months = Collection[str] | Mapping[str, Collection[str]]
@@ -183,7 +190,8 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             row[f"{key}_without"] = gone
             row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base) or gone
                                     else exact_sum([cost, -base]))  # 292.115935, not ...49998
-            row[f"{key}_change_pct"] = _ratio(row[f"{key}_change"], base)
+            row[f"{key}_change_pct"] = (float("nan") if pd.isna(row[f"{key}_change"])
+                                        else change_ratio(row[f"{key}_change"], base, cur))
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
             "previous_change_pct", "previous_without", "last_year_month", "last_year",
@@ -191,13 +199,25 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
     return pd.DataFrame(rows, columns=cols)
 
 
+def shown_change(now, then, currency: str):
+    """The change from `then` to `now` as they are shown, each rounded to the currency's
+    smallest unit, so that the figures foot: $6.14 against $5.45 is +$0.69, where the exact
+    change of 6.1418665 and 5.4460116 would show +$0.70. NaN when either is unknown."""
+    if pd.isna(now) or pd.isna(then):
+        return float("nan")
+    return to_smallest_unit(now, currency) - to_smallest_unit(then, currency)
+
+
 def comparisons(head: pd.DataFrame) -> pd.DataFrame:
     """The headline in long form, one row per currency and month compared with (currency,
     cost, against, then, change, change_pct): exact amounts in one row each stay within a
-    printed page, where one wide row per currency does not."""
+    printed page, where one wide row per currency does not. The change is the one shown
+    (shown_change), so each row foots; its percentage is of the exact amounts."""
     rows = [{"currency": r["currency"], "cost": r["cost"],
              "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
-             "change": r[f"{key}_change"], "change_pct": r[f"{key}_change_pct"]}
+             "change": (float("nan") if pd.isna(r[f"{key}_change"])
+                        else shown_change(r["cost"], r[key], r["currency"])),
+             "change_pct": r[f"{key}_change_pct"]}
             for r in head.to_dict("records")
             for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
     return pd.DataFrame(rows, columns=["currency", "cost", "against", "then", "change",
@@ -210,31 +230,40 @@ def days_in(month: str) -> int:
     return calendar.monthrange(year, mon)[1]
 
 
-def per_day_note(head: pd.DataFrame) -> str | None:
+def per_day_note(head: pd.DataFrame, monthly: pd.DataFrame) -> str | None:
     """Against the previous month, per day, when the two months differ in length (31 days
     against 30, or 28): part of any change between whole months is the calendar (a fee of
-    the same amount each day reads +3.3% from September to October). None when the lengths
-    agree, or no currency has a comparable previous month (see headline) with spend in
-    either month."""
+    the same amount each day reads +3.3% from September to October). Only spend billed by
+    the hour or day (monthly's by_day_cost) is: a monthly fee, a credit or a purchase is the
+    same whatever the month's length, so a flat $1,000 subscription does not "fall 9.7%" a
+    day. None when the lengths agree, or no currency has a comparable previous month (see
+    headline) with such spend in either month."""
     parts = []
     for r in head.to_dict("records"):
         cur, cost, then = r["currency"], r["cost"], r["previous"]
         if (pd.isna(cost) or pd.isna(then) or len(r.get("previous_without") or ())
                 or days_in(r["month"]) == days_in(r["previous_month"])):
             continue
-        now_day = cost / days_in(r["month"])  # a Decimal stays one: shown to the cent
-        then_day = then / days_in(r["previous_month"])
-        if to_smallest_unit(cost, cur) == 0 == to_smallest_unit(then, cur):
-            continue  # no spend in either (a filter's team spent only a year before)
+        mine = monthly[monthly["currency"] == cur]
+        now, before = (exact_sum(mine.loc[mine["month"] == m, "by_day_cost"])
+                       for m in (r["month"], r["previous_month"]))
+        if to_smallest_unit(now, cur) == 0 == to_smallest_unit(before, cur):
+            continue  # none billed by the day (a subscription; a team that spent a year before)
+        now_day = now / days_in(r["month"])  # a Decimal stays one: shown to the cent
+        then_day = before / days_in(r["previous_month"])
+        # the figures a reader checks against the totals: say when they are not all of them
+        whole = all(to_smallest_unit(a, cur) == to_smallest_unit(b, cur)
+                    for a, b in ((now, cost), (before, then)))
+        apart = "" if whole else ", not counting month-long and one-off charges"
         shown = to_smallest_unit(now_day, cur) - to_smallest_unit(then_day, cur)
         if shown == 0:
-            parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both)")
+            parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both{apart})")
             continue
         word = "rose" if shown > 0 else "fell"
-        pct = _ratio(float(now_day) - float(then_day), then_day)
+        pct = change_ratio(float(now_day) - float(then_day), then_day, cur)
         by = f" {percent(abs(pct))}" if not pd.isna(pct) else ""
         parts.append(f"{cur} spend {word}{by} ({money_exact(now_day, cur)} a day against "
-                     f"{money_exact(then_day, cur)})")
+                     f"{money_exact(then_day, cur)}{apart})")
     if not parts:
         return None
     r = head.iloc[0]
@@ -301,9 +330,12 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
     wide = pd.DataFrame([(*k, v.get(prev, 0), v.get(month, 0)) for k, v in cells.items()],
                         columns=[*keys, "previous", "cost"])
     # as the headline's: -0.145, not -0.14499999999999602 (shown -$0.14, not -$0.15)
-    wide["change"] = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"],
-                                                         strict=True)]
-    wide["change_pct"] = [_ratio(ch, p) for ch, p in zip(wide["change"], wide["previous"], strict=True)]
+    exact = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"], strict=True)]
+    # the change shown is that of the amounts shown, as in the headline (shown_change)
+    wide["change"] = [shown_change(c, p, cur) for c, p, cur in
+                      zip(wide["cost"], wide["previous"], wide["currency"], strict=True)]
+    wide["change_pct"] = [change_ratio(ch, p, cur) for ch, p, cur in
+                          zip(exact, wide["previous"], wide["currency"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
     # a change the currency cannot show (a fraction of a cent, float noise) is no move
@@ -435,9 +467,10 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
                              f"{money(r[key], cur)}), as "
                              f"{lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
             else:
-                ch, pct = r[f"{key}_change"], r[f"{key}_change_pct"]
+                pct = r[f"{key}_change_pct"]
                 # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
-                shown = float("nan") if pd.isna(ch) else to_smallest_unit(ch, cur)
+                ch = shown = (float("nan") if pd.isna(r[f"{key}_change"])
+                              else shown_change(r["cost"], r[key], cur))
                 word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")

@@ -296,7 +296,7 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))
     # a month the data covers in part has its own note; per day of the calendar would mislead
-    per_day = (overview.per_day_note(head)
+    per_day = (overview.per_day_note(head, monthly)
                if covers_whole(data, month) and covers_whole(data, prev) else None)
     story = (overview.narrative(head, untagged, movers, per_day) + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])

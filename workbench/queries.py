@@ -203,15 +203,21 @@ class Queries:
 
     def monthly(self, dims: Sequence[str] = (), start: str | None = None, end: str | None = None,
                 filters: Mapping[str, object] | None = None, exact: bool = False) -> pd.DataFrame:
-        """All four cost columns and row counts per month x dims x currency; float64 amounts,
-        or with `exact` Decimal ones (figures printed to the cent at any size). list_cost and
-        contracted_cost leave out amortized purchases (see _money)."""
+        """All four cost columns, the effective cost billed by the hour or day and row
+        counts per month x dims x currency; float64 amounts, or with `exact` Decimal ones
+        (figures printed to the cent at any size). list_cost and contracted_cost leave out
+        amortized purchases (see _money).
+
+        by_day_cost: EffectiveCost of the charges whose period is a day or less, the part of
+        a month's spend that its length drives (not a monthly fee, credit or purchase)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
         keys = {"month": t.ChargePeriodStart.truncate("M"),  # formatted per group, below
                 **{d: dm.dim_expr(t, d, self.config) for d in dims},
                 "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
         money = {c: self._money(t, col, exact) for c, col in MONEY.items()}
+        by_day = t.EffectiveCost.sum(where=_timed_short(t)[1]).fill_null(0)
+        money["by_day_cost"] = by_day if exact else by_day.cast("float64")
         agg = t.group_by(**keys).aggregate(**money, rows=t.count())
         expr = agg.mutate(month=dm.month_text(agg.month)).order_by(list(keys))
         df = self._run(expr)
@@ -299,7 +305,7 @@ def _frame(df: pd.DataFrame, columns: list[str], exact: bool = False) -> pd.Data
     text without direction overrides."""
     df = df[columns].reset_index(drop=True)
     for c in df.columns:
-        if c in (*MONEY, "cost", "consumed_quantity"):
+        if c in (*MONEY, "by_day_cost", "cost", "consumed_quantity"):
             if not exact:
                 df[c] = df[c].astype("float64")
         elif c == "rows":

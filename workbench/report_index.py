@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from workbench import coverage, overview, render
+from workbench.currencies import to_smallest_unit
 from workbench.tables import NO_MATH, money, money_exact, percent, signed_money, wrap_class
 
 
@@ -44,10 +45,11 @@ def _versus(r: dict, key: str, unknown: str) -> str:
     if len(r.get(f"{key}_without") or ()):  # some of the month's spend has nothing to compare
         return (f"{money_exact(r[key], cur)} in {r[f'{key}_month']}, not comparable: "
                 f"{overview.lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
-    change = signed_money(r[f"{key}_change"], cur)
+    change = signed_money(overview.shown_change(r["cost"], r[key], cur), cur)  # as the page's
     if pd.isna(r[f"{key}_change_pct"]):
         # no percentage of a zero or negative base (a month of net credits)
-        why = f"no {cur} spend then" if r[key] == 0 else f"net {cur} credits then"
+        why = (f"no {cur} spend then" if to_smallest_unit(r[key], cur) == 0
+               else f"net {cur} credits then")
         return f"{change} vs {r[f'{key}_month']} ({why})"
     return f"{change} ({percent(r[f'{key}_change_pct'], signed=True)}) vs {r[f'{key}_month']}"
 
