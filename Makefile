@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's Chromium renders PDFs and drives the browser tests; Playwright's own download is not used.
-# Noto CJK gives it letters for names in Chinese, Japanese and Korean (else boxes).
+# Noto CJK gives it letters for names in Chinese, Japanese and Korean, Noto Color Emoji
+# the emoji of tag values (else boxes).
 browser:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium (browser tests, PDF)"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
@@ -25,6 +26,10 @@ browser:
 	  (apt-get install -y -qq fonts-noto-cjk || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk) || \
 	   sudo apt-get install -y -qq fonts-noto-cjk) >/dev/null 2>&1 || \
 	  echo "could not install fonts-noto-cjk: names in those scripts print as boxes"; }
+	@fc-list 2>/dev/null | grep -qi emoji || { echo "installing Debian's Noto Color Emoji (emoji in tag values)"; \
+	  (apt-get install -y -qq fonts-noto-color-emoji || (apt-get update -qq && apt-get install -y -qq fonts-noto-color-emoji) || \
+	   sudo apt-get install -y -qq fonts-noto-color-emoji) >/dev/null 2>&1 || \
+	  echo "could not install fonts-noto-color-emoji: emoji print as boxes"; }
 
 # Spark (local mode) runs the analysis queries in the portability test; it needs a JRE.
 java:

@@ -212,3 +212,22 @@ def test_names_in_japanese_chinese_and_korean_print_as_letters_not_boxes(tmp_pat
              for font in pdf["/Resources"]["/Font"].values()]  # Type3 fonts too
     assert any("CJK" in f for f in fonts), fonts
     assert all(n in squeezed(pdf.extract_text()) for n in names)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_emoji_in_names_print_as_emoji_not_boxes(tmp_path):
+    """Tag values carry emoji ("🚀 launch"): `make browser` installs Debian's Noto Color Emoji
+    when no emoji font is there, so they print as emoji, not as empty boxes."""
+    names = ["🚀 launch", "🤖 agents"]
+    rows = "".join(f"<tr><td>{n}</td><td class='num'>{i + 1},000.00</td></tr>"
+                   for i, n in enumerate(names))
+    page = tmp_path / "emoji.html"
+    page.write_text(f"<!doctype html><meta charset='utf-8'><style>{render.css()}</style>"
+                    f"<table>{rows}</table>", encoding="utf-8")
+    render.print_pdf(page, tmp_path / "emoji.pdf", render.find_chromium())
+    pdf = PdfReader(tmp_path / "emoji.pdf").pages[0]
+    fonts = [str(font.get_object().get("/FontDescriptor", {}).get("/FontName"))
+             for font in pdf["/Resources"]["/Font"].values()]
+    assert any("Emoji" in f for f in fonts), fonts
+    assert all(n.split()[0] in pdf.extract_text() for n in names)
