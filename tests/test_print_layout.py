@@ -195,23 +195,30 @@ def test_names_summed_into_other_are_not_listed():
     assert not any(n in listed for n in names[:-11])
 
 
+def printed_fonts(tmp_path, names: list[str]) -> tuple[list[str], str]:
+    """The fonts and the text of a table of `names` printed to PDF by Chromium (Type3 fonts
+    included)."""
+    rows = "".join(f"<tr><td>{n}</td><td class='num'>{i + 1},000.00</td></tr>"
+                   for i, n in enumerate(names))
+    page = tmp_path / "names.html"
+    page.write_text(f"<!doctype html><meta charset='utf-8'><style>{render.css()}</style>"
+                    f"<table>{rows}</table>", encoding="utf-8")
+    render.print_pdf(page, tmp_path / "names.pdf", render.find_chromium())
+    pdf = PdfReader(tmp_path / "names.pdf").pages[0]
+    fonts = [str(font.get_object().get("/FontDescriptor", {}).get("/FontName"))
+             for font in pdf["/Resources"]["/Font"].values()]
+    return fonts, pdf.extract_text()
+
+
 @pytest.mark.browser
 @needs_chromium
 def test_names_in_japanese_chinese_and_korean_print_as_letters_not_boxes(tmp_path):
     """A team named in CJK script prints with a font that has its letters (`make browser`
     installs Debian's Noto CJK when no such font is there): not as empty boxes."""
     names = ["検索チーム", "推荐系统", "검색팀"]
-    rows = "".join(f"<tr><td>{n}</td><td class='num'>{i + 1},000.00</td></tr>"
-                   for i, n in enumerate(names))
-    page = tmp_path / "cjk.html"
-    page.write_text(f"<!doctype html><meta charset='utf-8'><style>{render.css()}</style>"
-                    f"<table>{rows}</table>", encoding="utf-8")
-    render.print_pdf(page, tmp_path / "cjk.pdf", render.find_chromium())
-    pdf = PdfReader(tmp_path / "cjk.pdf").pages[0]
-    fonts = [str(font.get_object().get("/FontDescriptor", {}).get("/FontName"))
-             for font in pdf["/Resources"]["/Font"].values()]  # Type3 fonts too
+    fonts, text = printed_fonts(tmp_path, names)
     assert any("CJK" in f for f in fonts), fonts
-    assert all(n in squeezed(pdf.extract_text()) for n in names)
+    assert all(n in squeezed(text) for n in names)
 
 
 @pytest.mark.browser
@@ -220,14 +227,6 @@ def test_emoji_in_names_print_as_emoji_not_boxes(tmp_path):
     """Tag values carry emoji ("🚀 launch"): `make browser` installs Debian's Noto Color Emoji
     when no emoji font is there, so they print as emoji, not as empty boxes."""
     names = ["🚀 launch", "🤖 agents"]
-    rows = "".join(f"<tr><td>{n}</td><td class='num'>{i + 1},000.00</td></tr>"
-                   for i, n in enumerate(names))
-    page = tmp_path / "emoji.html"
-    page.write_text(f"<!doctype html><meta charset='utf-8'><style>{render.css()}</style>"
-                    f"<table>{rows}</table>", encoding="utf-8")
-    render.print_pdf(page, tmp_path / "emoji.pdf", render.find_chromium())
-    pdf = PdfReader(tmp_path / "emoji.pdf").pages[0]
-    fonts = [str(font.get_object().get("/FontDescriptor", {}).get("/FontName"))
-             for font in pdf["/Resources"]["/Font"].values()]
+    fonts, text = printed_fonts(tmp_path, names)
     assert any("Emoji" in f for f in fonts), fonts
-    assert all(n.split()[0] in pdf.extract_text() for n in names)
+    assert all(n.split()[0] in text for n in names)
