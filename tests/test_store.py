@@ -25,6 +25,7 @@ from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.coverage import last_complete_month
 from workbench.errors import InputError, WorkbenchError
+from workbench.focus_columns import detect_version
 from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
 from workbench.store import Store, open_store
@@ -54,10 +55,11 @@ class FakeReport:
     warnings: list = field(default_factory=list)
 
 
-def frame_file(folder: Path, name: str, rows: list[dict]) -> Path:
-    """A Parquet file of FOCUS rows (missing keys take BASE values); costs stay text, exact."""
+def frame_file(folder: Path, name: str, rows: list[dict], without: tuple = ()) -> Path:
+    """A Parquet file of FOCUS rows (missing keys take BASE values) less the columns
+    `without`; costs stay text, exact."""
     folder.mkdir(parents=True, exist_ok=True)
-    df = pd.DataFrame([{**BASE, **r} for r in rows])
+    df = pd.DataFrame([{**BASE, **r} for r in rows]).drop(columns=list(without))
     for c in df.columns:
         if c != "ConsumedQuantity":
             df[c] = df[c].astype("str")
@@ -80,13 +82,12 @@ def fake_scan(con, path: Path, table: str) -> FakeReport:
             continue
         if c == "wb_tag_set":
             expr = "CAST(hash(Tags) >> 1 AS BIGINT)"
-        elif c == "wb_provider":
-            expr = "coalesce(ServiceProviderName, ProviderName)"
-        elif c == "wb_issuer":
-            issuer = "InvoiceIssuerName, " if "InvoiceIssuerName" in have else ""
-            expr = f"coalesce({issuer}ServiceProviderName, ProviderName)"
+        elif c in ("wb_provider", "wb_issuer"):
+            names = [n for n in ("InvoiceIssuerName", "ServiceProviderName", "ProviderName")
+                     if n in have and (c == "wb_issuer" or n != "InvoiceIssuerName")]
+            expr = f"coalesce({', '.join(names)})"
         elif c == "wb_focus_version":
-            expr = "'1.3'"
+            expr = f"'{detect_version(have)}'"
         elif c == "wb_source_file":
             expr = f"'{src}'"
         elif c == "wb_source_row":
