@@ -1625,3 +1625,20 @@ def test_provider_months_are_the_months_its_exports_hold(tmp_path, cfg, monkeypa
         assert s.provider_months() == {"AWS": {"2026-04", "2026-05"},
                                        "Datadog": {"2026-04", "2026-05"},
                                        "Azure": {"2026-03", "2026-05"}}
+
+
+def test_a_store_that_read_null_as_text_is_read_again(tmp_path, cfg, monkeypatch):
+    """A CSV field written NULL is no value since store version 7; a store of version 6 holds
+    it as the text 'NULL' (a resource named NULL), which no fresh store of the same files
+    holds, so it is loaded again from its files."""
+    _real_reader(monkeypatch)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,NULL,NULL"])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", "6")
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            s.con.execute("UPDATE charges SET ResourceId = 'NULL'")  # as version 6 read it
+    with open_store([str(f)], store, cfg) as s:
+        assert s.con.execute("SELECT ResourceId, BilledCost FROM charges").fetchall() == [
+            (None, Decimal("2.5"))]
