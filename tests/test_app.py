@@ -129,6 +129,31 @@ def test_only_a_notebook_of_the_app_folder_itself_renders():
         assert not app.listed_app(path), path
 
 
+def test_only_a_notebook_that_renders_gets_preheated_kernels(tmp_path):
+    """Voila preheats a kernel pool for every notebook under its folder, each kernel running
+    the notebook: a draft in a subfolder or a hidden notebook, which never render, would be
+    run at start and hold kernels. The command line's denylist, read and matched as Voila
+    does (against each notebook's path under its absolute folder)."""
+    from types import SimpleNamespace
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.app import Voila
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    for folder in (tmp_path / "note books" / "apps (v2)", Path("notebooks")):
+        voila = Voila()
+        voila.parse_command_line(app.voila_argv(folder, "127.0.0.1", 8899, 2)[1:])
+        manager = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 2)
+        trait = manager.class_traits()["preheat_denylist"]
+        raw = voila.config.VoilaKernelManager.get("preheat_denylist", "[]")
+        denied = SimpleNamespace(preheat_denylist=raw.get_value(trait)
+                                 if hasattr(raw, "get_value") else trait.from_string(raw))
+        for path in ("00_overview.ipynb", "spend by team.ipynb", "dépenses.ipynb",
+                     "drafts/draft.ipynb", ".hidden.ipynb", "drafts/.old.ipynb"):
+            notebook = Path(os.path.abspath(folder)) / path  # as Voila finds it
+            assert manager._notebook_filter(denied, notebook) == app.listed_app(path), path
+
+
 def test_a_visitor_cannot_pick_another_template_or_theme():
     """Voila lets a URL choose the page's template (`?template=lab`, classic, reveal): those
     load Font Awesome, jQuery and reveal.js from CDNs, and bypass the preheated kernels."""
@@ -298,6 +323,9 @@ def test_app_renders_offline_redraws_on_a_control_and_is_locked_down(server):
 
 def visitors_cannot_read_files_or_run_code(server):
     base, root = server["base"], server["root"]
+    # a notebook that does not render is not run in a preheated kernel either
+    pools = re.findall(r"Kernel pool of (.+) is filled", (root / "server.log").read_text())
+    assert pools and all(app.listed_app(nb) for nb in pools), pools
     for path in ("/voila/files/00_overview.ipynb", "/voila/files/../workbench.toml",
                  "/api/contents/", "/terminals/websocket/1", "/lab", "/tree",
                  # Voila's own file browser reads the folder from its contents API

@@ -992,14 +992,35 @@ def test_a_re_export_in_a_later_focus_version_replaces_the_older_export(tmp_path
              "BilledCost": f"{i}.10", "EffectiveCost": f"{i}.05"} for i in range(30)]
     later = {"BillingAccountType": "Payer Account", "SubAccountType": "Linked Account",
              "ServiceSubcategory": "Virtual Machines", "SkuMeter": "Compute"}
-    old = frame_file(tmp_path / "focus-1.0", "2026-05", rows)
-    new = frame_file(tmp_path / "focus-1.2", "2026-05", [{**r, **later} for r in rows])
+    v10 = ("ServiceProviderName",)  # BASE's only column a FOCUS version after 1.0 adds
+    old = frame_file(tmp_path / "focus-1.0", "2026-05", rows, without=v10)
+    new = frame_file(tmp_path / "focus-1.3", "2026-05", [{**r, **later} for r in rows])
     os.utime(old, ns=(new.stat().st_mtime_ns - 10**9,) * 2)
     # a part of the old export that the new one does not hold is a part, not a copy
     other = frame_file(tmp_path / "focus-1.0", "2026-05-part2",
-                       [dict(r, ResourceId=f"x{i}") for i, r in enumerate(rows)])
+                       [dict(r, ResourceId=f"x{i}") for i, r in enumerate(rows)], without=v10)
     os.utime(other, ns=(new.stat().st_mtime_ns - 10**9,) * 2)
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path)])
         assert store_totals(s) == exact_totals([new, other])
         assert [w.split(":")[0] for w in res.warnings] == [str(old)]
+
+
+@pytest.mark.parametrize("apart", ["Tags", "ResourceId"])
+def test_parts_are_told_apart_by_a_column_a_part_of_tax_rows_leaves_empty(tmp_path, apart):
+    """The parts of one export (one node's cost split by namespace, or resources paged over
+    files) differ only in a column that a third part, of tax rows, never fills: they stay
+    parts. Compared on the columns every part fills, one was taken for a copy of the other."""
+    days = [f"2026-05-{i % 28 + 1:02d}" for i in range(30)]
+    parts = [frame_file(tmp_path / "run", f"part-{k}", [
+        {"ChargePeriodStart": d, "ResourceId": f"r{i}", "Tags": '{"ns": "a"}',
+         apart: {"Tags": f'{{"ns": "{k}"}}', "ResourceId": f"r{k}-{i}"}[apart],
+         "BilledCost": f"{i}.{k}", "EffectiveCost": f"{i}.{k}"} for i, d in enumerate(days)])
+        for k in (1, 2)]
+    tax = frame_file(tmp_path / "run", "part-3", [
+        {"ChargeCategory": "Tax", "ResourceId": None, "ResourceName": None, "Tags": None,
+         "BilledCost": "5.01", "EffectiveCost": "5.01"}])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert store_totals(s) == exact_totals([*parts, tax])
+        assert res.warnings == []

@@ -25,6 +25,7 @@ from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.coverage import last_complete_month
 from workbench.errors import InputError, WorkbenchError
+from workbench.focus_columns import detect_version
 from workbench.focus_report import Problem
 from workbench.schema import CANONICAL_COLUMNS
 from workbench.store import Store, open_store
@@ -54,10 +55,11 @@ class FakeReport:
     warnings: list = field(default_factory=list)
 
 
-def frame_file(folder: Path, name: str, rows: list[dict]) -> Path:
-    """A Parquet file of FOCUS rows (missing keys take BASE values); costs stay text, exact."""
+def frame_file(folder: Path, name: str, rows: list[dict], without: tuple = ()) -> Path:
+    """A Parquet file of FOCUS rows (missing keys take BASE values) less the columns
+    `without`; costs stay text, exact."""
     folder.mkdir(parents=True, exist_ok=True)
-    df = pd.DataFrame([{**BASE, **r} for r in rows])
+    df = pd.DataFrame([{**BASE, **r} for r in rows]).drop(columns=list(without))
     for c in df.columns:
         if c != "ConsumedQuantity":
             df[c] = df[c].astype("str")
@@ -80,13 +82,12 @@ def fake_scan(con, path: Path, table: str) -> FakeReport:
             continue
         if c == "wb_tag_set":
             expr = "CAST(hash(Tags) >> 1 AS BIGINT)"
-        elif c == "wb_provider":
-            expr = "coalesce(ServiceProviderName, ProviderName)"
-        elif c == "wb_issuer":
-            issuer = "InvoiceIssuerName, " if "InvoiceIssuerName" in have else ""
-            expr = f"coalesce({issuer}ServiceProviderName, ProviderName)"
+        elif c in ("wb_provider", "wb_issuer"):
+            names = [n for n in ("InvoiceIssuerName", "ServiceProviderName", "ProviderName")
+                     if n in have and (c == "wb_issuer" or n != "InvoiceIssuerName")]
+            expr = f"coalesce({', '.join(names)})"
         elif c == "wb_focus_version":
-            expr = "'1.3'"
+            expr = f"'{detect_version(have)}'"
         elif c == "wb_source_file":
             expr = f"'{src}'"
         elif c == "wb_source_row":
@@ -1663,3 +1664,20 @@ def test_provider_months_are_the_months_its_exports_hold(tmp_path, cfg, monkeypa
         assert s.provider_months() == {"AWS": {"2026-04", "2026-05"},
                                        "Datadog": {"2026-04", "2026-05"},
                                        "Azure": {"2026-03", "2026-05"}}
+
+
+def test_a_store_that_read_null_as_text_is_read_again(tmp_path, cfg, monkeypatch):
+    """A CSV field written NULL is no value since store version 7; a store of version 6 holds
+    it as the text 'NULL' (a resource named NULL), which no fresh store of the same files
+    holds, so it is loaded again from its files."""
+    _real_reader(monkeypatch)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,NULL,NULL"])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", "6")
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            s.con.execute("UPDATE charges SET ResourceId = 'NULL'")  # as version 6 read it
+    with open_store([str(f)], store, cfg) as s:
+        assert s.con.execute("SELECT ResourceId, BilledCost FROM charges").fetchall() == [
+            (None, Decimal("2.5"))]

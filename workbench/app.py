@@ -10,8 +10,9 @@
   served from the notebook folder; tracebacks are not sent to the browser; a URL cannot pick
   another template or theme. Voila has no terminals and no file editor. An address that
   serves nothing answers 404 or 403, not 500.
-- Kernels are preheated (a pool per notebook that has already run the notebook with its
-  defaults), so a visitor sees the first chart without waiting for a kernel.
+- Kernels are preheated (a pool per app that has already run the notebook with its
+  defaults), so a visitor sees the first chart without waiting for a kernel. A notebook
+  that does not render (a draft, a hidden one) gets no pool: it is never run.
 - The store is ingested once here, before Voila starts, so kernels open it read-only.
 """
 
@@ -22,6 +23,7 @@ import errno
 import json
 import os
 import posixpath
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -94,6 +96,13 @@ def listed_app(path: str) -> bool:
     folder itself, as the landing page lists them: Voila renders any notebook under its
     folder, a draft kept in a subfolder included, and `%2F` in an address is a slash."""
     return "/" not in path and "\\" not in path and path.endswith(".ipynb") and not path.startswith(".")
+
+
+def not_preheated(folder: Path) -> str:
+    """The pattern of the notebooks under `folder` that Voila is to preheat no kernel for:
+    those listed_app refuses, in a subfolder or hidden. Voila preheats every notebook under
+    its folder and matches the pattern from the start of the notebook's absolute path."""
+    return re.escape(os.path.join(os.path.abspath(folder), "")) + r"(.*[/\\]|\.)"
 
 
 def render_handler():
@@ -171,7 +180,8 @@ def voila_argv(notebooks: Path, host: str, port: int, pool_size: int) -> list[st
     ]
     if pool_size > 0:
         argv += ["--VoilaConfiguration.preheat_kernel=True",
-                 f"--VoilaConfiguration.default_pool_size={pool_size}"]
+                 f"--VoilaConfiguration.default_pool_size={pool_size}",
+                 f"--VoilaKernelManager.preheat_denylist={json.dumps([not_preheated(notebooks)])}"]
     return argv
 
 

@@ -13,10 +13,12 @@ The rule, per partition held by more than one file of a delivery:
   columns but its amounts (costs, unit prices, quantities, which a later run may restate),
   how it was paid (PricingCategory and the commitment discount columns, which a refresh
   restates once a Savings Plan or reservation is applied) and InvoiceId (which a run after
-  the invoice adds to every row), among the columns every file of the partition fills (a
-  re-export in a later FOCUS version fills columns the earlier one lacks). Rows of two
-  parts that differ in tags (one node's cost split by namespace, one API key's usage split
-  by project) are different charges;
+  the invoice adds to every row), among the columns the oldest FOCUS version of the
+  partition's files has (a re-export in a later version fills columns the earlier one
+  lacks). Not among the columns every file fills: a part whose rows all lack a column (a
+  part of tax rows, without resource or tags) would then make the other parts, told apart
+  by it, copies. Rows of two parts that differ in tags (one node's cost split by namespace,
+  one API key's usage split by project) are different charges;
 - files are taken newest first: the newest folder first (the folder whose charges reach
   furthest: latest ChargePeriodStart, then latest ChargePeriodEnd; then the run submitted
   last, when the folder holds the manifest.json Azure writes beside each run's files;
@@ -65,6 +67,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench import manifests
+from workbench.focus_columns import INTRODUCED
 from workbench.schema import MONEY, QUANTITY
 
 # A run after the invoice fills InvoiceId on every row; a later run restates amounts, and
@@ -295,6 +298,17 @@ def identity_sql(columns: Mapping[str, str], row: str = "c") -> str:
     return "hash(" + ", ".join(column_sql(c, row) for c in identity_columns(columns)) + ")"
 
 
+VERSIONS = ("1.0", *INTRODUCED)  # FOCUS versions, oldest first
+
+
+def version_columns(ids: Sequence[str], versions: Sequence[str | None]) -> frozenset[str]:
+    """The columns of `ids` the oldest of the FOCUS `versions` (None: not known) has: what
+    files of those versions are compared on."""
+    oldest = min((VERSIONS.index(v) for v in versions if v in VERSIONS), default=len(VERSIONS))
+    later = {c for v in VERSIONS[oldest + 1:] for c in INTRODUCED[v]}
+    return frozenset(c for c in ids if c not in later)
+
+
 def filled_sql(ids: Sequence[str], row: str = "c") -> str:
     """SQL flags, one per column of `ids`: whether any row of the group fills it."""
     return ", ".join(f'count({row}."{c}") > 0' for c in ids)
@@ -308,9 +322,8 @@ def filled_columns(ids: Sequence[str], flags: Sequence[bool]) -> frozenset[str]:
 def identity_by_sets(ids: Sequence[str], sets: Sequence[frozenset[str]], number: str,
                      row: str = "c") -> str:
     """SQL: a charge of `row` known by the columns of `ids` in column set `number` (an SQL
-    expression indexing `sets`), the columns both sides compared fill. An export of an older
-    FOCUS version lacks the columns a later one adds (NULL in its rows), and an export
-    without InvoiceIssuerName often is one."""
+    expression indexing `sets`): the columns the sides compared have in common (an export of
+    an older FOCUS version lacks the columns a later one adds: NULL in its rows)."""
     def one(cols: frozenset[str]) -> str:
         names = [column_sql(c, row) for c in ids if c in cols]
         return f"hash({', '.join(names)})" if names else "NULL"  # NULL: equal to none

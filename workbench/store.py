@@ -77,7 +77,7 @@ from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
 
-STORE_VERSION = "6"
+STORE_VERSION = "7"  # 7: a CSV field NULL is no value
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
@@ -867,20 +867,18 @@ class Store(Queries):
         con.execute(f"CREATE OR REPLACE TEMP TABLE wb_many AS SELECT {key}, 0 AS cs FROM "
                     "file_partitions WHERE delivery_id = ? GROUP BY ALL HAVING count(*) > 1",
                     [delivery])
-        # The files of a partition are compared on the columns all of them fill: a re-export
-        # in a later FOCUS version fills columns the earlier version's rows leave NULL.
+        # The files of a partition are compared on the columns the oldest FOCUS version
+        # among them has: a re-export in a later version fills columns the older one lacks.
         ids = snapshots.identity_columns(FOCUS_COLUMNS)
-        filled: dict[tuple, frozenset[str]] = {}
-        for *part, _, flags in con.execute(
-                f"SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file, "
-                f"[{snapshots.filled_sql(ids)}] FROM charges c SEMI JOIN wb_many m ON {match} "
-                "WHERE c.wb_delivery_id = ? GROUP BY ALL", [delivery]).fetchall():
-            cols = snapshots.filled_columns(ids, flags)
-            filled[tuple(part)] = filled.get(tuple(part), cols) & cols
-        sets = sorted(set(filled.values()), key=sorted)
+        compared = {tuple(part): snapshots.version_columns(ids, versions) for *part, versions in
+                  con.execute(f"SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, "
+                              "list(DISTINCT c.wb_focus_version) FROM charges c SEMI JOIN "
+                              f"wb_many m ON {match} WHERE c.wb_delivery_id = ? GROUP BY ALL",
+                              [delivery]).fetchall()}
+        sets = sorted(set(compared.values()), key=sorted)
         con.executemany("UPDATE wb_many SET cs = ? WHERE " + " AND ".join(
             f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY),
-            [[sets.index(cols), *part] for part, cols in filled.items()])
+            [[sets.index(cols), *part] for part, cols in compared.items()])
         # Each file's rows of a shared partition, counted per charge (h) and amounts (a).
         con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
