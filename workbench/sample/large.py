@@ -158,6 +158,8 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
     # Written beside it, then renamed: a run stopped half way (Ctrl-C, a full disk) leaves no
     # file of whole rows that would read as the export asked for, and an earlier one intact.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    if path.is_dir():  # said now, not by the rename after the whole export is written
+        raise WorkbenchError(f"{path}: cannot write: a folder is in the way of this file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         raw = open(tmp, "wb")  # closed by the `with` below
@@ -166,6 +168,8 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
     try:
         _stream(raw, path, rows, seed, win, cat, nums, strings, replicas)
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, say: named by the file asked for, not the temporary one
+        raise WorkbenchError(f"{path}: cannot write: {exc.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
