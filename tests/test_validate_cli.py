@@ -292,6 +292,20 @@ def test_a_file_with_unreadable_rows_totals_the_rows_read(tmp_path, capsys):
         "USD": {"billed_cost": Decimal("12.00"), "effective_cost": Decimal("19.50")}}
 
 
+
+@pytest.mark.parametrize("odd", [{"BilledCost": "12,50"}, {"BillingCurrency": "usd"}])
+def test_unreadable_rows_withhold_totals_that_would_leave_out_an_amount(tmp_path, capsys, odd):
+    """Beside a row the reader refused, the checks do not run: a row read whose amount or
+    currency does not read was left out of the totals with no error to say so (billed 1.75
+    for 12,50 + 1.75)."""
+    path = tmp_path / "ragged.csv"
+    text = csv_bytes([row(**odd), row(BilledCost="1.75")]).decode()
+    path.write_text(text + "acct-1,Example,2026-05-01T00:00:00Z\n")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1 and "billed" not in out
+    code, out, _ = run(capsys, "--json", str(path))
+    assert json.loads(out)["files"][0]["currencies"] == {}
+
 def test_no_path_validates_the_configured_exports(tmp_path, monkeypatch, capsys):
     """Like every command, validate reads [data].focus, relative to the config's folder."""
     project = tmp_path / "project"

@@ -347,6 +347,18 @@ def _summarise(con, table: str, report: FileReport) -> None:
                                   else Decimal(0)}
 
 
+def _amounts_unread(con, table: str, bad_columns: dict[str, str]) -> bool:
+    """Whether a row read holds an amount the totals leave out: one that does not read, or
+    one in a currency that is no code. The checks that would say which rows are not run on a
+    file with rows the reader refused, whose row numbers they would get wrong."""
+    amounts = ("BilledCost", "EffectiveCost")
+    unread = [f"{ident(bad_columns[c])} IS NOT NULL" for c in amounts if c in bad_columns]
+    no_code = ("NOT coalesce(regexp_full_match(\"BillingCurrency\", '[A-Z]{3}'), false) AND "
+               "coalesce(\"BilledCost\", \"EffectiveCost\") IS NOT NULL")
+    return con.execute(f"SELECT count(*) FROM {ident(table)} WHERE "
+                       f"{' OR '.join([*unread, no_code])}").fetchone()[0] > 0
+
+
 def _commitments(con, table: str) -> commitments.Held:
     """The sums commitments.counted_twice needs, with the first row of each purchase."""
     return commitments.held(con.execute(
@@ -519,6 +531,8 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
             report.errors += problems
             _summarise(con, table, report)
             report.rows += refused
+            if _amounts_unread(con, table, bad_columns):
+                report.currencies = {}  # totals that leave out money no error names
             return
     con.execute(f"ALTER TABLE {t} ADD COLUMN wb_source_row BIGINT")
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.
