@@ -163,7 +163,7 @@ def test_counts_say_how_many_rows_not_how_many_lines(tmp_path, capsys):
     p = tmp_path / "lower.csv"
     p.write_bytes(csv_bytes([row(BillingCurrency="usd") for _ in range(12)]))
     code, out, _ = run(capsys, str(p))
-    assert code == 1 and out.splitlines()[-2].endswith(", 12 errors, 0 warnings")
+    assert code == 1 and out.splitlines()[-3].endswith(", 12 errors, 0 warnings")
     code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
     _, err = capsys.readouterr()
     assert code == 1 and err.strip().endswith("(and 11 more problems: `workbench validate` lists them)")
@@ -286,7 +286,7 @@ def test_a_file_with_unreadable_rows_totals_the_rows_read(tmp_path, capsys):
     assert (f"{path}: NOT USABLE: FOCUS 1.0, 3 rows, charges 2026-05-02T00:00:00Z to "
             "2026-05-05T00:00:00Z, 1 error, 0 warnings") in out
     assert "  USD  billed 12.00  effective 19.50" in out
-    assert "(totals of the rows that could be read; this file will not be loaded)" in out
+    assert "(span and totals of the rows that could be read; this file will not be loaded)" in out
     code, out, _ = run(capsys, "--json", str(path))
     assert json.loads(out, parse_float=Decimal)["files"][0]["currencies"] == {
         "USD": {"billed_cost": Decimal("12.00"), "effective_cost": Decimal("19.50")}}
@@ -303,6 +303,9 @@ def test_unreadable_rows_withhold_totals_that_would_leave_out_an_amount(tmp_path
     path.write_text(text + "acct-1,Example,2026-05-01T00:00:00Z\n")
     code, out, _ = run(capsys, str(path))
     assert code == 1 and "billed" not in out
+    # the span, still given, is not said as the file's
+    assert out.splitlines()[-2] == ("  (span of the rows that could be read; this file will not "
+                                    "be loaded)")
     code, out, _ = run(capsys, "--json", str(path))
     assert json.loads(out)["files"][0]["currencies"] == {}
 
