@@ -748,6 +748,16 @@ def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
     assert "no FOCUS columns in the header" in scan(p)[0].errors[0].message
 
 
+def test_a_header_that_is_not_focus_is_quoted_as_written(tmp_path):
+    """A name written twice was shown as the reader renames it (BilledCost__2, a__3)."""
+    p = tmp_path / "twice.csv"
+    p.write_text("BilledCost,BilledCost,,a,a\n1,2,3,4,5\n")
+    assert scan(p)[0].errors[0].message == (
+        "not a FOCUS cost and usage export: only 1 FOCUS column in the header (BilledCost, "
+        "BilledCost, (unnamed column 3), a, a); expected BilledCost, EffectiveCost, "
+        "BillingCurrency, ...")
+
+
 def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, monkeypatch):
     """`validate` reads a clean file once, typed (focus_fast.scan_clean); a file with anything
     to report goes to the precise reader. Either way the report is the precise reader's."""

@@ -496,7 +496,9 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
         raise Stop("the header has one column: FOCUS CSV files are comma-separated "
                     f"(found {names[0][:80]!r})")
     if len(mapping) < 3:
-        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        # as written (`names` has a repeated name renamed, a__2), a blank one by its place
+        written = [h if h.strip() else f"(unnamed column {i + 1})" for i, h in enumerate(header)]
+        shown = ", ".join(written[:6]) + (", ..." if len(written) > 6 else "")
         found = f"only {len(mapping)} FOCUS column{'s' * (len(mapping) > 1)}" if mapping else "no FOCUS columns"
         raise Stop(f"not a FOCUS cost and usage export: {found} in the header "
                     f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
