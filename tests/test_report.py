@@ -201,6 +201,11 @@ def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):
     mine = report.store_path(cfg, ["/x/a.csv"])
     assert mine != default and mine.parent == default.parent
     assert report.store_path(cfg, ["/x/a.csv"]) == mine != report.store_path(cfg, ["/x/b.csv"])
+    # `--data a.csv --data a.csv` (repeated options add up) is the same set: the same store,
+    # not a second load of the same files
+    assert report.store_path(cfg, ["/x/a.csv", "/x/a.csv"]) == mine
+    assert report.store_path(cfg, ["/x/b.csv", "/x/a.csv", "/x/b.csv"]) == report.store_path(
+        cfg, ["/x/a.csv", "/x/b.csv"])
 
 
 def test_data_stores_unused_for_a_month_are_deleted(tmp_path):

@@ -113,7 +113,8 @@ def store_path(config: Config, data: list[str] | None) -> Path:
         return base
     import hashlib
 
-    key = hashlib.sha256("\n".join(sorted(data)).encode()).hexdigest()[:10]
+    # a set: the order given and a path given twice (--data a --data a) name the same data
+    key = hashlib.sha256("\n".join(sorted(set(data))).encode()).hexdigest()[:10]
     return base.with_name(f"{base.stem}-{key}{base.suffix}")
 
 
