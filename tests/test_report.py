@@ -191,6 +191,14 @@ def test_select_notebooks(tmp_path):
         "10_b.ipynb", "00_a.ipynb"]
     with pytest.raises(WorkbenchError, match="available: 00_a, 10_b"):
         report.select_notebooks(tmp_path, ["nope"])
+    # another notebook of the same name, named by its path: its page would be written over
+    (tmp_path / "copy").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "copy" / "10_b.ipynb")
+    with pytest.raises(WorkbenchError) as exc:
+        report.select_notebooks(tmp_path, ["10_b", str(tmp_path / "copy" / "10_b.ipynb")])
+    assert exc.value.line() == (f"--notebooks: {tmp_path / '10_b.ipynb'} and "
+                                f"{tmp_path / 'copy' / '10_b.ipynb'} would both write the page "
+                                "10_b.html; rename one")
 
 
 def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):

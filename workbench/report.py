@@ -93,8 +93,16 @@ def select_notebooks(folder: Path, names: list[str] | None, option: str = "--not
             raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
-    # once each: two runs of one notebook would write the same page at the same time
-    return list(dict.fromkeys(chosen))
+    # once each: two runs of one notebook would write the same page at the same time, and so
+    # would two notebooks of one name (pages are named after their notebook)
+    chosen = list(dict.fromkeys(chosen))
+    by_name: dict[str, Path] = {}
+    for nb in chosen:
+        other = by_name.setdefault(nb.stem, nb)
+        if other != nb:
+            raise WorkbenchError(f"{option}: {other} and {nb} would both write the page "
+                                 f"{nb.stem}.html; rename one")
+    return chosen
 
 
 def setting_name(config: Config, key: str, given) -> str:
