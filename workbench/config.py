@@ -246,10 +246,10 @@ def _message(err: dict) -> str:
         return "should be a table (a [section] or { key = value, ... })"
     if err["type"] in _TYPES:
         return f"should be {_TYPES[err['type']]}, not {_as_toml(err.get('input'))}"
+    if err["type"] == "list_type" and err["loc"] == ("workloads",):  # [workloads], one table
+        return "should be a list of tables: write each one as [[workloads]]"
     if err["type"] == "list_type" and isinstance(err.get("input"), str):
         return f"should be a list, like [{_as_toml(err['input'])}]"
-    if err["type"] == "list_type" and isinstance(err.get("input"), dict):  # [workloads]
-        return f"should be a list of tables: write each one as [[{_key(err['loc'])}]]"
     if err["type"] == "list_type":
         return f"should be a list, not {_as_toml(err.get('input'))}"
     return err["msg"].removeprefix("Value error, ")
@@ -268,7 +268,7 @@ def _as_toml(value) -> str:
     if isinstance(value, dict):
         pairs = (f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else json.dumps(k)} = {_as_toml(v)}"
                  for k, v in value.items())
-        return "{ " + ", ".join(pairs) + " }"
+        return "{ " + ", ".join(pairs) + " }" if value else "{}"
     return value.isoformat()  # a date, a time or a date-time
 
 
