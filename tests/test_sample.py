@@ -396,6 +396,18 @@ def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
 
+def test_a_bench_csv_named_by_a_symlink_is_written_where_it_leads(tmp_path):
+    """The rename into place replaced the link (data/bench/x.csv -> a larger disk) by the
+    file itself, where writing through it had filled the file it leads to."""
+    (tmp_path / "big").mkdir()
+    link = tmp_path / "focus.csv"
+    link.symlink_to(tmp_path / "big" / "focus.csv")
+    write_bench_csv(link, 20, end="2026-10")
+    assert link.is_symlink() and (tmp_path / "big" / "focus.csv").read_text().startswith(
+        "\"BillingAccountId\",")
+    assert sorted(p.name for p in (tmp_path / "big").iterdir()) == ["focus.csv"]
+
+
 def test_a_bench_csv_that_cannot_be_finished_names_its_own_file(tmp_path, monkeypatch):
     """A disk that fills up is said of the file asked for, not of the temporary one."""
     from workbench.sample import large
