@@ -263,6 +263,25 @@ def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_
     assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
 
 
+@pytest.mark.parametrize(("written", "ours"), [
+    (b'\xef\xbb\xbf{"reportKeys": ["x.csv.gz"]}', False),  # a provider's, with a byte order mark
+    ('{"Name": "Kosten\u00fcbersicht"}'.encode("latin-1"), False),  # in another encoding
+    (b"", True),  # a pack's cut short: empty, or up to its command
+    (b'{\n  "workbench_version": "0.1.0",\n  "command": "workbench report",\n  "mo', True),
+])
+def test_a_manifest_that_is_not_json_is_a_packs_only_when_it_begins_as_one(tmp_path, written, ours):
+    """Any manifest.json Python could not read as JSON was taken as a pack's cut short and
+    replaced: a provider's saved with a byte order mark was lost."""
+    from workbench import report
+
+    (tmp_path / "manifest.json").write_bytes(written)
+    if ours:
+        report.check_pack_folder(tmp_path, "--out")
+    else:
+        with pytest.raises(WorkbenchError, match="its manifest.json was not written by a report"):
+            report.check_pack_folder(tmp_path, "--out")
+
+
 def test_a_repeated_data_or_notebooks_option_adds_to_the_list():
     """`--data may.csv --data june.csv` read june.csv alone: the last option replaced the first."""
     parser = cli.build_parser()

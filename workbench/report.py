@@ -498,15 +498,24 @@ def _report(args, config: Config) -> int:
     return 1 if failed else 0
 
 
+PACK_COMMAND = '"command": "workbench report"'  # the manifest's second key, as written
+
+
 def check_pack_folder(out: Path, option: str) -> None:
     """Refuse a folder whose manifest.json no report wrote (a provider's export manifest,
-    say): the pack writes its own under that name. One that does not read is taken as a
-    pack's, cut short."""
+    say): the pack writes its own under that name. One that is not JSON is a pack's cut
+    short only when it is empty or begins as a pack's does: a provider's saved with a byte
+    order mark, or in another encoding, is not JSON to Python either."""
     try:
-        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = (out / "manifest.json").read_bytes().decode("utf-8", "replace")
+    except OSError:
         return
-    if not (isinstance(old, dict) and old.get("command") == "workbench report"):
+    try:
+        old = json.loads(text)
+        ours = isinstance(old, dict) and old.get("command") == "workbench report"
+    except ValueError:
+        ours = not text.strip() or PACK_COMMAND in text
+    if not ours:
         raise WorkbenchError(f"{option}: {out}: its manifest.json was not written by a report, "
                              "and the pack would replace it; choose another folder")
 
