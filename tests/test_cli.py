@@ -239,6 +239,16 @@ def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path
         assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"
 
 
+def test_a_report_that_stops_at_its_load_leaves_no_out_folder_behind(tmp_path, capsys):
+    """--out (or [report] out) is made before the load, to say at once when it cannot be;
+    a load that then failed left it there, empty, with its parents."""
+    (tmp_path / "reports").mkdir()
+    out = tmp_path / "reports" / "may" / "pack"
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    assert list((tmp_path / "reports").iterdir()) == []
+
+
 def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_any_load(tmp_path, capsys):
     """[report] out is checked as --out is, before the load, and the line names the key in
     its file (it named `workbench.toml: report.out` only after the data was loaded)."""

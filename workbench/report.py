@@ -411,7 +411,9 @@ def _report(args, config: Config) -> int:
     out_option = setting_name(config, "report.out", given_out)
     chosen_out = Path(given_out) if given_out else (
         config.path(config.report.out) if config.report.out else None)
+    made = []  # the folders made for the pack now: gone again if the load fails
     if chosen_out:  # before a load that may take minutes
+        made = [d for d in (chosen_out.absolute(), *chosen_out.absolute().parents) if not d.exists()]
         make_folder(chosen_out, out_option)
         check_pack_folder(chosen_out, out_option)
     store = store_path(config, data)
@@ -428,8 +430,12 @@ def _report(args, config: Config) -> int:
     def say_waiting() -> None:
         print(f"waiting for another process loading into {store} ...", file=sys.stderr, flush=True)
 
-    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
-                   on_wait=say_waiting)
+    try:
+        facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
+                       on_wait=say_waiting)
+    except BaseException:
+        remove_empty(made)
+        raise
     if not loaded:
         print(f"using the store {store}, already loaded from {where}", file=sys.stderr, flush=True)
     for line in warning_lines(facts["load_warnings"]):  # the index lists them too
@@ -499,6 +505,15 @@ def _report(args, config: Config) -> int:
 
 
 PACK_COMMAND = '"command": "workbench report"'  # the manifest's second key, as written
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove each folder while it is empty, innermost first."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another process wrote into it), or gone
+            pass
 
 
 def check_pack_folder(out: Path, option: str) -> None:
