@@ -544,6 +544,20 @@ def third_party_pack(tmp_path_factory):
     return {"root": root, "out": out, "proc": proc, "truth": truth, "export": export}
 
 
+def test_a_pack_folder_is_a_report_s_to_write_again(third_party_pack):
+    """Running again into the folder a report wrote is the common case: its manifest, whole
+    or cut short after its command, is taken as a report's."""
+    out = third_party_pack["out"]
+    report.check_pack_folder(out, "--out")
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert report.PACK_COMMAND in text[:80]
+    (out / "manifest.json").write_text(text[:80], encoding="utf-8")
+    try:
+        report.check_pack_folder(out, "--out")
+    finally:
+        (out / "manifest.json").write_text(text, encoding="utf-8")
+
+
 @pytest.mark.browser
 @needs_chromium
 def test_third_party_export_completes_with_what_is_missing(third_party_pack):
