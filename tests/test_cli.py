@@ -239,6 +239,16 @@ def test_report_out_that_cannot_be_a_folder_is_one_line_before_any_load(tmp_path
         assert capsys.readouterr().err.splitlines()[-1] == f"error: --out: {out}: {why}"
 
 
+def test_a_report_that_stops_at_its_load_leaves_no_out_folder_behind(tmp_path, capsys):
+    """--out (or [report] out) is made before the load, to say at once when it cannot be;
+    a load that then failed left it there, empty, with its parents."""
+    (tmp_path / "reports").mkdir()
+    out = tmp_path / "reports" / "may" / "pack"
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    assert list((tmp_path / "reports").iterdir()) == []
+
+
 def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_any_load(tmp_path, capsys):
     """[report] out is checked as --out is, before the load, and the line names the key in
     its file (it named `workbench.toml: report.out` only after the data was loaded)."""
@@ -261,6 +271,25 @@ def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_
         f"error: --out: {folder}: its manifest.json was not written by a report, and the pack "
         "would replace it; choose another folder")
     assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
+
+
+@pytest.mark.parametrize(("written", "ours"), [
+    (b'\xef\xbb\xbf{"reportKeys": ["x.csv.gz"]}', False),  # a provider's, with a byte order mark
+    ('{"Name": "Kosten\u00fcbersicht"}'.encode("latin-1"), False),  # in another encoding
+    (b"", True),  # a pack's cut short: empty, or up to its command
+    (b'{\n  "workbench_version": "0.1.0",\n  "command": "workbench report",\n  "mo', True),
+])
+def test_a_manifest_that_is_not_json_is_a_packs_only_when_it_begins_as_one(tmp_path, written, ours):
+    """Any manifest.json Python could not read as JSON was taken as a pack's cut short and
+    replaced: a provider's saved with a byte order mark was lost."""
+    from workbench import report
+
+    (tmp_path / "manifest.json").write_bytes(written)
+    if ours:
+        report.check_pack_folder(tmp_path, "--out")
+    else:
+        with pytest.raises(WorkbenchError, match="its manifest.json was not written by a report"):
+            report.check_pack_folder(tmp_path, "--out")
 
 
 def test_a_repeated_data_or_notebooks_option_adds_to_the_list():

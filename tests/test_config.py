@@ -63,6 +63,18 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[app]\npool_size = true\n', "app.pool_size: should be a whole number, not true"),
         ('[app]\nport = "8866"\n', 'app.port: should be a whole number, not "8866"'),
         ('[report]\nmonth = 2026-05-01\n', "report.month: should be a quoted string, not 2026-05-01"),
+        # the value quoted as TOML writes it, not as Python shows it ({'a': 1}, ['a'], NaN)
+        ('[data]\ndrivers = { path = "d.csv" }\n',
+         'data.drivers: should be a quoted string, not { path = "d.csv" }'),
+        ('[data]\nfocus = [["a"]]\n', 'data.focus[0]: should be a quoted string, not ["a"]'),
+        ('[app]\nport = nan\n', "app.port: should be a whole number, not nan"),
+        ('[report]\nout = 2026-01-01T00:00:00Z\n',
+         "report.out: should be a quoted string, not 2026-01-01T00:00:00+00:00"),
+        ('[data]\nfocus = 1\n', "data.focus: should be a list, not 1"),
+        # a list of names written as a table: no [[...]] advice, which is for [[workloads]]
+        ('[tags.team]\nkey = "team"\n', 'tags.team: should be a list, not { key = "team" }'),
+        ("[report.notebooks]\n", "report.notebooks: should be a list, not {}"),
+        ('workloads = "x"\n', "workloads: should be a list of tables: write each one as [[workloads]]"),
         # an empty host serves on every interface
         ('[app]\nhost = ""\n', "app.host: an empty host would serve on every interface"),
         # sections kept for later capabilities hold no key yet: none is taken silently

@@ -231,6 +231,21 @@ def test_parquet_durations_and_times_are_not_amounts(tmp_path):
         assert report.focus_version == "1.0" and " NOT USABLE: FOCUS 1.0, " in report.lines()[-1]
 
 
+
+
+@pytest.mark.parametrize("kind", [pa.duration("s"), pa.decimal256(76, 38)])
+def test_a_parquet_amount_of_a_refused_type_is_refused_under_another_spelling(tmp_path, kind):
+    """The type was checked under the FOCUS name alone: a `billed_cost` duration read as
+    86,400.00 and a `billed_cost` decimal256 as a double, in a file said to be ok."""
+    table = pa.Table.from_pylist([row()])
+    at = table.schema.get_field_index("BilledCost")
+    costs = pa.array([86400], pa.int64()).cast(kind) if pa.types.is_duration(kind) else \
+        pa.array([Decimal("99999999999999999.99")], kind)
+    pq.write_table(table.set_column(at, "billed_cost", costs), tmp_path / "snake.parquet")
+    report, _ = scan(tmp_path / "snake.parquet")
+    assert not report.ok and report.focus_version == "1.0" and report.currencies == {}
+    assert [(e.column, e.message.startswith(f"a Parquet {kind} column")) for e in report.errors] == [
+        ("billed_cost", True)]
 def test_parquet_amounts_wider_than_38_digits_are_refused_not_rounded(tmp_path):
     """DuckDB reads a decimal256 (BigQuery BIGNUMERIC) as a double: 99999999999999999.99
     would be stored as 1e17. A decimal128 of 38 digits is read exactly."""
@@ -746,6 +761,16 @@ def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
         "not a FOCUS cost and usage export: only 2 FOCUS columns in the header")
     p.write_text("a,b\n1,2\n")
     assert "no FOCUS columns in the header" in scan(p)[0].errors[0].message
+
+
+def test_a_header_that_is_not_focus_is_quoted_as_written(tmp_path):
+    """A name written twice was shown as the reader renames it (BilledCost__2, a__3)."""
+    p = tmp_path / "twice.csv"
+    p.write_text("BilledCost,BilledCost,,a,a\n1,2,3,4,5\n")
+    assert scan(p)[0].errors[0].message == (
+        "not a FOCUS cost and usage export: only 1 FOCUS column in the header (BilledCost, "
+        "BilledCost, (unnamed column 3), a, a); expected BilledCost, EffectiveCost, "
+        "BillingCurrency, ...")
 
 
 def test_validate_reads_clean_files_fast_and_reports_the_same(corpus, tmp_path, monkeypatch):

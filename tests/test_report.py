@@ -191,6 +191,14 @@ def test_select_notebooks(tmp_path):
         "10_b.ipynb", "00_a.ipynb"]
     with pytest.raises(WorkbenchError, match="available: 00_a, 10_b"):
         report.select_notebooks(tmp_path, ["nope"])
+    # another notebook of the same name, named by its path: its page would be written over
+    (tmp_path / "copy").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "copy" / "10_b.ipynb")
+    with pytest.raises(WorkbenchError) as exc:
+        report.select_notebooks(tmp_path, ["10_b", str(tmp_path / "copy" / "10_b.ipynb")])
+    assert exc.value.line() == (f"--notebooks: {tmp_path / '10_b.ipynb'} and "
+                                f"{tmp_path / 'copy' / '10_b.ipynb'} would both write the page "
+                                "10_b.html; rename one")
 
 
 def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):
@@ -201,6 +209,11 @@ def test_a_data_set_given_on_the_command_line_gets_its_own_store(tmp_path):
     mine = report.store_path(cfg, ["/x/a.csv"])
     assert mine != default and mine.parent == default.parent
     assert report.store_path(cfg, ["/x/a.csv"]) == mine != report.store_path(cfg, ["/x/b.csv"])
+    # `--data a.csv --data a.csv` (repeated options add up) is the same set: the same store,
+    # not a second load of the same files
+    assert report.store_path(cfg, ["/x/a.csv", "/x/a.csv"]) == mine
+    assert report.store_path(cfg, ["/x/b.csv", "/x/a.csv", "/x/b.csv"]) == report.store_path(
+        cfg, ["/x/a.csv", "/x/b.csv"])
 
 
 def test_data_stores_unused_for_a_month_are_deleted(tmp_path):
@@ -529,6 +542,20 @@ def third_party_pack(tmp_path_factory):
     proc = workbench("--config", str(root / "workbench.toml"), "report", "--data", str(export),
                      "--out", str(out), cwd=root)
     return {"root": root, "out": out, "proc": proc, "truth": truth, "export": export}
+
+
+def test_a_pack_folder_is_a_report_s_to_write_again(third_party_pack):
+    """Running again into the folder a report wrote is the common case: its manifest, whole
+    or cut short after its command, is taken as a report's."""
+    out = third_party_pack["out"]
+    report.check_pack_folder(out, "--out")
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert report.PACK_COMMAND in text[:80]
+    (out / "manifest.json").write_text(text[:80], encoding="utf-8")
+    try:
+        report.check_pack_folder(out, "--out")
+    finally:
+        (out / "manifest.json").write_text(text, encoding="utf-8")
 
 
 @pytest.mark.browser

@@ -386,6 +386,43 @@ def test_cli_writes_a_sample_and_rejects_bad_arguments(tmp_path, capsys):
         write_bench_csv(tmp_path / "file" / "c.csv", 10)
 
 
+def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_path, capsys):
+    """The export was written in full beside the folder, then the rename failed, and the
+    error named the temporary file, which was gone."""
+    (tmp_path / "x.csv").mkdir()
+    assert cli.main(["sample", "--rows", "20", "--out", str(tmp_path / "x.csv")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'x.csv'}: cannot write: a folder is in the way of this file\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_a_bench_csv_named_by_a_symlink_is_written_where_it_leads(tmp_path):
+    """The rename into place replaced the link (data/bench/x.csv -> a larger disk) by the
+    file itself, where writing through it had filled the file it leads to."""
+    (tmp_path / "big").mkdir()
+    link = tmp_path / "focus.csv"
+    link.symlink_to(tmp_path / "big" / "focus.csv")
+    write_bench_csv(link, 20, end="2026-10")
+    assert link.is_symlink() and (tmp_path / "big" / "focus.csv").read_text().startswith(
+        "\"BillingAccountId\",")
+    assert sorted(p.name for p in (tmp_path / "big").iterdir()) == ["focus.csv"]
+
+
+def test_a_bench_csv_that_cannot_be_finished_names_its_own_file(tmp_path, monkeypatch):
+    """A disk that fills up is said of the file asked for, not of the temporary one."""
+    from workbench.sample import large
+
+    def full(raw, *_):
+        raw.close()
+        raise OSError(28, "No space left on device", str(tmp_path / ".c.csv.1.partial"))
+
+    monkeypatch.setattr(large, "_stream", full)
+    with pytest.raises(WorkbenchError) as exc:
+        write_bench_csv(tmp_path / "c.csv", 10)
+    assert exc.value.line() == f"{tmp_path / 'c.csv'}: cannot write: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bench_csv_stopped_half_way_leaves_no_file_and_an_earlier_one_intact(tmp_path, monkeypatch):
     """Ctrl-C in `workbench sample --rows` left the rows written so far, whole rows with a
     header: a file that reads as a smaller export of the name asked for."""

@@ -163,7 +163,7 @@ def test_counts_say_how_many_rows_not_how_many_lines(tmp_path, capsys):
     p = tmp_path / "lower.csv"
     p.write_bytes(csv_bytes([row(BillingCurrency="usd") for _ in range(12)]))
     code, out, _ = run(capsys, str(p))
-    assert code == 1 and out.splitlines()[-2].endswith(", 12 errors, 0 warnings")
+    assert code == 1 and out.splitlines()[-3].endswith(", 12 errors, 0 warnings")
     code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
     _, err = capsys.readouterr()
     assert code == 1 and err.strip().endswith("(and 11 more problems: `workbench validate` lists them)")
@@ -286,11 +286,28 @@ def test_a_file_with_unreadable_rows_totals_the_rows_read(tmp_path, capsys):
     assert (f"{path}: NOT USABLE: FOCUS 1.0, 3 rows, charges 2026-05-02T00:00:00Z to "
             "2026-05-05T00:00:00Z, 1 error, 0 warnings") in out
     assert "  USD  billed 12.00  effective 19.50" in out
-    assert "(totals of the rows that could be read; this file will not be loaded)" in out
+    assert "(span and totals of the rows that could be read; this file will not be loaded)" in out
     code, out, _ = run(capsys, "--json", str(path))
     assert json.loads(out, parse_float=Decimal)["files"][0]["currencies"] == {
         "USD": {"billed_cost": Decimal("12.00"), "effective_cost": Decimal("19.50")}}
 
+
+
+@pytest.mark.parametrize("odd", [{"BilledCost": "12,50"}, {"BillingCurrency": "usd"}])
+def test_unreadable_rows_withhold_totals_that_would_leave_out_an_amount(tmp_path, capsys, odd):
+    """Beside a row the reader refused, the checks do not run: a row read whose amount or
+    currency does not read was left out of the totals with no error to say so (billed 1.75
+    for 12,50 + 1.75)."""
+    path = tmp_path / "ragged.csv"
+    text = csv_bytes([row(**odd), row(BilledCost="1.75")]).decode()
+    path.write_text(text + "acct-1,Example,2026-05-01T00:00:00Z\n")
+    code, out, _ = run(capsys, str(path))
+    assert code == 1 and "billed" not in out
+    # the span, still given, is not said as the file's
+    assert out.splitlines()[-2] == ("  (span of the rows that could be read; this file will not "
+                                    "be loaded)")
+    code, out, _ = run(capsys, "--json", str(path))
+    assert json.loads(out)["files"][0]["currencies"] == {}
 
 def test_no_path_validates_the_configured_exports(tmp_path, monkeypatch, capsys):
     """Like every command, validate reads [data].focus, relative to the config's folder."""

@@ -8,6 +8,7 @@ directory when there is no file).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -244,14 +245,31 @@ def _message(err: dict) -> str:
     if err["type"] in ("model_type", "dict_type"):  # "... or instance of DataConfig"
         return "should be a table (a [section] or { key = value, ... })"
     if err["type"] in _TYPES:
-        value = err.get("input")  # as TOML writes it; a date or a table as itself
-        shown = json.dumps(value) if isinstance(value, str | bool | int | float) else value
-        return f"should be {_TYPES[err['type']]}, not {shown}"
+        return f"should be {_TYPES[err['type']]}, not {_as_toml(err.get('input'))}"
+    if err["type"] == "list_type" and err["loc"] == ("workloads",):  # [workloads], one table
+        return "should be a list of tables: write each one as [[workloads]]"
     if err["type"] == "list_type" and isinstance(err.get("input"), str):
-        return f"should be a list, like [{json.dumps(err['input'])}]"
-    if err["type"] == "list_type" and isinstance(err.get("input"), dict):  # [workloads]
-        return f"should be a list of tables: write each one as [[{_key(err['loc'])}]]"
+        return f"should be a list, like [{_as_toml(err['input'])}]"
+    if err["type"] == "list_type":
+        return f"should be a list, not {_as_toml(err.get('input'))}"
     return err["msg"].removeprefix("Value error, ")
+
+
+def _as_toml(value) -> str:
+    """A value as the file writes it (true, ["a"], { a = 1 }, nan), not as Python shows it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str | int | float):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_as_toml, value)) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else json.dumps(k)} = {_as_toml(v)}"
+                 for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }" if value else "{}"
+    return value.isoformat()  # a date, a time or a date-time
 
 
 def find_config(start: Path | None = None) -> Path | None:

@@ -164,9 +164,9 @@ def _matches(raw: str) -> list[Path]:
 # -- staging ----------------------------------------------------------------------------------
 
 def _source(con, path: Path, kind: str, head: bytes,
-            rejects: str) -> tuple[str, list[tuple[str, str]], list[str], list[Problem]]:
-    """(FROM clause, [(unique column name, type)], header as written, columns refused for
-    their Parquet type) for the file."""
+            rejects: str) -> tuple[str, list[tuple[str, str]], list[str], dict]:
+    """(FROM clause, [(unique column name, type)], header as written, {column name: its
+    Parquet type}) for the file; no Parquet types for a CSV."""
     p = literal(str(path))
     if kind == "parquet":
         src = parquet_source(str(path))
@@ -179,29 +179,16 @@ def _source(con, path: Path, kind: str, head: bytes,
             raise Stop(f"not a readable Parquet file: {_first_line(exc)}") from None
         # DuckDB renames a repeated column (BilledCost, BilledCost_1): the header as written
         # is the file's own schema, so a repeated cost column is refused as in a CSV.
-        import pyarrow as pa
         import pyarrow.parquet as pq
         try:
             schema = pq.read_schema(path)
         except Exception:  # DuckDB read it; its names will do
-            return src, cols, [c for c, _ in cols], []
-        refused = []  # said as the header's errors, once its FOCUS version is known
-        for field in schema:
-            if FOCUS_COLUMNS.get(field.name) != MONEY:
-                continue
-            # DuckDB reads a duration or a time as plain integers: 1 day would cost 86400.
-            if pa.types.is_duration(field.type) or pa.types.is_temporal(field.type):
-                refused.append(Problem(None, field.name, f"a Parquet {field.type} column, not an amount"))
-            # DuckDB reads a decimal of more than 38 digits (BigQuery's BIGNUMERIC) as a
-            # double, which keeps about 16: the cents of a large amount would be lost.
-            elif pa.types.is_decimal(field.type) and field.type.precision > 38:
-                refused.append(Problem(None, field.name, (
-                    f"a Parquet {field.type} column: more digits than an amount is read "
-                    "with exactly (38); write it as a decimal of at most 38 digits "
-                    "(BigQuery NUMERIC) or as text")))
+            return src, cols, [c for c, _ in cols], {}
+        types = dict(zip([c for c, _ in cols], schema.types, strict=True)) \
+            if len(cols) == len(schema) else {f.name: f.type for f in schema}
         # a column without a name is shown by its place, as in a CSV (DuckDB calls it C9)
         return src, cols, [n if n.strip() else f"(unnamed column {i + 1})"
-                           for i, n in enumerate(schema.names)], refused
+                           for i, n in enumerate(schema.names)], types
     header = csv_header(head)
     names = dedupe(header)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -209,7 +196,29 @@ def _source(con, path: Path, kind: str, head: bytes,
            f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
            f"store_rejects=true, rejects_table={literal(rejects)}, "
            f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")
-    return src, [(n, "VARCHAR") for n in names], header, []
+    return src, [(n, "VARCHAR") for n in names], header, {}
+
+
+def _refused_amounts(mapping: dict[str, str], types: dict) -> list[Problem]:
+    """The amount columns (under any spelling read as one) of a Parquet type DuckDB would
+    not read as the amount, in the file's order."""
+    import pyarrow as pa
+
+    amounts = {name: c for c, name in mapping.items() if FOCUS_COLUMNS.get(c) == MONEY}
+    refused = []
+    for name, kind in types.items():
+        if name not in amounts:
+            continue
+        # DuckDB reads a duration or a time as plain integers: 1 day would cost 86400.
+        if pa.types.is_duration(kind) or pa.types.is_temporal(kind):
+            refused.append(Problem(None, name, f"a Parquet {kind} column, not an amount"))
+        # DuckDB reads a decimal of more than 38 digits (BigQuery's BIGNUMERIC) as a
+        # double, which keeps about 16: the cents of a large amount would be lost.
+        elif pa.types.is_decimal(kind) and kind.precision > 38:
+            refused.append(Problem(None, name, (
+                f"a Parquet {kind} column: more digits than an amount is read with exactly "
+                "(38); write it as a decimal of at most 38 digits (BigQuery NUMERIC) or as text")))
+    return refused
 
 
 def _first_line(exc: Exception) -> str:
@@ -347,6 +356,18 @@ def _summarise(con, table: str, report: FileReport) -> None:
                                   else Decimal(0)}
 
 
+def _amounts_unread(con, table: str, bad_columns: dict[str, str]) -> bool:
+    """Whether a row read holds an amount the totals leave out: one that does not read, or
+    one in a currency that is no code. The checks that would say which rows are not run on a
+    file with rows the reader refused, whose row numbers they would get wrong."""
+    amounts = ("BilledCost", "EffectiveCost")
+    unread = [f"{ident(bad_columns[c])} IS NOT NULL" for c in amounts if c in bad_columns]
+    no_code = ("NOT coalesce(regexp_full_match(\"BillingCurrency\", '[A-Z]{3}'), false) AND "
+               "coalesce(\"BilledCost\", \"EffectiveCost\") IS NOT NULL")
+    return con.execute(f"SELECT count(*) FROM {ident(table)} WHERE "
+                       f"{' OR '.join([*unread, no_code])}").fetchone()[0] > 0
+
+
 def _commitments(con, table: str) -> commitments.Held:
     """The sums commitments.counted_twice needs, with the first row of each purchase."""
     return commitments.held(con.execute(
@@ -463,14 +484,15 @@ class Header:
 def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
     """(the header, the precise path's FROM clause); Stop when the file is not FOCUS at all."""
     kind, head = sniff(path)
-    src, columns, header, refused = _source(con, path, kind, head, rejects)
+    src, columns, header, types = _source(con, path, kind, head, rejects)
     names = [c for c, _ in columns]
     repeated = named_twice(header)
-    if repeated:  # said with the file's FOCUS version, as the header's error
+    refused = []  # said with the file's FOCUS version, as the header's errors
+    if repeated:
         focus, spellings = repeated[0]
         written = "" if set(spellings) == {focus} else f" (as {', '.join(spellings)})"
-        refused = [*refused, Problem(None, focus, f"the header names {focus} more than once"
-                                     f"{written}; which one to read is ambiguous")]
+        refused.append(Problem(None, focus, f"the header names {focus} more than once"
+                               f"{written}; which one to read is ambiguous"))
     legacy = legacy_format(names)
     if legacy:
         raise Stop(legacy)
@@ -484,12 +506,15 @@ def read_header(con, path: Path, rejects: str) -> tuple[Header, str]:
         raise Stop("the header has one column: FOCUS CSV files are comma-separated "
                     f"(found {names[0][:80]!r})")
     if len(mapping) < 3:
-        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        # as written (`names` has a repeated name renamed, a__2), a blank one by its place
+        written = [h if h.strip() else f"(unnamed column {i + 1})" for i, h in enumerate(header)]
+        shown = ", ".join(written[:6]) + (", ..." if len(written) > 6 else "")
         found = f"only {len(mapping)} FOCUS column{'s' * (len(mapping) > 1)}" if mapping else "no FOCUS columns"
         raise Stop(f"not a FOCUS cost and usage export: {found} in the header "
                     f"({shown}); expected BilledCost, EffectiveCost, BillingCurrency, ...")
     version = detect_version(set(mapping))
     errors, missing = column_problems(mapping, version, names)
+    refused = [*_refused_amounts(mapping, types), *refused]
     return Header(kind, head, columns, mapping, version, warnings + missing, refused + errors), src
 
 
@@ -519,6 +544,8 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
             report.errors += problems
             _summarise(con, table, report)
             report.rows += refused
+            if _amounts_unread(con, table, bad_columns):
+                report.currencies = {}  # totals that leave out money no error names
             return
     con.execute(f"ALTER TABLE {t} ADD COLUMN wb_source_row BIGINT")
     # Inside a caller's transaction (store ingest) rowids start at a large base, not 0.

@@ -87,8 +87,9 @@ class FileReport:
             billed, effective = (f"{to_smallest_unit(sums[k], cur):,}"
                                  for k in ("billed_cost", "effective_cost"))
             out.append(f"  {cur}  billed {billed}  effective {effective}")
-        if self.currencies and not self.ok:
-            out.append("  (totals of the rows that could be read; this file will not be loaded)")
+        if not self.ok and (self.currencies or self.period_start):  # never the whole file's
+            what = "span and totals" if self.currencies else "span"
+            out.append(f"  ({what} of the rows that could be read; this file will not be loaded)")
         return out
 
 

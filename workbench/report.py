@@ -93,8 +93,16 @@ def select_notebooks(folder: Path, names: list[str] | None, option: str = "--not
             raise WorkbenchError(f"{option}: no notebook {name!r}; available: "
                                  f"{', '.join(a.stem for a in available) or 'none'}")
         chosen.append(cand.resolve())
-    # once each: two runs of one notebook would write the same page at the same time
-    return list(dict.fromkeys(chosen))
+    # once each: two runs of one notebook would write the same page at the same time, and so
+    # would two notebooks of one name (pages are named after their notebook)
+    chosen = list(dict.fromkeys(chosen))
+    by_name: dict[str, Path] = {}
+    for nb in chosen:
+        other = by_name.setdefault(nb.stem, nb)
+        if other != nb:
+            raise WorkbenchError(f"{option}: {other} and {nb} would both write the page "
+                                 f"{nb.stem}.html; rename one")
+    return chosen
 
 
 def setting_name(config: Config, key: str, given) -> str:
@@ -113,7 +121,8 @@ def store_path(config: Config, data: list[str] | None) -> Path:
         return base
     import hashlib
 
-    key = hashlib.sha256("\n".join(sorted(data)).encode()).hexdigest()[:10]
+    # a set: the order given and a path given twice (--data a --data a) name the same data
+    key = hashlib.sha256("\n".join(sorted(set(data))).encode()).hexdigest()[:10]
     return base.with_name(f"{base.stem}-{key}{base.suffix}")
 
 
@@ -402,7 +411,9 @@ def _report(args, config: Config) -> int:
     out_option = setting_name(config, "report.out", given_out)
     chosen_out = Path(given_out) if given_out else (
         config.path(config.report.out) if config.report.out else None)
+    made = []  # the folders made for the pack now: gone again if the load fails
     if chosen_out:  # before a load that may take minutes
+        made = [d for d in (chosen_out.absolute(), *chosen_out.absolute().parents) if not d.exists()]
         make_folder(chosen_out, out_option)
         check_pack_folder(chosen_out, out_option)
     store = store_path(config, data)
@@ -419,8 +430,12 @@ def _report(args, config: Config) -> int:
     def say_waiting() -> None:
         print(f"waiting for another process loading into {store} ...", file=sys.stderr, flush=True)
 
-    facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
-                   on_wait=say_waiting)
+    try:
+        facts = gather(config, data, store, getattr(args, "month", None), on_load=say_loading,
+                       on_wait=say_waiting)
+    except BaseException:
+        remove_empty(made)
+        raise
     if not loaded:
         print(f"using the store {store}, already loaded from {where}", file=sys.stderr, flush=True)
     for line in warning_lines(facts["load_warnings"]):  # the index lists them too
@@ -489,15 +504,33 @@ def _report(args, config: Config) -> int:
     return 1 if failed else 0
 
 
+PACK_COMMAND = '"command": "workbench report"'  # the manifest's second key, as written
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove each folder while it is empty, innermost first."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another process wrote into it), or gone
+            pass
+
+
 def check_pack_folder(out: Path, option: str) -> None:
     """Refuse a folder whose manifest.json no report wrote (a provider's export manifest,
-    say): the pack writes its own under that name. One that does not read is taken as a
-    pack's, cut short."""
+    say): the pack writes its own under that name. One that is not JSON is a pack's cut
+    short only when it is empty or begins as a pack's does: a provider's saved with a byte
+    order mark, or in another encoding, is not JSON to Python either."""
     try:
-        old = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = (out / "manifest.json").read_bytes().decode("utf-8", "replace")
+    except OSError:
         return
-    if not (isinstance(old, dict) and old.get("command") == "workbench report"):
+    try:
+        old = json.loads(text)
+        ours = isinstance(old, dict) and old.get("command") == "workbench report"
+    except ValueError:
+        ours = not text.strip() or PACK_COMMAND in text
+    if not ours:
         raise WorkbenchError(f"{option}: {out}: its manifest.json was not written by a report, "
                              "and the pack would replace it; choose another folder")
 

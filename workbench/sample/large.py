@@ -157,7 +157,12 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
     replicas = max(1, rows * REPLICAS_PER_MILLION // 1_000_000)
     # Written beside it, then renamed: a run stopped half way (Ctrl-C, a full disk) leaves no
     # file of whole rows that would read as the export asked for, and an earlier one intact.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    # Through a symlink, as writing the file did: the rename then replaces the file it leads
+    # to (on the disk chosen for it), not the link.
+    target = path.resolve() if path.is_symlink() else path
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    if path.is_dir():  # said now, not by the rename after the whole export is written
+        raise WorkbenchError(f"{path}: cannot write: a folder is in the way of this file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         raw = open(tmp, "wb")  # closed by the `with` below
@@ -165,7 +170,9 @@ def write_bench_csv(path: Path, rows: int, seed: int = 0, end: str | None = None
         raise WorkbenchError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         _stream(raw, path, rows, seed, win, cat, nums, strings, replicas)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+    except OSError as exc:  # a full disk, say: named by the file asked for, not the temporary one
+        raise WorkbenchError(f"{path}: cannot write: {exc.strerror}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
