@@ -96,6 +96,7 @@ def test_user_rules_replace_defaults():
     cfg = parse_config('[[workloads]]\nclass = "training"\nmatch = { ResourceName = "(?i)gpu" }\n')
     assert len(cfg.workloads) == 1
     assert cfg.workloads[0].workload_class == "training"
+    assert parse_config("workloads = []\n").workloads == []  # every rule off, as the README says
 
 
 def test_a_file_saved_with_a_byte_order_mark_reads(tmp_path):
