@@ -344,6 +344,24 @@ def test_monthly_by_day_cost_is_what_is_billed_by_the_hour_or_day(tmp_path, cfg)
         s.close()
 
 
+def test_monthly_by_day_cost_leaves_out_one_time_charges_of_a_day(tmp_path, cfg):
+    """An export that dates every row by the day (a one-off marketplace purchase, a
+    one-time fee on the day it is charged) still bills it once: a month's length does not
+    drive it, and the per-day sentence says one-off charges are not counted."""
+    rows = [{"EffectiveCost": "2.50", "ChargeFrequency": "Usage-Based"},
+            {"EffectiveCost": "0.50"},  # no ChargeFrequency (an optional column): by its period
+            {"EffectiveCost": "300", "ChargeCategory": "Purchase", "ChargeFrequency": "One-Time"},
+            {"EffectiveCost": "-20", "ChargeCategory": "Credit", "ChargeFrequency": "One-Time"}]
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "daily", rows))])
+    try:
+        m = s.monthly(exact=True)
+        assert m["effective_cost"].tolist() == [Decimal("283.00")]
+        assert m["by_day_cost"].tolist() == [Decimal("3.00")]
+    finally:
+        s.close()
+
+
 def test_frames_have_documented_columns_and_types(tiny):
     d = tiny.daily(["team"])
     assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"
