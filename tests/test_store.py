@@ -362,6 +362,25 @@ def test_monthly_by_day_cost_leaves_out_one_time_charges_of_a_day(tmp_path, cfg)
         s.close()
 
 
+def test_monthly_by_day_cost_counts_a_local_day_the_clocks_go_back_in(tmp_path, cfg):
+    """A day dated in local time is 25 hours in UTC when the clocks go back (and 23 when
+    they go forward): it is billed by the day all the same, or November's per-day figure
+    would lack its first day."""
+    # 2026-11-01T00:00:00-04:00 to 2026-11-02T00:00:00-05:00, as the reader stores it
+    rows = [{"EffectiveCost": "10", "ChargePeriodStart": "2026-11-01T04:00:00",
+             "ChargePeriodEnd": "2026-11-02T05:00:00"},
+            {"EffectiveCost": "1", "ChargePeriodStart": "2026-11-03T23:00:00Z",
+             "ChargePeriodEnd": "2026-11-04T01:00:00Z"},  # two hours across midnight
+            {"EffectiveCost": "100", "ChargePeriodStart": "2026-11-01",
+             "ChargePeriodEnd": "2026-11-03"}]  # two days: not by the day
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "local", rows))])
+    try:
+        assert s.monthly(exact=True)["by_day_cost"].tolist() == [Decimal("11.00")]
+    finally:
+        s.close()
+
+
 def test_frames_have_documented_columns_and_types(tiny):
     d = tiny.daily(["team"])
     assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"

@@ -42,9 +42,10 @@ def _issuer(t):
 def _timed_short(t):
     """The rows whose period covers time (a charge whose period starts and ends at one
     moment, a purchase, covers none), and of those the ones no longer than a day: what the
-    data's coverage is read from."""
+    data's coverage is read from. A day of local time is 25 hours when the clocks go back
+    (00:00-04:00 to 00:00-05:00): it is a day all the same."""
     timed = t.ChargePeriodEnd > t.ChargePeriodStart
-    return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
+    return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(hours=25))
 
 
 class Queries:
