@@ -174,11 +174,33 @@ def test_a_change_is_that_of_the_amounts_shown_so_the_figures_foot():
     assert head["previous_change"].tolist() == [Decimal("262.3990"), Decimal("0.6958549481")]  # exact
     movers = overview.top_movers(m, "2026-03")
     said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]), movers))
-    assert "(2026-02: $5.45; +$0.69, +12.8%)" in said and "+¥263" in said
+    # and the percentage is of the amounts shown too: 0.69 / 5.45, 263 / 1,618
+    assert "(2026-02: $5.45; +$0.69, +12.7%)" in said and "+¥263, +16.3%" in said
     assert "rose by $0.69 from $5.45 to $6.14" in said
     assert sorted(movers["change"]) == [Decimal("0.69"), Decimal("263")]
     index = report_index._figures(head.assign(billed_cost=head["cost"]))
-    assert "+$0.69 (+12.8%) vs 2026-02" in index and "+¥263 (+16.2%) vs 2026-02" in index
+    assert "+$0.69 (+12.7%) vs 2026-02" in index and "+¥263 (+16.3%) vs 2026-02" in index
+
+
+def test_a_change_that_shows_as_none_has_no_percentage_either():
+    """¥500.4 against ¥499.6 both show as ¥500: the row reads ¥0 and flat, so its
+    percentage is 0.0%, not the exact amounts' +0.2%, in the table, the sentences, the
+    chart of changes and the index."""
+    from decimal import Decimal
+
+    from workbench import report_index
+    m = pd.DataFrame({"month": ["2026-02", "2026-03"], "provider": "AWS", "ServiceName": "EC2",
+                      "currency": "JPY", "effective_cost": [Decimal("499.6"), Decimal("500.4")]})
+    head = overview.headline(m, "2026-03")
+    assert head["previous_change_pct"][0] == 0
+    assert overview.comparisons(head)["change_pct"][0] == 0
+    said = " ".join(overview.narrative(head, m.iloc[:0].assign(untagged=[], share=[]),
+                                       overview.top_movers(m, "2026-03")))
+    assert "flat on the previous month (2026-02: ¥500; ¥0, 0.0%)" in said
+    assert "¥0 (0.0%) vs 2026-02" in report_index._figures(head.assign(billed_cost=head["cost"]))
+    # a line whose change shows is as a share of its base as shown: ¥2 of ¥499.6 (¥500)
+    up = m.assign(effective_cost=[Decimal("499.6"), Decimal("501.5")])
+    assert overview.top_movers(up, "2026-03")["change_pct"].tolist() == [0.004]
 
 
 def test_no_percentage_of_a_base_that_shows_as_zero():

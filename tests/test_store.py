@@ -345,6 +345,43 @@ def test_monthly_by_day_cost_is_what_is_billed_by_the_hour_or_day(tmp_path, cfg)
         s.close()
 
 
+def test_monthly_by_day_cost_leaves_out_one_time_charges_of_a_day(tmp_path, cfg):
+    """An export that dates every row by the day (a one-off marketplace purchase, a
+    one-time fee on the day it is charged) still bills it once: a month's length does not
+    drive it, and the per-day sentence says one-off charges are not counted."""
+    rows = [{"EffectiveCost": "2.50", "ChargeFrequency": "Usage-Based"},
+            {"EffectiveCost": "0.50"},  # no ChargeFrequency (an optional column): by its period
+            {"EffectiveCost": "300", "ChargeCategory": "Purchase", "ChargeFrequency": "One-Time"},
+            {"EffectiveCost": "-20", "ChargeCategory": "Credit", "ChargeFrequency": "One-Time"}]
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "daily", rows))])
+    try:
+        m = s.monthly(exact=True)
+        assert m["effective_cost"].tolist() == [Decimal("283.00")]
+        assert m["by_day_cost"].tolist() == [Decimal("3.00")]
+    finally:
+        s.close()
+
+
+def test_monthly_by_day_cost_counts_a_local_day_the_clocks_go_back_in(tmp_path, cfg):
+    """A day dated in local time is 25 hours in UTC when the clocks go back (and 23 when
+    they go forward): it is billed by the day all the same, or November's per-day figure
+    would lack its first day."""
+    # 2026-11-01T00:00:00-04:00 to 2026-11-02T00:00:00-05:00, as the reader stores it
+    rows = [{"EffectiveCost": "10", "ChargePeriodStart": "2026-11-01T04:00:00",
+             "ChargePeriodEnd": "2026-11-02T05:00:00"},
+            {"EffectiveCost": "1", "ChargePeriodStart": "2026-11-03T23:00:00Z",
+             "ChargePeriodEnd": "2026-11-04T01:00:00Z"},  # two hours across midnight
+            {"EffectiveCost": "100", "ChargePeriodStart": "2026-11-01",
+             "ChargePeriodEnd": "2026-11-03"}]  # two days: not by the day
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "local", rows))])
+    try:
+        assert s.monthly(exact=True)["by_day_cost"].tolist() == [Decimal("11.00")]
+    finally:
+        s.close()
+
+
 def test_frames_have_documented_columns_and_types(tiny):
     d = tiny.daily(["team"])
     assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"

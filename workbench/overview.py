@@ -59,13 +59,6 @@ def _ratio(num, den) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def change_ratio(change, base, currency: str) -> float:
-    """A change in money as a share of its base, against a base that shows as more than 0
-    in the currency's smallest unit only: one of $0.004 reads $0.00, and a rise from it to
-    $500 is new spend, not +12,499,900%."""
-    return _ratio(change, base) if to_smallest_unit(base, currency) > 0 else float("nan")
-
-
 # The months the data holds: one list for every currency alike, or per currency (a month
 # one currency has no charge in while another has is no data for it, not spend of 0).
 Months = Collection[str] | Mapping[str, Collection[str]]
@@ -191,7 +184,7 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base) or gone
                                     else exact_sum([cost, -base]))  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = (float("nan") if pd.isna(row[f"{key}_change"])
-                                        else change_ratio(row[f"{key}_change"], base, cur))
+                                        else shown_ratio(cost, base, cur))
         rows.append(row)
     cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
             "previous_change_pct", "previous_without", "last_year_month", "last_year",
@@ -206,6 +199,16 @@ def shown_change(now, then, currency: str):
     if pd.isna(now) or pd.isna(then):
         return float("nan")
     return to_smallest_unit(now, currency) - to_smallest_unit(then, currency)
+
+
+def shown_ratio(now, then, currency: str) -> float:
+    """The change shown (shown_change) as a share of the base shown, so a percentage agrees
+    with the figures beside it: ¥500 against ¥500 (¥500.4 and ¥499.6) is flat, 0.0%, not
+    +0.2%. NaN when either is unknown, or the base shows as 0 or less: one of $0.004 reads
+    $0.00, and a rise from it to $500 is new spend, not +12,499,900%."""
+    if pd.isna(now) or pd.isna(then):
+        return float("nan")
+    return _ratio(shown_change(now, then, currency), to_smallest_unit(then, currency))
 
 
 def comparisons(head: pd.DataFrame) -> pd.DataFrame:
@@ -260,7 +263,7 @@ def per_day_note(head: pd.DataFrame, monthly: pd.DataFrame) -> str | None:
             parts.append(f"{cur} spend was flat ({money_exact(now_day, cur)} a day in both{apart})")
             continue
         word = "rose" if shown > 0 else "fell"
-        pct = change_ratio(float(now_day) - float(then_day), then_day, cur)
+        pct = shown_ratio(now_day, then_day, cur)
         by = f" {percent(abs(pct))}" if not pd.isna(pct) else ""
         parts.append(f"{cur} spend {word}{by} ({money_exact(now_day, cur)} a day against "
                      f"{money_exact(then_day, cur)}{apart})")
@@ -329,13 +332,11 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
         cells.setdefault(tuple(key), {})[when] = amount
     wide = pd.DataFrame([(*k, v.get(prev, 0), v.get(month, 0)) for k, v in cells.items()],
                         columns=[*keys, "previous", "cost"])
-    # as the headline's: -0.145, not -0.14499999999999602 (shown -$0.14, not -$0.15)
-    exact = [exact_sum([c, -p]) for c, p in zip(wide["cost"], wide["previous"], strict=True)]
     # the change shown is that of the amounts shown, as in the headline (shown_change)
     wide["change"] = [shown_change(c, p, cur) for c, p, cur in
                       zip(wide["cost"], wide["previous"], wide["currency"], strict=True)]
-    wide["change_pct"] = [change_ratio(ch, p, cur) for ch, p, cur in
-                          zip(exact, wide["previous"], wide["currency"], strict=True)]
+    wide["change_pct"] = [shown_ratio(c, p, cur) for c, p, cur in
+                          zip(wide["cost"], wide["previous"], wide["currency"], strict=True)]
     # joined column by column: a row-wise agg over an empty frame returns a frame, not labels
     wide["label"] = [" / ".join(map(str, row)) for row in zip(*(wide[d] for d in dims), strict=True)]
     # a change the currency cannot show (a fraction of a cent, float noise) is no move

@@ -42,9 +42,10 @@ def _issuer(t):
 def _timed_short(t):
     """The rows whose period covers time (a charge whose period starts and ends at one
     moment, a purchase, covers none), and of those the ones no longer than a day: what the
-    data's coverage is read from."""
+    data's coverage is read from. A day of local time is 25 hours when the clocks go back
+    (00:00-04:00 to 00:00-05:00): it is a day all the same."""
     timed = t.ChargePeriodEnd > t.ChargePeriodStart
-    return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(days=1))
+    return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(hours=25))
 
 
 class Queries:
@@ -208,15 +209,19 @@ class Queries:
         (figures printed to the cent at any size). list_cost and contracted_cost leave out
         amortized purchases (see _money).
 
-        by_day_cost: EffectiveCost of the charges whose period is a day or less, the part of
-        a month's spend that its length drives (not a monthly fee, credit or purchase)."""
+        by_day_cost: EffectiveCost of the charges whose period is a day or less and that
+        are not one-time (ChargeFrequency), the part of a month's spend that its length
+        drives (not a monthly fee, credit or purchase)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
         keys = {"month": t.ChargePeriodStart.truncate("M"),  # formatted per group, below
                 **{d: dm.dim_expr(t, d, self.config) for d in dims},
                 "currency": dm.dim_expr(t, "BillingCurrency", self.config)}
         money = {c: self._money(t, col, exact) for c, col in MONEY.items()}
-        by_day = t.EffectiveCost.sum(where=_timed_short(t)[1]).fill_null(0)
+        # a one-time charge is billed once, however long its period: some exports date
+        # every row by the day, a one-off purchase included
+        by_day = t.EffectiveCost.sum(where=_timed_short(t)[1] & (
+            t.ChargeFrequency != "One-Time").fill_null(True)).fill_null(0)
         money["by_day_cost"] = by_day if exact else by_day.cast("float64")
         agg = t.group_by(**keys).aggregate(**money, rows=t.count())
         expr = agg.mutate(month=dm.month_text(agg.month)).order_by(list(keys))
