@@ -1024,3 +1024,32 @@ def test_parts_are_told_apart_by_a_column_a_part_of_tax_rows_leaves_empty(tmp_pa
         res = s.ingest([str(tmp_path)])
         assert store_totals(s) == exact_totals([*parts, tax])
         assert res.warnings == []
+
+
+@pytest.mark.parametrize("beside", ["an older export", "a part of tax rows"])
+def test_parts_of_a_later_version_stay_parts_beside_a_file_of_an_older_one(tmp_path, beside):
+    """A 1.3 export in two parts, each node's cost split by pod (AllocatedResourceId), one
+    pod of each node per part: the parts differ only in 1.3's columns. Beside them a file of
+    the month detected as 1.0 (an older export of it, or a part of tax rows written without
+    the columns it does not fill): the parts are still compared with each other on every
+    column. Compared on 1.0's, one part was taken for a copy of the other."""
+    rows = [{"ResourceId": f"node{i}", "ChargePeriodStart": f"2026-05-{i % 28 + 1:02d}",
+             "EffectiveCost": f"{i}.05"} for i in range(30)]
+    parts = [frame_file(tmp_path / "new", f"part-{k}", [
+        dict(r, AllocatedResourceId=f"pod-{k}-{i}", BilledCost=f"{i}.1{k}")
+        for i, r in enumerate(rows)]) for k in (1, 2)]
+    v10 = ("ServiceProviderName",)  # BASE's only column a FOCUS version after 1.0 adds
+    if beside == "an older export":
+        old = frame_file(tmp_path / "old", "may", [dict(r, BilledCost="1.00") for r in rows],
+                         without=v10)
+        os.utime(old, ns=(parts[0].stat().st_mtime_ns - 10**9,) * 2)
+        kept, warned = parts, [str(old)]
+    else:
+        tax = frame_file(tmp_path / "new", "part-3", [
+            {"ChargeCategory": "Tax", "ResourceId": None, "ResourceName": None,
+             "BilledCost": "5.01", "EffectiveCost": "5.01"}], without=v10)
+        kept, warned = [*parts, tax], []
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert store_totals(s) == exact_totals(kept)
+        assert [w.split(":")[0] for w in res.warnings] == warned

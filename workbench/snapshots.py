@@ -13,9 +13,12 @@ The rule, per partition held by more than one file of a delivery:
   columns but its amounts (costs, unit prices, quantities, which a later run may restate),
   how it was paid (PricingCategory and the commitment discount columns, which a refresh
   restates once a Savings Plan or reservation is applied) and InvoiceId (which a run after
-  the invoice adds to every row), among the columns the oldest FOCUS version of the
-  partition's files has (a re-export in a later version fills columns the earlier one
-  lacks). Not among the columns every file fills: a part whose rows all lack a column (a
+  the invoice adds to every row), among the columns the older FOCUS version of the two
+  files compared has (a re-export in a later version fills columns the earlier one lacks).
+  Two files of one version are compared on all of them, whatever a third file of the
+  partition lacks: parts of a 1.3 export split by AllocatedResourceId stay parts beside a
+  1.0 export of the month, or beside a part written without the columns it does not fill.
+  Not among the columns every file fills either: a part whose rows all lack a column (a
   part of tax rows, without resource or tags) would then make the other parts, told apart
   by it, copies. Rows of two parts that differ in tags (one node's cost split by namespace,
   one API key's usage split by project) are different charges;
@@ -301,12 +304,24 @@ def identity_sql(columns: Mapping[str, str], row: str = "c") -> str:
 VERSIONS = ("1.0", *INTRODUCED)  # FOCUS versions, oldest first
 
 
-def version_columns(ids: Sequence[str], versions: Sequence[str | None]) -> frozenset[str]:
-    """The columns of `ids` the oldest of the FOCUS `versions` (None: not known) has: what
-    files of those versions are compared on."""
-    oldest = min((VERSIONS.index(v) for v in versions if v in VERSIONS), default=len(VERSIONS))
-    later = {c for v in VERSIONS[oldest + 1:] for c in INTRODUCED[v]}
+def version_columns(ids: Sequence[str], level: int) -> frozenset[str]:
+    """The columns of `ids` that FOCUS version VERSIONS[level] has."""
+    later = {c for v in VERSIONS[level + 1:] for c in INTRODUCED[v]}
     return frozenset(c for c in ids if c not in later)
+
+
+def version_level_sql(row: str = "c") -> str:
+    """SQL: the index in VERSIONS of the FOCUS version of charges row `row`; one not known
+    as the newest, whose columns are all of them."""
+    names = ", ".join(f"'{v}'" for v in VERSIONS)
+    return f"coalesce(list_position([{names}], {row}.wb_focus_version), {len(VERSIONS)}) - 1"
+
+
+def identity_by_version(ids: Sequence[str], level: str, row: str = "c") -> str:
+    """SQL: a charge of `row` known by the columns of `ids` that the FOCUS version of index
+    `level` (an SQL expression) has."""
+    sets = [version_columns(ids, k) for k in range(len(VERSIONS))]
+    return identity_by_sets(ids, sets, level, row)
 
 
 def filled_sql(ids: Sequence[str], row: str = "c") -> str:

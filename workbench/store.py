@@ -864,44 +864,41 @@ class Store(Queries):
                            [delivery]).fetchone()[0]
         if not many:
             return []
-        con.execute(f"CREATE OR REPLACE TEMP TABLE wb_many AS SELECT {key}, 0 AS cs FROM "
-                    "file_partitions WHERE delivery_id = ? GROUP BY ALL HAVING count(*) > 1",
-                    [delivery])
-        # The files of a partition are compared on the columns the oldest FOCUS version
-        # among them has: a re-export in a later version fills columns the older one lacks.
+        # Two files are compared on the columns the older FOCUS version of the two has (a
+        # re-export in a later version fills columns the older one lacks), so each row is
+        # known at every version of its partition's files up to its own (`lvl`), and counted
+        # as its file's at that file's own version (`own`).
+        own = snapshots.version_level_sql("c")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_levels AS
+            SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, {own} AS lvl FROM charges c
+            SEMI JOIN (SELECT {key} FROM file_partitions WHERE delivery_id = $1
+                       GROUP BY ALL HAVING count(*) > 1) m ON {match}
+            WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
         ids = snapshots.identity_columns(FOCUS_COLUMNS)
-        compared = {tuple(part): snapshots.version_columns(ids, versions) for *part, versions in
-                  con.execute(f"SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, "
-                              "list(DISTINCT c.wb_focus_version) FROM charges c SEMI JOIN "
-                              f"wb_many m ON {match} WHERE c.wb_delivery_id = ? GROUP BY ALL",
-                              [delivery]).fetchall()}
-        sets = sorted(set(compared.values()), key=sorted)
-        con.executemany("UPDATE wb_many SET cs = ? WHERE " + " AND ".join(
-            f"{k} IS NOT DISTINCT FROM ?" for k in PARTITION_KEY),
-            [[sets.index(cols), *part] for part, cols in compared.items()])
         # Each file's rows of a shared partition, counted per charge (h) and amounts (a).
         con.execute(f"""CREATE OR REPLACE TEMP TABLE wb_charge_ids AS
             SELECT {', '.join('c.' + k for k in PARTITION_KEY)}, c.wb_source_file AS f,
-                   {snapshots.identity_by_sets(ids, sets, 'm.cs')} AS h,
+                   {own} AS own, m.lvl, {snapshots.identity_by_version(ids, 'm.lvl')} AS h,
                    {snapshots.amounts_sql(FOCUS_COLUMNS)} AS a,
                    count(*) AS n, max(c."ChargePeriodEnd") AS last_end,
                    max(c."ChargePeriodStart") AS last_start
-            FROM charges c {snapshots.tag_joins("c")} JOIN wb_many m ON {match}
+            FROM charges c {snapshots.tag_joins("c")} JOIN wb_levels m ON {match} AND m.lvl <= {own}
             WHERE c.wb_delivery_id = $1 GROUP BY ALL""", [delivery])
         sides = con.execute(f"SELECT {key}, f, sum(n), max(last_end), count(DISTINCT h), "
-                            "max(last_start) FROM wb_charge_ids GROUP BY ALL").fetchall()
-        per_charge = f"(SELECT {key}, f, h, sum(n) AS n FROM wb_charge_ids GROUP BY ALL)"
+                            "max(last_start) FROM wb_charge_ids WHERE lvl = own "
+                            "GROUP BY ALL").fetchall()
+        per_charge = f"(SELECT {key}, f, own, lvl, h, sum(n) AS n FROM wb_charge_ids GROUP BY ALL)"
         pair_cols = ", ".join("a." + k for k in PARTITION_KEY)
+        same_charge = (f"{shared_key} AND a.h = b.h AND a.lvl = b.lvl "
+                       "AND a.lvl = least(a.own, b.own) AND a.f < b.f")
         pairs = con.execute(
             f"SELECT {pair_cols}, a.f, b.f, sum(least(a.n, b.n)) FROM {per_charge} a "
-            f"JOIN {per_charge} b ON {shared_key} AND a.h = b.h AND a.f < b.f "
-            "GROUP BY ALL").fetchall()
+            f"JOIN {per_charge} b ON {same_charge} GROUP BY ALL").fetchall()
         exact = con.execute(
             f"SELECT {pair_cols}, a.f, b.f, sum(least(a.n, b.n)) FROM wb_charge_ids a "
-            f"JOIN wb_charge_ids b ON {shared_key} AND a.h = b.h AND a.a = b.a AND a.f < b.f "
-            "GROUP BY ALL").fetchall()
+            f"JOIN wb_charge_ids b ON {same_charge} AND a.a = b.a GROUP BY ALL").fetchall()
         con.execute("DROP TABLE wb_charge_ids")
-        con.execute("DROP TABLE wb_many")
+        con.execute("DROP TABLE wb_levels")
         entry_of = {e["path"]: e for e in loaded}
         files: dict[tuple, list] = {}
         for *part, path, n, last_end, distinct, last_start in sides:
