@@ -271,3 +271,31 @@ def test_notes_name_an_issuer_with_the_provider_its_charts_show(tmp_path):
     with Store(":memory:", Config(root=tmp_path)) as s:
         s.ingest([str(tmp_path)])
         assert s.provider_coverage()["provider"].tolist() == ["Amazon Web Services, Inc. (AWS)"]
+
+
+def test_a_day_in_local_time_the_clocks_go_back_in_is_covered_to_its_end(tmp_path):
+    """Google Cloud dates its rows by Pacific days: 2025-11-02 runs 25 hours in UTC (07:00
+    to 08:00 the next day). It is a day of the export's like the others: its data reaches
+    08:00 on 2025-11-03, and the export begins at that day's start when it begins with it."""
+    from zoneinfo import ZoneInfo
+    pacific = ZoneInfo("America/Los_Angeles")
+
+    def day(d: date) -> list[str]:
+        start, end = (pd.Timestamp(x).tz_localize(pacific).tz_convert("UTC")
+                      for x in (d, d + pd.Timedelta(days=1)))
+        at = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, end)]
+        return ["gcp-1", "Example Ltd", "2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z", *at,
+                "USD", "10.00", "10.00", "10.00", "10.00", "Usage", "", "Compute", "Google Cloud",
+                "Google Cloud", "Google Cloud", "Compute", "Compute Engine", "", "", "", "1",
+                "Hours", "sub-1", "production", ""]
+
+    for name, days in (("ends.csv", [date(2025, 10, 31), date(2025, 11, 1), date(2025, 11, 2)]),
+                       ("starts.csv", [date(2025, 11, 2), date(2025, 11, 3)])):
+        with open(tmp_path / name, "w", newline="") as fh:
+            csv.writer(fh).writerows([COLUMNS, *map(day, days)])
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.ingest([str(tmp_path / name)])
+            got = s.provider_coverage().iloc[0]
+        expected = {"ends.csv": ("2025-10-31 07:00", "2025-11-03 08:00"),
+                    "starts.csv": ("2025-11-02 07:00", "2025-11-04 08:00")}[name]
+        assert (got["start"], got["end"]) == tuple(map(pd.Timestamp, expected))

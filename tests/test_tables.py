@@ -150,3 +150,15 @@ def test_decimals_stay_exact_in_sums_and_short_money():
     assert tables.money(Decimal("999.4999999999999999"), "USD") == "$999"
     assert tables.money(Decimal("1249.9999999999999999"), "USD") == "$1.2k"
     assert tables.money(Decimal("-2858115771362327.43"), "IDR") == "-IDR 2,858.1T"
+
+
+def test_a_percentage_is_rounded_half_up_as_amounts_are():
+    """A percentage of amounts shown to the smallest unit often ends on a half (¥5 of ¥400
+    is 1.25%): it reads as money rounds, half away from zero, not by a float's binary value
+    (1.2% there, yet 0.4% for 0.35%)."""
+    assert [tables.percent(r) for r in (5 / 400, 7 / 2000, 0.0045, 0.0015)] == [
+        "1.3%", "0.4%", "0.5%", "0.2%"]
+    assert tables.percent(-5 / 400, signed=True) == "-1.3%"
+    assert tables.percent(0.1234, digits=0) == "12%" and tables.percent(0.125, digits=0) == "13%"
+    from decimal import Decimal
+    assert tables.percent(Decimal(5) / Decimal(400), signed=True) == "+1.3%"

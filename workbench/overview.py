@@ -215,7 +215,7 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
     """The headline in long form, one row per currency and month compared with (currency,
     cost, against, then, change, change_pct): exact amounts in one row each stay within a
     printed page, where one wide row per currency does not. The change is the one shown
-    (shown_change), so each row foots; its percentage is of the exact amounts."""
+    (shown_change), so each row foots; its percentage is of the amounts shown too."""
     rows = [{"currency": r["currency"], "cost": r["cost"],
              "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
              "change": (float("nan") if pd.isna(r[f"{key}_change"])

@@ -129,10 +129,14 @@ def signed_money(amount, currency: str | None = "USD", exact: bool = False) -> s
 
 
 def percent(ratio, digits: int = 1, signed: bool = False) -> str:
-    """0.123 -> '12.3%' ('+12.3%' when signed); 'n/a' when missing or infinite."""
+    """0.123 -> '12.3%' ('+12.3%' when signed); 'n/a' when missing or infinite. Rounded
+    half up as amounts are: a share of amounts shown to the cent often ends on a half (¥5
+    of ¥400 is 1.25%, +1.3%), which a float's rounding (half even, on its binary value)
+    reads one way or the other."""
     if _missing(ratio) or math.isinf(float(ratio)):
         return "n/a"
-    value = round(float(ratio) * 100, digits) + 0.0  # + 0.0: no "-0.0%" for a tiny fall
+    value = half_up(Decimal(str(ratio)).scaleb(2), digits)
+    value = value.copy_abs() if value == 0 else value  # no "-0.0%" for a tiny fall
     text = f"{value:,.{digits}f}%"  # a rise from a few cents runs to millions of percent
     return f"+{text}" if signed and value > 0 else text
 
