@@ -209,6 +209,20 @@ def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
                    ("Unallocated", "Unallocated"): 5}
 
 
+def test_tag_keys_are_counted_whatever_their_case_and_shown_as_written_most(tmp_path, cfg):
+    """The overview's hint names keys to copy into [tags]: each as the charges write it most
+    often, in an object or a key/value list, counted over every spelling."""
+    tags = ['{"CostCenter": "a", "Team": "x"}', '{"CostCenter": "b", "team": "y"}',
+            '{"costcenter": "c", "team": "z"}', '[{"key": "Owner", "value": "me"}]',
+            '{"aws:createdBy" : "z", "FinOps.Team": "q"}', '{"owner": "CostCenter"}']
+    f = frame_file(tmp_path / "in", "mixed", [{"Tags": t, "ResourceId": f"r{i}"}
+                                              for i, t in enumerate(tags)])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.tag_keys(limit=3) == ["CostCenter", "team", "Owner"]  # 3 charges, 3, 2
+        assert s.tag_keys()[3:] == ["aws:createdBy", "FinOps.Team"]
+
+
 def test_tag_list_with_a_key_twice_keeps_the_first_value(tmp_path, cfg):
     """GCP lists a project's label and a resource's label of the same name: the first counts."""
     pairs = '[{"key": "team", "value": "search"}, {"key": "team", "value": "ads"}]'
@@ -1389,7 +1403,7 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
                 ("search", "Unallocated"): 0.5}
             assert s.totals()["billed_cost"].sum() == 12.5
             # keys of both texts, once a charge: team on 5 charges (not 7), a key only allocated
-            assert s.tag_keys() == ["team", "env", "namespace"]
+            assert s.tag_keys() == ["team", "env", "Namespace"]  # as written
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once
 
