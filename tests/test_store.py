@@ -762,9 +762,12 @@ def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_pa
     folder.mkdir()
     for name in ("good", "invoice_detail", "contract_commitment"):
         (folder / corpus[name].name).write_bytes(corpus[name].read_bytes())
-    # a cost export that also carries columns of those datasets is still cost and usage
+    # a cost export that also carries columns of those datasets is still cost and usage (1.4,
+    # with the provider columns 1.4 makes mandatory)
+    providers = {"ServiceProviderName": "Example Cloud", "HostProviderName": "Example Cloud"}
     (folder / "with_invoice_detail_id.csv").write_bytes(csv_bytes(
-        [row(BilledCost="2.00", ResourceId="x")], [*CORPUS_HEADER, "InvoiceDetailId"]))
+        [row(BilledCost="2.00", ResourceId="x", **providers)],
+        [*CORPUS_HEADER, "InvoiceDetailId", *providers]))
     for fast in (True, False):
         res, _, _ = _load([folder], cfg, fast)
         assert res.warnings == [
