@@ -523,6 +523,27 @@ def test_focus_13_provider_column_and_missing_mandatory(tmp_path):
     assert [w.column for w in report.warnings] == ["ListCost"]  # PublisherName deprecated in 1.3
 
 
+def test_host_and_service_provider_are_mandatory_from_focus_13(tmp_path):
+    """FOCUS 1.3 and 1.4 make ServiceProviderName and HostProviderName mandatory: missing,
+    each is warned as other mandatory columns are (the figures do not need them)."""
+    base = [h for h in HEADER if h not in ("ProviderName", "PublisherName")]
+    no_host = base + ["ServiceProviderName", "InvoiceDetailId"]
+    report, _ = scan(write(tmp_path, [row(ServiceProviderName="Cloud", InvoiceDetailId="d-1")],
+                           no_host, name="v14.csv"))
+    assert report.ok and report.focus_version == "1.4"
+    assert [(w.column, w.message) for w in report.warnings] == [
+        ("HostProviderName", "column required by FOCUS 1.4 is missing")]
+    only_provider = HEADER + ["HostProviderName"]  # 1.3's host, 1.2's provider only
+    report, _ = scan(write(tmp_path, [row(HostProviderName="Cloud")], only_provider,
+                           name="v13.csv"))
+    assert report.ok and report.focus_version == "1.3"
+    assert [(w.column, w.message) for w in report.warnings] == [
+        ("ServiceProviderName", "column required by FOCUS 1.3 is missing")]
+    # no provider column at all: one error that names both, no warning besides
+    report, _ = scan(write(tmp_path, [row()], base + ["HostProviderName"], name="none.csv"))
+    assert [e.column for e in report.errors] == ["ProviderName"] and report.warnings == []
+
+
 def test_missing_provider_is_an_error(tmp_path):
     header = [h for h in HEADER if h != "ProviderName"]
     report, _ = scan(write(tmp_path, GOOD, header))

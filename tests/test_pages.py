@@ -107,11 +107,13 @@ def test_missing_months_and_tags_are_said_not_hidden():
             "most used in this data: user:stage, owner.") in notes
     sec = pages.overview_sections(data, {"month": "2026-05", "filters": {}})
     assert "nothing to compare with" in str(sec["movers"].to_dict())
-    # many warnings: the first said, every one listed (escaped) for who opens the list
+    # many warnings: the first (the store keeps them weightiest first) said as the one that
+    # matters most, every one listed (escaped) for who opens the list
     many = dataclasses.replace(data, load_warnings=[f"run-{i}/a.csv: an older copy of <X>"
                                                     for i in range(22)])
-    assert any(n.startswith("Loading the data gave 22 warnings (all of them below), the first: "
-                            "run-0/a.csv") for n in pages.overview_notices(many, "2026-05"))
+    assert any(n.startswith("Loading the data gave 22 warnings (all of them below), the one "
+                            "that matters most to the figures: run-0/a.csv")
+               for n in pages.overview_notices(many, "2026-05"))
     summary = pages._html(pages.overview_sections(many, {"month": "2026-05"})["summary"])
     assert summary.count("<li>run-") == 22 and "run-21/a.csv: an older copy of &lt;X&gt;" in summary
 

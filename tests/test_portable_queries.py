@@ -143,3 +143,8 @@ def test_daily_filters_and_resources_match(engines):
     _same(duck.resources("2026-10", filters={"provider": "Edge Cloud"}),
           spark.resources("2026-10", filters={"provider": "Edge Cloud"}))
     assert duck.tag_keys() == spark.tag_keys()
+    # every key, each spelled as the data spells it most often (the sample's lower-case
+    # workload beside the edges' one Workload), by the same patterns on both engines
+    every = duck.tag_keys(limit=100)
+    assert every == spark.tag_keys(limit=100)
+    assert {"FinOps.Team", "aws:createdBy", "workload"} <= set(every) and "Workload" not in every

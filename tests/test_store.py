@@ -209,6 +209,20 @@ def test_tag_keys_after_a_provider_prefix(tmp_path, cfg):
                    ("Unallocated", "Unallocated"): 5}
 
 
+def test_tag_keys_are_counted_whatever_their_case_and_shown_as_written_most(tmp_path, cfg):
+    """The overview's hint names keys to copy into [tags]: each as the charges write it most
+    often, in an object or a key/value list, counted over every spelling."""
+    tags = ['{"CostCenter": "a", "Team": "x"}', '{"CostCenter": "b", "team": "y"}',
+            '{"costcenter": "c", "team": "z"}', '[{"key": "Owner", "value": "me"}]',
+            '{"aws:createdBy" : "z", "FinOps.Team": "q"}', '{"owner": "CostCenter"}']
+    f = frame_file(tmp_path / "in", "mixed", [{"Tags": t, "ResourceId": f"r{i}"}
+                                              for i, t in enumerate(tags)])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.tag_keys(limit=3) == ["CostCenter", "team", "Owner"]  # 3 charges, 3, 2
+        assert s.tag_keys()[3:] == ["aws:createdBy", "FinOps.Team"]
+
+
 def test_tag_list_with_a_key_twice_keeps_the_first_value(tmp_path, cfg):
     """GCP lists a project's label and a resource's label of the same name: the first counts."""
     pairs = '[{"key": "team", "value": "search"}, {"key": "team", "value": "ads"}]'
@@ -748,9 +762,12 @@ def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_pa
     folder.mkdir()
     for name in ("good", "invoice_detail", "contract_commitment"):
         (folder / corpus[name].name).write_bytes(corpus[name].read_bytes())
-    # a cost export that also carries columns of those datasets is still cost and usage
+    # a cost export that also carries columns of those datasets is still cost and usage (1.4,
+    # with the provider columns 1.4 makes mandatory)
+    providers = {"ServiceProviderName": "Example Cloud", "HostProviderName": "Example Cloud"}
     (folder / "with_invoice_detail_id.csv").write_bytes(csv_bytes(
-        [row(BilledCost="2.00", ResourceId="x")], [*CORPUS_HEADER, "InvoiceDetailId"]))
+        [row(BilledCost="2.00", ResourceId="x", **providers)],
+        [*CORPUS_HEADER, "InvoiceDetailId", *providers]))
     for fast in (True, False):
         res, _, _ = _load([folder], cfg, fast)
         assert res.warnings == [
@@ -835,18 +852,18 @@ def test_one_bill_under_a_renamed_issuer_replaces_the_earlier_delivery(tmp_path,
     with Store(target, cfg) as s:
         s.ingest([str(old)])
         res = s.ingest([str(new)])
-        assert res.warnings == [
-            f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
-            "Cloud Inc., and holds 25 of the 25 charges an earlier delivery billed by Cloud "
-            "($50.00): one bill under two issuer names; those rows are replaced",
+        assert res.warnings == [  # what counts beside it first: it may count twice
             f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
             "Cloud Inc.; the store also keeps 1 row of it from an earlier delivery billed by "
             "Seller ($7.00), and both are counted: their charges differ, as two bills' do; if "
             "the issuer's name changed between exports, delete the store and ingest without "
-            "the earlier files"]
+            "the earlier files",
+            f"{new}: InvoiceIssuerName: billing account acct-1, 2026-05, is billed here by "
+            "Cloud Inc., and holds 25 of the 25 charges an earlier delivery billed by Cloud "
+            "($50.00): one bill under two issuer names; those rows are replaced"]
         assert res.replaced_rows == 25
         assert store_totals(s)["USD"][0] == Decimal("82")  # 25 x 3 + the seller's 7
-        assert s.ingest([str(new)]).warnings == res.warnings[1:]  # nothing left to replace
+        assert s.ingest([str(new)]).warnings == res.warnings[:1]  # nothing left to replace
         assert store_totals(s)["USD"][0] == Decimal("82")
     # The old file still holds the seller's rows: a rebuild needs it, and gives the same store.
     assert [[p.name for p in d] for d in recorded_deliveries(target)] == [["old.parquet"], ["new.parquet"]]
@@ -881,7 +898,7 @@ def test_one_bill_under_an_issuer_named_by_a_later_focus_version_counts_once(tmp
     os.utime(old, ns=(10**18, 10**18))
     with Store(":memory:", cfg) as s:
         s.ingest([str(old)])
-        assert "those rows are replaced" in s.ingest([str(new)]).warnings[0]
+        assert "those rows are replaced" in s.ingest([str(new)]).warnings[-1]  # the seller's first
         assert store_totals(s)["USD"][0] == Decimal("82")
     with Store(":memory:", cfg) as s:
         assert "its 25 rows here are not loaded" in s.ingest([str(old), str(new)]).warnings[0]
@@ -1266,11 +1283,11 @@ def test_fast_path_takes_clean_parquet_and_keeps_tags(tmp_path, cfg, monkeypatch
 def test_a_problem_many_files_share_is_said_once():
     from workbench.delivery import same_in_many_files
     extra = Problem(None, None, "2 columns are not FOCUS columns")
-    found = [("d/1.csv", extra), ("d/1.csv", Problem(4, "Tags", "malformed")), "d/2.csv: same content",
+    found = [("d/1.csv", extra), ("d/1.csv", Problem(4, "Tags", "malformed")),
              ("d/2.csv", extra), ("d/3.csv", extra), ("d/3.csv", Problem(4, "Tags", "malformed"))]
     assert same_in_many_files(found) == [
         "d/1.csv: 2 columns are not FOCUS columns (the same in 2 more files)",
-        "d/1.csv:4: Tags: malformed", "d/2.csv: same content", "d/3.csv:4: Tags: malformed"]
+        "d/1.csv:4: Tags: malformed", "d/3.csv:4: Tags: malformed"]
 
 
 def test_each_files_count_of_rows_is_said_with_its_rows(cfg, monkeypatch):
@@ -1389,7 +1406,7 @@ def test_an_allocated_charge_goes_to_its_workloads_team(tmp_path, cfg, monkeypat
                 ("search", "Unallocated"): 0.5}
             assert s.totals()["billed_cost"].sum() == 12.5
             # keys of both texts, once a charge: team on 5 charges (not 7), a key only allocated
-            assert s.tag_keys() == ["team", "env", "namespace"]
+            assert s.tag_keys() == ["team", "env", "Namespace"]  # as written
             loaded.append(s.con.execute("SELECT count(*) FROM tag_sets").fetchone()[0])
     assert loaded == [5, 5]  # one Tags text and four AllocatedTags texts, each parsed once
 
@@ -1606,6 +1623,37 @@ def test_purchases_counted_twice_are_said_once_a_file(tmp_path, cfg):
             "and $3,333.00), so effective-cost figures count them twice; FOCUS gives an "
             "amortized purchase EffectiveCost 0: ask the provider for a corrected export"]
         assert [w for w in s.load_warnings() if "twice" in w] == said  # the report's list too
+
+
+def test_warnings_that_change_the_figures_come_before_each_files_checks(tmp_path, cfg,
+                                                                        monkeypatch, capsys):
+    """A load's warnings are kept weightiest first: what may count twice, then a copy set
+    aside, then each file's own checks (rows kept at full cost), however many those are,
+    so that the 50 `ingest` prints, the index's 20 and the overview's first name them."""
+    _real_reader(monkeypatch)
+    folder = tmp_path / "in"
+    for i in range(12):  # 12 files of 6 rows whose Tags do not read: 72 lines of checks
+        frame_file(folder, f"a-tags{i:02d}", [{"Tags": '{"team": "ml"',
+                                               "BillingAccountId": f"acct-{i + 2}"}] * 6)
+    frame_file(folder, "b-purchase", [{**COMMITMENT, "ChargeCategory": "Purchase",
+                                       "BilledCost": "1200", "EffectiveCost": "1200"}])
+    frame_file(folder, "c-usage", [{**COMMITMENT, "CommitmentDiscountStatus": "Used",
+                                    "BilledCost": "0", "EffectiveCost": "30"}])
+    (folder / "d-copy.parquet").write_bytes((folder / "a-tags00.parquet").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    args = SimpleNamespace(paths=["in"], store=str(tmp_path / "s.duckdb"), json=False,
+                           rebuild=False, config=None)
+    assert store_mod.run_ingest(args) == 0
+    printed = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert printed[0].startswith("warning: in/b-purchase.parquet: EffectiveCost: commitment "
+                                 "'ri-1': its purchase is in effective cost")
+    assert printed[1] == ("warning: in/d-copy.parquet: same content as in/a-tags00.parquet; "
+                          "loaded once")
+    assert printed[2].startswith("warning: in/a-tags00.parquet:1: Tags: ")
+    assert printed[-1] == "warning: ... and 31 more warnings"  # the copy's checks too
+    with Store(str(tmp_path / "s.duckdb"), cfg) as s:
+        kept = s.load_warnings()
+    assert len(kept) == 81 and [w.removeprefix("warning: ") for w in printed[:50]] == kept[:50]
 
 
 def test_ingest_prints_totals_half_up_in_each_currencys_unit(tmp_path, cfg, monkeypatch, capsys):

@@ -140,6 +140,20 @@ def _same_file(fh, path: Path) -> bool:
 
 WARNINGS_SHOWN = 50  # a big load can warn thousands of times; the store keeps them all
 
+# What a load warning means for the figures, weightiest first: the order the store keeps
+# them in, since a command prints the first WARNINGS_SHOWN, the report's index the first
+# 20, and the overview names the first. A file's own checks can run to thousands of lines
+# and keep every row at its full cost, so they come last.
+SHORT = 0  # rows of earlier deliveries gone, files a manifest lists missing: figures lack money
+TOO_MUCH = 1  # counted though it may be a copy or a leftover (or is counted twice)
+SET_ASIDE = 2  # a copy's rows not loaded (or withdrawn): counted once, as billed
+CHECKED = 3  # a file's own checks: its rows are loaded, each with its full cost
+
+
+def weightiest_first(found: list[tuple[int, str]]) -> list[str]:
+    """The lines of (kind, line) pairs by kind, in the order found within a kind."""
+    return [line for _, line in sorted(found, key=lambda f: f[0])]
+
 
 def warning_lines(warnings: list[str], shown: int = WARNINGS_SHOWN) -> list[str]:
     """The `warning: ...` lines a command prints on stderr: the first `shown`, then a count."""
@@ -197,14 +211,10 @@ def drop_file_partition(con: duckdb.DuckDBPyConnection, delivery: int, entry: di
 def same_in_many_files(found: list) -> list[str]:
     """Warnings as lines, where a problem about a whole file (no row) that many files share
     is said once, for the first file, with how many more have it: a provider's daily files
-    all carry the same extra columns. `found` holds (path, Problem) pairs or ready lines."""
-    lines: list[str | list] = []
+    all carry the same extra columns. `found` holds (path, Problem) pairs."""
+    lines: list[list] = []
     first: dict[tuple, list] = {}
-    for item in found:
-        if isinstance(item, str):
-            lines.append(item)
-            continue
-        path, p = item
+    for path, p in found:
         shared = p.row is None and not p.counts_rows
         if shared and (p.column, p.message) in first:
             first[(p.column, p.message)][1] += 1
@@ -213,8 +223,8 @@ def same_in_many_files(found: list) -> list[str]:
         if shared:
             first[(p.column, p.message)] = line
         lines.append(line)
-    return [x if isinstance(x, str) else x[0] + (
-        f" (the same in {x[1]:,} more file{'s' * (x[1] > 1)})" if x[1] else "") for x in lines]
+    return [x[0] + (f" (the same in {x[1]:,} more file{'s' * (x[1] > 1)})" if x[1] else "")
+            for x in lines]
 
 
 def first_problem(path: Path, report) -> InputError:

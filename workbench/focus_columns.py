@@ -81,10 +81,12 @@ MANDATORY: dict[str, tuple[str, ...]] = {
     "1.0": (*_MANDATORY_1_0, "PublisherName"),
     "1.1": (*_MANDATORY_1_0, "PublisherName"),
     "1.2": (*_MANDATORY_1_0, "PublisherName"),
-    # 1.3 deprecates ProviderName and PublisherName in favour of ServiceProviderName.
-    "1.3": _MANDATORY_1_0,
+    # 1.3 adds ServiceProviderName and HostProviderName, and deprecates ProviderName and
+    # PublisherName (still mandatory in 1.3, but a 1.4 export, which drops them, reads as
+    # 1.3 when it lacks the conditional columns that mark 1.4: not warned).
+    "1.3": (*_MANDATORY_1_0, "ServiceProviderName", "HostProviderName"),
     # 1.4's InvoiceDetailId is conditional: only an export of payable invoices has it.
-    "1.4": _MANDATORY_1_0,
+    "1.4": (*_MANDATORY_1_0, "ServiceProviderName", "HostProviderName"),
 }
 
 

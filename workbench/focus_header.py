@@ -249,11 +249,14 @@ def _listed(items: list[str], shown: int = 4) -> str:
 def column_problems(mapping: dict[str, str], version: str, names: list[str]) -> tuple[
         list[Problem], list[Problem]]:
     errors = [Problem(None, c, "required column is missing") for c in REQUIRED if c not in mapping]
+    said = set()  # what the error about the provider names already
     if not any(c in mapping for c in PROVIDER_COLUMNS):
+        said = set(PROVIDER_COLUMNS)
         errors.append(Problem(None, "ProviderName", "required column is missing (or "
                               "ServiceProviderName, FOCUS 1.3+)"))
     warnings = [Problem(None, c, MISSING_COLUMN.format(version=version))
-                for c in MANDATORY[version] if c not in mapping and not derived_from(c, mapping)]
+                for c in MANDATORY[version]
+                if c not in mapping and c not in said and not derived_from(c, mapping)]
     return errors, warnings
 
 

@@ -28,7 +28,7 @@ from datetime import datetime
 import duckdb
 
 from workbench import manifests, snapshots
-from workbench.delivery import drop_file_partition, month_label, shown
+from workbench.delivery import SET_ASIDE, TOO_MUCH, drop_file_partition, month_label, shown
 from workbench.errors import format_problem, plural
 from workbench.schema import FOCUS_COLUMNS, MONEY, QUANTITY
 
@@ -68,9 +68,9 @@ def _identity(sets: list[frozenset[str]], number: str) -> str:
 
 
 def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,
-                    loaded: list[dict]) -> list[str]:
-    """Warnings for accounts and periods this delivery bills by different issuers in
-    different files; the rows of an older name of one bill are deleted, and `loaded` and the
+                    loaded: list[dict]) -> list[tuple[int, str]]:
+    """Warnings (kind, line) for accounts and periods this delivery bills by different
+    issuers in different files; the rows of an older name of one bill are deleted, and `loaded` and the
     delivery's file_partitions updated to match."""
     path_of = {e["sha256"]: e["path"] for e in loaded if not e["duplicate_of"]}
     by_part: dict[tuple, dict[str, dict[str, int]]] = {}
@@ -86,17 +86,18 @@ def within_delivery(con: duckdb.DuckDBPyConnection, delivery: int,
     out = []
     for (account, start), files in several.items():
         for issuer, why in older.get((account, start), {}).items():
-            out.append(_set_aside(con, delivery, account, start, issuer, why, files, entry_of))
+            out.append((SET_ASIDE, _set_aside(con, delivery, account, start, issuer, why,
+                                              files, entry_of)))
         if (account, start) in older or any(len(held) > 1 for held in files.values()) or all(
                 (a, b) in together[(account, start)] for p in files.values() for q in
                 files.values() for a in p for b in q):
             continue  # the issuers left are other bills: their charges, one file or one run say so
         (first, held), *others = sorted(files.items())
         named = "; ".join(f"by {_name(i)} in {shown(path)}" for path, h in others for i in h)
-        out.append(format_problem(shown(first), None, "InvoiceIssuerName", (
+        out.append((TOO_MUCH, format_problem(shown(first), None, "InvoiceIssuerName", (
             f"{account_month(account, start)} is billed by {_name(next(iter(held)))} here "
             f"and {named}, and both are counted: their charges differ, as two bills' do; if "
-            "they are two exports of one bill, load only the newer")))
+            "they are two exports of one bill, load only the newer"))))
     return out
 
 
@@ -204,8 +205,8 @@ def _older_names(con, delivery: int, parts: dict[tuple, dict[str, dict[str, int]
 
 
 def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
-                      loaded: list[dict]) -> tuple[list[str], int, list]:
-    """(warnings, rows deleted, partitions replaced) for rows of an account and period that
+                      loaded: list[dict]) -> tuple[list[tuple[int, str]], int, list]:
+    """(warnings as (kind, line), rows deleted, partitions replaced) for rows of an account and period that
     earlier deliveries keep under an issuer this delivery does not bill it by.
 
     Rows whose charges this delivery holds under its issuer are replaced: the partition
@@ -289,16 +290,16 @@ def across_deliveries(con: duckdb.DuckDBPyConnection, delivery: int,
                 f"DELETE FROM charges WHERE wb_delivery_id < ? AND {SAME_GROUP}",
                 [delivery, issuer, account, start]).fetchone()[0]
             replaced.append((sha_of[path], issuer, account, start))
-            out.append(format_problem(shown(path), None, "InvoiceIssuerName", (
+            out.append((SET_ASIDE, format_problem(shown(path), None, "InvoiceIssuerName", (
                 f"{account_month(account, start)} is billed here by {new}, and holds "
                 f"{shared:,} of the {plural(n, 'charge')} an earlier delivery billed by "
                 f"{_name(issuer)} ({amounts}): one bill under two issuer names; those rows "
-                "are replaced")))
+                "are replaced"))))
         else:
-            out.append(format_problem(shown(path), None, "InvoiceIssuerName", (
+            out.append((TOO_MUCH, format_problem(shown(path), None, "InvoiceIssuerName", (
                 f"{account_month(account, start)} is billed here by {new}; the store also "
                 f"keeps {plural(n, 'row')} of it from an earlier delivery billed by "
                 f"{_name(issuer)} ({amounts}), and both are counted: their charges differ, as "
                 "two bills' do; if the issuer's name changed between exports, delete the store "
-                "and ingest without the earlier files")))
+                "and ingest without the earlier files"))))
     return out, deleted, replaced

@@ -458,11 +458,11 @@ def covers_whole(data: OverviewData, month: str) -> bool:
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
-    if data.load_warnings:
+    if data.load_warnings:  # the store keeps them weightiest first (delivery.SHORT, ...)
         n = len(data.load_warnings)
         out.append(f"Loading the data gave {n:,} warning{'s' * (n > 1)}"
-                   + (f" (all of them below), the first: {data.load_warnings[0]}"
-                      if n > 1 else f": {data.load_warnings[0]}"))
+                   + (" (all of them below), the one that matters most to the figures: "
+                      f"{data.load_warnings[0]}" if n > 1 else f": {data.load_warnings[0]}"))
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
         tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"
         seen = (f" Tag keys most used in this data: {', '.join(data.tag_keys)}."

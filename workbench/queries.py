@@ -279,21 +279,40 @@ class Queries:
         return df
 
     def tag_keys(self, limit: int = 5) -> list[str]:
-        """The tag keys (as lower-cased) on the most charges, most first. A charge's keys are
-        those of its Tags and of its AllocatedTags (split cost allocation), each once."""
+        """The tag keys on the most charges, most first, counted whatever their case, each
+        spelled as the charges' tags spell it most often (`CostCenter`: what [tags] takes as
+        the data shows it). A charge's keys are those of its Tags and of its AllocatedTags
+        (split cost allocation), each once."""
         charges, tag_sets = self.backend.table("charges"), self.backend.table("tag_sets")
         pair = ["wb_tag_set", "wb_alloc_tag_set"]
         per_pair = charges.group_by(pair).aggregate(n=charges.count())
         sides = []
         for column in pair:
             sets = per_pair.join(tag_sets, per_pair[column] == tag_sets.wb_tag_set)
-            sides.append(sets.select(*(sets[c] for c in pair), n=sets.n,
+            sides.append(sets.select(*(sets[c] for c in pair), n=sets.n, text=sets.Tags,
                                      k=sets.wb_tags.keys().unnest()))
         # distinct: a key in both texts of one pair of tag sets counts once for its charges
-        keys = sides[0].union(sides[1], distinct=True)
+        keys = sides[0].drop("text").union(sides[1].drop("text"), distinct=True)
         expr = (keys.group_by("k").aggregate(n=keys.n.sum())
                 .order_by([ibis.desc("n"), "k"]).limit(limit))
-        return [str(k) for k in self._run(expr)["k"]]
+        top = [str(k) for k in self._run(expr)["k"]]
+        patterns = {k: p for k in top if (p := _written_key(k))}
+        if not patterns:
+            return top
+        # The map's keys are folded: each top key's spelling is read from the texts (a
+        # literal pattern per key, compiled once), each text counted for the charges it tags.
+        texts = sides[0].union(sides[1])
+        texts = texts.filter(texts.k.isin(list(patterns)))
+        spelled = ibis.cases(*((texts.k == k, ibis.coalesce(
+            *(texts.text.re_extract(p, 1).nullif("") for p in both)))
+            for k, both in patterns.items()))
+        found = texts.select(texts.k, texts.n, spelled=spelled)
+        found = found.group_by(["k", "spelled"]).aggregate(n=found.n.sum())
+        most: dict[str, tuple] = {}
+        for k, written, n in self._run(found).itertuples(index=False):
+            if isinstance(written, str):  # NULL: no pattern found it (an escape in the key)
+                most[k] = min(most.get(k, (0, "")), (-int(n), written))
+        return [most[k][1] if k in most else k for k in top]
 
 
 # Columns summed without amortized purchase rows (Queries._money).
@@ -303,6 +322,18 @@ MONEY = {"billed_cost": "BilledCost", "effective_cost": "EffectiveCost", "list_c
          "contracted_cost": "ContractedCost"}
 # Direction overrides and isolates: a tag value "\u202eevil" would display as "live".
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _written_key(key: str) -> tuple[str, str] | None:
+    """Regular expressions whose group 1 is a (case-folded) tag key as a Tags text writes
+    it: an object's member name, a {"key": ..., "value": ...} item's key. A letter is a class
+    of its two cases ([cC]), not (?i), so that DuckDB (RE2) and Spark (Java) agree; None for
+    a key a class cannot hold, which then shows folded."""
+    if any(c in '[]\\^"' for c in key):
+        return None
+    body = "".join(f"[{c}{c.upper()}]" if len(c.upper()) == 1 and c.upper() != c
+                   else c if c.isalnum() or c in " _-:/@=" else f"[{c}]" for c in key)
+    return f'"({body})"\\s*:', f'"key"\\s*:\\s*"({body})"'
 
 
 def _frame(df: pd.DataFrame, columns: list[str], exact: bool = False) -> pd.DataFrame:

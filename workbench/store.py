@@ -57,6 +57,10 @@ from workbench import commitments, issuers, json_exact, manifests, snapshots
 from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
+    CHECKED,
+    SET_ASIDE,
+    SHORT,
+    TOO_MUCH,
     IngestResult,
     Progress,
     drop_file_partition,
@@ -71,6 +75,7 @@ from workbench.delivery import (
     source_path,
     store_file,
     warning_lines,
+    weightiest_first,
 )
 from workbench.errors import InputError, WorkbenchError, format_problem, plural
 from workbench.focus_report import in_row_order, missing_in_one_line
@@ -418,7 +423,8 @@ class Store(Queries):
                  meter: Progress | None, mtimes: Mapping[str, int]) -> tuple:
         """One delivery in one transaction; the IngestResult fields but the time."""
         con = self.con
-        warnings: list[str] = []
+        checked: list = []  # (path, Problem) of each file's own checks
+        same: list[str] = []  # files with the bytes of one before them
         loaded: list[dict] = []
         seen: dict[str, str] = {}
         self._t = None  # the query table is built for what the store holds (Queries.table)
@@ -439,8 +445,8 @@ class Store(Queries):
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                warnings += [(shown(path), p)
-                             for p in missing_in_one_line(in_row_order(report.warnings))]
+                checked += [(shown(path), p)
+                            for p in missing_in_one_line(in_row_order(report.warnings))]
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
@@ -450,7 +456,7 @@ class Store(Queries):
                          "duplicate_of": seen.get(digest), "partitions": [],
                          "reader": "fast" if fast is not None else "precise"}
                 if entry["duplicate_of"]:
-                    warnings.append(format_problem(
+                    same.append(format_problem(
                         shown(path), None, None,
                         f"same content as {shown(entry['duplicate_of'])}; loaded once"))
                     if fast is not None:
@@ -468,29 +474,31 @@ class Store(Queries):
                 loaded.append(entry)
                 if meter:
                     meter.done(i, entry["rows"])
-            copies = self._drop_copies(delivery, loaded)
+            copies = [(SET_ASIDE, w) for w in same] + self._drop_copies(delivery, loaded)
             copies += issuers.within_delivery(con, delivery, loaded)
             # what manifests say of the files left: parts no other file repeats
             verdicts = manifests.judge(_copies_as_their_file(loaded))
-            copies += self._left_by_earlier_runs(delivery, loaded, verdicts)
-            copies += _unlisted_kept(loaded, verdicts)
-            copies += [format_problem(shown(one.manifest), None, None, (
+            copies += [(SET_ASIDE, w)
+                       for w in self._left_by_earlier_runs(delivery, loaded, verdicts)]
+            copies += [(TOO_MUCH, w) for w in _unlisted_kept(loaded, verdicts)]
+            copies += [(SHORT, format_problem(shown(one.manifest), None, None, (
                 f"lists {len(gone):,} file{'s' * (len(gone) > 1)} its folder does not hold "
                 f"({_first_of(gone)}): the run's data is short of what it billed; fetch "
-                f"{'them' if len(gone) > 1 else 'it'} and ingest again"))
+                f"{'them' if len(gone) > 1 else 'it'} and ingest again")))
                 for one, gone in manifests.missing(loaded)]
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
             named = {path for path, _ in left}  # one warning a file at most
             subs = [(path, w) for path, w in subs if path not in named]
-            warnings = [w for _, w in left + subs] + copies + same_in_many_files(warnings)
+            found = [(SHORT, w) for _, w in left + subs] + copies
+            found += [(CHECKED, w) for w in same_in_many_files(checked)]
             replaced = self._replace_partitions(delivery)
-            warnings += self._accounts_like_others(delivery)
-            warnings += self._purchases_counted_twice(delivery)
+            found += [(TOO_MUCH, w) for w in self._accounts_like_others(delivery)]
+            found += [(TOO_MUCH, w) for w in self._purchases_counted_twice(delivery)]
             kept, renamed, renamed_parts = issuers.across_deliveries(con, delivery, loaded)
             replaced += renamed
-            warnings += kept
+            warnings = weightiest_first(found + kept)
             parts = self._delivery_partitions(delivery)
             # Recorded as replaced by this delivery, so the files they came from no longer count.
             if renamed_parts:
@@ -850,9 +858,10 @@ class Store(Queries):
                                  f"AND sha256 = ? AND {match}", [old, old_sha, *part])
         return gone
 
-    def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[str]:
+    def _drop_copies(self, delivery: int, loaded: list[dict]) -> list[tuple[int, str]]:
         """Keep one export of each partition that several files of this delivery hold as
-        copies (snapshots.py says how they are told from parts); warnings for the others.
+        copies (snapshots.py says how they are told from parts); warnings (kind, line) for
+        the others.
 
         Updates the entries in `loaded` and the delivery's file_partitions to match.
         """
@@ -911,12 +920,13 @@ class Store(Queries):
         for *part, a, b, n in exact:
             same.setdefault(tuple(part), {})[(a, b)] = int(n)
         out: list = []
+        both: list[str] = []  # files kept though they may be copies
         runs: dict[tuple, list] = {}  # the files of one older run: said in one line
         for part, sides_of in sorted(files.items(), key=lambda kv: str(kv[0])):
             gone, doubtful = snapshots.sort_out(sides_of, shared.get(part, {}),
                                                 same.get(part, {}))
             for path, why in sorted(doubtful.items()):
-                out.append(format_problem(shown(path), None, None, (
+                both.append(format_problem(shown(path), None, None, (
                     f"{why.shared} of its {why.charges} charges of {_partition_label(part)} "
                     f"are also in {_first_of(why.newer)}"
                     ", which reaches further, at other amounts: too few to tell an earlier "
@@ -935,9 +945,9 @@ class Store(Queries):
                 else:
                     out.append(format_problem(shown(path), None, None,
                                               _set_aside(part, why, rows, path=path)))
-        return [line if isinstance(line, str) else format_problem(
-            shown(runs[line][0]), None, None, _set_aside(line[0], runs[line][3], runs[line][2],
-                                                  runs[line][1])) for line in out]
+        return [(TOO_MUCH, line) for line in both] + [(SET_ASIDE, line if isinstance(
+            line, str) else format_problem(shown(runs[line][0]), None, None, _set_aside(
+                line[0], runs[line][3], runs[line][2], runs[line][1]))) for line in out]
 
     def _delivery_partitions(self, delivery: int) -> list[dict]:
         key = ", ".join(PARTITION_KEY)
