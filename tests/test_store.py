@@ -223,6 +223,18 @@ def test_tag_keys_are_counted_whatever_their_case_and_shown_as_written_most(tmp_
         assert s.tag_keys()[3:] == ["aws:createdBy", "FinOps.Team"]
 
 
+def test_tag_keys_named_key_or_value_are_shown_as_a_list_spells_them(tmp_path, cfg):
+    """In a list of {"key": ..., "value": ...} items the member names are no tag keys: a tag
+    named Key or Value shows as the list spells it, not as the items' "key" or "value"."""
+    tags = ['[{"key": "Value", "value": "a"}, {"key": "Key", "value": "b"}]',
+            '[{"key": "Key", "value": "c"}]', '{"key": "d"}']  # key: 3 charges, 2 as Key
+    f = frame_file(tmp_path / "in", "lists", [{"Tags": t, "ResourceId": f"r{i}"}
+                                              for i, t in enumerate(tags)])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        assert s.tag_keys() == ["Key", "Value"]
+
+
 def test_tag_list_with_a_key_twice_keeps_the_first_value(tmp_path, cfg):
     """GCP lists a project's label and a resource's label of the same name: the first counts."""
     pairs = '[{"key": "team", "value": "search"}, {"key": "team", "value": "ads"}]'

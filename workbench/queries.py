@@ -303,9 +303,12 @@ class Queries:
         # literal pattern per key, compiled once), each text counted for the charges it tags.
         texts = sides[0].union(sides[1])
         texts = texts.filter(texts.k.isin(list(patterns)))
-        spelled = ibis.cases(*((texts.k == k, ibis.coalesce(
-            *(texts.text.re_extract(p, 1).nullif("") for p in both)))
-            for k, both in patterns.items()))
+        # A list's own member names ("key", "value") are no tag keys: a list is read by the
+        # item pattern only, an object by the member pattern only.
+        listed = texts.text.re_search(r"^\s*\[")
+        spelled = ibis.cases(*((texts.k == k, ibis.ifelse(
+            listed, texts.text.re_extract(item, 1), texts.text.re_extract(member, 1)).nullif(""))
+            for k, (member, item) in patterns.items()))
         found = texts.select(texts.k, texts.n, spelled=spelled)
         found = found.group_by(["k", "spelled"]).aggregate(n=found.n.sum())
         most: dict[str, tuple] = {}
@@ -326,7 +329,7 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 def _written_key(key: str) -> tuple[str, str] | None:
     """Regular expressions whose group 1 is a (case-folded) tag key as a Tags text writes
-    it: an object's member name, a {"key": ..., "value": ...} item's key. A letter is a class
+    it: (an object's member name, a {"key": ..., "value": ...} item's key). A letter is a class
     of its two cases ([cC]), not (?i), so that DuckDB (RE2) and Spark (Java) agree; None for
     a key a class cannot hold, which then shows folded."""
     if any(c in '[]\\^"' for c in key):
