@@ -93,6 +93,26 @@ def test_filters_change_the_figures():
     assert "provider = Azure" in sec["team"].to_dict()["title"]["subtitle"][0]
 
 
+def test_tag_keys_are_read_only_when_a_dimension_has_no_value():
+    """The keys the data has are named only for a dimension with no value at all; reading
+    them is a pass over every tag set, left out when the tags fill team and environment."""
+    class Counting(FakeStore):
+        calls = 0
+
+        def tag_keys(self):
+            Counting.calls += 1
+            return ["Stage"]
+
+    m = monthly_frame()
+    m["workload_class"] = "training"
+    m["environment"] = "prod"
+    daily = pd.DataFrame({"date": ["2026-06-01"], "provider": ["AWS"], "team": ["search"],
+                          "currency": ["USD"], "cost": [1.0]})
+    assert pages.load_overview(Counting(m, daily)).tag_keys == [] and Counting.calls == 0
+    m["environment"] = "Unallocated"
+    assert pages.load_overview(Counting(m, daily)).tag_keys == ["Stage"] and Counting.calls == 1
+
+
 def test_missing_months_and_tags_are_said_not_hidden():
     data = base()
     notes = pages.overview_notices(data, "2026-05")

@@ -265,8 +265,12 @@ def load_overview(store) -> OverviewData:
     months = sorted(set(monthly["month"]) - {overview.NONE})
     tried = {d: list(getattr(store.config.tags, d)) for d in ("team", "environment")}
     spans = store.provider_coverage()  # one query for the default month and the notices
+    # the keys the data has are named only when a dimension has no value at all
+    # (overview_notices); reading their spellings is a pass over every tag set, kept off
+    # a store whose tags fill both
+    keys = store.tag_keys() if overview.empty_dimensions(monthly, list(tried)) else []
     return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
-                        store.coverage(), store.tag_keys(), tried, store.load_warnings(), spans,
+                        store.coverage(), keys, tried, store.load_warnings(), spans,
                         store.provider_months())
 
 
