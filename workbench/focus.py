@@ -52,9 +52,9 @@ from workbench.focus_header import (
 )
 from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
-    CSV_DIALECT,
     bad_expr,
     count_true,
+    csv_source,
     derived_expr,
     finite_expr,
     ident,
@@ -167,7 +167,6 @@ def _source(con, path: Path, kind: str, head: bytes,
             rejects: str) -> tuple[str, list[tuple[str, str]], list[str], dict]:
     """(FROM clause, [(unique column name, type)], header as written, {column name: its
     Parquet type}) for the file; no Parquet types for a CSV."""
-    p = literal(str(path))
     if kind == "parquet":
         src = parquet_source(str(path))
         try:
@@ -191,11 +190,7 @@ def _source(con, path: Path, kind: str, head: bytes,
                            for i, n in enumerate(schema.names)], types
     header = csv_header(head)
     names = dedupe(header)
-    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-    src = (f"read_csv({p}, columns={columns}, header=true, auto_detect=false, {CSV_DIALECT}, "
-           f"compression={literal('gzip' if kind == 'gzip' else 'none')}, "
-           f"store_rejects=true, rejects_table={literal(rejects)}, "
-           f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")
+    src = csv_source(str(path), dict.fromkeys(names, "VARCHAR"), kind == "gzip", rejects)
     return src, [(n, "VARCHAR") for n in names], header, {}
 
 

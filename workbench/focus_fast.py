@@ -43,9 +43,9 @@ from workbench.focus_checks import ERROR, WARNING, Check, build_checks, rounded_
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
 from workbench.focus_sql import (
-    CSV_DIALECT,
     can_round,
     count_true,
+    csv_source,
     derived_expr,
     fast_time_expr,
     ident,
@@ -111,14 +111,8 @@ def plan(con, path: Path, columns: list[str], delivery: int | None,
         # checked: an offset no zone has, digits beyond the 10th decimal place.
         wanted = {mapping[c]: TEXT if t in (TIME, MONEY) else t
                   for c, t in FOCUS_COLUMNS.items() if c in mapping}
-        cols = "{" + ", ".join(f"{literal(n)}: {literal(wanted.get(n, TEXT))}"
-                               for n, _ in header.columns) + "}"
-        compression = literal("gzip" if header.kind == "gzip" else "none")
-        src = (f"read_csv({literal(str(path))}, columns={cols}, header=true, auto_detect=false, "
-               f"{CSV_DIALECT}, compression={compression}, store_rejects=true, "
-               f"rejects_table={literal(rejects)}, rejects_scan={literal(rejects + '_scan')}, "
-               "rejects_limit=0, hive_partitioning=false)")
         types = {n: wanted.get(n, TEXT) for n, _ in header.columns}
+        src = csv_source(str(path), types, header.kind == "gzip", rejects)
         rejects_table = rejects
     exprs = {}
     unread, rounded = [], []  # SQL conditions of the row marker (_marker)

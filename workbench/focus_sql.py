@@ -307,6 +307,17 @@ CSV_DIALECT = ("delim=',', quote='\"', escape='\"', strict_mode=true, null_paddi
                "nullstr=['', 'NULL'], encoding='utf-8'")
 
 
+def csv_source(path: str, columns: dict[str, str], gzip: bool, rejects: str) -> str:
+    """The FROM clause that reads a CSV (gzipped or not) with the given column types (name
+    -> DuckDB type, in the header's order), rows the reader refuses kept in `rejects` (and
+    `rejects`_scan) for their line numbers."""
+    cols = "{" + ", ".join(f"{literal(n)}: {literal(t)}" for n, t in columns.items()) + "}"
+    return (f"read_csv({literal(path)}, columns={cols}, header=true, auto_detect=false, "
+            f"{CSV_DIALECT}, compression={literal('gzip' if gzip else 'none')}, "
+            f"store_rejects=true, rejects_table={literal(rejects)}, "
+            f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")
+
+
 FORMULA_PREFIX = r"^[=+\-@\t\r]"  # spreadsheet formula injection (OWASP CSV injection)
 # A number a spreadsheet shows as itself ("-1.5", "1,234", "2e3"); "-2+3" it would compute.
 PLAIN_NUMBER = r"^[+-]?[0-9][0-9.,]*([eE][+-]?[0-9]+)?$"
