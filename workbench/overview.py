@@ -201,6 +201,14 @@ def shown_change(now, then, currency: str):
     return to_smallest_unit(now, currency) - to_smallest_unit(then, currency)
 
 
+def headline_change(r: Mapping, key: str):
+    """The change a headline row shows against `key` ("previous", "last_year"): shown_change
+    of its amounts, NaN where the row gives no change (a provider without data then)."""
+    if pd.isna(r[f"{key}_change"]):
+        return float("nan")
+    return shown_change(r["cost"], r[key], r["currency"])
+
+
 def shown_ratio(now, then, currency: str) -> float:
     """The change shown (shown_change) as a share of the base shown, so a percentage agrees
     with the figures beside it: ¥500 against ¥500 (¥500.4 and ¥499.6) is flat, 0.0%, not
@@ -218,8 +226,7 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
     (shown_change), so each row foots; its percentage is of the amounts shown too."""
     rows = [{"currency": r["currency"], "cost": r["cost"],
              "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
-             "change": (float("nan") if pd.isna(r[f"{key}_change"])
-                        else shown_change(r["cost"], r[key], r["currency"])),
+             "change": headline_change(r, key),
              "change_pct": r[f"{key}_change_pct"]}
             for r in head.to_dict("records")
             for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
@@ -470,8 +477,7 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
             else:
                 pct = r[f"{key}_change_pct"]
                 # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
-                ch = shown = (float("nan") if pd.isna(r[f"{key}_change"])
-                              else shown_change(r["cost"], r[key], cur))
+                ch = shown = headline_change(r, key)
                 word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")

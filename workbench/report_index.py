@@ -45,7 +45,7 @@ def _versus(r: dict, key: str, unknown: str) -> str:
     if len(r.get(f"{key}_without") or ()):  # some of the month's spend has nothing to compare
         return (f"{money_exact(r[key], cur)} in {r[f'{key}_month']}, not comparable: "
                 f"{overview.lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
-    change = signed_money(overview.shown_change(r["cost"], r[key], cur), cur)  # as the page's
+    change = signed_money(overview.headline_change(r, key), cur)  # as the page's
     if pd.isna(r[f"{key}_change_pct"]):
         # no percentage of a zero or negative base (a month of net credits)
         why = (f"no {cur} spend then" if to_smallest_unit(r[key], cur) == 0
