@@ -349,6 +349,16 @@ def test_filters_and_date_range(tiny):
     assert tiny.monthly(filters={"team": []}).empty
 
 
+def monthly_of(tmp_path, cfg, rows: list[dict]) -> pd.DataFrame:
+    """Store.monthly(exact=True) of a store holding one export of `rows`."""
+    s = Store(":memory:", cfg)
+    s.ingest([str(frame_file(tmp_path / "in", "export", rows))])
+    try:
+        return s.monthly(exact=True)
+    finally:
+        s.close()
+
+
 def test_monthly_by_day_cost_is_what_is_billed_by_the_hour_or_day(tmp_path, cfg):
     """A month's length drives its hourly and daily usage, not a monthly fee, a month-long
     credit or a purchase of no duration: the per-day comparison reads by_day_cost."""
@@ -361,14 +371,9 @@ def test_monthly_by_day_cost_is_what_is_billed_by_the_hour_or_day(tmp_path, cfg)
              "ChargePeriodEnd": "2026-06-01"},
             {"EffectiveCost": "7", "ChargeCategory": "Purchase", "ChargePeriodStart": "2026-05-09",
              "ChargePeriodEnd": "2026-05-09"}]
-    s = Store(":memory:", cfg)
-    s.ingest([str(frame_file(tmp_path / "in", "mixed", rows))])
-    try:
-        m = s.monthly(exact=True)
-        assert m["effective_cost"].tolist() == [Decimal("69.75")]
-        assert m["by_day_cost"].tolist() == [Decimal("2.75")]
-    finally:
-        s.close()
+    m = monthly_of(tmp_path, cfg, rows)
+    assert m["effective_cost"].tolist() == [Decimal("69.75")]
+    assert m["by_day_cost"].tolist() == [Decimal("2.75")]
 
 
 def test_monthly_by_day_cost_leaves_out_one_time_charges_of_a_day(tmp_path, cfg):
@@ -379,14 +384,9 @@ def test_monthly_by_day_cost_leaves_out_one_time_charges_of_a_day(tmp_path, cfg)
             {"EffectiveCost": "0.50"},  # no ChargeFrequency (an optional column): by its period
             {"EffectiveCost": "300", "ChargeCategory": "Purchase", "ChargeFrequency": "One-Time"},
             {"EffectiveCost": "-20", "ChargeCategory": "Credit", "ChargeFrequency": "One-Time"}]
-    s = Store(":memory:", cfg)
-    s.ingest([str(frame_file(tmp_path / "in", "daily", rows))])
-    try:
-        m = s.monthly(exact=True)
-        assert m["effective_cost"].tolist() == [Decimal("283.00")]
-        assert m["by_day_cost"].tolist() == [Decimal("3.00")]
-    finally:
-        s.close()
+    m = monthly_of(tmp_path, cfg, rows)
+    assert m["effective_cost"].tolist() == [Decimal("283.00")]
+    assert m["by_day_cost"].tolist() == [Decimal("3.00")]
 
 
 def test_monthly_by_day_cost_counts_a_local_day_the_clocks_go_back_in(tmp_path, cfg):
@@ -400,12 +400,7 @@ def test_monthly_by_day_cost_counts_a_local_day_the_clocks_go_back_in(tmp_path, 
              "ChargePeriodEnd": "2026-11-04T01:00:00Z"},  # two hours across midnight
             {"EffectiveCost": "100", "ChargePeriodStart": "2026-11-01",
              "ChargePeriodEnd": "2026-11-03"}]  # two days: not by the day
-    s = Store(":memory:", cfg)
-    s.ingest([str(frame_file(tmp_path / "in", "local", rows))])
-    try:
-        assert s.monthly(exact=True)["by_day_cost"].tolist() == [Decimal("11.00")]
-    finally:
-        s.close()
+    assert monthly_of(tmp_path, cfg, rows)["by_day_cost"].tolist() == [Decimal("11.00")]
 
 
 def test_frames_have_documented_columns_and_types(tiny):
