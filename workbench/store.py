@@ -45,15 +45,16 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import ibis
 import pandas as pd
 
-from workbench import commitments, issuers, json_exact, manifests, snapshots
+from workbench import __version__, commitments, issuers, json_exact, manifests, reads, snapshots
 from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
@@ -383,6 +384,11 @@ class Store(Queries):
             self.con.close()
             self._open()
 
+    def reader(self) -> str:
+        """What a file's rows depend on besides its bytes: a record of a read by another
+        store format, workbench version or reader is not used (reads.py)."""
+        return f"{_schema_fingerprint()}/{__version__}/{'fast' if self.fast_path else 'precise'}"
+
     def _ingest(self, files: list[Path], progress: bool,
                 mtimes: Mapping[str, int] | None = None) -> IngestResult:
         t0 = time.perf_counter()
@@ -391,17 +397,25 @@ class Store(Queries):
         files = [Path(source_path(f)) for f in files]
         mtimes = {source_path(k): t for k, t in (mtimes or {}).items()}
         con = self.con
+        # Each file as it is before anything reads it: a record of the read is kept only
+        # when the file is still so after it (reads.py).
+        checked_at = time.time_ns()
+        stats = {str(f): reads.stat_of(f) for f in files}
+        known = reads.known(con, files, stats, self.reader())
         meter = Progress(con, len(files)) if progress else None
         saved = con.execute("SELECT current_setting('preserve_insertion_order'), "
                             "current_setting('TimeZone')").fetchone()
         precise: set[int] = set()  # files whose fast load failed: the precise reader says why
-        # Hash each file while DuckDB reads it (hashlib releases the GIL on big blocks).
+        # Hash each file while DuckDB reads it (hashlib releases the GIL on big blocks); a
+        # file unchanged since a read the store records is not hashed again.
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                digests = [pool.submit(sha256_file, f) for f in files]
+                digests = [_done(known[str(f)]["sha256"]) if str(f) in known
+                           else pool.submit(sha256_file, f) for f in files]
                 while True:
                     try:
-                        out = self._deliver(files, digests, precise, meter, mtimes)
+                        out = self._deliver(files, digests, precise, meter, mtimes,
+                                            (known, stats, checked_at))
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
@@ -420,13 +434,21 @@ class Store(Queries):
         return IngestResult(*out, round(time.perf_counter() - t0, 3))
 
     def _deliver(self, files: list[Path], digests: list, precise: set[int],
-                 meter: Progress | None, mtimes: Mapping[str, int]) -> tuple:
-        """One delivery in one transaction; the IngestResult fields but the time."""
+                 meter: Progress | None, mtimes: Mapping[str, int], before: tuple) -> tuple:
+        """One delivery in one transaction; the IngestResult fields but the time.
+
+        A file unchanged since a read the store records (`before`: those records, each file's
+        stat before the ingest, and when it was taken) is not read: its rows are copied from
+        the delivery that holds them, and the rest of its read comes from the record."""
         con = self.con
+        known, stats, checked_at = before
+        reader = self.reader()
         checked: list = []  # (path, Problem) of each file's own checks
         same: list[str] = []  # files with the bytes of one before them
         loaded: list[dict] = []
         seen: dict[str, str] = {}
+        copied: list[tuple[int, str]] = []  # (delivery, path) of the rows to copy
+        records: dict[str, dict] = {}  # path -> the record of its read (reads.py)
         self._t = None  # the query table is built for what the store holds (Queries.table)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -437,24 +459,35 @@ class Store(Queries):
                 if meter:
                     meter.start(i, path)
                 fast = None
-                if self.fast_path and i not in precise:
-                    fast = self._fast_load(i, path, delivery)
-                if fast is not None:
-                    report, parts = fast.report, fast.partitions
+                rec = known.get(str(path))
+                moved = rec is not None and reads.stat_of(path) != rec["stat"]  # since then
+                again = (rec is not None and not moved
+                         and (rec["intact"] or rec["sha256"] in seen))  # rows not needed
+                if again:
+                    report = SimpleNamespace(focus_version=rec["focus_version"])
+                    report.period_start, report.period_end = reads.period_of(rec)
+                    problems, kind = reads.warnings_of(rec), rec["kind"]
+                    parts = reads.partitions_of(rec) if rec["intact"] else []
                 else:
-                    report = scan_file(con, path, SCAN_TABLE)
-                    if not report.ok:
-                        raise first_problem(path, report)
-                checked += [(shown(path), p)
-                            for p in missing_in_one_line(in_row_order(report.warnings))]
-                digest = digests[i].result()
+                    if self.fast_path and i not in precise:
+                        fast = self._fast_load(i, path, delivery)
+                    if fast is not None:
+                        report, parts = fast.report, fast.partitions
+                    else:
+                        report = scan_file(con, path, SCAN_TABLE)
+                        if not report.ok:
+                            raise first_problem(path, report)
+                    problems = missing_in_one_line(in_row_order(report.warnings))
+                    kind = "fast" if fast is not None else "precise"
+                checked += [(shown(path), p) for p in problems]
+                digest = sha256_file(path) if moved else digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
                          "mtime_ns": mtimes.get(str(path), stat.st_mtime_ns),
                          "rows": 0, "focus_version": report.focus_version,
                          "period_start": report.period_start, "period_end": report.period_end,
                          "duplicate_of": seen.get(digest), "partitions": [],
-                         "reader": "fast" if fast is not None else "precise"}
+                         "reader": kind}
                 if entry["duplicate_of"]:
                     same.append(format_problem(
                         shown(path), None, None,
@@ -463,7 +496,9 @@ class Store(Queries):
                         con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, path)}")
                 else:
                     seen[digest] = str(path)
-                    if fast is None:
+                    if again:
+                        copied.append((rec["delivery"], str(path)))
+                    elif fast is None:
                         parts = self._append(delivery, path)
                     if parts:  # a header-only file has none
                         con.executemany("INSERT INTO file_partitions VALUES (?, ?, ?, ?, ?, ?)",
@@ -472,8 +507,18 @@ class Store(Queries):
                     entry["partitions"] = [partition_dict(p) for p in parts]
                 con.execute(f"DROP TABLE IF EXISTS {SCAN_TABLE}")
                 loaded.append(entry)
+                kept = None if entry["duplicate_of"] else parts
+                if again:
+                    records[str(path)] = {**rec, "delivery": delivery, "partitions": (
+                        None if kept is None else rec["partitions"])}
+                    records[str(path)].pop("intact")
+                elif stats[str(path)] is not None and reads.stat_of(path) == stats[str(path)]:
+                    records[str(path)] = reads.record(delivery, reader, checked_at,
+                                                      stats[str(path)], digest, kind, report,
+                                                      problems, kept)
                 if meter:
                     meter.done(i, entry["rows"])
+            self._copy_rows(delivery, copied)
             copies = [(SET_ASIDE, w) for w in same] + self._drop_copies(delivery, loaded)
             copies += issuers.within_delivery(con, delivery, loaded)
             # what manifests say of the files left: parts no other file repeats
@@ -514,6 +559,7 @@ class Store(Queries):
             # Kept so that whoever reads the store later (the report) can say them too.
             con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
                         [f"warnings/{delivery}", json.dumps(warnings)])
+            reads.save(con, {**reads.load(con), **records})
             self._check_totals_fit()
             con.execute("COMMIT")
         except BaseException:
@@ -521,6 +567,16 @@ class Store(Queries):
                 con.execute("ROLLBACK")
             raise
         return delivery, loaded, rows_total, replaced, parts, warnings
+
+    def _copy_rows(self, delivery: int, copied: list[tuple[int, str]]) -> None:
+        """Copy the rows of unchanged files, (delivery, path) that hold them, into this
+        delivery: the rows a read of the same bytes would give (reads.py)."""
+        if copied:
+            self.con.execute(
+                f"INSERT INTO charges SELECT * REPLACE ({int(delivery)} AS wb_delivery_id) "
+                f"FROM charges SEMI JOIN (SELECT UNNEST(?::BIGINT[]) AS d, "
+                f"UNNEST(?::VARCHAR[]) AS f) k ON wb_delivery_id = k.d AND wb_source_file = k.f",
+                [[d for d, _ in copied], [f for _, f in copied]])
 
     def _check_totals_fit(self) -> None:
         """Every period's total per currency must stay exact: amounts that fit one by one may
@@ -990,6 +1046,13 @@ class Store(Queries):
         return json.loads(rows[0][0]) if rows else []
 
 
+def _done(value) -> Future:
+    """A future that holds `value` already."""
+    fut: Future = Future()
+    fut.set_result(value)
+    return fut
+
+
 def _first_of(paths: list[str]) -> str:
     more = len(paths) - 1
     return shown(paths[0]) + (f" and {more} more" if more > 0 else "") if paths else ""
@@ -1020,36 +1083,30 @@ def _data_paths(data: Sequence[str] | None, config: Config, how: str = "--data P
     return focus_paths(config, how)
 
 
-def _stat_key(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return source_path(path), st.st_size, st.st_mtime_ns
-
-
-def _store_state(path: Path, config: Config) -> tuple[dict, set[str]] | None:
-    """(sha256 of loaded files by (path, size, mtime_ns), sha256 of live files); None if unusable."""
+def _store_state(path: Path, config: Config) -> tuple[dict, set[str], str] | None:
+    """(the records of the store's reads, sha256 of live files, its reader); None if unusable."""
     if not path.is_file():
         return None
     try:
         with Store(path, config, read_only=True) as s:
-            # Trust a stat only when the file is older than its load ("racy git"): a rewrite
-            # within the file system's timestamp tick could otherwise keep size and mtime.
-            rows = s.con.execute("SELECT path, size, mtime_ns, sha256, epoch(loaded_at) "
-                                 "FROM files").fetchall()
-            known = {(source_path(p), size, mtime): sha for p, size, mtime, sha, loaded in rows
-                     if mtime is not None and mtime < (loaded - 2) * 1e9}
-            return known, s.live_files()
+            return reads.load(s.con), s.live_files(), s.reader()
     except WorkbenchError:
         return None
 
 
-def _digests(files: list[Path], known: dict) -> set[str]:
-    # A file whose path, size and modification time match a loaded one is not hashed again.
-    return {known.get(_stat_key(f)) or sha256_file(f) for f in files}
+def _digests(files: list[Path], records: dict, reader: str) -> set[str]:
+    # A file unchanged since a read the store records is not hashed again (reads.trusted).
+    out = set()
+    for f in files:
+        r = records.get(source_path(f))
+        out.add(r["sha256"] if r is not None and reads.trusted(r, reads.stat_of(f), reader)
+                else sha256_file(f))
+    return out
 
 
 def _holds(path: Path, files: list[Path], config: Config) -> bool:
     state = _store_state(path, config)
-    return state is not None and _digests(files, state[0]) == state[1]
+    return state is not None and _digests(files, state[0], state[2]) == state[1]
 
 
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
@@ -1060,8 +1117,8 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     (`on_load()` is called first, to say so; `on_wait()` when another process holds the
     store's lock, loading it, and this one waits for it).
 
-    Files are compared by sha256 (a file whose path, size and modification time match a
-    loaded one is not hashed again). The store then mirrors `data` exactly: a rebuild loads
+    Files are compared by sha256 (a file unchanged since a read the store records is not
+    hashed again: reads.trusted). The store then mirrors `data` exactly: a rebuild loads
     every file as one delivery into a new file that atomically replaces the old one, so
     readers still open keep a consistent (older) view and no process sees a half-built store.
     """

@@ -1,0 +1,189 @@
+"""A file loaded before and unchanged since is not read again (workbench/reads.py), and the
+store, the warnings and the output are what reading it again gives."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from corpus.build import csv_bytes, row
+
+from workbench import reads
+from workbench import store as store_mod
+from workbench.cli import main
+from workbench.config import Config
+from workbench.store import Store, open_store
+
+# Files with something to say, each as its own checks say it (a copy set aside, an
+# unknown category, bad tags, a rounded amount), of two accounts and months.
+FILES = {
+    "may/a.csv": [row(), row(BilledCost="1.5", Tags='{"team": "search"'),
+                  row(ChargeCategory="Refund", BilledCost="-2")],
+    "may/b.csv": [row(BillingAccountId="acct-2", BilledCost="0.123456789012"),
+                  row(BillingAccountId="acct-2", Tags='{"team": "=1+2"}')],
+    "june/c.csv": [row(BillingPeriodStart="2026-06-01T00:00:00Z",
+                       ChargePeriodStart=f"2026-06-{d:02d}T00:00:00Z",
+                       ChargePeriodEnd=f"2026-06-{d + 1:02d}T00:00:00Z", BilledCost=str(d))
+                   for d in range(1, 25)],
+}
+
+
+def _write(root: Path, name: str, rows: list[dict]) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(csv_bytes(rows))
+    return path
+
+
+@pytest.fixture
+def exports(tmp_path) -> Path:
+    root = tmp_path / "exports"
+    for name, rows in FILES.items():
+        _write(root, name, rows)
+    return root
+
+
+@pytest.fixture
+def reading(monkeypatch) -> dict[str, list[Path]]:
+    """The files each ingest reads and hashes (reset by the caller); a stat is trusted at once
+    (files written a moment ago would otherwise be too young for it)."""
+    monkeypatch.setattr(reads, "RACY_NS", 0)
+    seen: dict[str, list[Path]] = {"read": [], "hashed": []}
+    fast, scan, sha = Store._fast_load, store_mod.scan_file, store_mod.sha256_file
+    monkeypatch.setattr(Store, "_fast_load", lambda self, i, path, d: (
+        seen["read"].append(Path(path)), fast(self, i, path, d))[1])
+    monkeypatch.setattr(store_mod, "scan_file", lambda con, path, table: (
+        seen["read"].append(Path(path)), scan(con, path, table))[1])
+    monkeypatch.setattr(store_mod, "sha256_file", lambda path: (
+        seen["hashed"].append(Path(path)), sha(path))[1])
+    return seen
+
+
+def _ingest(store: Path, exports: Path, cfg: Config, seen: dict) -> list[Path]:
+    for v in seen.values():
+        v.clear()
+    with Store(store, cfg) as s:
+        s.ingest([str(exports)])
+    return sorted(set(seen["read"]))
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_changed_one_is(tmp_path, exports, reading):
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    files = sorted(exports.rglob("*.csv"))
+    assert _ingest(store, exports, cfg, reading) == files
+    assert _ingest(store, exports, cfg, reading) == [] and reading["hashed"] == []
+    a = exports / "may" / "a.csv"
+    before = a.stat()
+    data = a.read_bytes()
+    a.write_bytes(data.replace(b"10.25", b"10.35"))  # same size, same time: a rewrite
+    os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns))  # touched back
+    assert a.stat().st_size == before.st_size and a.stat().st_mtime_ns == before.st_mtime_ns
+    assert _ingest(store, exports, cfg, reading) == [a]
+    with Store(store, cfg, read_only=True) as s:
+        assert s.con.execute("SELECT count(*) FROM charges WHERE BilledCost = 10.35").fetchone()[0]
+    assert _ingest(store, exports, cfg, reading) == []
+
+
+def test_a_file_written_just_before_its_load_is_read_again(tmp_path, exports, reading,
+                                                           monkeypatch):
+    """Within the file system's timestamp tick of a read, a rewrite could keep every stat."""
+    monkeypatch.setattr(reads, "RACY_NS", 3_600 * 10**9)  # every file is "just written"
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    files = sorted(exports.rglob("*.csv"))
+    _ingest(store, exports, cfg, reading)
+    assert _ingest(store, exports, cfg, reading) == files and sorted(reading["hashed"]) == files
+
+
+def test_a_record_of_another_reader_is_not_used(tmp_path, exports, reading, monkeypatch):
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    _ingest(store, exports, cfg, reading)
+    monkeypatch.setattr(Store, "fast_path", False)  # rows then say their row numbers
+    assert _ingest(store, exports, cfg, reading) == sorted(exports.rglob("*.csv"))
+
+
+def _tables(store: Path) -> dict[str, list]:
+    """Every table of the store, rows sorted, without the times of the loads and the records
+    of the reads."""
+    import duckdb
+
+    out = {}
+    with duckdb.connect(str(store), read_only=True) as con:
+        for (name,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                   "WHERE table_schema = 'main' ORDER BY 1").fetchall():
+            cols = [c[0] for c in con.execute(f'DESCRIBE "{name}"').fetchall()
+                    if c[0] != "loaded_at"]
+            where = f"WHERE key <> '{reads.KEY}'" if name == "wb_meta" else ""
+            out[name] = con.execute(f"SELECT {', '.join(cols)} FROM \"{name}\" {where} "
+                                    "ORDER BY ALL").fetchall()
+    return out
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_store_and_the_output_are_those_of_reading_every_file(tmp_path, exports, reading,
+                                                                   capsys, monkeypatch):
+    """Ingest after ingest, with files unchanged, changed, gone, added and copied: the store
+    that skips unchanged files holds what the one that reads them all holds, and says the same."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workbench.toml").write_text("")
+    with_records, without = tmp_path / "fast.duckdb", tmp_path / "full.duckdb"
+    real_known = reads.known
+
+    def both() -> None:
+        ran = []
+        for store, known in ((without, lambda *a: {}), (with_records, real_known)):
+            monkeypatch.setattr(reads, "known", known)
+            reading["read"].clear()
+            ran.append((_cli(["ingest", "exports", "--store", str(store), "--json"], capsys),
+                        sorted(set(reading["read"]))))
+        assert ran[0][0] == ran[1][0]  # exit status, totals (stdout) and warnings (stderr)
+        assert _tables(with_records) == _tables(without)
+        return ran[0][1], ran[1][1]
+
+    files = sorted(exports.rglob("*.csv"))
+    assert both() == (files, files)
+    assert both() == (files, [])
+    a, c = exports / "may" / "a.csv", exports / "june" / "c.csv"
+    _write(exports, "may/a.csv", FILES["may/a.csv"][:2])  # corrected
+    twice = exports / "june" / "c (1).csv"
+    shutil.copy(c, twice)  # downloaded twice: a new path, read; then c is its copy
+    (exports / "may" / "b.csv").unlink()  # gone: its rows with it, and said
+    assert both()[1] == [twice, a]
+    old = _write(exports, "may/old.csv", [row(BilledCost="3"), *FILES["may/a.csv"][:1]])
+    os.utime(old, ns=(1, 1))  # an older copy of a
+    gz = exports / "june" / "c2.csv.gz"
+    gz.write_bytes(gzip.compress(c.read_bytes()))  # the same charges: c (1) is an older copy
+    assert both()[1] == [gz, old]
+    # Files set aside keep no rows to copy: they are read each time, as they may count again.
+    assert both()[1] == [twice, old]
+    twice.unlink()
+    gz.unlink()  # c now holds the rows: read, not copied from rows it never held
+    assert c in both()[1]
+    assert c not in both()[1]
+
+def test_open_store_trusts_only_what_the_store_read(tmp_path, exports, reading):
+    """A report's load hashes a file rewritten and touched back to its old time (same size):
+    its figures are the new ones."""
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    for f in exports.rglob("*.csv"):  # written an hour before the load
+        hour_ago = f.stat().st_mtime_ns - 3_600 * 10**9
+        os.utime(f, ns=(hour_ago, hour_ago))
+    with open_store([str(exports)], store, cfg) as s:
+        before = s.totals().billed_cost.sum()
+    reading["hashed"].clear()
+    open_store([str(exports)], store, cfg).close()
+    assert reading["hashed"] == []
+    a = exports / "may" / "a.csv"
+    st = a.stat()
+    a.write_bytes(a.read_bytes().replace(b"10.25", b"10.35"))
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with open_store([str(exports)], store, cfg) as s:
+        assert a in reading["hashed"]
+        assert s.totals().billed_cost.sum() == pytest.approx(before + 0.1)
