@@ -443,3 +443,13 @@ def test_chromium_set_to_no_file_says_so(tmp_path, monkeypatch, capsys):
     assert (f"warning: WORKBENCH_CHROMIUM={tmp_path / 'chrome'}: no such file: PDFs skipped (point "
             "it at a Chromium binary, or unset it to use the installed chromium)"
             in capsys.readouterr().err.splitlines())
+
+
+def test_a_process_of_the_workbench_does_not_compile_iri_grammars():
+    """jsonschema (altair's, nbformat's) would compile rfc3987-syntax's grammars as it is
+    imported, about 2 s of every report and of every kernel, for a format nothing checks."""
+    code = ("import workbench, altair, nbformat, sys; "
+            "print(sys.modules.get('rfc3987_syntax') is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "True"
