@@ -133,6 +133,10 @@ def test_the_store_and_the_output_are_those_of_reading_every_file(tmp_path, expo
     that skips unchanged files holds what the one that reads them all holds, and says the same."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "workbench.toml").write_text("")
+    taken = []  # in place, or copied (after the delivery touched rows it took over)
+    take = Store._take_rows
+    monkeypatch.setattr(Store, "_take_rows", lambda self, d, copied, in_place: (
+        taken.append(in_place) if copied else None, take(self, d, copied, in_place))[1])
     with_records, without = tmp_path / "fast.duckdb", tmp_path / "full.duckdb"
     real_known = reads.known
 
@@ -167,6 +171,7 @@ def test_the_store_and_the_output_are_those_of_reading_every_file(tmp_path, expo
     gz.unlink()  # c now holds the rows: read, not copied from rows it never held
     assert c in both()[1]
     assert c not in both()[1]
+    assert True in taken and False in taken
 
 def test_open_store_trusts_only_what_the_store_read(tmp_path, exports, reading):
     """A report's load hashes a file rewritten and touched back to its old time (same size):

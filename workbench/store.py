@@ -154,6 +154,11 @@ def _file_rows(delivery: int, path: Path) -> str:
     return f"wb_delivery_id = {int(delivery)} AND wb_source_file = {_literal(str(path))}"
 
 
+class _Relabelled(Exception):
+    """The delivery touched rows of a file whose earlier rows it took over in place (see
+    _take_rows): rolled back, to copy them instead."""
+
+
 class _FastFailed(Exception):
     """The fast load of files[index] failed a statement; the transaction was rolled back."""
 
@@ -257,6 +262,7 @@ class Store(Queries):
     # Clean files take the fast path (focus_fast.py); False sends every file through the
     # precise reader (same rows and totals, rows numbered; slower).
     fast_path = True
+    _moved: set = frozenset()  # (delivery, path) of rows a delivery took over (_take_rows)
 
     def __init__(self, path: str | Path | None = None, config: Config | None = None,
                  read_only: bool = False):
@@ -412,13 +418,16 @@ class Store(Queries):
             with ThreadPoolExecutor(max_workers=1) as pool:
                 digests = [_done(known[str(f)]["sha256"]) if str(f) in known
                            else pool.submit(sha256_file, f) for f in files]
+                in_place = True
                 while True:
                     try:
                         out = self._deliver(files, digests, precise, meter, mtimes,
-                                            (known, stats, checked_at))
+                                            (known, stats, checked_at), in_place)
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
+                    except _Relabelled:  # rolled back: load again, copying those rows
+                        in_place = False
         except InputError as exc:  # FILE:ROW: named as every message names a file (shown)
             exc.path = exc.path and shown(exc.path)
             raise
@@ -434,12 +443,13 @@ class Store(Queries):
         return IngestResult(*out, round(time.perf_counter() - t0, 3))
 
     def _deliver(self, files: list[Path], digests: list, precise: set[int],
-                 meter: Progress | None, mtimes: Mapping[str, int], before: tuple) -> tuple:
+                 meter: Progress | None, mtimes: Mapping[str, int], before: tuple,
+                 in_place: bool = False) -> tuple:
         """One delivery in one transaction; the IngestResult fields but the time.
 
         A file unchanged since a read the store records (`before`: those records, each file's
-        stat before the ingest, and when it was taken) is not read: its rows are copied from
-        the delivery that holds them, and the rest of its read comes from the record."""
+        stat before the ingest, and when it was taken) is not read: the rest of its read
+        comes from the record, and its rows from the delivery that holds them (_take_rows)."""
         con = self.con
         known, stats, checked_at = before
         reader = self.reader()
@@ -447,7 +457,7 @@ class Store(Queries):
         same: list[str] = []  # files with the bytes of one before them
         loaded: list[dict] = []
         seen: dict[str, str] = {}
-        copied: list[tuple[int, str]] = []  # (delivery, path) of the rows to copy
+        copied: list[tuple[int, str, int]] = []  # (delivery, path, rows) of the rows to take
         records: dict[str, dict] = {}  # path -> the record of its read (reads.py)
         self._t = None  # the query table is built for what the store holds (Queries.table)
         con.execute("BEGIN TRANSACTION")
@@ -497,7 +507,7 @@ class Store(Queries):
                 else:
                     seen[digest] = str(path)
                     if again:
-                        copied.append((rec["delivery"], str(path)))
+                        copied.append((rec["delivery"], str(path), sum(p[3] for p in parts)))
                     elif fast is None:
                         parts = self._append(delivery, path)
                     if parts:  # a header-only file has none
@@ -518,7 +528,8 @@ class Store(Queries):
                                                       problems, kept)
                 if meter:
                     meter.done(i, entry["rows"])
-            self._copy_rows(delivery, copied)
+            self._moved = {(d, f) for d, f, _ in copied} if in_place else set()
+            self._take_rows(delivery, copied, in_place)
             copies = [(SET_ASIDE, w) for w in same] + self._drop_copies(delivery, loaded)
             copies += issuers.within_delivery(con, delivery, loaded)
             # what manifests say of the files left: parts no other file repeats
@@ -538,7 +549,9 @@ class Store(Queries):
             subs = [(path, w) for path, w in subs if path not in named]
             found = [(SHORT, w) for _, w in left + subs] + copies
             found += [(CHECKED, w) for w in same_in_many_files(checked)]
-            replaced = self._replace_partitions(delivery)
+            # Rows taken over in place were the earlier delivery's: the copies of them were
+            # not loaded yet, which _replace_partitions would have removed as replaced.
+            replaced = self._replace_partitions(delivery) + self._taken(delivery, copied, in_place)
             found += [(TOO_MUCH, w) for w in self._accounts_like_others(delivery)]
             found += [(TOO_MUCH, w) for w in self._purchases_counted_twice(delivery)]
             kept, renamed, renamed_parts = issuers.across_deliveries(con, delivery, loaded)
@@ -568,15 +581,40 @@ class Store(Queries):
             raise
         return delivery, loaded, rows_total, replaced, parts, warnings
 
-    def _copy_rows(self, delivery: int, copied: list[tuple[int, str]]) -> None:
-        """Copy the rows of unchanged files, (delivery, path) that hold them, into this
-        delivery: the rows a read of the same bytes would give (reads.py)."""
-        if copied:
-            self.con.execute(
-                f"INSERT INTO charges SELECT * REPLACE ({int(delivery)} AS wb_delivery_id) "
-                f"FROM charges SEMI JOIN (SELECT UNNEST(?::BIGINT[]) AS d, "
-                f"UNNEST(?::VARCHAR[]) AS f) k ON wb_delivery_id = k.d AND wb_source_file = k.f",
-                [[d for d, _ in copied], [f for _, f in copied]])
+    def _take_rows(self, delivery: int, copied: list[tuple[int, str, int]],
+                   in_place: bool) -> None:
+        """Give this delivery the rows of unchanged files, (delivery, path, rows) that hold
+        them: the rows a read of the same bytes would give (reads.py).
+
+        In place, the earlier delivery's rows become this one's (an update of one column:
+        copying 5M rows costs as much as reading them). That is what copying them gives once
+        _replace_partitions has removed the earlier rows, as it does when nothing before it
+        touches either: _taken checks that, and _withdraw_earlier, which would remove earlier
+        rows first, says so; otherwise the delivery starts again copying them.
+        """
+        if not copied:
+            return
+        keys = "(SELECT UNNEST(?::BIGINT[]) AS d, UNNEST(?::VARCHAR[]) AS f) k"
+        match = "wb_delivery_id = k.d AND wb_source_file = k.f"
+        pairs = [[d for d, _, _ in copied], [f for _, f, _ in copied]]
+        if in_place:
+            self.con.execute(f"UPDATE charges SET wb_delivery_id = {int(delivery)} "
+                             f"FROM {keys} WHERE {match}", pairs)
+        else:
+            self.con.execute(f"INSERT INTO charges SELECT * REPLACE ({int(delivery)} AS "
+                             f"wb_delivery_id) FROM charges SEMI JOIN {keys} ON {match}", pairs)
+
+    def _taken(self, delivery: int, copied: list[tuple[int, str, int]], in_place: bool) -> int:
+        """The rows taken over in place, when every one is still there; else _Relabelled."""
+        if not in_place or not copied:
+            return 0
+        held = dict(self.con.execute(
+            "SELECT wb_source_file, count(*) FROM charges WHERE wb_delivery_id = ? AND "
+            "wb_source_file IN (SELECT UNNEST(?::VARCHAR[])) GROUP BY 1",
+            [delivery, [f for _, f, _ in copied]]).fetchall())
+        if any(held.get(f, 0) != n for _, f, n in copied):
+            raise _Relabelled
+        return sum(n for _, _, n in copied)
 
     def _check_totals_fit(self) -> None:
         """Every period's total per currency must stay exact: amounts that fit one by one may
@@ -904,6 +942,8 @@ class Store(Queries):
             "duplicate_of IS NULL", [delivery]).fetchall()
             if (where := source_path(path)) in paths or Path(where).parent == folder
             or old_sha == sha and not manifests.listed_by(where)]
+        if any((old, path) in self._moved for old, path, _ in files):
+            raise _Relabelled  # those rows are this delivery's now: copy them instead
         gone = 0
         for old, path, old_sha in files:
             for part in parts:
