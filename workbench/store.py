@@ -20,7 +20,9 @@ with it) counts once, told from two bills by its charges too (issuers.py). A par
 run of an export left beside the last run's files, which the run's manifest does not list,
 is set aside when that leaves no doubt, and named otherwise (manifests.py).
 A delivery is one transaction: a file with errors aborts it and the store is unchanged.
-The `deliveries`, `files` and `file_partitions` tables record what was loaded.
+The `deliveries`, `files` and `file_partitions` tables record what was loaded. A file
+unchanged since a read the store records is not read again: the delivery takes over its
+rows, and the rest goes as for a file read (reads.py, _take_rows).
 
 Two ways in, one result. A clean file takes the fast path (focus_fast.py): one typed read
 straight into `charges`, then cheap aggregate checks over the rows it inserted. When those
