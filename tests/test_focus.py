@@ -774,6 +774,36 @@ def test_preview_pricing_categories_read_as_their_focus_10_values(tmp_path):
         assert sorted(g or "" for (g,) in got) == sorted(w or "" for w in wanted)
 
 
+def test_focus_values_in_another_case_read_as_focus_spells_them(tmp_path):
+    """Google Cloud's FOCUS BigQuery view writes ChargeCategory `usage` and `tax`,
+    PricingCategory `committed`, ChargeClass `correction`: they read as FOCUS values, in both
+    readers, so a tax row counts as tax and a purchase as a purchase, with no warning."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [*HEADER, "PricingCategory", "ChargeFrequency"]
+    written = [("usage", "", "committed", "usage-based"), ("TAX", "correction", "", "one-time"),
+               ("Purchase", "", "on-demand", "One-Time"), ("refund", "", "Standard", "")]
+    path = write(tmp_path, [row(ChargeCategory=c, ChargeClass=k, PricingCategory=p,
+                                ChargeFrequency=f, ServiceCategory="compute")
+                            for c, k, p, f in written], header)
+    wanted = [("Usage", None, "Committed", "Usage-Based", "Compute"),
+              ("Tax", "Correction", None, "One-Time", "Compute"),
+              ("Purchase", None, "Standard", "One-Time", "Compute"),
+              ("refund", None, "Standard", None, "Compute")]
+    select = ('SELECT "ChargeCategory", "ChargeClass", "PricingCategory", "ChargeFrequency", '
+              '"ServiceCategory" FROM {} ORDER BY "BillingAccountId", "ChargeCategory"')
+    report, con = scan(path)
+    assert [(w.row, w.column, w.message) for w in report.warnings] == [
+        (4, "ChargeCategory", "unknown value 'refund'; expected one of Usage, Purchase, Tax, "
+         "Credit, Adjustment")]
+    assert con.execute(select.format("t")).fetchall() == sorted(wanted)
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            s.ingest([str(path)])
+            assert s.con.execute(select.format("charges")).fetchall() == sorted(wanted)
+
+
 def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
     p = tmp_path / "two.csv"
     p.write_text("BilledCost,EffectiveCost\n1,2\n")
