@@ -1026,12 +1026,12 @@ def test_amounts_beyond_ten_decimal_places_are_rounded_with_a_warning(tmp_path, 
     assert "'0.3333333333333333'" in parquet_report.warnings[2].message
 
 
-def _bare_nulls(rows: list[dict]) -> bytes:
+def _bare_nulls(rows: list[dict], word: str = "NULL", header: list[str] = HEADER) -> bytes:
     """The rows as SQL tools write them: text quoted, a null as the bare word NULL."""
     def field(v):
-        return "NULL" if v is None else '"' + v.replace('"', '""') + '"'
-    lines = [",".join(f'"{c}"' for c in HEADER)]
-    lines += [",".join(field(r.get(c)) for c in HEADER) for r in rows]
+        return word if v is None else '"' + v.replace('"', '""') + '"'
+    lines = [",".join(f'"{c}"' for c in header)]
+    lines += [",".join(field(r.get(c)) for c in header) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -1056,6 +1056,25 @@ def test_a_null_written_as_the_word_null_is_no_value(tmp_path):
     report, _ = scan(nulls)
     assert [(p.row, p.column, p.message) for p in report.errors + report.warnings] == [
         (3, "BilledCost", "empty; a value is required")]
+
+
+def test_a_null_written_in_lower_case_is_no_value(tmp_path):
+    """The FOCUS specification's example data writes null in lower case: an on-demand row's
+    CommitmentDiscountId is no commitment named 'null', and its status no unknown value."""
+    header = [*HEADER, "CommitmentDiscountId", "CommitmentDiscountStatus", "ConsumedQuantity"]
+    rows = [row(**dict.fromkeys(NULLED), CommitmentDiscountId=None, CommitmentDiscountStatus=None,
+                ConsumedQuantity=None),
+            row(CommitmentDiscountId="ri-1", CommitmentDiscountStatus="Used", BilledCost="0",
+                ConsumedQuantity="2")]
+    nulls = tmp_path / "nulls.csv"
+    nulls.write_bytes(_bare_nulls(rows, "null", header))
+    report, con = scan(nulls)
+    assert report.ok and not report.warnings, report.warnings
+    got = con.execute('SELECT "ChargeClass", "ListCost", "Tags", "CommitmentDiscountId", '
+                      '"CommitmentDiscountStatus", "ConsumedQuantity" FROM t '
+                      "ORDER BY wb_source_row").fetchall()
+    assert got == [(None,) * 6, (None, Decimal("12"), '{"Team":"ml","env":"prod"}', "ri-1",
+                                 "Used", 2.0)]
 
 
 def test_focus_14_columns_are_focus_and_invoice_detail_id_is_conditional(tmp_path):

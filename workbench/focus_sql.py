@@ -305,11 +305,12 @@ def csv_read_type(store_type: str) -> str:
     return "TIMESTAMPTZ" if store_type == TIME else store_type
 
 
-# The dialect of every CSV read. A field that is empty or the word NULL is no value: SQL
-# tools write a null so (the FinOps Foundation's FOCUS sample exports among them), and read
-# as text it would be a resource, a tag or an amount named "NULL".
+# The dialect of every CSV read. A field that is empty or the word NULL or null is no value:
+# SQL tools write a null so (the FinOps Foundation's FOCUS sample exports among them, and the
+# FOCUS specification's example data in lower case), and read as text it would be a
+# resource, a commitment, a tag or an amount named "null".
 CSV_DIALECT = ("delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
-               "nullstr=['', 'NULL'], encoding='utf-8'")
+               "nullstr=['', 'NULL', 'null'], encoding='utf-8'")
 
 
 def csv_source(path: str, columns: dict[str, str], gzip: bool, rejects: str) -> str:
