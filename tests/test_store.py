@@ -564,6 +564,17 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert s.totals().billed_cost.tolist() == [99.0]
 
 
+def test_a_part_of_one_row_left_out_is_said_in_the_singular(tmp_path, cfg):
+    part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
+    part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40", "ResourceId": "r2"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(part1), str(part2)])
+        assert s.ingest([str(part1)]).warnings == [
+            f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
+            "its 1 row of that billing period is gone (load every file of a billing period "
+            "in the same ingest, files of corrections too)"]
+
+
 def test_a_file_is_the_same_file_however_its_path_is_written(tmp_path, cfg, monkeypatch):
     """A period split over two files, loaded as `oct` from its parent, then by the folder's
     absolute path with one part corrected: both parts are sent again, so nothing is said to

@@ -683,7 +683,8 @@ class Store(Queries):
         gone += self._not_in_the_new_export(delivery, renamed)
         return [(path, format_problem(shown(path), None, None, (
             f"not in this delivery, which replaces {_partition_label(part)}: its "
-            f"{plural(n, 'row')} of that billing period are gone{why} (load every file of a "
+            f"{plural(n, 'row')} of that billing period {'is' if n == 1 else 'are'} gone{why} "
+            "(load every file of a "
             "billing period in the same ingest, files of corrections too)")))
             for part, path, n, why in gone]
 
@@ -734,7 +735,8 @@ class Store(Queries):
             out.append((path, format_problem(shown(path), None, "SubAccountId", (
                 f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
                 f"sub account{'s' * (len(subs) > 1)} {names}: its {plural(n, 'row')} of them "
-                "are gone (load every export of a billing period in the same ingest)"))))
+                f"{'is' if n == 1 else 'are'} gone (load every export of a billing period in the "
+                "same ingest)"))))
         return out
 
     def _accounts_like_others(self, delivery: int) -> list[str]:
