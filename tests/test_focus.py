@@ -751,6 +751,29 @@ def test_focus_preview_names_as_oci_writes_them(tmp_path):
     assert sorted(got, key=lambda r: r[4] or "") == sorted(wanted, key=lambda r: r[4] or "")
 
 
+def test_focus_05_names_read_as_their_focus_10_columns(tmp_path):
+    """A FOCUS 0.5 export names EffectiveCost AmortizedCost and ChargeCategory ChargeType
+    (the 1.0-preview renamed them): read as those columns, not refused as missing."""
+    from workbench.config import Config
+    from workbench.store import Store
+    renamed = {"EffectiveCost": "AmortizedCost", "ChargeCategory": "ChargeType"}
+    header = [renamed.get(c, c) for c in HEADER]
+    rows = [{renamed.get(k, k): v for k, v in r.items()} for r in GOOD]
+    path = write(tmp_path, rows, header)
+    report, _ = scan(path)
+    assert report.ok, report.errors
+    assert report.warnings[0].message == (
+        "FOCUS 0.5 column names read as their FOCUS 1.0 columns: AmortizedCost as "
+        "EffectiveCost, ChargeType as ChargeCategory")
+    assert report.currencies == scan(write(tmp_path, GOOD, name="10.csv"))[0].currencies
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(path)])
+        got = s.con.execute('SELECT "BillingCurrency", "ChargeCategory", sum("EffectiveCost") '
+                            "FROM charges GROUP BY ALL ORDER BY ALL").fetchall()
+    assert got == [("EUR", "Usage", Decimal("100")), ("USD", "Credit", Decimal("-2.5")),
+                   ("USD", "Usage", Decimal("9.75"))]
+
+
 def test_preview_pricing_categories_read_as_their_focus_10_values(tmp_path):
     """OCI's reports write 1.0-preview PricingCategory values, which 1.0 renamed: they read as
     the 1.0 values, in both readers, with no warning on every on-demand row."""

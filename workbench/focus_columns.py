@@ -47,6 +47,10 @@ PREVIEW_NAMES = {"Provider": "ProviderName", "Publisher": "PublisherName",
                  "InvoiceIssuer": "InvoiceIssuerName", "Region": "RegionId",
                  "UsageQuantity": "ConsumedQuantity", "UsageUnit": "ConsumedUnit"}
 
+# FOCUS 0.5 names the 1.0-preview renamed; exports made with FOCUS 0.5 tools (the first
+# converters and FinOps toolkit releases) still carry them.
+FOCUS_05_NAMES = {"AmortizedCost": "EffectiveCost", "ChargeType": "ChargeCategory"}
+
 # 1.0-preview columns 1.0 dropped, and the 1.0 column their values fill when it is absent:
 # preview ChargeSubcategory "Used Commitment" / "Unused Commitment" is 1.0's
 # CommitmentDiscountStatus "Used" / "Unused" (its other values have no 1.0 column).
