@@ -53,6 +53,7 @@ class FakeReport:
     currencies: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    dataset: str = "cost and usage"
 
 
 def frame_file(folder: Path, name: str, rows: list[dict], without: tuple = ()) -> Path:
@@ -797,6 +798,26 @@ def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_pa
         # good.csv: USD 10.25 - 2.50, EUR 0.0000000001; the Invoice Detail's 1500 is not in it
         assert {c: b for c, (b, _) in store_totals(s).items()} == {
             "USD": Decimal("9.75"), "EUR": Decimal("0.0000000001")}
+
+
+def test_a_file_of_another_dataset_is_warned_of_after_the_cost_files(corpus, tmp_path, cfg,
+                                                                      monkeypatch):
+    """A Contract Commitment file holds no charges: its note comes after the cost files' own
+    warnings, whatever its name, so the report never calls it the warning that matters most
+    to the figures."""
+    _real_reader(monkeypatch)
+    from corpus.build import csv_bytes, row
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "a_commitments.csv").write_bytes(corpus["contract_commitment"].read_bytes())
+    (folder / "b_cost.csv").write_bytes(csv_bytes([row(Tags='{"team": "ml"')]))
+    for fast in (True, False):
+        res, _, _ = _load([folder], cfg, fast)
+        assert res.warnings == [
+            f"{folder / 'b_cost.csv'}:1: Tags: not a JSON object of unique keys; row kept "
+            """without tags: '{"team": "ml"'""",
+            f"{folder / 'a_commitments.csv'}: a FOCUS Contract Commitment dataset, not cost "
+            "and usage: it holds no charges and is not loaded"]
 
 
 def test_an_account_id_that_lost_its_leading_zeros_is_named(tmp_path, cfg):

@@ -58,6 +58,7 @@ from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
     CHECKED,
+    NO_CHARGES,
     SET_ASIDE,
     SHORT,
     TOO_MUCH,
@@ -424,6 +425,7 @@ class Store(Queries):
         """One delivery in one transaction; the IngestResult fields but the time."""
         con = self.con
         checked: list = []  # (path, Problem) of each file's own checks
+        no_charges: list = []  # the same, of files of other FOCUS datasets (not loaded)
         same: list[str] = []  # files with the bytes of one before them
         loaded: list[dict] = []
         seen: dict[str, str] = {}
@@ -445,8 +447,8 @@ class Store(Queries):
                     report = scan_file(con, path, SCAN_TABLE)
                     if not report.ok:
                         raise first_problem(path, report)
-                checked += [(shown(path), p)
-                            for p in missing_in_one_line(in_row_order(report.warnings))]
+                (checked if report.dataset == "cost and usage" else no_charges).extend(
+                    (shown(path), p) for p in missing_in_one_line(in_row_order(report.warnings)))
                 digest = digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
@@ -493,6 +495,7 @@ class Store(Queries):
             subs = [(path, w) for path, w in subs if path not in named]
             found = [(SHORT, w) for _, w in left + subs] + copies
             found += [(CHECKED, w) for w in same_in_many_files(checked)]
+            found += [(NO_CHARGES, w) for w in same_in_many_files(no_charges)]
             replaced = self._replace_partitions(delivery)
             found += [(TOO_MUCH, w) for w in self._accounts_like_others(delivery)]
             found += [(TOO_MUCH, w) for w in self._purchases_counted_twice(delivery)]
