@@ -827,6 +827,24 @@ def test_focus_values_in_another_case_read_as_focus_spells_them(tmp_path):
             assert s.con.execute(select.format("charges")).fetchall() == sorted(wanted)
 
 
+def test_a_billing_period_that_ends_before_it_starts_is_said(tmp_path):
+    """The FinOps Foundation's validator samples swap BillingPeriodStart and End: the period
+    is then named by the later date, so the row says so, in both readers."""
+    from workbench.config import Config
+    from workbench.store import Store
+    path = write(tmp_path, [row(), row(BillingPeriodStart="2026-05-31T00:00:00Z",
+                                       BillingPeriodEnd="2026-05-01T00:00:00Z")])
+    said = ("ends before BillingPeriodStart ('2026-05-01 00:00:00'); are the two swapped? "
+            "The charge is billed in the period BillingPeriodStart names")
+    report, _ = scan(path)
+    assert report.ok and [(w.row, w.column, w.message) for w in report.warnings] == [
+        (2, "BillingPeriodEnd", said)]
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            assert s.ingest([str(path)]).warnings == [f"{path}:2: BillingPeriodEnd: {said}"]
+
+
 def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
     p = tmp_path / "two.csv"
     p.write_text("BilledCost,EffectiveCost\n1,2\n")
