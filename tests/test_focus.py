@@ -751,6 +751,29 @@ def test_focus_preview_names_as_oci_writes_them(tmp_path):
     assert sorted(got, key=lambda r: r[4] or "") == sorted(wanted, key=lambda r: r[4] or "")
 
 
+def test_focus_05_names_read_as_their_focus_10_columns(tmp_path):
+    """A FOCUS 0.5 export names EffectiveCost AmortizedCost and ChargeCategory ChargeType
+    (the 1.0-preview renamed them): read as those columns, not refused as missing."""
+    from workbench.config import Config
+    from workbench.store import Store
+    renamed = {"EffectiveCost": "AmortizedCost", "ChargeCategory": "ChargeType"}
+    header = [renamed.get(c, c) for c in HEADER]
+    rows = [{renamed.get(k, k): v for k, v in r.items()} for r in GOOD]
+    path = write(tmp_path, rows, header)
+    report, _ = scan(path)
+    assert report.ok, report.errors
+    assert report.warnings[0].message == (
+        "FOCUS 0.5 column names read as their FOCUS 1.0 columns: AmortizedCost as "
+        "EffectiveCost, ChargeType as ChargeCategory")
+    assert report.currencies == scan(write(tmp_path, GOOD, name="10.csv"))[0].currencies
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(path)])
+        got = s.con.execute('SELECT "BillingCurrency", "ChargeCategory", sum("EffectiveCost") '
+                            "FROM charges GROUP BY ALL ORDER BY ALL").fetchall()
+    assert got == [("EUR", "Usage", Decimal("100")), ("USD", "Credit", Decimal("-2.5")),
+                   ("USD", "Usage", Decimal("9.75"))]
+
+
 def test_preview_pricing_categories_read_as_their_focus_10_values(tmp_path):
     """OCI's reports write 1.0-preview PricingCategory values, which 1.0 renamed: they read as
     the 1.0 values, in both readers, with no warning on every on-demand row."""
@@ -772,6 +795,54 @@ def test_preview_pricing_categories_read_as_their_focus_10_values(tmp_path):
             assert not res.warnings, res.warnings
             got = s.con.execute('SELECT "PricingCategory" FROM charges').fetchall()
         assert sorted(g or "" for (g,) in got) == sorted(w or "" for w in wanted)
+
+
+def test_focus_values_in_another_case_read_as_focus_spells_them(tmp_path):
+    """Google Cloud's FOCUS BigQuery view writes ChargeCategory `usage` and `tax`,
+    PricingCategory `committed`, ChargeClass `correction`: they read as FOCUS values, in both
+    readers, so a tax row counts as tax and a purchase as a purchase, with no warning."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [*HEADER, "PricingCategory", "ChargeFrequency"]
+    written = [("usage", "", "committed", "usage-based"), ("TAX", "correction", "", "one-time"),
+               ("Purchase", "", "on-demand", "One-Time"), ("refund", "", "Standard", "")]
+    path = write(tmp_path, [row(ChargeCategory=c, ChargeClass=k, PricingCategory=p,
+                                ChargeFrequency=f, ServiceCategory="compute")
+                            for c, k, p, f in written], header)
+    wanted = [("Usage", None, "Committed", "Usage-Based", "Compute"),
+              ("Tax", "Correction", None, "One-Time", "Compute"),
+              ("Purchase", None, "Standard", "One-Time", "Compute"),
+              ("refund", None, "Standard", None, "Compute")]
+    select = ('SELECT "ChargeCategory", "ChargeClass", "PricingCategory", "ChargeFrequency", '
+              '"ServiceCategory" FROM {} ORDER BY "BillingAccountId", "ChargeCategory"')
+    report, con = scan(path)
+    assert [(w.row, w.column, w.message) for w in report.warnings] == [
+        (4, "ChargeCategory", "unknown value 'refund'; expected one of Usage, Purchase, Tax, "
+         "Credit, Adjustment")]
+    assert con.execute(select.format("t")).fetchall() == sorted(wanted)
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            s.ingest([str(path)])
+            assert s.con.execute(select.format("charges")).fetchall() == sorted(wanted)
+
+
+def test_a_billing_period_that_ends_before_it_starts_is_said(tmp_path):
+    """The FinOps Foundation's validator samples swap BillingPeriodStart and End: the period
+    is then named by the later date, so the row says so, in both readers."""
+    from workbench.config import Config
+    from workbench.store import Store
+    path = write(tmp_path, [row(), row(BillingPeriodStart="2026-05-31T00:00:00Z",
+                                       BillingPeriodEnd="2026-05-01T00:00:00Z")])
+    said = ("ends before BillingPeriodStart ('2026-05-01 00:00:00'); are the two swapped? "
+            "The charge is billed in the period BillingPeriodStart names")
+    report, _ = scan(path)
+    assert report.ok and [(w.row, w.column, w.message) for w in report.warnings] == [
+        (2, "BillingPeriodEnd", said)]
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            assert s.ingest([str(path)]).warnings == [f"{path}:2: BillingPeriodEnd: {said}"]
 
 
 def test_a_header_with_too_few_focus_columns_says_how_many(tmp_path):
@@ -996,12 +1067,12 @@ def test_amounts_beyond_ten_decimal_places_are_rounded_with_a_warning(tmp_path, 
     assert "'0.3333333333333333'" in parquet_report.warnings[2].message
 
 
-def _bare_nulls(rows: list[dict]) -> bytes:
+def _bare_nulls(rows: list[dict], word: str = "NULL", header: list[str] = HEADER) -> bytes:
     """The rows as SQL tools write them: text quoted, a null as the bare word NULL."""
     def field(v):
-        return "NULL" if v is None else '"' + v.replace('"', '""') + '"'
-    lines = [",".join(f'"{c}"' for c in HEADER)]
-    lines += [",".join(field(r.get(c)) for c in HEADER) for r in rows]
+        return word if v is None else '"' + v.replace('"', '""') + '"'
+    lines = [",".join(f'"{c}"' for c in header)]
+    lines += [",".join(field(r.get(c)) for c in header) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -1026,6 +1097,25 @@ def test_a_null_written_as_the_word_null_is_no_value(tmp_path):
     report, _ = scan(nulls)
     assert [(p.row, p.column, p.message) for p in report.errors + report.warnings] == [
         (3, "BilledCost", "empty; a value is required")]
+
+
+def test_a_null_written_in_lower_case_is_no_value(tmp_path):
+    """The FOCUS specification's example data writes null in lower case: an on-demand row's
+    CommitmentDiscountId is no commitment named 'null', and its status no unknown value."""
+    header = [*HEADER, "CommitmentDiscountId", "CommitmentDiscountStatus", "ConsumedQuantity"]
+    rows = [row(**dict.fromkeys(NULLED), CommitmentDiscountId=None, CommitmentDiscountStatus=None,
+                ConsumedQuantity=None),
+            row(CommitmentDiscountId="ri-1", CommitmentDiscountStatus="Used", BilledCost="0",
+                ConsumedQuantity="2")]
+    nulls = tmp_path / "nulls.csv"
+    nulls.write_bytes(_bare_nulls(rows, "null", header))
+    report, con = scan(nulls)
+    assert report.ok and not report.warnings, report.warnings
+    got = con.execute('SELECT "ChargeClass", "ListCost", "Tags", "CommitmentDiscountId", '
+                      '"CommitmentDiscountStatus", "ConsumedQuantity" FROM t '
+                      "ORDER BY wb_source_row").fetchall()
+    assert got == [(None,) * 6, (None, Decimal("12"), '{"Team":"ml","env":"prod"}', "ri-1",
+                                 "Used", 2.0)]
 
 
 def test_focus_14_columns_are_focus_and_invoice_detail_id_is_conditional(tmp_path):

@@ -241,6 +241,18 @@ def test_an_export_of_one_sub_account_says_which_others_it_replaces(tmp_path):
         assert store_totals(s) == exact_totals([a2])
 
 
+def test_one_row_of_a_sub_account_gone_is_said_in_the_singular(tmp_path):
+    a = frame_file(tmp_path / "sub-a", "x", [{"SubAccountId": "sub-a", "BilledCost": "3"}])
+    c = frame_file(tmp_path / "sub-c", "x", [{"SubAccountId": "sub-c", "BilledCost": "4"}])
+    with Store(tmp_path / "s.duckdb", Config(root=tmp_path)) as s:
+        s.ingest([str(a), str(c)])
+        a2 = frame_file(tmp_path / "sub-a-fixed", "x", [{"SubAccountId": "sub-a", "BilledCost": "5"}])
+        assert s.ingest([str(a2)]).warnings == [
+            f"{c}: SubAccountId: this delivery replaces Cloud / acct-1 / 2026-05 but holds no "
+            "row of sub account sub-c: its 1 row of them is gone (load every export of a "
+            "billing period in the same ingest)"]
+
+
 def test_parts_that_differ_only_in_tags_or_amount_are_all_loaded(tmp_path):
     # One node's cost split by namespace (tags), paged over two files; an API key's usage
     # paged by project, with no resource and the project only in its tags.

@@ -54,6 +54,7 @@ class FakeReport:
     currencies: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    dataset: str = "cost and usage"
 
 
 def frame_file(folder: Path, name: str, rows: list[dict], without: tuple = ()) -> Path:
@@ -565,6 +566,17 @@ def test_part_of_a_split_period_loaded_alone_says_what_it_replaces(tmp_path, cfg
         assert s.totals().billed_cost.tolist() == [99.0]
 
 
+def test_a_part_of_one_row_left_out_is_said_in_the_singular(tmp_path, cfg):
+    part1 = frame_file(tmp_path / "oct", "part-1", [{"BilledCost": "100"}])
+    part2 = frame_file(tmp_path / "oct", "part-2", [{"BilledCost": "40", "ResourceId": "r2"}])
+    with Store(tmp_path / "s.duckdb", cfg) as s:
+        s.ingest([str(part1), str(part2)])
+        assert s.ingest([str(part1)]).warnings == [
+            f"{part2}: not in this delivery, which replaces Cloud / acct-1 / 2026-05: "
+            "its 1 row of that billing period is gone (load every file of a billing period "
+            "in the same ingest, files of corrections too)"]
+
+
 def test_a_file_is_the_same_file_however_its_path_is_written(tmp_path, cfg, monkeypatch):
     """A period split over two files, loaded as `oct` from its parent, then by the folder's
     absolute path with one part corrected: both parts are sent again, so nothing is said to
@@ -787,6 +799,26 @@ def test_other_focus_datasets_beside_a_cost_export_are_not_loaded(corpus, tmp_pa
         # good.csv: USD 10.25 - 2.50, EUR 0.0000000001; the Invoice Detail's 1500 is not in it
         assert {c: b for c, (b, _) in store_totals(s).items()} == {
             "USD": Decimal("9.75"), "EUR": Decimal("0.0000000001")}
+
+
+def test_a_file_of_another_dataset_is_warned_of_after_the_cost_files(corpus, tmp_path, cfg,
+                                                                      monkeypatch):
+    """A Contract Commitment file holds no charges: its note comes after the cost files' own
+    warnings, whatever its name, so the report never calls it the warning that matters most
+    to the figures."""
+    _real_reader(monkeypatch)
+    from corpus.build import csv_bytes, row
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "a_commitments.csv").write_bytes(corpus["contract_commitment"].read_bytes())
+    (folder / "b_cost.csv").write_bytes(csv_bytes([row(Tags='{"team": "ml"')]))
+    for fast in (True, False):
+        res, _, _ = _load([folder], cfg, fast)
+        assert res.warnings == [
+            f"{folder / 'b_cost.csv'}:1: Tags: not a JSON object of unique keys; row kept "
+            """without tags: '{"team": "ml"'""",
+            f"{folder / 'a_commitments.csv'}: a FOCUS Contract Commitment dataset, not cost "
+            "and usage: it holds no charges and is not loaded"]
 
 
 def test_an_account_id_that_lost_its_leading_zeros_is_named(tmp_path, cfg):

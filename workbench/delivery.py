@@ -148,6 +148,7 @@ SHORT = 0  # rows of earlier deliveries gone, files a manifest lists missing: fi
 TOO_MUCH = 1  # counted though it may be a copy or a leftover (or is counted twice)
 SET_ASIDE = 2  # a copy's rows not loaded (or withdrawn): counted once, as billed
 CHECKED = 3  # a file's own checks: its rows are loaded, each with its full cost
+NO_CHARGES = 4  # a file of another FOCUS dataset (Contract Commitment, ...): not in any figure
 
 
 def weightiest_first(found: list[tuple[int, str]]) -> list[str]:

@@ -129,6 +129,12 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     checks.append(Check(WARNING, "ChargePeriodEnd",
                         '"ChargePeriodEnd" < "ChargePeriodStart"', 'CAST("ChargePeriodEnd" AS VARCHAR)',
                         "ends before ChargePeriodStart ({value})"))
+    if "BillingPeriodEnd" in present:  # swapped: the period would go by its end's month
+        checks.append(Check(WARNING, "BillingPeriodEnd",
+                            '"BillingPeriodEnd" < "BillingPeriodStart"',
+                            'CAST("BillingPeriodEnd" AS VARCHAR)',
+                            "ends before BillingPeriodStart ({value}); are the two swapped? "
+                            "The charge is billed in the period BillingPeriodStart names"))
     checks.append(Check(WARNING, None, "wb_provider IS NULL", "NULL",
                         "no provider name (ServiceProviderName / ProviderName empty)"))
     if "Tags" in present:

@@ -8,6 +8,13 @@ read as an older version, which changes no figure (only which warnings are given
 
 from __future__ import annotations
 
+from workbench.schema import (
+    CHARGE_CATEGORIES,
+    CHARGE_FREQUENCIES,
+    COMMITMENT_STATUSES,
+    PRICING_CATEGORIES,
+)
+
 FOCUS_1_0 = (
     "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
     "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory",
@@ -40,6 +47,10 @@ PREVIEW_NAMES = {"Provider": "ProviderName", "Publisher": "PublisherName",
                  "InvoiceIssuer": "InvoiceIssuerName", "Region": "RegionId",
                  "UsageQuantity": "ConsumedQuantity", "UsageUnit": "ConsumedUnit"}
 
+# FOCUS 0.5 names the 1.0-preview renamed; exports made with FOCUS 0.5 tools (the first
+# converters and FinOps toolkit releases) still carry them.
+FOCUS_05_NAMES = {"AmortizedCost": "EffectiveCost", "ChargeType": "ChargeCategory"}
+
 # 1.0-preview columns 1.0 dropped, and the 1.0 column their values fill when it is absent:
 # preview ChargeSubcategory "Used Commitment" / "Unused Commitment" is 1.0's
 # CommitmentDiscountStatus "Used" / "Unused" (its other values have no 1.0 column).
@@ -50,6 +61,18 @@ PREVIEW_DERIVED = {"CommitmentDiscountStatus": (
 # 1.0-preview values that 1.0 renamed, read as their 1.0 values in any file (no 1.0 value is
 # spelled so, and OCI's reports write them on every on-demand or committed row).
 PREVIEW_VALUES = {"PricingCategory": {"On-Demand": "Standard", "Commitment-Based": "Committed"}}
+
+
+def value_spellings(column: str) -> dict[str, str]:
+    """Lower-cased value -> the FOCUS value it reads as, for a column of named values.
+
+    FOCUS values are case-sensitive, but Google Cloud's FOCUS BigQuery view writes some in
+    lower case (ChargeCategory `usage`, `tax`; PricingCategory `committed`; ChargeClass
+    `correction`): read as FOCUS spells them, a tax row is tax and a purchase a purchase.
+    Empty for a column of free text."""
+    values = ENUMERATED.get(column, ())
+    return ({v.lower(): v for v in values}
+            | {k.lower(): v for k, v in PREVIEW_VALUES.get(column, {}).items()})
 
 
 def derived_from(column: str, mapping: dict[str, str]) -> str | None:
@@ -65,6 +88,14 @@ SERVICE_CATEGORIES = (
     "Management and Governance", "Media", "Migration", "Mobile", "Networking", "Security",
     "Storage", "Web", "Other",
 )
+
+# The columns whose values FOCUS names, with those values (1.0-1.4).
+ENUMERATED: dict[str, tuple[str, ...]] = {
+    "ChargeCategory": CHARGE_CATEGORIES, "ChargeClass": ("Correction",),
+    "ChargeFrequency": CHARGE_FREQUENCIES, "PricingCategory": PRICING_CATEGORIES,
+    "CommitmentDiscountStatus": COMMITMENT_STATUSES,
+    "CommitmentDiscountCategory": ("Spend", "Usage"), "ServiceCategory": SERVICE_CATEGORIES,
+}
 
 ALL_FOCUS_COLUMNS: frozenset[str] = frozenset(FOCUS_1_0).union(*INTRODUCED.values())
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench.focus_columns import (
     ALL_FOCUS_COLUMNS,
+    FOCUS_05_NAMES,
     MANDATORY,
     PREVIEW_DERIVED,
     PREVIEW_NAMES,
@@ -172,7 +173,8 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
 
     Names that differ from a FOCUS name only in case or underscores (warehouse exports
     often upper-case or snake-case them) are read as that column, with one warning; so are
-    the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...).
+    the FOCUS 1.0-preview names 1.0 renamed (Provider, Region, UsageQuantity, ...) and the
+    FOCUS 0.5 names the preview renamed (AmortizedCost, ChargeType).
     """
     if written is None or len(written) != len(names):
         written = names
@@ -181,13 +183,15 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
     exact = set(shown.values())
     folded_focus = {_fold(c): c for c in ALL_FOCUS_COLUMNS}
     preview_names = {_fold(old): new for old, new in PREVIEW_NAMES.items()}
-    folded_focus.update(preview_names)
+    names_05 = {_fold(old): new for old, new in FOCUS_05_NAMES.items()}
+    folded_focus.update(preview_names, **names_05)
     derived_from = {_fold(source): (source, target)
                     for target, (source, _) in PREVIEW_DERIVED.items()}
     mapping: dict[str, str] = {}
     warnings: list[Problem] = []
     respelled: list[tuple[str, str]] = []
     preview: list[tuple[str, str]] = []
+    early: list[tuple[str, str]] = []  # FOCUS 0.5 names
     unknown: list[str] = []  # e.g. a provider's own prefix (OCI writes oci_*, not x_*)
     for name in names:
         if shown[name] in ALL_FOCUS_COLUMNS:
@@ -210,7 +214,8 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
                                     "spelling; ignored"))
         else:
             mapping[focus] = name
-            found = preview if _fold(written_as) in preview_names else respelled
+            found = (preview if _fold(written_as) in preview_names
+                     else early if _fold(written_as) in names_05 else respelled)
             found.append((written_as, focus))
     # blanks around a name do not show in a message: such names are quoted, and said
     rule = "FOCUS names are case-sensitive, without underscores" + (
@@ -226,6 +231,10 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
         warnings.insert(0, Problem(None, None, (
             "FOCUS 1.0-preview column names (OCI's FOCUS reports use them) read as their "
             f"FOCUS 1.0 columns: {_listed([f'{n} as {f}' for n, f in preview], len(preview))}")))
+    if early:
+        warnings.insert(0, Problem(None, None, (
+            "FOCUS 0.5 column names read as their FOCUS 1.0 columns: "
+            f"{_listed([f'{n} as {f}' for n, f in early], len(early))}")))
     if len(unknown) == 1:
         warnings.append(Problem(None, unknown[0], "not a FOCUS column (custom columns start "
                                 "with x_); ignored"))

@@ -8,7 +8,7 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
-from workbench.focus_columns import PREVIEW_DERIVED, PREVIEW_VALUES, derived_from
+from workbench.focus_columns import ENUMERATED, PREVIEW_DERIVED, derived_from, value_spellings
 from workbench.schema import FOCUS_COLUMNS, MONEY, MONEY_SCALE, QUANTITY, TEXT, TIME
 
 # Text columns that hold a JSON object: a Parquet MAP or STRUCT of them is written as JSON.
@@ -218,12 +218,17 @@ def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
 
 
 def renamed_values_expr(column: str, expr: str) -> str:
-    """`expr` with the 1.0-preview values of `column` read as their 1.0 values (PREVIEW_VALUES)."""
-    renamed = PREVIEW_VALUES.get(column)
-    if not renamed:
+    """`expr` with a value FOCUS names written in another case, or by its 1.0-preview name,
+    read as the FOCUS value (value_spellings). Values spelled right skip the lookup."""
+    spellings = value_spellings(column)
+    if not spellings:
         return expr
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in renamed.items())
-    return f"(CASE {expr} {cases} ELSE {expr} END)"
+    # A CASE, not IN: DuckDB runs an IN list as a join, which loses the file's row order
+    # that the precise reader numbers rows by.
+    spelled = " ".join(f"WHEN {literal(v)} THEN {literal(v)}" for v in ENUMERATED[column])
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in spellings.items())
+    return (f"(CASE {expr} {spelled} "
+            f"ELSE (CASE lower({expr}) {cases} ELSE {expr} END) END)")
 
 
 def count_true(condition: str) -> str:
@@ -300,11 +305,12 @@ def csv_read_type(store_type: str) -> str:
     return "TIMESTAMPTZ" if store_type == TIME else store_type
 
 
-# The dialect of every CSV read. A field that is empty or the word NULL is no value: SQL
-# tools write a null so (the FinOps Foundation's FOCUS sample exports among them), and read
-# as text it would be a resource, a tag or an amount named "NULL".
+# The dialect of every CSV read. A field that is empty or the word NULL or null is no value:
+# SQL tools write a null so (the FinOps Foundation's FOCUS sample exports among them, and the
+# FOCUS specification's example data in lower case), and read as text it would be a
+# resource, a commitment, a tag or an amount named "null".
 CSV_DIALECT = ("delim=',', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
-               "nullstr=['', 'NULL'], encoding='utf-8'")
+               "nullstr=['', 'NULL', 'null'], encoding='utf-8'")
 
 
 def csv_source(path: str, columns: dict[str, str], gzip: bool, rejects: str) -> str:

@@ -26,6 +26,7 @@ import duckdb
 from workbench.focus_report import Problem
 
 KEY = "reads"
+FORMAT = 2  # of a record: one of another format is not used
 RACY_NS = 2 * 10**9  # FAT's mtime tick, the coarsest a file system in use has
 
 
@@ -79,6 +80,7 @@ def record(delivery: int, reader: str, checked_at: int, stat: list[int], sha256:
     before it in the delivery, whose rows were not kept)."""
     return {"delivery": delivery, "reader": reader, "checked_at": checked_at, "stat": stat,
             "sha256": sha256, "kind": kind, "focus_version": report.focus_version,
+            "dataset": report.dataset,
             "period": [_iso(report.period_start), _iso(report.period_end)],
             "warnings": [[p.row, p.column, p.message, p.count, p.counts_rows] for p in warnings],
             "partitions": None if parts is None else [[*p[:2], _iso(p[2]), p[3]] for p in parts]}

@@ -61,6 +61,7 @@ from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
     CHECKED,
+    NO_CHARGES,
     SET_ASIDE,
     SHORT,
     TOO_MUCH,
@@ -395,7 +396,8 @@ class Store(Queries):
     def reader(self) -> str:
         """What a file's rows depend on besides its bytes: a record of a read by another
         store format, workbench version or reader is not used (reads.py)."""
-        return f"{_schema_fingerprint()}/{__version__}/{'fast' if self.fast_path else 'precise'}"
+        return (f"{_schema_fingerprint()}/{__version__}/{reads.FORMAT}/"
+                f"{'fast' if self.fast_path else 'precise'}")
 
     def _ingest(self, files: list[Path], progress: bool,
                 mtimes: Mapping[str, int] | None = None) -> IngestResult:
@@ -456,6 +458,7 @@ class Store(Queries):
         known, stats, checked_at = before
         reader = self.reader()
         checked: list = []  # (path, Problem) of each file's own checks
+        no_charges: list = []  # the same, of files of other FOCUS datasets (not loaded)
         same: list[str] = []  # files with the bytes of one before them
         loaded: list[dict] = []
         seen: dict[str, str] = {}
@@ -476,7 +479,8 @@ class Store(Queries):
                 again = (rec is not None and not moved
                          and (rec["intact"] or rec["sha256"] in seen))  # rows not needed
                 if again:
-                    report = SimpleNamespace(focus_version=rec["focus_version"])
+                    report = SimpleNamespace(focus_version=rec["focus_version"],
+                                             dataset=rec["dataset"])
                     report.period_start, report.period_end = reads.period_of(rec)
                     problems, kind = reads.warnings_of(rec), rec["kind"]
                     parts = reads.partitions_of(rec) if rec["intact"] else []
@@ -491,7 +495,8 @@ class Store(Queries):
                             raise first_problem(path, report)
                     problems = missing_in_one_line(in_row_order(report.warnings))
                     kind = "fast" if fast is not None else "precise"
-                checked += [(shown(path), p) for p in problems]
+                (checked if report.dataset == "cost and usage" else no_charges).extend(
+                    (shown(path), p) for p in problems)
                 digest = sha256_file(path) if moved else digests[i].result()
                 stat = path.stat()
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
@@ -551,6 +556,7 @@ class Store(Queries):
             subs = [(path, w) for path, w in subs if path not in named]
             found = [(SHORT, w) for _, w in left + subs] + copies
             found += [(CHECKED, w) for w in same_in_many_files(checked)]
+            found += [(NO_CHARGES, w) for w in same_in_many_files(no_charges)]
             # Rows taken over in place were the earlier delivery's: the copies of them were
             # not loaded yet, which _replace_partitions would have removed as replaced.
             replaced = self._replace_partitions(delivery) + self._taken(delivery, copied, in_place)
@@ -779,7 +785,8 @@ class Store(Queries):
         gone += self._not_in_the_new_export(delivery, renamed)
         return [(path, format_problem(shown(path), None, None, (
             f"not in this delivery, which replaces {_partition_label(part)}: its "
-            f"{plural(n, 'row')} of that billing period are gone{why} (load every file of a "
+            f"{plural(n, 'row')} of that billing period {'is' if n == 1 else 'are'} gone{why} "
+            "(load every file of a "
             "billing period in the same ingest, files of corrections too)")))
             for part, path, n, why in gone]
 
@@ -830,7 +837,8 @@ class Store(Queries):
             out.append((path, format_problem(shown(path), None, "SubAccountId", (
                 f"this delivery replaces {_partition_label(tuple(part))} but holds no row of "
                 f"sub account{'s' * (len(subs) > 1)} {names}: its {plural(n, 'row')} of them "
-                "are gone (load every export of a billing period in the same ingest)"))))
+                f"{'is' if n == 1 else 'are'} gone (load every export of a billing period in the "
+                "same ingest)"))))
         return out
 
     def _accounts_like_others(self, delivery: int) -> list[str]:
