@@ -206,8 +206,8 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_skipped(tmp_path, monkeypa
     write(tmp_path / "ok", [row()])
     real = os.walk
 
-    def walk(top, onerror=None):
-        yield from real(top, onerror=onerror)
+    def walk(top, onerror=None, **kw):
+        yield from real(top, onerror=onerror, **kw)
         onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
     monkeypatch.setattr(focus.os, "walk", walk)
     with pytest.raises(InputError) as err:
@@ -564,6 +564,40 @@ def test_discover(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no FOCUS files"):
         discover([str(tmp_path / "empty")])
+
+
+def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path):
+    """A folder of exports linked in from another disk holds money: a folder finds its files
+    as a `**` glob does. A link back up is followed once, so neither loops."""
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "disk" / "aws.csv").write_bytes(b"x")
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "gcp.csv").write_bytes(b"x")
+    (tmp_path / "exports" / "aws").symlink_to(tmp_path / "disk", target_is_directory=True)
+    (tmp_path / "exports" / "up").symlink_to(tmp_path / "exports", target_is_directory=True)
+    (tmp_path / "exports" / "again").symlink_to(tmp_path / "exports", target_is_directory=True)
+    want = [tmp_path / "exports/aws/aws.csv", tmp_path / "exports/gcp.csv"]
+    assert discover([str(tmp_path / "exports")]) == want
+    assert discover([str(tmp_path / "exports" / "**" / "*.csv")]) == want
+
+
+@pytest.mark.parametrize("how", ["in a folder", "by a glob", "by name"])
+def test_a_symlink_that_leads_nowhere_is_an_error_not_skipped(tmp_path, how):
+    """git-annex and DVC leave a symlink for a file not fetched: skipped, its month would be
+    left out of every total without a word."""
+    (tmp_path / "ok.csv").write_bytes(b"x")
+    (tmp_path / "2026-05.csv").symlink_to(tmp_path / ".git" / "annex" / "objects" / "SHA256E")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    path = {"in a folder": tmp_path, "by a glob": tmp_path / "2*.csv",
+            "by name": tmp_path / "2026-05.csv"}[how]
+    with pytest.raises(InputError) as err:
+        discover([str(path)])
+    assert err.value.line() == (f"{tmp_path / '2026-05.csv'}: a symlink to "
+                                f"{tmp_path / '.git/annex/objects/SHA256E'}, which is not there; "
+                                "fetch the file (git annex get, dvc pull) or remove the link")
+    with pytest.raises(InputError) as err:
+        discover([str(tmp_path / "loop.csv")])
+    assert err.value.line().startswith(f"{tmp_path / 'loop.csv'}: a symlink that leads back")
 
 
 def test_validate_reports_every_file(corpus):
