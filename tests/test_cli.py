@@ -443,3 +443,29 @@ def test_chromium_set_to_no_file_says_so(tmp_path, monkeypatch, capsys):
     assert (f"warning: WORKBENCH_CHROMIUM={tmp_path / 'chrome'}: no such file: PDFs skipped (point "
             "it at a Chromium binary, or unset it to use the installed chromium)"
             in capsys.readouterr().err.splitlines())
+
+
+def test_a_name_that_is_not_utf8_is_one_line_and_the_other_files_load(tmp_path, capsys):
+    """A file or a store named in another encoding (Latin-1 from an old archive): DuckDB
+    opens UTF-8 names only, and said `Python Conversion Failure`, or crashed; printed under
+    a UTF-8 locale, such a name failed the whole command."""
+    import os
+    good = tmp_path / "ok.csv"
+    good.write_bytes(csv_bytes([row()]))
+    latin = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.csv"))
+    latin.write_bytes(csv_bytes([row()]))
+    said = ("its name is not UTF-8 text (written in another encoding), which the reader "
+            "cannot open; rename it")
+    assert cli.main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    shown = str(latin).encode("utf-8", "backslashreplace").decode()  # caf\udce9.csv
+    assert out.splitlines()[:2] == [
+        f"error: {shown}: {said}",
+        f"{shown}: NOT USABLE: not FOCUS, rows not read, no charge period, 1 error, 0 warnings"]
+    assert "1 usable, 1 with errors" in out
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(tmp_path), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == f"error: {shown}: {said}\n" and not store.exists()
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["ingest", str(good), "--store", os.fsdecode(b"st\xe9.duckdb")])
+    assert exc.value.code == 2 and capsys.readouterr().err.rstrip().endswith(said)

@@ -8,12 +8,14 @@ Set WORKBENCH_DEBUG=1 to see a traceback for an unexpected failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 
 from workbench import __version__
 from workbench.errors import UsageError, WorkbenchError
+from workbench.focus_header import NOT_UTF8_NAME, utf8_name
 from workbench.months import is_month
 
 # command -> (module, function); imported lazily so `workbench validate` starts fast.
@@ -107,6 +109,8 @@ def _path(text: str) -> str:
 
 def _store_file(text: str) -> str:
     _path(text)
+    if not utf8_name(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: {NOT_UTF8_NAME}")
     if text.lower().endswith((".csv", ".csv.gz", ".parquet")):
         raise argparse.ArgumentTypeError(
             f"{text!r} names a FOCUS export; the store is a DuckDB database file (such as "
@@ -140,6 +144,11 @@ def _month(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Python keeps a file name in another encoding as surrogates, and under a UTF-8 locale
+    # its stdout refuses them: one such name printed would fail the whole command.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     module, func = COMMANDS[args.command]

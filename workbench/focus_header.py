@@ -30,8 +30,24 @@ PACKED = ((b"PK\x03\x04", "a ZIP archive", UNPACK),
           (b"\xfd7zXZ\x00", "xz-compressed", DECOMPRESS))
 
 
+# DuckDB opens a file by a UTF-8 name only; Python keeps the bytes of another encoding
+# (Latin-1 from an old archive) as surrogates, which DuckDB cannot take.
+NOT_UTF8_NAME = ("its name is not UTF-8 text (written in another encoding), which the reader "
+                 "cannot open; rename it")
+
+
+def utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def sniff(path: Path) -> tuple[str, bytes]:
     """('csv' | 'gzip' | 'parquet', first bytes of the text) or Stop."""
+    if not utf8_name(str(path)):
+        raise Stop(NOT_UTF8_NAME)
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
