@@ -956,6 +956,26 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
         discover([str(tmp_path / "only")])
 
 
+def test_a_spreadsheet_saved_under_the_exports_name_says_to_save_it_as_csv(tmp_path):
+    """An export opened in a spreadsheet and saved in its format keeps its `.csv` name. A
+    workbook is a ZIP, but unpacked it gives XML, not the CSV that "unpack it" promised."""
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "xlsx.csv", "w") as z:  # the members Excel writes first
+        for member in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"):
+            z.writestr(member, "<x/>")
+    with zipfile.ZipFile(tmp_path / "ods.csv", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<x/>")
+    (tmp_path / "xls.csv").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    for name, sheet in (("xlsx.csv", "an Excel workbook (.xlsx)"),
+                        ("ods.csv", "an OpenDocument spreadsheet (.ods)"),
+                        ("xls.csv", "an Excel 97-2003 workbook (.xls)")):
+        report, _ = scan(tmp_path / name)
+        assert [e.message for e in report.errors] == [
+            f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
+            "(comma-separated)"], name
+
+
 def test_an_offset_no_time_zone_has_is_refused_by_both_readers(tmp_path, monkeypatch):
     """Offsets run from -12:00 to +14:00; DuckDB reads +25:00 or +05:75 all the same and
     shifts the time by them. Refused in every date column a total depends on, in CSV and

@@ -57,6 +57,10 @@ def sniff(path: Path) -> tuple[str, bytes]:
         raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
     if head[:4] == b"PAR1":
         return "parquet", b""
+    sheet = spreadsheet(head)
+    if sheet:
+        raise Stop(f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
+                   "(comma-separated)")
     for magic, what, do in PACKED:
         if head.startswith(magic):
             raise Stop(f"{what}, which is not read: {do}")
@@ -76,6 +80,20 @@ def sniff(path: Path) -> tuple[str, bytes]:
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+def spreadsheet(head: bytes) -> str | None:
+    """What kind of spreadsheet the first bytes are, or None. An export opened in a
+    spreadsheet and saved in its own format keeps its name: unpacked as any ZIP would be,
+    it gives XML files, not the CSV."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2, Excel 97-2003
+        return "an Excel 97-2003 workbook (.xls)"
+    if head.startswith(b"PK\x03\x04"):  # the names of a ZIP's first members are in its head
+        if b"xl/workbook.xml" in head or b"[Content_Types].xml" in head:
+            return "an Excel workbook (.xlsx)"
+        if b"application/vnd.oasis.opendocument.spreadsheet" in head[:200]:
+            return "an OpenDocument spreadsheet (.ods)"
+    return None
 
 
 TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
