@@ -86,6 +86,9 @@ def test_config_after_the_command_says_where_it_goes(argv, capsys):
     (["sample", "--rows", "-5"], "argument --rows: '-5' is not a number of rows"),
     (["sample", "--end", "2026-5"], "argument --end: '2026-5' is not a month like 2026-05"),
     (["sample", "--end", "May"], "argument --end: 'May' is not a month like 2026-05"),
+    # a sample's years reach past its months, and a Python date stops at the year 9999
+    (["sample", "--end", "9999-12"], "'9999-12' is not a month from 1900-01 to 9900-12"),
+    (["sample", "--end", "0001-01", "--rows", "10"], "'0001-01' is not a month from 1900-01"),
     (["sample", "--seed", "-1"], "argument --seed: '-1' is not a seed"),
 ])
 def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path, capsys):

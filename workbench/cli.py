@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--months", metavar="N", type=_months, default=None,
                    help="months of billing (default: 18; 12 with --rows)")
     s.add_argument("--seed", metavar="S", type=_seed, default=7, help="default: 7")
-    s.add_argument("--end", metavar="YYYY-MM", type=_month, default=None,
+    s.add_argument("--end", metavar="YYYY-MM", type=_sample_end, default=None,
                    help="last month of the sample (default: the last full month before today)")
     s.add_argument("--rows", metavar="N", type=_rows, default=None,
                    help="stream a larger export of about N rows (benchmarks) to data/bench/, "
@@ -140,6 +140,14 @@ _seed = _whole("a seed (a whole number, 0 or more)", 0)
 def _month(text: str) -> str:
     if not is_month(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-05")
+    return text
+
+
+def _sample_end(text: str) -> str:
+    # The sample's commitments and billing periods reach years either side of its months:
+    # a Python date stops at the years 1 and 9999.
+    if _month(text) and not "1900-01" <= text <= "9900-12":
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month from 1900-01 to 9900-12")
     return text
 
 
