@@ -330,6 +330,25 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"
 
 
+@pytest.mark.parametrize("how", ["--config", "WORKBENCH_CONFIG"])
+def test_a_config_that_names_a_folder_or_bad_text_says_so(how, tmp_path, monkeypatch, capsys):
+    """Not "config file not found" for a folder that is there, nor Python's own words."""
+    export = tmp_path / "a.csv"
+    export.write_bytes(csv_bytes([row()]))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"# caf\xe9\n")
+    for config, said in ((tmp_path, f"a folder, not a config file; name the file, such as "
+                                    f"{tmp_path / 'workbench.toml'}"),
+                         (latin, "cannot read config: not UTF-8 text (byte 6); save it as UTF-8")):
+        if how == "WORKBENCH_CONFIG":
+            monkeypatch.setenv("WORKBENCH_CONFIG", str(config))
+            argv = ["validate", str(export)]
+        else:
+            argv = ["--config", str(config), "validate", str(export)]
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == f"error: {config}: {said}\n"
+
+
 @pytest.mark.parametrize(("argv", "how"), [(["validate"], "PATH... (a file, folder or glob)"),
                                            (["ingest"], "PATH... (a file, folder or glob)"),
                                            (["report"], "--data PATH...")])

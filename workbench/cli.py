@@ -162,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     module, func = COMMANDS[args.command]
     try:
         if args.config and not os.path.isfile(args.config):  # even where no setting is read
-            raise WorkbenchError(f"{args.config}: config file not found")
+            from workbench.config import load_config
+            load_config(args.config)  # says why: not there, a folder
+            raise WorkbenchError(f"{args.config}: not a regular file")
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except UsageError as exc:  # the command's usage line, exit 2, as argparse does
         parser.commands[args.command].error(exc.line())

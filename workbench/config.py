@@ -295,6 +295,12 @@ def load_config(path: str | Path | None = None) -> Config:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors may write
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a config file; name the file, such as "
+                          f"{path / 'workbench.toml'}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {(exc.strerror or str(exc)).lower()}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start + 1}); "
+                          "save it as UTF-8") from None
     return parse_config(text, str(path), path.resolve().parent)
