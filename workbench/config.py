@@ -72,7 +72,15 @@ class DataConfig(_Section):
     quality: PathText | None = "data/sample/quality.csv"
 
 
-TagKeys = Annotated[list[str], Field(min_length=1)]
+def _no_blank_key(v: str) -> str:
+    # No tag is keyed "" (a template's unset variable): the dimension would be Unallocated
+    # without a word, and after a prefix it would name keys that end in one (`user:`).
+    if not v.strip():
+        raise ValueError("an empty tag key; name a key, such as \"team\", or leave it out")
+    return v
+
+
+TagKeys = Annotated[list[Annotated[str, AfterValidator(_no_blank_key)]], Field(min_length=1)]
 
 
 class TagsConfig(_Section):
