@@ -77,7 +77,7 @@ from workbench.delivery import (
     warning_lines,
     weightiest_first,
 )
-from workbench.errors import InputError, WorkbenchError, format_problem, plural
+from workbench.errors import InputError, WorkbenchError, escaped, format_problem, plural
 from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
@@ -1189,7 +1189,7 @@ def run_ingest(args) -> int:
         print(f"delivery {result.delivery_id}: {plural(result.rows, 'row')} from "
               f"{plural(len(result.files), 'file')} in {result.seconds:.1f}s; replaced "
               f"{plural(result.replaced_rows, 'row')} of earlier deliveries in "
-              f"{plural(len(result.partitions), 'partition')}; store {target}")
+              f"{plural(len(result.partitions), 'partition')}; store {escaped(str(target))}")
     print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
     for r in totals.itertuples(index=False):
         # as validate's summary: half up to the currency's unit (2,152.345 is 2,152.35, not
