@@ -576,7 +576,11 @@ def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_pat
     (tmp_path / "exports" / "aws").symlink_to(tmp_path / "disk", target_is_directory=True)
     (tmp_path / "exports" / "up").symlink_to(tmp_path / "exports", target_is_directory=True)
     (tmp_path / "exports" / "again").symlink_to(tmp_path / "exports", target_is_directory=True)
-    want = [tmp_path / "exports/aws/aws.csv", tmp_path / "exports/gcp.csv"]
+    (tmp_path / "exports" / "2026-10").mkdir()  # a link to a folder beside it gives it way
+    (tmp_path / "exports" / "2026-10" / "oci.csv").write_bytes(b"x")
+    (tmp_path / "exports" / "a_latest").symlink_to("2026-10", target_is_directory=True)
+    want = [tmp_path / "exports/2026-10/oci.csv", tmp_path / "exports/aws/aws.csv",
+            tmp_path / "exports/gcp.csv"]
     assert discover([str(tmp_path / "exports")]) == want
     assert discover([str(tmp_path / "exports" / "**" / "*.csv")]) == want
 

@@ -160,8 +160,10 @@ def _folders(top: Path, onerror=None, hidden: bool = True) -> Iterator[tuple[Pat
             dirs[:] = []
             continue
         seen.add(real)
-        if not hidden:
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        # real folders first, so that a link to one beside it (`latest -> 2026-10`) is
+        # the one left out, whatever order the disk lists them in
+        dirs[:] = sorted((d for d in dirs if hidden or not d.startswith(".")),
+                         key=lambda d: (os.path.islink(os.path.join(root, d)), d))
         yield Path(root), files
 
 
