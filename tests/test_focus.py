@@ -566,9 +566,22 @@ def test_discover(tmp_path):
         discover([str(tmp_path / "empty")])
 
 
-def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path):
+@pytest.mark.parametrize("listed", ["as the disk lists them", "the other way round"])
+def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path, listed,
+                                                                         monkeypatch):
     """A folder of exports linked in from another disk holds money: a folder finds its files
     as a `**` glob does. A link back up is followed once, so neither loops."""
+    import os
+
+    from workbench import focus
+    real = os.walk
+
+    def walk(top, **kw):  # the folders of each folder in the other order
+        for root, dirs, files in real(top, **kw):
+            dirs.reverse()
+            yield root, dirs, files
+    if listed != "as the disk lists them":
+        monkeypatch.setattr(focus.os, "walk", walk)
     (tmp_path / "disk").mkdir()
     (tmp_path / "disk" / "aws.csv").write_bytes(b"x")
     (tmp_path / "exports").mkdir()
