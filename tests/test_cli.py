@@ -149,6 +149,20 @@ def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
     assert notes.read_text() == "my notes\n"
 
 
+def test_an_empty_store_file_says_what_to_do_and_is_kept(tmp_path, capsys):
+    """A `touch`ed store, or one a killed load left at 0 bytes: DuckDB's own words were
+    "exists, but it is not a valid DuckDB database file!"."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    store.touch()
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store}: an empty file (0 bytes), not a DuckDB database; delete it and the "
+        "next load makes the store there, or name another\n")
+    assert store.read_bytes() == b""
+
+
 def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
     export = tmp_path / "may.csv"
     export.write_bytes(csv_bytes([row()]))

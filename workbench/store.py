@@ -240,7 +240,10 @@ def _check_duckdb_file(path: Path) -> None:
             head = fh.read(12)
     except OSError:
         return  # no file yet (a new store), or DuckDB says why it cannot open it
-    if head and head[8:12] != b"DUCK":
+    if not head:  # `touch`ed, or a load killed as it made the file: DuckDB will not open it
+        raise WorkbenchError(f"{path}: an empty file (0 bytes), not a DuckDB database; delete "
+                             "it and the next load makes the store there, or name another")
+    if head[8:12] != b"DUCK":
         raise WorkbenchError(f"{path}: not a DuckDB database; the store is a DuckDB file "
                              "(such as data/workbench.duckdb): name a new file or an existing "
                              "store")
