@@ -163,6 +163,22 @@ def test_an_empty_store_file_says_what_to_do_and_is_kept(tmp_path, capsys):
     assert store.read_bytes() == b""
 
 
+def test_a_store_cut_short_says_so_and_is_kept(tmp_path, capsys):
+    """A store a full disk or an interrupted copy cut short: said as such, not as DuckDB's
+    `IO Error: Could not read enough bytes ... attempted to read 96 bytes`."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    cut = store.read_bytes()[:4000]
+    store.write_bytes(cut)
+    capsys.readouterr()
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (f"error: {store}: the store is cut short (a disk that "
+                                       "filled up, a copy interrupted); delete it and ingest again\n")
+    assert store.read_bytes() == cut
+
+
 def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
     export = tmp_path / "may.csv"
     export.write_bytes(csv_bytes([row()]))

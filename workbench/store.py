@@ -199,6 +199,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "lock" in msg.lower():
             raise WorkbenchError(f"{path}: the store is in use by another process "
                                  "(one writer or many readers); close it and retry") from None
+        if "Could not read enough bytes" in msg:
+            raise WorkbenchError(f"{path}: the store is cut short (a disk that filled up, a "
+                                 "copy interrupted); delete it and ingest again") from None
         raise WorkbenchError(f"{path}: cannot open the store: {msg}") from None
     except duckdb.Error as exc:
         raise WorkbenchError(f"{path}: cannot open the store: {str(exc).splitlines()[0]}") from None
