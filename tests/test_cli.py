@@ -179,6 +179,21 @@ def test_a_store_cut_short_says_so_and_is_kept(tmp_path, capsys):
     assert store.read_bytes() == cut
 
 
+def test_a_store_that_names_a_pipe_or_a_device_is_one_line_not_a_wait(tmp_path, capsys):
+    """A pipe's first bytes were read to tell a DuckDB file: that read waited forever. And
+    /dev/null, empty, was told to be deleted."""
+    import os
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    pipe = tmp_path / "s.duckdb"
+    os.mkfifo(pipe)
+    for store in (Path(os.devnull), pipe):
+        assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+        assert capsys.readouterr().err == (
+            f"error: {store}: not a regular file (a pipe or a device); the store is a DuckDB "
+            "file (such as data/workbench.duckdb): name a new file or an existing store\n")
+
+
 def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
     export = tmp_path / "may.csv"
     export.write_bytes(csv_bytes([row()]))

@@ -238,6 +238,10 @@ def _check_duckdb_file(path: Path) -> None:
     if path.is_dir():  # `--store data/`: DuckDB says only "Is a directory"
         raise WorkbenchError(f"{path}: a folder; the store is a DuckDB file: name one, such as "
                              f"{path / 'workbench.duckdb'}")
+    if path.exists() and not path.is_file():  # reading a pipe's first bytes would wait forever
+        raise WorkbenchError(f"{path}: not a regular file (a pipe or a device); the store is a "
+                             "DuckDB file (such as data/workbench.duckdb): name a new file or "
+                             "an existing store")
     try:
         with open(path, "rb") as fh:
             head = fh.read(12)
