@@ -973,6 +973,23 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
         discover([str(tmp_path / "only")])
 
 
+def test_a_whole_gzip_followed_by_other_bytes_is_not_called_truncated(tmp_path):
+    """A copy padded with zeros (gunzip reads it; DuckDB does not): "truncated, download it
+    again" sent the user after an export that is whole."""
+    import gzip
+    packed = gzip.compress(csv_bytes([row()] * 3))
+    for name, tail, what in (("zeros.csv.gz", bytes(512), "512 zero bytes"),
+                             ("junk.csv.gz", b"junk\n", "5 bytes that are not gzip")):
+        (tmp_path / name).write_bytes(packed + tail)
+        report, _ = scan(tmp_path / name)
+        assert [e.message for e in report.errors] == [
+            f"the compressed data is whole but followed by {what}; decompress it (gunzip "
+            "ignores them) and load the CSV"], name
+    (tmp_path / "cut.csv.gz").write_bytes(packed[:-12])  # cut short: as before
+    assert [e.message for e in scan(tmp_path / "cut.csv.gz")[0].errors] == [
+        "truncated or corrupt gzip file; download the export again"]
+
+
 def test_a_spreadsheet_saved_under_the_exports_name_says_to_save_it_as_csv(tmp_path):
     """An export opened in a spreadsheet and saved in its format keeps its `.csv` name. A
     workbook is a ZIP, but unpacked it gives XML, not the CSV that "unpack it" promised."""

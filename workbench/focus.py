@@ -47,6 +47,7 @@ from workbench.focus_header import (
     csv_header,
     dedupe,
     doubled_line_ends,
+    gzip_problem,
     match_columns,
     named_twice,
     sniff,
@@ -511,7 +512,10 @@ def _located(path: Path, exc: Exception) -> Problem | None:
 def _read_error(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
-        return TRUNCATED_GZIP
+        try:
+            return gzip_problem(path)
+        except OSError:  # gone since it was opened
+            return TRUNCATED_GZIP
     if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
         return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
                 "no total can be kept exact")

@@ -99,6 +99,35 @@ def spreadsheet(head: bytes) -> str | None:
 TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
 
 
+def gzip_problem(path: Path) -> str:
+    """Why DuckDB could not read a gzip file: cut short or damaged, or whole but followed by
+    bytes that are not gzip (a copy padded with zeros: gunzip ignores them, DuckDB does not).
+    Read through once, on that error path only."""
+    with open(path, "rb") as fh:
+        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        pending = b""
+        while True:
+            chunk = pending or fh.read(1 << 20)
+            pending = b""
+            if not chunk:
+                return TRUNCATED_GZIP  # the file ended inside a member
+            try:
+                unpack.decompress(chunk, 0)
+            except zlib.error:
+                return TRUNCATED_GZIP
+            if unpack.eof:
+                rest = unpack.unused_data + fh.read(2)
+                if not rest:
+                    return TRUNCATED_GZIP  # whole: DuckDB failed for another reason
+                if rest[:2] == b"\x1f\x8b":  # the next member
+                    unpack, pending = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
+                    continue
+                tail = rest + fh.read()
+                what = "zero bytes" if not tail.strip(b"\x00") else "bytes that are not gzip"
+                return (f"the compressed data is whole but followed by {len(tail):,} {what}; "
+                        "decompress it (gunzip ignores them) and load the CSV")
+
+
 def gunzip_head(packed: bytes) -> bytes:
     """Up to HEAD_BYTES of the text the first bytes of a gzip file hold, read through every
     member: a file compressed in pieces (streaming writers append a member per batch) reads
