@@ -536,3 +536,18 @@ def test_a_name_that_is_not_utf8_is_one_line_and_the_other_files_load(tmp_path, 
     with pytest.raises(SystemExit) as exc:
         cli.main(["ingest", str(good), "--store", os.fsdecode(b"st\xe9.duckdb")])
     assert exc.value.code == 2 and capsys.readouterr().err.rstrip().endswith(said)
+
+
+def test_a_working_folder_that_is_gone_says_so(tmp_path, monkeypatch, capsys):
+    """A shell left in a folder another command deleted: every relative path starts there.
+    Said before as `error: no such file or directory`, naming nothing."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert cli.main(["validate", str(export)]) == 1
+    assert capsys.readouterr().err == (
+        "error: the working folder is not there any more (deleted, or replaced by a new one of "
+        "that name); cd to a folder\n")

@@ -161,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module, func = COMMANDS[args.command]
     try:
+        try:  # every relative path, and the search for workbench.toml, starts from it
+            os.getcwd()
+        except FileNotFoundError:
+            raise WorkbenchError("the working folder is not there any more (deleted, or "
+                                 "replaced by a new one of that name); cd to a folder") from None
         if args.config and not os.path.isfile(args.config):  # even where no setting is read
             from workbench.config import load_config
             load_config(args.config)  # says why: not there, a folder
