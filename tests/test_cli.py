@@ -551,3 +551,32 @@ def test_a_working_folder_that_is_gone_says_so(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "error: the working folder is not there any more (deleted, or replaced by a new one of "
         "that name); cd to a folder\n")
+
+
+def test_a_file_written_to_while_it_is_loaded_is_refused_and_the_store_kept(
+        tmp_path, monkeypatch, capsys):
+    """A sync still writing an export: the rows read, the bytes hashed (recorded for rebuilds)
+    and the file as it ends up would be three files. The load is refused, nothing changes."""
+    from workbench import store as store_mod
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    export.write_bytes(csv_bytes([row(), row(BilledCost="5")]))
+    real = store_mod.sha256_file
+
+    def hash_while_a_row_arrives(path):
+        with open(path, "ab") as fh:
+            fh.write(csv_bytes([row(BilledCost="7")]).split(b"\n", 1)[1])
+        return real(path)
+    monkeypatch.setattr(store_mod, "sha256_file", hash_while_a_row_arrives)
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {export}: changed while it was read (is it still being written or synced?); "
+        "ingest again once it is complete\n")
+    from decimal import Decimal
+
+    from workbench.store import Store
+    with Store(store, read_only=True) as s:  # as the first load left it
+        assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges").fetchone() == (
+            1, Decimal("10.25"))

@@ -407,11 +407,13 @@ class Store(Queries):
         precise: set[int] = set()  # files whose fast load failed: the precise reader says why
         # Hash each file while DuckDB reads it (hashlib releases the GIL on big blocks).
         try:
+            # as they were before any read: one that changes meanwhile is being written
+            stats = [_size_and_time(f) for f in files]
             with ThreadPoolExecutor(max_workers=1) as pool:
                 digests = [pool.submit(sha256_file, f) for f in files]
                 while True:
                     try:
-                        out = self._deliver(files, digests, precise, meter, mtimes)
+                        out = self._deliver(files, digests, stats, precise, meter, mtimes)
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
@@ -429,8 +431,8 @@ class Store(Queries):
                 con.execute("CHECKPOINT")
         return IngestResult(*out, round(time.perf_counter() - t0, 3))
 
-    def _deliver(self, files: list[Path], digests: list, precise: set[int],
-                 meter: Progress | None, mtimes: Mapping[str, int]) -> tuple:
+    def _deliver(self, files: list[Path], digests: list, stats: list[tuple[int, int]],
+                 precise: set[int], meter: Progress | None, mtimes: Mapping[str, int]) -> tuple:
         """One delivery in one transaction; the IngestResult fields but the time."""
         con = self.con
         checked: list = []  # (path, Problem) of each file's own checks
@@ -459,6 +461,11 @@ class Store(Queries):
                             for p in missing_in_one_line(in_row_order(report.warnings))]
                 digest = digests[i].result()
                 stat = path.stat()
+                if (stat.st_size, stat.st_mtime_ns) != stats[i]:
+                    # the rows read, the bytes hashed and the file now may be three files
+                    raise InputError("changed while it was read (is it still being written or "
+                                     "synced?); ingest again once it is complete",
+                                     path=str(path))
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
                          "mtime_ns": mtimes.get(str(path), stat.st_mtime_ns),
                          "rows": 0, "focus_version": report.focus_version,
@@ -1131,6 +1138,11 @@ def _store_for_ingest(target, config: Config, read_only: bool) -> Store:
         print(f"{target}: made by another version of the workbench; rebuilt from its {files} "
               f"file{'s' * (files != 1)} first (the old store is {target}.old)", file=sys.stderr)
         return Store(target, config, read_only=read_only)
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _remove_store(path: Path) -> None:
