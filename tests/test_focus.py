@@ -971,6 +971,16 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
     with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
         discover([str(tmp_path / "only")])
+    # spreadsheets downloaded from a console (Excel): saved as CSV, not unpacked
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "costs-2026-05.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match=r"in this folder; it holds costs-2026-05.xlsx: save it "
+                                         r"as CSV UTF-8 \(comma-separated\) first$"):
+        discover([str(tmp_path / "sheets")])
+    (tmp_path / "sheets" / "costs-2026-04.XLS").write_bytes(b"x")
+    with pytest.raises(InputError, match=r"it holds 2 spreadsheets \(costs-2026-04.XLS, ...\): "
+                                         r"save them as CSV UTF-8 \(comma-separated\) first$"):
+        discover([str(tmp_path / "sheets")])
 
 
 def test_a_whole_gzip_followed_by_other_bytes_is_not_called_truncated(tmp_path):

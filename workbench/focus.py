@@ -72,6 +72,7 @@ from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGI
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
+SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # nor these
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
 
@@ -189,8 +190,16 @@ def _glob(pattern: str) -> list[str]:
 
 
 def _packed_hint(folder: Path) -> str:
-    """What a folder without exports holds instead, when that is archives to unpack."""
-    packed = sorted(f.name for f in folder.rglob("*") if f.name.lower().endswith(PACKED_SUFFIXES))
+    """What a folder without exports holds instead, when that is archives to unpack or
+    spreadsheets to save as CSV (a cloud console's "Download" offers Excel)."""
+    names = sorted(f.name for f in folder.rglob("*"))
+    sheets = [n for n in names if n.lower().endswith(SHEET_SUFFIXES)]
+    if len(sheets) == 1:
+        return f"; it holds {sheets[0]}: save it as CSV UTF-8 (comma-separated) first"
+    if sheets:
+        return (f"; it holds {len(sheets):,} spreadsheets ({sheets[0]}, ...): save them as "
+                "CSV UTF-8 (comma-separated) first")
+    packed = [n for n in names if n.lower().endswith(PACKED_SUFFIXES)]
     if not packed:
         return ""
     if len(packed) == 1:
