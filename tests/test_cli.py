@@ -321,6 +321,19 @@ def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_
     assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
 
 
+def test_a_report_into_a_folder_with_an_index_it_did_not_write_is_refused(tmp_path, capsys):
+    """`--out .` in a site's folder, or any folder with an index.html of its own and no
+    pack's manifest.json: the pack wrote its index over it."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>my site</p>")
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: --out: {folder}: its index.html was not written by a report, and the pack "
+        "would replace it; choose another folder")
+    assert (folder / "index.html").read_text() == "<p>my site</p>"
+
+
 @pytest.mark.parametrize(("written", "ours"), [
     (b'\xef\xbb\xbf{"reportKeys": ["x.csv.gz"]}', False),  # a provider's, with a byte order mark
     ('{"Name": "Kosten\u00fcbersicht"}'.encode("latin-1"), False),  # in another encoding
