@@ -593,3 +593,26 @@ def test_a_file_written_to_while_it_is_loaded_is_refused_and_the_store_kept(
     with Store(store, read_only=True) as s:  # as the first load left it
         assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges").fetchone() == (
             1, Decimal("10.25"))
+
+
+def test_a_store_in_a_folder_this_user_cannot_write_says_so(tmp_path, monkeypatch, capsys):
+    """Its lock file cannot be made: said as the store's, not as `s.duckdb.lock: permission
+    denied`. (Tests run as root, whom permissions do not stop: the refusal is simulated.)"""
+    import builtins
+
+    from workbench import delivery
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    capsys.readouterr()
+
+    def refused(path, *args, **kw):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return builtins.open(path, *args, **kw)
+    monkeypatch.setattr(delivery, "open", refused, raising=False)
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store}: cannot write s.duckdb.lock beside the store (permission denied); a "
+        "load needs the store's folder writable\n")
