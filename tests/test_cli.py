@@ -66,6 +66,18 @@ def test_an_unknown_option_shows_the_commands_usage(argv, capsys):
     assert err.splitlines()[-1].startswith(f"workbench {argv[0]}: error: unrecognized arguments: ")
 
 
+def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_name(tmp_path, monkeypatch, capsys):
+    """`workbench validate -2026-05.csv` read the file's name as an unknown option only."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-2026-05.csv").write_bytes(csv_bytes([row()]))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["validate", "-2026-05.csv"])
+    assert exc.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == (
+        "workbench validate: error: unrecognized arguments: -2026-05.csv (-2026-05.csv is a "
+        "file: write ./-2026-05.csv, or -- before it)")
+    assert cli.main(["validate", "--", "-2026-05.csv"]) == 0
+
+
 @pytest.mark.parametrize("argv", [["report", "--config", "w.toml"], ["validate", "a.csv", "--config=w.toml"]])
 def test_config_after_the_command_says_where_it_goes(argv, capsys):
     """`workbench report --config F` said only `unrecognized arguments: --config F`."""

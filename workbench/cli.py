@@ -39,7 +39,9 @@ class _CommandParser(argparse.ArgumentParser):
             command = self.prog.split()[-1]
             self.error(f"--config goes before the command: workbench --config FILE {command} ...")
         if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}")
+            named = next((e for e in extra if e.startswith("-") and os.path.lexists(e)), None)
+            hint = f" ({named} is a file: write ./{named}, or -- before it)" if named else ""
+            self.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         return namespace, extra
 
 
