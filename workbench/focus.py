@@ -140,7 +140,10 @@ def find_exports(paths: Sequence[str]) -> list[Path | InputError]:
 
 def _exports_under(folder: Path) -> list[Path]:
     """The exports in a folder and its sub-folders. A folder that cannot be read is an
-    InputError: skipping it would leave its money out without a word."""
+    InputError: skipping it would leave its money out without a word. Sub-folders whose
+    name starts with a dot are left out, as hidden files are and as `**` leaves them: they
+    hold copies made by tools (.ipynb_checkpoints, .Trash-1000, .snapshot, .git/annex),
+    which would count as exports."""
     def refuse(err: OSError):
         raise InputError(f"cannot read this folder ({(err.strerror or str(err)).lower()}); "
                          "its exports would be left out", path=err.filename)
@@ -150,11 +153,11 @@ def _exports_under(folder: Path) -> list[Path]:
     return sorted(f for f in found if _is_export(f))
 
 
-def _folders(top: Path, onerror=None, hidden: bool = True) -> Iterator[tuple[Path, list[str]]]:
-    """`top` and the folders under it, each with the names of its files. A sub-folder that
-    is a symlink is followed (an export folder linked in from another disk holds money too),
-    each real folder once: a link back up (`current -> ..`) would loop. `hidden` False leaves
-    out folders whose name starts with a dot, as glob's `**` does."""
+def _folders(top: Path, onerror=None) -> Iterator[tuple[Path, list[str]]]:
+    """`top` and the folders under it, each with the names of its files, but those whose
+    name starts with a dot. A sub-folder that is a symlink is followed (an export folder
+    linked in from another disk holds money too), each real folder once: a link back up
+    (`current -> ..`) would loop."""
     seen: set[str] = set()
     for root, dirs, files in os.walk(top, onerror=onerror, followlinks=True):
         real = os.path.realpath(root)
@@ -164,7 +167,7 @@ def _folders(top: Path, onerror=None, hidden: bool = True) -> Iterator[tuple[Pat
         seen.add(real)
         # real folders first, so that a link to one beside it (`latest -> 2026-10`) is
         # the one left out, whatever order the disk lists them in
-        dirs[:] = sorted((d for d in dirs if hidden or not d.startswith(".")),
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".")),
                          key=lambda d: (os.path.islink(os.path.join(root, d)), d))
         yield Path(root), files
 
@@ -184,7 +187,7 @@ def _glob(pattern: str) -> list[str]:
         if not tail:  # `a/**`: everything under a
             hits.append(root)
             continue
-        for folder, _ in _folders(Path(root), hidden=False):
+        for folder, _ in _folders(Path(root)):
             hits += _glob(os.path.join(escape(str(folder)), tail))
     return hits
 
