@@ -554,7 +554,7 @@ def test_discover(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / ".ipynb_checkpoints").mkdir()  # copies a tool keeps: never exports
     for name in ("a/x.csv", "a/b/y.CSV.gz", "a/b/z.parquet", "a/notes.txt", "a/.hidden.csv",
-                 "a/.ipynb_checkpoints/x-checkpoint.csv"):
+                 "a/.ipynb_checkpoints/x-checkpoint.csv", "a/~$x.csv"):  # Excel has x.csv open
         (tmp_path / name).write_bytes(b"x")
     found = discover([str(tmp_path / "a"), str(tmp_path / "a" / "x.csv")])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [

@@ -80,8 +80,9 @@ VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill
 
 def _is_export(p: Path) -> bool:
     """A file named as an export. One so named that cannot be read as a file is an
-    InputError: skipped, its money would be left out without a word."""
-    if not (p.name.lower().endswith(SUFFIXES) and not p.name.startswith(".")):
+    InputError: skipped, its money would be left out without a word. Hidden files and the
+    owner file Excel writes beside a file it has open (`~$2026-05.csv`) are none."""
+    if not p.name.lower().endswith(SUFFIXES) or p.name.startswith((".", "~$")):
         return False
     if p.is_file():
         return True
