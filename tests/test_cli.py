@@ -628,3 +628,17 @@ def test_a_store_in_a_folder_this_user_cannot_write_says_so(tmp_path, monkeypatc
     assert capsys.readouterr().err == (
         f"error: {store}: cannot write s.duckdb.lock beside the store (permission denied); a "
         "load needs the store's folder writable\n")
+
+
+def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeypatch, capsys):
+    """`--store=~/s.duckdb`: the shell expands no `~` after `=`, and a folder named `~` was
+    made in the working folder (the next `rm -rf ~` deletes the home folder)."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store=~/s.duckdb"]) == 0
+    assert (home / "s.duckdb").is_file() and list(here.iterdir()) == []

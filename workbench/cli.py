@@ -103,14 +103,16 @@ def _path(text: str) -> str:
     # current folder it would scan or write somewhere nobody asked for.
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path (is a shell variable unset?)")
-    return text
+    # `--store=~/x.duckdb`: the shell leaves a `~` after `=` as it is, and it would make a
+    # folder named `~` here (which `rm -rf ~` then deletes along with the home folder)
+    return os.path.expanduser(text)
 
 
 # Option values are checked as the command line is read, so a typo is a usage error
 # (exit 2) before a load that may take minutes.
 
 def _store_file(text: str) -> str:
-    _path(text)
+    text = _path(text)
     if not utf8_name(text):
         raise argparse.ArgumentTypeError(f"{text!r}: {NOT_UTF8_NAME}")
     if text.lower().endswith((".csv", ".csv.gz", ".parquet")):
