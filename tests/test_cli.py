@@ -642,3 +642,8 @@ def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeyp
     export.write_bytes(csv_bytes([row()]))
     assert cli.main(["ingest", str(export), "--store=~/s.duckdb"]) == 0
     assert (home / "s.duckdb").is_file() and list(here.iterdir()) == []
+    # nor where no shell read it: WORKBENCH_CONFIG from an env file or a service's settings
+    (home / "w.toml").write_text('[data]\nfocus = ["nothing-here"]\n')
+    monkeypatch.setenv("WORKBENCH_CONFIG", "~/w.toml")
+    assert cli.main(["validate"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {home / 'nothing-here'}: no such file")

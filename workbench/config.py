@@ -298,7 +298,7 @@ def load_config(path: str | Path | None = None) -> Config:
         path = os.environ.get("WORKBENCH_CONFIG") or find_config()
         if path is None:
             return Config()
-    path = Path(path)
+    path = Path(path).expanduser()  # WORKBENCH_CONFIG=~/x.toml from a file no shell read
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors may write
     except FileNotFoundError:
