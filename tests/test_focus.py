@@ -624,6 +624,33 @@ def test_validate_reports_every_file(corpus):
     assert [r.ok for r in reports] == [True, False]
 
 
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_with_glob_characters_reads_that_file_alone(tmp_path, reader, monkeypatch):
+    """DuckDB takes `*`, `?` and `[` in a path for a glob: `[2026].csv` read 2.csv instead,
+    and `x*.csv` read itself and xa.csv, its money twice."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
+    write(tmp_path, [row(BilledCost="1")], name="[2026].csv")
+    write(tmp_path, [row(BilledCost="50")] * 2, name="2.csv")
+    write(tmp_path, [row(BilledCost="1")], name="x*.csv")
+    write(tmp_path, [row(BilledCost="70")] * 3, name="xa.csv")
+    write(tmp_path, [row(BilledCost="1")], name="w?.csv")
+    write(tmp_path, [row(BilledCost="90")] * 4, name="wb.csv")
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="1")]), tmp_path / "p[1].parquet")
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="9")] * 5), tmp_path / "p1.parquet")
+    reports = validate([str(tmp_path / n) for n in ("[2026].csv", "x*.csv", "w?.csv", "p[1].parquet")])
+    assert [(r.ok, r.rows, r.currencies["USD"]["billed_cost"]) for r in reports] == [
+        (True, 1, Decimal("1"))] * 4
+    from workbench.config import Config
+    from workbench.store import Store
+    with Store(":memory:", Config(root=tmp_path)) as s:  # and so is each loaded
+        s.fast_path = reader == "fast"
+        for n in ("[2026].csv", "x*.csv", "w?.csv", "p[1].parquet"):
+            s.ingest([str(tmp_path / n)])
+            assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges WHERE "
+                                 "wb_source_file LIKE ?", [f"%{n}"]).fetchone() == (1, 1), n
+
+
 # -- properties: exact totals per currency, repeatable scans ------------------------------------
 
 amounts = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=10,
