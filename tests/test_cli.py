@@ -66,6 +66,18 @@ def test_an_unknown_option_shows_the_commands_usage(argv, capsys):
     assert err.splitlines()[-1].startswith(f"workbench {argv[0]}: error: unrecognized arguments: ")
 
 
+def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_name(tmp_path, monkeypatch, capsys):
+    """`workbench validate -2026-05.csv` read the file's name as an unknown option only."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-2026-05.csv").write_bytes(csv_bytes([row()]))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["validate", "-2026-05.csv"])
+    assert exc.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == (
+        "workbench validate: error: unrecognized arguments: -2026-05.csv (-2026-05.csv is a "
+        "file: write ./-2026-05.csv, or -- before it)")
+    assert cli.main(["validate", "--", "-2026-05.csv"]) == 0
+
+
 @pytest.mark.parametrize("argv", [["report", "--config", "w.toml"], ["validate", "a.csv", "--config=w.toml"]])
 def test_config_after_the_command_says_where_it_goes(argv, capsys):
     """`workbench report --config F` said only `unrecognized arguments: --config F`."""
@@ -86,6 +98,9 @@ def test_config_after_the_command_says_where_it_goes(argv, capsys):
     (["sample", "--rows", "-5"], "argument --rows: '-5' is not a number of rows"),
     (["sample", "--end", "2026-5"], "argument --end: '2026-5' is not a month like 2026-05"),
     (["sample", "--end", "May"], "argument --end: 'May' is not a month like 2026-05"),
+    # a sample's years reach past its months, and a Python date stops at the year 9999
+    (["sample", "--end", "9999-12"], "'9999-12' is not a month from 1900-01 to 9900-12"),
+    (["sample", "--end", "0001-01", "--rows", "10"], "'0001-01' is not a month from 1900-01"),
     (["sample", "--seed", "-1"], "argument --seed: '-1' is not a seed"),
 ])
 def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path, capsys):
@@ -144,6 +159,51 @@ def test_store_that_is_not_a_duckdb_file_is_one_line_and_kept(tmp_path, capsys):
     with pytest.raises(WorkbenchError, match="not a DuckDB database"):
         open_store([str(export)], notes, Config(root=tmp_path))
     assert notes.read_text() == "my notes\n"
+
+
+def test_an_empty_store_file_says_what_to_do_and_is_kept(tmp_path, capsys):
+    """A `touch`ed store, or one a killed load left at 0 bytes: DuckDB's own words were
+    "exists, but it is not a valid DuckDB database file!"."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    store.touch()
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store}: an empty file (0 bytes), not a DuckDB database; delete it and the "
+        "next load makes the store there, or name another\n")
+    assert store.read_bytes() == b""
+
+
+def test_a_store_cut_short_says_so_and_is_kept(tmp_path, capsys):
+    """A store a full disk or an interrupted copy cut short: said as such, not as DuckDB's
+    `IO Error: Could not read enough bytes ... attempted to read 96 bytes`."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    cut = store.read_bytes()[:4000]
+    store.write_bytes(cut)
+    capsys.readouterr()
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (f"error: {store}: the store is cut short (a disk that "
+                                       "filled up, a copy interrupted); delete it and ingest again\n")
+    assert store.read_bytes() == cut
+
+
+def test_a_store_that_names_a_pipe_or_a_device_is_one_line_not_a_wait(tmp_path, capsys):
+    """A pipe's first bytes were read to tell a DuckDB file: that read waited forever. And
+    /dev/null, empty, was told to be deleted."""
+    import os
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    pipe = tmp_path / "s.duckdb"
+    os.mkfifo(pipe)
+    for store in (Path(os.devnull), pipe):
+        assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+        assert capsys.readouterr().err == (
+            f"error: {store}: not a regular file (a pipe or a device); the store is a DuckDB "
+            "file (such as data/workbench.duckdb): name a new file or an existing store\n")
 
 
 def test_a_store_that_names_a_folder_says_to_name_a_file(tmp_path, capsys):
@@ -273,6 +333,19 @@ def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_
     assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
 
 
+def test_a_report_into_a_folder_with_an_index_it_did_not_write_is_refused(tmp_path, capsys):
+    """`--out .` in a site's folder, or any folder with an index.html of its own and no
+    pack's manifest.json: the pack wrote its index over it."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>my site</p>")
+    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: --out: {folder}: its index.html was not written by a report, and the pack "
+        "would replace it; choose another folder")
+    assert (folder / "index.html").read_text() == "<p>my site</p>"
+
+
 @pytest.mark.parametrize(("written", "ours"), [
     (b'\xef\xbb\xbf{"reportKeys": ["x.csv.gz"]}', False),  # a provider's, with a byte order mark
     ('{"Name": "Kosten\u00fcbersicht"}'.encode("latin-1"), False),  # in another encoding
@@ -325,6 +398,25 @@ def test_a_missing_config_file_is_an_error_for_every_command(tmp_path, capsys):
     export.write_text("x\n")
     assert cli.main(["--config", str(tmp_path / "none.toml"), "validate", str(export)]) == 1
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: config file not found\n"
+
+
+@pytest.mark.parametrize("how", ["--config", "WORKBENCH_CONFIG"])
+def test_a_config_that_names_a_folder_or_bad_text_says_so(how, tmp_path, monkeypatch, capsys):
+    """Not "config file not found" for a folder that is there, nor Python's own words."""
+    export = tmp_path / "a.csv"
+    export.write_bytes(csv_bytes([row()]))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"# caf\xe9\n")
+    for config, said in ((tmp_path, f"a folder, not a config file; name the file, such as "
+                                    f"{tmp_path / 'workbench.toml'}"),
+                         (latin, "cannot read config: not UTF-8 text (byte 6); save it as UTF-8")):
+        if how == "WORKBENCH_CONFIG":
+            monkeypatch.setenv("WORKBENCH_CONFIG", str(config))
+            argv = ["validate", str(export)]
+        else:
+            argv = ["--config", str(config), "validate", str(export)]
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == f"error: {config}: {said}\n"
 
 
 @pytest.mark.parametrize(("argv", "how"), [(["validate"], "PATH... (a file, folder or glob)"),
@@ -453,3 +545,115 @@ def test_a_process_of_the_workbench_does_not_compile_iri_grammars():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_a_name_that_is_not_utf8_is_one_line_and_the_other_files_load(tmp_path, capsys):
+    """A file or a store named in another encoding (Latin-1 from an old archive): DuckDB
+    opens UTF-8 names only, and said `Python Conversion Failure`, or crashed; printed under
+    a UTF-8 locale, such a name failed the whole command."""
+    import os
+    good = tmp_path / "ok.csv"
+    good.write_bytes(csv_bytes([row()]))
+    latin = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.csv"))
+    latin.write_bytes(csv_bytes([row()]))
+    said = ("its name is not UTF-8 text (written in another encoding), which the reader "
+            "cannot open; rename it")
+    assert cli.main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    shown = str(latin).encode("utf-8", "backslashreplace").decode()  # caf\udce9.csv
+    assert out.splitlines()[:2] == [
+        f"error: {shown}: {said}",
+        f"{shown}: NOT USABLE: not FOCUS, rows not read, no charge period, 1 error, 0 warnings"]
+    assert "1 usable, 1 with errors" in out
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(tmp_path), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == f"error: {shown}: {said}\n" and not store.exists()
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["ingest", str(good), "--store", os.fsdecode(b"st\xe9.duckdb")])
+    assert exc.value.code == 2 and capsys.readouterr().err.rstrip().endswith(said)
+
+
+def test_a_working_folder_that_is_gone_says_so(tmp_path, monkeypatch, capsys):
+    """A shell left in a folder another command deleted: every relative path starts there.
+    Said before as `error: no such file or directory`, naming nothing."""
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert cli.main(["validate", str(export)]) == 1
+    assert capsys.readouterr().err == (
+        "error: the working folder is not there any more (deleted, or replaced by a new one of "
+        "that name); cd to a folder\n")
+
+
+def test_a_file_written_to_while_it_is_loaded_is_refused_and_the_store_kept(
+        tmp_path, monkeypatch, capsys):
+    """A sync still writing an export: the rows read, the bytes hashed (recorded for rebuilds)
+    and the file as it ends up would be three files. The load is refused, nothing changes."""
+    from workbench import store as store_mod
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    export.write_bytes(csv_bytes([row(), row(BilledCost="5")]))
+    real = store_mod.sha256_file
+
+    def hash_while_a_row_arrives(path):
+        with open(path, "ab") as fh:
+            fh.write(csv_bytes([row(BilledCost="7")]).split(b"\n", 1)[1])
+        return real(path)
+    monkeypatch.setattr(store_mod, "sha256_file", hash_while_a_row_arrives)
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {export}: changed while it was read (is it still being written or synced?); "
+        "ingest again once it is complete\n")
+    from decimal import Decimal
+
+    from workbench.store import Store
+    with Store(store, read_only=True) as s:  # as the first load left it
+        assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges").fetchone() == (
+            1, Decimal("10.25"))
+
+
+def test_a_store_in_a_folder_this_user_cannot_write_says_so(tmp_path, monkeypatch, capsys):
+    """Its lock file cannot be made: said as the store's, not as `s.duckdb.lock: permission
+    denied`. (Tests run as root, whom permissions do not stop: the refusal is simulated.)"""
+    import builtins
+
+    from workbench import delivery
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    store = tmp_path / "s.duckdb"
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 0
+    capsys.readouterr()
+
+    def refused(path, *args, **kw):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return builtins.open(path, *args, **kw)
+    monkeypatch.setattr(delivery, "open", refused, raising=False)
+    assert cli.main(["ingest", str(export), "--store", str(store)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store}: cannot write s.duckdb.lock beside the store (permission denied); a "
+        "load needs the store's folder writable\n")
+
+
+def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeypatch, capsys):
+    """`--store=~/s.duckdb`: the shell expands no `~` after `=`, and a folder named `~` was
+    made in the working folder (the next `rm -rf ~` deletes the home folder)."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store=~/s.duckdb"]) == 0
+    assert (home / "s.duckdb").is_file() and list(here.iterdir()) == []
+    # nor where no shell read it: WORKBENCH_CONFIG from an env file or a service's settings
+    (home / "w.toml").write_text('[data]\nfocus = ["nothing-here"]\n')
+    monkeypatch.setenv("WORKBENCH_CONFIG", "~/w.toml")
+    assert cli.main(["validate"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {home / 'nothing-here'}: no such file")

@@ -58,6 +58,8 @@ def test_found_in_parent_folder(tmp_path, monkeypatch):
         ('[data]\nstore = " "\n', "data.store: an empty path"),
         ('[data]\ndrivers = ""\n', "data.drivers: an empty path"),
         ('[report]\nout = ""\n', "report.out: an empty path"),
+        # no tag is keyed "": the dimension would be Unallocated without a word
+        ('[tags]\nteam = ["team", " "]\n', "tags.team[1]: an empty tag key"),
         # TOML has types: a value of another is named, never converted
         ('[report]\npdf = "no"\n', 'report.pdf: should be true or false, not "no"'),
         ('[app]\npool_size = true\n', "app.pool_size: should be a whole number, not true"),

@@ -206,8 +206,8 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_skipped(tmp_path, monkeypa
     write(tmp_path / "ok", [row()])
     real = os.walk
 
-    def walk(top, onerror=None):
-        yield from real(top, onerror=onerror)
+    def walk(top, onerror=None, **kw):
+        yield from real(top, onerror=onerror, **kw)
         onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
     monkeypatch.setattr(focus.os, "walk", walk)
     with pytest.raises(InputError) as err:
@@ -552,7 +552,9 @@ def test_missing_provider_is_an_error(tmp_path):
 
 def test_discover(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
-    for name in ("a/x.csv", "a/b/y.CSV.gz", "a/b/z.parquet", "a/notes.txt", "a/.hidden.csv"):
+    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()  # copies a tool keeps: never exports
+    for name in ("a/x.csv", "a/b/y.CSV.gz", "a/b/z.parquet", "a/notes.txt", "a/.hidden.csv",
+                 "a/.ipynb_checkpoints/x-checkpoint.csv", "a/~$x.csv"):  # Excel has x.csv open
         (tmp_path / name).write_bytes(b"x")
     found = discover([str(tmp_path / "a"), str(tmp_path / "a" / "x.csv")])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
@@ -566,9 +568,87 @@ def test_discover(tmp_path):
         discover([str(tmp_path / "empty")])
 
 
+@pytest.mark.parametrize("listed", ["as the disk lists them", "the other way round"])
+def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path, listed,
+                                                                         monkeypatch):
+    """A folder of exports linked in from another disk holds money: a folder finds its files
+    as a `**` glob does. A link back up is followed once, so neither loops."""
+    import os
+
+    from workbench import focus
+    real = os.walk
+
+    def walk(top, **kw):  # the folders of each folder in the other order
+        for root, dirs, files in real(top, **kw):
+            dirs.reverse()
+            yield root, dirs, files
+    if listed != "as the disk lists them":
+        monkeypatch.setattr(focus.os, "walk", walk)
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "disk" / "aws.csv").write_bytes(b"x")
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "gcp.csv").write_bytes(b"x")
+    (tmp_path / "exports" / "aws").symlink_to(tmp_path / "disk", target_is_directory=True)
+    (tmp_path / "exports" / "up").symlink_to(tmp_path / "exports", target_is_directory=True)
+    (tmp_path / "exports" / "again").symlink_to(tmp_path / "exports", target_is_directory=True)
+    (tmp_path / "exports" / "2026-10").mkdir()  # a link to a folder beside it gives it way
+    (tmp_path / "exports" / "2026-10" / "oci.csv").write_bytes(b"x")
+    (tmp_path / "exports" / "a_latest").symlink_to("2026-10", target_is_directory=True)
+    want = [tmp_path / "exports/2026-10/oci.csv", tmp_path / "exports/aws/aws.csv",
+            tmp_path / "exports/gcp.csv"]
+    assert discover([str(tmp_path / "exports")]) == want
+    assert discover([str(tmp_path / "exports" / "**" / "*.csv")]) == want
+
+
+@pytest.mark.parametrize("how", ["in a folder", "by a glob", "by name"])
+def test_a_symlink_that_leads_nowhere_is_an_error_not_skipped(tmp_path, how):
+    """git-annex and DVC leave a symlink for a file not fetched: skipped, its month would be
+    left out of every total without a word."""
+    (tmp_path / "ok.csv").write_bytes(b"x")
+    (tmp_path / "2026-05.csv").symlink_to(tmp_path / ".git" / "annex" / "objects" / "SHA256E")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop.csv")
+    path = {"in a folder": tmp_path, "by a glob": tmp_path / "2*.csv",
+            "by name": tmp_path / "2026-05.csv"}[how]
+    with pytest.raises(InputError) as err:
+        discover([str(path)])
+    assert err.value.line() == (f"{tmp_path / '2026-05.csv'}: a symlink to "
+                                f"{tmp_path / '.git/annex/objects/SHA256E'}, which is not there; "
+                                "fetch the file (git annex get, dvc pull) or remove the link")
+    with pytest.raises(InputError) as err:
+        discover([str(tmp_path / "loop.csv")])
+    assert err.value.line().startswith(f"{tmp_path / 'loop.csv'}: a symlink that leads back")
+
+
 def test_validate_reports_every_file(corpus):
     reports = validate([str(corpus["good"]), str(corpus["nan"])])
     assert [r.ok for r in reports] == [True, False]
+
+
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_with_glob_characters_reads_that_file_alone(tmp_path, reader, monkeypatch):
+    """DuckDB takes `*`, `?` and `[` in a path for a glob: `[2026].csv` read 2.csv instead,
+    and `x*.csv` read itself and xa.csv, its money twice."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
+    write(tmp_path, [row(BilledCost="1")], name="[2026].csv")
+    write(tmp_path, [row(BilledCost="50")] * 2, name="2.csv")
+    write(tmp_path, [row(BilledCost="1")], name="x*.csv")
+    write(tmp_path, [row(BilledCost="70")] * 3, name="xa.csv")
+    write(tmp_path, [row(BilledCost="1")], name="w?.csv")
+    write(tmp_path, [row(BilledCost="90")] * 4, name="wb.csv")
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="1")]), tmp_path / "p[1].parquet")
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="9")] * 5), tmp_path / "p1.parquet")
+    reports = validate([str(tmp_path / n) for n in ("[2026].csv", "x*.csv", "w?.csv", "p[1].parquet")])
+    assert [(r.ok, r.rows, r.currencies["USD"]["billed_cost"]) for r in reports] == [
+        (True, 1, Decimal("1"))] * 4
+    from workbench.config import Config
+    from workbench.store import Store
+    with Store(":memory:", Config(root=tmp_path)) as s:  # and so is each loaded
+        s.fast_path = reader == "fast"
+        for n in ("[2026].csv", "x*.csv", "w?.csv", "p[1].parquet"):
+            s.ingest([str(tmp_path / n)])
+            assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges WHERE "
+                                 "wb_source_file LIKE ?", [f"%{n}"]).fetchone() == (1, 1), n
 
 
 # -- properties: exact totals per currency, repeatable scans ------------------------------------
@@ -991,6 +1071,53 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
     with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
         discover([str(tmp_path / "only")])
+    # spreadsheets downloaded from a console (Excel): saved as CSV, not unpacked
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "costs-2026-05.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match=r"in this folder; it holds costs-2026-05.xlsx: save it "
+                                         r"as CSV UTF-8 \(comma-separated\) first$"):
+        discover([str(tmp_path / "sheets")])
+    (tmp_path / "sheets" / "costs-2026-04.XLS").write_bytes(b"x")
+    with pytest.raises(InputError, match=r"it holds 2 spreadsheets \(costs-2026-04.XLS, ...\): "
+                                         r"save them as CSV UTF-8 \(comma-separated\) first$"):
+        discover([str(tmp_path / "sheets")])
+
+
+def test_a_whole_gzip_followed_by_other_bytes_is_not_called_truncated(tmp_path):
+    """A copy padded with zeros (gunzip reads it; DuckDB does not): "truncated, download it
+    again" sent the user after an export that is whole."""
+    import gzip
+    packed = gzip.compress(csv_bytes([row()] * 3))
+    for name, tail, what in (("zeros.csv.gz", bytes(512), "512 zero bytes"),
+                             ("junk.csv.gz", b"junk\n", "5 bytes that are not gzip")):
+        (tmp_path / name).write_bytes(packed + tail)
+        report, _ = scan(tmp_path / name)
+        assert [e.message for e in report.errors] == [
+            f"the compressed data is whole but followed by {what}; decompress it (gunzip "
+            "ignores them) and load the CSV"], name
+    (tmp_path / "cut.csv.gz").write_bytes(packed[:-12])  # cut short: as before
+    assert [e.message for e in scan(tmp_path / "cut.csv.gz")[0].errors] == [
+        "truncated or corrupt gzip file; download the export again"]
+
+
+def test_a_spreadsheet_saved_under_the_exports_name_says_to_save_it_as_csv(tmp_path):
+    """An export opened in a spreadsheet and saved in its format keeps its `.csv` name. A
+    workbook is a ZIP, but unpacked it gives XML, not the CSV that "unpack it" promised."""
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "xlsx.csv", "w") as z:  # the members Excel writes first
+        for member in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"):
+            z.writestr(member, "<x/>")
+    with zipfile.ZipFile(tmp_path / "ods.csv", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<x/>")
+    (tmp_path / "xls.csv").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    for name, sheet in (("xlsx.csv", "an Excel workbook (.xlsx)"),
+                        ("ods.csv", "an OpenDocument spreadsheet (.ods)"),
+                        ("xls.csv", "an Excel 97-2003 workbook (.xls)")):
+        report, _ = scan(tmp_path / name)
+        assert [e.message for e in report.errors] == [
+            f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
+            "(comma-separated)"], name
 
 
 def test_an_offset_no_time_zone_has_is_refused_by_both_readers(tmp_path, monkeypatch):

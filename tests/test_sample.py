@@ -386,6 +386,29 @@ def test_cli_writes_a_sample_and_rejects_bad_arguments(tmp_path, capsys):
         write_bench_csv(tmp_path / "file" / "c.csv", 10)
 
 
+def test_a_sample_never_writes_over_a_folder_it_did_not_write(tmp_path, capsys):
+    """`--out` naming a folder of real exports laid out as the sample's
+    (focus/aws/2026-10.parquet, drivers.csv) deleted and replaced them with fictional ones."""
+    mine = tmp_path / "finops"
+    (mine / "focus" / "aws").mkdir(parents=True)
+    (mine / "focus" / "aws" / "2026-10.parquet").write_bytes(b"the real October")
+    (mine / "drivers.csv").write_text("month,requests\n")
+    assert cli.main(["sample", "--out", str(mine), "--months", "2", "--end", "2026-10"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: --out: {mine} holds files that `workbench sample` did not write (it has no "
+        "sample manifest.json); name a new or empty folder\n")
+    assert (mine / "focus" / "aws" / "2026-10.parquet").read_bytes() == b"the real October"
+    assert (mine / "drivers.csv").read_text() == "month,requests\n"
+    # a sample's own folder is written again: its stale months go, a file put there stays
+    out = tmp_path / "s"
+    assert cli.main(["sample", "--out", str(out), "--months", "3", "--end", "2026-10"]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert cli.main(["sample", "--out", str(out), "--months", "2", "--end", "2026-10"]) == 0
+    assert sorted(p.name for p in (out / "focus" / "aws").iterdir()) == [
+        "2026-09.parquet", "2026-10.parquet"]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
 def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_path, capsys):
     """The export was written in full beside the folder, then the rename failed, and the
     error named the temporary file, which was gone."""

@@ -31,6 +31,15 @@ def test_ok_file_exit_0_and_summary(corpus, capsys):
     assert lines[-1] == "1 file checked: 1 usable, 0 with errors"
 
 
+def test_a_summary_names_a_file_whose_name_holds_a_newline_on_one_line(tmp_path, capsys):
+    """As a problem line does: a name with a newline would split the summary in two."""
+    odd = tmp_path / "may\nx.csv"
+    odd.write_bytes(csv_bytes([row()]))
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 0
+    assert out.splitlines()[0].startswith(f"{tmp_path}/may\\x0ax.csv: ok: FOCUS 1.0, 1 row, ")
+
+
 def test_summary_totals_in_each_currencys_smallest_unit(tmp_path, capsys):
     """Yen have no cents and dinars three decimals; halves round up, as the report does."""
     path = tmp_path / "mixed.csv"

@@ -8,12 +8,14 @@ Set WORKBENCH_DEBUG=1 to see a traceback for an unexpected failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 
 from workbench import __version__
 from workbench.errors import UsageError, WorkbenchError
+from workbench.focus_header import NOT_UTF8_NAME, utf8_name
 from workbench.months import is_month
 
 # command -> (module, function); imported lazily so `workbench validate` starts fast.
@@ -37,7 +39,9 @@ class _CommandParser(argparse.ArgumentParser):
             command = self.prog.split()[-1]
             self.error(f"--config goes before the command: workbench --config FILE {command} ...")
         if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}")
+            named = next((e for e in extra if e.startswith("-") and os.path.lexists(e)), None)
+            hint = f" ({named} is a file: write ./{named}, or -- before it)" if named else ""
+            self.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         return namespace, extra
 
 
@@ -67,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--months", metavar="N", type=_months, default=None,
                    help="months of billing (default: 18; 12 with --rows)")
     s.add_argument("--seed", metavar="S", type=_seed, default=7, help="default: 7")
-    s.add_argument("--end", metavar="YYYY-MM", type=_month, default=None,
+    s.add_argument("--end", metavar="YYYY-MM", type=_sample_end, default=None,
                    help="last month of the sample (default: the last full month before today)")
     s.add_argument("--rows", metavar="N", type=_rows, default=None,
                    help="stream a larger export of about N rows (benchmarks) to data/bench/, "
@@ -99,14 +103,18 @@ def _path(text: str) -> str:
     # current folder it would scan or write somewhere nobody asked for.
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path (is a shell variable unset?)")
-    return text
+    # `--store=~/x.duckdb`: the shell leaves a `~` after `=` as it is, and it would make a
+    # folder named `~` here (which `rm -rf ~` then deletes along with the home folder)
+    return os.path.expanduser(text)
 
 
 # Option values are checked as the command line is read, so a typo is a usage error
 # (exit 2) before a load that may take minutes.
 
 def _store_file(text: str) -> str:
-    _path(text)
+    text = _path(text)
+    if not utf8_name(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: {NOT_UTF8_NAME}")
     if text.lower().endswith((".csv", ".csv.gz", ".parquet")):
         raise argparse.ArgumentTypeError(
             f"{text!r} names a FOCUS export; the store is a DuckDB database file (such as "
@@ -139,13 +147,33 @@ def _month(text: str) -> str:
     return text
 
 
+def _sample_end(text: str) -> str:
+    # The sample's commitments and billing periods reach years either side of its months:
+    # a Python date stops at the years 1 and 9999.
+    if _month(text) and not "1900-01" <= text <= "9900-12":
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month from 1900-01 to 9900-12")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Python keeps a file name in another encoding as surrogates, and under a UTF-8 locale
+    # its stdout refuses them: one such name printed would fail the whole command.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     module, func = COMMANDS[args.command]
     try:
+        try:  # every relative path, and the search for workbench.toml, starts from it
+            os.getcwd()
+        except FileNotFoundError:
+            raise WorkbenchError("the working folder is not there any more (deleted, or "
+                                 "replaced by a new one of that name); cd to a folder") from None
         if args.config and not os.path.isfile(args.config):  # even where no setting is read
-            raise WorkbenchError(f"{args.config}: config file not found")
+            from workbench.config import load_config
+            load_config(args.config)  # says why: not there, a folder
+            raise WorkbenchError(f"{args.config}: not a regular file")
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except UsageError as exc:  # the command's usage line, exit 2, as argparse does
         parser.commands[args.command].error(exc.line())

@@ -72,7 +72,15 @@ class DataConfig(_Section):
     quality: PathText | None = "data/sample/quality.csv"
 
 
-TagKeys = Annotated[list[str], Field(min_length=1)]
+def _no_blank_key(v: str) -> str:
+    # No tag is keyed "" (a template's unset variable): the dimension would be Unallocated
+    # without a word, and after a prefix it would name keys that end in one (`user:`).
+    if not v.strip():
+        raise ValueError("an empty tag key; name a key, such as \"team\", or leave it out")
+    return v
+
+
+TagKeys = Annotated[list[Annotated[str, AfterValidator(_no_blank_key)]], Field(min_length=1)]
 
 
 class TagsConfig(_Section):
@@ -290,11 +298,17 @@ def load_config(path: str | Path | None = None) -> Config:
         path = os.environ.get("WORKBENCH_CONFIG") or find_config()
         if path is None:
             return Config()
-    path = Path(path)
+    path = Path(path).expanduser()  # WORKBENCH_CONFIG=~/x.toml from a file no shell read
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors may write
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a config file; name the file, such as "
+                          f"{path / 'workbench.toml'}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {(exc.strerror or str(exc)).lower()}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config: not UTF-8 text (byte {exc.start + 1}); "
+                          "save it as UTF-8") from None
     return parse_config(text, str(path), path.resolve().parent)

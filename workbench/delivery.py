@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.errors import InputError, format_problem, plural
+from workbench.errors import InputError, WorkbenchError, format_problem, plural
 from workbench.focus_report import in_row_order
 from workbench.months import period_month
 
@@ -107,7 +107,12 @@ def file_lock(target: Path, on_wait: Callable[[], None] | None = None) -> Iterat
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
         return
     while True:
-        fh = open(lock_path, "a+")
+        try:
+            fh = open(lock_path, "a+")
+        except PermissionError:  # the store's folder is read-only to this user
+            raise WorkbenchError(f"{target}: cannot write {lock_path.name} beside the store "
+                                 "(permission denied); a load needs the store's folder "
+                                 "writable") from None
         try:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -43,14 +43,14 @@ def format_problem(path: str | None, row: int | None, column: str | None, messag
     ROW or COLUMN left out when the problem is not about one row or one column (never made up)."""
     # A file name, a column name or a reader's message (a damaged file's bytes) may hold a
     # newline or a terminal escape: shown escaped, the line stays one.
-    where = _escaped(str(path)) if path else "<input>"
+    where = escaped(str(path)) if path else "<input>"
     if row is not None:
         where += f":{row}"
-    message = _escaped(message)
-    return f"{where}: {_escaped(column)}: {message}" if column else f"{where}: {message}"
+    message = escaped(message)
+    return f"{where}: {escaped(column)}: {message}" if column else f"{where}: {message}"
 
 
-def _escaped(text: str) -> str:
+def escaped(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

@@ -10,15 +10,16 @@ is not loaded; rows with warnings are kept with their full cost.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
-from glob import glob
+from glob import escape, glob
 from pathlib import Path
 
 import duckdb
@@ -46,6 +47,7 @@ from workbench.focus_header import (
     csv_header,
     dedupe,
     doubled_line_ends,
+    gzip_problem,
     match_columns,
     named_twice,
     sniff,
@@ -70,13 +72,39 @@ from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGI
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
+SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # nor these
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
 
 # -- finding files ----------------------------------------------------------------------------
 
 def _is_export(p: Path) -> bool:
-    return p.is_file() and p.name.lower().endswith(SUFFIXES) and not p.name.startswith(".")
+    """A file named as an export. One so named that cannot be read as a file is an
+    InputError: skipped, its money would be left out without a word. Hidden files and the
+    owner file Excel writes beside a file it has open (`~$2026-05.csv`) are none."""
+    if not p.name.lower().endswith(SUFFIXES) or p.name.startswith((".", "~$")):
+        return False
+    if p.is_file():
+        return True
+    if p.is_dir():
+        return False  # a folder named x.csv: searched as a folder
+    raise _not_a_file(p)
+
+
+def _not_a_file(p: Path) -> InputError:
+    """What a path that names no regular file is: a symlink that leads nowhere (git-annex and
+    DVC leave one for a file not fetched) or a stream."""
+    if p.is_symlink():
+        try:
+            os.stat(p)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return InputError("a symlink that leads back to itself (a loop); link it to "
+                                  "the export or remove it", path=str(p))
+        return InputError(f"a symlink to {os.readlink(p)}, which is not there; fetch the file "
+                          "(git annex get, dvc pull) or remove the link", path=str(p))
+    return InputError("not a regular file (a pipe, socket or device); save the export to a "
+                      "file and name that file", path=str(p))
 
 
 def discover(paths: Sequence[str]) -> list[Path]:
@@ -113,19 +141,69 @@ def find_exports(paths: Sequence[str]) -> list[Path | InputError]:
 
 def _exports_under(folder: Path) -> list[Path]:
     """The exports in a folder and its sub-folders. A folder that cannot be read is an
-    InputError: skipping it would leave its money out without a word."""
+    InputError: skipping it would leave its money out without a word. Sub-folders whose
+    name starts with a dot are left out, as hidden files are and as `**` leaves them: they
+    hold copies made by tools (.ipynb_checkpoints, .Trash-1000, .snapshot, .git/annex),
+    which would count as exports."""
     def refuse(err: OSError):
         raise InputError(f"cannot read this folder ({(err.strerror or str(err)).lower()}); "
                          "its exports would be left out", path=err.filename)
     found = []
-    for root, _, files in os.walk(folder, onerror=refuse):
-        found += [Path(root) / f for f in files]
+    for root, files in _folders(folder, refuse):
+        found += [root / f for f in files]
     return sorted(f for f in found if _is_export(f))
 
 
+def _folders(top: Path, onerror=None) -> Iterator[tuple[Path, list[str]]]:
+    """`top` and the folders under it, each with the names of its files, but those whose
+    name starts with a dot. A sub-folder that is a symlink is followed (an export folder
+    linked in from another disk holds money too), each real folder once: a link back up
+    (`current -> ..`) would loop."""
+    seen: set[str] = set()
+    for root, dirs, files in os.walk(top, onerror=onerror, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        # real folders first, so that a link to one beside it (`latest -> 2026-10`) is
+        # the one left out, whatever order the disk lists them in
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".")),
+                         key=lambda d: (os.path.islink(os.path.join(root, d)), d))
+        yield Path(root), files
+
+
+def _glob(pattern: str) -> list[str]:
+    """glob's matches, `**` searched as folders are (_folders): glob follows a symlink back
+    up 40 levels deep, twice as often at each level for two such links, and never ends."""
+    parts = pattern.split(os.sep)
+    if "**" not in parts:
+        return glob(pattern)
+    i = parts.index("**")
+    head, tail = os.sep.join(parts[:i]) or (os.sep if i else os.curdir), os.sep.join(parts[i + 1:])
+    hits: list[str] = []
+    for root in glob(head):
+        if not os.path.isdir(root):
+            continue
+        if not tail:  # `a/**`: everything under a
+            hits.append(root)
+            continue
+        for folder, _ in _folders(Path(root)):
+            hits += _glob(os.path.join(escape(str(folder)), tail))
+    return hits
+
+
 def _packed_hint(folder: Path) -> str:
-    """What a folder without exports holds instead, when that is archives to unpack."""
-    packed = sorted(f.name for f in folder.rglob("*") if f.name.lower().endswith(PACKED_SUFFIXES))
+    """What a folder without exports holds instead, when that is archives to unpack or
+    spreadsheets to save as CSV (a cloud console's "Download" offers Excel)."""
+    names = sorted(f.name for f in folder.rglob("*"))
+    sheets = [n for n in names if n.lower().endswith(SHEET_SUFFIXES)]
+    if len(sheets) == 1:
+        return f"; it holds {sheets[0]}: save it as CSV UTF-8 (comma-separated) first"
+    if sheets:
+        return (f"; it holds {len(sheets):,} spreadsheets ({sheets[0]}, ...): save them as "
+                "CSV UTF-8 (comma-separated) first")
+    packed = [n for n in names if n.lower().endswith(PACKED_SUFFIXES)]
     if not packed:
         return ""
     if len(packed) == 1:
@@ -143,9 +221,8 @@ def _matches(raw: str) -> list[Path]:
     if raw == "-" and not p.exists():
         raise InputError("standard input is not read; save the export to a file and name "
                          "that file", path=raw)
-    if p.exists() and not p.is_dir():
-        raise InputError("not a regular file (a pipe, socket or device); save the export to "
-                         "a file and name that file", path=raw)
+    if p.is_symlink() and not p.exists() or p.exists() and not p.is_dir():
+        raise _not_a_file(p)
     if p.is_dir():
         hits = _exports_under(p)
         if not hits:
@@ -153,7 +230,7 @@ def _matches(raw: str) -> list[Path]:
                              f"in this folder{_packed_hint(p)}", path=raw)
         return hits
     hits = []
-    for m in sorted(glob(str(p), recursive=True)):
+    for m in sorted(set(_glob(str(p)))):
         mp = Path(m)
         hits += [mp] if _is_export(mp) else _exports_under(mp) if mp.is_dir() else []
     if not hits:
@@ -448,7 +525,10 @@ def _located(path: Path, exc: Exception) -> Problem | None:
 def _read_error(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "GZIP" in text.upper() or "gzip" in text:
-        return TRUNCATED_GZIP
+        try:
+            return gzip_problem(path)
+        except OSError:  # gone since it was opened
+            return TRUNCATED_GZIP
     if isinstance(exc, duckdb.OutOfRangeException):  # each amount fits, their sum does not
         return (f"amounts add up beyond {MONEY_DIGITS} digits before the decimal point; "
                 "no total can be kept exact")

@@ -31,8 +31,24 @@ PACKED = ((b"PK\x03\x04", "a ZIP archive", UNPACK),
           (b"\xfd7zXZ\x00", "xz-compressed", DECOMPRESS))
 
 
+# DuckDB opens a file by a UTF-8 name only; Python keeps the bytes of another encoding
+# (Latin-1 from an old archive) as surrogates, which DuckDB cannot take.
+NOT_UTF8_NAME = ("its name is not UTF-8 text (written in another encoding), which the reader "
+                 "cannot open; rename it")
+
+
+def utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def sniff(path: Path) -> tuple[str, bytes]:
     """('csv' | 'gzip' | 'parquet', first bytes of the text) or Stop."""
+    if not utf8_name(str(path)):
+        raise Stop(NOT_UTF8_NAME)
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
@@ -42,6 +58,10 @@ def sniff(path: Path) -> tuple[str, bytes]:
         raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
     if head[:4] == b"PAR1":
         return "parquet", b""
+    sheet = spreadsheet(head)
+    if sheet:
+        raise Stop(f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
+                   "(comma-separated)")
     for magic, what, do in PACKED:
         if head.startswith(magic):
             raise Stop(f"{what}, which is not read: {do}")
@@ -63,7 +83,50 @@ def sniff(path: Path) -> tuple[str, bytes]:
     return kind, head
 
 
+def spreadsheet(head: bytes) -> str | None:
+    """What kind of spreadsheet the first bytes are, or None. An export opened in a
+    spreadsheet and saved in its own format keeps its name: unpacked as any ZIP would be,
+    it gives XML files, not the CSV."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2, Excel 97-2003
+        return "an Excel 97-2003 workbook (.xls)"
+    if head.startswith(b"PK\x03\x04"):  # the names of a ZIP's first members are in its head
+        if b"xl/workbook.xml" in head or b"[Content_Types].xml" in head:
+            return "an Excel workbook (.xlsx)"
+        if b"application/vnd.oasis.opendocument.spreadsheet" in head[:200]:
+            return "an OpenDocument spreadsheet (.ods)"
+    return None
+
+
 TRUNCATED_GZIP = "truncated or corrupt gzip file; download the export again"
+
+
+def gzip_problem(path: Path) -> str:
+    """Why DuckDB could not read a gzip file: cut short or damaged, or whole but followed by
+    bytes that are not gzip (a copy padded with zeros: gunzip ignores them, DuckDB does not).
+    Read through once, on that error path only."""
+    with open(path, "rb") as fh:
+        unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        pending = b""
+        while True:
+            chunk = pending or fh.read(1 << 20)
+            pending = b""
+            if not chunk:
+                return TRUNCATED_GZIP  # the file ended inside a member
+            try:
+                unpack.decompress(chunk, 0)
+            except zlib.error:
+                return TRUNCATED_GZIP
+            if unpack.eof:
+                rest = unpack.unused_data + fh.read(2)
+                if not rest:
+                    return TRUNCATED_GZIP  # whole: DuckDB failed for another reason
+                if rest[:2] == b"\x1f\x8b":  # the next member
+                    unpack, pending = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
+                    continue
+                tail = rest + fh.read()
+                what = "zero bytes" if not tail.strip(b"\x00") else "bytes that are not gzip"
+                return (f"the compressed data is whole but followed by {len(tail):,} {what}; "
+                        "decompress it (gunzip ignores them) and load the CSV")
 
 
 def gunzip_head(packed: bytes) -> bytes:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from workbench.commitments import Held
 from workbench.currencies import to_smallest_unit
-from workbench.errors import format_problem, plural
+from workbench.errors import escaped, format_problem, plural
 
 
 @dataclass
@@ -81,7 +81,7 @@ class FileReport:
         period = (f"charges {_iso(self.period_start)} to {_iso(self.period_end)}"
                   if self.period_start else "no charge period")
         rows = plural(self.rows, "row") if self.rows_read else "rows not read"
-        out.append(f"{self.path}: {status}: {version}, {rows}, {period}, "
+        out.append(f"{escaped(str(self.path))}: {status}: {version}, {rows}, {period}, "
                    f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}")
         for cur, sums in self.currencies.items():
             billed, effective = (f"{to_smallest_unit(sums[k], cur):,}"

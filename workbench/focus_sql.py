@@ -8,6 +8,8 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
+import re
+
 from workbench.focus_columns import ENUMERATED, PREVIEW_DERIVED, derived_from, value_spellings
 from workbench.schema import FOCUS_COLUMNS, MONEY, MONEY_SCALE, QUANTITY, TEXT, TIME
 
@@ -28,7 +30,15 @@ def parquet_source(path: str) -> str:
     """read_parquet of one file, as both readers see it. Folders named key=value (AWS writes
     billing_period=2026-10/) are not columns; text written as BINARY without the UTF8
     annotation (Impala, Hive) is text, not bytes shown as escapes."""
-    return f"read_parquet({literal(path)}, hive_partitioning=false, binary_as_string=true)"
+    return (f"read_parquet({literal(one_file(path))}, hive_partitioning=false, "
+            "binary_as_string=true)")
+
+
+def one_file(path: str) -> str:
+    """`path` as DuckDB reads that file alone: it takes `*`, `?` and `[` in a path for a glob,
+    so `[2026].csv` read 2.csv and `x*.csv` every x...csv beside it. In brackets, each is
+    itself."""
+    return re.sub(r"([*?\[])", r"[\1]", path)
 
 
 def _text(src: str, src_type: str) -> str:
@@ -318,7 +328,7 @@ def csv_source(path: str, columns: dict[str, str], gzip: bool, rejects: str) -> 
     -> DuckDB type, in the header's order), rows the reader refuses kept in `rejects` (and
     `rejects`_scan) for their line numbers."""
     cols = "{" + ", ".join(f"{literal(n)}: {literal(t)}" for n, t in columns.items()) + "}"
-    return (f"read_csv({literal(path)}, columns={cols}, header=true, auto_detect=false, "
+    return (f"read_csv({literal(one_file(path))}, columns={cols}, header=true, auto_detect=false, "
             f"{CSV_DIALECT}, compression={literal('gzip' if gzip else 'none')}, "
             f"store_rejects=true, rejects_table={literal(rejects)}, "
             f"rejects_scan={literal(rejects + '_scan')}, rejects_limit=0, hive_partitioning=false)")

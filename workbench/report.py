@@ -524,6 +524,12 @@ def check_pack_folder(out: Path, option: str) -> None:
     try:
         text = (out / "manifest.json").read_bytes().decode("utf-8", "replace")
     except OSError:
+        # A pack writes its index.html with its manifest, last: one without it is a
+        # folder's own (a web page's, the working folder's), not a run's cut short.
+        if (out / "index.html").exists():
+            raise WorkbenchError(f"{option}: {out}: its index.html was not written by a "
+                                 "report, and the pack would replace it; choose another "
+                                 "folder") from None
         return
     try:
         old = json.loads(text)

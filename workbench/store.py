@@ -81,7 +81,7 @@ from workbench.delivery import (
     warning_lines,
     weightiest_first,
 )
-from workbench.errors import InputError, WorkbenchError, format_problem, plural
+from workbench.errors import InputError, WorkbenchError, escaped, format_problem, plural
 from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
@@ -208,6 +208,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "lock" in msg.lower():
             raise WorkbenchError(f"{path}: the store is in use by another process "
                                  "(one writer or many readers); close it and retry") from None
+        if "Could not read enough bytes" in msg:
+            raise WorkbenchError(f"{path}: the store is cut short (a disk that filled up, a "
+                                 "copy interrupted); delete it and ingest again") from None
         raise WorkbenchError(f"{path}: cannot open the store: {msg}") from None
     except duckdb.Error as exc:
         raise WorkbenchError(f"{path}: cannot open the store: {str(exc).splitlines()[0]}") from None
@@ -244,12 +247,19 @@ def _check_duckdb_file(path: Path) -> None:
     if path.is_dir():  # `--store data/`: DuckDB says only "Is a directory"
         raise WorkbenchError(f"{path}: a folder; the store is a DuckDB file: name one, such as "
                              f"{path / 'workbench.duckdb'}")
+    if path.exists() and not path.is_file():  # reading a pipe's first bytes would wait forever
+        raise WorkbenchError(f"{path}: not a regular file (a pipe or a device); the store is a "
+                             "DuckDB file (such as data/workbench.duckdb): name a new file or "
+                             "an existing store")
     try:
         with open(path, "rb") as fh:
             head = fh.read(12)
     except OSError:
         return  # no file yet (a new store), or DuckDB says why it cannot open it
-    if head and head[8:12] != b"DUCK":
+    if not head:  # `touch`ed, or a load killed as it made the file: DuckDB will not open it
+        raise WorkbenchError(f"{path}: an empty file (0 bytes), not a DuckDB database; delete "
+                             "it and the next load makes the store there, or name another")
+    if head[8:12] != b"DUCK":
         raise WorkbenchError(f"{path}: not a DuckDB database; the store is a DuckDB file "
                              "(such as data/workbench.duckdb): name a new file or an existing "
                              "store")
@@ -499,6 +509,11 @@ class Store(Queries):
                     (shown(path), p) for p in problems)
                 digest = sha256_file(path) if moved else digests[i].result()
                 stat = path.stat()
+                if reads.stat_of(path) != stats[str(path)]:
+                    # the rows read, the bytes hashed and the file now may be three files
+                    raise InputError("changed while it was read (is it still being written or "
+                                     "synced?); ingest again once it is complete",
+                                     path=str(path))
                 entry = {"path": str(path), "sha256": digest, "size": stat.st_size,
                          "mtime_ns": mtimes.get(str(path), stat.st_mtime_ns),
                          "rows": 0, "focus_version": report.focus_version,
@@ -529,7 +544,7 @@ class Store(Queries):
                     records[str(path)] = {**rec, "delivery": delivery, "partitions": (
                         None if kept is None else rec["partitions"])}
                     records[str(path)].pop("intact")
-                elif stats[str(path)] is not None and reads.stat_of(path) == stats[str(path)]:
+                elif stats[str(path)] is not None:  # unchanged while read: checked above
                     records[str(path)] = reads.record(delivery, reader, checked_at,
                                                       stats[str(path)], digest, kind, report,
                                                       problems, kept)
@@ -1296,7 +1311,7 @@ def run_ingest(args) -> int:
         print(f"delivery {result.delivery_id}: {plural(result.rows, 'row')} from "
               f"{plural(len(result.files), 'file')} in {result.seconds:.1f}s; replaced "
               f"{plural(result.replaced_rows, 'row')} of earlier deliveries in "
-              f"{plural(len(result.partitions), 'partition')}; store {target}")
+              f"{plural(len(result.partitions), 'partition')}; store {escaped(str(target))}")
     print(f"{'billing period':<22} {'currency':<8} {'rows':>12} {'billed cost':>18} {'effective cost':>18}")
     for r in totals.itertuples(index=False):
         # as validate's summary: half up to the currency's unit (2,152.345 is 2,152.35, not

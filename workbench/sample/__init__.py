@@ -26,8 +26,10 @@ def generate(months: int = SAMPLE_MONTHS, end: str | None = None, seed: int = 7)
 
 def write_sample(out, months: int = SAMPLE_MONTHS, end: str | None = None, seed: int = 7):
     """Generate and write the sample folder; returns the manifest dict."""
+    from workbench.sample.output import earlier_sample
     from workbench.sample.output import write_sample as _write
 
+    earlier_sample(Path(out))  # a folder it may not write to: said before generating
     return _write(generate(months, end, seed), out)
 
 

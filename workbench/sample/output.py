@@ -25,20 +25,40 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _clear_old(out: Path) -> None:
-    """Remove earlier generated FOCUS files only (a different --months would leave stale ones)."""
-    for f in (out / "focus").glob("*/*.parquet"):
-        if FOCUS_FILE.fullmatch(f.name):
-            f.unlink()
+def earlier_sample(out: Path) -> dict:
+    """The manifest of the sample `out` holds, {} for a new or empty folder. A folder holding
+    anything else is refused: writing a sample replaces files by name (drivers.csv,
+    focus/aws/2026-05.parquet) and removes the FOCUS files of the sample before it, which
+    in a folder of real exports would be the exports."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return {}
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("generator") != "workbench sample":
+        raise WorkbenchError(f"--out: {out} holds files that `workbench sample` did not write "
+                             "(it has no sample manifest.json); name a new or empty folder")
+    return manifest
+
+
+def _clear_old(out: Path, manifest: dict) -> None:
+    """Remove the FOCUS files the sample before wrote, and only those (a different --months
+    would leave stale ones)."""
+    for name in manifest.get("files", {}):
+        f = out / name
+        if name.startswith("focus/") and FOCUS_FILE.fullmatch(f.name) and out in f.parents:
+            f.unlink(missing_ok=True)
 
 
 def write_sample(sample: Sample, out) -> dict:
     out = Path(out)
+    earlier = earlier_sample(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbenchError(f"--out: cannot create {out}: {exc.strerror}") from None
-    _clear_old(out)
+    _clear_old(out, earlier)
     f = sample.focus
     files, totals = {}, {}
     month = f["BillingPeriodStart"].dt.strftime("%Y-%m")
