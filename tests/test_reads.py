@@ -192,3 +192,61 @@ def test_open_store_trusts_only_what_the_store_read(tmp_path, exports, reading):
     with open_store([str(exports)], store, cfg) as s:
         assert a in reading["hashed"]
         assert s.totals().billed_cost.sum() == pytest.approx(before + 0.1)
+
+
+def test_the_code_that_reads_a_file_is_part_of_its_record(tmp_path, monkeypatch):
+    """Between two installs of one version number the code that reads files may change: a
+    record of the old code's read is not used."""
+    code = tmp_path / "workbench"
+    shutil.copytree(Path(reads.__file__).parent, code)
+    before = reads.code_fingerprint.__wrapped__(code)
+    assert reads.code_fingerprint.__wrapped__(code) == before
+    with open(code / "focus_fast.py", "a") as fh:
+        fh.write("# a fix\n")
+    assert reads.code_fingerprint.__wrapped__(code) != before
+    after = reads.code_fingerprint.__wrapped__(code)
+    monkeypatch.setattr(reads.duckdb, "__version__", "0.0.0")
+    assert reads.code_fingerprint.__wrapped__(code) != after
+
+
+def test_a_new_check_of_the_code_warns_of_an_unchanged_file(tmp_path, exports, reading,
+                                                           monkeypatch):
+    """What another build of the workbench warns of a file is what reading it gives, not the
+    record of the last build's read."""
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    _ingest(store, exports, cfg, reading)
+    new = reads.Problem(None, "x_Note", "a check this build adds")
+    monkeypatch.setattr(store_mod, "missing_in_one_line", lambda found: [*found, new])
+    monkeypatch.setattr(reads, "code_fingerprint", lambda: "another build", raising=False)
+    assert _ingest(store, exports, cfg, reading) == sorted(exports.rglob("*.csv"))
+    with Store(store, cfg, read_only=True) as s:
+        assert sum("a check this build adds" in w for w in s.load_warnings()) == 1
+
+
+def test_a_delivery_that_fails_after_taking_rows_over_leaves_the_store_as_it_was(
+        tmp_path, exports, reading, monkeypatch):
+    """The rows an unchanged file's delivery took over in place go back to the delivery that
+    held them when a later step refuses the load (here, totals no sum can keep exact)."""
+    cfg, store = Config(root=tmp_path), tmp_path / "s.duckdb"
+    huge = "9" * 28
+    _write(exports, "may/big.csv", [row(BillingAccountId="acct-3", BillingCurrency="JPY",
+                                        BilledCost=huge)])
+    _ingest(store, exports, cfg, reading)
+    before = _tables(store)
+    with Store(store, cfg, read_only=True) as s:
+        records = reads.load(s.con)
+    _write(exports, "may/bigger.csv", [row(BillingAccountId="acct-4", BillingCurrency="JPY",
+                                           BilledCost=huge)])
+    taken, take = [], Store._take_rows
+    monkeypatch.setattr(Store, "_take_rows", lambda self, d, copied, in_place: (
+        taken.append((in_place, len(copied))), take(self, d, copied, in_place))[1])
+    with pytest.raises(store_mod.WorkbenchError, match="add up beyond 28 digits"):
+        _ingest(store, exports, cfg, reading)
+    assert taken == [(True, 4)] and _tables(store) == before
+    with Store(store, cfg, read_only=True) as s:
+        assert reads.load(s.con) == records
+    (exports / "may" / "bigger.csv").unlink()
+    assert _ingest(store, exports, cfg, reading) == []  # from delivery 1, whole
+    with Store(store, cfg, read_only=True) as s:
+        assert s.con.execute("SELECT wb_delivery_id, count(*) FROM charges GROUP BY 1"
+                             ).fetchall() == [(2, len(before["charges"]))]

@@ -8,7 +8,8 @@ status-change time (ctime, which no tool sets back: `touch -d` and `cp -p` set i
 and inode are those it had before it was read. A record is trusted only when both times
 are more than RACY_NS before that read began: a rewrite within the file system's timestamp
 tick of the read (2 s on FAT) could otherwise keep every one of them ("racy git"). A
-record of another store format, workbench version or reader is not used.
+record of another store format or reader, or made by other code (code_fingerprint), is not
+used.
 
 Kept as one JSON value in wb_meta (`reads`): path -> the record of its latest read, with
 the delivery whose rows are its rows.
@@ -16,6 +17,8 @@ the delivery whose rows are its rows.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from datetime import datetime
@@ -26,8 +29,21 @@ import duckdb
 from workbench.focus_report import Problem
 
 KEY = "reads"
-FORMAT = 2  # of a record: one of another format is not used
 RACY_NS = 2 * 10**9  # FAT's mtime tick, the coarsest a file system in use has
+
+
+@functools.cache
+def code_fingerprint(folder: Path = Path(__file__).parent) -> str:
+    """The workbench's code (the modules in `folder`) and DuckDB's version, which read a
+    file: between two installs of one version number, a fix, a new check or a reworded
+    message changes what reading a file gives, and a record of the old reads must not stand
+    for it."""
+    from workbench import __version__
+
+    digest = hashlib.sha256(f"{__version__}/{duckdb.__version__}".encode())
+    for f in sorted(folder.glob("*.py")):
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def stat_of(path: Path) -> list[int] | None:

@@ -56,7 +56,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import __version__, commitments, issuers, json_exact, manifests, reads, snapshots
+from workbench import commitments, issuers, json_exact, manifests, reads, snapshots
 from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
@@ -405,8 +405,8 @@ class Store(Queries):
 
     def reader(self) -> str:
         """What a file's rows depend on besides its bytes: a record of a read by another
-        store format, workbench version or reader is not used (reads.py)."""
-        return (f"{_schema_fingerprint()}/{__version__}/{reads.FORMAT}/"
+        store format, code or reader is not used (reads.py)."""
+        return (f"{_schema_fingerprint()}/{reads.code_fingerprint()}/"
                 f"{'fast' if self.fast_path else 'precise'}")
 
     def _ingest(self, files: list[Path], progress: bool,
