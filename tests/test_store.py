@@ -1811,6 +1811,26 @@ def test_a_store_that_read_null_as_text_is_read_again(tmp_path, cfg, monkeypatch
             (None, Decimal("2.5"))]
 
 
+def test_a_store_that_holds_a_placeholder_date_is_read_again_and_refused(tmp_path, cfg, monkeypatch):
+    """A charge dated 9999 loaded into a store of version 7, which took it, made every report
+    of that store fail (year 10000 is out of range); since version 8 the store is loaded
+    again from its files, and the load says the row, in one line."""
+    from workbench import focus_checks
+    _real_reader(monkeypatch)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,9999-12-01T00:00:00Z,9999-12-02T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm"])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", "7")
+        m.setattr(focus_checks, "PLACED_BY", ())  # as version 7 read it
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            assert s.con.execute("SELECT count(*) FROM charges").fetchone() == (1,)
+    with pytest.raises(InputError) as err, open_store([str(f)], store, cfg):
+        pass
+    assert (err.value.row, err.value.column) == (1, "ChargePeriodStart")
+    assert "not a plausible date" in str(err.value)
+
+
 def test_monthly_gives_the_parts_of_billed_less_effective_cost_a_commitment_explains(tmp_path, cfg):
     """The overview says how much of a month's gap between billed and effective cost is a
     commitment's purchase, its covered usage and its unused part: the store sums each, as
