@@ -98,9 +98,10 @@ def test_config_after_the_command_says_where_it_goes(argv, capsys):
     (["sample", "--rows", "-5"], "argument --rows: '-5' is not a number of rows"),
     (["sample", "--end", "2026-5"], "argument --end: '2026-5' is not a month like 2026-05"),
     (["sample", "--end", "May"], "argument --end: 'May' is not a month like 2026-05"),
-    # a sample's years reach past its months, and a Python date stops at the year 9999
-    (["sample", "--end", "9999-12"], "'9999-12' is not a month from 1900-01 to 9900-12"),
-    (["sample", "--end", "0001-01", "--rows", "10"], "'0001-01' is not a month from 1900-01"),
+    # a sample's years reach past its months, and a load refuses dates outside 2000 to 2199
+    (["sample", "--end", "9999-12"], "'9999-12' is not a month from 2010-01 to 2190-12"),
+    (["sample", "--end", "2191-01"], "'2191-01' is not a month from 2010-01 to 2190-12"),
+    (["sample", "--end", "2009-12", "--rows", "10"], "'2009-12' is not a month from 2010-01"),
     (["sample", "--seed", "-1"], "argument --seed: '-1' is not a seed"),
 ])
 def test_bad_option_values_are_usage_errors_before_any_load(argv, says, tmp_path, capsys):
@@ -657,3 +658,32 @@ def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeyp
     monkeypatch.setenv("WORKBENCH_CONFIG", "~/w.toml")
     assert cli.main(["validate"]) == 1
     assert capsys.readouterr().err.startswith(f"error: {home / 'nothing-here'}: no such file")
+
+
+@pytest.mark.parametrize(("column", "when"), [("ChargePeriodStart", "9999-12-01T00:00:00Z"),
+                                              ("ChargePeriodEnd", "9999-12-31T00:00:00Z"),
+                                              ("ChargePeriodStart", "0001-01-01T00:00:00Z"),
+                                              ("BillingPeriodStart", "1900-01-01")])
+def test_a_placeholder_date_is_one_line_not_an_internal_error(column, when, tmp_path, monkeypatch,
+                                                              capsys):
+    """A charge dated 9999 (or 0001, 1900: tools' placeholders for no date) passed validate
+    and ingest, then made the report fail with an internal error (year 10000 is out of
+    range). It is an error on its row, before anything is loaded."""
+    from workbench import report
+
+    monkeypatch.setattr(report, "run_all", lambda jobs, workers: [])  # the notebooks: not here
+    monkeypatch.setattr(report, "ensure_kernel", lambda name=report.KERNEL: name)
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):
+        monkeypatch.setenv(name, "")
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row(), row(**{column: when})]))
+    config = tmp_path / "workbench.toml"
+    config.write_text('[data]\nstore = "s.duckdb"\n')
+    for argv in (["validate", str(export)], ["ingest", str(export)],
+                 ["report", "--data", str(export), "--no-pdf", "--out", str(tmp_path / "pack")]):
+        assert cli.main(["--config", str(config), *argv]) == 1, argv
+        got = capsys.readouterr()
+        said = [line for line in (got.out + got.err).splitlines() if line.startswith("error:")]
+        assert said[0].startswith(f"error: {export}:2: {column}: not a plausible date: "), argv
+        assert "a charge is dated from 2000 to 2199" in said[0]
+    assert not (tmp_path / "pack").exists()

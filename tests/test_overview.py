@@ -2,6 +2,8 @@
 
 import json
 import math
+import re
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -27,7 +29,7 @@ def monthly_frame():
                                      "currency", "effective_cost"])
     df["ServiceCategory"] = "Compute"
     df["billed_cost"] = df["effective_cost"]
-    return df
+    return df.assign(purchase_gap=0.0, covered_gap=0.0, unused_gap=0.0)
 
 
 def test_shift_month_and_range():
@@ -309,29 +311,79 @@ def test_comparisons_put_each_month_compared_with_on_its_own_row():
     assert pd.isna(gone.loc[1, "then"]) and pd.isna(gone.loc[1, "change_pct"])  # no data: n/a
 
 
-def test_billed_cost_apart_from_effective_cost_is_said_with_why():
-    """A reservation bought this month is billed now and costs 0 effective: the page says
-    the billed cost of the month's charges, per currency, never as "what the invoices
-    charge", which is the billing period's figure (corrections of earlier months in it); a
-    currency billed as it is spent says nothing."""
-    df = monthly_frame()
-    purchase = {"month": "2026-06", "provider": "Azure", "ServiceName": "Reservations",
-                "team": "Unallocated", "tagged": "no", "currency": "USD", "effective_cost": 0.0,
-                "billed_cost": 84854.13, "ServiceCategory": "Compute"}
-    df = pd.concat([df, pd.DataFrame([purchase])], ignore_index=True)
-    assert overview.billed_apart(df, "2026-06") == [
-        "Billed cost of the month's charges in USD was $85.1k, $84.9k above effective cost: "
-        "a commitment purchase or prepayment is billed when bought, and its cost is spread "
-        "over the usage it covers."]
+def month_of(*charges: dict) -> pd.DataFrame:
+    """A monthly frame (Store.monthly's columns) of USD charges in 2026-06: each a dict of
+    billed and effective cost and the gap part it is in (`part`), if any."""
+    rows = []
+    for c in charges:
+        gaps = dict.fromkeys(overview.GAP_PARTS, 0.0)
+        if c.get("part"):
+            gaps[c["part"]] = c["billed"] - c["effective"]
+        rows.append({"month": "2026-06", "provider": "AWS", "currency": "USD",
+                     "billed_cost": c["billed"], "effective_cost": c["effective"], **gaps})
+    return pd.DataFrame(rows)
+
+
+PURCHASE = {"billed": 84854.13, "effective": 0.0, "part": "purchase_gap"}
+COVERED = {"billed": 0.0, "effective": 2357.06, "part": "covered_gap"}
+USAGE = {"billed": 500.0, "effective": 500.0}
+NEGOTIATED = {"billed": 1000.0, "effective": 912.5}  # a provider writes its rate in EffectiveCost
+
+
+@pytest.mark.parametrize(("charges", "says"), [
+    ((USAGE, PURCHASE), "Billed cost of the month's charges in USD was $85,354.13, $84,854.13 "
+     "above effective cost ($500.00): all of it is commitment purchases billed this month, whose "
+     "effective cost is spread over the usage they cover."),
+    ((USAGE, COVERED), "Billed cost of the month's charges in USD was $500.00, $2,357.06 below "
+     "effective cost ($2,857.06): all of it is usage that commitments covered, whose effective cost "
+     "carries its share of the commitment."),
+    ((USAGE, PURCHASE, COVERED), "Billed cost of the month's charges in USD was $85,354.13, "
+     "$82,497.07 above effective cost ($2,857.06). Of the gap (billed less effective), "
+     "+$84,854.13 is commitment purchases billed this month, whose effective cost is spread over "
+     "the usage they cover; and -$2,357.06 is usage that commitments covered, whose effective cost "
+     "carries its share of the commitment."),
+    ((USAGE, NEGOTIATED), "Billed cost of the month's charges in USD was $1,500.00, $87.50 above "
+     "effective cost ($1,412.50): none of it is a commitment's purchase or usage; it is in "
+     "charges whose export gives them an effective cost other than their billed cost."),
+    ((USAGE, PURCHASE, NEGOTIATED), "Billed cost of the month's charges in USD was $86,354.13, "
+     "$84,941.63 above effective cost ($1,412.50). Of the gap, $84,854.13 is commitment "
+     "purchases billed this month, whose effective cost is spread over the usage they cover; "
+     "and the rest, $87.50, is charges whose export gives them an effective cost other than "
+     "their billed cost."),
+])
+def test_the_gap_between_billed_and_effective_cost_is_said_by_what_the_data_holds(charges, says):
+    """Billed cost apart from effective cost was always "a commitment purchase or
+    prepayment", also in a month with none (a provider that writes its negotiated rate into
+    EffectiveCost). The sentence names only the parts the month holds, to the cent, and the
+    billed cost of the month's charges, never "what the invoices charge" (the billing
+    period's figure, with corrections of earlier months in it)."""
+    assert overview.billed_apart(month_of(*charges), "2026-06") == [says]
+
+
+def test_no_gap_between_billed_and_effective_cost_says_nothing():
+    assert overview.billed_apart(month_of(USAGE, USAGE), "2026-06") == []
     assert overview.billed_apart(monthly_frame(), "2026-06") == []
+
+
+def test_the_parts_of_the_gap_add_up_to_it_to_the_cent():
+    """Sub-cent parts: each is shown to the cent and the rest is what they leave of the gap
+    shown, so the figures of the sentence add up ($0.005 and $0.005 are not $0.02)."""
+    charges = ({"billed": 100.005, "effective": 0.0, "part": "purchase_gap"},
+               {"billed": 50.005, "effective": 0.0, "part": "purchase_gap"},
+               {"billed": 0.0, "effective": 20.004, "part": "covered_gap"},
+               {"billed": 10.0, "effective": 9.996})
+    (said,) = overview.billed_apart(month_of(*charges), "2026-06")
+    figures = [Decimal(f.replace(",", "")) for f in re.findall(r"([+-]?)\$([\d,.]+)", said)
+               for f in [f[0] + f[1]]]
+    billed, gap, effective, *parts = figures
+    assert billed - effective == gap == sum(parts)
 
 
 def test_billed_cost_apart_goes_by_the_currency_smallest_unit():
     """A gap a currency cannot show (a fraction of a yen) says nothing, where it read
     "¥0 above effective cost"; one of a few fils (3 decimals) is said."""
     def frame(cur, billed, effective):
-        return pd.DataFrame([{"month": "2026-06", "currency": cur, "billed_cost": billed,
-                              "effective_cost": effective}])
+        return month_of({"billed": billed, "effective": effective}).assign(currency=cur)
 
     assert overview.billed_apart(frame("JPY", 1000000.0, 999999.6), "2026-06") == []
     (said,) = overview.billed_apart(frame("BHD", 10.004, 10.0), "2026-06")

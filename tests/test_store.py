@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from workbench import dimensions as dm
-from workbench import reads
+from workbench import overview, reads
 from workbench import store as store_mod
 from workbench.config import Config, parse_config
 from workbench.coverage import last_complete_month
@@ -410,7 +410,8 @@ def test_frames_have_documented_columns_and_types(tiny):
     assert list(d.columns) == ["date", "team", "currency", "cost"] and d.cost.dtype == "float64"
     m = tiny.monthly(["ServiceName"])
     assert list(m.columns) == ["month", "ServiceName", "currency", "billed_cost", "effective_cost",
-                               "list_cost", "contracted_cost", "by_day_cost", "rows"]
+                               "list_cost", "contracted_cost", "by_day_cost", "purchase_gap",
+                               "covered_gap", "unused_gap", "rows"]
     t = tiny.totals()
     assert list(t.columns) == ["billing_period_start", "currency", "rows", "billed_cost", "effective_cost"]
     assert list(t.billing_period_start) == ["2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z"]
@@ -1808,3 +1809,51 @@ def test_a_store_that_read_null_as_text_is_read_again(tmp_path, cfg, monkeypatch
     with open_store([str(f)], store, cfg) as s:
         assert s.con.execute("SELECT ResourceId, BilledCost FROM charges").fetchall() == [
             (None, Decimal("2.5"))]
+
+
+def test_a_store_that_holds_a_placeholder_date_is_read_again_and_refused(tmp_path, cfg, monkeypatch):
+    """A charge dated 9999 loaded into a store of version 7, which took it, made every report
+    of that store fail (year 10000 is out of range); since version 8 the store is loaded
+    again from its files, and the load says the row, in one line."""
+    from workbench import focus_checks
+    _real_reader(monkeypatch)
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,9999-12-01T00:00:00Z,9999-12-02T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm"])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", "7")
+        m.setattr(focus_checks, "PLACED_BY", ())  # as version 7 read it
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            assert s.con.execute("SELECT count(*) FROM charges").fetchone() == (1,)
+    with pytest.raises(InputError) as err, open_store([str(f)], store, cfg):
+        pass
+    assert (err.value.row, err.value.column) == (1, "ChargePeriodStart")
+    assert "not a plausible date" in str(err.value)
+
+
+def test_monthly_gives_the_parts_of_billed_less_effective_cost_a_commitment_explains(tmp_path, cfg):
+    """The overview says how much of a month's gap between billed and effective cost is a
+    commitment's purchase, its covered usage and its unused part: the store sums each, as
+    BilledCost less EffectiveCost of those rows; the rest (a negotiated rate written into
+    EffectiveCost, a purchase of no commitment) is in none of them."""
+    ri = {"CommitmentDiscountId": "ri-1"}
+    rows = [{**ri, "ChargeCategory": "Purchase", "BilledCost": "1200.00", "EffectiveCost": "0"},
+            {**ri, "CommitmentDiscountStatus": "Used", "BilledCost": "0", "EffectiveCost": "33.33"},
+            {**ri, "CommitmentDiscountStatus": "Unused", "BilledCost": "0", "EffectiveCost": "6.67"},
+            {"BilledCost": "10.00", "EffectiveCost": "9.00"},  # a negotiated rate
+            {"ChargeCategory": "Purchase", "CommitmentDiscountId": "", "BilledCost": "50.00",
+             "EffectiveCost": "0"},  # a purchase of no commitment
+            {"ChargeCategory": "Credit", "BilledCost": "-5.00", "EffectiveCost": "-5.00"}]
+    (m,) = monthly_of(tmp_path, cfg, rows).to_dict("records")
+    assert (m["purchase_gap"], m["covered_gap"], m["unused_gap"]) == (
+        Decimal("1200"), Decimal("-33.33"), Decimal("-6.67"))
+    assert m["billed_cost"] - m["effective_cost"] == Decimal("1211")
+    (said,) = overview.billed_apart(pd.DataFrame([m]), "2026-05")
+    assert said == (
+        "Billed cost of the month's charges in USD was $1,255.00, $1,211.00 above effective cost "
+        "($44.00). Of the gap (billed less effective), +$1,200.00 is commitment purchases billed "
+        "this month, whose effective cost is spread over the usage they cover; -$33.33 is usage "
+        "that commitments covered, whose effective cost carries its share of the commitment; -$6.67 "
+        "is unused commitment, whose effective cost carries the share no usage took; and the "
+        "rest, +$51.00, is charges whose export gives them an effective cost other than their "
+        "billed cost.")

@@ -148,10 +148,10 @@ def _month(text: str) -> str:
 
 
 def _sample_end(text: str) -> str:
-    # The sample's commitments and billing periods reach years either side of its months:
-    # a Python date stops at the years 1 and 9999.
-    if _month(text) and not "1900-01" <= text <= "9900-12":
-        raise argparse.ArgumentTypeError(f"{text!r} is not a month from 1900-01 to 9900-12")
+    # The sample's commitments and billing periods reach years either side of its months,
+    # and a load refuses a charge dated outside 2000 to 2199 (focus_checks.PLACED_BY).
+    if _month(text) and not "2010-01" <= text <= "2190-12":
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month from 2010-01 to 2190-12")
     return text
 
 

@@ -70,6 +70,16 @@ NOT_EMPTY = ("BilledCost", "EffectiveCost", "BillingCurrency", "ChargePeriodStar
              "ChargePeriodEnd", "BillingPeriodStart")
 
 
+# The dates that place a charge in a month must be of years a cloud bill can have: 0001,
+# 1900 or 9999 is a tool's placeholder for "no date", and a month the calendar the report
+# computes with (pandas: 1677 to 2262) cannot hold, or a month no report shows.
+PLACED_BY = ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart")
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+IMPLAUSIBLE = (f"not a plausible date: {{value}}; a charge is dated from {FIRST_YEAR} to "
+               f"{LAST_YEAR} (a year such as 0001, 1900 or 9999 is a placeholder for no date), "
+               "and no month of a report could hold it")
+
+
 def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[Check]:
     """Checks for the canonical columns `present` (name -> store type) of one file.
 
@@ -112,6 +122,12 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
             if column in bad_columns:
                 cond += f" AND {ident(bad_columns[column])} IS NULL"
             checks.append(Check(ERROR, column, cond, "NULL", "empty; a value is required"))
+    for column in PLACED_BY:
+        if column in present:
+            col = ident(column)
+            checks.append(Check(ERROR, column, f"NOT ({col} >= TIMESTAMP '{FIRST_YEAR}-01-01' "
+                                f"AND {col} < TIMESTAMP '{LAST_YEAR + 1}-01-01')",
+                                f"CAST({col} AS VARCHAR)", IMPLAUSIBLE))
     if "BillingCurrency" in present:
         checks.append(Check(ERROR, "BillingCurrency",
                             "NOT regexp_full_match(\"BillingCurrency\", '[A-Z]{3}')",

@@ -127,22 +127,61 @@ def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     return out.rename(columns={value: "cost"})
 
 
+# The parts of a month's gap between billed and effective cost that the data names, as
+# Store.monthly gives them (BilledCost less EffectiveCost of those rows), and what each is.
+GAP_PARTS = {
+    "purchase_gap": "commitment purchases billed this month, whose effective cost is spread "
+                    "over the usage they cover",
+    "covered_gap": "usage that commitments covered, whose effective cost carries its share of the "
+                   "commitment",
+    "unused_gap": "unused commitment, whose effective cost carries the share no usage took",
+}
+GAP_REST = "charges whose export gives them an effective cost other than their billed cost"
+
+
 def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
     """Per currency whose billed cost differs from its effective cost in the month: the billed
-    cost of the month's charges, and why it differs (a purchase shows in the one, not the
-    other). Not "what the invoices charge": a billing period's invoices also hold corrections
-    of earlier months, and may leave out charges of this one (the index gives that figure)."""
+    cost of the month's charges, the gap, and the parts of it the data shows (GAP_PARTS, then
+    the rest), each only when there is one. Not "what the invoices charge": a billing
+    period's invoices also hold corrections of earlier months, and may leave out charges of
+    this one (the index gives that figure).
+
+    Amounts to the smallest unit, and the gap is that of the amounts shown, as the headline's
+    changes are; the rest is what the parts shown leave of it, so the parts add up to it."""
     out = []
     for cur, sub in monthly[monthly["month"] == month].groupby("currency", sort=True):
-        billed, effective = exact_sum(sub["billed_cost"]), exact_sum(sub[COST])
-        gap = exact_sum([billed, -effective])
-        if to_smallest_unit(gap, cur) == 0:  # ¥0.4 apart is "¥0 above"; 4 fils are BHD 0.004
+        billed, effective = (to_smallest_unit(exact_sum(sub[c]), cur)
+                             for c in ("billed_cost", COST))
+        gap = billed - effective
+        if gap == 0:  # ¥0.4 apart is "¥0 above"; 4 fils are BHD 0.004
             continue
-        out.append(f"Billed cost of the month's charges in {cur} was {money(billed, cur)}, "
-                   f"{money(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective cost: "
-                   "a commitment purchase or prepayment is billed when bought, and its cost is "
-                   "spread over the usage it covers.")
+        head = (f"Billed cost of the month's charges in {cur} was {money_exact(billed, cur)}, "
+                f"{money_exact(abs(gap), cur)} {'above' if gap > 0 else 'below'} effective "
+                f"cost ({money_exact(effective, cur)})")
+        parts = [(to_smallest_unit(exact_sum(sub[c]), cur), what) for c, what in GAP_PARTS.items()]
+        parts = [(amount, what) for amount, what in parts if amount != 0]
+        rest = gap - sum((amount for amount, _ in parts), start=0)
+        if not parts:
+            out.append(f"{head}: none of it is a commitment's purchase or usage; it is in "
+                       f"{GAP_REST}.")
+            continue
+        if rest == 0 and len(parts) == 1:
+            out.append(f"{head}: all of it is {parts[0][1]}.")
+            continue
+        # a part the other way from the gap (usage covered by a purchase of the same month)
+        # is shown with its sign, billed less effective, so the parts still add up
+        mixed = any((amount > 0) != (gap > 0) for amount in [a for a, _ in parts] + [rest] if amount)
+        said = [f"{_gap_part(amount, cur, mixed)} is {what}" for amount, what in parts]
+        if rest:
+            said.append(f"the rest, {_gap_part(rest, cur, mixed)}, is {GAP_REST}")
+        frame = " (billed less effective)" if mixed else ""
+        out.append(f"{head}. Of the gap{frame}, " + "; ".join(said[:-1]) + f"; and {said[-1]}.")
     return out
+
+
+def _gap_part(amount, currency: str, signed: bool) -> str:
+    """A part of the gap to the smallest unit: with its sign when the parts go both ways."""
+    return signed_money(amount, currency, exact=True) if signed else money_exact(abs(amount), currency)
 
 
 def headline(monthly: pd.DataFrame, month: str, value: str = COST,

@@ -39,6 +39,22 @@ def _issuer(t):
     return dm._blank_to_null(t.wb_issuer).fill_null(dm.NONE)
 
 
+def _commitment_rows(t) -> dict:
+    """{gap column: condition}: the rows of a commitment (CommitmentDiscountId) whose billed
+    and effective cost FOCUS has differ: its purchase, billed when bought and amortized
+    (EffectiveCost 0); usage it covers (Used, or a status not given), billed 0 and carrying
+    its amortized share; its unused part (Unused), the same."""
+    named = dm._blank_to_null(t.CommitmentDiscountId).notnull()
+    unused = (t.CommitmentDiscountStatus == "Unused").fill_null(False)
+    bought = (t.ChargeCategory == "Purchase").fill_null(False)
+    return {"purchase_gap": named & bought,
+            "covered_gap": named & (t.ChargeCategory == "Usage").fill_null(False) & ~unused,
+            "unused_gap": named & unused & ~bought}  # each row in one part at most
+
+
+GAPS = ("purchase_gap", "covered_gap", "unused_gap")
+
+
 def _timed_short(t):
     """The rows whose period covers time (a charge whose period starts and ends at one
     moment, a purchase, covers none), and of those the ones no longer than a day: what the
@@ -211,7 +227,11 @@ class Queries:
 
         by_day_cost: EffectiveCost of the charges whose period is a day or less and that
         are not one-time (ChargeFrequency), the part of a month's spend that its length
-        drives (not a monthly fee, credit or purchase)."""
+        drives (not a monthly fee, credit or purchase).
+        purchase_gap, covered_gap, unused_gap: BilledCost less EffectiveCost of the
+        commitment purchases, the usage commitments cover and the unused commitment
+        (_commitment_rows): the parts of the month's gap between the two that the data
+        names (overview.billed_apart)."""
         dims = dm.check_dims([d for d in dims if d != "month"])
         t = self._filtered(start, end, filters)
         keys = {"month": t.ChargePeriodStart.truncate("M"),  # formatted per group, below
@@ -223,6 +243,9 @@ class Queries:
         by_day = t.EffectiveCost.sum(where=_timed_short(t)[1] & (
             t.ChargeFrequency != "One-Time").fill_null(True)).fill_null(0)
         money["by_day_cost"] = by_day if exact else by_day.cast("float64")
+        for name, where in _commitment_rows(t).items():
+            gap = (t.BilledCost - t.EffectiveCost).sum(where=where).fill_null(0)
+            money[name] = gap if exact else gap.cast("float64")
         agg = t.group_by(**keys).aggregate(**money, rows=t.count())
         expr = agg.mutate(month=dm.month_text(agg.month)).order_by(list(keys))
         df = self._run(expr)
@@ -344,7 +367,7 @@ def _frame(df: pd.DataFrame, columns: list[str], exact: bool = False) -> pd.Data
     text without direction overrides."""
     df = df[columns].reset_index(drop=True)
     for c in df.columns:
-        if c in (*MONEY, "by_day_cost", "cost", "consumed_quantity"):
+        if c in (*MONEY, *GAPS, "by_day_cost", "cost", "consumed_quantity"):
             if not exact:
                 df[c] = df[c].astype("float64")
         elif c == "rows":

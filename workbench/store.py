@@ -86,7 +86,7 @@ from workbench.focus_report import in_row_order, missing_in_one_line
 from workbench.queries import QUERY_TABLES, Queries
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY_DIGITS
 
-STORE_VERSION = "7"  # 7: a CSV field NULL is no value
+STORE_VERSION = "8"  # 8: a charge dated before 2000 or after 2199 is refused
 SCAN_TABLE = "wb_scan"
 FAST_REJECTS = "wb_fast_rejects"
 FILE_TAGS = "wb_file_tags"
