@@ -14,8 +14,9 @@ one; `ingest --rebuild`.
 The model knows each file's lineage (the export part it is a version of) and version, and
 sums plain Decimals by the README's rules, in a user's terms:
 - a delivery replaces, for each (account, period) it holds, what earlier deliveries loaded;
-- in a delivery, the copies of one part (same bytes, or an older version of it) count once,
-  the newest version;
+- in a delivery, identical files count once, and so do the copies of one part (an older
+  version of it): the newest, from the folder written last, then the file written last (a
+  copy made later of an older version is the newest so, as `cp` without -p makes it);
 - parts count each, also when a manifest lists parts that repeat one another's charges;
 - a part a manifest no longer lists, no newer than the manifest, is not loaded when the
   files it lists are;
@@ -218,14 +219,29 @@ class StoreSequences(RuleBasedStateMachine):
                 event("a part an earlier run left behind")
                 continue
             keep.append(f)
-        newest: dict[int, Path] = {}  # one file per part: its newest version (copies count once)
+        # Identical files count once: the first, as discover orders them.
+        once: dict[tuple[int, int], Path] = {}
         for f in keep:
+            once.setdefault((self.m.files[f].part, self.m.files[f].version), f)
+        # Copies of one part count once: the newest, which is the file of the folder written
+        # last, then the file written last (all end on the same day). A copy made later of
+        # an older version is the newest so (as `cp` without -p gives it a new time).
+        def where(f: Path) -> tuple:  # a folder's files of one account and period
+            part = self.m.parts[self.m.files[f].part]
+            return part.account, part.period, f.parent
+
+        folder_age: dict[tuple, int] = {}
+        for f in once.values():
+            folder_age[where(f)] = max(folder_age.get(where(f), 0), self.m.files[f].mtime)
+        newest: dict[int, Path] = {}
+        for f in sorted(once.values(), key=lambda f: (folder_age[where(f)], self.m.files[f].mtime,
+                                                      f), reverse=True):
             w = self.m.files[f]
             if w.part in newest:
                 event("copies of one part in one delivery" + (
-                    ", one stale" if w.rows != self.m.files[newest[w.part]].rows else ""))
-            if w.part not in newest or w.version > self.m.files[newest[w.part]].version:
-                newest[w.part] = f
+                    ", the newest an older version" if w.version > self.m.files[
+                        newest[w.part]].version else ""))
+            newest.setdefault(w.part, f)
         out: dict[tuple[str, str], list[Path]] = {}
         for f in sorted(newest.values()):
             part = self.m.parts[self.m.files[f].part]
