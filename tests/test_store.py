@@ -1060,6 +1060,37 @@ def test_a_rebuild_keeps_the_copy_it_kept_though_the_files_have_new_times(tmp_pa
         pd.testing.assert_frame_equal(s.totals(), before)
 
 
+def test_a_rebuild_loads_what_each_delivery_loaded_whatever_a_later_manifest_says(tmp_path, cfg):
+    """A run's two parts, loaded together; the next run writes one part (its manifest lists
+    only that one, the other stays in the folder) and is not ingested yet. A rebuild then
+    holds what the store held: the parts the delivery loaded, not what the folder's manifest
+    says now (an ingest of the folder would say that, and name the part it sets aside)."""
+    folder = tmp_path / "run"
+    part1 = frame_file(folder, "part-1", [{"ResourceId": "r1", "BilledCost": "100"}])
+    part2 = frame_file(folder, "part-2", [{"ResourceId": "r1", "BilledCost": "40"}])  # tiered
+    manifest = folder / "manifest.json"
+    manifest.write_text(json.dumps({"blobs": [{"blobName": "part-1.parquet"},
+                                              {"blobName": "part-2.parquet"}]}))
+    for n, f in enumerate((part1, part2, manifest)):
+        os.utime(f, ns=((n + 1) * 10**18,) * 2)
+    store = tmp_path / "s.duckdb"
+    with Store(store, cfg) as s:
+        s.ingest([str(folder)])
+        warnings = s.load_warnings()
+    before = store_totals_of(store, cfg)
+    assert before["USD"][0] == Decimal("140")
+    manifest.write_text(json.dumps({"blobs": [{"blobName": "part-1.parquet"}]}))
+    os.utime(manifest, ns=(4 * 10**18,) * 2)
+    rebuild(store, cfg)
+    assert store_totals_of(store, cfg) == before
+    with Store(store, cfg, read_only=True) as s:
+        assert s.load_warnings() == warnings
+    with Store(store, cfg) as s:  # ingested again, the folder is the last run's
+        said = s.ingest([str(folder)]).warnings
+        assert any("a part an earlier run left behind" in w for w in said)
+    assert store_totals_of(store, cfg)["USD"][0] == Decimal("100")
+
+
 def test_a_store_interrupted_while_made_is_not_left_half_made(tmp_path, cfg, monkeypatch):
     """Ctrl-C while the tables are created: a new store is not there after, and a file that
     was there keeps no half schema that every later ingest would refuse."""

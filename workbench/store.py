@@ -46,7 +46,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -357,12 +357,16 @@ class Store(Queries):
     # -- ingest ------------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[str | Path], progress: bool = False,
-               mtimes: Mapping[str, int] | None = None) -> IngestResult:
+               mtimes: Mapping[str, int] | None = None,
+               recorded: Collection[tuple] | None = None) -> IngestResult:
         """Load FOCUS exports as one delivery (see the module docstring for the replacement rule).
 
         `mtimes` (path -> modification time in ns) stand in for the files' own: a rebuild
-        replays a delivery with the times it was loaded with, which decide which of two
-        copies is the newer (a restored backup or a copy gives every file a new time).
+        replays a delivery with the times it was loaded with (a restored backup or a copy
+        gives every file a new time). `recorded` (sha256, invoice issuer, billing account, period
+        start) are the partitions the delivery loaded of each file: a rebuild loads those
+        and no others, and sets nothing else aside (what a manifest or a copy beside the
+        files says may have changed since).
         """
         if self.read_only:
             raise WorkbenchError(f"{self.path}: store opened read-only; cannot ingest")
@@ -373,7 +377,7 @@ class Store(Queries):
                                      "under [data] focus in workbench.toml")
             raise WorkbenchError(f"no FOCUS files found in {', '.join(map(str, paths))}")
         with self.locked():
-            return self._ingest(files, progress, mtimes)
+            return self._ingest(files, progress, mtimes, recorded)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -410,7 +414,8 @@ class Store(Queries):
                 f"{'fast' if self.fast_path else 'precise'}")
 
     def _ingest(self, files: list[Path], progress: bool,
-                mtimes: Mapping[str, int] | None = None) -> IngestResult:
+                mtimes: Mapping[str, int] | None = None,
+                recorded: Collection[tuple] | None = None) -> IngestResult:
         t0 = time.perf_counter()
         # Recorded resolved: how a path was written, or where from, must not make a file
         # that is already in the store another file (_left_behind, _withdraw_earlier).
@@ -436,7 +441,8 @@ class Store(Queries):
                 while True:
                     try:
                         out = self._deliver(files, digests, precise, meter, mtimes,
-                                            (known, stats, checked_at), in_place)
+                                            (known, stats, checked_at), in_place,
+                                            recorded)
                         break
                     except _FastFailed as failed:  # rolled back: load again, that file precisely
                         precise.add(failed.index)
@@ -458,7 +464,8 @@ class Store(Queries):
 
     def _deliver(self, files: list[Path], digests: list, precise: set[int],
                  meter: Progress | None, mtimes: Mapping[str, int], before: tuple,
-                 in_place: bool = False) -> tuple:
+                 in_place: bool = False,
+                 recorded: Collection[tuple] | None = None) -> tuple:
         """One delivery in one transaction; the IngestResult fields but the time.
 
         A file unchanged since a read the store records (`before`: those records, each file's
@@ -552,18 +559,11 @@ class Store(Queries):
                     meter.done(i, entry["rows"])
             self._moved = {(d, f) for d, f, _ in copied} if in_place else set()
             self._take_rows(delivery, copied, in_place)
-            copies = [(SET_ASIDE, w) for w in same] + self._drop_copies(delivery, loaded)
-            copies += issuers.within_delivery(con, delivery, loaded)
-            # what manifests say of the files left: parts no other file repeats
-            verdicts = manifests.judge(_copies_as_their_file(loaded))
-            copies += [(SET_ASIDE, w)
-                       for w in self._left_by_earlier_runs(delivery, loaded, verdicts)]
-            copies += [(TOO_MUCH, w) for w in _unlisted_kept(loaded, verdicts)]
-            copies += [(SHORT, format_problem(shown(one.manifest), None, None, (
-                f"lists {len(gone):,} file{'s' * (len(gone) > 1)} its folder does not hold "
-                f"({_first_of(gone)}): the run's data is short of what it billed; fetch "
-                f"{'them' if len(gone) > 1 else 'it'} and ingest again")))
-                for one, gone in manifests.missing(loaded)]
+            copies = [(SET_ASIDE, w) for w in same]
+            if recorded is None:
+                copies += self._sort_out(delivery, loaded)
+            else:
+                self._keep_only(delivery, loaded, recorded)
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
@@ -638,6 +638,33 @@ class Store(Queries):
         if any(held.get(f, 0) != n for _, f, n in copied):
             raise _Relabelled
         return sum(n for _, _, n in copied)
+
+    def _sort_out(self, delivery: int, loaded: list[dict]) -> list[tuple[int, str]]:
+        """Set aside the rows of this delivery that copies, an issuer's older name or a part
+        an earlier run left behind would count twice; warnings (kind, line) that say so."""
+        out = self._drop_copies(delivery, loaded)
+        out += issuers.within_delivery(self.con, delivery, loaded)
+        # what manifests say of the files left: parts no other file repeats
+        verdicts = manifests.judge(_copies_as_their_file(loaded))
+        out += [(SET_ASIDE, w) for w in self._left_by_earlier_runs(delivery, loaded, verdicts)]
+        out += [(TOO_MUCH, w) for w in _unlisted_kept(loaded, verdicts)]
+        out += [(SHORT, format_problem(shown(one.manifest), None, None, (
+            f"lists {len(gone):,} file{'s' * (len(gone) > 1)} its folder does not hold "
+            f"({_first_of(gone)}): the run's data is short of what it billed; fetch "
+            f"{'them' if len(gone) > 1 else 'it'} and ingest again")))
+            for one, gone in manifests.missing(loaded)]
+        return out
+
+    def _keep_only(self, delivery: int, loaded: list[dict], recorded: Collection[tuple]) -> None:
+        """Take out of this delivery each file's partitions but those `recorded` (sha256,
+        invoice issuer, billing account, period start): a replay loads what the delivery
+        loaded, whatever a manifest or a copy beside the files says now."""
+        entry_of = {e["sha256"]: e for e in loaded if not e["duplicate_of"]}
+        rows = self.con.execute(f"SELECT sha256, {', '.join(PARTITION_KEY)} FROM file_partitions "
+                                "WHERE delivery_id = ?", [delivery]).fetchall()
+        for sha, *part in rows:
+            if (sha, *part) not in recorded:
+                drop_file_partition(self.con, delivery, entry_of[sha], tuple(part))
 
     def _check_totals_fit(self) -> None:
         """Every period's total per currency must stay exact: amounts that fit one by one may

@@ -1,8 +1,10 @@
 """`workbench ingest --rebuild`: load a store again from the files it records.
 
 A store made by another version of the workbench cannot be read by this one. Its `files`
-table still says which files each delivery loaded, so the same deliveries, replayed in
-their order into a new store, give the same rows under the same replacement rule. Every
+table still says which files each delivery loaded, and `file_partitions` which of their
+billing periods it kept, so the same deliveries, replayed in their order into a new store,
+give the same rows under the same replacement rule: what a manifest or a copy beside the
+files says now (a later run's manifest, new file times) does not change them. Every
 file that still has rows in the store must be there with the content it had (same
 sha256); otherwise the rebuild stops before anything changes. The old store is kept beside the new one as `<store>.old`.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,9 +42,31 @@ ORDER BY f.delivery_id, f.path
 """
 
 
+# The partitions each file loaded: a replay loads those and no others (a partition of 0
+# rows is one a later delivery withdrew, or replaced under another issuer name).
+LOADED_PARTITIONS = """
+SELECT delivery_id, sha256, wb_issuer, BillingAccountId, BillingPeriodStart FROM file_partitions
+WHERE rows > 0
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    """A delivery as the store records it, to be loaded again."""
+
+    files: dict[Path, int | None]  # the files that still count, with the times they had
+    partitions: frozenset[tuple] | None  # (sha256, issuer, account, period start); None: unknown
+    warnings: str | None  # what the delivery said (JSON), said again after the replay
+
+
 def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
     """The files of each delivery that still count, in load order, as the store records them,
     each with the modification time it was loaded with (None where it was not recorded)."""
+    return [load.files for load in recorded_loads(store)]
+
+
+def recorded_loads(store: Path) -> list[Load]:
+    """The deliveries that still count, in load order, as the store records them."""
     _must_exist(store)
     try:
         with duckdb.connect(str(store), read_only=True) as con:
@@ -50,6 +75,10 @@ def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
             timed = "mtime_ns" in {r[0] for r in con.execute("DESCRIBE files").fetchall()}
             rows = con.execute(LIVE_FILES.format(
                 key=key, mtime="f.mtime_ns" if timed else "NULL")).fetchall()
+            # Stores keyed by provider name name other partitions than this version's.
+            parts = con.execute(LOADED_PARTITIONS).fetchall() if key == "wb_issuer" else None
+            said = dict(con.execute("SELECT key, value FROM wb_meta WHERE key LIKE 'warnings/%'")
+                        .fetchall())
     except duckdb.Error as exc:
         raise WorkbenchError(f"{store}: cannot rebuild: the store does not say which files it was "
                              f"loaded from ({str(exc).splitlines()[0]}); delete it and ingest "
@@ -66,7 +95,11 @@ def recorded_deliveries(store: Path) -> list[dict[Path, int | None]]:
         deliveries.setdefault(delivery, {})[p] = mtime
     if not deliveries:
         raise WorkbenchError(f"{store}: the store records no files: nothing to rebuild")
-    return list(deliveries.values())
+    loaded: dict[int, set[tuple]] = {}
+    for delivery, *part in parts or ():
+        loaded.setdefault(delivery, set()).add(tuple(part))
+    return [Load(files, None if parts is None else frozenset(loaded.get(d, ())),
+                 said.get(f"warnings/{d}")) for d, files in deliveries.items()]
 
 
 def _must_exist(store: Path) -> None:
@@ -102,18 +135,22 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
     _must_exist(store)  # before the lock, which would leave its folder behind
     with file_lock(store):
         remove_stale_builds(store)
-        deliveries = recorded_deliveries(store)
+        deliveries = recorded_loads(store)
         tmp = store.with_name(f".{store.name}.{os.getpid()}.rebuilding")
         tmp.unlink(missing_ok=True)
         try:
             with Store(tmp, config) as s:
-                for files in deliveries:  # with the times they were loaded with
-                    s.ingest([str(f) for f in files],
-                             mtimes={str(f): t for f, t in files.items() if t is not None})
+                for load in deliveries:  # with the times they were loaded with
+                    done = s.ingest([str(f) for f in load.files], recorded=load.partitions,
+                                    mtimes={str(f): t for f, t in load.files.items()
+                                            if t is not None})
+                    if load.warnings is not None:  # what the delivery said, not the replay
+                        s.con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
+                                      [f"warnings/{done.delivery_id}", load.warnings])
             os.replace(store, store.with_name(store.name + ".old"))
             Path(str(store) + ".wal").unlink(missing_ok=True)
             os.replace(tmp, store)
         finally:  # the new store's lock file too: its name carries this process's id
             for leftover in (tmp, Path(str(tmp) + ".wal"), Path(str(tmp) + ".lock")):
                 leftover.unlink(missing_ok=True)
-    return sum(len(f) for f in deliveries), len(deliveries)
+    return sum(len(load.files) for load in deliveries), len(deliveries)
