@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from workbench import reads
 from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.store import Store
@@ -406,3 +407,21 @@ StoreSequences.TestCase.settings = settings(
     max_examples=12, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_store_follows_the_readme_rules = StoreSequences.TestCase
+
+
+class TrustedReads(StoreSequences):
+    """The same sequences with every file's earlier read trusted at once (no 2 s margin):
+    unchanged files are then not read again but taken over from the store (reads.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.racy, reads.RACY_NS = reads.RACY_NS, 0
+
+    def teardown(self):
+        reads.RACY_NS = self.racy
+        super().teardown()
+
+
+TrustedReads.TestCase.settings = StoreSequences.TestCase.settings
+test_store_follows_the_readme_rules_without_reading_unchanged_files = TrustedReads.TestCase
+
