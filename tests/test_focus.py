@@ -852,6 +852,24 @@ def test_preview_commitment_subcategories_in_another_case_read_as_statuses(tmp_p
             assert s.con.execute(select.format("charges")).fetchall() == wanted
 
 
+def test_a_focus_name_in_another_spelling_is_read_before_an_older_name(tmp_path):
+    """AmortizedCost (FOCUS 0.5) beside effective_cost: effective_cost is read, wherever the
+    header writes it. The first of the two was read, so the order of the columns chose the
+    effective cost."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [c for c in HEADER if c != "EffectiveCost"]
+    for names in (["AmortizedCost", "effective_cost"], ["effective_cost", "AmortizedCost"]):
+        path = write(tmp_path, [{**row(), "AmortizedCost": "1.00", "effective_cost": "9.75"}],
+                     [*header, *names])
+        report, _ = scan(path)
+        assert report.ok, report.errors
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.ingest([str(path)])
+            assert s.con.execute('SELECT "EffectiveCost" FROM charges').fetchall() == [
+                (Decimal("9.75"),)], names
+
+
 def test_focus_05_names_read_as_their_focus_10_columns(tmp_path):
     """A FOCUS 0.5 export names EffectiveCost AmortizedCost and ChargeCategory ChargeType
     (the 1.0-preview renamed them): read as those columns, not refused as missing."""
