@@ -687,3 +687,20 @@ def test_a_placeholder_date_is_one_line_not_an_internal_error(column, when, tmp_
         assert said[0].startswith(f"error: {export}:2: {column}: not a plausible date: "), argv
         assert "a charge is dated from 2000 to 2199" in said[0]
     assert not (tmp_path / "pack").exists()
+
+
+def test_a_charge_of_the_last_day_of_2199_ends_in_2200_and_loads(tmp_path, monkeypatch, capsys):
+    """A period's end is exclusive: a charge of 31 December 2199 ends at 2200-01-01T00:00Z,
+    which was refused as a date outside 2000 to 2199."""
+    for name in ("WORKBENCH_CONFIG", "WORKBENCH_MODE"):
+        monkeypatch.setenv(name, "")
+    export = tmp_path / "dec.csv"
+    export.write_bytes(csv_bytes([row(ChargePeriodStart="2199-12-31T00:00:00Z",
+                                      ChargePeriodEnd="2200-01-01T00:00:00Z",
+                                      BillingPeriodStart="2199-12-01T00:00:00Z",
+                                      BillingPeriodEnd="2200-01-01T00:00:00Z")]))
+    store = tmp_path / "s.duckdb"
+    for argv in (["validate", str(export)], ["ingest", str(export), f"--store={store}"]):
+        assert cli.main(argv) == 0, (argv, capsys.readouterr())
+    said = capsys.readouterr().out.splitlines()
+    assert said[-1].split() == ["2199-12-01T00:00:00Z", "USD", "1", "10.25", "9.75"]

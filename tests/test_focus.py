@@ -831,6 +831,45 @@ def test_focus_preview_names_as_oci_writes_them(tmp_path):
     assert sorted(got, key=lambda r: r[4] or "") == sorted(wanted, key=lambda r: r[4] or "")
 
 
+def test_preview_commitment_subcategories_in_another_case_read_as_statuses(tmp_path):
+    """A 1.0-preview ChargeSubcategory written in another case fills CommitmentDiscountStatus
+    as a CommitmentDiscountStatus of its own in that case reads: unused commitment is Unused,
+    in both readers (it was no status, and its gap read as covered usage)."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [*HEADER, "ChargeSubcategory"]
+    subs = ["unused commitment", "USED COMMITMENT", "Unused Commitment", "on-demand"]
+    path = write(tmp_path, [row(ChargeSubcategory=sub, BillingAccountId=f"a{i}")
+                            for i, sub in enumerate(subs)], header)
+    wanted = [("a0", "Unused"), ("a1", "Used"), ("a2", "Unused"), ("a3", None)]
+    select = 'SELECT "BillingAccountId", "CommitmentDiscountStatus" FROM {} ORDER BY 1'
+    _, con = scan(path)
+    assert con.execute(select.format("t")).fetchall() == wanted
+    for fast in (True, False):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.fast_path = fast
+            s.ingest([str(path)])
+            assert s.con.execute(select.format("charges")).fetchall() == wanted
+
+
+def test_a_focus_name_in_another_spelling_is_read_before_an_older_name(tmp_path):
+    """AmortizedCost (FOCUS 0.5) beside effective_cost: effective_cost is read, wherever the
+    header writes it. The first of the two was read, so the order of the columns chose the
+    effective cost."""
+    from workbench.config import Config
+    from workbench.store import Store
+    header = [c for c in HEADER if c != "EffectiveCost"]
+    for names in (["AmortizedCost", "effective_cost"], ["effective_cost", "AmortizedCost"]):
+        path = write(tmp_path, [{**row(), "AmortizedCost": "1.00", "effective_cost": "9.75"}],
+                     [*header, *names])
+        report, _ = scan(path)
+        assert report.ok, report.errors
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            s.ingest([str(path)])
+            assert s.con.execute('SELECT "EffectiveCost" FROM charges').fetchall() == [
+                (Decimal("9.75"),)], names
+
+
 def test_focus_05_names_read_as_their_focus_10_columns(tmp_path):
     """A FOCUS 0.5 export names EffectiveCost AmortizedCost and ChargeCategory ChargeType
     (the 1.0-preview renamed them): read as those columns, not refused as missing."""

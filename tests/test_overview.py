@@ -379,6 +379,19 @@ def test_the_parts_of_the_gap_add_up_to_it_to_the_cent():
     assert billed - effective == gap == sum(parts)
 
 
+def test_a_rest_only_rounding_makes_is_said_as_rounding():
+    """A purchase of $100.005 is the whole gap; shown to the cent, the purchase is $100.01 and
+    the gap $100.00: the cent left is rounding, not charges whose export gives them another
+    effective cost (there are none)."""
+    charges = ({"billed": 100.005, "effective": 0.0, "part": "purchase_gap"},
+               {"billed": 0.005, "effective": 0.005})
+    (said,) = overview.billed_apart(month_of(*charges), "2026-06")
+    assert said.endswith("; and the rest, -$0.01, is the rounding of the figures shown."), said
+    charges += ({"billed": 2.0, "effective": 1.0},)
+    (said,) = overview.billed_apart(month_of(*charges), "2026-06")
+    assert said.endswith(f"; and the rest, $0.99, is {overview.GAP_REST}."), said
+
+
 def test_billed_cost_apart_goes_by_the_currency_smallest_unit():
     """A gap a currency cannot show (a fraction of a yen) says nothing, where it read
     "¥0 above effective cost"; one of a few fils (3 decimals) is said."""

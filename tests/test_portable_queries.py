@@ -83,7 +83,8 @@ def engines(tmp_path_factory):
     store.close()
 
 
-MONEY = {"billed_cost", "effective_cost", "list_cost", "contracted_cost", "by_day_cost", "cost"}
+MONEY = {"billed_cost", "effective_cost", "list_cost", "contracted_cost", "by_day_cost", "cost",
+         "purchase_gap", "covered_gap", "unused_gap"}
 
 
 def _same(duck: pd.DataFrame, spark: pd.DataFrame) -> None:

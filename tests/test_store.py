@@ -1888,3 +1888,23 @@ def test_monthly_gives_the_parts_of_billed_less_effective_cost_a_commitment_expl
         "is unused commitment, whose effective cost carries the share no usage took; and the "
         "rest, +$51.00, is charges whose export gives them an effective cost other than their "
         "billed cost.")
+
+
+def test_a_store_that_read_null_as_an_account_keeps_its_rows_when_read_again(tmp_path, cfg,
+                                                                            monkeypatch):
+    """A BillingAccountId written null was the account 'null' in a store of version 7; loaded
+    again, the account is no value, so the partition the store records ('null') is not the
+    one the file gives now. The rebuild loaded none of the file's rows: $2.50 became $0."""
+    _real_reader(monkeypatch)
+    p = "null,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
+    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm"])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", "7")
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            for table in ("charges", "file_partitions"):  # as version 7 read it
+                s.con.execute(f"UPDATE {table} SET BillingAccountId = 'null'")
+    rebuild(store, cfg)  # what `workbench ingest --rebuild` does
+    with Store(store, cfg, read_only=True) as s:
+        assert s.con.execute("SELECT BillingAccountId, BilledCost FROM charges").fetchall() == [
+            (None, Decimal("2.5"))]

@@ -125,8 +125,10 @@ def build_checks(present: dict[str, str], bad_columns: dict[str, str]) -> list[C
     for column in PLACED_BY:
         if column in present:
             col = ident(column)
+            # an end is exclusive: a charge of 31 December 2199 ends at 2200-01-01T00:00:00Z
+            below = "<=" if column == "ChargePeriodEnd" else "<"
             checks.append(Check(ERROR, column, f"NOT ({col} >= TIMESTAMP '{FIRST_YEAR}-01-01' "
-                                f"AND {col} < TIMESTAMP '{LAST_YEAR + 1}-01-01')",
+                                f"AND {col} {below} TIMESTAMP '{LAST_YEAR + 1}-01-01')",
                                 f"CAST({col} AS VARCHAR)", IMPLAUSIBLE))
     if "BillingCurrency" in present:
         checks.append(Check(ERROR, "BillingCurrency",

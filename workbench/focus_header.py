@@ -259,7 +259,10 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
     for name in names:
         if shown[name] in ALL_FOCUS_COLUMNS:
             mapping.setdefault(shown[name], name)
-    for name in names:
+    # a FOCUS name in another spelling first: it is read before an older name of the same
+    # column (AmortizedCost beside effective_cost), whichever the header writes first
+    older = preview_names.keys() | names_05.keys() | derived_from.keys()
+    for name in sorted(names, key=lambda n: _fold(shown[n]) in older):
         written_as = shown[name]
         if written_as in ALL_FOCUS_COLUMNS or written_as.lower().startswith("x_"):
             continue

@@ -222,9 +222,10 @@ def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
     source = derived_from(column, mapping)
     if source is None:
         return None
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}"
+    # in any case, as the values a column of its own names (renamed_values_expr)
+    cases = " ".join(f"WHEN {literal(k.lower())} THEN {literal(v)}"
                      for k, v in PREVIEW_DERIVED[column][1].items())
-    return f"(CASE trim(CAST({ident(mapping[source])} AS VARCHAR)) {cases} END)"
+    return f"(CASE lower(trim(CAST({ident(mapping[source])} AS VARCHAR))) {cases} END)"
 
 
 def renamed_values_expr(column: str, expr: str) -> str:

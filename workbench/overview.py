@@ -137,6 +137,7 @@ GAP_PARTS = {
     "unused_gap": "unused commitment, whose effective cost carries the share no usage took",
 }
 GAP_REST = "charges whose export gives them an effective cost other than their billed cost"
+ROUNDING = "the rounding of the figures shown"
 
 
 def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
@@ -161,6 +162,10 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
         parts = [(to_smallest_unit(exact_sum(sub[c]), cur), what) for c, what in GAP_PARTS.items()]
         parts = [(amount, what) for amount, what in parts if amount != 0]
         rest = gap - sum((amount for amount, _ in parts), start=0)
+        # a rest no charge makes (the parts' exact sums leave none) is that of rounding
+        unexplained = exact_sum([*sub["billed_cost"], *(-v for v in sub[COST]),
+                                 *(-v for c in GAP_PARTS for v in sub[c])])
+        why_rest = GAP_REST if to_smallest_unit(unexplained, cur) else ROUNDING
         if not parts:
             out.append(f"{head}: none of it is a commitment's purchase or usage; it is in "
                        f"{GAP_REST}.")
@@ -173,7 +178,7 @@ def billed_apart(monthly: pd.DataFrame, month: str) -> list[str]:
         mixed = any((amount > 0) != (gap > 0) for amount in [a for a, _ in parts] + [rest] if amount)
         said = [f"{_gap_part(amount, cur, mixed)} is {what}" for amount, what in parts]
         if rest:
-            said.append(f"the rest, {_gap_part(rest, cur, mixed)}, is {GAP_REST}")
+            said.append(f"the rest, {_gap_part(rest, cur, mixed)}, is {why_rest}")
         frame = " (billed less effective)" if mixed else ""
         out.append(f"{head}. Of the gap{frame}, " + "; ".join(said[:-1]) + f"; and {said[-1]}.")
     return out

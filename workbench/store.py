@@ -560,10 +560,8 @@ class Store(Queries):
             self._moved = {(d, f) for d, f, _ in copied} if in_place else set()
             self._take_rows(delivery, copied, in_place)
             copies = [(SET_ASIDE, w) for w in same]
-            if recorded is None:
+            if recorded is None or not self._keep_only(delivery, loaded, recorded):
                 copies += self._sort_out(delivery, loaded)
-            else:
-                self._keep_only(delivery, loaded, recorded)
             rows_total = sum(e["rows"] for e in loaded)
             subs = self._sub_accounts_gone(delivery)
             left = self._left_behind(delivery, loaded, {path for path, _ in subs})
@@ -655,16 +653,22 @@ class Store(Queries):
             for one, gone in manifests.missing(loaded)]
         return out
 
-    def _keep_only(self, delivery: int, loaded: list[dict], recorded: Collection[tuple]) -> None:
+    def _keep_only(self, delivery: int, loaded: list[dict], recorded: Collection[tuple]) -> bool:
         """Take out of this delivery each file's partitions but those `recorded` (sha256,
         invoice issuer, billing account, period start): a replay loads what the delivery
-        loaded, whatever a manifest or a copy beside the files says now."""
+        loaded, whatever a manifest or a copy beside the files says now. False, and nothing
+        taken out, when a recorded partition is not one this version reads from the file:
+        an earlier version read its keys otherwise (an account written null was the text
+        'null'), and the records cannot say which of the file's rows it loaded."""
         entry_of = {e["sha256"]: e for e in loaded if not e["duplicate_of"]}
-        rows = self.con.execute(f"SELECT sha256, {', '.join(PARTITION_KEY)} FROM file_partitions "
-                                "WHERE delivery_id = ?", [delivery]).fetchall()
-        for sha, *part in rows:
-            if (sha, *part) not in recorded:
-                drop_file_partition(self.con, delivery, entry_of[sha], tuple(part))
+        rows = {(sha, *part) for sha, *part in self.con.execute(
+            f"SELECT sha256, {', '.join(PARTITION_KEY)} FROM file_partitions "
+            "WHERE delivery_id = ?", [delivery]).fetchall()}
+        if any(r[0] in entry_of and r not in rows for r in recorded):
+            return False
+        for sha, *part in sorted(rows - set(recorded), key=str):
+            drop_file_partition(self.con, delivery, entry_of[sha], tuple(part))
+        return True
 
     def _check_totals_fit(self) -> None:
         """Every period's total per currency must stay exact: amounts that fit one by one may
