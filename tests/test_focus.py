@@ -651,6 +651,32 @@ def test_a_name_with_glob_characters_reads_that_file_alone(tmp_path, reader, mon
                                  "wb_source_file LIKE ?", [f"%{n}"]).fetchone() == (1, 1), n
 
 
+
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_with_a_backslash_and_glob_characters_is_read(tmp_path, reader, monkeypatch):
+    """DuckDB's glob lists no file whose name holds a backslash (a zip made on Windows
+    unpacks `exports\\2026-10\\p[1].csv` as one name): escaped as a glob, such a file matched
+    nothing and a whole export was refused."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
+    names = ("a\\[2026].csv", "b\\x*.csv.gz", "c\\?.parquet")
+    write(tmp_path, [row(BilledCost="1.25")] * 2, name=names[0])
+    (tmp_path / names[1]).write_bytes(gzip.compress(csv_bytes([row(BilledCost="1.25")] * 2)))
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="1.25")] * 2), tmp_path / names[2])
+    write(tmp_path, [row(BilledCost="50")], name="a\\2.csv")  # what a glob would also take
+    reports = validate([str(tmp_path / n) for n in names])
+    assert [(r.ok, r.rows, r.currencies["USD"]["billed_cost"]) for r in reports] == [
+        (True, 2, Decimal("2.50"))] * 3
+    from workbench.config import Config
+    from workbench.store import Store
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.fast_path = reader == "fast"
+        for n in names:
+            s.ingest([str(tmp_path / n)])
+            assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges WHERE "
+                                 "wb_source_file = ?", [str(tmp_path / n)]).fetchone() == (
+                2, Decimal("2.5")), n
+
 # -- properties: exact totals per currency, repeatable scans ------------------------------------
 
 amounts = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=10,
