@@ -568,6 +568,19 @@ def test_discover(tmp_path):
         discover([str(tmp_path / "empty")])
 
 
+def test_a_folder_whose_exports_are_all_in_dot_folders_says_how_to_read_them(tmp_path):
+    """`ingest ~/` with the exports in ~/.cache/focus/ said only "no FOCUS files in this
+    folder", as of an empty one."""
+    (tmp_path / "home" / ".cache" / "focus").mkdir(parents=True)
+    (tmp_path / "home" / ".cache" / "focus" / "2026-10.csv").write_bytes(b"x")
+    (tmp_path / "home" / "notes.txt").write_bytes(b"x")
+    with pytest.raises(InputError, match=r"in this folder; its sub-folder \.cache/focus holds "
+                                         r"2026-10\.csv, but folders whose name starts with a "
+                                         r"dot are left out: name that folder to read it$"):
+        discover([str(tmp_path / "home")])
+    assert discover([str(tmp_path / "home" / ".cache" / "focus")]) == [
+        tmp_path / "home" / ".cache" / "focus" / "2026-10.csv"]
+
 @pytest.mark.parametrize("listed", ["as the disk lists them", "the other way round"])
 def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path, listed,
                                                                          monkeypatch):
