@@ -409,6 +409,16 @@ def test_a_sample_never_writes_over_a_folder_it_did_not_write(tmp_path, capsys):
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def test_a_sample_is_written_into_a_folder_holding_only_hidden_files(tmp_path):
+    """A new folder the desktop put a .DS_Store in (macOS Finder) was refused
+    as one holding files the sample did not write."""
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    assert cli.main(["sample", "--out", str(out), "--months", "2", "--end", "2026-10"]) == 0
+    assert (out / "manifest.json").is_file()
+    assert (out / ".DS_Store").read_bytes() == b"\0\0\0\1Bud1"
+
 def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_path, capsys):
     """The export was written in full beside the folder, then the rename failed, and the
     error named the temporary file, which was gone."""
