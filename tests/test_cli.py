@@ -660,6 +660,18 @@ def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeyp
     assert capsys.readouterr().err.startswith(f"error: {home / 'nothing-here'}: no such file")
 
 
+def test_a_configured_name_beginning_with_a_tilde_and_no_user_is_a_folder(tmp_path, monkeypatch,
+                                                                         capsys):
+    """`focus = ["~old"]` (no user `old`) and WORKBENCH_CONFIG=~ops.toml failed with an
+    internal error: pathlib found no such user's home."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "~old").mkdir()
+    (tmp_path / "~old" / "may.csv").write_bytes(csv_bytes([row()]))
+    (tmp_path / "~ops.toml").write_text('[data]\nfocus = ["~old"]\n')
+    monkeypatch.setenv("WORKBENCH_CONFIG", "~ops.toml")
+    assert cli.main(["validate"]) == 0
+    assert "1 file checked: 1 usable" in capsys.readouterr().out
+
 @pytest.mark.parametrize(("column", "when"), [("ChargePeriodStart", "9999-12-01T00:00:00Z"),
                                               ("ChargePeriodEnd", "9999-12-31T00:00:00Z"),
                                               ("ChargePeriodStart", "0001-01-01T00:00:00Z"),

@@ -227,7 +227,7 @@ def _packed_hint(folder: Path) -> str:
 
 
 def _matches(raw: str) -> list[Path]:
-    p = Path(raw).expanduser()
+    p = Path(os.path.expanduser(raw))  # `~old/`, no such user: as it is (pathlib raises)
     if p.is_file():
         return [p]
     # Every file is read more than once (header, then typed; the precise reader on a

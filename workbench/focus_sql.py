@@ -43,7 +43,11 @@ def one_file(path: str) -> str:
     """`path` as DuckDB reads that file alone: it takes `*`, `?` and `[` in a path for a glob,
     so `[2026].csv` read 2.csv and `x*.csv` every x...csv beside it. In brackets, each is
     itself. Its glob lists no name that holds a backslash (a zip made on Windows unpacks
-    `exports\\p[1].csv` as one name): such a path is read through a link without one."""
+    `exports\\p[1].csv` as one name): such a path is read through a link without one. A
+    leading `~` DuckDB takes for the home folder (also after `./`): `~/x.csv` here is read
+    by its absolute path."""
+    if path.startswith("~"):
+        path = os.path.abspath(path)
     if GLOB.search(path) and "\\" in path and os.sep == "/":
         path = _plain_link(path)
     return GLOB.sub(r"[\1]", path)
