@@ -581,22 +581,27 @@ def test_a_folder_whose_exports_are_all_in_dot_folders_says_how_to_read_them(tmp
     assert discover([str(tmp_path / "home" / ".cache" / "focus")]) == [
         tmp_path / "home" / ".cache" / "focus" / "2026-10.csv"]
 
-def test_a_name_that_begins_with_a_tilde_is_read_where_it_is(tmp_path, monkeypatch):
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_that_begins_with_a_tilde_is_read_where_it_is(tmp_path, monkeypatch, reader):
     """`validate ~old/` (a folder, no user `old`) failed with an internal error, pathlib
     finding no such user's home; `validate ./~/x.csv` (a folder named ~) had DuckDB read
     ~/x.csv in the home folder, which it expands itself."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    write(tmp_path / "home", [row(BilledCost="50")], name="x.csv")  # not the one named
+    write(tmp_path / "home", [row(BilledCost="50")], name="x.csv")  # not the ones named
+    pq.write_table(pa.table({"a": [1]}), tmp_path / "home" / "y.parquet")
     (tmp_path / "~old-exports").mkdir()
     write(tmp_path / "~old-exports", [row(BilledCost="1")], name="x.csv")
     (tmp_path / "~").mkdir()
     write(tmp_path / "~", [row(BilledCost="2")], name="x.csv")
     assert discover(["~old-exports"]) == [Path("~old-exports/x.csv")]
-    reports = validate(["~old-exports", "./~/x.csv"])
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="3")]), tmp_path / "~" / "y.parquet")
+    reports = validate(["~old-exports", "./~/x.csv", "./~/y.parquet"])
     assert [(r.ok, r.currencies["USD"]["billed_cost"]) for r in reports] == [
-        (True, Decimal("1")), (True, Decimal("2"))]
+        (True, Decimal("1")), (True, Decimal("2")), (True, Decimal("3"))]
 
 @pytest.mark.parametrize("listed", ["as the disk lists them", "the other way round"])
 def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path, listed,
