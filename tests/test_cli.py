@@ -660,6 +660,34 @@ def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeyp
     assert capsys.readouterr().err.startswith(f"error: {home / 'nothing-here'}: no such file")
 
 
+def test_a_store_named_with_a_leading_tilde_and_no_user_is_made_here(tmp_path, monkeypatch):
+    """`--store ~s.duckdb` (no user `s.duckdb`): its lock and folder were here, but DuckDB,
+    which expands a leading `~` itself, wrote the store beside the home folder
+    (/home/us.duckdb)."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    export = tmp_path / "may.csv"
+    export.write_bytes(csv_bytes([row()]))
+    assert cli.main(["ingest", str(export), "--store", "~s.duckdb"]) == 0
+    assert cli.main(["ingest", "--rebuild", "--store", "~s.duckdb"]) == 0
+    assert (here / "~s.duckdb").is_file() and (here / "~s.duckdb.old").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "home", "may.csv"]
+
+def test_a_configured_name_beginning_with_a_tilde_and_no_user_is_a_folder(tmp_path, monkeypatch,
+                                                                         capsys):
+    """`focus = ["~old"]` (no user `old`) and WORKBENCH_CONFIG=~ops.toml failed with an
+    internal error: pathlib found no such user's home."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "~old").mkdir()
+    (tmp_path / "~old" / "may.csv").write_bytes(csv_bytes([row()]))
+    (tmp_path / "~ops.toml").write_text('[data]\nfocus = ["~old"]\n')
+    monkeypatch.setenv("WORKBENCH_CONFIG", "~ops.toml")
+    assert cli.main(["validate"]) == 0
+    assert "1 file checked: 1 usable" in capsys.readouterr().out
+
 @pytest.mark.parametrize(("column", "when"), [("ChargePeriodStart", "9999-12-01T00:00:00Z"),
                                               ("ChargePeriodEnd", "9999-12-31T00:00:00Z"),
                                               ("ChargePeriodStart", "0001-01-01T00:00:00Z"),

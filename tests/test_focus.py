@@ -568,6 +568,41 @@ def test_discover(tmp_path):
         discover([str(tmp_path / "empty")])
 
 
+def test_a_folder_whose_exports_are_all_in_dot_folders_says_how_to_read_them(tmp_path):
+    """`ingest ~/` with the exports in ~/.cache/focus/ said only "no FOCUS files in this
+    folder", as of an empty one."""
+    (tmp_path / "home" / ".cache" / "focus").mkdir(parents=True)
+    (tmp_path / "home" / ".cache" / "focus" / "2026-10.csv").write_bytes(b"x")
+    (tmp_path / "home" / "notes.txt").write_bytes(b"x")
+    with pytest.raises(InputError, match=r"in this folder; its sub-folder \.cache/focus holds "
+                                         r"2026-10\.csv, but folders whose name starts with a "
+                                         r"dot are left out: name that folder to read it$"):
+        discover([str(tmp_path / "home")])
+    assert discover([str(tmp_path / "home" / ".cache" / "focus")]) == [
+        tmp_path / "home" / ".cache" / "focus" / "2026-10.csv"]
+
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_that_begins_with_a_tilde_is_read_where_it_is(tmp_path, monkeypatch, reader):
+    """`validate ~old/` (a folder, no user `old`) failed with an internal error, pathlib
+    finding no such user's home; `validate ./~/x.csv` (a folder named ~) had DuckDB read
+    ~/x.csv in the home folder, which it expands itself."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    write(tmp_path / "home", [row(BilledCost="50")], name="x.csv")  # not the ones named
+    pq.write_table(pa.table({"a": [1]}), tmp_path / "home" / "y.parquet")
+    (tmp_path / "~old-exports").mkdir()
+    write(tmp_path / "~old-exports", [row(BilledCost="1")], name="x.csv")
+    (tmp_path / "~").mkdir()
+    write(tmp_path / "~", [row(BilledCost="2")], name="x.csv")
+    assert discover(["~old-exports"]) == [Path("~old-exports/x.csv")]
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="3")]), tmp_path / "~" / "y.parquet")
+    reports = validate(["~old-exports", "./~/x.csv", "./~/y.parquet"])
+    assert [(r.ok, r.currencies["USD"]["billed_cost"]) for r in reports] == [
+        (True, Decimal("1")), (True, Decimal("2")), (True, Decimal("3"))]
+
 @pytest.mark.parametrize("listed", ["as the disk lists them", "the other way round"])
 def test_a_symlinked_sub_folder_is_searched_once_and_a_link_back_up_ends(tmp_path, listed,
                                                                          monkeypatch):
@@ -650,6 +685,32 @@ def test_a_name_with_glob_characters_reads_that_file_alone(tmp_path, reader, mon
             assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges WHERE "
                                  "wb_source_file LIKE ?", [f"%{n}"]).fetchone() == (1, 1), n
 
+
+
+@pytest.mark.parametrize("reader", ["fast", "precise"])
+def test_a_name_with_a_backslash_and_glob_characters_is_read(tmp_path, reader, monkeypatch):
+    """DuckDB's glob lists no file whose name holds a backslash (a zip made on Windows
+    unpacks `exports\\2026-10\\p[1].csv` as one name): escaped as a glob, such a file matched
+    nothing and a whole export was refused."""
+    from workbench import focus
+    monkeypatch.setattr(focus, "VALIDATE_FAST", reader == "fast")
+    names = ("a\\[2026].csv", "b\\x*.csv.gz", "c\\?.parquet")
+    write(tmp_path, [row(BilledCost="1.25")] * 2, name=names[0])
+    (tmp_path / names[1]).write_bytes(gzip.compress(csv_bytes([row(BilledCost="1.25")] * 2)))
+    pq.write_table(pa.Table.from_pylist([row(BilledCost="1.25")] * 2), tmp_path / names[2])
+    write(tmp_path, [row(BilledCost="50")], name="a\\2.csv")  # what a glob would also take
+    reports = validate([str(tmp_path / n) for n in names])
+    assert [(r.ok, r.rows, r.currencies["USD"]["billed_cost"]) for r in reports] == [
+        (True, 2, Decimal("2.50"))] * 3
+    from workbench.config import Config
+    from workbench.store import Store
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.fast_path = reader == "fast"
+        for n in names:
+            s.ingest([str(tmp_path / n)])
+            assert s.con.execute("SELECT count(*), sum(BilledCost) FROM charges WHERE "
+                                 "wb_source_file = ?", [str(tmp_path / n)]).fetchone() == (
+                2, Decimal("2.5")), n
 
 # -- properties: exact totals per currency, repeatable scans ------------------------------------
 

@@ -409,6 +409,16 @@ def test_a_sample_never_writes_over_a_folder_it_did_not_write(tmp_path, capsys):
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def test_a_sample_is_written_into_a_folder_holding_only_hidden_files(tmp_path):
+    """A new folder the desktop put a .DS_Store in (macOS Finder) was refused
+    as one holding files the sample did not write."""
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    assert cli.main(["sample", "--out", str(out), "--months", "2", "--end", "2026-10"]) == 0
+    assert (out / "manifest.json").is_file()
+    assert (out / ".DS_Store").read_bytes() == b"\0\0\0\1Bud1"
+
 def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_path, capsys):
     """The export was written in full beside the folder, then the rename failed, and the
     error named the temporary file, which was gone."""
@@ -418,6 +428,24 @@ def test_a_bench_csv_whose_name_is_a_folder_is_refused_before_it_is_written(tmp_
         f"error: {tmp_path / 'x.csv'}: cannot write: a folder is in the way of this file\n")
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
+
+def test_a_bench_csv_is_not_written_into_a_folder_of_other_exports(tmp_path, capsys):
+    """`--rows N --out exports/` wrote focus-N.csv among the real exports (or over one so
+    named): the next `ingest exports/` added its fictional charges to the real ones."""
+    real = tmp_path / "exports"
+    (real / "aws").mkdir(parents=True)
+    (real / "aws" / "cur-00001.csv.gz").write_bytes(b"the real October")
+    assert cli.main(["sample", "--rows", "20", "--out", str(real)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: --out: {real} holds exports `workbench sample --rows` did not write "
+        f"(aws/cur-00001.csv.gz), which an ingest of it would add its rows to; name a new "
+        "folder or a .csv file\n")
+    assert sorted(p.name for p in real.rglob("*")) == ["aws", "cur-00001.csv.gz"]
+    # a folder of earlier bench exports is written to again
+    bench = tmp_path / "bench"
+    assert cli.main(["sample", "--rows", "30", "--out", str(bench)]) == 0
+    assert cli.main(["sample", "--rows", "20", "--out", str(bench)]) == 0
+    assert sorted(p.name for p in bench.iterdir()) == ["focus-20.csv", "focus-30.csv"]
 
 def test_a_bench_csv_named_by_a_symlink_is_written_where_it_leads(tmp_path):
     """The rename into place replaced the link (data/bench/x.csv -> a larger disk) by the

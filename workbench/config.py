@@ -201,7 +201,7 @@ class Config(_Section):
 
     def path(self, value: str) -> Path:
         """A configured path, resolved against the config file's folder."""
-        p = Path(value).expanduser()
+        p = Path(os.path.expanduser(value))  # `~old`, no such user: as it is (pathlib raises)
         return p if p.is_absolute() else self.root / p
 
 
@@ -298,7 +298,7 @@ def load_config(path: str | Path | None = None) -> Config:
         path = os.environ.get("WORKBENCH_CONFIG") or find_config()
         if path is None:
             return Config()
-    path = Path(path).expanduser()  # WORKBENCH_CONFIG=~/x.toml from a file no shell read
+    path = Path(os.path.expanduser(path))  # WORKBENCH_CONFIG=~/x.toml where no shell expands it
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors may write
     except FileNotFoundError:

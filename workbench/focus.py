@@ -91,6 +91,14 @@ def _is_export(p: Path) -> bool:
     raise _not_a_file(p)
 
 
+def _is_export_file(p: Path) -> bool:
+    """An export that is a readable file (no error for one that is not)."""
+    try:
+        return _is_export(p)
+    except InputError:
+        return False
+
+
 def _not_a_file(p: Path) -> InputError:
     """What a path that names no regular file is: a symlink that leads nowhere (git-annex and
     DVC leave one for a file not fetched) or a stream."""
@@ -194,8 +202,14 @@ def _glob(pattern: str) -> list[str]:
 
 
 def _packed_hint(folder: Path) -> str:
-    """What a folder without exports holds instead, when that is archives to unpack or
-    spreadsheets to save as CSV (a cloud console's "Download" offers Excel)."""
+    """What a folder without exports holds instead, when that is exports in a dot folder
+    (left out), archives to unpack or spreadsheets to save as CSV (a cloud console's
+    "Download" offers Excel)."""
+    hidden = next((f for f in sorted(folder.rglob("*")) if _is_export_file(f)), None)
+    if hidden is not None:  # then under a dot folder: _exports_under found none
+        return (f"; its sub-folder {hidden.parent.relative_to(folder).as_posix()} holds "
+                f"{hidden.name}, but folders whose name starts with a dot are left out: name "
+                "that folder to read it")
     names = sorted(f.name for f in folder.rglob("*"))
     sheets = [n for n in names if n.lower().endswith(SHEET_SUFFIXES)]
     if len(sheets) == 1:
@@ -213,7 +227,7 @@ def _packed_hint(folder: Path) -> str:
 
 
 def _matches(raw: str) -> list[Path]:
-    p = Path(raw).expanduser()
+    p = Path(os.path.expanduser(raw))  # `~old/`, no such user: as it is (pathlib raises)
     if p.is_file():
         return [p]
     # Every file is read more than once (header, then typed; the precise reader on a

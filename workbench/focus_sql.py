@@ -8,7 +8,12 @@ afterwards and never with Python loops. Nothing here depends on session settings
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
 import re
+import shutil
+import tempfile
 
 from workbench.focus_columns import ENUMERATED, PREVIEW_DERIVED, derived_from, value_spellings
 from workbench.schema import FOCUS_COLUMNS, MONEY, MONEY_SCALE, QUANTITY, TEXT, TIME
@@ -37,8 +42,35 @@ def parquet_source(path: str) -> str:
 def one_file(path: str) -> str:
     """`path` as DuckDB reads that file alone: it takes `*`, `?` and `[` in a path for a glob,
     so `[2026].csv` read 2.csv and `x*.csv` every x...csv beside it. In brackets, each is
-    itself."""
-    return re.sub(r"([*?\[])", r"[\1]", path)
+    itself. Its glob lists no name that holds a backslash (a zip made on Windows unpacks
+    `exports\\p[1].csv` as one name): such a path is read through a link without one. A
+    leading `~` DuckDB takes for the home folder (also after `./`): `~/x.csv` here is read
+    by its absolute path."""
+    if path.startswith("~"):
+        path = os.path.abspath(path)
+    if GLOB.search(path) and "\\" in path and os.sep == "/":
+        path = _plain_link(path)
+    return GLOB.sub(r"[\1]", path)
+
+
+GLOB = re.compile(r"([*?\[])")
+
+
+@functools.cache
+def _plain_link(path: str) -> str:
+    """A symlink to `path` whose name holds no backslash and no glob character, kept until
+    the process ends (one SQL text may be run more than once)."""
+    folder = _links_folder()
+    link = os.path.join(folder, str(len(os.listdir(folder))))
+    os.symlink(os.path.abspath(path), link)
+    return link
+
+
+@functools.cache
+def _links_folder() -> str:
+    folder = tempfile.mkdtemp(prefix="workbench-links-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _text(src: str, src_type: str) -> str:

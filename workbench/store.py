@@ -282,7 +282,7 @@ class Store(Queries):
         self.config = config or load_config()
         if path is None:
             path = self.config.path(self.config.data.store)
-        self.path = str(path)
+        self.path = local_path(path)
         memory = self.path == ":memory:"
         self.read_only = read_only and not memory
         self._locked = False  # this process holds <store>.lock (see locked)
@@ -1276,6 +1276,12 @@ def _store_for_ingest(target, config: Config, read_only: bool) -> Store:
         return Store(target, config, read_only=read_only)
 
 
+def local_path(path: str | Path) -> str:
+    """A store's path as DuckDB must be given it: DuckDB takes a leading `~` for the home
+    folder, and `~s.duckdb` (no user `s.duckdb`, so left as it is) is a file here."""
+    return os.path.abspath(path) if str(path).startswith("~") else str(path)
+
+
 def _remove_store(path: Path) -> None:
     """Remove a store this ingest made, with its write-ahead log (file_lock removes its
     own lock file)."""
@@ -1286,7 +1292,7 @@ def _remove_store(path: Path) -> None:
 def run_ingest(args) -> int:
     """`workbench ingest PATH... [--store FILE] [--json] [--rebuild]`."""
     config = load_config(getattr(args, "config", None))
-    target = getattr(args, "store", None) or config.path(config.data.store)
+    target = local_path(getattr(args, "store", None) or config.path(config.data.store))
     given = getattr(args, "paths", None)
     rebuild_only = getattr(args, "rebuild", False) and not given
     if not rebuild_only:  # before any store is made, as `validate` says it

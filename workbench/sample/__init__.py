@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from workbench.errors import UsageError, plural
+from workbench.errors import UsageError, WorkbenchError, plural
 from workbench.sample.large import MONTHS, write_bench_csv
 
 SAMPLE_MONTHS = 18  # the bundled sample's length; the large CSV has MONTHS
@@ -44,7 +45,11 @@ def run_sample(args) -> int:
         if out.suffix.lower() == ".parquet":  # else a folder of that name, holding a CSV
             raise UsageError(f"--out: {args.out}: --rows writes CSV; name a .csv or .csv.gz "
                              "file, or a folder")
-        path = out if out.suffix.lower() in (".csv", ".gz") else out / f"focus-{args.rows}.csv"
+        if out.suffix.lower() in (".csv", ".gz"):
+            path = out
+        else:
+            _check_bench_folder(out)
+            path = out / f"focus-{args.rows}.csv"
         months = months or MONTHS
         write_bench_csv(path, args.rows, seed=args.seed, end=end, months=months)
         print(f"wrote {path}: {plural(args.rows, 'FOCUS row')}, {months} months ending {end}, "
@@ -55,6 +60,24 @@ def run_sample(args) -> int:
     print(_summary(args.out, manifest, months, end, args.seed))
     return 0
 
+
+BENCH_FILE = re.compile(r"focus-\d+\.csv")
+
+
+def _check_bench_folder(out: Path) -> None:
+    """Refuse a folder holding exports other than earlier bench CSVs: an ingest of it would
+    add the fictional rows to theirs (or the bench CSV replace one named focus-N.csv)."""
+    from workbench.focus import SUFFIXES
+
+    if not out.is_dir():
+        return
+    for f in sorted(out.rglob("*")):
+        name = f.relative_to(out)
+        if (f.name.lower().endswith(SUFFIXES) and not f.name.startswith(".")
+                and not (name.name == str(name) and BENCH_FILE.fullmatch(f.name))):
+            raise WorkbenchError(f"--out: {out} holds exports `workbench sample --rows` did not "
+                             f"write ({name.as_posix()}), which an ingest of it would add its "
+                             "rows to; name a new folder or a .csv file")
 
 def _summary(out, manifest: dict, months: int, end: str, seed: int) -> str:
     """What `workbench sample` wrote, telling the FOCUS files (what to ingest) from the

@@ -26,11 +26,12 @@ def sha256(path: Path) -> str:
 
 
 def earlier_sample(out: Path) -> dict:
-    """The manifest of the sample `out` holds, {} for a new or empty folder. A folder holding
-    anything else is refused: writing a sample replaces files by name (drivers.csv,
-    focus/aws/2026-05.parquet) and removes the FOCUS files of the sample before it, which
-    in a folder of real exports would be the exports."""
-    if not out.is_dir() or not any(out.iterdir()):
+    """The manifest of the sample `out` holds, {} for a new or empty folder (hidden files, a
+    .DS_Store a desktop leaves, are no content). A folder holding anything else is refused:
+    writing a sample replaces files by name (drivers.csv, focus/aws/2026-05.parquet) and
+    removes the FOCUS files of the sample before it, which in a folder of real exports
+    would be the exports."""
+    if not out.is_dir() or all(p.name.startswith(".") for p in out.iterdir()):
         return {}
     try:
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
