@@ -321,30 +321,23 @@ def test_report_out_of_the_config_that_cannot_be_a_folder_names_its_key_before_a
         f"error: {config}: report.out: {tmp_path / 'taken'}: a file is in the way of this folder")
 
 
-def test_a_report_into_a_folder_with_a_manifest_it_did_not_write_is_refused(tmp_path, capsys):
-    """`--out exports/2026-05` (where a provider keeps its export's manifest.json) replaced
-    that manifest with the pack's, though other files of the folder stay."""
+@pytest.mark.parametrize(("name", "text"), [
+    # `--out exports/2026-05`, where a provider keeps its export's manifest.json
+    ("manifest.json", '{"reportKeys": ["x.csv.gz"]}'),
+    # `--out .` in a site's folder: an index.html of its own and no pack's manifest.json
+    ("index.html", "<p>my site</p>"),
+])
+def test_a_report_into_a_folder_with_a_file_it_did_not_write_is_refused(tmp_path, capsys,
+                                                                         name, text):
+    """The pack wrote its own manifest.json or index.html over the folder's."""
     folder = tmp_path / "exports"
     folder.mkdir()
-    (folder / "manifest.json").write_text('{"reportKeys": ["x.csv.gz"]}')
+    (folder / name).write_text(text)
     assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"error: --out: {folder}: its manifest.json was not written by a report, and the pack "
+        f"error: --out: {folder}: its {name} was not written by a report, and the pack "
         "would replace it; choose another folder")
-    assert (folder / "manifest.json").read_text() == '{"reportKeys": ["x.csv.gz"]}'
-
-
-def test_a_report_into_a_folder_with_an_index_it_did_not_write_is_refused(tmp_path, capsys):
-    """`--out .` in a site's folder, or any folder with an index.html of its own and no
-    pack's manifest.json: the pack wrote its index over it."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "index.html").write_text("<p>my site</p>")
-    assert cli.main(["report", "--data", str(tmp_path / "none"), "--out", str(folder)]) == 1
-    assert capsys.readouterr().err.splitlines()[-1] == (
-        f"error: --out: {folder}: its index.html was not written by a report, and the pack "
-        "would replace it; choose another folder")
-    assert (folder / "index.html").read_text() == "<p>my site</p>"
+    assert (folder / name).read_text() == text
 
 
 @pytest.mark.parametrize(("written", "ours"), [
