@@ -634,9 +634,8 @@ def test_a_store_in_a_folder_this_user_cannot_write_says_so(tmp_path, monkeypatc
         "load needs the store's folder writable\n")
 
 
-def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeypatch, capsys):
-    """`--store=~/s.duckdb`: the shell expands no `~` after `=`, and a folder named `~` was
-    made in the working folder (the next `rm -rf ~` deletes the home folder)."""
+def _home_here_and_export(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path]:
+    """A home folder (HOME), a working folder and a one-row export beside them."""
     home, here = tmp_path / "home", tmp_path / "here"
     home.mkdir()
     here.mkdir()
@@ -644,6 +643,13 @@ def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeyp
     monkeypatch.chdir(here)
     export = tmp_path / "may.csv"
     export.write_bytes(csv_bytes([row()]))
+    return home, here, export
+
+
+def test_a_tilde_the_shell_left_as_it_is_means_the_home_folder(tmp_path, monkeypatch, capsys):
+    """`--store=~/s.duckdb`: the shell expands no `~` after `=`, and a folder named `~` was
+    made in the working folder (the next `rm -rf ~` deletes the home folder)."""
+    home, here, export = _home_here_and_export(tmp_path, monkeypatch)
     assert cli.main(["ingest", str(export), "--store=~/s.duckdb"]) == 0
     assert (home / "s.duckdb").is_file() and list(here.iterdir()) == []
     # nor where no shell read it: WORKBENCH_CONFIG from an env file or a service's settings
@@ -657,13 +663,7 @@ def test_a_store_named_with_a_leading_tilde_and_no_user_is_made_here(tmp_path, m
     """`--store ~s.duckdb` (no user `s.duckdb`): its lock and folder were here, but DuckDB,
     which expands a leading `~` itself, wrote the store beside the home folder
     (/home/us.duckdb)."""
-    home, here = tmp_path / "home", tmp_path / "here"
-    home.mkdir()
-    here.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(here)
-    export = tmp_path / "may.csv"
-    export.write_bytes(csv_bytes([row()]))
+    home, here, export = _home_here_and_export(tmp_path, monkeypatch)
     assert cli.main(["ingest", str(export), "--store", "~s.duckdb"]) == 0
     assert cli.main(["ingest", "--rebuild", "--store", "~s.duckdb"]) == 0
     assert (here / "~s.duckdb").is_file() and (here / "~s.duckdb.old").is_file()
