@@ -925,6 +925,9 @@ def test_a_focus_name_in_another_spelling_is_read_before_an_older_name(tmp_path)
                      [*header, *names])
         report, _ = scan(path)
         assert report.ok, report.errors
+        assert [(w.column, w.message) for w in report.warnings if w.column == "AmortizedCost"] == [
+            ("AmortizedCost", "an older FOCUS name of EffectiveCost, which the file also has; "
+             "ignored")]
         with Store(":memory:", Config(root=tmp_path)) as s:
             s.ingest([str(path)])
             assert s.con.execute('SELECT "EffectiveCost" FROM charges').fetchall() == [

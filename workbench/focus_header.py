@@ -276,8 +276,10 @@ def match_columns(names: list[str], written: list[str] | None = None) -> tuple[
         if focus is None:
             unknown.append(written_as)
         elif focus in exact or focus in mapping:
-            warnings.append(Problem(None, written_as, f"repeats FOCUS column {focus} in another "
-                                    "spelling; ignored"))
+            said = (f"an older FOCUS name of {focus}, which the file also has; ignored"
+                    if _fold(written_as) in preview_names.keys() | names_05.keys()
+                    else f"repeats FOCUS column {focus} in another spelling; ignored")
+            warnings.append(Problem(None, written_as, said))
         else:
             mapping[focus] = name
             found = (preview if _fold(written_as) in preview_names
