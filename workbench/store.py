@@ -492,9 +492,8 @@ class Store(Queries):
                     meter.start(i, path)
                 fast = None
                 rec = known.get(str(path))
-                moved = rec is not None and reads.stat_of(path) != rec["stat"]  # since then
-                again = (rec is not None and not moved
-                         and (rec["intact"] or rec["sha256"] in seen))  # rows not needed
+                # a file changed since `known` trusted its record stops the load below
+                again = rec is not None and (rec["intact"] or rec["sha256"] in seen)
                 if again:
                     report = SimpleNamespace(focus_version=rec["focus_version"],
                                              dataset=rec["dataset"])
@@ -514,7 +513,7 @@ class Store(Queries):
                     kind = "fast" if fast is not None else "precise"
                 (checked if report.dataset == "cost and usage" else no_charges).extend(
                     (shown(path), p) for p in problems)
-                digest = sha256_file(path) if moved else digests[i].result()
+                digest = digests[i].result()
                 stat = path.stat()
                 if reads.stat_of(path) != stats[str(path)]:
                     # the rows read, the bytes hashed and the file now may be three files
