@@ -1065,3 +1065,27 @@ def test_parts_of_a_later_version_stay_parts_beside_a_file_of_an_older_one(tmp_p
         res = s.ingest([str(tmp_path)])
         assert store_totals(s) == exact_totals(kept)
         assert [w.split(":")[0] for w in res.warnings] == warned
+
+
+def test_of_identical_copies_the_newest_is_weighed_whatever_order_they_are_named_in(tmp_path):
+    """Two identical downloads of an old run, `x (1)` and `x (2)` (copied later, a new
+    time), beside the corrected export `x`, written between them. The copy rule weighs the
+    newest of the bytes, so the later download wins over `x` (as `cp` without -p makes it,
+    the README says), and naming the older download first in the command changes nothing:
+    the identical file loaded is the newest, not the first named."""
+    old = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+           for i in range(24)]
+    folder = tmp_path / "exp"
+    first = frame_file(folder, "x (1)", old)
+    x = frame_file(folder, "x", [dict(r, BilledCost="3.50") for r in old])
+    later = folder / "x (2).parquet"
+    later.write_bytes(first.read_bytes())
+    for age, f in enumerate((first, x, later)):
+        os.utime(f, ns=(10**18 + age * 10**9,) * 2)
+    sums = {}
+    for named in ([folder], [first, folder], [later, folder], [x, first, later]):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            res = s.ingest([str(p) for p in named])
+            sums[tuple(map(str, named))] = store_totals(s)
+            assert f"{first}: same content as {later}; loaded once" in res.warnings
+    assert list(sums.values()) == [exact_totals([later])] * 4

@@ -427,6 +427,8 @@ class Store(Queries):
         checked_at = time.time_ns()
         stats = {str(f): reads.stat_of(f) for f in files}
         known = reads.known(con, files, stats, self.reader())
+        files, hashed = _identical_newest_first(files, mtimes, stats, {
+            f: rec["sha256"] for f, rec in known.items()})
         meter = Progress(con, len(files)) if progress else None
         saved = con.execute("SELECT current_setting('preserve_insertion_order'), "
                             "current_setting('TimeZone')").fetchone()
@@ -435,7 +437,7 @@ class Store(Queries):
         # file unchanged since a read the store records is not hashed again.
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                digests = [_done(known[str(f)]["sha256"]) if str(f) in known
+                digests = [_done(hashed[str(f)]) if str(f) in hashed
                            else pool.submit(sha256_file, f) for f in files]
                 in_place = True
                 while True:
@@ -1139,6 +1141,37 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchall()
         return json.loads(rows[0][0]) if rows else []
+
+
+def _identical_newest_first(files: list[Path], mtimes: Mapping[str, int],
+                            stats: Mapping[str, list[int] | None], known: Mapping[str, str]
+                            ) -> tuple[list[Path], dict[str, str]]:
+    """`files` with identical ones put newest first (then by path) in the places they held,
+    and the sha256 of each file hashed to tell (path -> digest; `known` are those a record
+    gives). Of identical files a delivery loads the first and sets the others aside; which
+    one that is decides the folder and file time the rule for copies weighs, so it must not
+    depend on the order the command named them in: the newest, as that rule takes it of
+    the same bytes at two paths. Only files of one size can be identical: they are hashed
+    now, the others while they are read."""
+    by_size: dict[int, list[Path]] = {}
+    for f in files:
+        if stats[str(f)] is not None:
+            by_size.setdefault(stats[str(f)][0], []).append(f)
+    hashed = dict(known)
+    groups: dict[str, list[Path]] = {}
+    for group in (g for g in by_size.values() if len(g) > 1):
+        for f in group:
+            if str(f) not in hashed:
+                try:
+                    hashed[str(f)] = sha256_file(f)
+                except OSError:  # its read says why, in its place
+                    continue
+            groups.setdefault(hashed[str(f)], []).append(f)
+    ranked: dict[str, Iterator[Path]] = {}
+    for group in (g for g in groups.values() if len(g) > 1):
+        newest = iter(sorted(group, key=lambda f: (-mtimes.get(str(f), stats[str(f)][1]), str(f))))
+        ranked.update((str(f), newest) for f in group)
+    return [next(ranked[str(f)]) if str(f) in ranked else f for f in files], hashed
 
 
 def _done(value) -> Future:
