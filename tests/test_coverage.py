@@ -296,6 +296,39 @@ def test_a_day_in_local_time_the_clocks_go_back_in_is_covered_to_its_end(tmp_pat
         with Store(":memory:", Config(root=tmp_path)) as s:
             s.ingest([str(tmp_path / name)])
             got = s.provider_coverage().iloc[0]
-        expected = {"ends.csv": ("2025-10-31 07:00", "2025-11-03 08:00"),
-                    "starts.csv": ("2025-11-02 07:00", "2025-11-04 08:00")}[name]
+        # a first row that is a day of local time begins its UTC day (coverage.opening)
+        expected = {"ends.csv": ("2025-10-31", "2025-11-03 08:00"),
+                    "starts.csv": ("2025-11-02", "2025-11-04 08:00")}[name]
         assert (got["start"], got["end"]) == tuple(map(pd.Timestamp, expected))
+
+
+def _rows(first: str, hours: int, count: int) -> list[list[str]]:
+    """`count` rows of `hours` each from `first` (UTC), in the columns of focus_export."""
+    out = []
+    for i in range(count):
+        start = pd.Timestamp(first) + pd.Timedelta(hours=hours * i)
+        at = [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, start + pd.Timedelta(hours=hours))]
+        out.append(["gcp-1", "Example Ltd", "2025-08-01T07:00:00Z", "2025-09-01T07:00:00Z", *at,
+                    "USD", "10.00", "10.00", "10.00", "10.00", "Usage", "", "Compute",
+                    "Google Cloud", "Google Cloud", "Google Cloud", "Compute", "Compute Engine",
+                    "", "", "", "1", "Hours", "sub-1", "production", ""])
+    return out
+
+
+@pytest.mark.parametrize("hours, count, whole", [(24, 31, True), (1, 31 * 24, False)])
+def test_an_export_that_begins_with_a_day_of_local_time_covers_its_first_month(tmp_path, hours,
+                                                                               count, whole):
+    """Google Cloud's export begins with its first invoice month, whose first Pacific day
+    starts at 07:00 UTC. A charge counts in the month its period starts, so August holds its
+    31 days whole: no note may call it partial and its figures low. Hourly rows from 07:00
+    leave August's first seven hours out, and that month stays partial."""
+    with open(tmp_path / "gcp.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([COLUMNS, *_rows("2025-08-01 07:00", hours, count)])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path / "gcp.csv")])
+        got = coverage.month_coverage("2025-08", s.coverage(), s.provider_coverage(), s.months(),
+                                      LATER)
+    assert got["month_complete"] is whole
+    assert got["first_day"] == ("2025-08-01" if whole else "2025-08-01 07:00")
+    notes = report_index.coverage_notes(got, "2025-08")
+    assert any("not the whole month" in n for n in notes) is not whole

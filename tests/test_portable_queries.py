@@ -55,8 +55,10 @@ def _edges_csv(path: Path) -> Path:
         w.writerow(cols)
         for i, (name, tags, cur, cost, rid) in enumerate(EDGES):
             category = "Credit" if cost.startswith("-") else "Usage"
+            # the first a day of local time (07:00 UTC): its provider's start is opened
+            hour = "07" if i == 0 else "00"
             w.writerow(["edge-acct", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z",
-                        f"2026-10-{i + 3:02d}T00:00:00Z", f"2026-10-{i + 4:02d}T00:00:00Z", cur,
+                        f"2026-10-{i + 3:02d}T{hour}:00:00Z", f"2026-10-{i + 4:02d}T{hour}:00:00Z", cur,
                         cost, cost, cost, cost, category, "Edge Cloud", "Edge Cloud", "Edge Cloud",
                         "AI and Machine Learning", "Edge Models", rid, f"{name}-job", tags,
                         SKU_DETAILS.get(name, ""), ALLOCATED.get(name, "")])
@@ -103,6 +105,8 @@ def test_totals_months_and_coverage_match(engines):
     assert duck.months() == spark.months()
     assert duck.coverage() == spark.coverage()
     _same(duck.provider_coverage(), spark.provider_coverage())  # each provider's own rows
+    edge = duck.provider_coverage().set_index("provider").loc["Edge Cloud"]
+    assert edge["start"] == pd.Timestamp("2026-10-03")  # opened on both engines
     assert duck.provider_months() == spark.provider_months() != {}
 
 

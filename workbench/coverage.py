@@ -51,6 +51,20 @@ def last_day(end) -> str:
     return first_day(t - pd.Timedelta(days=1) if t == t.normalize() else t)
 
 
+def opening(start, first_end) -> pd.Timestamp:
+    """A start inside a day read as that day's midnight when the data's first row is as long
+    as the time since it, or longer: a day of local time (Google Cloud's Pacific day begins at
+    07:00 or 08:00 UTC). The row before it would begin the day before, and a charge counts on
+    the day its period starts, so the data misses nothing of that day; its first month is
+    whole. Hourly rows that begin at 07:00 leave the hours before out: their start stays.
+    `first_end` is the end of the shortest row that begins at `start`."""
+    t = pd.Timestamp(start)
+    midnight = t.normalize()
+    if first_end is None or pd.isna(first_end):
+        return t
+    return midnight if t - (pd.Timestamp(first_end) - t) < midnight else t
+
+
 STOPPED_AFTER = pd.Timedelta(days=31)
 
 

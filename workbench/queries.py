@@ -22,7 +22,7 @@ import pandas as pd
 
 from workbench import dimensions as dm
 from workbench.config import Config
-from workbench.coverage import closing, export_label
+from workbench.coverage import closing, export_label, opening
 from workbench.errors import WorkbenchError
 from workbench.months import months_by
 from workbench.schema import COST_COLUMNS
@@ -136,13 +136,29 @@ class Queries:
         """
         t = self.table
         timed, short = _timed_short(t)
-        for rows in (t.filter(short), t.filter(timed), t):
+        for n, rows in enumerate((t.filter(short), t.filter(timed), t)):
             # aggregate, not select: a selected reduction is a window, no row over no rows
             got = self._run(rows.aggregate(start=rows.ChargePeriodStart.min(),
                                            end=rows.ChargePeriodEnd.max())).iloc[0]
             if not pd.isna(got["end"]) and not pd.isna(got["start"]):
-                return pd.Timestamp(got["start"]), closing(got["end"])
+                start = pd.Timestamp(got["start"])
+                if n == 0:  # days of local time: see coverage.opening
+                    start = opening(start, self._first_ends(rows, {start}).get((None, start)))
+                return start, closing(got["end"])
         return None
+
+    def _first_ends(self, rows, starts: set, by=None) -> dict:
+        """{(group or None, start): the earliest end of `rows` that begin at that start}, for
+        the starts inside a day only (one at midnight needs no opening); `by` groups them."""
+        inside = sorted(s for s in starts if s != s.normalize())
+        if not inside:
+            return {}
+        rows = rows.filter(rows.ChargePeriodStart.isin([s.to_pydatetime() for s in inside]))
+        keys = {"start": rows.ChargePeriodStart} | ({"group": by(rows)} if by else {})
+        df = self._run(rows.group_by(**keys).aggregate(end=rows.ChargePeriodEnd.min()))
+        groups = df["group"].astype(str) if by else [None] * len(df)
+        return {(g, pd.Timestamp(s)): pd.Timestamp(e)
+                for g, s, e in zip(groups, df["start"], df["end"], strict=True)}
 
     def provider_coverage(self) -> pd.DataFrame:
         """(provider, start, end exclusive) of the time each provider's data covers, read as
@@ -168,6 +184,12 @@ class Queries:
         for kind in ("timed", "short"):  # the first that has rows, from the last of these
             has = df[f"{kind}_end"].notna()
             start, end = df[f"{kind}_start"].where(has, start), df[f"{kind}_end"].where(has, end)
+        # a provider whose first row is a day of local time begins at its midnight (opening)
+        firsts = self._first_ends(t.filter(short), set(pd.to_datetime(df["short_start"].dropna())),
+                                  by=_issuer)
+        start = [opening(s, firsts.get((str(p), pd.Timestamp(s)))) if has_short else s
+                 for p, s, has_short in zip(df["provider"], pd.to_datetime(start),
+                                            df["short_end"].notna(), strict=True)]
         billed: dict[str, list[str]] = {}
         pairs = self._run(self._sellers(t))
         for issuer, seller in zip(pairs["issuer"], pairs["provider"], strict=True):
