@@ -283,6 +283,20 @@ def test_model_and_workload_from_focus_model_identity(tmp_path, cfg):
                        ("router", "realtime-inference"): float(BASE["EffectiveCost"])}
 
 
+def test_token_charges_of_an_export_without_skumeter_are_inference(tmp_path, cfg):
+    """FOCUS 1.0 has no SkuMeter: Azure's and AWS's 1.0 exports bill an LLM API by its unit
+    (1K Tokens) alone, which must not leave those charges unclassified."""
+    f = frame_file(tmp_path / "in", "oai", [
+        {"ServiceName": "Azure OpenAI", "ResourceName": "oai-eu", "ConsumedUnit": "1K Tokens",
+         "BilledCost": "4", "EffectiveCost": "4"},
+        {"ServiceName": "Amazon Bedrock", "ResourceName": "None", "PricingUnit": "Tokens"},
+        {"ServiceName": "Storage", "ResourceName": "vol-1", "ConsumedUnit": "GB-Mo"}])
+    with Store(":memory:", cfg) as s:
+        s.ingest([str(f)])
+        got = {r.workload_class: r.effective_cost for r in s.monthly(["workload_class"]).itertuples()}
+    assert got == {"realtime-inference": 5.0, "unclassified": 1.0}
+
+
 def test_missing_values_never_dropped_and_currencies_never_added(tiny):
     df = tiny.monthly(["ServiceName", "environment", "tagged", "provider"])
     assert "(none)" in set(df.ServiceName)

@@ -144,6 +144,9 @@ DEFAULT_WORKLOAD_RULES = [
     _rule("batch-inference", SkuMeter=r"(?i)batch"),
     _rule("realtime-inference", ResourceName=r"(?i)endpoint|serving|inference|realtime|real-time"),
     _rule("realtime-inference", SkuMeter=r"(?i)input tokens|output tokens|tokens"),
+    # FOCUS 1.0 has no SkuMeter: an LLM API is told by its unit (1K Tokens) there
+    _rule("realtime-inference", ConsumedUnit=r"(?i)tokens"),
+    _rule("realtime-inference", PricingUnit=r"(?i)tokens"),
     _rule("experimentation", ResourceName=r"(?i)notebook|sandbox|jupyter|studio|experiment"),
     _rule("experimentation", ServiceName=r"(?i)notebook|workbench|studio"),
     _rule("data-preparation", ResourceName=r"(?i)etl|dataprep|data-prep|ingest|feature|lake|snapshot|dataset"),
