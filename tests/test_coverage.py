@@ -142,15 +142,19 @@ def test_a_month_compared_with_that_the_data_covers_in_part_is_named():
     whole = (pd.Timestamp("2025-05-16"), pd.Timestamp("2025-08-01"))
     june = coverage.month_coverage("2025-06", whole, data, months, LATER)
     assert june["month_complete"] is True
+    # 2024-06 is a month of the data that its days do not reach (month-long rows only)
     assert june["partial_compared"] == [{"month": "2025-05", "first_day": "2025-05-16",
-                                         "last_day": "2025-05-31"}]
-    assert coverage.month_coverage("2025-07", whole, data, months, LATER)["partial_compared"] == []
+                                         "last_day": "2025-05-31"},
+                                        {"month": "2024-06", "first_day": None, "last_day": None}]
+    assert coverage.month_coverage("2025-07", whole, data, months, LATER)["partial_compared"] == [
+        {"month": "2024-07", "first_day": None, "last_day": None}]  # June is whole
     year = (pd.Timestamp("2024-06-20"), pd.Timestamp("2025-08-01"))
     assert coverage.partial_compared(year, "2025-06", months) == [
         {"month": "2024-06", "first_day": "2024-06-20", "last_day": "2024-06-30"}]
     notes = report_index.coverage_notes(june, "2025-06")
-    assert notes == ["The data for 2025-05, which 2025-06 is compared with, covers 2025-05-16 "
-                     "to 2025-05-31 only: a change against it is not one between whole months."]
+    assert notes[0] == ("The data for 2025-05, which 2025-06 is compared with, covers "
+                        "2025-05-16 to 2025-05-31 only: a change against it is not one between "
+                        "whole months.")
 
 
 @pytest.mark.parametrize("cov, says", [
@@ -332,3 +336,33 @@ def test_an_export_that_begins_with_a_day_of_local_time_covers_its_first_month(t
     assert got["first_day"] == ("2025-08-01" if whole else "2025-08-01 07:00")
     notes = report_index.coverage_notes(got, "2025-08")
     assert any("not the whole month" in n for n in notes) is not whole
+
+
+def test_a_refund_of_a_month_before_the_export_does_not_date_the_data_back(tmp_path):
+    """A refund of a July charge on August's invoice, in an export that begins in August: July
+    holds that refund and none of its days. The data is not said to cover July from the
+    refunded day, and August's comparison with July says July has none of its days."""
+    path = tmp_path / "aws.csv"
+    write_export(path, year=2025, month=8, currency="USD", months=2)
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    refund = list(rows[1])
+    refund[COLUMNS.index("ChargePeriodStart")] = "2025-07-20T00:00:00Z"
+    refund[COLUMNS.index("ChargePeriodEnd")] = "2025-07-21T00:00:00Z"
+    for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+        refund[COLUMNS.index(c)] = "-33.10"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([*rows, refund])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(path)])
+        assert "2025-07" in s.months()  # the refund counts in the month it corrects
+        assert s.coverage()[0] == pd.Timestamp("2025-08-01")
+        assert s.provider_coverage()["start"].tolist() == [pd.Timestamp("2025-08-01")]
+        got = coverage.month_coverage("2025-08", s.coverage(), s.provider_coverage(), s.months(),
+                                      LATER)
+    assert got["month_complete"] is True
+    assert got["partial_compared"] == [{"month": "2025-07", "first_day": None, "last_day": None}]
+    assert report_index.coverage_notes(got, "2025-08") == [
+        "The data holds none of the days of 2025-07, which 2025-08 is compared with, only "
+        "charges billed for the whole month or on a later invoice (a correction): a change "
+        "against it is not one between whole months."]

@@ -161,6 +161,12 @@ def test_a_month_compared_with_that_the_data_covers_in_part_is_said():
             "2026-05-31 only: a change against it is not one between whole months."
             ) in pages.overview_notices(data, "2026-06")
     whole = dataclasses.replace(data, coverage=(pd.Timestamp("2026-05-01"), pd.Timestamp("2026-07-01")))
+    # the frame holds 2025-06 too (a year before), which these days do not reach
+    assert [n for n in pages.overview_notices(whole, "2026-06") if "compared with" in n] == [
+        "The data holds none of the days of 2025-06, which 2026-06 is compared with, only "
+        "charges billed for the whole month or on a later invoice (a correction): a change "
+        "against it is not one between whole months."]
+    whole = dataclasses.replace(data, coverage=(pd.Timestamp("2025-06-01"), pd.Timestamp("2026-07-01")))
     assert not [n for n in pages.overview_notices(whole, "2026-06") if "compared with" in n]
 
 

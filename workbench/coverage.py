@@ -119,14 +119,26 @@ def partial_month(coverage: tuple | None, month: str) -> tuple[str, str] | None:
 def partial_compared(coverage: tuple | None, month: str, months: Sequence[str]) -> list[dict]:
     """The months `month` is compared with (the one before, the same a year before) that the
     data covers in part, as {"month", "first_day", "last_day"}: data that starts inside the
-    month before makes its spend look low, and the change against it a rise that is not."""
+    month before makes its spend look low, and the change against it a rise that is not.
+    A month the data holds charges of but none of its days (a refund of it billed later, a
+    month-long fee) has both days None."""
     out = []
     for back in (1, 12):
         other = shift_month(month, -back)
-        days = partial_month(coverage, other) if other in months else None
+        if other not in months or coverage is None:
+            continue
+        days = partial_month(coverage, other)
         if days:
             out.append({"month": other, "first_day": days[0], "last_day": days[1]})
+        elif not _reaches(coverage, other):  # only month-long rows or later corrections
+            out.append({"month": other, "first_day": None, "last_day": None})
     return out
+
+
+def _reaches(coverage: tuple, month: str) -> bool:
+    """Whether the time the data covers reaches into `month` at all."""
+    start, stop = _bounds(month)
+    return pd.Timestamp(coverage[0]) < stop and pd.Timestamp(coverage[1]) > start
 
 
 def _in(spans: pd.DataFrame, month: str) -> pd.DataFrame:

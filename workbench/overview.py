@@ -334,6 +334,10 @@ def partial_month_note(month: str, first_day: str, last_day: str) -> str:
 
 def partial_compared_note(entry: dict, month: str) -> str:
     """A month compared with that the data covers in part (coverage.partial_compared)."""
+    if entry["first_day"] is None:
+        return (f"The data holds none of the days of {entry['month']}, which {month} is "
+                "compared with, only charges billed for the whole month or on a later invoice "
+                "(a correction): a change against it is not one between whole months.")
     return (f"The data for {entry['month']}, which {month} is compared with, covers "
             f"{entry['first_day']} to {entry['last_day']} only: a change against it is not one "
             "between whole months.")

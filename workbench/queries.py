@@ -59,8 +59,12 @@ def _timed_short(t):
     """The rows whose period covers time (a charge whose period starts and ends at one
     moment, a purchase, covers none), and of those the ones no longer than a day: what the
     data's coverage is read from. A day of local time is 25 hours when the clocks go back
-    (00:00-04:00 to 00:00-05:00): it is a day all the same."""
-    timed = t.ChargePeriodEnd > t.ChargePeriodStart
+    (00:00-04:00 to 00:00-05:00): it is a day all the same. A charge that ends before its
+    billing period starts (a refund of July on August's invoice) is left out: the export
+    that holds it need not hold its month, so it would date the data's start back to it. A
+    day of local time that overlaps its period's start stays."""
+    own = (t.ChargePeriodEnd > t.BillingPeriodStart).fill_null(True)
+    timed = (t.ChargePeriodEnd > t.ChargePeriodStart) & own
     return timed, timed & (t.ChargePeriodEnd <= t.ChargePeriodStart + ibis.interval(hours=25))
 
 
