@@ -1146,13 +1146,14 @@ class Store(Queries):
 def _identical_newest_first(files: list[Path], mtimes: Mapping[str, int],
                             stats: Mapping[str, list[int] | None], known: Mapping[str, str]
                             ) -> tuple[list[Path], dict[str, str]]:
-    """`files` with identical ones put newest first (then by path) in the places they held,
-    and the sha256 of each file hashed to tell (path -> digest; `known` are those a record
-    gives). Of identical files a delivery loads the first and sets the others aside; which
-    one that is decides the folder and file time the rule for copies weighs, so it must not
-    depend on the order the command named them in: the newest, as that rule takes it of
-    the same bytes at two paths. Only files of one size can be identical: they are hashed
-    now, the others while they are read."""
+    """`files` with identical ones put newest first in the places they held, and the sha256
+    of each file hashed to tell (path -> digest; `known` are those a record gives). Of
+    identical files a delivery loads the first and sets the others aside; which one that is
+    decides the folder, run and file time the rule for copies weighs, so it must not depend
+    on the order the command named them in: the newest, as that rule orders the same bytes
+    at two paths (snapshots.twin_age: a run's file before a later download of it). Only
+    files of one size can be identical: they are hashed now, the others while they are
+    read."""
     by_size: dict[int, list[Path]] = {}
     for f in files:
         if stats[str(f)] is not None:
@@ -1169,7 +1170,8 @@ def _identical_newest_first(files: list[Path], mtimes: Mapping[str, int],
             groups.setdefault(hashed[str(f)], []).append(f)
     ranked: dict[str, Iterator[Path]] = {}
     for group in (g for g in groups.values() if len(g) > 1):
-        newest = iter(sorted(group, key=lambda f: (-mtimes.get(str(f), stats[str(f)][1]), str(f))))
+        newest = iter(sorted(group, key=lambda f: snapshots.twin_age(
+            str(f), mtimes.get(str(f), stats[str(f)][1])), reverse=True))
         ranked.update((str(f), newest) for f in group)
     return [next(ranked[str(f)]) if str(f) in ranked else f for f in files], hashed
 
