@@ -1089,3 +1089,71 @@ def test_of_identical_copies_the_newest_is_weighed_whatever_order_they_are_named
             sums[tuple(map(str, named))] = store_totals(s)
             assert f"{first}: same content as {later}; loaded once" in res.warnings
     assert list(sums.values()) == [exact_totals([later])] * 4
+
+
+def test_of_identical_files_the_one_of_the_run_submitted_last_is_loaded_not_a_later_download(
+        tmp_path):
+    """Two runs of an Azure export (the later restates amounts) and a download of the later
+    run's file, made after both: the download is the most recently modified of the two
+    identical files, but the one loaded is the run's, whose manifest says it is the later
+    run: a loose copy, without the run's record, would be taken for an older copy of the
+    earlier run, whose manifest outranks file times, and the earlier run's figures loaded."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(24)]
+    runs = [frame_file(tmp_path / "exp" / run, "part_0", [dict(r, BilledCost=cost) for r in rows])
+            for run, cost in (("run-1", "1.25"), ("run-2", "3.50"))]
+    for part, when in zip(runs, ("2026-06-03T00:00:00Z", "2026-06-05T00:00:00Z"), strict=True):
+        (part.parent / "manifest.json").write_text(json.dumps({
+            "exportConfig": {"exportName": "focus", "resourceId": "/billingAccounts/1",
+                             "type": "FocusCost"},
+            "runInfo": {"runId": part.parent.name, "submittedTime": when}}))
+    download = tmp_path / "downloads" / "part_0.parquet"
+    download.parent.mkdir()
+    download.write_bytes(runs[1].read_bytes())
+    for age, f in enumerate((runs[1], runs[0], download)):
+        os.utime(f, ns=(10**18 + age * 10**9,) * 2)
+    for named in ([tmp_path], [tmp_path / "exp", download], [download, tmp_path / "exp"]):
+        with Store(":memory:", Config(root=tmp_path)) as s:
+            res = s.ingest([str(p) for p in named])
+            assert store_totals(s) == exact_totals([runs[1]]), named
+            assert res.warnings[0] == f"{download}: same content as {runs[1]}; loaded once"
+
+
+def test_of_identical_files_one_a_manifest_lists_is_loaded_not_one_another_run_left_behind(
+        tmp_path):
+    """The same part in two export folders: the run of one lists it, the last run of the
+    other left it behind beside a part of the same account, and was copied later (a newer
+    file time). The bytes are a part of the first run, loaded once, from where it lists
+    them: from the other folder they would be set aside as left behind."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(30)]
+    a = tmp_path / "a" / "focus" / "20260501-20260531"
+    listed = [frame_file(a, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
+    (a / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/{p.name}"} for p in listed]}))
+    b = tmp_path / "b" / "focus" / "20260501-20260531"
+    own = frame_file(b, "part_0_0001", rows[20:])
+    (b / "part_0_0002.parquet").write_bytes(listed[1].read_bytes())
+    (b / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/{own.name}"}]}))
+    _older(b / "part_0_0002.parquet")
+    _older(listed[1], 7200)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
+        assert store_totals(s) == exact_totals([*listed, own]) and res.rows == 30
+
+
+def test_of_identical_files_of_one_time_the_last_by_path_is_loaded(tmp_path):
+    """Files restored with one time (an archive, a coarse file system): of two identical
+    ones the rule for copies takes the last by path, as it does of any two files, so that
+    the identical file loaded is the one it would keep of them beside a corrected file."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(24)]
+    first, last = (frame_file(tmp_path / name, "x", rows) for name in ("a", "c"))
+    corrected = frame_file(tmp_path / "b", "x", [dict(r, BilledCost="3.50") for r in rows])
+    for f in (first, last, corrected):
+        os.utime(f, ns=(10**18,) * 2)
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        res = s.ingest([str(tmp_path)])
+        assert store_totals(s) == exact_totals([last])
+        assert res.warnings[0] == f"{first}: same content as {last}; loaded once"

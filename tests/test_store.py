@@ -1195,6 +1195,41 @@ def test_open_store_skips_hashing_old_unchanged_files(tmp_path, cfg, monkeypatch
 
 # -- the fast path (clean files) and the precise path give the same store ------------------
 
+def test_files_of_one_size_are_hashed_before_the_load_only_when_their_ends_match(
+        tmp_path, cfg, monkeypatch):
+    """Identical files are told before the load (the newest is loaded), and only files of
+    one size can be: of those, only files whose first and last bytes match are hashed
+    before it, the rest while DuckDB reads them (parts of an export of one size). A file
+    that differs from another only in the middle is still told apart. Files a record
+    vouches for are not read at all."""
+    _real_reader(monkeypatch)
+    monkeypatch.setattr(reads, "RACY_NS", 0)  # every record trusted at once
+    p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z"
+
+    def part(name: str, charge) -> Path:  # 6,000 rows of one size: the ends are 1/5 of it
+        return csv_file(tmp_path / "in" / name, [
+            f"{p},2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,USD,0.10,0.10,0.2,0.2,Usage,GPU,"
+            f"{charge(i)}{i:05d}," for i in range(6000)])
+    first, copy = part("a.csv", lambda i: "r"), part("b.csv", lambda i: "r")
+    middle = part("c.csv", lambda i: "m" if 1000 <= i < 5000 else "r")
+    other = part("d.csv", lambda i: "d")
+    files = [first, copy, middle, other]
+    assert len({f.stat().st_size for f in files}) == 1
+    stats = {str(f): reads.stat_of(f) for f in files}
+    _, hashed = store_mod._identical_newest_first(files, {}, stats, {})
+    assert sorted(hashed) == [str(first), str(copy), str(middle)]
+    with Store(":memory:", cfg) as s:
+        res = s.ingest([str(tmp_path / "in")])
+        assert s.con.execute("SELECT count(*), count(DISTINCT wb_source_file) "
+                             "FROM charges").fetchone() == (18000, 3)
+        assert f"{first}: same content as {copy}; loaded once" in res.warnings
+        read: list[Path] = []
+        monkeypatch.setattr(store_mod, "_ends_digest", lambda f, size: read.append(f))
+        monkeypatch.setattr(store_mod, "sha256_file", lambda f: read.append(f))
+        again = s.ingest([str(tmp_path / "in")])
+        assert read == [] and again.rows == 18000 and again.warnings == res.warnings
+
+
 def _real_reader(monkeypatch):
     monkeypatch.setattr(store_mod, "scan_file", REAL_SCAN)
     monkeypatch.setattr(store_mod, "discover", REAL_DISCOVER)

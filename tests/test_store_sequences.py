@@ -221,10 +221,10 @@ class StoreSequences(RuleBasedStateMachine):
                 event("a part an earlier run left behind")
                 continue
             keep.append(f)
-        # Identical files count once: the newest, then the first by path, whatever order
-        # the command names them in.
+        # Identical files count once: the newest (no manifest beside a copy), whatever
+        # order the command names them in.
         once: dict[tuple[int, int], Path] = {}
-        for f in sorted(keep, key=lambda f: (-self.m.files[f].mtime, f)):
+        for f in sorted(keep, key=lambda f: (self.m.files[f].mtime, f), reverse=True):
             once.setdefault((self.m.files[f].part, self.m.files[f].version), f)
         # Copies of one part count once: the newest, which is the file of the folder written
         # last, then the file written last (all end on the same day). A copy made later of

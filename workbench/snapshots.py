@@ -254,6 +254,17 @@ def _age(f: FileSide) -> tuple:
             f.submitted or datetime.min, f.mtime_ns, f.path)
 
 
+def twin_age(path: str, mtime_ns: int) -> tuple:
+    """Where a file stands among files of the same bytes (the same charges, reaching as far)
+    in the order sort_out takes files, the newest greatest: a part an earlier run left behind
+    first set aside, then as _age orders them (the run submitted last, the file modified
+    last, the greater path). Of identical files a delivery loads one: the one these rules,
+    weighing its folder and time, would keep of them."""
+    run = run_of(path)
+    return (manifests.unlisted(path) is None, (run.submitted if run else None) or datetime.min,
+            mtime_ns, path)
+
+
 def run_of(path: str | Path) -> Run | None:
     """The export run that wrote `path`, from the manifest.json Azure writes beside each
     run's files (export name, scope and type; run id; submittedTime as naive UTC); None

@@ -1146,32 +1146,61 @@ class Store(Queries):
 def _identical_newest_first(files: list[Path], mtimes: Mapping[str, int],
                             stats: Mapping[str, list[int] | None], known: Mapping[str, str]
                             ) -> tuple[list[Path], dict[str, str]]:
-    """`files` with identical ones put newest first (then by path) in the places they held,
-    and the sha256 of each file hashed to tell (path -> digest; `known` are those a record
-    gives). Of identical files a delivery loads the first and sets the others aside; which
-    one that is decides the folder and file time the rule for copies weighs, so it must not
-    depend on the order the command named them in: the newest, as that rule takes it of
-    the same bytes at two paths. Only files of one size can be identical: they are hashed
-    now, the others while they are read."""
+    """`files` with identical ones put newest first in the places they held, and the sha256
+    of each file hashed to tell (path -> digest; `known` are those a record gives). Of
+    identical files a delivery loads the first and sets the others aside; which one that is
+    decides the folder, run and file time the rule for copies weighs, so it must not depend
+    on the order the command named them in: the newest, as that rule orders the same bytes
+    at two paths (snapshots.twin_age: a run's file before a later download of it).
+
+    Only files of one size can be identical. A file a record vouches for is not read (its
+    digest is recorded); another one is hashed now when a file of its size is one of those,
+    or has its first and last bytes: the rest are hashed while they are read, which a hash
+    now does not overlap (parts of an export of one size)."""
     by_size: dict[int, list[Path]] = {}
     for f in files:
         if stats[str(f)] is not None:
             by_size.setdefault(stats[str(f)][0], []).append(f)
     hashed = dict(known)
+    alike: dict[tuple[int, bytes], list[Path]] = {}
+    for size, group in by_size.items():
+        if len(group) < 2:
+            continue
+        vouched = any(str(f) in hashed for f in group)
+        for f in group:
+            try:
+                key = b"" if vouched else _ends_digest(f, size)
+            except OSError:  # its read says why, in its place
+                continue
+            alike.setdefault((size, key), []).append(f)
     groups: dict[str, list[Path]] = {}
-    for group in (g for g in by_size.values() if len(g) > 1):
+    for group in (g for g in alike.values() if len(g) > 1):
         for f in group:
             if str(f) not in hashed:
                 try:
                     hashed[str(f)] = sha256_file(f)
-                except OSError:  # its read says why, in its place
+                except OSError:
                     continue
             groups.setdefault(hashed[str(f)], []).append(f)
     ranked: dict[str, Iterator[Path]] = {}
     for group in (g for g in groups.values() if len(g) > 1):
-        newest = iter(sorted(group, key=lambda f: (-mtimes.get(str(f), stats[str(f)][1]), str(f))))
+        newest = iter(sorted(group, key=lambda f: snapshots.twin_age(
+            str(f), mtimes.get(str(f), stats[str(f)][1])), reverse=True))
         ranked.update((str(f), newest) for f in group)
     return [next(ranked[str(f)]) if str(f) in ranked else f for f in files], hashed
+
+
+ENDS = 64 * 1024  # bytes read at each end of a file of the size of another
+
+
+def _ends_digest(path: Path, size: int) -> bytes:
+    """A digest of the first and last ENDS bytes: files of one size that differ mostly
+    differ there (a CSV's first rows, a Parquet footer's statistics): parts of an export of
+    one size are then hashed while they are read, not before."""
+    with open(path, "rb") as fh:
+        head = fh.read(ENDS)
+        fh.seek(max(size - ENDS, len(head)))
+        return hashlib.sha256(head + fh.read(ENDS)).digest()
 
 
 def _done(value) -> Future:
