@@ -21,6 +21,7 @@ from workbench.focus_columns import (
 from workbench.focus_report import MISSING_COLUMN, Problem, Stop
 
 HEAD_BYTES = 1 << 20  # enough for any header line
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 # Archives and compressions an export may come in that are not read as they are.
 UNPACK = "unpack it and load the files inside"
 DECOMPRESS = "decompress it (a CSV compressed with gzip is read as it is)"
@@ -58,6 +59,7 @@ def sniff(path: Path) -> tuple[str, bytes]:
         raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
     if head[:4] == b"PAR1":
         return "parquet", b""
+    _utf16(head)
     sheet = spreadsheet(head)
     if sheet:
         raise Stop(f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
@@ -76,11 +78,27 @@ def sniff(path: Path) -> tuple[str, bytes]:
         if head[:2] == b"\x1f\x8b":  # saved still compressed by a server that sent it gzipped
             raise Stop("compressed twice: the gzip holds another gzip; decompress it once "
                        "(gunzip) and load the file that comes out")
+        if head[:4] == b"PAR1":  # Parquet is read by seeking to its footer, not as a stream
+            raise Stop("a Parquet file compressed with gzip, which is not read so (Parquet "
+                       "compresses its own data): decompress it (gunzip) and load the "
+                       ".parquet file that comes out")
+        _utf16(head)
+    if not head.replace(BOM, b""):
+        raise Stop("empty file (a byte-order mark and nothing else); expected a FOCUS export "
+                   "with a header row")
     if head.startswith(b"\x89PNG"):
         raise Stop("a PNG image, not a CSV or Parquet FOCUS export")
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+def _utf16(head: bytes) -> None:
+    """Stop at a UTF-16 byte-order mark: Excel's "Unicode Text" and some Windows tools write
+    UTF-16, which the reader, reading UTF-8, would call binary data."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise Stop("UTF-16 text (Excel's \"Unicode Text\" writes it), not UTF-8; save the "
+                   "export as CSV UTF-8 (comma-separated)")
 
 
 def spreadsheet(head: bytes) -> str | None:

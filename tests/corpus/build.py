@@ -89,11 +89,16 @@ def _parquet(path: Path, cost_type: str) -> None:
     pq.write_table(table, path)
 
 
-def _cut_parquet() -> bytes:
-    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+def _parquet_bytes() -> bytes:
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(GOOD), buf)
-    return buf.getvalue()[:len(buf.getvalue()) // 2]
+    return buf.getvalue()
+
+
+def _cut_parquet() -> bytes:
+    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+    whole = _parquet_bytes()
+    return whole[:len(whole) // 2]
 
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -266,6 +271,18 @@ CASES: dict[str, tuple[Case, object]] = {
     "parquet_broken": (Case("broken.parquet", False, "not a readable Parquet file"),
                        b"PAR1" + bytes(range(200)) + b"PAR1"),
     "parquet_cut_short": (Case("cut.parquet", False, "cut short"), _cut_parquet()),
+    # a Parquet file gzipped by a pipeline that compresses every file it uploads
+    "parquet_in_gzip": (Case("pq.csv.gz", False, "a Parquet file compressed with gzip"),
+                        gzip.compress(_parquet_bytes())),
+    # Excel's "Unicode Text": UTF-16 with its byte-order mark, tab-separated
+    "utf16": (Case("unicode.csv", False, "UTF-16 text"),
+              csv_bytes(GOOD, newline="\r\n").decode().replace(",", "\t").encode("utf-16")),
+    "utf16_gzip": (Case("unicode.csv.gz", False, "UTF-16 text"),
+                   gzip.compress(csv_bytes(GOOD).decode().encode("utf-16-be").join(
+                       [b"\xfe\xff", b""]))),
+    "utf16_bom_only": (Case("bom16.csv", False, "UTF-16 text"), b"\xff\xfe"),
+    "bom_only": (Case("bom.csv", False, "empty file (a byte-order mark and nothing else)"),
+                 b"\xef\xbb\xbf"),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
 }
 
