@@ -41,12 +41,14 @@ from workbench.focus_columns import (
     other_dataset,
 )
 from workbench.focus_header import (
+    DOS_EOF,
     TRUNCATED_GZIP,
     bare_carriage_return,
     column_problems,
     csv_header,
     dedupe,
     doubled_line_ends,
+    ends_in_dos_eof,
     gzip_problem,
     match_columns,
     named_twice,
@@ -364,7 +366,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
 def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     """Rows the CSV reader refused (wrong field count, bad UTF-8, stray quotes)."""
     rows = con.execute(
-        f"SELECT line, column_name, error_type, error_message FROM {ident(rejects)} "
+        f"SELECT line, column_name, error_type, error_message, csv_line FROM {ident(rejects)} "
         "ORDER BY line").fetchall()
     reasons = {
         "MISSING COLUMNS": "too few fields in this row",
@@ -375,12 +377,15 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         "LINE SIZE OVER MAXIMUM": "line too long (over 2 MB, the CSV reader's limit for one row)",
     }
     problems, lines = [], set()
-    for line, column, kind, message in rows:
+    for line, column, kind, message, csv_line in rows:
         if line in lines:
             continue
         lines.add(line)
         if len(problems) < LISTED_PER_CHECK * 4:
             text = reasons.get(kind) or message.splitlines()[0]
+            if csv_line.strip("\r\n") == DOS_EOF.decode():  # one after the last line end is read
+                text = ("a line of a Ctrl-Z alone (a DOS end-of-file mark) before the file's "
+                        "end; delete it")
             if kind == "UNQUOTED VALUE" and "unterminated" in message.lower():
                 # DuckDB files a quote that opens a field and never closes under the same kind
                 text = ("a quoted field that never ends (a quote opened and not closed: the "
@@ -393,6 +398,16 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
                                 f"(first {len(problems)} listed); nothing was loaded",
                                 len(lines) - len(problems), counts_rows=True))
     return problems, len(lines)
+
+
+def drop_dos_eof(con, rejects: str, path: Path, kind: str) -> None:
+    """Forget the refusal of a last line that is a DOS end-of-file mark (one Ctrl-Z after the
+    last line end): the reader reads it as a row of one field, and no charge is in it."""
+    last = con.execute(f"SELECT line, error_type, csv_line FROM {ident(rejects)} "
+                       "ORDER BY line DESC LIMIT 1").fetchone()
+    if (last and last[1] == "MISSING COLUMNS" and last[2].strip("\r\n") == DOS_EOF.decode()
+            and ends_in_dos_eof(path, kind)):
+        con.execute(f"DELETE FROM {ident(rejects)} WHERE line = {int(last[0])}")
 
 
 def _fmt(value) -> str:
@@ -628,6 +643,7 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     _create_in_file_order(con, sql)
     t = ident(table)
     if kind != "parquet":
+        drop_dos_eof(con, rejects, path, kind)
         problems, refused = _rejects(con, rejects)
         if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems

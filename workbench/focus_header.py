@@ -195,6 +195,24 @@ def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
     return None
 
 
+DOS_EOF = b"\x1a"  # Ctrl-Z: DOS marked a text file's end so, and some Windows tools still do
+
+
+def ends_in_dos_eof(path: Path, kind: str) -> bool:
+    """Whether the text ends in a line end and one Ctrl-Z after it: a mark, not a row. Read
+    only when the reader refused a last line of that byte alone (a gzip is read through)."""
+    if kind == "gzip":
+        tail = b""
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                tail = (tail + chunk)[-2:]
+    else:
+        with open(path, "rb") as fh:
+            fh.seek(max(fh.seek(0, io.SEEK_END) - 2, 0))
+            tail = fh.read()
+    return len(tail) == 2 and tail[:1] in b"\r\n" and tail[1:] == DOS_EOF
+
+
 def doubled_line_ends(head: bytes) -> bool:
     """Whether the first line ends in CR CR LF: a CRLF file written again by a writer that
     turns each LF into CRLF (Python's csv module on Windows, without newline=''). DuckDB's

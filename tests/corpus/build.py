@@ -226,6 +226,12 @@ CASES: dict[str, tuple[Case, object]] = {
     # saved twice by an editor that adds a BOM each time: the first column keeps its name
     "bom_twice": (Case("bom_twice.csv", True, ""), b"\xef\xbb\xbf" * 2 + csv_bytes(GOOD)),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
+    # a DOS end-of-file mark (Ctrl-Z) after the last line end, as some Windows tools write
+    "dos_eof": (Case("dos_eof.csv", True, ""), csv_bytes(GOOD, newline="\r\n") + b"\x1a"),
+    "dos_eof_gzip": (Case("dos_eof.csv.gz", True, ""), gzip.compress(csv_bytes(GOOD) + b"\x1a")),
+    # two files joined, the first with its mark: the rows after it are not dropped
+    "dos_eof_inside": (Case("dos_eof_inside.csv", False, "a line of a Ctrl-Z alone", row=3),
+                       csv_bytes(GOOD[:2]) + b"\x1a\n" + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
     # A purchase's EffectiveCost is 0 only when usage rows carry it under its commitment's id.
     "purchase_of_no_commitment": (
         Case("purchase.csv", True, "a purchase of no commitment", row=2, column="EffectiveCost"),
