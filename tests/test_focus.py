@@ -1153,6 +1153,25 @@ def test_a_carriage_return_alone_in_an_unquoted_field_is_located(tmp_path, newli
     assert scan(tmp_path / "quoted.csv")[0].ok
 
 
+@pytest.mark.parametrize("first, other", [("\n", "\r\n"), ("\r\n", "\n")])
+def test_mixed_line_ends_name_the_first_row_that_ends_otherwise(tmp_path, first, other):
+    """DuckDB's reader stops at a file whose lines end in LF and CRLF both without a row:
+    the first row that ends otherwise than the header is named, past a quoted field that
+    spans lines with the other line end inside it, in plain and gzip files."""
+    def line(r: dict, end: str) -> bytes:  # the row and its line end, no header
+        return csv_bytes([r], newline=end).split(end.encode(), 1)[1]
+    text = (csv_bytes([], newline=first) + line(row(ChargeDescription=f"two{other}lines"), first)
+            + line(row(), first) + line(row(), other) + line(row(), first))
+    names = {"\n": "LF", "\r\n": "CRLF"}
+    for name, data in (("mixed.csv", text), ("mixed.csv.gz", gzip.compress(text))):
+        (tmp_path / name).write_bytes(data)
+        report, _ = scan(tmp_path / name)
+        assert [(e.row, e.column, e.message) for e in report.errors] == [
+            (3, None, f"this row ends in {names[other]} where the header ends in "
+             f"{names[first]} (line ends mixed, as files joined or edited on two systems have "
+             "them); save the file again with one kind of line end")], name
+
+
 def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     """A ZIP (or bzip2, zstd, xz, 7-Zip) file is named as such, whatever its name, and a
     folder holding only such files says so instead of "no FOCUS files" alone."""

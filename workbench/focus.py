@@ -43,7 +43,6 @@ from workbench.focus_columns import (
 from workbench.focus_header import (
     DOS_EOF,
     TRUNCATED_GZIP,
-    bare_carriage_return,
     column_problems,
     csv_header,
     dedupe,
@@ -53,6 +52,7 @@ from workbench.focus_header import (
     match_columns,
     named_twice,
     sniff,
+    stray_line_end,
 )
 from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
@@ -539,16 +539,15 @@ def _located(path: Path, exc: Exception) -> Problem | None:
             return Problem(None, None, "lines end in two carriage returns and a line feed "
                            "(CR CR LF: a file with CRLF line ends written again as text on "
                            "Windows); save it again with one kind of line end")
-        found = bare_carriage_return(path, kind) if kind != "parquet" else None
+        found = stray_line_end(path, kind) if kind != "parquet" else None
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):
         return None
     if found is None:
         return None
-    row, field = found
-    return Problem(row, header[field] if field < len(header) else None,
-                   "a carriage return alone inside an unquoted field (a line end of another "
-                   "kind?): quote the field, or save the file again with one kind of line end")
+    row, field, problem = found
+    return Problem(row, header[field] if field is not None and field < len(header) else None,
+                   problem)
 
 
 def _read_error(exc: Exception, path: Path) -> str:

@@ -171,11 +171,21 @@ def gunzip_head(packed: bytes) -> bytes:
     return head
 
 
-def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
-    """(data row, 0-based field) of the first carriage return alone in an unquoted field of
-    a CSV whose lines end in LF or CRLF, or None. DuckDB's reader stops at one ("reached an
-    invalid state") without saying where; this finds it, on that error path only."""
-    record, field, quoted = 0, 0, False  # record 0 is the header
+LINE_ENDS = {b"\r\n": "CRLF", b"\n": "LF", b"\r": "CR"}
+MIXED_ENDS = ("this row ends in {} where the header ends in {} (line ends mixed, as files "
+              "joined or edited on two systems have them); save the file again with one kind "
+              "of line end")
+BARE_CR = ("a carriage return alone inside an unquoted field (a line end of another kind?): "
+           "quote the field, or save the file again with one kind of line end")
+
+
+def stray_line_end(path: Path, kind: str) -> tuple[int, int | None, str] | None:
+    """(data row, 0-based field, problem) of the first carriage return alone in an unquoted
+    field of a CSV whose lines end in LF or CRLF, or (data row, None, problem) of the first
+    row that ends otherwise than the header, or None. DuckDB's reader stops at either
+    ("reached an invalid state") without saying where; this finds it, on that error path
+    only."""
+    record, field, quoted, first = 0, 0, False, b""  # record 0 is the header
     with (gzip.open if kind == "gzip" else open)(path, "rb") as fh:
         for n, line in enumerate(fh):
             body = line[:-1] if line.endswith(b"\n") else line
@@ -189,8 +199,12 @@ def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
                     elif not quoted and ch == 0x2C:
                         field += 1
                     elif not quoted and ch == 0x0D:
-                        return record, field
+                        return record, field, BARE_CR
             if not quoted:
+                end = line[len(body):]
+                first = first or end
+                if end and end != first:  # a line end inside quotes is the value's own
+                    return record, None, MIXED_ENDS.format(LINE_ENDS[end], LINE_ENDS[first])
                 record, field = record + 1, 0
     return None
 

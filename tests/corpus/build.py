@@ -217,6 +217,11 @@ CASES: dict[str, tuple[Case, object]] = {
     # a CRLF file written again as text on Windows (Python's csv without newline='')
     "cr_cr_lf": (Case("crcrlf.csv", False, "lines end in two carriage returns and a line feed"),
                  csv_bytes(GOOD, newline="\r\r\n")),
+    # files joined, or edited on two systems: DuckDB stops at it without naming a row
+    "mixed_line_ends": (Case("mixed_ends.csv", False, "this row ends in LF where the header "
+                             "ends in CRLF", row=3),
+                        csv_bytes(GOOD[:2], newline="\r\n")
+                        + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
     "header_again": (Case("joined.csv", False, "this row repeats the header", row=3),
                      csv_bytes(GOOD[:2]) + csv_bytes(GOOD[2:])),
     "empty_rows": (Case("empty_rows.csv", False, "every field of this row is empty", row=4),
