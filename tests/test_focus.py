@@ -302,11 +302,16 @@ def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
     assert report.ok, report.errors
     assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
     assert any(w.column == "billedcost" and "repeats" in w.message for w in report.warnings)
-    # a trailing comma on every line is a column without a name: named as dedupe names it
+    # a column without a name is named as dedupe names it; a trailing comma on every line
+    # is none (an empty field past the last column)
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_bytes(csv_bytes([row()]).replace(b"\n", b",,x_more\n", 1)
+                        .replace(b"custom\n", b"custom,,\n"))
+    assert [(w.column, w.message[:20]) for w in scan(unnamed)[0].warnings][-1] == (
+        f"(unnamed column {len(HEADER) + 1})", "not a FOCUS column (")
     trailing = tmp_path / "trailing.csv"
     trailing.write_bytes(csv_bytes([row()]).replace(b"\n", b",\n"))
-    assert [(w.column, w.message[:20]) for w in scan(trailing)[0].warnings][-1] == (
-        f"(unnamed column {len(HEADER) + 1})", "not a FOCUS column (")
+    assert scan(trailing)[0].ok and not scan(trailing)[0].warnings
     pq.write_table(pa.Table.from_pylist([{"billedcost": "999", **row()}]), tmp_path / "c.parquet")
     report, _ = scan(tmp_path / "c.parquet")
     assert report.ok and report.currencies == scan(write(tmp_path, [row()]))[0].currencies

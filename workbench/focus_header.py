@@ -252,9 +252,16 @@ def csv_header(head: bytes) -> list[str]:
         raise Stop(f"the first line is PowerShell's type line ({text.strip()[:60]!r}), not the "
                    "header row; delete that line (Export-Csv -NoTypeInformation leaves it out)")
     try:
-        return next(csv.reader(io.StringIO(text)))
+        names = next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise Stop(f"the header row is not readable CSV ({exc})") from None
+    # Empty names past the last column (a spreadsheet's trailing commas) name no column, as
+    # empty fields past a row's last column are no value: rows with or without them read.
+    while names and not names[-1].strip():
+        names.pop()
+    if not names:
+        raise Stop("the first line names no column; expected a header row of FOCUS column names")
+    return names
 
 
 def _fold(name: str) -> str:

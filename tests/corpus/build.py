@@ -222,6 +222,19 @@ CASES: dict[str, tuple[Case, object]] = {
                              "ends in CRLF", row=3),
                         csv_bytes(GOOD[:2], newline="\r\n")
                         + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
+    # trailing commas after the header's last name (a spreadsheet's empty columns), the rows
+    # with or without them
+    "header_trailing_commas": (Case("trailing_commas.csv", True, ""),
+                               csv_bytes(GOOD[:1]).replace(b"x_Note\n", b"x_Note,,\n")
+                               + csv_bytes(GOOD[1:2]).split(b"\n", 1)[1].replace(b"\n", b",,\n")
+                               + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
+    # a value under no name at the end of a row: a field too many, as in any row
+    "header_trailing_commas_value": (Case("trailing_value.csv", False, "too many fields", row=2),
+                                     csv_bytes(GOOD[:1]).replace(b"x_Note\n", b"x_Note,\n")
+                                     + csv_bytes(GOOD[1:]).split(b"\n", 1)[1].replace(
+                                         b"custom\n", b"custom,x\n", 1)),
+    "header_only_commas": (Case("commas.csv", False, "the first line names no column"),
+                           b",,,\n" + csv_bytes(GOOD).split(b"\n", 1)[1]),
     "header_again": (Case("joined.csv", False, "this row repeats the header", row=3),
                      csv_bytes(GOOD[:2]) + csv_bytes(GOOD[2:])),
     "empty_rows": (Case("empty_rows.csv", False, "every field of this row is empty", row=4),
