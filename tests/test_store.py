@@ -1264,6 +1264,20 @@ def test_a_dos_end_of_file_mark_loads_every_cent(corpus, cfg, monkeypatch, fast)
         s.close()
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_resource_name_of_several_lines_is_kept_as_written(corpus, cfg, monkeypatch, fast):
+    _real_reader(monkeypatch)
+    s = Store(":memory:", cfg)
+    s.fast_path = fast
+    s.ingest([str(corpus["quoted_newlines_resource"])])
+    assert sorted(s.con.execute("SELECT ResourceName FROM charges").fetchall()) == [
+        ("gpu-node\r\n(a, \"b\")",), ("x\ny",)]
+    from corpus.build import row
+    assert store_totals(s) == {"USD": (2 * Decimal(row()["BilledCost"]),
+                                       2 * Decimal(row()["EffectiveCost"]))}
+    s.close()
+
+
 def test_an_empty_quantity_column_hides_no_problem_from_the_fast_path(cfg, monkeypatch):
     """A column empty on every row (CommitmentDiscountQuantity in most exports) made one
     check count NULL, and the sum of all checks with it: errors and warnings were missed."""
