@@ -1198,6 +1198,11 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
     with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
         discover([str(tmp_path / "only")])
+    (tmp_path / "pq").mkdir()
+    pq.write_table(pa.Table.from_pylist([row()]), tmp_path / "e.parquet")
+    (tmp_path / "pq" / "e.parquet.gz").write_bytes(gzip.compress((tmp_path / "e.parquet").read_bytes()))
+    with pytest.raises(InputError, match=r"it holds e.parquet.gz: unpack it first$"):
+        discover([str(tmp_path / "pq")])
     # spreadsheets downloaded from a console (Excel): saved as CSV, not unpacked
     (tmp_path / "sheets").mkdir()
     (tmp_path / "sheets" / "costs-2026-05.xlsx").write_bytes(b"PK\x03\x04")

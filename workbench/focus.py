@@ -73,7 +73,8 @@ from workbench.focus_sql import (
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGITS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
-PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
+# read by no reader here: said so (Parquet is read by seeking, not as a gzip stream)
+PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz", ".parquet.gz")
 SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # nor these
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
