@@ -1265,6 +1265,23 @@ def test_a_dos_end_of_file_mark_loads_every_cent(corpus, cfg, monkeypatch, fast)
 
 
 @pytest.mark.parametrize("fast", [True, False])
+def test_a_currency_code_in_lower_case_counts_with_the_same_code(cfg, monkeypatch, fast):
+    _real_reader(monkeypatch)
+    from corpus.build import GOOD, csv_bytes
+    rows = [{**r, "BillingCurrency": c} for r, c in zip(GOOD, ["usd", "USD", "eUr"], strict=True)]
+    path = _write_bytes(cfg.root / "lower.csv", csv_bytes(rows))
+    expected: dict = {}
+    for r in GOOD:
+        b, e = expected.get(r["BillingCurrency"], (Decimal(0), Decimal(0)))
+        expected[r["BillingCurrency"]] = (b + Decimal(r["BilledCost"]), e + Decimal(r["EffectiveCost"]))
+    s = Store(":memory:", cfg)
+    s.fast_path = fast
+    s.ingest([str(path)])
+    assert store_totals(s) == expected
+    s.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
 def test_a_resource_name_of_several_lines_is_kept_as_written(corpus, cfg, monkeypatch, fast):
     _real_reader(monkeypatch)
     s = Store(":memory:", cfg)
