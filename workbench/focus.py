@@ -43,11 +43,11 @@ from workbench.focus_columns import (
 from workbench.focus_header import (
     DOS_EOF,
     TRUNCATED_GZIP,
+    before_dos_eof,
     column_problems,
     csv_header,
     dedupe,
     doubled_line_ends,
-    ends_in_dos_eof,
     gzip_problem,
     match_columns,
     named_twice,
@@ -407,7 +407,7 @@ def drop_dos_eof(con, rejects: str, path: Path, kind: str) -> None:
     last = con.execute(f"SELECT line, error_type, csv_line FROM {ident(rejects)} "
                        "ORDER BY line DESC LIMIT 1").fetchone()
     if (last and last[1] == "MISSING COLUMNS" and last[2].strip("\r\n") == DOS_EOF.decode()
-            and ends_in_dos_eof(path, kind)):
+            and before_dos_eof(path, kind) in (b"\r", b"\n")):
         con.execute(f"DELETE FROM {ident(rejects)} WHERE line = {int(last[0])}")
 
 
@@ -525,9 +525,28 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
                 con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
     report.ok = not report.errors
     if not report.ok:
+        _note_dos_eof(path, report)
         with contextlib.suppress(duckdb.TransactionException):
             con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
     return report
+
+
+def _note_dos_eof(path: Path, report: FileReport) -> None:
+    """A Ctrl-Z right after the last value, not on a line of its own, is read as part of that
+    value (an amount that is no number, a quote that never closes): said at that row."""
+    last = [e for e in report.errors if e.row is not None and e.row == report.rows]
+    if not last:
+        return
+    try:
+        kind = sniff(path)[0]
+        before = before_dos_eof(path, kind) if kind != "parquet" else None
+    except (Stop, OSError, EOFError, zlib.error):
+        return
+    if before and before not in b"\r\n":
+        for e in last:
+            e.message += ("; the file ends in a Ctrl-Z (a DOS end-of-file mark) right after "
+                          "this row's last value, which is read as part of it: delete the "
+                          "Ctrl-Z, or end the line before it")
 
 
 def _located(path: Path, exc: Exception) -> Problem | None:

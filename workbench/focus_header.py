@@ -212,9 +212,10 @@ def stray_line_end(path: Path, kind: str) -> tuple[int, int | None, str] | None:
 DOS_EOF = b"\x1a"  # Ctrl-Z: DOS marked a text file's end so, and some Windows tools still do
 
 
-def ends_in_dos_eof(path: Path, kind: str) -> bool:
-    """Whether the text ends in a line end and one Ctrl-Z after it: a mark, not a row. Read
-    only when the reader refused a last line of that byte alone (a gzip is read through)."""
+def before_dos_eof(path: Path, kind: str) -> bytes | None:
+    """The byte before a Ctrl-Z that ends the text (b"" when it is the whole text), or None
+    when the text ends otherwise. Read on the paths that need it only (a gzip is read
+    through)."""
     if kind == "gzip":
         tail = b""
         with gzip.open(path, "rb") as fh:
@@ -224,7 +225,7 @@ def ends_in_dos_eof(path: Path, kind: str) -> bool:
         with open(path, "rb") as fh:
             fh.seek(max(fh.seek(0, io.SEEK_END) - 2, 0))
             tail = fh.read()
-    return len(tail) == 2 and tail[:1] in b"\r\n" and tail[1:] == DOS_EOF
+    return tail[:-1] if tail.endswith(DOS_EOF) else None
 
 
 def doubled_line_ends(head: bytes) -> bool:

@@ -254,6 +254,13 @@ CASES: dict[str, tuple[Case, object]] = {
     # a DOS end-of-file mark (Ctrl-Z) after the last line end, as some Windows tools write
     "dos_eof": (Case("dos_eof.csv", True, ""), csv_bytes(GOOD, newline="\r\n") + b"\x1a"),
     "dos_eof_gzip": (Case("dos_eof.csv.gz", True, ""), gzip.compress(csv_bytes(GOOD) + b"\x1a")),
+    # the mark right after the last value, which it is read as part of: said at that row
+    "dos_eof_after_value": (Case("dos_eof_value.csv", False, "not a number: '1e2\\x1a'; write "
+                                 "amounts as plain decimals, like -1234.5; the file ends in a "
+                                 "Ctrl-Z (a DOS end-of-file mark) right after this row's last "
+                                 "value", row=3, column="EffectiveCost"),
+                            csv_bytes(GOOD, [*(h for h in HEADER if h != "EffectiveCost"),
+                                            "EffectiveCost"])[:-1] + b"\x1a"),
     # two files joined, the first with its mark: the rows after it are not dropped
     "dos_eof_inside": (Case("dos_eof_inside.csv", False, "a line of a Ctrl-Z alone", row=3),
                        csv_bytes(GOOD[:2]) + b"\x1a\n" + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
