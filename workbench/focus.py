@@ -384,9 +384,7 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         lines.add(line)
         if len(problems) < LISTED_PER_CHECK * 4:
             text = reasons.get(kind) or message.splitlines()[0]
-            if csv_line.strip("\r\n") == DOS_EOF.decode():  # one after the last line end is read
-                text = ("a line of a Ctrl-Z alone (a DOS end-of-file mark) before the file's "
-                        "end; delete it")
+            text = _filler(csv_line) or text
             if kind == "UNQUOTED VALUE" and "unterminated" in message.lower():
                 # DuckDB files a quote that opens a field and never closes under the same kind
                 text = ("a quoted field that never ends (a quote opened and not closed: the "
@@ -399,6 +397,22 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
                                 f"(first {len(problems)} listed); nothing was loaded",
                                 len(lines) - len(problems), counts_rows=True))
     return problems, len(lines)
+
+
+def _filler(line: str | None) -> str | None:
+    """What a refused line that holds no value at all is, or None."""
+    body = (line or "").strip("\r\n")
+    if not body:
+        return None
+    if set(body) == {DOS_EOF.decode()}:  # one after the last line end is read (drop_dos_eof)
+        return ("a line of Ctrl-Z alone (a DOS end-of-file mark), which is read only as the one "
+                "last byte after the last line end; delete it")
+    if set(body) == {"\x00"}:
+        return ("a line of zero bytes (a copy padded with them, or the file damaged); delete "
+                "them, or download the export again")
+    if not body.strip():
+        return "a line of blanks alone; delete it"
+    return None
 
 
 def drop_dos_eof(con, rejects: str, path: Path, kind: str) -> None:
@@ -542,7 +556,7 @@ def _note_dos_eof(path: Path, report: FileReport) -> None:
         before = before_dos_eof(path, kind) if kind != "parquet" else None
     except (Stop, OSError, EOFError, zlib.error):
         return
-    if before and before not in b"\r\n":
+    if before and before not in b"\r\n" + DOS_EOF:
         for e in last:
             e.message += ("; the file ends in a Ctrl-Z (a DOS end-of-file mark) right after "
                           "this row's last value, which is read as part of it: delete the "

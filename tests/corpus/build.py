@@ -254,6 +254,14 @@ CASES: dict[str, tuple[Case, object]] = {
     # a DOS end-of-file mark (Ctrl-Z) after the last line end, as some Windows tools write
     "dos_eof": (Case("dos_eof.csv", True, ""), csv_bytes(GOOD, newline="\r\n") + b"\x1a"),
     "dos_eof_gzip": (Case("dos_eof.csv.gz", True, ""), gzip.compress(csv_bytes(GOOD) + b"\x1a")),
+    "dos_eof_twice": (Case("dos_eof_twice.csv", False, "a line of Ctrl-Z alone", row=4),
+                      csv_bytes(GOOD) + b"\x1a\x1a"),
+    # a copy padded with zeros past the first bytes read to tell binary files from text
+    "zero_padded": (Case("zero_padded.csv", False, "a line of zero bytes", row=3001),
+                    csv_bytes(GOOD * 1000) + b"\x00" * 4096),
+    "blank_line": (Case("blank_line.csv", False, "a line of blanks alone", row=2),
+                   b"\n".join([*csv_bytes(GOOD).split(b"\n")[:2], b" \t",
+                               *csv_bytes(GOOD).split(b"\n")[2:]])),
     # the mark right after the last value, which it is read as part of: said at that row
     "dos_eof_after_value": (Case("dos_eof_value.csv", False, "not a number: '1e2\\x1a'; write "
                                  "amounts as plain decimals, like -1234.5; the file ends in a "
@@ -262,7 +270,7 @@ CASES: dict[str, tuple[Case, object]] = {
                             csv_bytes(GOOD, [*(h for h in HEADER if h != "EffectiveCost"),
                                             "EffectiveCost"])[:-1] + b"\x1a"),
     # two files joined, the first with its mark: the rows after it are not dropped
-    "dos_eof_inside": (Case("dos_eof_inside.csv", False, "a line of a Ctrl-Z alone", row=3),
+    "dos_eof_inside": (Case("dos_eof_inside.csv", False, "a line of Ctrl-Z alone", row=3),
                        csv_bytes(GOOD[:2]) + b"\x1a\n" + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
     # A purchase's EffectiveCost is 0 only when usage rows carry it under its commitment's id.
     "purchase_of_no_commitment": (
