@@ -1158,6 +1158,19 @@ def test_a_carriage_return_alone_in_an_unquoted_field_is_located(tmp_path, newli
     assert scan(tmp_path / "quoted.csv")[0].ok
 
 
+def test_the_end_of_a_file_gone_or_cut_since_it_was_read_is_no_dos_mark(tmp_path):
+    """The mark is looked for after the reader took the file: one cut short or removed since
+    has no mark (the read said what it found), not an internal error."""
+    from workbench.focus_header import before_dos_eof
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(csv_bytes(GOOD) + b"\x1a")[:-12])
+    assert before_dos_eof(cut, "gzip") is None
+    assert before_dos_eof(tmp_path / "gone.csv", "csv") is None
+    whole = tmp_path / "whole.csv.gz"
+    whole.write_bytes(gzip.compress(csv_bytes(GOOD) + b"\x1a"))
+    assert before_dos_eof(whole, "gzip") == b"\n"
+
+
 @pytest.mark.parametrize("first, other", [("\n", "\r\n"), ("\r\n", "\n")])
 def test_mixed_line_ends_name_the_first_row_that_ends_otherwise(tmp_path, first, other):
     """DuckDB's reader stops at a file whose lines end in LF and CRLF both without a row:

@@ -214,17 +214,20 @@ DOS_EOF = b"\x1a"  # Ctrl-Z: DOS marked a text file's end so, and some Windows t
 
 def before_dos_eof(path: Path, kind: str) -> bytes | None:
     """The byte before a Ctrl-Z that ends the text (b"" when it is the whole text), or None
-    when the text ends otherwise. Read on the paths that need it only (a gzip is read
-    through)."""
-    if kind == "gzip":
-        tail = b""
-        with gzip.open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                tail = (tail + chunk)[-2:]
-    else:
-        with open(path, "rb") as fh:
-            fh.seek(max(fh.seek(0, io.SEEK_END) - 2, 0))
-            tail = fh.read()
+    when the text ends otherwise or cannot be read to its end (changed since it was read).
+    Read on the paths that need it only (a gzip is read through)."""
+    try:
+        if kind == "gzip":
+            tail = b""
+            with gzip.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    tail = (tail + chunk)[-2:]
+        else:
+            with open(path, "rb") as fh:
+                fh.seek(max(fh.seek(0, io.SEEK_END) - 2, 0))
+                tail = fh.read()
+    except (OSError, EOFError, zlib.error):
+        return None
     return tail[:-1] if tail.endswith(DOS_EOF) else None
 
 
