@@ -302,11 +302,16 @@ def test_a_column_repeated_in_another_case_is_read_as_written_once(tmp_path):
     assert report.ok, report.errors
     assert report.currencies == scan(write(tmp_path, [row()]))[0].currencies
     assert any(w.column == "billedcost" and "repeats" in w.message for w in report.warnings)
-    # a trailing comma on every line is a column without a name: named as dedupe names it
+    # a column without a name is named as dedupe names it; a trailing comma on every line
+    # is none (an empty field past the last column)
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_bytes(csv_bytes([row()]).replace(b"\n", b",,x_more\n", 1)
+                        .replace(b"custom\n", b"custom,,\n"))
+    assert [(w.column, w.message[:20]) for w in scan(unnamed)[0].warnings][-1] == (
+        f"(unnamed column {len(HEADER) + 1})", "not a FOCUS column (")
     trailing = tmp_path / "trailing.csv"
     trailing.write_bytes(csv_bytes([row()]).replace(b"\n", b",\n"))
-    assert [(w.column, w.message[:20]) for w in scan(trailing)[0].warnings][-1] == (
-        f"(unnamed column {len(HEADER) + 1})", "not a FOCUS column (")
+    assert scan(trailing)[0].ok and not scan(trailing)[0].warnings
     pq.write_table(pa.Table.from_pylist([{"billedcost": "999", **row()}]), tmp_path / "c.parquet")
     report, _ = scan(tmp_path / "c.parquet")
     assert report.ok and report.currencies == scan(write(tmp_path, [row()]))[0].currencies
@@ -1153,6 +1158,38 @@ def test_a_carriage_return_alone_in_an_unquoted_field_is_located(tmp_path, newli
     assert scan(tmp_path / "quoted.csv")[0].ok
 
 
+def test_the_end_of_a_file_gone_or_cut_since_it_was_read_is_no_dos_mark(tmp_path):
+    """The mark is looked for after the reader took the file: one cut short or removed since
+    has no mark (the read said what it found), not an internal error."""
+    from workbench.focus_header import before_dos_eof
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(csv_bytes(GOOD) + b"\x1a")[:-12])
+    assert before_dos_eof(cut, "gzip") is None
+    assert before_dos_eof(tmp_path / "gone.csv", "csv") is None
+    whole = tmp_path / "whole.csv.gz"
+    whole.write_bytes(gzip.compress(csv_bytes(GOOD) + b"\x1a"))
+    assert before_dos_eof(whole, "gzip") == b"\n"
+
+
+@pytest.mark.parametrize("first, other", [("\n", "\r\n"), ("\r\n", "\n")])
+def test_mixed_line_ends_name_the_first_row_that_ends_otherwise(tmp_path, first, other):
+    """DuckDB's reader stops at a file whose lines end in LF and CRLF both without a row:
+    the first row that ends otherwise than the header is named, past a quoted field that
+    spans lines with the other line end inside it, in plain and gzip files."""
+    def line(r: dict, end: str) -> bytes:  # the row and its line end, no header
+        return csv_bytes([r], newline=end).split(end.encode(), 1)[1]
+    text = (csv_bytes([], newline=first) + line(row(ChargeDescription=f"two{other}lines"), first)
+            + line(row(), first) + line(row(), other) + line(row(), first))
+    names = {"\n": "LF", "\r\n": "CRLF"}
+    for name, data in (("mixed.csv", text), ("mixed.csv.gz", gzip.compress(text))):
+        (tmp_path / name).write_bytes(data)
+        report, _ = scan(tmp_path / name)
+        assert [(e.row, e.column, e.message) for e in report.errors] == [
+            (3, None, f"this row ends in {names[other]} where the header ends in "
+             f"{names[first]} (line ends mixed, as files joined or edited on two systems have "
+             "them); save the file again with one kind of line end")], name
+
+
 def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     """A ZIP (or bzip2, zstd, xz, 7-Zip) file is named as such, whatever its name, and a
     folder holding only such files says so instead of "no FOCUS files" alone."""
@@ -1174,6 +1211,11 @@ def test_archives_and_other_compressions_say_what_to_do(tmp_path):
     (tmp_path / "e.csv.bz2").rename(tmp_path / "only" / "e.csv.bz2")
     with pytest.raises(InputError, match=r"in this folder; it holds e.csv.bz2: unpack it first$"):
         discover([str(tmp_path / "only")])
+    (tmp_path / "pq").mkdir()
+    pq.write_table(pa.Table.from_pylist([row()]), tmp_path / "e.parquet")
+    (tmp_path / "pq" / "e.parquet.gz").write_bytes(gzip.compress((tmp_path / "e.parquet").read_bytes()))
+    with pytest.raises(InputError, match=r"it holds e.parquet.gz: unpack it first$"):
+        discover([str(tmp_path / "pq")])
     # spreadsheets downloaded from a console (Excel): saved as CSV, not unpacked
     (tmp_path / "sheets").mkdir()
     (tmp_path / "sheets" / "costs-2026-05.xlsx").write_bytes(b"PK\x03\x04")

@@ -1289,10 +1289,59 @@ def test_fast_and_precise_paths_load_the_same_rows(corpus, cfg, monkeypatch):
     assert readers["parquet_decimal"] == readers["parquet_string"] == "fast"
     assert readers["quoted_newlines"] == readers["mixed_currencies"] == readers["times"] == "fast"
     assert readers["gzip"] == "fast"
+    assert readers["dos_eof"] == readers["dos_eof_gzip"] == "fast"
     # Warnings are located on the fast path (only the columns checked are read again)
     assert readers["malformed_tags"] == readers["hostile_tags"] == "fast"
     assert readers["unknown_category"] == readers["covered_usage"] == "fast"
     assert readers["header_only"] == "precise"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_dos_end_of_file_mark_loads_every_cent(corpus, cfg, monkeypatch, fast):
+    _real_reader(monkeypatch)
+    from corpus.build import GOOD
+    expected: dict = {}
+    for r in GOOD:
+        b, e = expected.get(r["BillingCurrency"], (Decimal(0), Decimal(0)))
+        expected[r["BillingCurrency"]] = (b + Decimal(r["BilledCost"]), e + Decimal(r["EffectiveCost"]))
+    for name in ("dos_eof", "dos_eof_gzip"):
+        s = Store(":memory:", cfg)
+        s.fast_path = fast
+        s.ingest([str(corpus[name])])
+        assert store_totals(s) == expected, name
+        assert s.con.execute("SELECT count(*) FROM charges").fetchone()[0] == len(GOOD)
+        s.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_currency_code_in_lower_case_counts_with_the_same_code(cfg, monkeypatch, fast):
+    _real_reader(monkeypatch)
+    from corpus.build import GOOD, csv_bytes
+    rows = [{**r, "BillingCurrency": c} for r, c in zip(GOOD, ["usd", "USD", "eUr"], strict=True)]
+    path = _write_bytes(cfg.root / "lower.csv", csv_bytes(rows))
+    expected: dict = {}
+    for r in GOOD:
+        b, e = expected.get(r["BillingCurrency"], (Decimal(0), Decimal(0)))
+        expected[r["BillingCurrency"]] = (b + Decimal(r["BilledCost"]), e + Decimal(r["EffectiveCost"]))
+    s = Store(":memory:", cfg)
+    s.fast_path = fast
+    s.ingest([str(path)])
+    assert store_totals(s) == expected
+    s.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_resource_name_of_several_lines_is_kept_as_written(corpus, cfg, monkeypatch, fast):
+    _real_reader(monkeypatch)
+    s = Store(":memory:", cfg)
+    s.fast_path = fast
+    s.ingest([str(corpus["quoted_newlines_resource"])])
+    assert sorted(s.con.execute("SELECT ResourceName FROM charges").fetchall()) == [
+        ("gpu-node\r\n(a, \"b\")",), ("x\ny",)]
+    from corpus.build import row
+    assert store_totals(s) == {"USD": (2 * Decimal(row()["BilledCost"]),
+                                       2 * Decimal(row()["EffectiveCost"]))}
+    s.close()
 
 
 def test_an_empty_quantity_column_hides_no_problem_from_the_fast_path(cfg, monkeypatch):

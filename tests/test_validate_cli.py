@@ -170,7 +170,7 @@ def test_json_amounts_keep_every_digit(tmp_path, capsys, cost, total):
 def test_counts_say_how_many_rows_not_how_many_lines(tmp_path, capsys):
     """12 rows with the same error: 5 listed and a count line, but 12 errors."""
     p = tmp_path / "lower.csv"
-    p.write_bytes(csv_bytes([row(BillingCurrency="usd") for _ in range(12)]))
+    p.write_bytes(csv_bytes([row(BillingCurrency="US$") for _ in range(12)]))
     code, out, _ = run(capsys, str(p))
     assert code == 1 and out.splitlines()[-3].endswith(", 12 errors, 0 warnings")
     code = main(["ingest", "--store", str(tmp_path / "s.duckdb"), str(p)])
@@ -236,7 +236,7 @@ def test_problems_are_listed_in_row_order(tmp_path, capsys):
     """The checks find problems kind by kind; the lines, the JSON and ingest's first problem
     follow the rows of the file."""
     p = tmp_path / "order.csv"
-    p.write_bytes(csv_bytes([row(BillingCurrency="usd"), row(BilledCost="12,50"),
+    p.write_bytes(csv_bytes([row(BillingCurrency="US$"), row(BilledCost="12,50"),
                              row(Tags='{"a"'), row(ChargeCategory="Refund")]))
     code, out, _ = run(capsys, str(p))
     assert code == 1
@@ -252,7 +252,7 @@ def test_problems_are_listed_in_row_order(tmp_path, capsys):
 
 def test_counts_are_singular_for_one(tmp_path, capsys):
     p = tmp_path / "one.csv"
-    p.write_bytes(csv_bytes([row(BilledCost="12,50"), row(BillingCurrency="usd", Tags='{"a"')]))
+    p.write_bytes(csv_bytes([row(BilledCost="12,50"), row(BillingCurrency="US$", Tags='{"a"')]))
     code, out, _ = run(capsys, str(p))
     assert f"{p}: NOT USABLE: FOCUS 1.0, 2 rows, charges 2026-05-02T00:00:00Z to 2026-05-03T00:00:00Z, " \
            "2 errors, 1 warning\n" in out
@@ -302,7 +302,7 @@ def test_a_file_with_unreadable_rows_totals_the_rows_read(tmp_path, capsys):
 
 
 
-@pytest.mark.parametrize("odd", [{"BilledCost": "12,50"}, {"BillingCurrency": "usd"}])
+@pytest.mark.parametrize("odd", [{"BilledCost": "12,50"}, {"BillingCurrency": "US$"}])
 def test_unreadable_rows_withhold_totals_that_would_leave_out_an_amount(tmp_path, capsys, odd):
     """Beside a row the reader refused, the checks do not run: a row read whose amount or
     currency does not read was left out of the totals with no error to say so (billed 1.75

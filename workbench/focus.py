@@ -41,8 +41,9 @@ from workbench.focus_columns import (
     other_dataset,
 )
 from workbench.focus_header import (
+    DOS_EOF,
     TRUNCATED_GZIP,
-    bare_carriage_return,
+    before_dos_eof,
     column_problems,
     csv_header,
     dedupe,
@@ -51,6 +52,7 @@ from workbench.focus_header import (
     match_columns,
     named_twice,
     sniff,
+    stray_line_end,
 )
 from workbench.focus_report import FileReport, Problem, Stop, report_lines
 from workbench.focus_sql import (
@@ -71,7 +73,8 @@ from workbench.focus_sql import (
 from workbench.schema import CANONICAL_COLUMNS, FOCUS_COLUMNS, MONEY, MONEY_DIGITS
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
-PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz")  # read by no reader here: said so
+# read by no reader here: said so (Parquet is read by seeking, not as a gzip stream)
+PACKED_SUFFIXES = (".zip", ".7z", ".bz2", ".zst", ".xz", ".parquet.gz")
 SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # nor these
 VALIDATE_MEMORY = "1GB"  # DuckDB memory limit of `validate`; larger files spill to disk
 
@@ -364,7 +367,7 @@ def _stage_sql(table: str, src: str, types: dict[str, str], mapping: dict[str, s
 def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     """Rows the CSV reader refused (wrong field count, bad UTF-8, stray quotes)."""
     rows = con.execute(
-        f"SELECT line, column_name, error_type, error_message FROM {ident(rejects)} "
+        f"SELECT line, column_name, error_type, error_message, csv_line FROM {ident(rejects)} "
         "ORDER BY line").fetchall()
     reasons = {
         "MISSING COLUMNS": "too few fields in this row",
@@ -375,12 +378,13 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
         "LINE SIZE OVER MAXIMUM": "line too long (over 2 MB, the CSV reader's limit for one row)",
     }
     problems, lines = [], set()
-    for line, column, kind, message in rows:
+    for line, column, kind, message, csv_line in rows:
         if line in lines:
             continue
         lines.add(line)
         if len(problems) < LISTED_PER_CHECK * 4:
             text = reasons.get(kind) or message.splitlines()[0]
+            text = _filler(csv_line) or text
             if kind == "UNQUOTED VALUE" and "unterminated" in message.lower():
                 # DuckDB files a quote that opens a field and never closes under the same kind
                 text = ("a quoted field that never ends (a quote opened and not closed: the "
@@ -393,6 +397,32 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
                                 f"(first {len(problems)} listed); nothing was loaded",
                                 len(lines) - len(problems), counts_rows=True))
     return problems, len(lines)
+
+
+def _filler(line: str | None) -> str | None:
+    """What a refused line that holds no value at all is, or None."""
+    body = (line or "").strip("\r\n")
+    if not body:
+        return None
+    if set(body) == {DOS_EOF.decode()}:  # one after the last line end is read (drop_dos_eof)
+        return ("a line of Ctrl-Z alone (a DOS end-of-file mark), which is read only as the one "
+                "last byte after the last line end; delete it")
+    if set(body) == {"\x00"}:
+        return ("a line of zero bytes (a copy padded with them, or the file damaged); delete "
+                "them, or download the export again")
+    if not body.strip():
+        return "a line of blanks alone; delete it"
+    return None
+
+
+def drop_dos_eof(con, rejects: str, path: Path, kind: str) -> None:
+    """Forget the refusal of a last line that is a DOS end-of-file mark (one Ctrl-Z after the
+    last line end): the reader reads it as a row of one field, and no charge is in it."""
+    last = con.execute(f"SELECT line, error_type, csv_line FROM {ident(rejects)} "
+                       "ORDER BY line DESC LIMIT 1").fetchone()
+    if (last and last[1] == "MISSING COLUMNS" and last[2].strip("\r\n") == DOS_EOF.decode()
+            and before_dos_eof(path, kind) in (b"\r", b"\n")):
+        con.execute(f"DELETE FROM {ident(rejects)} WHERE line = {int(last[0])}")
 
 
 def _fmt(value) -> str:
@@ -509,9 +539,28 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
                 con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
     report.ok = not report.errors
     if not report.ok:
+        _note_dos_eof(path, report)
         with contextlib.suppress(duckdb.TransactionException):
             con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
     return report
+
+
+def _note_dos_eof(path: Path, report: FileReport) -> None:
+    """A Ctrl-Z right after the last value, not on a line of its own, is read as part of that
+    value (an amount that is no number, a quote that never closes): said at that row."""
+    last = [e for e in report.errors if e.row is not None and e.row == report.rows]
+    if not last:
+        return
+    try:
+        kind = sniff(path)[0]
+        before = before_dos_eof(path, kind) if kind != "parquet" else None
+    except (Stop, OSError, EOFError, zlib.error):
+        return
+    if before and before not in b"\r\n" + DOS_EOF:
+        for e in last:
+            e.message += ("; the file ends in a Ctrl-Z (a DOS end-of-file mark) right after "
+                          "this row's last value, which is read as part of it: delete the "
+                          "Ctrl-Z, or end the line before it")
 
 
 def _located(path: Path, exc: Exception) -> Problem | None:
@@ -524,16 +573,15 @@ def _located(path: Path, exc: Exception) -> Problem | None:
             return Problem(None, None, "lines end in two carriage returns and a line feed "
                            "(CR CR LF: a file with CRLF line ends written again as text on "
                            "Windows); save it again with one kind of line end")
-        found = bare_carriage_return(path, kind) if kind != "parquet" else None
+        found = stray_line_end(path, kind) if kind != "parquet" else None
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):
         return None
     if found is None:
         return None
-    row, field = found
-    return Problem(row, header[field] if field < len(header) else None,
-                   "a carriage return alone inside an unquoted field (a line end of another "
-                   "kind?): quote the field, or save the file again with one kind of line end")
+    row, field, problem = found
+    return Problem(row, header[field] if field is not None and field < len(header) else None,
+                   problem)
 
 
 def _read_error(exc: Exception, path: Path) -> str:
@@ -628,6 +676,7 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     _create_in_file_order(con, sql)
     t = ident(table)
     if kind != "parquet":
+        drop_dos_eof(con, rejects, path, kind)
         problems, refused = _rejects(con, rejects)
         if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems

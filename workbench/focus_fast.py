@@ -38,7 +38,7 @@ from pathlib import Path
 import duckdb
 
 from workbench import commitments
-from workbench.focus import Header, read_header, run_checks
+from workbench.focus import Header, drop_dos_eof, read_header, run_checks
 from workbench.focus_checks import ERROR, WARNING, Check, build_checks, rounded_column
 from workbench.focus_columns import PROVIDER_COLUMNS
 from workbench.focus_report import FileReport, Stop
@@ -172,6 +172,7 @@ def refused_rows(con, p: FastPlan) -> int:
     """Rows the CSV reader recorded as unreadable (0 for Parquet)."""
     if p.rejects is None:
         return 0
+    drop_dos_eof(con, p.rejects, p.path, p.header.kind)
     return con.execute(f"SELECT count(DISTINCT line) FROM {ident(p.rejects)}").fetchone()[0]
 
 

@@ -21,6 +21,7 @@ from workbench.focus_columns import (
 from workbench.focus_report import MISSING_COLUMN, Problem, Stop
 
 HEAD_BYTES = 1 << 20  # enough for any header line
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 # Archives and compressions an export may come in that are not read as they are.
 UNPACK = "unpack it and load the files inside"
 DECOMPRESS = "decompress it (a CSV compressed with gzip is read as it is)"
@@ -58,6 +59,7 @@ def sniff(path: Path) -> tuple[str, bytes]:
         raise Stop("empty file (0 bytes); expected a FOCUS export with a header row")
     if head[:4] == b"PAR1":
         return "parquet", b""
+    _utf16(head)
     sheet = spreadsheet(head)
     if sheet:
         raise Stop(f"{sheet}, not CSV text; save it from the spreadsheet as CSV UTF-8 "
@@ -76,11 +78,27 @@ def sniff(path: Path) -> tuple[str, bytes]:
         if head[:2] == b"\x1f\x8b":  # saved still compressed by a server that sent it gzipped
             raise Stop("compressed twice: the gzip holds another gzip; decompress it once "
                        "(gunzip) and load the file that comes out")
+        if head[:4] == b"PAR1":  # Parquet is read by seeking to its footer, not as a stream
+            raise Stop("a Parquet file compressed with gzip, which is not read so (Parquet "
+                       "compresses its own data): decompress it (gunzip) and load the "
+                       ".parquet file that comes out")
+        _utf16(head)
+    if not head.replace(BOM, b""):
+        raise Stop("empty file (a byte-order mark and nothing else); expected a FOCUS export "
+                   "with a header row")
     if head.startswith(b"\x89PNG"):
         raise Stop("a PNG image, not a CSV or Parquet FOCUS export")
     if b"\x00" in head[:65536]:
         raise Stop("binary data, not CSV text (or a UTF-16 file: save it as UTF-8)")
     return kind, head
+
+
+def _utf16(head: bytes) -> None:
+    """Stop at a UTF-16 byte-order mark: Excel's "Unicode Text" and some Windows tools write
+    UTF-16, which the reader, reading UTF-8, would call binary data."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise Stop("UTF-16 text (Excel's \"Unicode Text\" writes it), not UTF-8; save the "
+                   "export as CSV UTF-8 (comma-separated)")
 
 
 def spreadsheet(head: bytes) -> str | None:
@@ -153,11 +171,21 @@ def gunzip_head(packed: bytes) -> bytes:
     return head
 
 
-def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
-    """(data row, 0-based field) of the first carriage return alone in an unquoted field of
-    a CSV whose lines end in LF or CRLF, or None. DuckDB's reader stops at one ("reached an
-    invalid state") without saying where; this finds it, on that error path only."""
-    record, field, quoted = 0, 0, False  # record 0 is the header
+LINE_ENDS = {b"\r\n": "CRLF", b"\n": "LF", b"\r": "CR"}
+MIXED_ENDS = ("this row ends in {} where the header ends in {} (line ends mixed, as files "
+              "joined or edited on two systems have them); save the file again with one kind "
+              "of line end")
+BARE_CR = ("a carriage return alone inside an unquoted field (a line end of another kind?): "
+           "quote the field, or save the file again with one kind of line end")
+
+
+def stray_line_end(path: Path, kind: str) -> tuple[int, int | None, str] | None:
+    """(data row, 0-based field, problem) of the first carriage return alone in an unquoted
+    field of a CSV whose lines end in LF or CRLF, or (data row, None, problem) of the first
+    row that ends otherwise than the header, or None. DuckDB's reader stops at either
+    ("reached an invalid state") without saying where; this finds it, on that error path
+    only."""
+    record, field, quoted, first = 0, 0, False, b""  # record 0 is the header
     with (gzip.open if kind == "gzip" else open)(path, "rb") as fh:
         for n, line in enumerate(fh):
             body = line[:-1] if line.endswith(b"\n") else line
@@ -171,10 +199,36 @@ def bare_carriage_return(path: Path, kind: str) -> tuple[int, int] | None:
                     elif not quoted and ch == 0x2C:
                         field += 1
                     elif not quoted and ch == 0x0D:
-                        return record, field
+                        return record, field, BARE_CR
             if not quoted:
+                end = line[len(body):]
+                first = first or end
+                if end and end != first:  # a line end inside quotes is the value's own
+                    return record, None, MIXED_ENDS.format(LINE_ENDS[end], LINE_ENDS[first])
                 record, field = record + 1, 0
     return None
+
+
+DOS_EOF = b"\x1a"  # Ctrl-Z: DOS marked a text file's end so, and some Windows tools still do
+
+
+def before_dos_eof(path: Path, kind: str) -> bytes | None:
+    """The byte before a Ctrl-Z that ends the text (b"" when it is the whole text), or None
+    when the text ends otherwise or cannot be read to its end (changed since it was read).
+    Read on the paths that need it only (a gzip is read through)."""
+    try:
+        if kind == "gzip":
+            tail = b""
+            with gzip.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    tail = (tail + chunk)[-2:]
+        else:
+            with open(path, "rb") as fh:
+                fh.seek(max(fh.seek(0, io.SEEK_END) - 2, 0))
+                tail = fh.read()
+    except (OSError, EOFError, zlib.error):
+        return None
+    return tail[:-1] if tail.endswith(DOS_EOF) else None
 
 
 def doubled_line_ends(head: bytes) -> bool:
@@ -202,9 +256,16 @@ def csv_header(head: bytes) -> list[str]:
         raise Stop(f"the first line is PowerShell's type line ({text.strip()[:60]!r}), not the "
                    "header row; delete that line (Export-Csv -NoTypeInformation leaves it out)")
     try:
-        return next(csv.reader(io.StringIO(text)))
+        names = next(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise Stop(f"the header row is not readable CSV ({exc})") from None
+    # Empty names past the last column (a spreadsheet's trailing commas) name no column, as
+    # empty fields past a row's last column are no value: rows with or without them read.
+    while names and not names[-1].strip():
+        names.pop()
+    if not names:
+        raise Stop("the first line names no column; expected a header row of FOCUS column names")
+    return names
 
 
 def _fold(name: str) -> str:

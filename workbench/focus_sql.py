@@ -262,7 +262,11 @@ def derived_expr(column: str, mapping: dict[str, str]) -> str | None:
 
 def renamed_values_expr(column: str, expr: str) -> str:
     """`expr` with a value FOCUS names written in another case, or by its 1.0-preview name,
-    read as the FOCUS value (value_spellings). Values spelled right skip the lookup."""
+    read as the FOCUS value (value_spellings), and a currency code in upper case. Values
+    spelled right skip the lookup."""
+    if column == "BillingCurrency":  # an ISO 4217 code means the same in any case: usd is USD
+        return f"(CASE WHEN regexp_full_match({expr}, '[a-zA-Z]{{3}}') THEN upper({expr}) " \
+               f"ELSE {expr} END)"
     spellings = value_spellings(column)
     if not spellings:
         return expr

@@ -89,11 +89,16 @@ def _parquet(path: Path, cost_type: str) -> None:
     pq.write_table(table, path)
 
 
-def _cut_parquet() -> bytes:
-    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+def _parquet_bytes() -> bytes:
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(GOOD), buf)
-    return buf.getvalue()[:len(buf.getvalue()) // 2]
+    return buf.getvalue()
+
+
+def _cut_parquet() -> bytes:
+    """A Parquet file cut short, as an interrupted download leaves it: no footer."""
+    whole = _parquet_bytes()
+    return whole[:len(whole) // 2]
 
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -145,6 +150,13 @@ CASES: dict[str, tuple[Case, object]] = {
     "non_numeric": (Case("non_numeric.csv", False, "not a number: '12,50'", row=2,
                          column="BilledCost"),
                     csv_bytes([row(), row(BilledCost="12,50"), row()])),
+    # a spreadsheet's formatting: which separator is the decimal one is not certain in every
+    # locale, so neither is read
+    "thousands_separator": (Case("thousands.csv", False, "not a number: '1,234.56'", row=2,
+                                 column="BilledCost"),
+                            csv_bytes([row(), row(BilledCost="1,234.56"), row()])),
+    "currency_symbol": (Case("dollar.csv", False, "not a number: '$12.50'", row=1,
+                             column="EffectiveCost"), csv_bytes([row(EffectiveCost="$12.50")])),
     "infinite": (Case("infinite.csv", False, "not a finite amount: 'inf'", row=3,
                       column="EffectiveCost"),
                  csv_bytes([row(), row(), row(EffectiveCost="inf")])),
@@ -212,6 +224,24 @@ CASES: dict[str, tuple[Case, object]] = {
     # a CRLF file written again as text on Windows (Python's csv without newline='')
     "cr_cr_lf": (Case("crcrlf.csv", False, "lines end in two carriage returns and a line feed"),
                  csv_bytes(GOOD, newline="\r\r\n")),
+    # files joined, or edited on two systems: DuckDB stops at it without naming a row
+    "mixed_line_ends": (Case("mixed_ends.csv", False, "this row ends in LF where the header "
+                             "ends in CRLF", row=3),
+                        csv_bytes(GOOD[:2], newline="\r\n")
+                        + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
+    # trailing commas after the header's last name (a spreadsheet's empty columns), the rows
+    # with or without them
+    "header_trailing_commas": (Case("trailing_commas.csv", True, ""),
+                               csv_bytes(GOOD[:1]).replace(b"x_Note\n", b"x_Note,,\n")
+                               + csv_bytes(GOOD[1:2]).split(b"\n", 1)[1].replace(b"\n", b",,\n")
+                               + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
+    # a value under no name at the end of a row: a field too many, as in any row
+    "header_trailing_commas_value": (Case("trailing_value.csv", False, "too many fields", row=2),
+                                     csv_bytes(GOOD[:1]).replace(b"x_Note\n", b"x_Note,\n")
+                                     + csv_bytes(GOOD[1:]).split(b"\n", 1)[1].replace(
+                                         b"custom\n", b"custom,x\n", 1)),
+    "header_only_commas": (Case("commas.csv", False, "the first line names no column"),
+                           b",,,\n" + csv_bytes(GOOD).split(b"\n", 1)[1]),
     "header_again": (Case("joined.csv", False, "this row repeats the header", row=3),
                      csv_bytes(GOOD[:2]) + csv_bytes(GOOD[2:])),
     "empty_rows": (Case("empty_rows.csv", False, "every field of this row is empty", row=4),
@@ -221,6 +251,27 @@ CASES: dict[str, tuple[Case, object]] = {
     # saved twice by an editor that adds a BOM each time: the first column keeps its name
     "bom_twice": (Case("bom_twice.csv", True, ""), b"\xef\xbb\xbf" * 2 + csv_bytes(GOOD)),
     "ragged": (Case("ragged.csv", False, "too few fields", row=4), _ragged()),
+    # a DOS end-of-file mark (Ctrl-Z) after the last line end, as some Windows tools write
+    "dos_eof": (Case("dos_eof.csv", True, ""), csv_bytes(GOOD, newline="\r\n") + b"\x1a"),
+    "dos_eof_gzip": (Case("dos_eof.csv.gz", True, ""), gzip.compress(csv_bytes(GOOD) + b"\x1a")),
+    "dos_eof_twice": (Case("dos_eof_twice.csv", False, "a line of Ctrl-Z alone", row=4),
+                      csv_bytes(GOOD) + b"\x1a\x1a"),
+    # a copy padded with zeros past the first bytes read to tell binary files from text
+    "zero_padded": (Case("zero_padded.csv", False, "a line of zero bytes", row=3001),
+                    csv_bytes(GOOD * 1000) + b"\x00" * 4096),
+    "blank_line": (Case("blank_line.csv", False, "a line of blanks alone", row=2),
+                   b"\n".join([*csv_bytes(GOOD).split(b"\n")[:2], b" \t",
+                               *csv_bytes(GOOD).split(b"\n")[2:]])),
+    # the mark right after the last value, which it is read as part of: said at that row
+    "dos_eof_after_value": (Case("dos_eof_value.csv", False, "not a number: '1e2\\x1a'; write "
+                                 "amounts as plain decimals, like -1234.5; the file ends in a "
+                                 "Ctrl-Z (a DOS end-of-file mark) right after this row's last "
+                                 "value", row=3, column="EffectiveCost"),
+                            csv_bytes(GOOD, [*(h for h in HEADER if h != "EffectiveCost"),
+                                            "EffectiveCost"])[:-1] + b"\x1a"),
+    # two files joined, the first with its mark: the rows after it are not dropped
+    "dos_eof_inside": (Case("dos_eof_inside.csv", False, "a line of Ctrl-Z alone", row=3),
+                       csv_bytes(GOOD[:2]) + b"\x1a\n" + csv_bytes(GOOD[2:]).split(b"\n", 1)[1]),
     # A purchase's EffectiveCost is 0 only when usage rows carry it under its commitment's id.
     "purchase_of_no_commitment": (
         Case("purchase.csv", True, "a purchase of no commitment", row=2, column="EffectiveCost"),
@@ -237,8 +288,12 @@ CASES: dict[str, tuple[Case, object]] = {
     "mixed_currencies": (Case("mixed.csv", True, ""), csv_bytes(GOOD)),
     "png": (Case("image.csv", False, "PNG image"), PNG),
     "binary": (Case("random.csv", False, "binary data"), bytes(range(256)) * 8),
-    "wrong_currency": (Case("currency.csv", False, "3-letter ISO 4217", row=1,
-                            column="BillingCurrency"), csv_bytes([row(BillingCurrency="usd")])),
+    "wrong_currency": (Case("currency.csv", False, "3-letter ISO 4217", row=2,
+                            column="BillingCurrency"),
+                       csv_bytes([row(), row(BillingCurrency="US$"), row(BillingCurrency="usd ")])),
+    # a code in lower case is the same code: read as ISO 4217 writes it
+    "lower_case_currency": (Case("lower_currency.csv", True, ""),
+                            csv_bytes([row(BillingCurrency="usd"), row(BillingCurrency="Eur")])),
     "unknown_category": (Case("category.csv", True, "unknown value 'Refund'", row=1,
                               column="ChargeCategory"), csv_bytes([row(ChargeCategory="Refund")])),
     "covered_usage": (Case("covered.csv", True, "covered usage", row=1, column="BilledCost"),
@@ -260,12 +315,28 @@ CASES: dict[str, tuple[Case, object]] = {
     "quoted_newlines": (Case("multiline.csv", True, ""),
                         csv_bytes([row(ChargeDescription="line one\nline two, \"quoted\""),
                                    row()])),
+    "quoted_newlines_resource": (Case("multiline_resource.csv", True, ""),
+                                 csv_bytes([row(ResourceName="gpu-node\r\n(a, \"b\")"),
+                                            row(ResourceName="x\ny")], HEADER + ["ResourceName"],
+                                           newline="\r\n")),
     "parquet_double": (Case("double.parquet", True, ""), "double"),
     "parquet_decimal": (Case("decimal.parquet", True, ""), "decimal"),
     "parquet_string": (Case("string.parquet", True, ""), "string"),
     "parquet_broken": (Case("broken.parquet", False, "not a readable Parquet file"),
                        b"PAR1" + bytes(range(200)) + b"PAR1"),
     "parquet_cut_short": (Case("cut.parquet", False, "cut short"), _cut_parquet()),
+    # a Parquet file gzipped by a pipeline that compresses every file it uploads
+    "parquet_in_gzip": (Case("pq.csv.gz", False, "a Parquet file compressed with gzip"),
+                        gzip.compress(_parquet_bytes())),
+    # Excel's "Unicode Text": UTF-16 with its byte-order mark, tab-separated
+    "utf16": (Case("unicode.csv", False, "UTF-16 text"),
+              csv_bytes(GOOD, newline="\r\n").decode().replace(",", "\t").encode("utf-16")),
+    "utf16_gzip": (Case("unicode.csv.gz", False, "UTF-16 text"),
+                   gzip.compress(csv_bytes(GOOD).decode().encode("utf-16-be").join(
+                       [b"\xfe\xff", b""]))),
+    "utf16_bom_only": (Case("bom16.csv", False, "UTF-16 text"), b"\xff\xfe"),
+    "bom_only": (Case("bom.csv", False, "empty file (a byte-order mark and nothing else)"),
+                 b"\xef\xbb\xbf"),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
 }
 
