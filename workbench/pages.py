@@ -249,6 +249,8 @@ class OverviewData:
     # the months each provider's exports hold (Store.provider_months; without them, the
     # months it has charges in): a month they lack is no data for its lines, not 0
     provider_months: dict[str, frozenset[str]] | None = None
+    # Store.delivery_ends(): how far each provider's data reaches, per currency
+    delivery_ends: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency_months", overview.currency_months(self.monthly))
@@ -271,7 +273,7 @@ def load_overview(store) -> OverviewData:
     keys = store.tag_keys() if overview.empty_dimensions(monthly, list(tried)) else []
     return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
                         store.coverage(), keys, tried, store.load_warnings(), spans,
-                        store.provider_months())
+                        store.provider_months(), store.delivery_ends())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -287,15 +289,20 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
 
     held = data.currency_months
     by_provider = data.provider_months
-    head = overview.headline(monthly, month, months=held, providers=by_provider)
+    end = data.coverage[1] if data.coverage else None
+    # providers whose data stops before the rest: their missing days are no fall
+    short = overview.short_of(data.delivery_ends, month, end)
+    head = overview.headline(monthly, month, months=held, providers=by_provider, short=short,
+                             end=end)
     untagged = overview.untagged_share(monthly, month)
     prev = overview.shift_month(month, -1)
     # everything would look "new": no movers of a currency without a baseline, nor lines of
     # a provider without one
-    movers = overview.comparable(overview.top_movers(monthly, month, providers=by_provider),
-                                 month, held)
+    movers = overview.comparable(overview.top_movers(monthly, month, providers=by_provider,
+                                                     short=short), month, held)
     notes = [tables.notice(n) for n in overview_notices(data, month)
-             + overview.not_compared(monthly, month, by_provider, held)]
+             + overview.not_compared(monthly, month, by_provider, held)
+             + overview.not_delivered(monthly, month, short)]
     if len(data.load_warnings) > 1:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))
@@ -327,7 +334,10 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         shown[dim] = charts.bar_rows(rows, dim)
     checkpoint()
     question = "What changed most since last month?"
-    out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
+    days = overview.held_days(end, month)
+    span = "" if days is None else f" ({days} days against {overview.days_in(prev)})"
+    out["movers"] = (charts.movers(movers, "label", question,
+                                   f"top 10 provider / service changes, {sub}{span}")
                      if not movers.empty else
                      charts.empty(question, no_movers_reason(monthly, month, held), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
