@@ -54,6 +54,9 @@ class FakeStore:
     def provider_months(self):  # each seller its own export
         return overview.provider_months(self._monthly)
 
+    def figure_warnings(self):  # the copy set aside changes what is counted
+        return 1
+
     def delivery_ends(self):  # each seller its own export, as far as its daily rows reach
         df = self._daily.assign(end=pd.to_datetime(self._daily["date"]) + pd.Timedelta(days=1))
         return df.groupby(["provider", "currency"], as_index=False)["end"].max()
@@ -744,3 +747,23 @@ def test_an_account_not_delivered_past_a_day_is_no_fall_on_the_page():
     assert "(previous month; 20 days against 31)" in summary
     movers = json.dumps(sec["movers"].to_dict())
     assert "Virtual Machines" not in movers and "Amazon EC2" in movers
+
+
+def test_a_warning_that_changes_no_figure_is_not_the_one_that_matters_most():
+    """An older FOCUS name of a column changes no figure: the note says none does, where it
+    named it 'the one that matters most to the figures'; a copy set aside is that one."""
+    names = "oci.csv: FOCUS 1.0-preview column names read as their FOCUS 1.0 columns"
+    other = "oci.csv: 2 columns are not FOCUS columns"
+    data = dataclasses.replace(base(), load_warnings=[names, other], figure_warnings=0)
+    note = pages.overview_notices(data, "2026-06")[0]
+    assert note == ("Loading the data gave 2 warnings (all of them below); none of them changes "
+                    "a figure (every row is counted once, at its full cost).")
+    one = dataclasses.replace(data, load_warnings=[names])
+    assert pages.overview_notices(one, "2026-06")[0] == (
+        f"Loading the data gave 1 warning, which changes no figure (every row is counted once, "
+        f"at its full cost): {names}")
+    copy = "a.csv: same content as b.csv; loaded once"
+    weighs = dataclasses.replace(data, load_warnings=[copy, names], figure_warnings=1)
+    assert pages.overview_notices(weighs, "2026-06")[0] == (
+        "Loading the data gave 2 warnings (all of them below), the one that matters most to "
+        f"the figures: {copy}")

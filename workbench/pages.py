@@ -251,6 +251,8 @@ class OverviewData:
     provider_months: dict[str, frozenset[str]] | None = None
     # Store.delivery_ends(): how far each provider's data reaches, per currency
     delivery_ends: pd.DataFrame | None = None
+    # Store.figure_warnings(): how many of load_warnings change a figure (None: unknown)
+    figure_warnings: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency_months", overview.currency_months(self.monthly))
@@ -273,7 +275,7 @@ def load_overview(store) -> OverviewData:
     keys = store.tag_keys() if overview.empty_dimensions(monthly, list(tried)) else []
     return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
                         store.coverage(), keys, tried, store.load_warnings(), spans,
-                        store.provider_months(), store.delivery_ends())
+                        store.provider_months(), store.delivery_ends(), store.figure_warnings())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -469,14 +471,28 @@ def covers_whole(data: OverviewData, month: str) -> bool:
     return all(p["complete"] or p["stopped"] for p in cov["providers"])
 
 
+def warnings_note(warnings: list[str], weighing: int | None) -> str:
+    """What loading the data warned about: the first warning, which the store keeps
+    weightiest first (delivery.SHORT, ...), named as the one that matters most to the
+    figures only when it changes one (`weighing`: how many do, Store.figure_warnings); an
+    older name of a column or a column ignored changes none, and the note says so."""
+    n = len(warnings)
+    head = f"Loading the data gave {n:,} warning{'s' * (n > 1)}" + (" (all of them below)" if n > 1 else "")
+    kept = "every row is counted once, at its full cost"
+    if weighing == 0:
+        return (f"{head}, which changes no figure ({kept}): {warnings[0]}" if n == 1
+                else f"{head}; none of them changes a figure ({kept}).")
+    if weighing is None:
+        return f"{head}, the first: {warnings[0]}" if n > 1 else f"{head}: {warnings[0]}"
+    return (f"{head}, the one that matters most to the figures: {warnings[0]}" if n > 1
+            else f"{head}: {warnings[0]}")
+
+
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
-    if data.load_warnings:  # the store keeps them weightiest first (delivery.SHORT, ...)
-        n = len(data.load_warnings)
-        out.append(f"Loading the data gave {n:,} warning{'s' * (n > 1)}"
-                   + (" (all of them below), the one that matters most to the figures: "
-                      f"{data.load_warnings[0]}" if n > 1 else f": {data.load_warnings[0]}"))
+    if data.load_warnings:
+        out.append(warnings_note(data.load_warnings, data.figure_warnings))
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
         tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"
         seen = (f" Tag keys most used in this data: {', '.join(data.tag_keys)}."
