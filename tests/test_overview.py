@@ -642,3 +642,20 @@ def test_a_change_against_a_partial_month_says_by_how_many_days():
     whole = overview.headline(df, "2026-10", short={}, end=end)
     assert whole.iloc[0]["days"] is None
     assert overview.comparisons(whole)["against"].iloc[0] == "2026-09 (previous month)"
+
+
+def test_a_partial_month_is_also_compared_like_for_like():
+    """Data to the 27th: the same first 27 days of the month before set against them, the
+    providers not delivered that far left out of both sides; nothing for a whole month."""
+    days = lambda a, b: pd.date_range(a, b)  # noqa: E731
+    rows = ([(d, "AWS", "USD", 10.0) for d in days("2026-10-01", "2026-10-31")]
+            + [(d, "AWS", "USD", 11.0) for d in days("2026-11-01", "2026-11-27")]
+            + [(d, "Google Cloud", "USD", 60.0) for d in days("2026-10-01", "2026-10-31")]
+            + [(d, "Microsoft", "EUR", 55.0) for d in days("2026-10-01", "2026-10-31")])
+    daily = pd.DataFrame(rows, columns=["date", "provider", "currency", "cost"])
+    short = {"USD": {"Google Cloud": "2026-10-31"}, "EUR": {"Microsoft": "2026-10-31"}}
+    assert overview.like_for_like(daily, "2026-11", 27, short) == [
+        "Like for like, over the first 27 days of 2026-11 and the first 27 of 2026-10, USD "
+        "spend was $297.00 against $270.00: up $27.00, +10.0%, leaving out Google Cloud (not "
+        "delivered that far)."]
+    assert overview.like_for_like(daily, "2026-11", None, short) == []

@@ -745,6 +745,8 @@ def test_an_account_not_delivered_past_a_day_is_no_fall_on_the_page():
             "is not delivered past 2026-10-31") in summary.replace("'", "&#x27;")
     assert "-$110.00" in summary and "27 days against 31" not in summary
     assert "(previous month; 20 days against 31)" in summary
+    assert ("Like for like, over the first 20 days of 2026-11 and the first 20 of 2026-10, USD "
+            "spend was $200.00 against $200.00: flat.") in summary
     movers = json.dumps(sec["movers"].to_dict())
     assert "Virtual Machines" not in movers and "Amazon EC2" in movers
 

@@ -391,6 +391,42 @@ def per_day_note(head: pd.DataFrame, monthly: pd.DataFrame) -> str | None:
             + "; ".join(parts) + ".")
 
 
+def like_for_like(daily: pd.DataFrame, month: str, days: int | None,
+                  short: Mapping[str, Collection[str]] | None = None) -> list[str]:
+    """Per currency, when the data ends inside `month` (`days`: held_days), its spend over
+    those days against the same first days of the month before, from the daily frame
+    (date, provider, currency, cost): a change between like spans, where the whole months
+    set 27 days against 31. The providers not delivered that far (`short`) are left out of
+    both sides, and named."""
+    if days is None or daily.empty:
+        return []
+    prev = shift_month(month, -1)
+    upto = min(days, days_in(prev))
+    spans = {month: (pd.Timestamp(f"{month}-01"), days), prev: (pd.Timestamp(f"{prev}-01"), upto)}
+    dates = pd.to_datetime(daily["date"])
+    out = []
+    for cur in sorted(set(daily["currency"])):
+        left = sorted((short or {}).get(cur, ()))
+        mine = (daily["currency"] == cur) & ~daily["provider"].isin(left)
+        sums = {}
+        for m, (first, n) in spans.items():
+            inside = mine & (dates >= first) & (dates < first + pd.Timedelta(days=n))
+            sums[m] = exact_sum(daily.loc[inside, "cost"]) if inside.any() else None
+        if sums[month] is None or sums[prev] is None:  # nothing of the currency to set side by side
+            continue
+        now, then = sums[month], sums[prev]
+        shown = shown_change(now, then, cur)
+        pct = shown_ratio(now, then, cur)
+        moved = ("flat" if shown == 0 else
+                 f"{'up' if shown > 0 else 'down'} {money_exact(abs(shown), cur)}"
+                 + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else ""))
+        apart = (f", leaving out {' and '.join(left)} (not delivered that far)" if left else "")
+        out.append(f"Like for like, over the first {days} days of {month} and the first {upto} "
+                   f"of {prev}, {cur} spend was {money_exact(now, cur)} against "
+                   f"{money_exact(then, cur)}: {moved}{apart}.")
+    return out
+
+
 def partial_month_note(month: str, first_day: str, last_day: str) -> str:
     """The data covers `month` from `first_day` to `last_day` only (coverage.partial_month)."""
     return (f"The data for {month} covers {first_day} to {last_day} only, not the whole "

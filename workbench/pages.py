@@ -311,7 +311,9 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
     # a month the data covers in part has its own note; per day of the calendar would mislead
     per_day = (overview.per_day_note(head, monthly)
                if covers_whole(data, month) and covers_whole(data, prev) else None)
-    story = (overview.narrative(head, untagged, movers, per_day) + overview.billed_apart(monthly, month)
+    story = (overview.narrative(head, untagged, movers, per_day)
+             + overview.like_for_like(daily, month, overview.held_days(end, month), short)
+             + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
