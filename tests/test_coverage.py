@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from focus_export import COLUMNS, write_export
 
-from workbench import coverage, report_index
+from workbench import coverage, overview, report_index
 from workbench.config import Config
 from workbench.store import Store
 
@@ -366,3 +366,23 @@ def test_a_refund_of_a_month_before_the_export_does_not_date_the_data_back(tmp_p
         "The data holds none of the days of 2025-07, which 2025-08 is compared with, only "
         "charges billed for the whole month or on a later invoice (a correction): a change "
         "against it is not one between whole months."]
+
+
+def test_how_far_each_provider_is_delivered_goes_per_currency(tmp_path):
+    """Store.delivery_ends reads each export per currency by its daily rows (a monthly
+    credit or invoice row does not make it reach the month's end; an API billed only by
+    the month reaches what its rows cover), so the overview can tell an export not
+    delivered past a day from a fall."""
+    write_export(tmp_path / "alpha.csv", months=3, providers=("Alpha Cloud",), currency="USD")
+    write_export(tmp_path / "beta.csv", months=3, providers=("Beta Cloud",), until=date(2025, 5, 21))
+    monthly_invoices(tmp_path / "gamma.csv", "Gamma API", ["2025-03", "2025-04", "2025-05"])
+    with Store(":memory:", Config(root=tmp_path)) as s:
+        s.ingest([str(tmp_path)])
+        ends = s.delivery_ends()
+        end = s.coverage()[1]
+    assert ends.to_dict("records") == [
+        {"provider": "Alpha Cloud", "currency": "USD", "end": pd.Timestamp("2025-06-01")},
+        {"provider": "Beta Cloud", "currency": "EUR", "end": pd.Timestamp("2025-05-21")},
+        {"provider": "Gamma API", "currency": "EUR", "end": pd.Timestamp("2025-06-01")}]
+    assert overview.short_of(ends, "2025-05", end) == {"EUR": {"Beta Cloud": "2025-05-20"}}
+    assert overview.short_of(ends, "2025-04", end) == {}  # whole for everyone

@@ -570,3 +570,92 @@ def test_no_per_day_sentence_for_a_currency_with_no_spend_in_either_month():
     assert note.endswith("Per day, EUR spend was flat (€100.00 a day in both).")
     usd = m[m["currency"] == "USD"]
     assert overview.per_day_note(overview.headline(usd, "2026-10"), usd) is None
+
+
+def lagging_frame():
+    """2026-11 in progress, the data to the 27th (AWS). Google Cloud's USD export is not
+    delivered past 2026-10-31 (Pacific), Microsoft's EUR account past 2026-10-31 (only its
+    monthly reservation payment, of effective cost 0, in November) while its USD account
+    runs on; Old Cloud stopped in early October (no longer used)."""
+    rows = [("2026-10", "AWS", "Amazon EC2", "USD", 310.0), ("2026-11", "AWS", "Amazon EC2", "USD", 270.0),
+            ("2026-10", "Google Cloud", "Compute Engine", "USD", 1860.0),
+            ("2026-11", "Google Cloud", "Compute Engine", "USD", 0.0),
+            ("2026-10", "Microsoft", "Virtual Machines", "USD", 100.0),
+            ("2026-11", "Microsoft", "Virtual Machines", "USD", 90.0),
+            ("2026-10", "Old Cloud", "Old VMs", "USD", 40.0),
+            ("2026-10", "Microsoft", "Virtual Machines", "EUR", 1705.0),
+            ("2026-11", "Microsoft", "Virtual Machines", "EUR", 0.0)]
+    df = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "currency", "effective_cost"])
+    df = df.assign(team="a", tagged="yes", billed_cost=df["effective_cost"])
+    ends = pd.DataFrame([("AWS", "USD", "2026-11-28"), ("Google Cloud", "USD", "2026-11-01 08:00"),
+                         ("Microsoft", "USD", "2026-11-28"), ("Microsoft", "EUR", "2026-11-01"),
+                         ("Old Cloud", "USD", "2026-10-11")], columns=["provider", "currency", "end"])
+    return df, ends.assign(end=[pd.Timestamp(e) for e in ends["end"]]), pd.Timestamp("2026-11-28")
+
+
+def test_data_not_delivered_past_a_day_is_no_fall():
+    """A provider whose data stops before the rest reads as 'not delivered past DATE', not
+    as a fall to 0: no change in the headline, its lines out of the movers and named with
+    their amounts; a provider that stopped long ago falls for real."""
+    df, ends, end = lagging_frame()
+    short = overview.short_of(ends, "2026-11", end)
+    assert short == {"EUR": {"Microsoft": "2026-10-31"}, "USD": {"Google Cloud": "2026-11-01 08:00"}}
+    head = overview.headline(df, "2026-11", short=short, end=end).set_index("currency")
+    assert head.loc["USD", "cost"] == 360.0 and head.loc["USD", "previous"] == 2310.0  # kept whole
+    assert math.isnan(head.loc["USD", "previous_change"]) and math.isnan(head.loc["EUR", "previous_change"])
+    mv = overview.top_movers(df, "2026-11", short=short)
+    assert list(mv["label"]) == ["AWS / Amazon EC2", "Old Cloud / Old VMs",
+                                 "Microsoft / Virtual Machines"]
+    assert list(mv["currency"]) == ["USD"] * 3
+    text = " ".join(overview.narrative(head.reset_index(), df.iloc[:0], mv))
+    assert ("In 2026-11 effective spend in EUR was €0.00 over 27 of its 30 days, not comparable "
+            "with the previous month (2026-10: €1.7k), as Microsoft's EUR data is not delivered "
+            "past 2026-10-31") in text
+    assert ("as Google Cloud's USD data is not delivered past 2026-11-01 08:00") in text
+    assert "-100" not in text and "down on" not in text
+    assert overview.not_delivered(df, "2026-11", short) == [
+        "Microsoft's EUR data is not delivered past 2026-10-31: its EUR charges (€0.00 in "
+        "2026-11, €1.7k in 2026-10) are not compared, neither a fall nor a rise, and left out "
+        "of the changes.",
+        "Google Cloud's USD data is not delivered past 2026-11-01 08:00: its USD charges ($0.00 "
+        "in 2026-11, $1.9k in 2026-10) are not compared, neither a fall nor a rise, and left "
+        "out of the changes."]
+
+
+def test_a_change_against_a_partial_month_says_by_how_many_days():
+    """Every provider to the data's end (the 27th): a change, said as 27 days against 31."""
+    df, ends, end = lagging_frame()
+    df, ends = (overview.apply_filters(x, {"provider": ["AWS", "Microsoft"]}) for x in (df, ends))
+    df, ends = df[df["currency"] == "USD"], ends[ends["currency"] == "USD"]
+    short = overview.short_of(ends, "2026-11", end)
+    assert short == {}
+    head = overview.headline(df, "2026-11", short=short, end=end)
+    assert head.iloc[0]["previous_change"] == -50.0 and head.iloc[0]["days"] == 27
+    mv = overview.top_movers(df, "2026-11", short=short)
+    text = " ".join(overview.narrative(head, df.iloc[:0], mv))
+    assert ("In 2026-11 effective spend in USD was $360 over 27 of its 30 days, down on the "
+            "previous month (2026-10: $410; -$50.00, -12.2%; 27 days against 31)") in text
+    assert "fell by $40.00 from $310 to $270, 27 days against 31." in text
+    assert overview.comparisons(head)["against"].iloc[0] == "2026-10 (previous month; 27 days against 31)"
+    # a whole month says nothing of days, and nothing is short of it
+    assert overview.short_of(ends, "2026-10", end) == {}
+    whole = overview.headline(df, "2026-10", short={}, end=end)
+    assert whole.iloc[0]["days"] is None
+    assert overview.comparisons(whole)["against"].iloc[0] == "2026-09 (previous month)"
+
+
+def test_a_partial_month_is_also_compared_like_for_like():
+    """Data to the 27th: the same first 27 days of the month before set against them, the
+    providers not delivered that far left out of both sides; nothing for a whole month."""
+    days = lambda a, b: pd.date_range(a, b)  # noqa: E731
+    rows = ([(d, "AWS", "USD", 10.0) for d in days("2026-10-01", "2026-10-31")]
+            + [(d, "AWS", "USD", 11.0) for d in days("2026-11-01", "2026-11-27")]
+            + [(d, "Google Cloud", "USD", 60.0) for d in days("2026-10-01", "2026-10-31")]
+            + [(d, "Microsoft", "EUR", 55.0) for d in days("2026-10-01", "2026-10-31")])
+    daily = pd.DataFrame(rows, columns=["date", "provider", "currency", "cost"])
+    short = {"USD": {"Google Cloud": "2026-10-31"}, "EUR": {"Microsoft": "2026-10-31"}}
+    assert overview.like_for_like(daily, "2026-11", 27, short) == [
+        "Like for like, over the first 27 days of 2026-11 and the first 27 of 2026-10, USD "
+        "spend was $297.00 against $270.00: up $27.00, +10.0%, leaving out Google Cloud (not "
+        "delivered that far)."]
+    assert overview.like_for_like(daily, "2026-11", None, short) == []

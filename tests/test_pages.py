@@ -54,6 +54,13 @@ class FakeStore:
     def provider_months(self):  # each seller its own export
         return overview.provider_months(self._monthly)
 
+    def figure_warnings(self):  # the copy set aside changes what is counted
+        return 1
+
+    def delivery_ends(self):  # each seller its own export, as far as its daily rows reach
+        df = self._daily.assign(end=pd.to_datetime(self._daily["date"]) + pd.Timedelta(days=1))
+        return df.groupby(["provider", "currency"], as_index=False)["end"].max()
+
     def load_warnings(self):
         return ["a.csv: an older copy of x"]
 
@@ -715,3 +722,50 @@ def test_lines_of_a_provider_with_no_data_in_the_month_compared_are_not_new():
     summary = pages._html(sec["summary"])
     assert "Azure has no data for 2026-04: its USD charges of 2026-05 ($500) are not " in summary
     assert "not comparable with the previous month" in summary and "$640.00" in summary
+
+
+def test_an_account_not_delivered_past_a_day_is_no_fall_on_the_page():
+    """Azure's EUR account holds only its monthly reservation payment (effective cost 0) in
+    November while AWS's USD data runs to the 20th: EUR reads 'not delivered past
+    2026-10-31', not '€0.00, -100%', and its lines are no movers; the USD change says it
+    sets 20 days against 31."""
+    rows = [("2026-10", "AWS", "Amazon EC2", "USD", 310.0), ("2026-11", "AWS", "Amazon EC2", "USD", 200.0),
+            ("2026-10", "Azure", "Virtual Machines", "EUR", 1705.0),
+            ("2026-11", "Azure", "Virtual Machines", "EUR", 0.0)]
+    m = pd.DataFrame(rows, columns=["month", "provider", "ServiceName", "currency", "effective_cost"])
+    m = m.assign(team="a", tagged="yes", environment="prod", workload_class="training",
+                 ServiceCategory="Compute", billed_cost=m["effective_cost"])
+    daily = pd.DataFrame([(d, "AWS", "a", "USD", 10.0) for d in pd.date_range("2026-10-01", "2026-11-20")]
+                         + [(d, "Azure", "a", "EUR", 55.0) for d in pd.date_range("2026-10-01", "2026-10-31")],
+                         columns=["date", "provider", "team", "currency", "cost"])
+    sec = pages.overview_sections(pages.load_overview(FakeStore(m, daily)), {"month": "2026-11"})
+    summary = pages._html(sec["summary"])
+    assert "-100.0%" not in summary and "-€1,705.00" not in summary
+    assert ("not comparable with the previous month (2026-10: €1.7k), as Azure&#x27;s EUR data "
+            "is not delivered past 2026-10-31") in summary.replace("'", "&#x27;")
+    assert "-$110.00" in summary and "27 days against 31" not in summary
+    assert "(previous month; 20 days against 31)" in summary
+    assert ("Like for like, over the first 20 days of 2026-11 and the first 20 of 2026-10, USD "
+            "spend was $200.00 against $200.00: flat.") in summary
+    movers = json.dumps(sec["movers"].to_dict())
+    assert "Virtual Machines" not in movers and "Amazon EC2" in movers
+
+
+def test_a_warning_that_changes_no_figure_is_not_the_one_that_matters_most():
+    """An older FOCUS name of a column changes no figure: the note says none does, where it
+    named it 'the one that matters most to the figures'; a copy set aside is that one."""
+    names = "oci.csv: FOCUS 1.0-preview column names read as their FOCUS 1.0 columns"
+    other = "oci.csv: 2 columns are not FOCUS columns"
+    data = dataclasses.replace(base(), load_warnings=[names, other], figure_warnings=0)
+    note = pages.overview_notices(data, "2026-06")[0]
+    assert note == ("Loading the data gave 2 warnings (all of them below); none of them changes "
+                    "a figure (every row is counted once, at its full cost).")
+    one = dataclasses.replace(data, load_warnings=[names])
+    assert pages.overview_notices(one, "2026-06")[0] == (
+        f"Loading the data gave 1 warning, which changes no figure (every row is counted once, "
+        f"at its full cost): {names}")
+    copy = "a.csv: same content as b.csv; loaded once"
+    weighs = dataclasses.replace(data, load_warnings=[copy, names], figure_warnings=1)
+    assert pages.overview_notices(weighs, "2026-06")[0] == (
+        "Loading the data gave 2 warnings (all of them below), the one that matters most to "
+        f"the figures: {copy}")

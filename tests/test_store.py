@@ -2007,3 +2007,19 @@ def test_a_store_that_read_null_as_an_account_keeps_its_rows_when_read_again(tmp
     with Store(store, cfg, read_only=True) as s:
         assert s.con.execute("SELECT BillingAccountId, BilledCost FROM charges").fetchall() == [
             (None, Decimal("2.5"))]
+
+
+def test_the_store_says_how_many_warnings_change_a_figure(tmp_path, cfg, monkeypatch):
+    """A file's own checks (tags that do not read; its rows kept at full cost) change no
+    figure; a copy set aside does: the overview names a warning as the one that matters most
+    to the figures only when one does."""
+    _real_reader(monkeypatch)
+    folder = tmp_path / "in"
+    frame_file(folder, "a-tags", [{"Tags": '{"team": "ml"'}] * 3)
+    with Store(str(tmp_path / "s.duckdb"), cfg) as s:
+        s.ingest([str(folder)])
+        assert s.load_warnings() and s.figure_warnings() == 0
+    (folder / "b-copy.parquet").write_bytes((folder / "a-tags.parquet").read_bytes())
+    with Store(str(tmp_path / "t.duckdb"), cfg) as s:
+        s.ingest([str(folder)])
+        assert "loaded once" in s.load_warnings()[0] and s.figure_warnings() == 1

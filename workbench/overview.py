@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
+from workbench.coverage import STOPPED_AFTER, last_day
 from workbench.currencies import to_smallest_unit
 from workbench.errors import WorkbenchError
 from workbench.months import check_month as check_month  # as pages and report call it
@@ -121,6 +122,47 @@ def lacking_note(providers: Sequence[str], other: str) -> str:
     return f"{names} {'has' if len(providers) == 1 else 'have'} no data for {other}"
 
 
+def short_of(ends: pd.DataFrame | None, month: str, end) -> dict[str, dict[str, str]]:
+    """Per currency, {provider: the last day its data holds} of the providers whose data
+    stops before the last day of `month` the data holds (`end`: the exclusive end of the
+    whole data, Store.coverage): an export not delivered past that day, whose lines would
+    read as a fall. `ends` as Store.delivery_ends gives them. A provider whose data ends more
+    than coverage.STOPPED_AFTER before `end` is taken as no longer used (coverage.py): its
+    fall is real; one whose data ends before the month compared has nothing to compare."""
+    if ends is None or ends.empty or end is None:
+        return {}
+    start, stop = (pd.Timestamp(t) for t in month_range(month))
+    edge = min(pd.Timestamp(end), stop)
+    since = pd.Timestamp(month_range(shift_month(month, -1))[0])
+    out: dict[str, dict[str, str]] = {}
+    for r in ends.sort_values(["currency", "provider"]).itertuples(index=False):
+        stops = pd.Timestamp(r.end)
+        if since < stops < edge and stops >= pd.Timestamp(end) - STOPPED_AFTER:
+            out.setdefault(str(r.currency), {})[str(r.provider)] = last_day(stops)
+    return out
+
+
+def held_days(end, month: str) -> int | None:
+    """The days of `month` the data holds when it ends inside it (`end` exclusive, a day
+    begun counts), else None: the month is partial by days_in(month) less these."""
+    if end is None:
+        return None
+    start, stop = (pd.Timestamp(t) for t in month_range(month))
+    t = pd.Timestamp(end)
+    if not start < t < stop:
+        return None
+    return -(-(t - start) // pd.Timedelta(days=1))
+
+
+def short_note(short: Mapping[str, str], currency: str) -> str:
+    """"Google Cloud's USD data is not delivered past 2026-11-01 08:00 and Microsoft's past
+    2026-10-31": per currency, as one issuer's accounts in two currencies can lag apart."""
+    said = [f"{p}'s {currency} data is not delivered past {day}" if i == 0
+            else f"{p}'s past {day}"
+            for i, (p, day) in enumerate(short.items())]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def month_totals(monthly: pd.DataFrame, value: str = COST) -> pd.DataFrame:
     """month, currency, cost."""
     out = monthly.groupby(["month", "currency"], as_index=False)[value].agg(exact_sum)
@@ -191,7 +233,9 @@ def _gap_part(amount, currency: str, signed: bool) -> str:
 
 def headline(monthly: pd.DataFrame, month: str, value: str = COST,
              months: Months | None = None,
-             providers: Mapping[str, Collection[str]] | None = None) -> pd.DataFrame:
+             providers: Mapping[str, Collection[str]] | None = None,
+             short: Mapping[str, Mapping[str, str]] | None = None,
+             end=None) -> pd.DataFrame:
     """Per currency: the month's total, the previous month and the same month last year.
 
     A month the data holds no charge of a currency in is NaN for it (shown as n/a), never 0:
@@ -201,6 +245,10 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
     A currency of the month with charges of a provider whose data (`providers`, as
     provider_months gives them) holds nothing in the month compared has no change against
     it (NaN): those charges would read as growth. `{key}_without` names those providers.
+    A currency with providers whose data stops before the rest (`short`, as short_of gives
+    them) has no change either: their missing days would read as a fall. `short` names
+    them with their last day; `days` is how many days of the month the data holds when it
+    ends inside it (`end`, the data's exclusive end), else None.
     """
     totals = month_totals(monthly, value)
     prev, ly = shift_month(month, -1), shift_month(month, -12)
@@ -214,10 +262,12 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
 
     lacking = {key: without_data(monthly, month, other, providers)
                for key, other in (("previous", prev), ("last_year", ly))}
+    days = held_days(end, month)
     rows = []
     for cur in currencies:
         cost = total(month, cur)
-        row = {"currency": cur, "month": month, "cost": cost}
+        stopped = dict((short or {}).get(cur, {}))
+        row = {"currency": cur, "month": month, "cost": cost, "days": days, "short": stopped}
         for key, other in (("previous", prev), ("last_year", ly)):
             base = total(other, cur)
             row[f"{key}_month"] = other
@@ -226,11 +276,12 @@ def headline(monthly: pd.DataFrame, month: str, value: str = COST,
             gone = [] if pd.isna(base) else lacking[key].get(cur, [])
             row[f"{key}_without"] = gone
             row[f"{key}_change"] = (float("nan") if pd.isna(cost) or pd.isna(base) or gone
+                                    or stopped
                                     else exact_sum([cost, -base]))  # 292.115935, not ...49998
             row[f"{key}_change_pct"] = (float("nan") if pd.isna(row[f"{key}_change"])
                                         else shown_ratio(cost, base, cur))
         rows.append(row)
-    cols = ["currency", "month", "cost", "previous_month", "previous", "previous_change",
+    cols = ["currency", "month", "cost", "days", "short", "previous_month", "previous", "previous_change",
             "previous_change_pct", "previous_without", "last_year_month", "last_year",
             "last_year_change", "last_year_change_pct", "last_year_without"]
     return pd.DataFrame(rows, columns=cols)
@@ -269,13 +320,27 @@ def comparisons(head: pd.DataFrame) -> pd.DataFrame:
     printed page, where one wide row per currency does not. The change is the one shown
     (shown_change), so each row foots; its percentage is of the amounts shown too."""
     rows = [{"currency": r["currency"], "cost": r["cost"],
-             "against": f"{r[f'{key}_month']} ({name})", "then": r[key],
+             "against": f"{r[f'{key}_month']} ({name}{_days_against(r, key, '; ')})",
+             "then": r[key],
              "change": headline_change(r, key),
              "change_pct": r[f"{key}_change_pct"]}
             for r in head.to_dict("records")
             for key, name in (("previous", "previous month"), ("last_year", "a year before"))]
     return pd.DataFrame(rows, columns=["currency", "cost", "against", "then", "change",
                                        "change_pct"])
+
+
+def days_held(r: Mapping) -> int | None:
+    """The days of its month a headline row holds when the data ends inside it, else None."""
+    days = r.get("days")
+    return None if days is None or pd.isna(days) else int(days)
+
+
+def _days_against(r: Mapping, key: str, lead: str) -> str:
+    """'27 days against 31' when the month is partial: its change is not between whole
+    months, and says by how many days."""
+    days = days_held(r)
+    return "" if days is None else f"{lead}{days} days against {days_in(r[f'{key}_month'])}"
 
 
 def days_in(month: str) -> int:
@@ -326,6 +391,42 @@ def per_day_note(head: pd.DataFrame, monthly: pd.DataFrame) -> str | None:
             + "; ".join(parts) + ".")
 
 
+def like_for_like(daily: pd.DataFrame, month: str, days: int | None,
+                  short: Mapping[str, Collection[str]] | None = None) -> list[str]:
+    """Per currency, when the data ends inside `month` (`days`: held_days), its spend over
+    those days against the same first days of the month before, from the daily frame
+    (date, provider, currency, cost): a change between like spans, where the whole months
+    set 27 days against 31. The providers not delivered that far (`short`) are left out of
+    both sides, and named."""
+    if days is None or daily.empty:
+        return []
+    prev = shift_month(month, -1)
+    upto = min(days, days_in(prev))
+    spans = {month: (pd.Timestamp(f"{month}-01"), days), prev: (pd.Timestamp(f"{prev}-01"), upto)}
+    dates = pd.to_datetime(daily["date"])
+    out = []
+    for cur in sorted(set(daily["currency"])):
+        left = sorted((short or {}).get(cur, ()))
+        mine = (daily["currency"] == cur) & ~daily["provider"].isin(left)
+        sums = {}
+        for m, (first, n) in spans.items():
+            inside = mine & (dates >= first) & (dates < first + pd.Timedelta(days=n))
+            sums[m] = exact_sum(daily.loc[inside, "cost"]) if inside.any() else None
+        if sums[month] is None or sums[prev] is None:  # nothing of the currency to set side by side
+            continue
+        now, then = sums[month], sums[prev]
+        shown = shown_change(now, then, cur)
+        pct = shown_ratio(now, then, cur)
+        moved = ("flat" if shown == 0 else
+                 f"{'up' if shown > 0 else 'down'} {money_exact(abs(shown), cur)}"
+                 + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else ""))
+        apart = (f", leaving out {' and '.join(left)} (not delivered that far)" if left else "")
+        out.append(f"Like for like, over the first {days} days of {month} and the first {upto} "
+                   f"of {prev}, {cur} spend was {money_exact(now, cur)} against "
+                   f"{money_exact(then, cur)}: {moved}{apart}.")
+    return out
+
+
 def partial_month_note(month: str, first_day: str, last_day: str) -> str:
     """The data covers `month` from `first_day` to `last_day` only (coverage.partial_month)."""
     return (f"The data for {month} covers {first_day} to {last_day} only, not the whole "
@@ -364,13 +465,15 @@ def breakdown(monthly: pd.DataFrame, month: str, dim: str, value: str = COST) ->
 
 
 def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DIMS, n: int = 10,
-               value: str = COST, providers: Mapping[str, Collection[str]] | None = None
-               ) -> pd.DataFrame:
+               value: str = COST, providers: Mapping[str, Collection[str]] | None = None,
+               short: Mapping[str, Collection[str]] | None = None) -> pd.DataFrame:
     """The n largest changes (either direction) against the previous month, per currency.
 
     label, *dims, currency, previous, cost, change, change_pct (NaN when new this month).
     Lines of a provider whose data (`providers`, as provider_months gives them) has a gap
-    in the previous month (has_gap) are left out: not comparable, not new (not_compared).
+    in the previous month (has_gap) are left out: not comparable, not new (not_compared);
+    so are those of a currency's providers whose data stops before the rest (`short`, as
+    short_of gives them): not a fall (not_delivered).
     """
     prev = shift_month(month, -1)
     keys = [*dims, "currency"]
@@ -378,6 +481,11 @@ def top_movers(monthly: pd.DataFrame, month: str, dims: Sequence[str] = MOVER_DI
         gapped = [p for p in monthly["provider"].unique()  # per provider, not per row
                   if has_gap(providers.get(str(p), ()), prev)]
         monthly = monthly[~monthly["provider"].isin(gapped)]
+    if short and "provider" in dims:
+        cut = {(cur, prov) for cur, names in short.items() for prov in names}
+        kept = [(str(c), str(p)) not in cut for c, p in zip(monthly["currency"],
+                                                           monthly["provider"], strict=True)]
+        monthly = monthly[pd.Series(kept, index=monthly.index, dtype=bool)]
     both = exact_sums(monthly[monthly["month"].isin([month, prev])], [*keys, "month"], value)
     # one row a cell, sorted by key: spread into the two months in Python, as pivot_table
     # would but without its sums over Decimal objects (a line absent in a month is 0)
@@ -431,6 +539,26 @@ def not_compared(monthly: pd.DataFrame, month: str,
         out.append(f"{lacking_note(names, prev)}: {their} {cur} charges of {month} "
                    f"({money(spent, cur)}) are not compared (no data for the month compared), "
                    "neither new nor grown, and left out of the changes.")
+    return out
+
+
+def not_delivered(monthly: pd.DataFrame, month: str,
+                  short: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Per currency, the providers whose data stops before the rest (short_of) and what
+    their charges come to in the month and the one before: left out of the changes
+    (top_movers), where the days not delivered yet would read as a fall."""
+    prev = shift_month(month, -1)
+    out = []
+    held_now = set(monthly.loc[monthly["month"] == month, "currency"])
+    for cur, names in sorted(short.items()):
+        if cur not in held_now:  # no data of the currency in the month: the headline says so
+            continue
+        mine = monthly[(monthly["currency"] == cur) & monthly["provider"].isin(list(names))]
+        now, then = (exact_sum(mine.loc[mine["month"] == m, COST]) for m in (month, prev))
+        their = "its" if len(names) == 1 else "their"
+        out.append(f"{short_note(names, cur)}: {their} {cur} charges ({money(now, cur)} in {month}, "
+                   f"{money(then, cur)} in {prev}) are not compared, neither a fall nor a "
+                   "rise, and left out of the changes.")
     return out
 
 
@@ -514,6 +642,8 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
                        f"(the data holds {' and '.join(held)}).")
             continue
         s = f"In {r['month']} effective spend in {cur} was {money(r['cost'], cur)}"
+        if days_held(r) is not None:  # a month in progress, or data that ends inside it
+            s += f" over {days_held(r)} of its {days_in(r['month'])} days"
         parts = []
         for key, name in (("previous", "the previous month"), ("last_year", "the same month last year")):
             if pd.isna(r[key]):
@@ -522,6 +652,9 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
                 parts.append(f"not comparable with {name} ({r[f'{key}_month']}: "
                              f"{money(r[key], cur)}), as "
                              f"{lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
+            elif r.get("short"):
+                parts.append(f"not comparable with {name} ({r[f'{key}_month']}: "
+                             f"{money(r[key], cur)}), as {short_note(r['short'], cur)}")
             else:
                 pct = r[f"{key}_change_pct"]
                 # by the change as shown: one of ¥0.4 is flat, never "up ... ¥0"
@@ -529,7 +662,8 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
                 word = ("up" if shown > 0 else "down" if shown < 0 else "flat" if shown == 0
                         else "set against")  # unknown (n/a), never "flat"
                 detail = f"{signed_money(ch, cur)}" + (f", {percent(pct, signed=True)}" if not pd.isna(pct) else "")
-                parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; {detail})")
+                parts.append(f"{word} on {name} ({r[f'{key}_month']}: {money(r[key], cur)}; "
+                             f"{detail}{_days_against(r, key, '; ')})")
         out.append(s + ", " + ", and ".join(parts) + ".")
     if per_day:
         out.append(per_day)
@@ -546,10 +680,11 @@ def narrative(head: pd.DataFrame, untagged: pd.DataFrame, movers: pd.DataFrame,
         else:
             out.append(f"{percent(r['share'])} of {cur} spend ({money(r['untagged'], cur)}) has "
                        f"no team tag and shows as {UNTAGGED}.")
+    partial = {r["currency"]: _days_against(r, "previous", ", ") for r in head.to_dict("records")}
     for cur, sub in movers.groupby("currency", sort=True):
         top = sub.iloc[0]
         verb = "rose" if top["change"] > 0 else "fell"
         out.append(f"The largest mover in {cur} was {top['label']}, which {verb} by "
                    f"{money(abs(top['change']), cur)} from {money(top['previous'], cur)} to "
-                   f"{money(top['cost'], cur)}.")
+                   f"{money(top['cost'], cur)}{partial.get(cur, '')}.")
     return out

@@ -249,6 +249,10 @@ class OverviewData:
     # the months each provider's exports hold (Store.provider_months; without them, the
     # months it has charges in): a month they lack is no data for its lines, not 0
     provider_months: dict[str, frozenset[str]] | None = None
+    # Store.delivery_ends(): how far each provider's data reaches, per currency
+    delivery_ends: pd.DataFrame | None = None
+    # Store.figure_warnings(): how many of load_warnings change a figure (None: unknown)
+    figure_warnings: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency_months", overview.currency_months(self.monthly))
@@ -271,7 +275,7 @@ def load_overview(store) -> OverviewData:
     keys = store.tag_keys() if overview.empty_dimensions(monthly, list(tried)) else []
     return OverviewData(monthly, daily, months, coverage.last_complete_month(months, spans),
                         store.coverage(), keys, tried, store.load_warnings(), spans,
-                        store.provider_months())
+                        store.provider_months(), store.delivery_ends(), store.figure_warnings())
 
 
 def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
@@ -287,22 +291,29 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
 
     held = data.currency_months
     by_provider = data.provider_months
-    head = overview.headline(monthly, month, months=held, providers=by_provider)
+    end = data.coverage[1] if data.coverage else None
+    # providers whose data stops before the rest: their missing days are no fall
+    short = overview.short_of(data.delivery_ends, month, end)
+    head = overview.headline(monthly, month, months=held, providers=by_provider, short=short,
+                             end=end)
     untagged = overview.untagged_share(monthly, month)
     prev = overview.shift_month(month, -1)
     # everything would look "new": no movers of a currency without a baseline, nor lines of
     # a provider without one
-    movers = overview.comparable(overview.top_movers(monthly, month, providers=by_provider),
-                                 month, held)
+    movers = overview.comparable(overview.top_movers(monthly, month, providers=by_provider,
+                                                     short=short), month, held)
     notes = [tables.notice(n) for n in overview_notices(data, month)
-             + overview.not_compared(monthly, month, by_provider, held)]
+             + overview.not_compared(monthly, month, by_provider, held)
+             + overview.not_delivered(monthly, month, short)]
     if len(data.load_warnings) > 1:
         notes.append(tables.details(f"All {len(data.load_warnings):,} warnings of the load",
                                     data.load_warnings))
     # a month the data covers in part has its own note; per day of the calendar would mislead
     per_day = (overview.per_day_note(head, monthly)
                if covers_whole(data, month) and covers_whole(data, prev) else None)
-    story = (overview.narrative(head, untagged, movers, per_day) + overview.billed_apart(monthly, month)
+    story = (overview.narrative(head, untagged, movers, per_day)
+             + overview.like_for_like(daily, month, overview.held_days(end, month), short)
+             + overview.billed_apart(monthly, month)
              or [f"No spend in {month} for this selection."])
     prev_m, ly_m = overview.shift_month(month, -1), overview.shift_month(month, -12)
     summary = [tables.table(
@@ -327,7 +338,10 @@ def overview_sections(data: OverviewData, state: Mapping) -> dict[str, Content]:
         shown[dim] = charts.bar_rows(rows, dim)
     checkpoint()
     question = "What changed most since last month?"
-    out["movers"] = (charts.movers(movers, "label", question, f"top 10 provider / service changes, {sub}")
+    days = overview.held_days(end, month)
+    span = "" if days is None else f" ({days} days against {overview.days_in(prev)})"
+    out["movers"] = (charts.movers(movers, "label", question,
+                                   f"top 10 provider / service changes, {sub}{span}")
                      if not movers.empty else
                      charts.empty(question, no_movers_reason(monthly, month, held), sub))
     changes = movers.assign(**{charts.LABEL: charts.axis_labels(movers["label"])})
@@ -459,14 +473,28 @@ def covers_whole(data: OverviewData, month: str) -> bool:
     return all(p["complete"] or p["stopped"] for p in cov["providers"])
 
 
+def warnings_note(warnings: list[str], weighing: int | None) -> str:
+    """What loading the data warned about: the first warning, which the store keeps
+    weightiest first (delivery.SHORT, ...), named as the one that matters most to the
+    figures only when it changes one (`weighing`: how many do, Store.figure_warnings); an
+    older name of a column or a column ignored changes none, and the note says so."""
+    n = len(warnings)
+    head = f"Loading the data gave {n:,} warning{'s' * (n > 1)}" + (" (all of them below)" if n > 1 else "")
+    kept = "every row is counted once, at its full cost"
+    if weighing == 0:
+        return (f"{head}, which changes no figure ({kept}): {warnings[0]}" if n == 1
+                else f"{head}; none of them changes a figure ({kept}).")
+    if weighing is None:
+        return f"{head}, the first: {warnings[0]}" if n > 1 else f"{head}: {warnings[0]}"
+    return (f"{head}, the one that matters most to the figures: {warnings[0]}" if n > 1
+            else f"{head}: {warnings[0]}")
+
+
 def overview_notices(data: OverviewData, month: str) -> list[str]:
     """What the data lacks, said plainly instead of failing."""
     out = []
-    if data.load_warnings:  # the store keeps them weightiest first (delivery.SHORT, ...)
-        n = len(data.load_warnings)
-        out.append(f"Loading the data gave {n:,} warning{'s' * (n > 1)}"
-                   + (" (all of them below), the one that matters most to the figures: "
-                      f"{data.load_warnings[0]}" if n > 1 else f": {data.load_warnings[0]}"))
+    if data.load_warnings:
+        out.append(warnings_note(data.load_warnings, data.figure_warnings))
     for dim in overview.empty_dimensions(data.monthly, ["team", "environment"]):
         tried = ", ".join(data.keys_tried.get(dim, [])) or "none listed"
         seen = (f" Tag keys most used in this data: {', '.join(data.tag_keys)}."

@@ -216,6 +216,32 @@ class Queries:
         pairs = self._run(self._sellers(t).join(held, "issuer").select("provider", "month").distinct())
         return months_by(pairs["provider"], pairs["month"])
 
+    def delivery_ends(self) -> pd.DataFrame:
+        """(provider, currency, end exclusive): how far the data of each provider (the
+        overview's seller) reaches in each currency, read as provider_coverage() reads a
+        provider's, from the rows no longer than a day when its export has any in that
+        currency. Per export (issuer) and currency: a billing account in EUR whose daily
+        usage stops while the same issuer's USD account runs on is an export not delivered,
+        though its monthly payment is there; a seller on a cloud's invoice reaches as far
+        as the export that bills it."""
+        t = self.table
+        t = t.filter(t.ChargePeriodStart.notnull() & t.ChargePeriodEnd.notnull())
+        timed, short = _timed_short(t)
+        cur = dm.dim_expr(t, "BillingCurrency", self.config)
+        ends = (t.group_by(issuer=_issuer(t), currency=cur)
+                .aggregate(short_end=t.ChargePeriodEnd.max(where=short),
+                           timed_end=t.ChargePeriodEnd.max(where=timed),
+                           any_end=t.ChargePeriodEnd.max()))
+        pairs = t.select(issuer=_issuer(t), provider=dm.dim_expr(t, "provider", self.config),
+                         currency=cur).distinct()
+        df = self._run(pairs.join(ends, ["issuer", "currency"]))
+        end = df["short_end"].fillna(df["timed_end"]).fillna(df["any_end"])
+        out = pd.DataFrame({"provider": df["provider"].astype(str),
+                            "currency": df["currency"].astype(str),
+                            "end": [closing(e) for e in pd.to_datetime(end)]})
+        out = out.groupby(["provider", "currency"], as_index=False)["end"].max()
+        return _frame(out, ["provider", "currency", "end"])
+
     def _sellers(self, t):
         """The distinct (issuer, provider) pairs of `t`: each export's issuer and the sellers
         (the overview's provider) it bills."""

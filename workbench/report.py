@@ -197,7 +197,9 @@ def gather(config: Config, data: list[str] | None, store: Path, month: str | Non
         monthly = s.monthly(dims=("provider",), start=f"{overview.shift_month(month, -12)}-01",
                             end=overview.month_range(month)[1], exact=True)
         by_provider = s.provider_months()
-    head = overview.headline(monthly, month, providers=by_provider)
+        end = (s.coverage() or (None, None))[1]
+        short = overview.short_of(s.delivery_ends(), month, end)  # no fall of days not delivered
+    head = overview.headline(monthly, month, providers=by_provider, short=short, end=end)
     # What the month's invoices say: BilledCost of the billing period that starts in the month
     # (it includes corrections of earlier usage), beside the cost of the month's charges. A
     # provider billing in a zone east of UTC starts it on the last day of the month before,

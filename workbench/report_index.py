@@ -45,13 +45,19 @@ def _versus(r: dict, key: str, unknown: str) -> str:
     if len(r.get(f"{key}_without") or ()):  # some of the month's spend has nothing to compare
         return (f"{money_exact(r[key], cur)} in {r[f'{key}_month']}, not comparable: "
                 f"{overview.lacking_note(r[f'{key}_without'], r[f'{key}_month'])}")
+    if r.get("short"):  # some providers' data stops early: their missing days are no fall
+        return (f"{money_exact(r[key], cur)} in {r[f'{key}_month']}, not comparable: "
+                f"{overview.short_note(r['short'], cur)}")
+    days = overview.days_held(r)  # a month the data ends inside: by how many days
+    span = "" if days is None else f" ({days} days against {overview.days_in(r[f'{key}_month'])})"
     change = signed_money(overview.headline_change(r, key), cur)  # as the page's
     if pd.isna(r[f"{key}_change_pct"]):
         # no percentage of a zero or negative base (a month of net credits)
         why = (f"no {cur} spend then" if to_smallest_unit(r[key], cur) == 0
                else f"net {cur} credits then")
-        return f"{change} vs {r[f'{key}_month']} ({why})"
-    return f"{change} ({percent(r[f'{key}_change_pct'], signed=True)}) vs {r[f'{key}_month']}"
+        return f"{change} vs {r[f'{key}_month']}{span} ({why})"
+    return (f"{change} ({percent(r[f'{key}_change_pct'], signed=True)}) vs "
+            f"{r[f'{key}_month']}{span}")
 
 
 def _figures(head: pd.DataFrame) -> str:

@@ -579,6 +579,8 @@ class Store(Queries):
             kept, renamed, renamed_parts = issuers.across_deliveries(con, delivery, loaded)
             replaced += renamed
             warnings = weightiest_first(found + kept)
+            # how many of them, the first ones, change a figure (a file's own checks do not)
+            weighing = sum(kind < CHECKED for kind, _ in found + kept)
             parts = self._delivery_partitions(delivery)
             # Recorded as replaced by this delivery, so the files they came from no longer count.
             if renamed_parts:
@@ -594,6 +596,8 @@ class Store(Queries):
             # Kept so that whoever reads the store later (the report) can say them too.
             con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
                         [f"warnings/{delivery}", json.dumps(warnings)])
+            con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
+                        [f"figure_warnings/{delivery}", str(weighing)])
             reads.save(con, {**reads.load(con), **records})
             self._check_totals_fit()
             con.execute("COMMIT")
@@ -1141,6 +1145,15 @@ class Store(Queries):
             "SELECT value FROM wb_meta WHERE key = (SELECT 'warnings/' || max(delivery_id) "
             "FROM deliveries)").fetchall()
         return json.loads(rows[0][0]) if rows else []
+
+    def figure_warnings(self) -> int | None:
+        """How many of load_warnings(), the first ones, change a figure (rows not counted,
+        or counted though they may be a copy); None when the store does not say (loaded by
+        an older version, or rebuilt)."""
+        rows = self.con.execute(
+            "SELECT value FROM wb_meta WHERE key = (SELECT 'figure_warnings/' || max(delivery_id) "
+            "FROM deliveries)").fetchall()
+        return int(rows[0][0]) if rows else None
 
 
 def _identical_newest_first(files: list[Path], mtimes: Mapping[str, int],

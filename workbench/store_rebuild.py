@@ -147,6 +147,9 @@ def rebuild(store: Path, config: Config) -> tuple[int, int]:
                     if load.warnings is not None:  # what the delivery said, not the replay
                         s.con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
                                       [f"warnings/{done.delivery_id}", load.warnings])
+                        # the replay's count need not fit the warnings said: unknown
+                        s.con.execute("DELETE FROM wb_meta WHERE key = ?",
+                                      [f"figure_warnings/{done.delivery_id}"])
             os.replace(store, store.with_name(store.name + ".old"))
             Path(str(store) + ".wal").unlink(missing_ok=True)
             os.replace(tmp, store)
