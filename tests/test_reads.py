@@ -360,16 +360,27 @@ def test_a_file_changed_while_the_old_rows_are_copied_gives_the_fresh_build(
     assert not list(tmp_path.glob(".kept.duckdb.*"))
 
 
-def test_a_store_with_a_table_of_its_own_is_rebuilt_afresh(tmp_path, exports, reading):
-    """Anything the copy cannot vouch for (here a table of a user's) leaves the fresh build."""
+@pytest.mark.parametrize("unusual", ["a table of its own", "another version",
+                                     "another reader"])
+def test_a_store_the_copy_cannot_vouch_for_is_rebuilt_afresh(tmp_path, exports, reading,
+                                                             monkeypatch, unusual):
+    """Anything the copy cannot vouch for leaves the fresh build, which reads every file."""
     import duckdb
 
     cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
     open_store([str(exports)], kept, cfg).close()
     with duckdb.connect(str(kept)) as con:
-        con.execute("CREATE TABLE notes (x INTEGER)")
+        if unusual == "a table of its own":
+            con.execute("CREATE TABLE notes (x INTEGER)")
+        elif unusual == "another version":
+            con.execute("UPDATE wb_meta SET value = 'older' WHERE key = 'schema'")
+    if unusual == "another reader":
+        monkeypatch.setattr(Store, "fast_path", False)
     _write(exports, "june/d.csv", [row(BillingAccountId="acct-3")])
     reading["read"].clear()
     with open_store([str(exports)], kept, cfg) as s:
         assert "notes" not in {r[0] for r in s.con.execute("SHOW TABLES").fetchall()}
     assert sorted(set(reading["read"])) == sorted(exports.rglob("*.csv"))
+    fresh = tmp_path / "fresh.duckdb"
+    open_store([str(exports)], fresh, cfg).close()
+    assert _tables(kept) == _tables(fresh)
