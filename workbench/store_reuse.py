@@ -29,7 +29,8 @@ TABLES = {"wb_meta", "charges", "deliveries", "files", "tag_sets", "file_partiti
 
 
 class NotSeeded(Exception):
-    """A row of the copied store was not taken over: the store is not what a fresh build gives."""
+    """The copy cannot stand for an empty store (no row to take over), or a row of it was not
+    taken over (its file changed meanwhile): not what a fresh build gives."""
 
 
 def build(store: Path, tmp: Path, files: list[Path], config: Config) -> bool:
