@@ -4,6 +4,7 @@ store, the warnings and the output are what reading it again gives."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 from pathlib import Path
@@ -250,3 +251,136 @@ def test_a_delivery_that_fails_after_taking_rows_over_leaves_the_store_as_it_was
     with Store(store, cfg, read_only=True) as s:
         assert s.con.execute("SELECT wb_delivery_id, count(*) FROM charges GROUP BY 1"
                              ).fetchall() == [(2, len(before["charges"]))]
+
+
+def _records(store: Path) -> dict:
+    """The records of the reads but when each was made: a store built reusing rows keeps
+    the time of the read that gave them (as `workbench ingest` does), a fresh one has now."""
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        return {p: {k: v for k, v in r.items() if k != "checked_at"}
+                for p, r in reads.load(con).items()}
+
+
+def _azure_run(exports: Path, listed: list[str]) -> None:
+    run = exports / "azure" / "focus" / "20260501-20260531" / "run-2"
+    for n, account in ((1, "acct-7"), (2, "acct-7"), (3, "acct-9")):
+        if not (run / f"part_0_000{n}.csv").exists():  # kept as they are: taken over
+            _write(run, f"part_0_000{n}.csv", [row(BillingAccountId=account,
+                                                   ResourceId=f"r{i}", BilledCost=f"{n}.{i:02d}")
+                                               for i in range(10)])
+    (run / "manifest.json").write_text(json.dumps({"blobs": [
+        {"blobName": f"focus/20260501-20260531/run-2/{name}.csv"} for name in listed]}))
+
+
+def test_a_report_store_rebuilt_from_the_old_one_is_the_fresh_one(tmp_path, exports, reading,
+                                                                  monkeypatch):
+    """Change after change of the folder, the store open_store builds from the rows the old
+    one holds of unchanged files is, table by table and row by row, the store a fresh build
+    makes, warnings and records included; and it reads only the files that changed."""
+    from workbench import store_reuse
+
+    cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
+    built, build = [], store_reuse.build
+    monkeypatch.setattr(store_reuse, "build", lambda *a: (built.append(build(*a)), built[-1])[1])
+    a, c = exports / "may" / "a.csv", exports / "june" / "c.csv"
+
+    hashed = []
+
+    def both(step: str) -> list[Path]:
+        for seen in (reading["read"], reading["hashed"], built, hashed):
+            seen.clear()
+        with open_store([str(exports)], kept, cfg) as s:
+            said, totals = s.load_warnings(), s.totals(exact=True)
+        read, hashed[:] = sorted(set(reading["read"])), sorted(set(reading["hashed"]))
+        fresh = tmp_path / f"fresh-{step}.duckdb"
+        with open_store([str(exports)], fresh, cfg) as s:
+            assert s.load_warnings() == said and s.totals(exact=True).equals(totals), step
+        assert _tables(kept) == _tables(fresh), step
+        assert _records(kept) == _records(fresh), step
+        assert built[0] is True, step  # the old store's rows were used
+        return read
+
+    open_store([str(exports)], kept, cfg).close()
+    d = _write(exports, "june/d.csv", [row(BillingAccountId="acct-3", BilledCost="7.77")])
+    assert both("added") == [d] and hashed == [d]
+    _write(exports, "may/a.csv", FILES["may/a.csv"][:2])  # a corrected re-export
+    assert both("changed") == [a]
+    (exports / "may" / "b.csv").unlink()
+    assert both("removed") == []
+    # identical bytes: the newer read, c taken over as its copy (alone, the store holds them)
+    twice = exports / "june" / "c (1).csv"
+    shutil.copy(c, twice)
+    _write(exports, "june/d.csv", [row(BillingAccountId="acct-3", BilledCost="7.78")])
+    assert both("identical") == [twice, d]
+    gz = exports / "june" / "c2.csv.gz"
+    gz.write_bytes(gzip.compress(c.read_bytes()))  # newer: c, taken over, is set aside
+    assert both("newer copy") == [gz]
+    _azure_run(exports, ["part_0_0001", "part_0_0002", "part_0_0003"])
+    both("run")
+    _azure_run(exports, ["part_0_0001", "part_0_0002"])  # part 3 is now left behind
+    # with a file changed: a manifest is no export, and open_store compares exports
+    _write(exports, "june/d.csv", [row(BillingAccountId="acct-3", BilledCost="7.79")])
+    assert both("manifest") == [twice, d]  # twice: set aside, so read each time
+    old = _write(exports, "may/old.csv", [row(BilledCost="3"), *FILES["may/a.csv"][:1]])
+    os.utime(old, ns=(1, 1))  # an older copy of a
+    assert old in both("older copy")
+    with Store(kept, cfg, read_only=True) as s:
+        assert any("left behind" in w for w in s.load_warnings())
+        assert any("older copy" in w for w in s.load_warnings())
+
+
+def test_a_file_changed_while_the_old_rows_are_copied_gives_the_fresh_build(
+        tmp_path, exports, reading, monkeypatch):
+    """A row of the old store that the new delivery does not take over (its file changed
+    after the copy vouched for it) is no fresh build's: the store is built afresh."""
+    from workbench import store_reuse
+
+    cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
+    open_store([str(exports)], kept, cfg).close()
+    a = exports / "may" / "a.csv"
+    seed, built, build = store_reuse._seed, [], store_reuse.build
+
+    def seed_then_change(s, files):
+        out = seed(s, files)
+        _write(exports, "may/a.csv", FILES["may/a.csv"][:1])
+        return out
+
+    monkeypatch.setattr(store_reuse, "_seed", seed_then_change)
+    monkeypatch.setattr(store_reuse, "build", lambda *a: (built.append(build(*a)), built[-1])[1])
+    _write(exports, "june/d.csv", [row(BillingAccountId="acct-3")])
+    open_store([str(exports)], kept, cfg).close()
+    assert built == [False]
+    fresh = tmp_path / "fresh.duckdb"
+    monkeypatch.setattr(store_reuse, "_seed", seed)
+    open_store([str(exports)], fresh, cfg).close()
+    assert _tables(kept) == _tables(fresh)
+    assert a.read_bytes() == csv_bytes(FILES["may/a.csv"][:1])
+    assert not list(tmp_path.glob(".kept.duckdb.*"))
+
+
+@pytest.mark.parametrize("unusual", ["a table of its own", "another version",
+                                     "another reader"])
+def test_a_store_the_copy_cannot_vouch_for_is_rebuilt_afresh(tmp_path, exports, reading,
+                                                             monkeypatch, unusual):
+    """Anything the copy cannot vouch for leaves the fresh build, which reads every file."""
+    import duckdb
+
+    cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
+    open_store([str(exports)], kept, cfg).close()
+    with duckdb.connect(str(kept)) as con:
+        if unusual == "a table of its own":
+            con.execute("CREATE TABLE notes (x INTEGER)")
+        elif unusual == "another version":
+            con.execute("UPDATE wb_meta SET value = 'older' WHERE key = 'schema'")
+    if unusual == "another reader":
+        monkeypatch.setattr(Store, "fast_path", False)
+    _write(exports, "june/d.csv", [row(BillingAccountId="acct-3")])
+    reading["read"].clear()
+    with open_store([str(exports)], kept, cfg) as s:
+        assert "notes" not in {r[0] for r in s.con.execute("SHOW TABLES").fetchall()}
+    assert sorted(set(reading["read"])) == sorted(exports.rglob("*.csv"))
+    fresh = tmp_path / "fresh.duckdb"
+    open_store([str(exports)], fresh, cfg).close()
+    assert _tables(kept) == _tables(fresh)

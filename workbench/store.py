@@ -56,7 +56,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench import commitments, issuers, json_exact, manifests, reads, snapshots
+from workbench import commitments, issuers, json_exact, manifests, reads, snapshots, store_reuse
 from workbench.config import Config, focus_paths, load_config
 from workbench.currencies import to_smallest_unit
 from workbench.delivery import (
@@ -276,6 +276,7 @@ class Store(Queries):
     # precise reader (same rows and totals, rows numbered; slower).
     fast_path = True
     _moved: set = frozenset()  # (delivery, path) of rows a delivery took over (_take_rows)
+    _seeded = False  # a rebuild's store whose rows are only there to take over (store_reuse.py)
 
     def __init__(self, path: str | Path | None = None, config: Config | None = None,
                  read_only: bool = False):
@@ -534,6 +535,8 @@ class Store(Queries):
                         f"same content as {shown(entry['duplicate_of'])}; loaded once"))
                     if fast is not None:
                         con.execute(f"DELETE FROM charges WHERE {_file_rows(delivery, path)}")
+                    elif again and self._seeded:  # as a read's would be: taken by none
+                        con.execute(f"DELETE FROM charges WHERE {_file_rows(rec['delivery'], path)}")
                 else:
                     seen[digest] = str(path)
                     if again:
@@ -560,6 +563,9 @@ class Store(Queries):
                     meter.done(i, entry["rows"])
             self._moved = {(d, f) for d, f, _ in copied} if in_place else set()
             self._take_rows(delivery, copied, in_place)
+            if self._seeded and con.execute("SELECT count(*) FROM charges WHERE wb_delivery_id "
+                                            "< ?", [delivery]).fetchone()[0]:
+                raise store_reuse.NotSeeded  # a file changed since: not a fresh build's store
             copies = [(SET_ASIDE, w) for w in same]
             if recorded is None or not self._keep_only(delivery, loaded, recorded):
                 copies += self._sort_out(delivery, loaded)
@@ -632,7 +638,7 @@ class Store(Queries):
 
     def _taken(self, delivery: int, copied: list[tuple[int, str, int]], in_place: bool) -> int:
         """The rows taken over in place, when every one is still there; else _Relabelled."""
-        if not in_place or not copied:
+        if not in_place or not copied or self._seeded:  # no earlier delivery held them
             return 0
         held = dict(self.con.execute(
             "SELECT wb_source_file, count(*) FROM charges WHERE wb_delivery_id = ? AND "
@@ -1291,6 +1297,8 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
     hashed again: reads.trusted). The store then mirrors `data` exactly: a rebuild loads
     every file as one delivery into a new file that atomically replaces the old one, so
     readers still open keep a consistent (older) view and no process sees a half-built store.
+    The new file starts from the old one's rows of unchanged files when it can, which are
+    then not read again, and ends as a store built from nothing would (store_reuse.py).
     """
     config = config or load_config()
     path = store if store is not None else config.path(config.data.store)
@@ -1317,9 +1325,10 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
                 say()
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
                 tmp.unlink(missing_ok=True)
-                try:
-                    with Store(tmp, config) as s:
-                        s._ingest(files, progress=False)  # tmp is private: the lock above covers it
+                try:  # tmp is private: the lock above covers it
+                    if not store_reuse.build(path, tmp, files, config):
+                        with Store(tmp, config) as s:
+                            s._ingest(files, progress=False)
                     os.replace(tmp, path)
                 finally:
                     tmp.unlink(missing_ok=True)
