@@ -96,6 +96,18 @@ def one_run(a: str | Path, b: str | Path, a_by: frozenset[str], b_by: frozenset[
             and not a_by.isdisjoint(b_by))
 
 
+def sources(folder: Path) -> list[Path]:
+    """The manifest files that say which of `folder`'s files a delivery loads (_listings
+    reads them), whether they are there or not: one written or changed since a load can
+    change its figures, the files' bytes unchanged."""
+    found = [folder / "manifest.json"]
+    for data in (folder, *folder.parents):
+        if data.name == "data":
+            metadata = data.parent / "metadata" / folder.relative_to(data)
+            return [*found, metadata, *_manifests(metadata)]
+    return found
+
+
 def _manifests(folder: Path) -> list[Path]:
     try:
         return sorted(p for p in folder.iterdir() if p.name.lower().endswith("manifest.json"))

@@ -476,6 +476,7 @@ class Store(Queries):
         comes from the record, and its rows from the delivery that holds them (_take_rows)."""
         con = self.con
         known, stats, checked_at = before
+        manifest_stats = _manifest_stats(files)  # before they are read, as `stats`
         reader = self.reader()
         checked: list = []  # (path, Problem) of each file's own checks
         no_charges: list = []  # the same, of files of other FOCUS datasets (not loaded)
@@ -604,6 +605,8 @@ class Store(Queries):
                         [f"warnings/{delivery}", json.dumps(warnings)])
             con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
                         [f"figure_warnings/{delivery}", str(weighing)])
+            con.execute("INSERT OR REPLACE INTO wb_meta VALUES (?, ?)",
+                        [f"manifests/{delivery}", json.dumps(manifest_stats)])
             reads.save(con, {**reads.load(con), **records})
             self._check_totals_fit()
             con.execute("COMMIT")
@@ -1259,13 +1262,30 @@ def _data_paths(data: Sequence[str] | None, config: Config, how: str = "--data P
     return focus_paths(config, how)
 
 
-def _store_state(path: Path, config: Config) -> tuple[dict, set[str], str] | None:
-    """(the records of the store's reads, sha256 of live files, its reader); None if unusable."""
+def _manifest_stats(files: Sequence[Path]) -> list:
+    """[path, [size, mtime_ns, ctime_ns, inode] or None] of each manifest that may say which
+    of `files` a delivery loads (manifests.sources), sorted."""
+    folders = {Path(f).parent for f in files}
+    return sorted([str(m), reads.stat_of(m)] for folder in folders
+                  for m in manifests.sources(folder))
+
+
+def _store_state(path: Path, config: Config) -> tuple | None:
+    """(the records of the store's reads, sha256 of live files, its reader, and for a store
+    of one delivery (as open_store builds) the paths it read and its manifests' stats, else
+    None); None if unusable."""
     if not path.is_file():
         return None
     try:
         with Store(path, config, read_only=True) as s:
-            return reads.load(s.con), s.live_files(), s.reader()
+            one = None
+            if s.con.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 1:
+                got = s.con.execute("SELECT value FROM wb_meta WHERE key = "
+                                    "'manifests/' || (SELECT max(delivery_id) FROM deliveries)"
+                                    ).fetchall()
+                read = {r[0] for r in s.con.execute("SELECT path FROM files").fetchall()}
+                one = (read, json.loads(got[0][0]) if got else None)
+            return reads.load(s.con), s.live_files(), s.reader(), one
     except WorkbenchError:
         return None
 
@@ -1281,8 +1301,19 @@ def _digests(files: list[Path], records: dict, reader: str) -> set[str]:
 
 
 def _holds(path: Path, files: list[Path], config: Config) -> bool:
+    """Whether the store holds what a fresh build of `files` would: their bytes, and for a
+    store of one delivery (the report's) also the same paths and manifests, which decide
+    what counts of identical files, copies and parts left behind. A store of several
+    deliveries (`workbench ingest` run by hand) is compared by bytes only: what its
+    deliveries replaced is the user's to say."""
     state = _store_state(path, config)
-    return state is not None and _digests(files, state[0], state[2]) == state[1]
+    if state is None or _digests(files, state[0], state[2]) != state[1]:
+        return False
+    if state[3] is None:
+        return True
+    read, manifest_stats = state[3]
+    return read == {source_path(f) for f in files} and manifest_stats == _manifest_stats(
+        [Path(source_path(f)) for f in files])
 
 
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
