@@ -573,7 +573,16 @@ def _located(path: Path, exc: Exception) -> Problem | None:
             return Problem(None, None, "lines end in two carriage returns and a line feed "
                            "(CR CR LF: a file with CRLF line ends written again as text on "
                            "Windows); save it again with one kind of line end")
-        found = stray_line_end(path, kind) if kind != "parquet" else None
+    except (Stop, OSError, EOFError, zlib.error):
+        return None
+    return _stray_line_end(path, kind, head) if kind != "parquet" else None
+
+
+def _stray_line_end(path: Path, kind: str, head: bytes, until: int | None = None
+                    ) -> Problem | None:
+    """focus_header.stray_line_end as a Problem with its column, or None."""
+    try:
+        found = stray_line_end(path, kind, until)
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):
         return None
@@ -678,6 +687,12 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     if kind != "parquet":
         drop_dos_eof(con, rejects, path, kind)
         problems, refused = _rejects(con, rejects)
+        # A row that ends otherwise than the header (or a carriage return alone) makes the
+        # reader refuse it and often the rows after it, as quoted fields that never end
+        # (its last one quoted) or too many fields: that row's line end is the one problem.
+        stray = _stray_line_end(path, kind, h.head, problems[0].row) if problems else None
+        if stray and stray.row == problems[0].row:
+            problems = [stray]
         if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems
             _summarise(con, table, report)
