@@ -547,17 +547,25 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
 
 def _note_dos_eof(path: Path, report: FileReport) -> None:
     """A Ctrl-Z right after the last value, not on a line of its own, is read as part of that
-    value (an amount that is no number, a quote that never closes): said at that row."""
+    value (an amount that is no number, a quote that never closes): said at that row, of
+    the last column or of the whole row, not of another column that has a problem of its
+    own (an empty BilledCost)."""
     last = [e for e in report.errors if e.row is not None and e.row == report.rows]
     if not last:
         return
     try:
-        kind = sniff(path)[0]
+        kind, head = sniff(path)
         before = before_dos_eof(path, kind) if kind != "parquet" else None
+        if not before or before in b"\r\n" + DOS_EOF:
+            return
+        header = csv_header(head)
     except (Stop, OSError, EOFError, zlib.error):
         return
-    if before and before not in b"\r\n" + DOS_EOF:
-        for e in last:
+    names = dedupe(header)
+    read_into = {names[-1], *(c for c, n in match_columns(names, header)[0].items()
+                              if n == names[-1])}
+    for e in last:
+        if e.column is None or e.column in read_into:
             e.message += ("; the file ends in a Ctrl-Z (a DOS end-of-file mark) right after "
                           "this row's last value, which is read as part of it: delete the "
                           "Ctrl-Z, or end the line before it")
