@@ -399,6 +399,12 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     return problems, len(lines)
 
 
+def _unterminated_first(con, rejects: str) -> bool:
+    """Whether the first line the reader refused holds a quoted field that never ends."""
+    return con.execute(f"SELECT bool_or(error_type = 'UNQUOTED VALUE') FROM {ident(rejects)} "
+                       f"WHERE line = (SELECT min(line) FROM {ident(rejects)})").fetchone()[0]
+
+
 def _filler(line: str | None) -> str | None:
     """What a refused line that holds no value at all is, or None."""
     body = (line or "").strip("\r\n")
@@ -695,12 +701,13 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     if kind != "parquet":
         drop_dos_eof(con, rejects, path, kind)
         problems, refused = _rejects(con, rejects)
-        # A row that ends otherwise than the header (or a carriage return alone) makes the
-        # reader refuse it and often the rows after it, as quoted fields that never end
-        # (its last one quoted) or too many fields: that row's line end is the one problem.
-        stray = _stray_line_end(path, kind, h.head, problems[0].row) if problems else None
-        if stray and stray.row == problems[0].row:
-            problems = [stray]
+        # A row that ends otherwise than the header makes the reader refuse it, and often
+        # the rows after it, as a quoted field that never ends (its last one quoted): that
+        # row's line end is the one problem. The file is read up to it on that case only.
+        if problems and _unterminated_first(con, rejects):
+            stray = _stray_line_end(path, kind, h.head, problems[0].row)
+            if stray and stray.row == problems[0].row:
+                problems = [stray]
         if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems
             _summarise(con, table, report)
