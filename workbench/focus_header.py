@@ -95,7 +95,10 @@ def sniff(path: Path) -> tuple[str, bytes]:
 
 def _utf16(head: bytes) -> None:
     """Stop at a UTF-16 byte-order mark: Excel's "Unicode Text" and some Windows tools write
-    UTF-16, which the reader, reading UTF-8, would call binary data."""
+    UTF-16, which the reader, reading UTF-8, would call binary data. UTF-32's mark begins
+    as UTF-16's little-endian one does, so it is told first."""
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        raise Stop("UTF-32 text, not UTF-8; save the export as CSV UTF-8 (comma-separated)")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise Stop("UTF-16 text (Excel's \"Unicode Text\" writes it), not UTF-8; save the "
                    "export as CSV UTF-8 (comma-separated)")
