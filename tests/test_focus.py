@@ -1171,14 +1171,38 @@ def test_the_end_of_a_file_gone_or_cut_since_it_was_read_is_no_dos_mark(tmp_path
     assert before_dos_eof(whole, "gzip") == b"\n"
 
 
+def test_a_dos_mark_after_the_last_value_is_said_only_of_the_value_it_is_read_into(tmp_path):
+    """A Ctrl-Z right after the last value is read as part of it: said of the last column
+    (under any spelling read as a FOCUS column) or of the whole row, not of another column
+    of that row, whose problem the mark has no part in."""
+    other = tmp_path / "other.csv"  # x_Note, ignored, takes the mark; BilledCost is empty
+    other.write_bytes(csv_bytes([*GOOD, row(BilledCost="")])[:-1] + b"\x1a")
+    report, _ = scan(other)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (4, "BilledCost", "empty; a value is required")]
+    spelled = tmp_path / "spelled.csv"  # the mark read into the last column, effective_cost
+    header = [*(h for h in HEADER if h != "EffectiveCost"), "EffectiveCost"]
+    text = csv_bytes(GOOD, header).replace(b",EffectiveCost", b",effective_cost", 1)
+    spelled.write_bytes(text[:-1] + b"\x1a")
+    report, _ = scan(spelled)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "EffectiveCost")]
+    assert report.errors[0].message.endswith("delete the Ctrl-Z, or end the line before it")
+
+
+@pytest.mark.parametrize("last", ["x_Note", "Tags"])
 @pytest.mark.parametrize("first, other", [("\n", "\r\n"), ("\r\n", "\n")])
-def test_mixed_line_ends_name_the_first_row_that_ends_otherwise(tmp_path, first, other):
-    """DuckDB's reader stops at a file whose lines end in LF and CRLF both without a row:
-    the first row that ends otherwise than the header is named, past a quoted field that
-    spans lines with the other line end inside it, in plain and gzip files."""
+def test_mixed_line_ends_name_the_first_row_that_ends_otherwise(tmp_path, first, other, last):
+    """DuckDB's reader stops at a file whose lines end in LF and CRLF both without a row,
+    or, when the last field is quoted (Tags), refuses that row and often the rest as quoted
+    fields that never end: the first row that ends otherwise than the header is named, past
+    a quoted field that spans lines with the other line end inside it, in plain and gzip
+    files."""
+    header = [*(h for h in HEADER if h != last), last]
+
     def line(r: dict, end: str) -> bytes:  # the row and its line end, no header
-        return csv_bytes([r], newline=end).split(end.encode(), 1)[1]
-    text = (csv_bytes([], newline=first) + line(row(ChargeDescription=f"two{other}lines"), first)
+        return csv_bytes([r], header, newline=end).split(end.encode(), 1)[1]
+    text = (csv_bytes([], header, newline=first)
+            + line(row(ChargeDescription=f"two{other}lines"), first)
             + line(row(), first) + line(row(), other) + line(row(), first))
     names = {"\n": "LF", "\r\n": "CRLF"}
     for name, data in (("mixed.csv", text), ("mixed.csv.gz", gzip.compress(text))):

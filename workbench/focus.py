@@ -399,6 +399,12 @@ def _rejects(con, rejects: str) -> tuple[list[Problem], int]:
     return problems, len(lines)
 
 
+def _unterminated_first(con, rejects: str) -> bool:
+    """Whether the first line the reader refused holds a quoted field that never ends."""
+    return con.execute(f"SELECT bool_or(error_type = 'UNQUOTED VALUE') FROM {ident(rejects)} "
+                       f"WHERE line = (SELECT min(line) FROM {ident(rejects)})").fetchone()[0]
+
+
 def _filler(line: str | None) -> str | None:
     """What a refused line that holds no value at all is, or None."""
     body = (line or "").strip("\r\n")
@@ -547,17 +553,25 @@ def scan_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> FileRep
 
 def _note_dos_eof(path: Path, report: FileReport) -> None:
     """A Ctrl-Z right after the last value, not on a line of its own, is read as part of that
-    value (an amount that is no number, a quote that never closes): said at that row."""
+    value (an amount that is no number, a quote that never closes): said at that row, of
+    the last column or of the whole row, not of another column that has a problem of its
+    own (an empty BilledCost)."""
     last = [e for e in report.errors if e.row is not None and e.row == report.rows]
     if not last:
         return
     try:
-        kind = sniff(path)[0]
+        kind, head = sniff(path)
         before = before_dos_eof(path, kind) if kind != "parquet" else None
+        if not before or before in b"\r\n" + DOS_EOF:
+            return
+        header = csv_header(head)
     except (Stop, OSError, EOFError, zlib.error):
         return
-    if before and before not in b"\r\n" + DOS_EOF:
-        for e in last:
+    names = dedupe(header)
+    read_into = {names[-1], *(c for c, n in match_columns(names, header)[0].items()
+                              if n == names[-1])}
+    for e in last:
+        if e.column is None or e.column in read_into:
             e.message += ("; the file ends in a Ctrl-Z (a DOS end-of-file mark) right after "
                           "this row's last value, which is read as part of it: delete the "
                           "Ctrl-Z, or end the line before it")
@@ -573,7 +587,16 @@ def _located(path: Path, exc: Exception) -> Problem | None:
             return Problem(None, None, "lines end in two carriage returns and a line feed "
                            "(CR CR LF: a file with CRLF line ends written again as text on "
                            "Windows); save it again with one kind of line end")
-        found = stray_line_end(path, kind) if kind != "parquet" else None
+    except (Stop, OSError, EOFError, zlib.error):
+        return None
+    return _stray_line_end(path, kind, head) if kind != "parquet" else None
+
+
+def _stray_line_end(path: Path, kind: str, head: bytes, until: int | None = None
+                    ) -> Problem | None:
+    """focus_header.stray_line_end as a Problem with its column, or None."""
+    try:
+        found = stray_line_end(path, kind, until)
         header = csv_header(head) if found else []
     except (Stop, OSError, EOFError, zlib.error):
         return None
@@ -678,6 +701,13 @@ def _scan(con, path: Path, table: str, rejects: str, report: FileReport) -> None
     if kind != "parquet":
         drop_dos_eof(con, rejects, path, kind)
         problems, refused = _rejects(con, rejects)
+        # A row that ends otherwise than the header makes the reader refuse it, and often
+        # the rows after it, as a quoted field that never ends (its last one quoted): that
+        # row's line end is the one problem. The file is read up to it on that case only.
+        if problems and _unterminated_first(con, rejects):
+            stray = _stray_line_end(path, kind, h.head, problems[0].row)
+            if stray and stray.row == problems[0].row:
+                problems = [stray]
         if problems:  # the rows read still give their span and totals, as in any file with errors
             report.errors += problems
             _summarise(con, table, report)

@@ -95,7 +95,10 @@ def sniff(path: Path) -> tuple[str, bytes]:
 
 def _utf16(head: bytes) -> None:
     """Stop at a UTF-16 byte-order mark: Excel's "Unicode Text" and some Windows tools write
-    UTF-16, which the reader, reading UTF-8, would call binary data."""
+    UTF-16, which the reader, reading UTF-8, would call binary data. UTF-32's mark begins
+    as UTF-16's little-endian one does, so it is told first."""
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        raise Stop("UTF-32 text, not UTF-8; save the export as CSV UTF-8 (comma-separated)")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise Stop("UTF-16 text (Excel's \"Unicode Text\" writes it), not UTF-8; save the "
                    "export as CSV UTF-8 (comma-separated)")
@@ -179,20 +182,25 @@ BARE_CR = ("a carriage return alone inside an unquoted field (a line end of anot
            "quote the field, or save the file again with one kind of line end")
 
 
-def stray_line_end(path: Path, kind: str) -> tuple[int, int | None, str] | None:
+def stray_line_end(path: Path, kind: str,
+                   until: int | None = None) -> tuple[int, int | None, str] | None:
     """(data row, 0-based field, problem) of the first carriage return alone in an unquoted
     field of a CSV whose lines end in LF or CRLF, or (data row, None, problem) of the first
-    row that ends otherwise than the header, or None. DuckDB's reader stops at either
-    ("reached an invalid state") without saying where; this finds it, on that error path
-    only."""
+    row that ends otherwise than the header, or None (also when none is found up to data
+    row `until`). DuckDB's reader stops at either ("reached an invalid state") without
+    saying where, or refuses the rows after it as quoted fields that never end; this finds
+    it, on those error paths only."""
     record, field, quoted, first = 0, 0, False, b""  # record 0 is the header
     with (gzip.open if kind == "gzip" else open)(path, "rb") as fh:
         for n, line in enumerate(fh):
+            if until is not None and record > until:
+                return None
             body = line[:-1] if line.endswith(b"\n") else line
             body = body[:-1] if body.endswith(b"\r") else body
             if n == 0 and b"\r" in body:
                 return None  # lines end in CR alone (old Mac files): DuckDB reads those
-            if quoted or b"\r" in body or b'"' in body:
+            # a line that opens and closes its quotes holds no state to track
+            if quoted or b"\r" in body or body.count(b'"') % 2:
                 for ch in body:
                     if ch == 0x22:
                         quoted = not quoted

@@ -335,6 +335,10 @@ CASES: dict[str, tuple[Case, object]] = {
                    gzip.compress(csv_bytes(GOOD).decode().encode("utf-16-be").join(
                        [b"\xfe\xff", b""]))),
     "utf16_bom_only": (Case("bom16.csv", False, "UTF-16 text"), b"\xff\xfe"),
+    # UTF-32, whose little-endian mark begins as UTF-16's does; its big-endian one with zeros
+    "utf32": (Case("utf32.csv", False, "UTF-32 text"), csv_bytes(GOOD).decode().encode("utf-32")),
+    "utf32_be": (Case("utf32be.csv", False, "UTF-32 text"),
+                 b"\x00\x00\xfe\xff" + csv_bytes(GOOD).decode().encode("utf-32-be")),
     "bom_only": (Case("bom.csv", False, "empty file (a byte-order mark and nothing else)"),
                  b"\xef\xbb\xbf"),
     "parquet_misnamed": (Case("fake.parquet", False, "not a Parquet file"), csv_bytes(GOOD)),
