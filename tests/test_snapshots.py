@@ -829,21 +829,30 @@ def test_a_backup_of_an_export_folder_does_not_bring_back_a_part_left_behind(tmp
         assert s.ingest([str(backup)]).rows == 25
 
 
-def test_bytes_one_manifest_lists_are_loaded_though_another_folder_left_them_behind(tmp_path):
-    """The same part in two export folders: the run of one lists it, the other's last run
-    left it behind. It is a part of the first run, loaded once."""
-    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
-            for i in range(20)]
+def _listed_here_left_behind_there(tmp_path, rows: list[dict], own_rows: list[dict]):
+    """Folder a: a run's two parts of `rows`' first 20, its manifest listing both. Folder b:
+    its own run's one part of `own_rows`, listed, and the bytes of a's second part left
+    behind beside it (older than b's manifest). Returns (a's parts, b's own part)."""
     a = tmp_path / "a" / "focus" / "20260501-20260531"
     listed = [frame_file(a, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
     (a / "manifest.json").write_text(json.dumps({"blobs": [
         {"blobName": f"focus/20260501-20260531/{p.name}"} for p in listed]}))
     b = tmp_path / "b" / "focus" / "20260501-20260531"
-    own = frame_file(b, "part_0_0001", [dict(r, BillingAccountId="acct-7") for r in rows[:5]])
+    own = frame_file(b, "part_0_0001", own_rows)
     (b / "part_0_0002.parquet").write_bytes(listed[1].read_bytes())
     (b / "manifest.json").write_text(json.dumps({"blobs": [
         {"blobName": f"focus/20260501-20260531/{own.name}"}]}))
     _older(b / "part_0_0002.parquet")
+    return listed, own
+
+
+def test_bytes_one_manifest_lists_are_loaded_though_another_folder_left_them_behind(tmp_path):
+    """The same part in two export folders: the run of one lists it, the other's last run
+    left it behind. It is a part of the first run, loaded once."""
+    rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
+            for i in range(20)]
+    listed, own = _listed_here_left_behind_there(
+        tmp_path, rows, [dict(r, BillingAccountId="acct-7") for r in rows[:5]])
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
         assert store_totals(s) == exact_totals([*listed, own]) and res.rows == 25
@@ -1127,16 +1136,7 @@ def test_of_identical_files_one_a_manifest_lists_is_loaded_not_one_another_run_l
     them: from the other folder they would be set aside as left behind."""
     rows = [{"ResourceId": f"r{i}", "BilledCost": f"{i}.25", "EffectiveCost": f"{i}.25"}
             for i in range(30)]
-    a = tmp_path / "a" / "focus" / "20260501-20260531"
-    listed = [frame_file(a, f"part_0_000{n + 1}", rows[n * 10:n * 10 + 10]) for n in (0, 1)]
-    (a / "manifest.json").write_text(json.dumps({"blobs": [
-        {"blobName": f"focus/20260501-20260531/{p.name}"} for p in listed]}))
-    b = tmp_path / "b" / "focus" / "20260501-20260531"
-    own = frame_file(b, "part_0_0001", rows[20:])
-    (b / "part_0_0002.parquet").write_bytes(listed[1].read_bytes())
-    (b / "manifest.json").write_text(json.dumps({"blobs": [
-        {"blobName": f"focus/20260501-20260531/{own.name}"}]}))
-    _older(b / "part_0_0002.parquet")
+    listed, own = _listed_here_left_behind_there(tmp_path, rows, rows[20:])
     _older(listed[1], 7200)
     with Store(":memory:", Config(root=tmp_path)) as s:
         res = s.ingest([str(tmp_path / "a"), str(tmp_path / "b")])
