@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from workbench import charts, coverage, overview, tables
+from workbench import charts, coverage, overview, report_index, tables
 from workbench.errors import WorkbenchError
 
 
@@ -631,6 +631,8 @@ def test_a_change_against_a_partial_month_says_by_how_many_days():
     assert short == {}
     head = overview.headline(df, "2026-11", short=short, end=end)
     assert head.iloc[0]["previous_change"] == -50.0 and head.iloc[0]["days"] == 27
+    both = pd.concat([head, overview.headline(df, "2026-10", short=short, end=end)])
+    assert json.dumps([r["days"] for r in report_index.headline_records(both)]) == "[27, null]"
     mv = overview.top_movers(df, "2026-11", short=short)
     text = " ".join(overview.narrative(head, df.iloc[:0], mv))
     assert ("In 2026-11 effective spend in USD was $360 over 27 of its 30 days, down on the "

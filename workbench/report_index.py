@@ -30,8 +30,10 @@ def _num(v):
 
 
 def headline_records(head: pd.DataFrame) -> list[dict]:
-    """The headline frame as JSON-safe records (NaN -> null: unknown, not zero)."""
-    return [{k: (_num(v) if isinstance(v, float | int) and not isinstance(v, bool) else v)
+    """The headline frame as JSON-safe records (NaN -> null: unknown, not zero); a count of
+    days stays a whole number, though a column with nulls holds it as a float."""
+    return [{k: (_num(v) if k != "days" or _num(v) is None else int(v))
+             if isinstance(v, float | int) and not isinstance(v, bool) else v
              for k, v in r.items()} for r in head.to_dict("records")]
 
 
