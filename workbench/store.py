@@ -1361,6 +1361,9 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
                     if not store_reuse.build(path, tmp, files, config):
                         with Store(tmp, config) as s:
                             s._ingest(files, progress=False)
+                    # The old store's log (a writer killed before its checkpoint) does not
+                    # match the new file: DuckDB would refuse to open it beside it.
+                    Path(f"{path}.wal").unlink(missing_ok=True)
                     os.replace(tmp, path)
                 finally:
                     tmp.unlink(missing_ok=True)
