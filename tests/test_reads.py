@@ -381,3 +381,49 @@ def test_a_store_the_copy_cannot_vouch_for_is_rebuilt_afresh(tmp_path, exports, 
     fresh = tmp_path / "fresh.duckdb"
     open_store([str(exports)], fresh, cfg).close()
     assert _tables(kept) == _tables(fresh)
+
+
+def test_a_copy_made_newer_by_its_time_alone_rebuilds_the_report_store(tmp_path, exports,
+                                                                      reading):
+    """Of two copies of a billing period the newer counts: a copy touched (or synced again
+    with the same bytes) becomes the newer one, and the report's store follows, as a fresh
+    build of the folder does."""
+    cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
+    old = _write(exports, "may/old.csv", [row(BilledCost="3"), *FILES["may/a.csv"][:1]])
+    os.utime(old, ns=(1, 1))  # an older copy of a
+    with open_store([str(exports)], kept, cfg) as s:
+        before = s.load_warnings()
+    later = (exports / "may" / "a.csv").stat().st_mtime_ns + 10**9
+    os.utime(old, ns=(later, later))  # now the newer copy; its bytes unchanged
+    loads = []
+    with open_store([str(exports)], kept, cfg, on_load=lambda: loads.append(1)) as s:
+        said, totals = s.load_warnings(), s.totals(exact=True)
+    with open_store([str(exports)], tmp_path / "fresh.duckdb", cfg) as s:
+        assert s.load_warnings() == said and s.totals(exact=True).equals(totals)
+    assert loads == [1] and _tables(kept) == _tables(tmp_path / "fresh.duckdb")
+    assert said != before  # old.csv is no longer the older copy
+    open_store([str(exports)], kept, cfg, on_load=lambda: loads.append(2)).close()
+    assert loads == [1]  # and it holds
+
+
+def test_a_report_store_rebuilt_beside_a_log_a_killed_writer_left_opens(tmp_path, exports,
+                                                                        reading):
+    """A writer killed before its checkpoint leaves the store's write-ahead log: the store
+    rebuilt in its place is a new file, which DuckDB refuses to open beside the old log."""
+    import subprocess
+    import sys
+
+    cfg, kept = Config(root=tmp_path), tmp_path / "kept.duckdb"
+    open_store([str(exports)], kept, cfg).close()
+    killed = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+              "con.execute(\"SET checkpoint_threshold = '1TB'\"); "
+              "con.execute(\"INSERT INTO wb_meta VALUES ('note', 'x')\"); os._exit(9)")
+    subprocess.run([sys.executable, "-c", killed, str(kept)], check=False)
+    assert Path(f"{kept}.wal").stat().st_size > 0
+    _write(exports, "june/d.csv", [row(BillingAccountId="acct-3", BilledCost="7.77")])
+    with open_store([str(exports)], kept, cfg) as s:
+        totals = s.totals(exact=True)
+    with open_store([str(exports)], tmp_path / "fresh.duckdb", cfg) as s:
+        assert s.totals(exact=True).equals(totals)
+    assert _tables(kept) == _tables(tmp_path / "fresh.duckdb")
+    assert not Path(f"{kept}.wal").exists()

@@ -1188,9 +1188,15 @@ def test_open_store_skips_hashing_old_unchanged_files(tmp_path, cfg, monkeypatch
     monkeypatch.setattr(store_mod, "sha256_file", lambda path: hashed.append(path) or real(path))
     open_store([str(data)], p, cfg).close()
     assert hashed == []
-    os.utime(f, ns=(old + 10**9, old + 10**9))  # touched: hashed again, found unchanged
-    with open_store([str(data)], p, cfg) as s:
-        assert hashed == [f] and len(s.deliveries()) == 1
+    # touched: hashed again, and loaded again, as its time decides which copy counts
+    os.utime(f, ns=(old + 10**9, old + 10**9))
+    loads = []
+    with open_store([str(data)], p, cfg, on_load=lambda: loads.append(1)) as s:
+        assert f in hashed and loads == [1] and len(s.deliveries()) == 1
+        assert s.files().mtime_ns.tolist() == [old + 10**9]
+    hashed.clear()
+    open_store([str(data)], p, cfg, on_load=lambda: loads.append(2)).close()
+    assert hashed == [] and loads == [1]
 
 
 # -- the fast path (clean files) and the precise path give the same store ------------------

@@ -1272,8 +1272,8 @@ def _manifest_stats(files: Sequence[Path]) -> list:
 
 def _store_state(path: Path, config: Config) -> tuple | None:
     """(the records of the store's reads, sha256 of live files, its reader, and for a store
-    of one delivery (as open_store builds) the paths it read and its manifests' stats, else
-    None); None if unusable."""
+    of one delivery (as open_store builds) the paths it read with their modification times
+    and its manifests' stats, else None); None if unusable."""
     if not path.is_file():
         return None
     try:
@@ -1283,7 +1283,7 @@ def _store_state(path: Path, config: Config) -> tuple | None:
                 got = s.con.execute("SELECT value FROM wb_meta WHERE key = "
                                     "'manifests/' || (SELECT max(delivery_id) FROM deliveries)"
                                     ).fetchall()
-                read = {r[0] for r in s.con.execute("SELECT path FROM files").fetchall()}
+                read = dict(s.con.execute("SELECT path, mtime_ns FROM files").fetchall())
                 one = (read, json.loads(got[0][0]) if got else None)
             return reads.load(s.con), s.live_files(), s.reader(), one
     except WorkbenchError:
@@ -1302,8 +1302,9 @@ def _digests(files: list[Path], records: dict, reader: str) -> set[str]:
 
 def _holds(path: Path, files: list[Path], config: Config) -> bool:
     """Whether the store holds what a fresh build of `files` would: their bytes, and for a
-    store of one delivery (the report's) also the same paths and manifests, which decide
-    what counts of identical files, copies and parts left behind. A store of several
+    store of one delivery (the report's) also the same paths, modification times and
+    manifests, which decide what counts of identical files, copies (the newer one counts)
+    and parts left behind. A store of several
     deliveries (`workbench ingest` run by hand) is compared by bytes only: what its
     deliveries replaced is the user's to say."""
     state = _store_state(path, config)
@@ -1312,8 +1313,8 @@ def _holds(path: Path, files: list[Path], config: Config) -> bool:
     if state[3] is None:
         return True
     read, manifest_stats = state[3]
-    return read == {source_path(f) for f in files} and manifest_stats == _manifest_stats(
-        [Path(source_path(f)) for f in files])
+    now = {source_path(f): (reads.stat_of(f) or [None] * 2)[1] for f in files}
+    return read == now and manifest_stats == _manifest_stats([Path(p) for p in now])
 
 
 def open_store(data: Sequence[str] | None = None, store: str | Path | None = None,
@@ -1360,6 +1361,9 @@ def open_store(data: Sequence[str] | None = None, store: str | Path | None = Non
                     if not store_reuse.build(path, tmp, files, config):
                         with Store(tmp, config) as s:
                             s._ingest(files, progress=False)
+                    # The old store's log (a writer killed before its checkpoint) does not
+                    # match the new file: DuckDB would refuse to open it beside it.
+                    Path(f"{path}.wal").unlink(missing_ok=True)
                     os.replace(tmp, path)
                 finally:
                     tmp.unlink(missing_ok=True)
