@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -1930,18 +1931,32 @@ def test_provider_months_are_the_months_its_exports_hold(tmp_path, cfg, monkeypa
                                        "Azure": {"2026-03", "2026-05"}}
 
 
+def _older_store(tmp_path, cfg, monkeypatch, version: str, row: str, *updates: str,
+                 patch: tuple = ()) -> tuple[Path, Path]:
+    """(a one-row CSV, a store of it that a release of store version `version` made: the
+    `updates` run on it, with `patch` (module, name, value) in force, as that release read
+    the row)."""
+    _real_reader(monkeypatch)
+    f = csv_file(tmp_path / "in" / "may.csv", [row])
+    store = tmp_path / "s.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "STORE_VERSION", version)
+        if patch:
+            m.setattr(*patch)
+        with open_store([str(f)], store, cfg, read_only=False) as s:
+            for sql in updates:
+                s.con.execute(sql)
+    return f, store
+
+
 def test_a_store_that_read_null_as_text_is_read_again(tmp_path, cfg, monkeypatch):
     """A CSV field written NULL is no value since store version 7; a store of version 6 holds
     it as the text 'NULL' (a resource named NULL), which no fresh store of the same files
     holds, so it is loaded again from its files."""
-    _real_reader(monkeypatch)
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
-    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,NULL,NULL"])
-    store = tmp_path / "s.duckdb"
-    with monkeypatch.context() as m:
-        m.setattr(store_mod, "STORE_VERSION", "6")
-        with open_store([str(f)], store, cfg, read_only=False) as s:
-            s.con.execute("UPDATE charges SET ResourceId = 'NULL'")  # as version 6 read it
+    f, store = _older_store(tmp_path, cfg, monkeypatch, "6",
+                            f"{p},USD,2.50,2.50,3,3,Usage,GPU,NULL,NULL",
+                            "UPDATE charges SET ResourceId = 'NULL'")  # as version 6 read it
     with open_store([str(f)], store, cfg) as s:
         assert s.con.execute("SELECT ResourceId, BilledCost FROM charges").fetchall() == [
             (None, Decimal("2.5"))]
@@ -1952,15 +1967,11 @@ def test_a_store_that_holds_a_placeholder_date_is_read_again_and_refused(tmp_pat
     of that store fail (year 10000 is out of range); since version 8 the store is loaded
     again from its files, and the load says the row, in one line."""
     from workbench import focus_checks
-    _real_reader(monkeypatch)
     p = "a1,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,9999-12-01T00:00:00Z,9999-12-02T00:00:00Z"
-    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm"])
-    store = tmp_path / "s.duckdb"
-    with monkeypatch.context() as m:
-        m.setattr(store_mod, "STORE_VERSION", "7")
-        m.setattr(focus_checks, "PLACED_BY", ())  # as version 7 read it
-        with open_store([str(f)], store, cfg, read_only=False) as s:
-            assert s.con.execute("SELECT count(*) FROM charges").fetchone() == (1,)
+    f, store = _older_store(tmp_path, cfg, monkeypatch, "7", f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm",
+                            patch=(focus_checks, "PLACED_BY", ()))  # as version 7 read it
+    with duckdb.connect(str(store), read_only=True) as con:  # version 7 took it
+        assert con.execute("SELECT count(*) FROM charges").fetchone() == (1,)
     with pytest.raises(InputError) as err, open_store([str(f)], store, cfg):
         pass
     assert (err.value.row, err.value.column) == (1, "ChargePeriodStart")
@@ -2000,15 +2011,10 @@ def test_a_store_that_read_null_as_an_account_keeps_its_rows_when_read_again(tmp
     """A BillingAccountId written null was the account 'null' in a store of version 7; loaded
     again, the account is no value, so the partition the store records ('null') is not the
     one the file gives now. The rebuild loaded none of the file's rows: $2.50 became $0."""
-    _real_reader(monkeypatch)
     p = "null,Cloud,2026-05-01T00:00:00Z,2026-06-01T00:00:00Z,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z"
-    f = csv_file(tmp_path / "in" / "may.csv", [f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm"])
-    store = tmp_path / "s.duckdb"
-    with monkeypatch.context() as m:
-        m.setattr(store_mod, "STORE_VERSION", "7")
-        with open_store([str(f)], store, cfg, read_only=False) as s:
-            for table in ("charges", "file_partitions"):  # as version 7 read it
-                s.con.execute(f"UPDATE {table} SET BillingAccountId = 'null'")
+    f, store = _older_store(tmp_path, cfg, monkeypatch, "7", f"{p},USD,2.50,2.50,3,3,Usage,GPU,r1,vm",
+                            *(f"UPDATE {table} SET BillingAccountId = 'null'"  # as version 7 read it
+                              for table in ("charges", "file_partitions")))
     rebuild(store, cfg)  # what `workbench ingest --rebuild` does
     with Store(store, cfg, read_only=True) as s:
         assert s.con.execute("SELECT BillingAccountId, BilledCost FROM charges").fetchall() == [
