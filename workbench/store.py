@@ -1304,9 +1304,8 @@ def _holds(path: Path, files: list[Path], config: Config) -> bool:
     """Whether the store holds what a fresh build of `files` would: their bytes, and for a
     store of one delivery (the report's) also the same paths, modification times and
     manifests, which decide what counts of identical files, copies (the newer one counts)
-    and parts left behind. A store of several
-    deliveries (`workbench ingest` run by hand) is compared by bytes only: what its
-    deliveries replaced is the user's to say."""
+    and parts left behind. A store of several deliveries (`workbench ingest` run by hand)
+    is compared by bytes only: what its deliveries replaced is the user's to say."""
     state = _store_state(path, config)
     if state is None or _digests(files, state[0], state[2]) != state[1]:
         return False
